@@ -1,0 +1,51 @@
+# statewright: `make demo` and `make test` do all set-up on a fresh machine.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+SW := $(BIN)/statewright
+
+.PHONY: install demo test lint format bench golden clean
+
+$(STAMP): pyproject.toml
+	@command -v dot >/dev/null 2>&1 || echo "note: Graphviz 'dot' is not installed (apt-get install graphviz); diagrams need it"
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+## demo: install, then compile every example to JSON and IR, and check they are formatted
+demo: $(STAMP)
+	@mkdir -p examples/out
+	$(SW) compile examples/*.smcat -T json -o examples/out/
+	$(SW) compile examples/*.smcat -T ir -o examples/out/
+	$(SW) fmt --check examples/*.smcat
+	@echo "demo: outputs in examples/out/"; ls examples/out
+
+## test: install, then run the whole test suite
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/black --check --quiet .
+	rm -rf build/typecheck
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation --target build/typecheck .
+	MYPYPATH=build/typecheck $(BIN)/mypy --strict -p statewright.compiler -p statewright.runtime
+	$(BIN)/lint-imports
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix --quiet . || true
+	$(BIN)/black --quiet .
+
+bench: $(STAMP)
+	$(BIN)/python bench/parse_bench.py
+
+## golden: regenerate smcat's reference outputs with the real state-machine-cat (needs npm)
+golden:
+	bash tests/golden/make-reference.sh
+
+clean:
+	rm -rf build examples/out bench/out .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,258 @@
+"""The `statewright` command line.
+
+The only module that reads and writes files, prints, and chooses exit codes:
+0 success, 1 diagnostics with errors (or `fmt --check` found unformatted files),
+2 usage or I/O errors. Bad input never produces a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import __version__
+from .diagnostics import Diagnostic, Severity, has_errors, render_all
+from .emit import FORMATS
+from .emit import smcat as smcat_format
+from .ir import Chart, Span
+from .parse import parse
+
+EXIT_OK = 0
+EXIT_DIAGNOSTICS = 1
+EXIT_USAGE = 2
+
+EXAMPLES = """\
+examples:
+  statewright compile door.smcat -T json          print smcat's JSON AST
+  statewright compile door.smcat -T ir -o door.ir.json
+  statewright compile examples/*.smcat -T json -o out/
+                                                  one output per input, in out/
+  cat door.smcat | statewright compile - -T smcat read standard input
+  statewright fmt door.smcat                      rewrite the file in canonical form
+  statewright fmt --check examples/*.smcat        exit 1 if any file would change
+"""
+
+
+class UsageError(Exception):
+    """A problem with the command line or the file system: exit 2."""
+
+
+@dataclass(frozen=True)
+class Source:
+    name: str
+    text: str | None
+    diagnostics: tuple[Diagnostic, ...] = ()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code (the console script exits with it)."""
+    parser = _argument_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help(sys.stderr)
+        return EXIT_USAGE
+    try:
+        code: int = args.run(args)
+        return code
+    except UsageError as error:
+        print(f"statewright: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+
+
+def _argument_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="statewright",
+        description="Statecharts from smcat text: check them, draw them, export and run them.",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"statewright {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    compile_ = commands.add_parser(
+        "compile",
+        help="turn .smcat files into another format",
+        description="Parse each FILE and write it in the format chosen with -T.",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    compile_.add_argument("files", nargs="+", metavar="FILE", help="input files; - is stdin")
+    compile_.add_argument(
+        "-T",
+        "--output-type",
+        dest="format",
+        default="json",
+        choices=sorted(FORMATS),
+        help="output format (default: json)",
+    )
+    compile_.add_argument(
+        "-o",
+        "--output",
+        metavar="OUT",
+        help="output file (a directory when there are several inputs); default: stdout",
+    )
+    compile_.set_defaults(run=_compile)
+
+    fmt = commands.add_parser(
+        "fmt",
+        help="rewrite .smcat files in canonical form",
+        description="Format each FILE in place (- formats stdin to stdout).",
+    )
+    fmt.add_argument("files", nargs="+", metavar="FILE")
+    fmt.add_argument(
+        "--check", action="store_true", help="change nothing; exit 1 if a file would change"
+    )
+    fmt.set_defaults(run=_fmt)
+    return parser
+
+
+# -- commands -------------------------------------------------------------------------------
+
+
+def _compile(args: argparse.Namespace) -> int:
+    emitter, extension = FORMATS[args.format]
+    out_dir: Path | None = None
+    if args.output and len(args.files) > 1:
+        out_dir = Path(args.output)
+        try:
+            out_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise UsageError(f"cannot create directory {out_dir}: {error.strerror}") from None
+    failed = False
+    for source, chart in _load_all(args.files):
+        if chart is None:
+            failed = True
+            continue
+        failed = failed or has_errors(source.diagnostics)
+        text = emitter(chart, None)
+        if out_dir is not None:
+            stem = "stdin" if source.name == "-" else Path(source.name).name.removesuffix(".smcat")
+            _write(out_dir / (stem + extension), text)
+        elif args.output:
+            _write(Path(args.output), text)
+        else:
+            sys.stdout.write(text)
+    return EXIT_DIAGNOSTICS if failed else EXIT_OK
+
+
+def _fmt(args: argparse.Namespace) -> int:
+    changed: list[str] = []
+    failed = False
+    for source, chart in _load_all(args.files):
+        if chart is None or has_errors(source.diagnostics):
+            failed = True
+            continue
+        formatted = smcat_format.emit(chart)
+        if source.name == "-":
+            if not args.check:
+                sys.stdout.write(formatted)
+            elif formatted != source.text:
+                changed.append("<stdin>")
+            continue
+        if formatted != source.text:
+            changed.append(source.name)
+            if not args.check:
+                _write(Path(source.name), formatted)
+    for name in changed:
+        verb = "would reformat" if args.check else "reformatted"
+        print(f"{verb} {name}", file=sys.stderr)
+    if failed:
+        return EXIT_DIAGNOSTICS
+    return EXIT_DIAGNOSTICS if (args.check and changed) else EXIT_OK
+
+
+# -- input and output -----------------------------------------------------------------------
+
+
+def _load_all(names: Sequence[str]) -> list[tuple[Source, Chart | None]]:
+    """Read and parse each input, printing its diagnostics to stderr."""
+    results = []
+    for name in names:
+        source = _read(name)
+        chart: Chart | None = None
+        diagnostics = list(source.diagnostics)
+        if source.text is not None:
+            chart, found = parse(source.text, "<stdin>" if name == "-" else name)
+            diagnostics.extend(found)
+        source = Source(source.name, source.text, tuple(diagnostics))
+        _report(source)
+        results.append((source, chart))
+    return results
+
+
+def _read(name: str) -> Source:
+    try:
+        data = sys.stdin.buffer.read() if name == "-" else Path(name).read_bytes()
+    except FileNotFoundError:
+        raise UsageError(f"{name}: no such file") from None
+    except IsADirectoryError:
+        raise UsageError(f"{name}: is a directory") from None
+    except OSError as error:
+        raise UsageError(f"{name}: cannot read: {error.strerror}") from None
+    try:
+        return Source(name, data.decode("utf-8"))
+    except UnicodeDecodeError as error:
+        return Source(name, None, (_not_utf8(name, data, error),))
+
+
+def _not_utf8(name: str, data: bytes, error: UnicodeDecodeError) -> Diagnostic:
+    before = data[: error.start]
+    line = before.count(b"\n") + 1
+    column = len(before) - (before.rfind(b"\n") + 1) + 1
+    span = Span("<stdin>" if name == "-" else name, line, column, line, column + 1)
+    return Diagnostic(
+        "P001",
+        Severity.ERROR,
+        f"the file is not UTF-8 text (byte 0x{data[error.start]:02x} at offset {error.start})",
+        span,
+        "save the file as UTF-8",
+    )
+
+
+def _report(source: Source) -> None:
+    if not source.diagnostics:
+        return
+    display = "<stdin>" if source.name == "-" else source.name
+    sources = {display: source.text} if source.text is not None else {}
+    sys.stderr.write(render_all(source.diagnostics, sources, color=_use_color()))
+
+
+def _use_color() -> bool:
+    return sys.stderr.isatty() and "NO_COLOR" not in os.environ
+
+
+def _write(path: Path, text: str) -> None:
+    """Write `text` to `path` atomically: readers see the old file or the new one."""
+    directory = path.parent if str(path.parent) else Path(".")
+    try:
+        fd, temporary = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as error:
+        raise UsageError(f"cannot write {path}: {error.strerror}") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+        if path.exists():
+            os.chmod(temporary, path.stat().st_mode & 0o777)
+        else:
+            os.chmod(temporary, 0o666 & ~_umask())
+        os.replace(temporary, path)
+    except OSError as error:
+        Path(temporary).unlink(missing_ok=True)
+        raise UsageError(f"cannot write {path}: {error.strerror}") from None
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,70 @@
+"""Emit `-T ir`: the chart as a `statewright-ir/1` JSON document.
+
+Stage 3 (emitter): Chart -> str. This is the complete, versioned form of the IR that the runtime
+loads without the compiler; `docs/ir.schema.json` is its published schema. Every key is always
+present (null or empty when unset), so readers need no defaults. It imports nothing from the
+parser.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ..ir import Chart, Machine, Span, State, Transition
+
+FORMAT = "statewright-ir/1"
+
+
+def emit(chart: Chart, options: dict[str, Any] | None = None) -> str:
+    return json.dumps(to_document(chart), indent=2, ensure_ascii=False) + "\n"
+
+
+def to_document(chart: Chart) -> dict[str, Any]:
+    return {"format": FORMAT, "file": chart.file, "machine": _machine(chart.machine)}
+
+
+def _machine(machine: Machine) -> dict[str, Any]:
+    return {
+        "states": [_state(s) for s in machine.states],
+        "transitions": [_transition(t) for t in machine.transitions],
+    }
+
+
+def _state(state: State) -> dict[str, Any]:
+    return {
+        "name": state.name,
+        "kind": state.kind.value,
+        "kind_explicit": state.kind_explicit,
+        "declared": state.declared,
+        "label": state.label,
+        "color": state.color,
+        "class": state.css_class,
+        "active": state.active,
+        "actions": [{"kind": a.kind.value, "body": a.body} for a in state.actions],
+        "notes": list(state.notes),
+        "machine": _machine(state.machine) if state.machine is not None else None,
+        "span": _span(state.span),
+    }
+
+
+def _transition(transition: Transition) -> dict[str, Any]:
+    return {
+        "id": transition.id,
+        "source": transition.source,
+        "target": transition.target,
+        "label": transition.label,
+        "event": transition.event,
+        "guard": transition.guard,
+        "action": transition.action,
+        "kind": transition.kind.value if transition.kind is not None else None,
+        "color": transition.color,
+        "class": transition.css_class,
+        "width": transition.width,
+        "notes": list(transition.notes),
+        "span": _span(transition.span),
+    }
+
+
+def _span(span: Span) -> list[int]:
+    return [span.line, span.column, span.end_line, span.end_column]

@@ -1,0 +1,159 @@
+"""Emit `-T smcat`: the canonical smcat text of a chart (`statewright fmt`).
+
+Stage 3 (emitter): Chart -> str. Parsing the output gives the same IR (spans aside), and
+formatting formatted text changes nothing. States that were only named in transitions stay
+implicit; names, activities and labels are quoted only where bare text would read differently.
+It imports nothing from the parser.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from ..ir import Action, ActionKind, Chart, Machine, State, StateKind, Transition
+from .smcat_json import js_number
+
+INDENT = "    "
+
+# What a bare name may be (grammars/smcat.lark, IDENTIFIER), less the starts that another
+# token would claim: a note, a comment, a closing brace.
+_BARE_NAME = re.compile(r"[^;, \"\t\n\r=\-><:{\[]+")
+_CLAIMED_START = ("#", "//", "/*", "}")
+_JS_TRIM = "\t\n\x0b\x0c\r \xa0\u1680\u2028\u2029\u202f\u205f\u3000\ufeff" + "".join(
+    chr(c) for c in range(0x2000, 0x200B)
+)
+_TRIGGERS = ("entry", "exit", "activity")
+
+
+def emit(chart: Chart, options: dict[str, Any] | None = None) -> str:
+    lines = _machine(chart.machine, 0)
+    return "\n".join(lines) + "\n" if lines else ""
+
+
+def _machine(machine: Machine, depth: int) -> list[str]:
+    pad = INDENT * depth
+    lines: list[str] = []
+    declared = [s for s in machine.states if s.declared]
+    for position, state in enumerate(declared):
+        separator = ";" if position == len(declared) - 1 else ","
+        lines.extend(pad + f"# {note}" for note in state.notes)
+        lines.extend(_state(state, depth, separator))
+    if declared and machine.transitions:
+        lines.append("")
+    for transition in machine.transitions:
+        lines.extend(pad + f"# {note}" for note in transition.notes)
+        lines.append(pad + _transition(transition))
+    return lines
+
+
+def _state(state: State, depth: int, separator: str) -> list[str]:
+    pad = INDENT * depth
+    head = pad + name(state.name)
+    attributes = _state_attributes(state)
+    if attributes:
+        head += f" [{attributes}]"
+    if state.actions:
+        head += ": " + _activities(state.actions, pad + INDENT)
+    if state.machine is None:
+        return [head + separator]
+    inner = _machine(state.machine, depth + 1)
+    if not inner:
+        return [head + " {}" + separator]
+    return [head + " {", *inner, pad + "}" + separator]
+
+
+def _state_attributes(state: State) -> str:
+    parts = []
+    if state.label:
+        parts.append(f"label={quote(state.label)}")
+    if state.color:
+        parts.append(f'color="{state.color}"')
+    if state.css_class:
+        parts.append(f'class="{state.css_class}"')
+    if state.active:
+        parts.append("active")
+    if state.kind_explicit:
+        parts.append(f"type={state.kind.value}")
+    return " ".join(parts)
+
+
+def _transition(transition: Transition) -> str:
+    text = f"{name(transition.source)} => {name(transition.target)}"
+    parts = []
+    if transition.color:
+        parts.append(f"color={quote(transition.color)}")
+    if transition.css_class:
+        parts.append(f'class="{transition.css_class}"')
+    if transition.kind is not None:
+        parts.append(f"type={transition.kind.value}")
+    if transition.width:
+        parts.append(f"width={_number(transition.width)}")
+    if parts:
+        text += f" [{' '.join(parts)}]"
+    label = transition.label if transition.label is not None else compose_label(transition)
+    if label:
+        text += ": " + (label if _bare_ok(label, "{;") else quote(label))
+    return text + ";"
+
+
+def compose_label(transition: Transition) -> str:
+    """`event [guard] / action` from a transition's parts (for charts built without text)."""
+    parts = []
+    if transition.event:
+        parts.append(transition.event)
+    if transition.guard is not None:
+        parts.append(f"[{transition.guard}]")
+    if transition.action is not None:
+        parts.append(f"/ {transition.action}")
+    return " ".join(parts)
+
+
+def _activities(actions: tuple[Action, ...], continuation: str) -> str:
+    lines = [_activity(a) for a in actions]
+    text = "\n".join(lines)
+    if _bare_ok(text, ",;{") and all(lines):
+        return ("\n" + continuation).join(lines)
+    return quote(text)
+
+
+def _activity(action: Action) -> str:
+    if action.kind is ActionKind.ACTIVITY:
+        # Free text that starts like a trigger would be read as one; `$` stops smcat from
+        # reading a trigger, so such text stays as written.
+        if action.body.startswith(_TRIGGERS) and "$" not in action.body:
+            return f"activity/ {action.body}"
+        return action.body
+    return f"{action.kind.value}/ {action.body}".rstrip(_JS_TRIM)
+
+
+def name(text: str) -> str:
+    """A state name as smcat text: bare where possible, else quoted."""
+    if _BARE_NAME.fullmatch(text) and not text.startswith(_CLAIMED_START):
+        return text
+    return quote(text)
+
+
+def quote(text: str) -> str:
+    """A double-quoted smcat string whose value is `text`."""
+    return '"' + text.replace('"', '\\"') + '"'
+
+
+def _bare_ok(text: str, stops: str) -> bool:
+    return (
+        bool(text)
+        and text == text.strip(_JS_TRIM)
+        and not any(c in text for c in stops)
+        and not text.startswith(('"', "//", "/*"))
+    )
+
+
+def _number(value: float) -> str:
+    number = js_number(value)
+    if isinstance(number, int):
+        return str(number)
+    text = repr(number)
+    return format(number, ".12f").rstrip("0") if "e" in text else text
+
+
+__all__ = ["emit", "name", "quote", "compose_label", "StateKind"]

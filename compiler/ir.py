@@ -1,0 +1,271 @@
+"""The statewright IR: a typed, immutable statechart with source spans.
+
+Stage: shared by every stage. Parse builds it, passes rewrite it with `dataclasses.replace`,
+check and the emitters read it. It imports nothing from lark, lxml, jinja2 or graphviz.
+
+One namespace holds every state of a chart (as in state-machine-cat): a transition names its
+source and target by name, wherever in the hierarchy they are declared. Queries that look a
+state up by name (`state`, `parent_of`, `children_of`, ...) take the first declaration in
+document order when a malformed chart declares a name twice; the checker reports that.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+
+class StateKind(enum.Enum):
+    """What a state is. The values are state-machine-cat's `type` strings."""
+
+    REGULAR = "regular"
+    INITIAL = "initial"
+    FINAL = "final"
+    TERMINATE = "terminate"
+    PARALLEL = "parallel"
+    HISTORY = "history"
+    DEEP_HISTORY = "deephistory"
+    CHOICE = "choice"
+    FORKJOIN = "forkjoin"
+    FORK = "fork"
+    JOIN = "join"
+    JUNCTION = "junction"
+
+    @property
+    def is_pseudo(self) -> bool:
+        """True for the kinds a configuration never rests in."""
+        return self not in (
+            StateKind.REGULAR,
+            StateKind.FINAL,
+            StateKind.PARALLEL,
+            StateKind.TERMINATE,
+        )
+
+
+class ActionKind(enum.Enum):
+    """When a state activity runs."""
+
+    ENTRY = "entry"
+    EXIT = "exit"
+    ACTIVITY = "activity"
+
+
+class TransitionKind(enum.Enum):
+    """SCXML's transition type, as written with `[type=...]`."""
+
+    EXTERNAL = "external"
+    INTERNAL = "internal"
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A region of a source file. Lines and columns are 1-based; the end is exclusive."""
+
+    file: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}"
+
+
+NO_SPAN = Span("<none>", 0, 0, 0, 0)
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    """One line of a state's activities: `entry/ body`, `exit/ body` or free text."""
+
+    kind: ActionKind
+    body: str
+
+
+@dataclass(frozen=True, slots=True)
+class State:
+    """A state, pseudo-state or composite state.
+
+    `machine` holds the children of a composite state (for a parallel state, its regions).
+    `declared` is False for states that only appear in transitions; `kind_explicit` records an
+    explicit `[type=...]`.
+    """
+
+    name: str
+    kind: StateKind = StateKind.REGULAR
+    kind_explicit: bool = False
+    declared: bool = True
+    label: str | None = None
+    color: str | None = None
+    css_class: str | None = None
+    active: bool = False
+    actions: tuple[Action, ...] = ()
+    notes: tuple[str, ...] = ()
+    machine: Machine | None = None
+    span: Span = field(default=NO_SPAN, compare=False)
+
+    @property
+    def is_composite(self) -> bool:
+        return self.machine is not None
+
+
+@dataclass(frozen=True, slots=True)
+class Transition:
+    """A transition `source => target: event [guard] / action`.
+
+    `label` is the label as written; `event`, `guard` and `action` are its parts (each None
+    when absent). `id` is unique in the chart and follows document order.
+    """
+
+    id: int
+    source: str
+    target: str
+    label: str | None = None
+    event: str | None = None
+    guard: str | None = None
+    action: str | None = None
+    kind: TransitionKind | None = None
+    color: str | None = None
+    css_class: str | None = None
+    width: float | None = None
+    notes: tuple[str, ...] = ()
+    span: Span = field(default=NO_SPAN, compare=False)
+    source_span: Span = field(default=NO_SPAN, compare=False)
+    target_span: Span = field(default=NO_SPAN, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Machine:
+    """The inside of a composite state, or the chart itself: states, then transitions."""
+
+    states: tuple[State, ...] = ()
+    transitions: tuple[Transition, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class _Index:
+    states: dict[str, State]
+    parents: dict[str, str | None]
+    children: dict[str | None, tuple[State, ...]]
+    outgoing: dict[str, tuple[Transition, ...]]
+    incoming: dict[str, tuple[Transition, ...]]
+    preorder: tuple[State, ...]
+    transitions: tuple[Transition, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Chart:
+    """A whole statechart: its top-level machine and where it came from.
+
+    `shadowed` keeps declarations that a later declaration of the same name in the same list
+    replaced (state-machine-cat keeps the last one); the checker reports them.
+    """
+
+    machine: Machine
+    file: str = "<input>"
+    shadowed: tuple[State, ...] = field(default=(), compare=False)
+    _index: _Index | None = field(default=None, init=False, repr=False, compare=False)
+
+    # -- traversal ---------------------------------------------------------------------------
+
+    def _idx(self) -> _Index:
+        if self._index is None:
+            object.__setattr__(self, "_index", _build_index(self.machine))
+        assert self._index is not None
+        return self._index
+
+    def states(self) -> tuple[State, ...]:
+        """Every state, in document (pre-)order."""
+        return self._idx().preorder
+
+    def transitions(self) -> tuple[Transition, ...]:
+        """Every transition, ordered by id."""
+        return self._idx().transitions
+
+    def walk(self) -> Iterator[tuple[State, str | None]]:
+        """Yield (state, parent name) pairs in document order."""
+        idx = self._idx()
+        for state in idx.preorder:
+            yield state, idx.parents[state.name]
+
+    # -- queries -----------------------------------------------------------------------------
+
+    def state(self, name: str) -> State:
+        """The state called `name`; KeyError when there is none."""
+        return self._idx().states[name]
+
+    def has_state(self, name: str) -> bool:
+        return name in self._idx().states
+
+    def parent_of(self, name: str) -> str | None:
+        """The name of the composite state that holds `name`; None at the top level."""
+        return self._idx().parents[name]
+
+    def children_of(self, name: str | None) -> tuple[State, ...]:
+        """The direct children of `name` (None: the top-level states)."""
+        return self._idx().children.get(name, ())
+
+    def ancestors_of(self, name: str) -> tuple[str, ...]:
+        """The names of the states enclosing `name`, nearest first."""
+        parents = self._idx().parents
+        result: list[str] = []
+        parent = parents[name]
+        while parent is not None:
+            result.append(parent)
+            parent = parents[parent]
+        return tuple(result)
+
+    def transitions_from(self, name: str) -> tuple[Transition, ...]:
+        return self._idx().outgoing.get(name, ())
+
+    def transitions_to(self, name: str) -> tuple[Transition, ...]:
+        return self._idx().incoming.get(name, ())
+
+    def lca(self, first: str, second: str) -> str | None:
+        """The innermost composite state that encloses both states (None: the chart)."""
+        enclosing = set(self.ancestors_of(first))
+        for ancestor in self.ancestors_of(second):
+            if ancestor in enclosing:
+                return ancestor
+        return None
+
+    def depth_of(self, name: str) -> int:
+        """0 for a top-level state, 1 for its children, and so on."""
+        return len(self.ancestors_of(name))
+
+
+def _build_index(root: Machine) -> _Index:
+    states: dict[str, State] = {}
+    parents: dict[str, str | None] = {}
+    children: dict[str | None, tuple[State, ...]] = {None: root.states}
+    outgoing: dict[str, list[Transition]] = {}
+    incoming: dict[str, list[Transition]] = {}
+    preorder: list[State] = []
+    transitions: list[Transition] = list(root.transitions)
+    # An explicit stack instead of recursion: charts may nest deeply. Pre-order: a state, then
+    # everything inside it, then its next sibling.
+    stack: list[tuple[State, str | None]] = [(s, None) for s in reversed(root.states)]
+    while stack:
+        state, parent = stack.pop()
+        preorder.append(state)
+        if state.name not in states:
+            states[state.name] = state
+            parents[state.name] = parent
+        if state.machine is not None:
+            children.setdefault(state.name, state.machine.states)
+            transitions.extend(state.machine.transitions)
+            stack.extend((child, state.name) for child in reversed(state.machine.states))
+    transitions.sort(key=lambda t: t.id)
+    for transition in transitions:
+        outgoing.setdefault(transition.source, []).append(transition)
+        incoming.setdefault(transition.target, []).append(transition)
+    return _Index(
+        states=states,
+        parents=parents,
+        children=children,
+        outgoing={k: tuple(v) for k, v in outgoing.items()},
+        incoming={k: tuple(v) for k, v in incoming.items()},
+        preorder=tuple(preorder),
+        transitions=tuple(transitions),
+    )

@@ -1,0 +1,132 @@
+"""Load: a `statewright-ir/1` document -> Chart.
+
+The inverse of `emit/ir_json.py`, used by tests and by tools that keep charts as IR files. It
+checks the format tag and the shape as it reads, and reports a problem as `IRFormatError` naming
+the path of the offending value. It imports nothing from lark.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .emit.ir_json import FORMAT
+from .ir import (
+    Action,
+    ActionKind,
+    Chart,
+    Machine,
+    Span,
+    State,
+    StateKind,
+    Transition,
+    TransitionKind,
+)
+
+
+class IRFormatError(ValueError):
+    """The document is not a valid statewright-ir/1 document."""
+
+
+def load(document: Any) -> Chart:
+    """Build a chart from a parsed `statewright-ir/1` JSON document."""
+    if not isinstance(document, dict) or document.get("format") != FORMAT:
+        raise IRFormatError(f"not a {FORMAT} document (its `format` must be {FORMAT!r})")
+    file = _get(document, "file", str, "$")
+    return Chart(_machine(_get(document, "machine", dict, "$"), file, "$.machine"), file)
+
+
+def _get(obj: dict[str, Any], key: str, kind: type | tuple[type, ...], path: str) -> Any:
+    if key not in obj:
+        raise IRFormatError(f"{path}: missing `{key}`")
+    value = obj[key]
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise IRFormatError(f"{path}.{key}: unexpected value {value!r}")
+    return value
+
+
+def _opt(obj: dict[str, Any], key: str, path: str) -> str | None:
+    return _get(obj, key, (str, type(None)), path)  # type: ignore[no-any-return]
+
+
+def _span(value: Any, file: str, path: str) -> Span:
+    if not (isinstance(value, list) and len(value) == 4 and all(isinstance(v, int) for v in value)):
+        raise IRFormatError(f"{path}.span: expected [line, column, end_line, end_column]")
+    return Span(file, *value)
+
+
+def _machine(obj: dict[str, Any], file: str, path: str) -> Machine:
+    states = tuple(
+        _state(s, file, f"{path}.states[{i}]")
+        for i, s in enumerate(_get(obj, "states", list, path))
+    )
+    transitions = tuple(
+        _transition(t, file, f"{path}.transitions[{i}]")
+        for i, t in enumerate(_get(obj, "transitions", list, path))
+    )
+    return Machine(states, transitions)
+
+
+def _enum(enum_type: Any, value: Any, path: str) -> Any:
+    try:
+        return enum_type(value)
+    except ValueError:
+        raise IRFormatError(f"{path}: unknown value {value!r}") from None
+
+
+def _state(obj: Any, file: str, path: str) -> State:
+    if not isinstance(obj, dict):
+        raise IRFormatError(f"{path}: expected an object")
+    inner = _get(obj, "machine", (dict, type(None)), path)
+    actions = []
+    for i, action in enumerate(_get(obj, "actions", list, path)):
+        if not isinstance(action, dict):
+            raise IRFormatError(f"{path}.actions[{i}]: expected an object")
+        actions.append(
+            Action(
+                _enum(ActionKind, action.get("kind"), f"{path}.actions[{i}].kind"),
+                _get(action, "body", str, f"{path}.actions[{i}]"),
+            )
+        )
+    return State(
+        name=_get(obj, "name", str, path),
+        kind=_enum(StateKind, obj.get("kind"), f"{path}.kind"),
+        kind_explicit=_get(obj, "kind_explicit", bool, path),
+        declared=_get(obj, "declared", bool, path),
+        label=_opt(obj, "label", path),
+        color=_opt(obj, "color", path),
+        css_class=_opt(obj, "class", path),
+        active=_get(obj, "active", bool, path),
+        actions=tuple(actions),
+        notes=tuple(_strings(obj, "notes", path)),
+        machine=_machine(inner, file, f"{path}.machine") if inner is not None else None,
+        span=_span(obj.get("span"), file, path),
+    )
+
+
+def _strings(obj: dict[str, Any], key: str, path: str) -> list[str]:
+    values = _get(obj, key, list, path)
+    if not all(isinstance(v, str) for v in values):
+        raise IRFormatError(f"{path}.{key}: expected a list of strings")
+    return values  # type: ignore[no-any-return]
+
+
+def _transition(obj: Any, file: str, path: str) -> Transition:
+    if not isinstance(obj, dict):
+        raise IRFormatError(f"{path}: expected an object")
+    kind = obj.get("kind")
+    width = _get(obj, "width", (int, float, type(None)), path)
+    return Transition(
+        id=_get(obj, "id", int, path),
+        source=_get(obj, "source", str, path),
+        target=_get(obj, "target", str, path),
+        label=_opt(obj, "label", path),
+        event=_opt(obj, "event", path),
+        guard=_opt(obj, "guard", path),
+        action=_opt(obj, "action", path),
+        kind=_enum(TransitionKind, kind, f"{path}.kind") if kind is not None else None,
+        color=_opt(obj, "color", path),
+        css_class=_opt(obj, "class", path),
+        width=float(width) if width is not None else None,
+        notes=tuple(_strings(obj, "notes", path)),
+        span=_span(obj.get("span"), file, path),
+    )

@@ -1,0 +1,79 @@
+"""Resolve: Chart -> Chart, the passes state-machine-cat applies right after parsing.
+
+Stage 1b. Each pass takes a chart and returns a new one built with `dataclasses.replace`; none
+mutates its input. It imports nothing from lark or the emitters.
+
+1. `declare_implicit_states`: a state that is only named in transitions is declared in the
+   machine whose transition names it first, inner machines before outer ones (smcat's order).
+2. `classify_forkjoins`: a `]name` state without an explicit type becomes a fork (one way in,
+   several out), a join (several in, one out) or a junction (anything else).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import replace
+
+from .ir import Chart, Machine, State, StateKind
+
+
+def resolve(chart: Chart) -> Chart:
+    """Apply every pass, in order."""
+    return classify_forkjoins(declare_implicit_states(chart))
+
+
+def declare_implicit_states(chart: Chart) -> Chart:
+    from .parse import kind_from_name  # the name -> kind table lives in parse, once
+
+    known = {state.name for state in chart.states()}
+
+    def visit(machine: Machine) -> Machine:
+        states = [
+            replace(state, machine=visit(state.machine)) if state.machine is not None else state
+            for state in machine.states
+        ]
+        for transition in machine.transitions:
+            for name, span in (
+                (transition.source, transition.source_span),
+                (transition.target, transition.target_span),
+            ):
+                if name not in known:
+                    known.add(name)
+                    states.append(State(name, kind_from_name(name), declared=False, span=span))
+        if len(states) == len(machine.states) and all(
+            a is b for a, b in zip(states, machine.states, strict=True)
+        ):
+            return machine
+        return replace(machine, states=tuple(states))
+
+    return replace(chart, machine=visit(chart.machine))
+
+
+def classify_forkjoins(chart: Chart) -> Chart:
+    incoming = Counter(t.target for t in chart.transitions())
+    outgoing = Counter(t.source for t in chart.transitions())
+
+    def classify(state: State) -> StateKind:
+        ins, outs = incoming[state.name], outgoing[state.name]
+        if ins <= 1 and outs > 1:
+            return StateKind.FORK
+        if ins > 1 and outs <= 1:
+            return StateKind.JOIN
+        return StateKind.JUNCTION
+
+    def visit(machine: Machine) -> Machine:
+        states = []
+        changed = False
+        for state in machine.states:
+            new = state
+            if state.machine is not None:
+                inner = visit(state.machine)
+                if inner is not state.machine:
+                    new = replace(new, machine=inner)
+            if state.kind is StateKind.FORKJOIN and not state.kind_explicit:
+                new = replace(new, kind=classify(state))
+            changed = changed or new is not state
+            states.append(new)
+        return replace(machine, states=tuple(states)) if changed else machine
+
+    return replace(chart, machine=visit(chart.machine))

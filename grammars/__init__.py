@@ -1,0 +1,1 @@
+"""Package data: the Lark grammar of the smcat language (`smcat.lark`)."""
