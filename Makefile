@@ -28,13 +28,10 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
+## lint: ruff, black, mypy --strict and the import-layer contracts (tests/test_quality.py runs
+## the same checks inside `make test`)
 lint: $(STAMP)
-	$(BIN)/ruff check .
-	$(BIN)/black --check --quiet .
-	rm -rf build/typecheck
-	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation --target build/typecheck .
-	MYPYPATH=build/typecheck $(BIN)/mypy --strict -p statewright.compiler -p statewright.runtime
-	$(BIN)/lint-imports
+	$(BIN)/python -m pytest -q tests/test_quality.py
 
 format: $(STAMP)
 	$(BIN)/ruff check --fix --quiet . || true

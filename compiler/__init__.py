@@ -6,16 +6,22 @@ applies after parsing), `emit.*` (Chart -> text). `cli` is the only module that 
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
-
 from .diagnostics import Diagnostic, Severity, render
 from .ir import Action, ActionKind, Chart, Machine, Span, State, StateKind, Transition
 from .parse import parse
 
-try:
-    __version__ = version("statewright")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree
-    __version__ = "0.0.0"
+
+def __getattr__(name: str) -> str:
+    # Looked up on demand: importlib.metadata costs more start-up time than parsing a chart.
+    if name == "__version__":
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            return version("statewright")
+        except PackageNotFoundError:  # pragma: no cover - running from a source tree
+            return "0.0.0"
+    raise AttributeError(name)
+
 
 __all__ = [
     "Action",

@@ -130,9 +130,7 @@ def render_all(
     diagnostics: Sequence[Diagnostic], sources: dict[str, str], *, color: bool = False
 ) -> str:
     """Render several diagnostics, each followed by a blank line."""
-    return "".join(
-        render(d, sources.get(d.span.file), color=color) + "\n\n" for d in diagnostics
-    )
+    return "".join(render(d, sources.get(d.span.file), color=color) + "\n\n" for d in diagnostics)
 
 
 def _source_line(source: str | None, line: int) -> str | None:

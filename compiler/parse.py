@@ -11,14 +11,20 @@ a transition label and a state's activities, live here and nowhere else.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import functools
+import gc
 import importlib.resources
+import importlib.util
+import os
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from lark import Lark, Token, Tree
-from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
-from lark.visitors import Transformer_NonRecursive
+from lark.exceptions import UnexpectedInput
 
 from . import resolve
 from .diagnostics import Diagnostic, Severity
@@ -33,6 +39,7 @@ from .ir import (
     Transition,
     TransitionKind,
 )
+from .syntax_errors import syntax_error
 
 #: Composite states nested deeper than this are refused with P004: later stages walk the
 #: hierarchy recursively, and no hand-written chart comes near it.
@@ -40,21 +47,27 @@ MAX_NESTING = 100
 
 # JavaScript's `\s` and `String.prototype.trim` set, which smcat's patterns rely on.
 _JS_SPACE = "\t\n\x0b\x0c\r \xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
-_JS_TRIM = "".join(
-    chr(c) for c in [9, 10, 11, 12, 13, 32, 0xA0, 0x1680, *range(0x2000, 0x200B)]
-) + "\u2028\u2029\u202f\u205f\u3000\ufeff"
+_JS_TRIM = (
+    "".join(chr(c) for c in [9, 10, 11, 12, 13, 32, 0xA0, 0x1680, *range(0x2000, 0x200B)])
+    + "\u2028\u2029\u202f\u205f\u3000\ufeff"
+)
 
 # Name -> kind, first match wins (state-machine-cat derives types from substrings of names).
 _KIND_BY_NAME: tuple[tuple[re.Pattern[str], StateKind], ...] = (
     (re.compile("initial"), StateKind.INITIAL),
     (re.compile("final"), StateKind.FINAL),
     (re.compile("parallel"), StateKind.PARALLEL),
-    (re.compile("(deep[^\n\r\u2028\u2029]*history)|(history[^\n\r\u2028\u2029]*deep)"),
-     StateKind.DEEP_HISTORY),
+    (
+        re.compile("(deep[^\n\r\u2028\u2029]*history)|(history[^\n\r\u2028\u2029]*deep)"),
+        StateKind.DEEP_HISTORY,
+    ),
     (re.compile("history"), StateKind.HISTORY),
     (re.compile(r"^\^"), StateKind.CHOICE),
     (re.compile(r"^\]"), StateKind.FORKJOIN),
 )
+
+# Cheap pre-test: a name none of the patterns above can match is a regular state.
+_MAY_BE_PSEUDO = re.compile(r"initial|final|parallel|history|^[\^\]]")
 
 # A transition label: `event [guard] / action`, every part optional, cut at smcat's lengths.
 _LABEL_PARTS = re.compile(
@@ -80,6 +93,8 @@ def js_trim(text: str) -> str:
 
 def kind_from_name(name: str) -> StateKind:
     """The kind state-machine-cat gives a state from its name alone."""
+    if not _MAY_BE_PSEUDO.search(name):
+        return StateKind.REGULAR
     for pattern, kind in _KIND_BY_NAME:
         if pattern.search(name):
             return kind
@@ -116,14 +131,46 @@ def unquote(token: str) -> str:
     return token[1:-1].replace('\\"', '"')
 
 
+def accelerated() -> bool:
+    """True when lark-cython runs the lexer and parser (set STATEWRIGHT_PURE_LARK=1 to opt out).
+
+    lark-cython compiles lark's LALR lexer and parser loop; it reads the same grammar and
+    tables, so the result is the same, about twice as fast. Without it, plain lark runs.
+    """
+    if os.environ.get("STATEWRIGHT_PURE_LARK"):
+        return False
+    return importlib.util.find_spec("lark_cython") is not None
+
+
 @functools.cache
 def _parser() -> Lark:
+    """The parser, built once. It calls `_Builder` as it reduces (no parse tree is built)."""
     grammar = importlib.resources.files("statewright.grammars").joinpath("smcat.lark")
+    options: dict[str, object] = {}
+    if accelerated():
+        import lark_cython
+
+        options["_plugins"] = lark_cython.plugins
     return Lark(
         grammar.read_text(encoding="utf-8"),
         parser="lalr",
         lexer="contextual",
         propagate_positions=False,
+        maybe_placeholders=False,
+        transformer=_Builder(),
+        cache=True,
+        **options,
+    )
+
+
+@functools.cache
+def _tree_parser() -> Lark:
+    """The same grammar without the builder, for tests of the grammar and for error matching."""
+    grammar = importlib.resources.files("statewright.grammars").joinpath("smcat.lark")
+    return Lark(
+        grammar.read_text(encoding="utf-8"),
+        parser="lalr",
+        lexer="contextual",
         maybe_placeholders=False,
         cache=True,
     )
@@ -135,6 +182,7 @@ class _Context:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     shadowed: list[State] = field(default_factory=list)
     next_id: int = 1
+    too_deep: tuple[str, Span] | None = None
 
     def span(self, first: Token, last: Token | None = None) -> Span:
         last = last or first
@@ -157,12 +205,19 @@ class _Region:
     opening: Token
 
 
-class _Builder(Transformer_NonRecursive):  # type: ignore[misc]
-    """Parse tree -> IR. Collects problems in the context instead of raising."""
+_CONTEXT: contextvars.ContextVar[_Context] = contextvars.ContextVar("smcat_parse_context")
 
-    def __init__(self, context: _Context) -> None:
-        super().__init__(visit_tokens=False)
-        self.ctx = context
+
+class _Builder:
+    """Reductions -> IR, called by the LALR parser as it goes (lark's inline transformer).
+
+    It collects problems in the parse's context instead of raising: lark would wrap an
+    exception, and one bad attribute must not hide the rest of the chart.
+    """
+
+    @property
+    def ctx(self) -> _Context:
+        return _CONTEXT.get()
 
     # -- structure -----------------------------------------------------------------------------
 
@@ -197,16 +252,14 @@ class _Builder(Transformer_NonRecursive):  # type: ignore[misc]
                 states.append(state)
         return _StateList(tuple(states), depth)
 
-    def region(self, children: list[object]) -> _Region:
-        opening = children[0]
-        machine, depth = children[1]  # type: ignore[misc]
-        assert isinstance(opening, Token) and isinstance(machine, Machine)
-        return _Region(machine, depth + 1, opening)
+    def region(self, children: list[Any]) -> _Region:
+        opening: Token = children[0]
+        inner: tuple[Machine, int] = children[1]
+        return _Region(inner[0], inner[1] + 1, opening)
 
     def state(self, children: list[object]) -> tuple[State, int]:
         notes: tuple[str, ...] = children[0]  # type: ignore[assignment]
-        name_token = children[1]
-        assert isinstance(name_token, Token)
+        name_token: Token = children[1]  # type: ignore[assignment]
         name = _name(name_token)
         fields: dict[str, object] = {"kind": kind_from_name(name)}
         depth = 0
@@ -221,13 +274,9 @@ class _Builder(Transformer_NonRecursive):  # type: ignore[misc]
             elif isinstance(child, _Region):
                 depth = child.depth
                 if depth > MAX_NESTING:
-                    if depth == MAX_NESTING + 1:
-                        self.ctx.error(
-                            "P004",
-                            f"composite states are nested more than {MAX_NESTING} levels deep",
-                            self.ctx.span(child.opening),
-                            "flatten the hierarchy; statewright refuses deeper nesting",
-                        )
+                    # Enclosing states reduce later and overwrite this: the report names the
+                    # outermost one. Their contents are dropped, so no later stage recurses deep.
+                    self.ctx.too_deep = (name, self.ctx.span(name_token))
                     fields["machine"] = Machine()
                 else:
                     fields["machine"] = child.machine
@@ -241,10 +290,10 @@ class _Builder(Transformer_NonRecursive):  # type: ignore[misc]
 
     def transition(self, children: list[object]) -> Transition:
         notes: tuple[str, ...] = children[0]  # type: ignore[assignment]
-        first, arrow, second = children[1], children[2], children[3]
-        assert isinstance(first, Token) and isinstance(arrow, Token) and isinstance(second, Token)
-        end = children[-1]
-        assert isinstance(end, Token)
+        first: Token = children[1]  # type: ignore[assignment]
+        arrow: Token = children[2]  # type: ignore[assignment]
+        second: Token = children[3]  # type: ignore[assignment]
+        end: Token = children[-1]  # type: ignore[assignment]
         if arrow.type == "FORWARD_ARROW":
             source, target = first, second
         else:
@@ -270,7 +319,9 @@ class _Builder(Transformer_NonRecursive):  # type: ignore[misc]
         return transition
 
     def notes(self, children: list[Token]) -> tuple[str, ...]:
-        return tuple(js_trim(token[1:]) for token in children)
+        if not children:
+            return ()
+        return tuple(js_trim(token.value[1:]) for token in children)
 
     # -- text ----------------------------------------------------------------------------------
 
@@ -301,10 +352,10 @@ class _Builder(Transformer_NonRecursive):  # type: ignore[misc]
         return _Attributes(values, explicit)
 
     def attr_label(self, children: list[Token]) -> tuple[str, object, Token]:
-        return "label", unquote(children[1]), children[1]
+        return "label", unquote(children[1].value), children[1]
 
     def attr_color(self, children: list[Token]) -> tuple[str, object, Token]:
-        value = unquote(children[1])
+        value = unquote(children[1].value)
         if children[1].type == "QUOTED" and not _TRANSITION_COLOR.fullmatch(value):
             self.ctx.error(
                 "P005",
@@ -315,7 +366,7 @@ class _Builder(Transformer_NonRecursive):  # type: ignore[misc]
         return "color", value, children[1]
 
     def attr_class(self, children: list[Token]) -> tuple[str, object, Token]:
-        return "css_class", children[1][1:-1], children[1]
+        return "css_class", children[1].value[1:-1], children[1]
 
     def attr_active(self, children: list[Token]) -> tuple[str, object, Token]:
         return "active", True, children[0]
@@ -323,16 +374,16 @@ class _Builder(Transformer_NonRecursive):  # type: ignore[misc]
     def attr_type(self, children: list[Token]) -> tuple[str, object, Token]:
         token = children[1]
         if token.type == "STATE_TYPE":
-            return "kind", StateKind(str(token)), token
-        return "kind", TransitionKind(str(token)), token
+            return "kind", StateKind(token.value), token
+        return "kind", TransitionKind(token.value), token
 
     def attr_width(self, children: list[Token]) -> tuple[str, object, Token]:
         token = children[1]
-        value = float(token)
+        value = float(token.value)
         if value > MAX_WIDTH:
             self.ctx.error(
                 "P006",
-                f"transition width {token} is more than {MAX_WIDTH}",
+                f"transition width {token.value} is more than {MAX_WIDTH}",
                 self.ctx.span(token),
                 f"use a width from 0 to {MAX_WIDTH}",
             )
@@ -357,7 +408,7 @@ class _Attributes:
 
 
 def _name(token: Token) -> str:
-    return unquote(token) if token.type == "QUOTED" else str(token)
+    return unquote(token.value) if token.type == "QUOTED" else str(token.value)
 
 
 def _text(tokens: list[Token]) -> str:
@@ -365,7 +416,7 @@ def _text(tokens: list[Token]) -> str:
     if not tokens:
         return ""
     token = tokens[0]
-    return unquote(token) if token.type == "QUOTED" else js_trim(token)
+    return unquote(token.value) if token.type == "QUOTED" else js_trim(token.value)
 
 
 # -- entry point ------------------------------------------------------------------------------
@@ -383,136 +434,51 @@ def parse(text: str, file: str = "<input>") -> tuple[Chart | None, list[Diagnost
     """
     if text.startswith("\ufeff"):
         text = text[1:]
-    try:
-        tree = _parser().parse(text)
-    except UnexpectedInput as error:
-        return None, [syntax_error(error, text, file)]
     context = _Context(file)
-    machine = _Builder(context).transform(tree)
+    token = _CONTEXT.set(context)
+    try:
+        with _gc_paused():
+            machine = _parser().parse(text)
+    except UnexpectedInput as error:
+        return None, [syntax_error(error, text, file, _parse_example)]
+    finally:
+        _CONTEXT.reset(token)
     assert isinstance(machine, Machine)
+    if context.too_deep is not None:
+        name, span = context.too_deep
+        context.error(
+            "P004",
+            f"state `{name}` holds composite states nested more than {MAX_NESTING} levels deep",
+            span,
+            "flatten the hierarchy; statewright refuses deeper nesting",
+        )
     chart = Chart(machine, file, tuple(context.shadowed))
     chart = resolve.resolve(chart)
     return chart, context.diagnostics
 
 
-# -- syntax errors ----------------------------------------------------------------------------
-
-_WORDS = {
-    "IDENTIFIER": "a state name",
-    "QUOTED": "a quoted string",
-    "COLOR_STRING": 'a colour in double quotes, like "red" or "#ff0000"',
-    "CLASS_STRING": 'class names in double quotes, like "warning big"',
-    "STATE_TEXT": "the state's activities",
-    "LABEL_TEXT": "the transition's label",
-    "NOTE": "a note (`# ...`)",
-    "COLON": "`:`",
-    "SEMICOLON": "`;`",
-    "COMMA": "`,`",
-    "LBRACE": "`{`",
-    "RBRACE": "`}`",
-    "LSQB": "`[`",
-    "RSQB": "`]`",
-    "EQUAL": "`=`",
-    "FORWARD_ARROW": "an arrow like `=>`",
-    "BACKWARD_ARROW": "an arrow like `<=`",
-    "KW_LABEL": "`label`",
-    "KW_COLOR": "`color`",
-    "KW_CLASS": "`class`",
-    "KW_ACTIVE": "`active`",
-    "KW_TYPE": "`type`",
-    "KW_WIDTH": "`width`",
-    "STATE_TYPE": "a state type (regular, initial, final, terminate, parallel, history, "
-    "deephistory, choice, fork, join, forkjoin, junction)",
-    "TRANSITION_TYPE": "`internal` or `external`",
-    "NUMBER": "a number",
-    "$END": "the end of the input",
-}
-
-# Known mistakes, recognised by the parser state they leave (lark's `match_examples`).
-_EXAMPLES: dict[str, list[str]] = {
-    "declaration-after-transition": ["a => b; c;", "a => b; c, d;", "a => b; c [label=\"x\"];"],
-    "missing-semicolon": ["a => b c => d;", "a => b\nc => d;", "a, b\nc;"],
-    "unterminated-string": ['a => b: "x;'],
-}
-
-_HINTS = {
-    "declaration-after-transition": (
-        "declare states before the transitions of the same level: move this declaration up"
-    ),
-    "missing-semicolon": "end each statement with `;`",
-}
-
-
-def syntax_error(error: UnexpectedInput, text: str, file: str) -> Diagnostic:
-    """Turn one of lark's parse errors into a diagnostic at the offending token."""
-    if isinstance(error, UnexpectedToken) and error.token.type == "$END":
-        return _end_of_input(error.expected, text, file)
-    if isinstance(error, UnexpectedEOF):
-        return _end_of_input(set(error.expected), text, file)
-    expected = _expected_words(getattr(error, "expected", None) or getattr(error, "allowed", ()))
-    if isinstance(error, UnexpectedToken):
-        token = error.token
-        span = Span(file, token.line or 1, token.column or 1, token.end_line or token.line or 1,
-                    token.end_column or (token.column or 1) + len(token))
-        found = _describe(token)
-    else:
-        assert isinstance(error, UnexpectedCharacters)
-        line, column = error.line, error.column
-        char = text[error.pos_in_stream] if error.pos_in_stream < len(text) else ""
-        span = Span(file, line, column, line, column + 1)
-        found = f"`{char}`" if char.isprintable() else f"the character U+{ord(char):04X}"
-        if char == '"':
-            return Diagnostic("P002", Severity.ERROR, "unterminated string", span,
-                              'close the string with `"`; write `\\"` for a quote inside it')
-    label = None
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector: parsing allocates many objects and no cycles, and
+    collections triggered by the allocation count cost a quarter of the parse time."""
+    was_enabled = gc.isenabled()
+    gc.disable()
     try:
-        label = error.match_examples(_parser().parse, _EXAMPLES, use_accepts=True)
-    except Exception:  # noqa: BLE001 - a failed guess must not hide the real error
-        label = None
-    hint = _HINTS.get(label or "", f"expected {expected}" if expected else None)
-    message = f"unexpected {found}"
-    if expected and label is None:
-        hint = f"expected {expected}"
-    return Diagnostic("P002", Severity.ERROR, message, span, hint)
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
-def _end_of_input(expected: set[str] | frozenset[str], text: str, file: str) -> Diagnostic:
-    lines = text.split("\n")
-    line = len(lines)
-    column = len(lines[-1]) + 1
-    words = _expected_words(expected)
-    return Diagnostic(
-        "P003",
-        Severity.ERROR,
-        "unexpected end of input",
-        Span(file, line, column, line, column),
-        f"expected {words}" if words else None,
-    )
-
-
-def _describe(token: Token) -> str:
-    shown = str(token)
-    if len(shown) > 30 or "\n" in shown:
-        shown = shown.splitlines()[0][:27] + "..." if shown.strip() else shown.strip()
-    word = _WORDS.get(token.type, token.type)
-    if token.type in ("IDENTIFIER", "QUOTED", "STATE_TEXT", "LABEL_TEXT", "NUMBER"):
-        return f"`{shown}`"
-    return word if word.startswith("`") else f"`{shown}`"
-
-
-def _expected_words(expected: object) -> str:
-    names = sorted(
-        str(name) for name in (expected or ())  # type: ignore[attr-defined]
-        if str(name) not in ("WHITESPACE", "COMMENT")
-    )
-    words = sorted({_WORDS.get(name, name) for name in names})
-    if not words:
-        return ""
-    if len(words) == 1:
-        return words[0]
-    return ", ".join(words[:-1]) + " or " + words[-1]
+def _parse_example(text: str) -> object:
+    """Parse with a throw-away context: used to recognise known mistakes by parser state."""
+    token = _CONTEXT.set(_Context("<example>"))
+    try:
+        return _parser().parse(text)
+    finally:
+        _CONTEXT.reset(token)
 
 
 def parse_tree(text: str) -> Tree[Token]:
     """The raw lark tree (for tests of the grammar itself)."""
-    return _parser().parse(text)
+    return _tree_parser().parse(text)

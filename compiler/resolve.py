@@ -12,6 +12,7 @@ mutates its input. It imports nothing from lark or the emitters.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import replace
 
 from .ir import Chart, Machine, State, StateKind
@@ -25,7 +26,7 @@ def resolve(chart: Chart) -> Chart:
 def declare_implicit_states(chart: Chart) -> Chart:
     from .parse import kind_from_name  # the name -> kind table lives in parse, once
 
-    known = {state.name for state in chart.states()}
+    known = {state.name for state in _states(chart.machine)}
 
     def visit(machine: Machine) -> Machine:
         states = [
@@ -50,8 +51,13 @@ def declare_implicit_states(chart: Chart) -> Chart:
 
 
 def classify_forkjoins(chart: Chart) -> Chart:
-    incoming = Counter(t.target for t in chart.transitions())
-    outgoing = Counter(t.source for t in chart.transitions())
+    if not any(
+        s.kind is StateKind.FORKJOIN and not s.kind_explicit for s in _states(chart.machine)
+    ):
+        return chart
+    transitions = [t for machine in _machines(chart.machine) for t in machine.transitions]
+    incoming = Counter(t.target for t in transitions)
+    outgoing = Counter(t.source for t in transitions)
 
     def classify(state: State) -> StateKind:
         ins, outs = incoming[state.name], outgoing[state.name]
@@ -77,3 +83,17 @@ def classify_forkjoins(chart: Chart) -> Chart:
         return replace(machine, states=tuple(states)) if changed else machine
 
     return replace(chart, machine=visit(chart.machine))
+
+
+def _machines(root: Machine) -> Iterator[Machine]:
+    """Every machine of the chart (the root, then composites), without recursion."""
+    stack = [root]
+    while stack:
+        machine = stack.pop()
+        yield machine
+        stack.extend(s.machine for s in machine.states if s.machine is not None)
+
+
+def _states(root: Machine) -> Iterator[State]:
+    for machine in _machines(root):
+        yield from machine.states

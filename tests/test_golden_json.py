@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import golden_cases
 
+from conftest import golden_cases
 from statewright.compiler.emit import smcat_json
 from statewright.compiler.parse import parse
 

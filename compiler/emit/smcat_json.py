@@ -16,7 +16,42 @@ EmitOptions = dict[str, Any]
 
 
 def emit(chart: Chart, options: EmitOptions | None = None) -> str:
-    return json.dumps(to_ast(chart), indent=4, ensure_ascii=False) + "\n"
+    """The AST as JSON: one line per state, transition or action, nested machines indented.
+
+    (json's own indenting is written in Python and costs more than parsing; this layout keeps
+    the output readable and lets json's C encoder write each item.)
+    """
+    parts: list[str] = []
+    _write(to_ast(chart), 0, parts)
+    parts.append("\n")
+    return "".join(parts)
+
+
+_ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
+
+
+def _write(value: Any, depth: int, out: list[str]) -> None:
+    if isinstance(value, dict) and _is_nested(value):
+        pad = "    " * (depth + 1)
+        out.append("{")
+        for position, (key, item) in enumerate(value.items()):
+            out.append("\n" if position == 0 else ",\n")
+            out.append(f"{pad}{_ENCODE(key)}: ")
+            _write(item, depth + 1, out)
+        out.append("\n" + "    " * depth + "}")
+    elif isinstance(value, list) and value and isinstance(value[0], dict):
+        pad = "    " * (depth + 1)
+        out.append("[")
+        for position, item in enumerate(value):
+            out.append("\n" + pad if position == 0 else ",\n" + pad)
+            _write(item, depth + 1, out)
+        out.append("\n" + "    " * depth + "]")
+    else:
+        out.append(_ENCODE(value))
+
+
+def _is_nested(value: dict[str, Any]) -> bool:
+    return "states" in value or "statemachine" in value
 
 
 def to_ast(chart: Chart) -> dict[str, Any]:
