@@ -17,9 +17,10 @@ from .smcat_json import js_number
 INDENT = "    "
 
 # What a bare name may be (grammars/smcat.lark, IDENTIFIER), less the starts that another
-# token would claim: a note, a comment, a closing brace.
+# token claims: a comment anywhere; a note or a closing brace where a statement starts.
 _BARE_NAME = re.compile(r"[^;, \"\t\n\r=\-><:{\[]+")
 _CLAIMED_START = ("#", "//", "/*", "}")
+_CLAIMED_START_TARGET = ("//", "/*")
 _JS_TRIM = "\t\n\x0b\x0c\r \xa0\u1680\u2028\u2029\u202f\u205f\u3000\ufeff" + "".join(
     chr(c) for c in range(0x2000, 0x200B)
 )
@@ -79,7 +80,7 @@ def _state_attributes(state: State) -> str:
 
 
 def _transition(transition: Transition) -> str:
-    text = f"{name(transition.source)} => {name(transition.target)}"
+    text = f"{name(transition.source)} => {name(transition.target, statement_start=False)}"
     parts = []
     if transition.color:
         parts.append(f"color={quote(transition.color)}")
@@ -127,9 +128,14 @@ def _activity(action: Action) -> str:
     return f"{action.kind.value}/ {action.body}".rstrip(_JS_TRIM)
 
 
-def name(text: str) -> str:
-    """A state name as smcat text: bare where possible, else quoted."""
-    if _BARE_NAME.fullmatch(text) and not text.startswith(_CLAIMED_START):
+def name(text: str, *, statement_start: bool = True) -> str:
+    """A state name as smcat text: bare where possible, else quoted.
+
+    A transition's target may start with `#` or `}` (no statement starts there); a name written
+    there bare and ending in a backslash has no quoted form, so it stays bare.
+    """
+    claimed = _CLAIMED_START if statement_start else _CLAIMED_START_TARGET
+    if _BARE_NAME.fullmatch(text) and not text.startswith(claimed):
         return text
     return quote(text)
 
@@ -140,11 +146,19 @@ def quote(text: str) -> str:
 
 
 def _bare_ok(text: str, stops: str) -> bool:
+    """Whether free text can be written unquoted and read back unchanged.
+
+    Text ending in a backslash has no quoted form (`\\"` would escape the closing quote); it
+    can only have been written bare, so it is written bare again.
+    """
+    if text.endswith("\\"):
+        return True
     return (
         bool(text)
         and text == text.strip(_JS_TRIM)
         and not any(c in text for c in stops)
-        and not text.startswith(('"', "//", "/*"))
+        and not text.startswith(('"', "//"))
+        and not (text.startswith("/*") and "*/" in text)
     )
 
 
