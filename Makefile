@@ -22,6 +22,7 @@ demo: $(STAMP)
 	$(SW) compile examples/*.smcat -T json -o examples/out/
 	$(SW) compile examples/*.smcat -T ir -o examples/out/
 	$(SW) fmt --check examples/*.smcat
+	$(SW) check --strict --target python examples/*.smcat
 	@echo "demo: outputs in examples/out/"; ls examples/out
 
 ## test: install, then run the whole test suite
@@ -39,6 +40,7 @@ format: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/parse_bench.py
+	$(BIN)/python bench/check_bench.py
 
 ## golden: regenerate smcat's reference outputs with the real state-machine-cat (needs npm)
 golden:

@@ -41,11 +41,14 @@ def generate(lines: int) -> str:
             f"    ^{b}_pick,\n"
             f"    {b}_work [type=parallel] {{\n"
             f"        {b}_r1 {{\n"
+            f"            {b}_r1.initial => {b}_r1_a;\n"
             f"            {b}_r1_a => {b}_r1_b: step [ready] / go;\n"
             f"            {b}_r1_b => {b}_r1_a: back;\n"
             f"        }},\n"
             f"        {b}_r2 {{\n"
+            f"            {b}_r2.initial => {b}_r2_a;\n"
             f"            {b}_r2_a => {b}_r2_b: tick / count++;\n"
+            f"            {b}_r2_b => {b}_r2_a: tock;\n"
             f"        }};\n"
             f"    }},\n"
             f"    {b}_done;\n"
@@ -55,10 +58,12 @@ def generate(lines: int) -> str:
             f"    ^{b}_pick => {b}_work: [load > 10];\n"
             f"    ^{b}_pick => {b}_done: [else];\n"
             f"    {b}_work => {b}_done: finish / report {block};\n"
+            f"    {b}_done => {b}.history: resume;\n"
+            f"    {b}.history => {b}_idle;\n"
             f"}},"
         )
         transitions.append(f"{b} => b{block + 1}: next [ok] / advance;")
-        count += 24
+        count += 29
         block += 1
     parts.append(f"b{block} [type=final];")
     transitions.insert(0, "initial => b0;")

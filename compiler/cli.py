@@ -19,8 +19,14 @@ from pathlib import Path
 from .diagnostics import Diagnostic, Severity, has_errors, render_all
 from .emit import FORMATS
 from .emit import smcat as smcat_format
-from .ir import Chart, Span
+from .ir import Chart
 from .parse import parse
+from .pipeline import decode, diagnose
+from .report import to_json, to_sarif
+
+#: Formats that run: a chart with errors is not written in them (pictures and data still are,
+#: so a broken chart can be looked at).
+EXECUTABLE_FORMATS = frozenset({"python", "scxml", "xstate"})
 
 EXIT_OK = 0
 EXIT_DIAGNOSTICS = 1
@@ -35,6 +41,8 @@ examples:
   cat door.smcat | statewright compile - -T smcat read standard input
   statewright fmt door.smcat                      rewrite the file in canonical form
   statewright fmt --check examples/*.smcat        exit 1 if any file would change
+  statewright check examples/*.smcat              report ill-formed constructs
+  statewright check door.smcat --format sarif > door.sarif
 """
 
 
@@ -122,6 +130,25 @@ def _argument_parser() -> argparse.ArgumentParser:
         "--check", action="store_true", help="change nothing; exit 1 if a file would change"
     )
     fmt.set_defaults(run=_fmt)
+
+    check = commands.add_parser(
+        "check",
+        help="report ill-formed constructs in .smcat files",
+        description="Parse and check each FILE; print every finding (docs/diagnostics.md).",
+    )
+    check.add_argument("files", nargs="+", metavar="FILE", help="input files; - is stdin")
+    check.add_argument(
+        "--format", choices=["text", "json", "sarif"], default="text", help="output format"
+    )
+    check.add_argument(
+        "--strict", action="store_true", help="warnings count as errors for the exit code"
+    )
+    check.add_argument(
+        "--target",
+        choices=["python"],
+        help="also run the checks of this output (names in generated Python)",
+    )
+    check.set_defaults(run=_check)
     return parser
 
 
@@ -138,11 +165,18 @@ def _compile(args: argparse.Namespace) -> int:
         except OSError as error:
             raise UsageError(f"cannot create directory {out_dir}: {error.strerror}") from None
     failed = False
-    for source, chart in _load_all(args.files):
+    for source, chart in _load_all(args.files, target=args.format):
         if chart is None:
             failed = True
             continue
-        failed = failed or has_errors(source.diagnostics)
+        if has_errors(source.diagnostics):
+            failed = True
+            if args.format in EXECUTABLE_FORMATS:
+                print(
+                    f"statewright: {source.name}: not writing {args.format}: the chart has errors",
+                    file=sys.stderr,
+                )
+                continue
         text = emitter(chart, None)
         if out_dir is not None:
             stem = "stdin" if source.name == "-" else Path(source.name).name.removesuffix(".smcat")
@@ -157,7 +191,7 @@ def _compile(args: argparse.Namespace) -> int:
 def _fmt(args: argparse.Namespace) -> int:
     changed: list[str] = []
     failed = False
-    for source, chart in _load_all(args.files):
+    for source, chart in _load_all(args.files, checks=False):
         if chart is None or has_errors(source.diagnostics):
             failed = True
             continue
@@ -180,52 +214,77 @@ def _fmt(args: argparse.Namespace) -> int:
     return EXIT_DIAGNOSTICS if (args.check and changed) else EXIT_OK
 
 
+def _check(args: argparse.Namespace) -> int:
+    loaded = _load_all(args.files, target=args.target, report=False)
+    diagnostics = [d for source, _ in loaded for d in source.diagnostics]
+    if args.format == "json":
+        sys.stdout.write(to_json(diagnostics))
+    elif args.format == "sarif":
+        from . import __version__
+
+        sys.stdout.write(to_sarif(diagnostics, __version__))
+    else:
+        color = sys.stdout.isatty() and "NO_COLOR" not in os.environ
+        for source, _ in loaded:
+            display = "<stdin>" if source.name == "-" else source.name
+            sources = {display: source.text} if source.text is not None else {}
+            sys.stdout.write(render_all(source.diagnostics, sources, color=color))
+        sys.stdout.write(_summary(diagnostics, len(loaded)) + "\n")
+    failing = {Severity.ERROR, Severity.WARNING} if args.strict else {Severity.ERROR}
+    return EXIT_DIAGNOSTICS if any(d.severity in failing for d in diagnostics) else EXIT_OK
+
+
+def _summary(diagnostics: Sequence[Diagnostic], files: int) -> str:
+    counts = {severity: 0 for severity in Severity}
+    for diagnostic in diagnostics:
+        counts[diagnostic.severity] += 1
+    parts = [
+        f"{count} {severity.value}{'' if count == 1 else 's'}"
+        for severity, count in counts.items()
+        if count
+    ]
+    checked = f"{files} file{'' if files == 1 else 's'} checked"
+    return f"{checked}: {', '.join(parts)}" if parts else f"{checked}: no problems"
+
+
 # -- input and output -----------------------------------------------------------------------
 
 
-def _load_all(names: Sequence[str]) -> list[tuple[Source, Chart | None]]:
-    """Read and parse each input, printing its diagnostics to stderr."""
+def _load_all(
+    names: Sequence[str],
+    *,
+    target: str | None = None,
+    report: bool = True,
+    checks: bool = True,
+) -> list[tuple[Source, Chart | None]]:
+    """Read, parse and (unless `checks` is off) check each input; print the diagnostics to
+    stderr unless `report` is off."""
     results = []
     for name in names:
-        source = _read(name)
+        display = "<stdin>" if name == "-" else name
+        text, diagnostics = decode(_read(name), display)
         chart: Chart | None = None
-        diagnostics = list(source.diagnostics)
-        if source.text is not None:
-            chart, found = parse(source.text, "<stdin>" if name == "-" else name)
+        if text is not None:
+            chart, found = (
+                diagnose(text, display, target=target) if checks else parse(text, display)
+            )
             diagnostics.extend(found)
-        source = Source(source.name, source.text, tuple(diagnostics))
-        _report(source)
+        source = Source(name, text, tuple(diagnostics))
+        if report:
+            _report(source)
         results.append((source, chart))
     return results
 
 
-def _read(name: str) -> Source:
+def _read(name: str) -> bytes:
     try:
-        data = sys.stdin.buffer.read() if name == "-" else Path(name).read_bytes()
+        return sys.stdin.buffer.read() if name == "-" else Path(name).read_bytes()
     except FileNotFoundError:
         raise UsageError(f"{name}: no such file") from None
     except IsADirectoryError:
         raise UsageError(f"{name}: is a directory") from None
     except OSError as error:
         raise UsageError(f"{name}: cannot read: {error.strerror}") from None
-    try:
-        return Source(name, data.decode("utf-8"))
-    except UnicodeDecodeError as error:
-        return Source(name, None, (_not_utf8(name, data, error),))
-
-
-def _not_utf8(name: str, data: bytes, error: UnicodeDecodeError) -> Diagnostic:
-    before = data[: error.start]
-    line = before.count(b"\n") + 1
-    column = len(before) - (before.rfind(b"\n") + 1) + 1
-    span = Span("<stdin>" if name == "-" else name, line, column, line, column + 1)
-    return Diagnostic(
-        "P001",
-        Severity.ERROR,
-        f"the file is not UTF-8 text (byte 0x{data[error.start]:02x} at offset {error.start})",
-        span,
-        "save the file as UTF-8",
-    )
 
 
 def _report(source: Source) -> None:

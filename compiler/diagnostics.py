@@ -89,6 +89,11 @@ def render(diagnostic: Diagnostic, source: str | None, *, color: bool = False) -
             (then the source line and caret are left out).
         color: use ANSI colours (for a terminal).
     """
+    lines = source.split("\n") if source is not None else None
+    return _render(diagnostic, lines, color)
+
+
+def _render(diagnostic: Diagnostic, source_lines: list[str] | None, color: bool) -> str:
 
     def paint(text: str, code: str) -> str:
         return f"{code}{text}{_RESET}" if color else text
@@ -105,7 +110,11 @@ def render(diagnostic: Diagnostic, source: str | None, *, color: bool = False) -
         return "\n".join(lines)
     gutter = " " * len(str(span.line))
     lines.append(f"{gutter}{paint('-->', _BLUE)} {span}")
-    text_line = _source_line(source, span.line)
+    text_line = (
+        source_lines[span.line - 1]
+        if source_lines is not None and span.line <= len(source_lines)
+        else None
+    )
     if text_line is not None:
         shown = text_line.expandtabs(4).rstrip("\r\n")
         prefix = text_line[: max(span.column - 1, 0)].expandtabs(4)
@@ -129,14 +138,6 @@ def render(diagnostic: Diagnostic, source: str | None, *, color: bool = False) -
 def render_all(
     diagnostics: Sequence[Diagnostic], sources: dict[str, str], *, color: bool = False
 ) -> str:
-    """Render several diagnostics, each followed by a blank line."""
-    return "".join(render(d, sources.get(d.span.file), color=color) + "\n\n" for d in diagnostics)
-
-
-def _source_line(source: str | None, line: int) -> str | None:
-    if source is None:
-        return None
-    lines = source.split("\n")
-    if 1 <= line <= len(lines):
-        return lines[line - 1]
-    return None
+    """Render several diagnostics, each followed by a blank line (each source split once)."""
+    split = {name: text.split("\n") for name, text in sources.items()}
+    return "".join(_render(d, split.get(d.span.file), color) + "\n\n" for d in diagnostics)

@@ -1,0 +1,644 @@
+"""Check: Chart -> [Diagnostic], every ill-formed construct, located and explained.
+
+Stage 2 of the pipeline. One `_check_<rule>` per rule, each collecting every finding (never
+stopping at the first); `check` runs them all and sorts the findings by position. The codes,
+their severities and summaries are the table in `codes.py`. Every rule runs in time linear in
+the size of the chart (SC013 in size times depth). It imports nothing from lark or the emitters.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from .codes import CODES
+from .diagnostics import Diagnostic, Related
+from .ir import Chart, Machine, Span, State, StateKind, Transition
+from .names import RESERVED_METHODS, is_keyword, python_identifier
+
+_HISTORY = (StateKind.HISTORY, StateKind.DEEP_HISTORY)
+_BRANCHING = (StateKind.CHOICE, StateKind.JUNCTION)
+_RESTING = (StateKind.REGULAR, StateKind.FINAL, StateKind.PARALLEL, StateKind.TERMINATE)
+_ARROW = re.compile(r"=>>|=>|->|>>|:>|--|==|<<=|<=|<-|<<|<:")
+
+
+def check(chart: Chart, *, target: str | None = None) -> list[Diagnostic]:
+    """Every finding about `chart`, ordered by position.
+
+    Args:
+        chart: the chart to check.
+        target: the output being produced; rules tied to a target (the Python-name rules for
+            `python`) run only for it.
+    """
+    model = _Model(chart)
+    findings: list[Diagnostic] = []
+    for rule in _RULES:
+        findings.extend(rule(model))
+    if target == "python":
+        findings.extend(_check_python_names(model))
+    return sorted(findings, key=lambda d: (d.span.line, d.span.column, d.code))
+
+
+def _finding(
+    code: str,
+    message: str,
+    span: Span,
+    hint: str | None = None,
+    related: tuple[Related, ...] = (),
+) -> Diagnostic:
+    return Diagnostic(code, CODES[code].severity, message, span, hint, related)
+
+
+@dataclass(frozen=True)
+class _Region:
+    """A machine whose states are entered one at a time: the chart, or a non-parallel composite."""
+
+    owner: State | None
+    machine: Machine
+
+
+class _Model:
+    """What the rules share, computed once."""
+
+    def __init__(self, chart: Chart) -> None:
+        self.chart = chart
+        self.transitions = chart.transitions()
+        self.regions: list[_Region] = [_Region(None, chart.machine)]
+        self.regions += [
+            _Region(s, s.machine)
+            for s in chart.states()
+            if s.machine is not None and s.kind is not StateKind.PARALLEL
+        ]
+        self.targeted = {t.target for t in self.transitions}
+        self.defaults: dict[str | None, tuple[State, ...]] = {}
+
+    def span_of(self, owner: State | None) -> Span:
+        if owner is not None:
+            return owner.span
+        first = self.chart.machine.states
+        return first[0].span if first else Span(self.chart.file, 1, 1, 1, 1)
+
+    def where(self, owner: State | None) -> str:
+        return "the chart" if owner is None else f"`{owner.name}`"
+
+
+def default_child(machine: Machine) -> State | None:
+    """The state a region starts in without an initial state: its first resting child."""
+    return next((s for s in machine.states if s.kind in _RESTING), None)
+
+
+# -- entering regions -----------------------------------------------------------------------
+
+
+def _entered_by_default(model: _Model) -> set[str | None]:
+    """Owners (None: the chart) of regions entered without naming a state inside them."""
+    chart = model.chart
+    entered: set[str | None] = {None}
+    for state, parent in chart.walk():
+        if state.machine is None:
+            continue
+        parent_state = chart.state(parent) if parent is not None else None
+        if (
+            state.name in model.targeted
+            or (
+                parent in entered
+                and parent_state is not None
+                and parent_state.kind is StateKind.PARALLEL
+            )
+            or (parent in entered and any(state is s for s in _defaults(model, parent_state)))
+        ):
+            entered.add(state.name)
+    return entered
+
+
+def _defaults(model: _Model, owner: State | None) -> tuple[State, ...]:
+    """The states a region starts in: its initial state's targets, else its default child.
+    Memoised per region: every child of a region asks."""
+    key = owner.name if owner is not None else None
+    cached = model.defaults.get(key)
+    if cached is None:
+        cached = model.defaults[key] = _compute_defaults(model, owner)
+    return cached
+
+
+def _compute_defaults(model: _Model, owner: State | None) -> tuple[State, ...]:
+    machine = model.chart.machine if owner is None else owner.machine
+    assert machine is not None
+    initials = [s for s in machine.states if s.kind is StateKind.INITIAL]
+    if initials:
+        names = {t.target for t in model.chart.transitions_from(initials[0].name)}
+        return tuple(s for s in machine.states if s.name in names)
+    child = default_child(machine)
+    return (child,) if child is not None else ()
+
+
+def _check_initial_states(model: _Model) -> Iterator[Diagnostic]:
+    entered = _entered_by_default(model)
+    for region in model.regions:
+        owner_name = region.owner.name if region.owner is not None else None
+        initials = [s for s in region.machine.states if s.kind is StateKind.INITIAL]
+        for extra in initials[1:]:
+            yield _finding(
+                "SC003",
+                f"{model.where(region.owner)} has more than one initial state: "
+                f"`{initials[0].name}` and `{extra.name}`",
+                extra.span,
+                "keep one initial state per region",
+                (Related(initials[0].span, f"`{initials[0].name}` is declared here"),),
+            )
+        if initials or owner_name not in entered:
+            continue
+        if region.owner is None and not region.machine.states:
+            continue
+        child = default_child(region.machine)
+        if child is None:
+            yield _finding(
+                "SC002",
+                f"{model.where(region.owner)} is entered by default but has no state to start in",
+                model.span_of(region.owner),
+                "add child states and an initial state, or only target its children",
+            )
+        else:
+            yield _finding(
+                "SC001",
+                f"{model.where(region.owner)} has no initial state; it starts in `{child.name}`",
+                model.span_of(region.owner),
+                f"add `initial` and `initial => {child.name};` to say so",
+            )
+
+
+def _check_initial_transitions(model: _Model) -> Iterator[Diagnostic]:
+    for state in model.chart.states():
+        if state.kind is not StateKind.INITIAL:
+            continue
+        outgoing = model.chart.transitions_from(state.name)
+        if len(outgoing) != 1:
+            count = "no transition" if not outgoing else f"{len(outgoing)} transitions"
+            yield _finding(
+                "SC004",
+                f"initial state `{state.name}` has {count} out; it needs exactly one",
+                state.span,
+                f"write one `{state.name} => <first state>;`",
+            )
+        for transition in outgoing:
+            if transition.event or transition.guard is not None:
+                yield _finding(
+                    "SC005",
+                    f"the transition out of initial state `{state.name}` has "
+                    + ("an event" if transition.event else "a guard"),
+                    transition.span,
+                    "an initial transition fires by itself: remove its event and guard",
+                )
+
+
+# -- choices, junctions, finals --------------------------------------------------------------
+
+
+def _check_choices(model: _Model) -> Iterator[Diagnostic]:
+    for state in model.chart.states():
+        if state.kind not in _BRANCHING:
+            continue
+        kind = state.kind.value
+        branches = model.chart.transitions_from(state.name)
+        for branch in branches:
+            if branch.event:
+                yield _finding(
+                    "SC007",
+                    f"a branch of {kind} `{state.name}` has the event `{branch.event}`",
+                    branch.span,
+                    f"a {kind} is passed through at once: put the event on the transition into it",
+                )
+        if not any(b.guard is None or b.guard == "else" for b in branches):
+            yield _finding(
+                "SC006",
+                (
+                    f"{kind} `{state.name}` has no else branch"
+                    if branches
+                    else f"{kind} `{state.name}` has no branches"
+                ),
+                state.span,
+                f"add a transition from `{state.name}` guarded by [else]",
+            )
+        elif (
+            state.kind is StateKind.CHOICE
+            and len(branches) == 1
+            and branches[0].guard in (None, "else")
+        ):
+            yield _finding(
+                "SC008",
+                f"choice `{state.name}` has a single unguarded branch, so it chooses nothing",
+                state.span,
+                f"go to `{branches[0].target}` directly, or add guarded branches",
+            )
+
+
+def _check_leaving_finals(model: _Model) -> Iterator[Diagnostic]:
+    for transition in model.transitions:
+        if not model.chart.has_state(transition.source):
+            continue
+        kind = model.chart.state(transition.source).kind
+        if kind in (StateKind.FINAL, StateKind.TERMINATE):
+            yield _finding(
+                "SC010",
+                f"{kind.value} state `{transition.source}` has a transition out",
+                transition.span,
+                "nothing leaves a final state: start the transition from its parent instead",
+            )
+
+
+def _check_dead_ends(model: _Model) -> Iterator[Diagnostic]:
+    chart = model.chart
+    has_exit: dict[str | None, bool] = {None: False}
+    for state, parent in chart.walk():
+        own = bool(chart.transitions_from(state.name))
+        has_exit[state.name] = own or has_exit.get(parent, False)
+        if (
+            state.kind is StateKind.REGULAR
+            and state.machine is None
+            and not has_exit[state.name]
+            and chart.state(state.name) is state
+        ):
+            yield _finding(
+                "SC011",
+                f"state `{state.name}` has no way out and is not final",
+                state.span,
+                f"add a transition out of `{state.name}`, or declare it `[type=final]`",
+            )
+
+
+# -- reachability -----------------------------------------------------------------------------
+
+
+def _check_unreachable(model: _Model) -> Iterator[Diagnostic]:
+    chart = model.chart
+    reached: set[str] = set()
+    pending: list[str] = []
+
+    def enter(name: str) -> None:
+        if name in reached or not chart.has_state(name):
+            return
+        reached.add(name)
+        pending.append(name)
+        for ancestor in chart.ancestors_of(name):
+            if ancestor not in reached:
+                reached.add(ancestor)
+                pending.append(ancestor)
+
+    def enter_region(owner: State | None) -> None:
+        machine = chart.machine if owner is None else owner.machine
+        assert machine is not None
+        for state in machine.states:
+            if state.kind is StateKind.INITIAL:
+                enter(state.name)
+        for state in _defaults(model, owner):
+            enter(state.name)
+
+    enter_region(None)
+    entered_regions: set[str] = set()
+    while pending:
+        name = pending.pop()
+        state = chart.state(name)
+        if state.machine is not None and name not in entered_regions:
+            entered_regions.add(name)
+            if state.kind is StateKind.PARALLEL:
+                for region in state.machine.states:
+                    enter(region.name)
+            else:
+                enter_region(state)
+        for transition in chart.transitions_from(name):
+            enter(transition.target)
+    for state, parent in chart.walk():
+        if state.name not in reached and (parent is None or parent in reached):
+            if state.kind is StateKind.INITIAL:
+                continue  # reported with its region's other states, or harmless
+            yield _finding(
+                "SC009",
+                f"state `{state.name}` cannot be reached from the start",
+                state.span,
+                f"add a transition into `{state.name}`, or remove it",
+            )
+
+
+# -- nondeterminism ---------------------------------------------------------------------------
+
+
+def _check_nondeterminism(model: _Model) -> Iterator[Diagnostic]:
+    chart = model.chart
+    seen: dict[tuple[str, str, str | None], Transition] = {}
+    by_event: dict[tuple[str, str], Transition] = {}
+    skip = (StateKind.INITIAL, StateKind.FORK, StateKind.FORKJOIN, *_HISTORY)
+    for transition in model.transitions:
+        source = transition.source
+        if chart.has_state(source) and chart.state(source).kind in skip:
+            continue
+        guard = transition.guard.strip() if transition.guard is not None else None
+        key = (source, transition.event or "", guard)
+        first = seen.setdefault(key, transition)
+        if first is not transition:
+            trigger = f"`{transition.event}`" if transition.event else "no event"
+            guarded = f"the guard [{guard}]" if guard is not None else "no guard"
+            yield _finding(
+                "SC012",
+                f"two transitions leave `{source}` on {trigger} with {guarded}",
+                transition.span,
+                "give them different guards, or remove one",
+                (Related(first.span, "the other transition"),),
+            )
+        if transition.event:
+            by_event.setdefault((source, transition.event), transition)
+    for transition in model.transitions:
+        if not transition.event or not chart.has_state(transition.source):
+            continue
+        for ancestor in chart.ancestors_of(transition.source):
+            outer = by_event.get((ancestor, transition.event))
+            if outer is not None:
+                yield _finding(
+                    "SC013",
+                    f"`{transition.source}` and its ancestor `{ancestor}` both handle "
+                    f"`{transition.event}`; the inner transition wins",
+                    transition.span,
+                    None,
+                    (Related(outer.span, f"`{ancestor}` handles it here"),),
+                )
+                break
+
+
+# -- history, fork and join --------------------------------------------------------------------
+
+
+def _check_history(model: _Model) -> Iterator[Diagnostic]:
+    chart = model.chart
+    for region in model.regions:
+        first_of_kind: dict[StateKind, State] = {}
+        for state in region.machine.states:
+            if state.kind not in _HISTORY:
+                continue
+            if region.owner is None:
+                yield _finding(
+                    "SC014",
+                    f"history state `{state.name}` is not inside a composite state",
+                    state.span,
+                    "move it into the composite state whose history it records",
+                )
+            first = first_of_kind.setdefault(state.kind, state)
+            if first is not state:
+                yield _finding(
+                    "SC015",
+                    f"{model.where(region.owner)} has two {state.kind.value} states: "
+                    f"`{first.name}` and `{state.name}`",
+                    state.span,
+                    "keep one history state of each kind per composite state",
+                    (Related(first.span, f"`{first.name}` is declared here"),),
+                )
+            if region.owner is None:
+                continue
+            for transition in chart.transitions_from(state.name):
+                if not chart.has_state(transition.target):
+                    continue
+                inside = region.owner.name in chart.ancestors_of(transition.target)
+                if not inside:
+                    yield _finding(
+                        "SC016",
+                        f"the default transition of history state `{state.name}` leaves "
+                        f"`{region.owner.name}`",
+                        transition.span,
+                        f"target a state inside `{region.owner.name}`",
+                    )
+
+
+def _check_fork_join(model: _Model) -> Iterator[Diagnostic]:
+    chart = model.chart
+    for state in chart.states():
+        if state.kind is StateKind.FORK:
+            ends = [t.target for t in chart.transitions_from(state.name)]
+            what = "targets"
+        elif state.kind is StateKind.JOIN:
+            ends = [t.source for t in chart.transitions_to(state.name)]
+            what = "sources"
+        else:
+            continue
+        ends = [e for e in ends if chart.has_state(e)]
+        if len(ends) < 2:
+            continue
+        if not _in_distinct_regions(chart, ends):
+            listed = ", ".join(f"`{e}`" for e in ends)
+            yield _finding(
+                "SC017",
+                f"{state.kind.value} `{state.name}` has {what} {listed}, which are not in "
+                "distinct regions of one parallel state",
+                state.span,
+                f"a {state.kind.value} connects one state in each region of a parallel state",
+            )
+
+
+def _in_distinct_regions(chart: Chart, names: list[str]) -> bool:
+    common = chart.lca(names[0], names[1])
+    for name in names[2:]:
+        while common is not None and common not in chart.ancestors_of(name):
+            common = chart.parent_of(common)
+    if common is None or chart.state(common).kind is not StateKind.PARALLEL:
+        return False
+    regions = []
+    for name in names:
+        path = (name, *chart.ancestors_of(name))
+        regions.append(path[path.index(common) - 1])
+    return len(set(regions)) == len(regions)
+
+
+# -- declarations -----------------------------------------------------------------------------
+
+
+def _check_declarations(model: _Model) -> Iterator[Diagnostic]:
+    chart = model.chart
+    first: dict[str, State] = {}
+    for state in chart.states():
+        earlier = first.setdefault(state.name, state)
+        if earlier is not state:
+            yield _finding(
+                "SC018",
+                f"state `{state.name}` is declared twice; all states share one namespace",
+                state.span,
+                "rename one of them",
+                (Related(earlier.span, "the first declaration"),),
+            )
+            yield from _conflict(state, earlier)
+    for replaced in chart.shadowed:
+        winner = next(
+            (
+                s
+                for s in chart.states()
+                if s.name == replaced.name
+                and (s.span.line, s.span.column) > (replaced.span.line, replaced.span.column)
+            ),
+            None,
+        )
+        yield _finding(
+            "SC018",
+            f"state `{replaced.name}` is declared again later in this list, which replaces "
+            "this declaration",
+            replaced.span,
+            "declare each state once",
+            (Related(winner.span, "the declaration that wins"),) if winner else (),
+        )
+        if winner is not None:
+            yield from _conflict(replaced, winner)
+
+
+def _conflict(one: State, other: State) -> Iterator[Diagnostic]:
+    if one.kind is not other.kind:
+        yield _finding(
+            "SC019",
+            f"state `{one.name}` is declared as {one.kind.value} here and as "
+            f"{other.kind.value} elsewhere",
+            one.span,
+            "give the declarations the same type",
+            (Related(other.span, f"declared as {other.kind.value} here"),),
+        )
+
+
+def _check_undeclared(model: _Model) -> Iterator[Diagnostic]:
+    chart = model.chart
+    machines = [chart.machine] + [s.machine for s in chart.states() if s.machine is not None]
+    declared = [s.name for s in chart.states() if s.declared]
+    by_length: dict[int, list[str]] = defaultdict(list)
+    for name in declared:
+        by_length[len(name)].append(name)
+    for machine in machines:
+        # Only where this level declares its states: a level that declares none declares its
+        # states by using them, which is smcat's normal style.
+        if not any(s.declared for s in machine.states):
+            continue
+        for state in machine.states:
+            if state.declared:
+                continue
+            pool = [n for d in (-2, -1, 0, 1, 2) for n in by_length.get(len(state.name) + d, ())]
+            close = difflib.get_close_matches(state.name, pool, n=1, cutoff=0.6)
+            hint = (
+                f"did you mean `{close[0]}`?"
+                if close
+                else f"declare `{state.name}` with the other states of its level"
+            )
+            yield _finding(
+                "SC020",
+                f"state `{state.name}` is only named in transitions, while the states beside it "
+                "are declared",
+                state.span,
+                hint,
+            )
+
+
+# -- text that smcat reads surprisingly --------------------------------------------------------
+
+_NAME_KEYWORDS = {
+    StateKind.INITIAL: ("initial",),
+    StateKind.FINAL: ("final",),
+    StateKind.PARALLEL: ("parallel",),
+    StateKind.HISTORY: ("history",),
+    StateKind.DEEP_HISTORY: ("deep", "history"),
+}
+
+
+def _check_text(model: _Model) -> Iterator[Diagnostic]:
+    for transition in model.transitions:
+        label = transition.label or ""
+        if "\n" in label and _ARROW.search(label):
+            yield _finding(
+                "SC021",
+                "this label spans lines and contains an arrow: a `;` may be missing",
+                transition.span,
+                "end the transition before the next one with `;`",
+            )
+        if transition.event and transition.event.count('"') % 2:
+            yield _finding(
+                "SC022",
+                f"the event `{transition.event}` has an unbalanced quote",
+                transition.span,
+                'close the quote, or quote the whole label: `a => b: "event";`',
+            )
+    for state in model.chart.states():
+        if len(state.actions) > 1 and any(_ARROW.search(a.body) for a in state.actions):
+            yield _finding(
+                "SC021",
+                f"the activities of `{state.name}` span lines and contain an arrow: a `;` may "
+                "be missing",
+                state.span,
+                "end the declarations with `;` before the transitions",
+            )
+        words = _NAME_KEYWORDS.get(state.kind)
+        if state.kind_explicit or words is None:
+            continue
+        if not all(re.search(rf"(?<![A-Za-z0-9]){w}(?![A-Za-z0-9])", state.name) for w in words):
+            yield _finding(
+                "SC023",
+                f"state `{state.name}` is {_article(state.kind.value)} {state.kind.value} state "
+                "because its name contains "
+                f"`{words[-1]}`",
+                state.span,
+                f"write `{state.name} [type=regular]` if it is a regular state",
+            )
+
+
+def _article(word: str) -> str:
+    return "an" if word[0] in "aeiou" else "a"
+
+
+# -- generated Python ---------------------------------------------------------------------------
+
+
+def _check_python_names(model: _Model) -> Iterator[Diagnostic]:
+    states = [s for s in model.chart.states() if model.chart.state(s.name) is s]
+    yield from _clashes("state", [(s.name, s.span) for s in states], frozenset())
+    events: dict[str, Span] = {}
+    for transition in model.transitions:
+        if transition.event:
+            events.setdefault(transition.event, transition.span)
+    yield from _clashes("event", list(events.items()), RESERVED_METHODS)
+
+
+def _clashes(
+    what: str, names: list[tuple[str, Span]], reserved: frozenset[str]
+) -> Iterator[Diagnostic]:
+    owner: dict[str, str] = {}
+    for name, span in names:
+        identifier = python_identifier(name)
+        if is_keyword(identifier):
+            yield _finding(
+                "SC025",
+                f"{what} `{name}` would be the Python keyword `{identifier}`",
+                span,
+                f"rename the {what}",
+            )
+        if identifier in reserved:
+            yield _finding(
+                "SC024",
+                f"event `{name}` would be the method `{identifier}`, which every machine has",
+                span,
+                "rename the event",
+            )
+        other = owner.setdefault(identifier, name)
+        if other != name:
+            yield _finding(
+                "SC024",
+                f"{what}s `{other}` and `{name}` both become `{identifier}` in Python",
+                span,
+                f"rename one of the {what}s",
+            )
+
+
+_RULES: tuple[Callable[[_Model], Iterator[Diagnostic]], ...] = (
+    _check_initial_states,
+    _check_initial_transitions,
+    _check_choices,
+    _check_leaving_finals,
+    _check_dead_ends,
+    _check_unreachable,
+    _check_nondeterminism,
+    _check_history,
+    _check_fork_join,
+    _check_declarations,
+    _check_undeclared,
+    _check_text,
+)

@@ -1,0 +1,51 @@
+"""Names in generated Python: how state names and events become identifiers.
+
+Shared by the checker (which reports names that clash) and the Python code generator. The
+mapping is deterministic and documented in docs/diagnostics.md (SC024, SC025):
+
+- NFKC-normalise the text, then replace every run of characters that cannot appear in a Python
+  identifier with one `_`, and drop `_` at both ends: `caps lock` -> `caps_lock`,
+  `^check` -> `check`, `send SYN+ACK` -> `send_SYN_ACK`;
+- a name that starts with a digit gets a leading `_`; a name with nothing left becomes `_`.
+"""
+
+from __future__ import annotations
+
+import keyword
+import re
+import unicodedata
+
+_NOT_IDENTIFIER = re.compile(r"\W+")
+
+#: Attributes every generated machine has; an event method may not take one of these names.
+RESERVED_METHODS = frozenset(
+    {
+        "send",
+        "configuration",
+        "is_active",
+        "context",
+        "snapshot",
+        "restore",
+        "add_listener",
+        "State",
+        "Event",
+    }
+)
+
+
+def python_identifier(text: str) -> str:
+    """The identifier generated code uses for a state name or an event."""
+    normal = unicodedata.normalize("NFKC", text)
+    cleaned = _NOT_IDENTIFIER.sub("_", normal).strip("_")
+    if not cleaned:
+        return "_"
+    if not cleaned.isidentifier():
+        cleaned = "_" + cleaned
+    if not cleaned.isidentifier():  # a character \w admits that identifiers do not
+        cleaned = re.sub(r"[^A-Za-z0-9_]", "_", cleaned)
+    return cleaned
+
+
+def is_keyword(identifier: str) -> bool:
+    """True for Python's reserved words (`class`, `if`, ...), which cannot be identifiers."""
+    return keyword.iskeyword(identifier)

@@ -1,0 +1,42 @@
+"""The pipeline as functions: bytes -> text -> Chart -> checked Chart.
+
+Used by the CLI (which does the file I/O around it) and by tools and tests that want the same
+diagnostics `statewright check` prints, without a process.
+"""
+
+from __future__ import annotations
+
+from .check import check
+from .diagnostics import Diagnostic, Severity
+from .ir import Chart, Span
+from .parse import parse
+
+
+def decode(data: bytes, name: str) -> tuple[str | None, list[Diagnostic]]:
+    """Bytes -> text; a file that is not UTF-8 gives P001 at its first bad byte."""
+    try:
+        return data.decode("utf-8"), []
+    except UnicodeDecodeError as error:
+        before = data[: error.start]
+        line = before.count(b"\n") + 1
+        column = len(before) - (before.rfind(b"\n") + 1) + 1
+        return None, [
+            Diagnostic(
+                "P001",
+                Severity.ERROR,
+                f"the file is not UTF-8 text (byte 0x{data[error.start]:02x} at offset "
+                f"{error.start})",
+                Span(name, line, column, line, column + 1),
+                "save the file as UTF-8",
+            )
+        ]
+
+
+def diagnose(
+    text: str, name: str, *, target: str | None = None
+) -> tuple[Chart | None, list[Diagnostic]]:
+    """Parse and check: the chart (None after a syntax error) and every diagnostic."""
+    chart, diagnostics = parse(text, name)
+    if chart is not None:
+        diagnostics = diagnostics + check(chart, target=target)
+    return chart, diagnostics

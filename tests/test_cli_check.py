@@ -1,0 +1,55 @@
+"""`statewright check` and the checks inside `compile`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from test_cli import run
+
+from conftest import EXAMPLES
+
+TYPO = "initial, on, off;\n\ninitial => off;\noff => on: flip;\non => of: flip;\n"
+BROKEN = "initial, a, b;\n\ninitial => a;\na => b: go;\na => b: go;\nb => a: back;\n"
+
+
+def test_check_text_output(tmp_path: Path) -> None:
+    path = tmp_path / "typo.smcat"
+    path.write_text(TYPO)
+    result = run("check", str(path))
+    assert result.returncode == 0  # warnings only
+    assert result.stdout.endswith("1 file checked: 2 warnings\n")
+    assert "did you mean `off`?" in result.stdout
+    assert run("check", "--strict", str(path)).returncode == 1
+
+
+def test_check_errors_exit_1_and_formats(tmp_path: Path) -> None:
+    path = tmp_path / "broken.smcat"
+    path.write_text(BROKEN)
+    assert run("check", str(path)).returncode == 1
+    items = json.loads(run("check", "--format", "json", str(path)).stdout)
+    assert [i["code"] for i in items] == ["SC012"]
+    sarif = json.loads(run("check", "--format", "sarif", str(path)).stdout)
+    assert sarif["runs"][0]["results"][0]["ruleId"] == "SC012"
+
+
+def test_check_examples_clean() -> None:
+    files = sorted(str(p) for p in EXAMPLES.glob("*.smcat"))
+    result = run("check", "--strict", "--target", "python", *files)
+    assert result.returncode == 0, result.stdout
+    assert result.stdout == f"{len(files)} files checked: no problems\n"
+
+
+def test_check_reports_syntax_errors_too() -> None:
+    result = run("check", "-", stdin=b"a => ;\n")
+    assert result.returncode == 1
+    assert "error[P002]" in result.stdout
+
+
+def test_compile_still_renders_a_chart_with_errors(tmp_path: Path) -> None:
+    path = tmp_path / "broken.smcat"
+    path.write_text(BROKEN)
+    result = run("compile", str(path), "-T", "json")
+    assert result.returncode == 1
+    assert "error[SC012]" in result.stderr
+    assert json.loads(result.stdout)["transitions"]
