@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SW := $(BIN)/statewright
 
-.PHONY: install demo test lint format bench golden clean
+.PHONY: install demo test lint format bench golden diagrams clean
 
 $(STAMP): pyproject.toml
 	@command -v dot >/dev/null 2>&1 || echo "note: Graphviz 'dot' is not installed (apt-get install graphviz); diagrams need it"
@@ -23,7 +23,13 @@ demo: $(STAMP)
 	$(SW) compile examples/*.smcat -T ir -o examples/out/
 	$(SW) fmt --check examples/*.smcat
 	$(SW) check --strict --target python examples/*.smcat
+	@if command -v dot >/dev/null 2>&1; then $(MAKE) --no-print-directory diagrams; \
+	else echo "demo: skipping diagrams (Graphviz 'dot' is not installed)"; fi
 	@echo "demo: outputs in examples/out/"; ls examples/out
+
+## diagrams: render examples/*.smcat to examples/out/*.svg and *.png (only what changed)
+diagrams: $(STAMP)
+	$(MAKE) -C examples diagrams SW=$(abspath $(SW))
 
 ## test: install, then run the whole test suite
 test: $(STAMP)
@@ -41,6 +47,7 @@ format: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/parse_bench.py
 	$(BIN)/python bench/check_bench.py
+	$(BIN)/python bench/render_bench.py
 
 ## golden: regenerate smcat's reference outputs with the real state-machine-cat (needs npm)
 golden:

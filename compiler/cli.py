@@ -19,6 +19,7 @@ from pathlib import Path
 from .diagnostics import Diagnostic, Severity, has_errors, render_all
 from .emit import FORMATS
 from .emit import smcat as smcat_format
+from .emit.render import RenderError
 from .ir import Chart
 from .parse import parse
 from .pipeline import decode, diagnose
@@ -118,6 +119,21 @@ def _argument_parser() -> argparse.ArgumentParser:
         metavar="OUT",
         help="output file (a directory when there are several inputs); default: stdout",
     )
+    diagram = compile_.add_argument_group("diagrams (dot, svg, png)")
+    diagram.add_argument(
+        "--direction",
+        choices=["top-down", "left-right", "bottom-top", "right-left"],
+        default="top-down",
+    )
+    diagram.add_argument(
+        "--engine", choices=["dot", "neato", "fdp", "circo", "twopi", "osage"], default="dot"
+    )
+    diagram.add_argument("--theme", choices=["light", "dark"], default="light")
+    diagram.add_argument(
+        "--highlight",
+        metavar="STATE[,STATE...]",
+        help="draw these states as active (for example, an instance's configuration)",
+    )
     compile_.set_defaults(run=_compile)
 
     fmt = commands.add_parser(
@@ -157,6 +173,13 @@ def _argument_parser() -> argparse.ArgumentParser:
 
 def _compile(args: argparse.Namespace) -> int:
     emitter, extension = FORMATS[args.format]
+    options: dict[str, object] = {
+        "direction": args.direction,
+        "engine": args.engine,
+        "theme": args.theme,
+    }
+    if args.highlight:
+        options["highlight"] = {"active": [n.strip() for n in args.highlight.split(",")]}
     out_dir: Path | None = None
     if args.output and len(args.files) > 1:
         out_dir = Path(args.output)
@@ -177,14 +200,20 @@ def _compile(args: argparse.Namespace) -> int:
                     file=sys.stderr,
                 )
                 continue
-        text = emitter(chart, None)
+        try:
+            output = emitter(chart, options)
+        except RenderError as error:
+            raise UsageError(str(error)) from None
+        data = output.encode("utf-8") if isinstance(output, str) else output
         if out_dir is not None:
             stem = "stdin" if source.name == "-" else Path(source.name).name.removesuffix(".smcat")
-            _write(out_dir / (stem + extension), text)
+            _write(out_dir / (stem + extension), data)
         elif args.output:
-            _write(Path(args.output), text)
+            _write(Path(args.output), data)
         else:
-            sys.stdout.write(text)
+            sys.stdout.flush()
+            sys.stdout.buffer.write(data)
+            sys.stdout.buffer.flush()
     return EXIT_DIAGNOSTICS if failed else EXIT_OK
 
 
@@ -299,16 +328,18 @@ def _use_color() -> bool:
     return sys.stderr.isatty() and "NO_COLOR" not in os.environ
 
 
-def _write(path: Path, text: str) -> None:
-    """Write `text` to `path` atomically: readers see the old file or the new one."""
+def _write(path: Path, data: bytes | str) -> None:
+    """Write to `path` atomically: readers see the old file or the new one."""
+    if isinstance(data, str):
+        data = data.encode("utf-8")
     directory = path.parent if str(path.parent) else Path(".")
     try:
         fd, temporary = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
     except OSError as error:
         raise UsageError(f"cannot write {path}: {error.strerror}") from None
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
         if path.exists():
             os.chmod(temporary, path.stat().st_mode & 0o777)
         else:

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from conftest import golden_cases
 from statewright.compiler.diagnostics import render
-from statewright.compiler.emit import ir_json, smcat, smcat_json
+from statewright.compiler.emit import dot, ir_json, smcat, smcat_json
 from statewright.compiler.parse import parse
 
 SEEDS = [p.read_text("utf-8") for p in golden_cases()]
@@ -72,6 +72,7 @@ def _check(text: str) -> None:
         return
     json.loads(smcat_json.emit(chart))
     json.loads(ir_json.emit(chart))
+    dot.emit(chart)
     formatted = smcat.emit(chart)
     again, problems = parse(formatted, "fuzz.smcat")
     assert again is not None, (text, formatted, problems)

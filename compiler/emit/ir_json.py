@@ -9,6 +9,7 @@ parser.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from ..ir import Chart, Machine, Span, State, Transition
@@ -16,7 +17,7 @@ from ..ir import Chart, Machine, Span, State, Transition
 FORMAT = "statewright-ir/1"
 
 
-def emit(chart: Chart, options: dict[str, Any] | None = None) -> str:
+def emit(chart: Chart, options: Mapping[str, Any] | None = None) -> str:
     return json.dumps(to_document(chart), indent=2, ensure_ascii=False) + "\n"
 
 

@@ -9,6 +9,7 @@ It imports nothing from the parser.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from ..ir import Action, ActionKind, Chart, Machine, State, StateKind, Transition
@@ -27,7 +28,7 @@ _JS_TRIM = "\t\n\x0b\x0c\r \xa0\u1680\u2028\u2029\u202f\u205f\u3000\ufeff" + "".
 _TRIGGERS = ("entry", "exit", "activity")
 
 
-def emit(chart: Chart, options: dict[str, Any] | None = None) -> str:
+def emit(chart: Chart, options: Mapping[str, Any] | None = None) -> str:
     lines = _machine(chart.machine, 0)
     return "\n".join(lines) + "\n" if lines else ""
 

@@ -8,11 +8,12 @@ smcat would set them. It imports nothing from the parser.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from ..ir import Chart, Machine, State, Transition
 
-EmitOptions = dict[str, Any]
+EmitOptions = Mapping[str, Any]
 
 
 def emit(chart: Chart, options: EmitOptions | None = None) -> str:

@@ -1,0 +1,339 @@
+"""Emit `-T dot`: Graphviz DOT in UML statechart notation.
+
+Stage 3 (emitter): Chart -> str. Regular states are rounded boxes with a compartment for their
+activities and internal transitions; pseudo-states take their UML shapes (a filled dot, a
+bullseye, a diamond, a bar, a circled H); composite states are clusters, parallel regions are
+dashed sub-clusters, and transitions to or from a composite state end at its border (compound
+edges through an invisible anchor inside the cluster). Output is deterministic: ids follow
+document order and nothing iterates over a set. It imports nothing from the parser.
+
+Options (all optional): `direction` (top-down, left-right, bottom-top, right-left), `theme`
+(light, dark), `highlight` ({"active": [state names], "transition": id}).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from html import escape
+from typing import Any
+
+from ..ir import ActionKind, Chart, State, StateKind, Transition, TransitionKind
+from .smcat import compose_label
+
+DIRECTIONS = {"top-down": "TB", "left-right": "LR", "bottom-top": "BT", "right-left": "RL"}
+
+
+@dataclass(frozen=True)
+class Theme:
+    background: str
+    ink: str
+    fill: str
+    note_fill: str
+    active_fill: str
+    accent: str
+
+
+THEMES = {
+    "light": Theme("white", "#1a1a1a", "#ffffff", "#fff8c4", "#fff2a8", "#d1495b"),
+    "dark": Theme("#1e1e1e", "#e6e6e6", "#2a2a2a", "#4a4430", "#5c4f12", "#ff7b8a"),
+}
+
+
+def emit(chart: Chart, options: Mapping[str, Any] | None = None) -> str:
+    return _Writer(chart, options or {}).write()
+
+
+class _Writer:
+    def __init__(self, chart: Chart, options: Mapping[str, Any]) -> None:
+        self.chart = chart
+        direction = str(options.get("direction", "top-down"))
+        if direction not in DIRECTIONS:
+            raise ValueError(f"unknown direction {direction!r}: use one of {', '.join(DIRECTIONS)}")
+        theme = str(options.get("theme", "light"))
+        if theme not in THEMES:
+            raise ValueError(f"unknown theme {theme!r}: use one of {', '.join(THEMES)}")
+        self.rankdir = DIRECTIONS[direction]
+        self.theme = THEMES[theme]
+        highlight = options.get("highlight") or {}
+        self.active = tuple(str(n) for n in highlight.get("active", ()))
+        self.last = highlight.get("transition")
+        # One id per state name, in document order (the first declaration of a name wins).
+        self.ids: dict[str, str] = {}
+        self.own: dict[int, str] = {}  # id() of a declaration -> its node id
+        for index, state in enumerate(chart.states()):
+            self.ids.setdefault(state.name, f"s{index}")
+            self.own[id(state)] = f"s{index}"
+        self.composites = frozenset(s.name for s in chart.states() if s.machine is not None)
+        self.lines: list[str] = []
+        self.note_count = 0
+
+    # -- graph ---------------------------------------------------------------------------------
+
+    def write(self) -> str:
+        t = self.theme
+        self.lines = [
+            "digraph statechart {",
+            f"  graph [compound=true, rankdir={self.rankdir}, splines=true, nodesep=0.4, "
+            f'ranksep=0.45, fontname="Helvetica", fontsize=11, bgcolor="{t.background}", '
+            f'color="{t.ink}", fontcolor="{t.ink}", pad=0.2]',
+            f'  node [fontname="Helvetica", fontsize=11, color="{t.ink}", fontcolor="{t.ink}"]',
+            f'  edge [fontname="Helvetica", fontsize=10, color="{t.ink}", fontcolor="{t.ink}", '
+            "arrowsize=0.7]",
+        ]
+        self._states(self.chart.children_of(None), 1, parallel=False)
+        for transition in self.chart.transitions():
+            self._edge(transition)
+        self.lines.append("}")
+        return "\n".join(self.lines) + "\n"
+
+    def _states(self, states: Iterable[State], depth: int, *, parallel: bool) -> None:
+        for state in states:
+            if self.ids.get(state.name) != self.own.get(id(state)):
+                continue  # a duplicate declaration: drawn once, where first declared
+            if state.machine is not None:
+                self._cluster(state, depth, region=parallel)
+            else:
+                self._node(state, depth)
+            self._notes(state.notes, self._anchor(state.name), depth)
+
+    # -- states --------------------------------------------------------------------------------
+
+    def _node(self, state: State, depth: int) -> None:
+        pad = "  " * depth
+        node_id = self.ids[state.name]
+        attributes = self._shape(state)
+        attributes["class"] = _quote(_classes("state", state.kind.value, state.css_class))
+        attributes["tooltip"] = _quote(state.name)
+        self.lines.append(f"{pad}{node_id} [{_attributes(attributes)}]")
+
+    def _shape(self, state: State) -> dict[str, str]:
+        t = self.theme
+        ink = state.color or t.ink
+        bar = ("1.2", "0.08") if self.rankdir in ("TB", "BT") else ("0.08", "1.2")
+        small = {"label": '""', "fixedsize": "true", "width": "0.18", "height": "0.18"}
+        caption = _quote(state.label or state.name)
+        kind = state.kind
+        if kind is StateKind.INITIAL:
+            return {"shape": "circle", "style": "filled", "fillcolor": _quote(ink), **small}
+        if kind is StateKind.FINAL:
+            return {
+                "shape": "doublecircle",
+                "style": "filled",
+                "fillcolor": _quote(ink),
+                "color": _quote(ink),
+                **small,
+                "width": "0.14",
+                "height": "0.14",
+                "xlabel": caption if state.label else '""',
+            }
+        if kind is StateKind.JUNCTION:
+            return {
+                "shape": "circle",
+                "style": "filled",
+                "fillcolor": _quote(ink),
+                **small,
+                "width": "0.1",
+                "height": "0.1",
+            }
+        if kind in (StateKind.CHOICE,):
+            return {
+                "shape": "diamond",
+                "style": "filled",
+                "fillcolor": _quote(self._fill(state)),
+                "color": _quote(ink),
+                **small,
+                "width": "0.32",
+                "height": "0.32",
+                "xlabel": _quote(_pseudo_caption(state)),
+            }
+        if kind in (StateKind.FORK, StateKind.JOIN, StateKind.FORKJOIN):
+            return {
+                "shape": "rect",
+                "style": "filled",
+                "fillcolor": _quote(ink),
+                "color": _quote(ink),
+                "label": '""',
+                "fixedsize": "true",
+                "width": bar[0],
+                "height": bar[1],
+            }
+        if kind in (StateKind.HISTORY, StateKind.DEEP_HISTORY):
+            return {
+                "shape": "circle",
+                "fixedsize": "true",
+                "width": "0.32",
+                "height": "0.32",
+                "label": '"H*"' if kind is StateKind.DEEP_HISTORY else '"H"',
+                "color": _quote(ink),
+                "style": "filled",
+                "fillcolor": _quote(self._fill(state)),
+            }
+        if kind is StateKind.TERMINATE:
+            return {
+                "shape": "none",
+                "label": '"✕"',
+                "fontsize": "22",
+                "fontcolor": _quote(ink),
+                "width": "0.3",
+                "height": "0.3",
+                "xlabel": caption if state.label else '""',
+            }
+        return {"shape": "plain", "label": self._box(state)}
+
+    def _box(self, state: State) -> str:
+        """The HTML-like label of a regular state: name, then its activities compartment."""
+        t = self.theme
+        ink = state.color or t.ink
+        active = state.active or state.name in self.active
+        border = "3" if active else "1"
+        rows = [f'<TR><TD CELLPADDING="6"><B>{_caption(state)}</B></TD></TR>']
+        lines = self._compartment(state)
+        if lines:
+            body = "".join(f'{_html(line)}<BR ALIGN="LEFT"/>' for line in lines)
+            rows.append("<HR/>")
+            rows.append(f'<TR><TD ALIGN="LEFT" BALIGN="LEFT" CELLPADDING="5">{body}</TD></TR>')
+        return (
+            f'<<TABLE STYLE="ROUNDED" BORDER="{border}" CELLBORDER="0" CELLSPACING="0" '
+            f'COLOR="{_html(ink)}" BGCOLOR="{_html(self._fill(state))}">{"".join(rows)}</TABLE>>'
+        )
+
+    def _compartment(self, state: State) -> list[str]:
+        lines = []
+        for action in state.actions:
+            if action.kind is ActionKind.ACTIVITY:
+                lines.append(action.body)
+            else:
+                lines.append(f"{action.kind.value}/ {action.body}".rstrip())
+        for transition in self.chart.transitions_from(state.name):
+            if _drawn_inside(transition):
+                lines.append(_label(transition) or "(internal)")
+        return lines
+
+    def _fill(self, state: State) -> str:
+        if state.active or state.name in self.active:
+            return self.theme.active_fill
+        return self.theme.fill
+
+    def _cluster(self, state: State, depth: int, *, region: bool) -> None:
+        assert state.machine is not None
+        pad = "  " * depth
+        t = self.theme
+        node_id = self.ids[state.name]
+        active = state.active or state.name in self.active
+        style = "dashed" if region else "rounded"
+        if active:
+            style += ",filled"
+        title = [f"<B>{_caption(state)}</B>"]
+        title += [_html(line) for line in self._compartment(state)]
+        label = '<BR ALIGN="LEFT"/>'.join(title) + '<BR ALIGN="LEFT"/>'
+        attributes = {
+            "label": f"<{label}>",
+            "labeljust": "l",
+            "style": _quote(style),
+            "color": _quote(state.color or t.ink),
+            "fillcolor": _quote(t.active_fill),
+            "penwidth": "3" if active else ("1" if not region else "1"),
+            "margin": "12",
+        }
+        if state.kind is StateKind.PARALLEL:
+            attributes["style"] = _quote("rounded" + (",filled" if active else ""))
+        attributes["class"] = _quote(_classes("state", state.kind.value, state.css_class))
+        self.lines.append(f"{pad}subgraph cluster_{node_id} {{")
+        for key, value in attributes.items():
+            self.lines.append(f"{pad}  {key}={value}")
+        self.lines.append(
+            f"{pad}  {node_id} [shape=point, style=invis, width=0.01, height=0.01, "
+            'label="", class="anchor"]'
+        )
+        self._states(state.machine.states, depth + 1, parallel=state.kind is StateKind.PARALLEL)
+        self.lines.append(f"{pad}}}")
+
+    def _notes(self, notes: tuple[str, ...], anchor: str, depth: int) -> None:
+        pad = "  " * depth
+        for note in notes:
+            self.note_count += 1
+            note_id = f"note{self.note_count}"
+            self.lines.append(
+                f'{pad}{note_id} [shape=note, style=filled, fillcolor="{self.theme.note_fill}", '
+                f'fontsize=10, class="note", label={_quote(note)}]'
+            )
+            self.lines.append(
+                f"{pad}{note_id} -> {anchor} [style=dashed, arrowhead=none, "
+                'weight=0, class="note-link"]'
+            )
+
+    # -- transitions ---------------------------------------------------------------------------
+
+    def _anchor(self, name: str) -> str:
+        return self.ids.get(name, "")
+
+    def _edge(self, transition: Transition) -> None:
+        if _drawn_inside(transition):
+            return
+        source, target = transition.source, transition.target
+        if source not in self.ids or target not in self.ids:
+            return
+        attributes: dict[str, str] = {}
+        label = _label(transition)
+        if label:
+            attributes["label"] = _quote(" " + label + " ")
+        composite = self.composites
+        if source in composite and source not in self.chart.ancestors_of(target):
+            attributes["ltail"] = f"cluster_{self.ids[source]}"
+        if target in composite and target not in self.chart.ancestors_of(source):
+            if target != source:
+                attributes["lhead"] = f"cluster_{self.ids[target]}"
+        if transition.color:
+            attributes["color"] = _quote(transition.color)
+            attributes["fontcolor"] = _quote(transition.color)
+        if transition.width:
+            attributes["penwidth"] = f"{transition.width:g}"
+        attributes["class"] = _quote(_classes("transition", transition.css_class))
+        if transition.kind is TransitionKind.INTERNAL:
+            attributes["style"] = "dashed"
+        if self.last is not None and transition.id == self.last:
+            attributes["color"] = _quote(self.theme.accent)
+            attributes["fontcolor"] = _quote(self.theme.accent)
+            attributes["penwidth"] = "2.5"
+        attributes["id"] = f'"t{transition.id}"'
+        self.lines.append(f"  {self.ids[source]} -> {self.ids[target]} [{_attributes(attributes)}]")
+        if transition.notes:
+            self._notes(transition.notes, self.ids[source], 1)
+
+
+def _drawn_inside(transition: Transition) -> bool:
+    """Internal self-transitions are listed in the state's compartment instead of a loop."""
+    return transition.kind is TransitionKind.INTERNAL and transition.source == transition.target
+
+
+def _label(transition: Transition) -> str:
+    text = transition.label if transition.label is not None else compose_label(transition)
+    return " ".join(text.split())
+
+
+def _pseudo_caption(state: State) -> str:
+    if state.label:
+        return state.label
+    return state.name.lstrip("^]") or state.name
+
+
+def _caption(state: State) -> str:
+    # Graphviz rejects an empty <B></B>: an unnamed state shows a non-breaking space.
+    return _html(state.label or state.name) or "&#160;"
+
+
+def _quote(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+
+
+def _html(text: str) -> str:
+    return escape(text, quote=True)
+
+
+def _classes(*names: str | None) -> str:
+    return " ".join(name for name in names if name)
+
+
+def _attributes(attributes: Mapping[str, str]) -> str:
+    return ", ".join(f"{key}={value}" for key, value in attributes.items())

@@ -1,0 +1,49 @@
+"""Emit `-T svg` and `-T png`: the DOT diagram laid out by Graphviz.
+
+Stage 3 (emitter): Chart -> str (SVG) or bytes (PNG). It runs Graphviz through the `graphviz`
+package; `engine` picks the layout program (dot by default). When the program is missing it
+raises `RenderError` naming the package to install. It imports nothing from the parser.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import graphviz
+
+from ..ir import Chart
+from . import dot
+
+ENGINES = ("dot", "neato", "fdp", "circo", "twopi", "osage")
+
+
+class RenderError(Exception):
+    """Graphviz could not render the diagram (not installed, or it failed)."""
+
+
+def render(chart: Chart, options: Mapping[str, Any] | None, output: str) -> bytes:
+    options = options or {}
+    engine = str(options.get("engine", "dot"))
+    if engine not in ENGINES:
+        raise RenderError(f"unknown engine {engine!r}: use one of {', '.join(ENGINES)}")
+    source = dot.emit(chart, options)
+    try:
+        data: bytes = graphviz.pipe(engine, output, source.encode("utf-8"), quiet=True)
+    except graphviz.ExecutableNotFound:
+        raise RenderError(
+            f"Graphviz's `{engine}` program is not installed: install the `graphviz` package of "
+            "your system (apt-get install graphviz, dnf install graphviz, brew install graphviz)"
+        ) from None
+    except graphviz.CalledProcessError as error:
+        detail = (error.stderr or b"").decode("utf-8", "replace").strip()
+        raise RenderError(f"Graphviz failed: {detail}") from None
+    return data
+
+
+def emit_svg(chart: Chart, options: Mapping[str, Any] | None = None) -> str:
+    return render(chart, options, "svg").decode("utf-8")
+
+
+def emit_png(chart: Chart, options: Mapping[str, Any] | None = None) -> bytes:
+    return render(chart, options, "png")

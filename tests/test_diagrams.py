@@ -1,0 +1,125 @@
+"""Diagrams: golden DOT for every golden chart; SVG that parses as XML with one node per state
+and one edge per drawn transition; options; deterministic output; a clear error without dot."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from conftest import EXAMPLES, golden_cases
+from statewright.compiler.emit import dot
+from statewright.compiler.emit.render import emit_svg
+from statewright.compiler.ir import Chart, TransitionKind
+from statewright.compiler.parse import parse
+
+CASES = golden_cases()
+needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz is not installed")
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def _chart(path: Path) -> Chart:
+    chart, diagnostics = parse(path.read_text("utf-8"), path.name)
+    assert chart is not None, diagnostics
+    return chart
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda p: p.stem)
+def test_golden_dot(case: Path, update_golden: bool) -> None:
+    text = dot.emit(_chart(case))
+    expected = case.with_suffix(".dot")
+    if update_golden:
+        expected.write_text(text, "utf-8")
+    assert text == expected.read_text("utf-8")
+
+
+def test_every_golden_case_has_every_sibling() -> None:
+    for case in CASES:
+        for suffix in (".json", ".dot"):
+            assert case.with_suffix(suffix).exists(), (case.name, suffix)
+
+
+def _drawn(chart: Chart) -> tuple[int, int]:
+    names = []
+    for state in chart.states():
+        if state.name not in names:
+            names.append(state.name)
+    edges = [
+        t
+        for t in chart.transitions()
+        if not (t.kind is TransitionKind.INTERNAL and t.source == t.target)
+    ]
+    return len(names), len(edges)
+
+
+def _classes(element: etree._Element) -> list[str]:
+    return str(element.get("class", "")).split()
+
+
+@needs_dot
+@pytest.mark.parametrize("case", CASES + sorted(EXAMPLES.glob("*.smcat")), ids=lambda p: p.stem)
+def test_svg_has_a_node_per_state_and_an_edge_per_transition(case: Path) -> None:
+    chart = _chart(case)
+    root = etree.fromstring(emit_svg(chart).encode("utf-8"))
+    groups = list(root.iter(f"{SVG}g"))
+    states = [g for g in groups if "state" in _classes(g)]
+    edges = [g for g in groups if "transition" in _classes(g)]
+    assert (len(states), len(edges)) == _drawn(chart)
+    ids = sorted(g.get("id") for g in edges)
+    expected = sorted(f"t{t.id}" for t in chart.transitions() if f"t{t.id}" in ids)
+    assert ids == expected
+
+
+def test_dot_is_deterministic_and_direction_orients_bars() -> None:
+    chart, _ = parse("a => ]f;\n]f => b;\n]f => c;\n")
+    assert chart is not None
+    assert dot.emit(chart) == dot.emit(chart)
+    down = dot.emit(chart)
+    across = dot.emit(chart, {"direction": "left-right"})
+    assert "rankdir=TB" in down and "rankdir=LR" in across
+    assert "width=1.2, height=0.08" in down and "width=0.08, height=1.2" in across
+
+
+def test_theme_and_highlight() -> None:
+    chart, _ = parse("a, b;\na => b: go;\n")
+    assert chart is not None
+    dark = dot.emit(chart, {"theme": "dark"})
+    assert 'bgcolor="#1e1e1e"' in dark
+    lit = dot.emit(chart, {"highlight": {"active": ["b"], "transition": 1}})
+    assert 'BORDER="3"' in lit and "penwidth=2.5" in lit
+    with pytest.raises(ValueError, match="unknown theme"):
+        dot.emit(chart, {"theme": "neon"})
+
+
+def test_internal_transitions_are_listed_inside_the_state() -> None:
+    chart, _ = parse("a => a [type=internal]: tick / count;\n")
+    assert chart is not None
+    text = dot.emit(chart)
+    assert "tick / count" in text and " -> " not in text
+
+
+def test_notes_are_drawn_as_notes() -> None:
+    chart, _ = parse("# remember this\na;\n")
+    assert chart is not None
+    text = dot.emit(chart)
+    assert "shape=note" in text and "remember this" in text and "style=dashed" in text
+
+
+def test_missing_graphviz_is_a_clear_error(tmp_path: Path) -> None:
+    env = dict(os.environ, PATH=str(tmp_path), NO_COLOR="1")
+    result = subprocess.run(
+        [sys.executable, "-m", "statewright.compiler.cli", "compile", "-", "-T", "svg"],
+        input="a => b;\n",
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert "apt-get install graphviz" in result.stderr
+    assert "Traceback" not in result.stderr

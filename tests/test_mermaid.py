@@ -1,0 +1,71 @@
+"""`-T mermaid`: golden outputs, and every golden chart's output accepted by the official
+Mermaid parser (npm `mermaid` in Node with jsdom; `.ci/run` installs it into .ci/node)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from conftest import EXAMPLES, ROOT, golden_cases
+from statewright.compiler.emit import mermaid
+from statewright.compiler.parse import parse
+
+NODE_DIR = ROOT / ".ci" / "node"
+HAVE_MERMAID = (NODE_DIR / "node_modules" / "mermaid").is_dir() and (
+    NODE_DIR / "node_modules" / "jsdom"
+).is_dir()
+CASES = golden_cases()
+
+
+def _emit(path: Path) -> str:
+    chart, _ = parse(path.read_text("utf-8"), path.name)
+    assert chart is not None
+    return mermaid.emit(chart)
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda p: p.stem)
+def test_golden_mermaid(case: Path, update_golden: bool) -> None:
+    text = _emit(case)
+    expected = case.with_suffix(".mmd")
+    if update_golden:
+        expected.write_text(text, "utf-8")
+    assert text == expected.read_text("utf-8")
+
+
+def test_structure() -> None:
+    chart, _ = parse(
+        "initial, p [type=parallel] { r1 { a => b; }, r2 { c; }; }, ^q, done [type=final];\n"
+        "initial => p;\np => ^q: leave;\n^q => done: [ok];\n^q => p: [else];\n"
+    )
+    assert chart is not None
+    text = mermaid.emit(chart)
+    assert text.startswith("stateDiagram-v2\n    direction TB\n")
+    assert "[*] --> s1" in text and "--> [*]" in text
+    assert "\n        --\n" in text
+    assert "<<choice>>" in text
+    assert "s7 --> s1 : [else]" in text
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
+@pytest.mark.skipif(not HAVE_MERMAID, reason="npm mermaid and jsdom not installed (.ci/run does)")
+def test_official_parser_accepts_every_chart(tmp_path: Path) -> None:
+    cases = CASES + sorted(EXAMPLES.glob("*.smcat"))
+    sources = [_emit(case) for case in cases]
+    batch = tmp_path / "sources.json"
+    batch.write_text(json.dumps(sources), "utf-8")
+    script = (ROOT / "tests" / "parity" / "mermaid_check.mjs").read_text("utf-8")
+    result = subprocess.run(
+        ["node", "--input-type=module", "-e", script, str(batch)],
+        cwd=NODE_DIR,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=True,
+    )
+    verdicts = json.loads(result.stdout)
+    failures = [(c.name, v) for c, v in zip(cases, verdicts, strict=True) if v is not None]
+    assert failures == []
