@@ -211,6 +211,8 @@ def _compile(args: argparse.Namespace) -> int:
         elif args.output:
             _write(Path(args.output), data)
         else:
+            if not isinstance(output, str) and sys.stdout.isatty():
+                raise UsageError(f"not writing {args.format} to a terminal: use -o FILE")
             sys.stdout.flush()
             sys.stdout.buffer.write(data)
             sys.stdout.buffer.flush()
