@@ -29,10 +29,13 @@ def declare_implicit_states(chart: Chart) -> Chart:
     known = {state.name for state in _states(chart.machine)}
 
     def visit(machine: Machine) -> Machine:
-        states = [
-            replace(state, machine=visit(state.machine)) if state.machine is not None else state
-            for state in machine.states
-        ]
+        states = []
+        for state in machine.states:
+            if state.machine is not None:
+                inner = visit(state.machine)
+                if inner is not state.machine:
+                    state = replace(state, machine=inner)
+            states.append(state)
         for transition in machine.transitions:
             for name, span in (
                 (transition.source, transition.source_span),

@@ -10,8 +10,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import graphviz
-
 from ..ir import Chart
 from . import dot
 
@@ -28,6 +26,8 @@ def render(chart: Chart, options: Mapping[str, Any] | None, output: str) -> byte
     if engine not in ENGINES:
         raise RenderError(f"unknown engine {engine!r}: use one of {', '.join(ENGINES)}")
     source = dot.emit(chart, options)
+    import graphviz  # imported here: it costs start-up time every other format does not need
+
     try:
         data: bytes = graphviz.pipe(engine, output, source.encode("utf-8"), quiet=True)
     except graphviz.ExecutableNotFound:

@@ -1,0 +1,94 @@
+"""Emitters on IR built by hand, so a parser bug cannot hide behind an emitter test."""
+
+from __future__ import annotations
+
+import json
+
+from statewright.compiler.emit import dot, ir_json, mermaid, smcat, smcat_json
+from statewright.compiler.ir import (
+    Action,
+    ActionKind,
+    Chart,
+    Machine,
+    State,
+    StateKind,
+    Transition,
+    TransitionKind,
+)
+
+CHART = Chart(
+    Machine(
+        (
+            State("initial", StateKind.INITIAL),
+            State(
+                "on",
+                label="Switched on",
+                color="green",
+                actions=(Action(ActionKind.ENTRY, "light"), Action(ActionKind.ACTIVITY, "hum")),
+                notes=("watch the fuse",),
+                machine=Machine(
+                    (State("low"), State("high", active=True)),
+                    (Transition(1, "low", "high", label="up", event="up"),),
+                ),
+            ),
+            State("off", StateKind.FINAL, kind_explicit=True),
+        ),
+        (
+            Transition(2, "initial", "on"),
+            Transition(3, "on", "off", event="cut", guard="safe", action="log"),
+            Transition(4, "on", "on", label="tick", event="tick", kind=TransitionKind.INTERNAL),
+        ),
+    )
+)
+
+
+def test_smcat_json() -> None:
+    ast = json.loads(smcat_json.emit(CHART))
+    on = ast["states"][1]
+    assert on["label"] == "Switched on" and on["note"] == ["watch the fuse"]
+    assert on["actions"] == [
+        {"type": "entry", "body": "light"},
+        {"type": "activity", "body": "hum"},
+    ]
+    assert on["statemachine"]["states"][1] == {"name": "high", "type": "regular", "active": True}
+    assert ast["states"][2] == {"name": "off", "type": "final", "typeExplicitlySet": True}
+    assert ast["transitions"][1] == {
+        "from": "on",
+        "to": "off",
+        "event": "cut",
+        "cond": "safe",
+        "action": "log",
+        "id": 3,
+    }
+
+
+def test_smcat_text_composes_labels_from_parts() -> None:
+    text = smcat.emit(CHART)
+    assert "on => off: cut [safe] / log;" in text
+    assert "on => on [type=internal]: tick;" in text
+    assert 'on [label="Switched on" color="green"]: entry/ light\n    hum {' in text
+    assert "off [type=final]" in text
+
+
+def test_ir_json_keeps_every_field() -> None:
+    document = json.loads(ir_json.emit(CHART))
+    state = document["machine"]["states"][1]
+    assert state["machine"]["states"][1]["active"] is True
+    assert document["machine"]["transitions"][2]["kind"] == "internal"
+
+
+def test_dot() -> None:
+    text = dot.emit(CHART)
+    assert "subgraph cluster_s1 {" in text  # the composite `on`
+    assert "s0 -> s1 [" in text and "lhead=cluster_s1" in text  # initial to the border
+    assert "s1 -> s4 [" in text and "ltail=cluster_s1" in text  # from the border to `off`
+    assert "tick" in text and "s1 -> s1" not in text  # internal: inside, not a loop
+    assert 'label=" cut [safe] / log "' in text
+    assert "shape=doublecircle" in text and "shape=note" in text
+
+
+def test_mermaid() -> None:
+    text = mermaid.emit(CHART)
+    assert "[*] --> s1" in text and "s1 --> [*] : cut [safe] / log" in text
+    assert 'state "Switched on" as s1' in text and "note right of s1 : watch the fuse" in text
+    assert "class s3 active" in text
