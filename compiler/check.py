@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from .codes import CODES
 from .diagnostics import Diagnostic, Related
+from .guards import is_portable
 from .ir import Chart, Machine, Span, State, StateKind, Transition
 from .names import RESERVED_METHODS, is_keyword, python_identifier
 
@@ -39,6 +40,8 @@ def check(chart: Chart, *, target: str | None = None) -> list[Diagnostic]:
         findings.extend(rule(model))
     if target == "python":
         findings.extend(_check_python_names(model))
+    if target == "scxml":
+        findings.extend(_check_portable_guards(model))
     return sorted(findings, key=lambda d: (d.span.line, d.span.column, d.code))
 
 
@@ -625,6 +628,19 @@ def _clashes(
                 f"{what}s `{other}` and `{name}` both become `{identifier}` in Python",
                 span,
                 f"rename one of the {what}s",
+            )
+
+
+def _check_portable_guards(model: _Model) -> Iterator[Diagnostic]:
+    for transition in model.transitions:
+        guard = (transition.guard or "").strip()
+        if guard and guard != "else" and not is_portable(guard):
+            yield _finding(
+                "SC026",
+                f"the guard [{guard}] is not in the portable subset; it is exported as written",
+                transition.span,
+                "use variables, numbers, 'strings', == != < <= > >=, && and ||, In('state'), "
+                "or a single named guard",
             )
 
 

@@ -161,8 +161,8 @@ def _argument_parser() -> argparse.ArgumentParser:
     )
     check.add_argument(
         "--target",
-        choices=["python"],
-        help="also run the checks of this output (names in generated Python)",
+        choices=["python", "scxml"],
+        help="also run the checks of this output (Python names, portable SCXML guards)",
     )
     check.set_defaults(run=_check)
     return parser

@@ -60,5 +60,6 @@ CODES: dict[str, Code] = {
         Code("SC023", "kind-from-name", _W, "A name that makes a state a pseudo-state."),
         Code("SC024", "python-name-clash", _E, "Names that clash as Python identifiers.", "python"),
         Code("SC025", "python-keyword", _E, "A name that is a Python keyword.", "python"),
+        Code("SC026", "non-portable-guard", _W, "A guard outside the portable subset.", "scxml"),
     )
 }

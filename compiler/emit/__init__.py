@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from ..ir import Chart
-from . import dot, ir_json, mermaid, render, smcat, smcat_json
+from . import dot, ir_json, mermaid, render, scxml, smcat, smcat_json
 
 Emitter = Callable[[Chart, Mapping[str, Any] | None], str | bytes]
 
@@ -23,4 +23,5 @@ FORMATS: dict[str, tuple[Emitter, str]] = {
     "svg": (render.emit_svg, ".svg"),
     "png": (render.emit_png, ".png"),
     "mermaid": (mermaid.emit, ".mmd"),
+    "scxml": (scxml.emit, ".scxml"),
 }

@@ -136,8 +136,9 @@ def name(text: str, *, statement_start: bool = True) -> str:
     there bare and ending in a backslash has no quoted form, so it stays bare.
     """
     claimed = _CLAIMED_START if statement_start else _CLAIMED_START_TARGET
-    if _BARE_NAME.fullmatch(text) and not text.startswith(claimed):
-        return text
+    bare = _BARE_NAME.fullmatch(text) is not None
+    if bare and (not text.startswith(claimed) or text.endswith("\\")):
+        return text  # a name ending in a backslash has no quoted form: it was written bare
     return quote(text)
 
 

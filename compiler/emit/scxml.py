@@ -1,0 +1,318 @@
+"""Emit `-T scxml`: W3C SCXML 1.0 that other engines run the same way.
+
+Stage 3 (emitter): Chart -> str, built with lxml (never by string concatenation). It imports
+nothing from the parser. What SCXML lacks is compiled, not dropped (docs/scxml.md):
+
+- ids are NCNames, unique; a state whose name is not its id keeps the name in `sw:name`;
+- every compound state and the document get an explicit initial (the initial pseudo-state's
+  target, or the first resting child); an initial transition with actions becomes `<initial>`
+  (in the document: a transient start state, since `<scxml>` cannot hold `<initial>`);
+- choice and junction become transient states with eventless transitions, `[else]` last;
+- a transition into a fork gets the fork's targets (one multi-target transition);
+- a join becomes one marker state per incoming transition, in that transition's region, and an
+  eventless transition on the parallel state guarded by `In()` of every marker;
+- terminate becomes a final state of the document; history always carries its default;
+- an internal self-transition becomes a targetless transition (no exit, no entry);
+- actions and activities become `<log label="action|entry|exit|activity" expr="'text'"/>`, so
+  their order is observable; event names with blanks are joined with `_`.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from lxml import etree
+
+from ..guards import is_portable, variables
+from ..ir import ActionKind, Chart, Machine, State, StateKind, Transition, TransitionKind
+
+SCXML_NS = "http://www.w3.org/2005/07/scxml"
+SW_NS = "https://statewright.dev/ns/scxml"
+_NSMAP = {None: SCXML_NS, "sw": SW_NS}
+_RESTING = (StateKind.REGULAR, StateKind.FINAL, StateKind.PARALLEL, StateKind.TERMINATE)
+_TRANSIENT = (StateKind.CHOICE, StateKind.JUNCTION, StateKind.FORKJOIN)
+_NOT_NCNAME = re.compile(r"[^A-Za-z0-9_.\-]+")
+
+
+def _q(tag: str) -> str:
+    return f"{{{SCXML_NS}}}{tag}"
+
+
+def ncname(text: str) -> str:
+    """A valid NCName for a state name: the `^`/`]` sigils of pseudo-states are dropped, other
+    characters outside `[A-Za-z0-9_.-]` become `_`, and an id that would not start with a
+    letter gets `s_` in front. Ids never start with `_`: Python engines build attributes from
+    them, and `_check` would shadow python-statemachine's own method."""
+    cleaned = _NOT_NCNAME.sub("_", unicodedata.normalize("NFKC", text.lstrip("^]"))).strip("_")
+    if not cleaned:
+        return "state"
+    if not ("a" <= cleaned[0].lower() <= "z"):
+        cleaned = "s_" + cleaned
+    return cleaned
+
+
+def event_name(text: str) -> str:
+    """An SCXML event name: blanks and characters SCXML splits on or rejects become `_`."""
+    cleaned = _NOT_NCNAME.sub("_", unicodedata.normalize("NFKC", text.strip())).strip("_")
+    return cleaned or "_"
+
+
+def emit(chart: Chart, options: Mapping[str, Any] | None = None) -> str:
+    document = _Builder(chart).build()
+    data: bytes = etree.tostring(
+        document, pretty_print=True, xml_declaration=True, encoding="UTF-8"
+    )
+    return data.decode("utf-8")
+
+
+class _Builder:
+    def __init__(self, chart: Chart) -> None:
+        self.chart = chart
+        self.ids: dict[str, str] = {}
+        taken: set[str] = set()
+        for state in chart.states():
+            if state.name in self.ids:
+                continue
+            base = ncname(state.name)
+            candidate, suffix = base, 2
+            while candidate in taken:
+                candidate, suffix = f"{base}_{suffix}", suffix + 1
+            taken.add(candidate)
+            self.ids[state.name] = candidate
+        self.taken = taken
+        self.kind = {s.name: s.kind for s in chart.states()}
+        # Joins: for each incoming transition, a marker state in the source's region.
+        self.join_markers: dict[int, str] = {}
+        self.markers_by_parent: dict[str | None, list[str]] = {}
+        self.join_transitions: dict[str, list[tuple[list[str], Transition]]] = {}
+        for state in chart.states():
+            if state.kind is StateKind.JOIN:
+                self._plan_join(state)
+
+    def fresh(self, base: str) -> str:
+        candidate, suffix = ncname(base), 2
+        while candidate in self.taken:
+            candidate, suffix = f"{ncname(base)}_{suffix}", suffix + 1
+        self.taken.add(candidate)
+        return candidate
+
+    def _plan_join(self, join: State) -> None:
+        incoming = self.chart.transitions_to(join.name)
+        outgoing = self.chart.transitions_from(join.name)
+        sources = [t.source for t in incoming if self.chart.has_state(t.source)]
+        if len(sources) < 2 or len(outgoing) != 1:
+            return  # ill-formed (the checker reports it): drawn as a transient state instead
+        owner = self._common_parallel(sources)
+        if owner is None:
+            return
+        markers = []
+        for transition in incoming:
+            marker = self.fresh(f"{join.name.lstrip('^]')}.from.{transition.source}")
+            self.join_markers[transition.id] = marker
+            parent = self.chart.parent_of(transition.source)
+            self.markers_by_parent.setdefault(parent, []).append(marker)
+            markers.append(marker)
+        self.join_transitions.setdefault(owner, []).append((markers, outgoing[0]))
+
+    def _common_parallel(self, names: list[str]) -> str | None:
+        common = set(self.chart.ancestors_of(names[0]))
+        for name in names[1:]:
+            common &= set(self.chart.ancestors_of(name))
+        for ancestor in self.chart.ancestors_of(names[0]):  # nearest first
+            if ancestor in common:
+                return ancestor if self.kind[ancestor] is StateKind.PARALLEL else None
+        return None
+
+    # -- document ------------------------------------------------------------------------------
+
+    def build(self) -> etree._Element:
+        root = etree.Element(_q("scxml"), nsmap=_NSMAP)
+        root.set("version", "1.0")
+        root.set("datamodel", "ecmascript")
+        self._data(root)
+        terminates: list[State] = []
+        children = self._region(root, self.chart.machine, None, terminates, top=True)
+        if children:
+            root.set("initial", children)
+        for state in terminates:
+            final = etree.SubElement(root, _q("final"), id=self.ids[state.name])
+            self._name(final, state.name)
+        return root
+
+    def _data(self, root: etree._Element) -> None:
+        """The variables portable guards read are declared (0 until the host sets them), so
+        every engine evaluates them instead of failing on an unknown name."""
+        names: list[str] = []
+        for transition in self.chart.transitions():
+            guard = (transition.guard or "").strip()
+            if guard and guard != "else" and is_portable(guard):
+                # Data and states share SCXML's id space: a variable named like a state is left
+                # undeclared rather than break the document.
+                names.extend(n for n in variables(guard) if n not in names and n not in self.taken)
+        if names:
+            datamodel = etree.SubElement(root, _q("datamodel"))
+            for name in names:
+                etree.SubElement(datamodel, _q("data"), id=name, expr="0")
+
+    def _region(
+        self,
+        parent: etree._Element,
+        machine: Machine,
+        owner: State | None,
+        terminates: list[State],
+        *,
+        top: bool = False,
+    ) -> str:
+        """Write a machine's states into `parent`; return the value of its `initial`."""
+        initial = next((s for s in machine.states if s.kind is StateKind.INITIAL), None)
+        start = ""
+        if initial is not None:
+            outgoing = self.chart.transitions_from(initial.name)
+            targets = self._targets(outgoing[0].target) if outgoing else []
+            has_action = bool(outgoing and outgoing[0].action)
+            if outgoing and has_action and top:
+                transient = etree.SubElement(parent, _q("state"), id=self.ids[initial.name])
+                self._name(transient, initial.name)
+                self._transition(transient, outgoing[0])
+                start = self.ids[initial.name]
+            elif outgoing and has_action:
+                element = etree.SubElement(parent, _q("initial"))
+                self._transition(element, outgoing[0])
+            else:
+                start = " ".join(targets)
+        elif owner is None or owner.kind is not StateKind.PARALLEL:
+            first = next((s for s in machine.states if s.kind in _RESTING), None)
+            if first is not None and first.kind is not StateKind.TERMINATE:
+                start = self.ids[first.name]
+        seen: set[str] = set()
+        for state in machine.states:
+            if state.name in seen or self.ids.get(state.name) is None:
+                continue
+            seen.add(state.name)
+            self._state(parent, state, terminates)
+        for marker in self.markers_by_parent.get(owner.name if owner else None, []):
+            etree.SubElement(parent, _q("state"), id=marker).set(f"{{{SW_NS}}}synthetic", "join")
+        return start
+
+    def _state(self, parent: etree._Element, state: State, terminates: list[State]) -> None:
+        kind = state.kind
+        if kind in (StateKind.INITIAL, StateKind.FORK):
+            return  # written as `initial`, and as multi-target transitions
+        if kind is StateKind.JOIN and any(
+            self.join_markers.get(t.id) for t in self.chart.transitions_to(state.name)
+        ):
+            return  # compiled into markers and an In() transition
+        if kind is StateKind.TERMINATE:
+            terminates.append(state)
+            return
+        if kind in (StateKind.HISTORY, StateKind.DEEP_HISTORY):
+            self._history(parent, state)
+            return
+        tag = {StateKind.PARALLEL: "parallel", StateKind.FINAL: "final"}.get(kind, "state")
+        if tag == "final" and state.machine is not None:
+            tag = "state"
+        element = etree.SubElement(parent, _q(tag), id=self.ids[state.name])
+        self._name(element, state.name)
+        self._activities(element, state)
+        if state.machine is not None:
+            start = self._region(element, state.machine, state, terminates)
+            if start and tag == "state":
+                element.set("initial", start)
+        if tag == "final":
+            return
+        for transition in self._ordered(self.chart.transitions_from(state.name), kind):
+            self._transition(element, transition)
+        for markers, out in self.join_transitions.get(state.name, []):
+            condition = " && ".join(f"In('{m}')" for m in markers)
+            self._transition(element, out, cond=condition, event=None)
+
+    def _history(self, parent: etree._Element, state: State) -> None:
+        kind = "deep" if state.kind is StateKind.DEEP_HISTORY else "shallow"
+        element = etree.SubElement(parent, _q("history"), id=self.ids[state.name], type=kind)
+        self._name(element, state.name)
+        outgoing = self.chart.transitions_from(state.name)
+        if outgoing:
+            self._transition(element, outgoing[0], event=None)
+            return
+        owner = self.chart.parent_of(state.name)
+        siblings = self.chart.children_of(owner)
+        first = next((s for s in siblings if s.kind in _RESTING), None)
+        if first is not None:
+            etree.SubElement(element, _q("transition"), target=self.ids[first.name])
+
+    def _activities(self, element: etree._Element, state: State) -> None:
+        entries = [a for a in state.actions if a.kind is not ActionKind.EXIT]
+        exits = [a for a in state.actions if a.kind is ActionKind.EXIT]
+        if entries:
+            block = etree.SubElement(element, _q("onentry"))
+            for action in entries:
+                _log(block, action.kind.value, action.body)
+        if exits:
+            block = etree.SubElement(element, _q("onexit"))
+            for action in exits:
+                _log(block, "exit", action.body)
+
+    def _ordered(self, transitions: Iterable[Transition], kind: StateKind) -> list[Transition]:
+        if kind not in _TRANSIENT:
+            return list(transitions)
+        # In a choice, the else branch (or the unguarded one) is tried last.
+        return sorted(transitions, key=lambda t: t.guard is None or t.guard.strip() == "else")
+
+    def _transition(
+        self,
+        parent: etree._Element,
+        transition: Transition,
+        *,
+        cond: str | None = None,
+        event: str | None | bool = True,
+    ) -> None:
+        element = etree.SubElement(parent, _q("transition"))
+        if event is True and transition.event:
+            element.set("event", event_name(transition.event))
+        guard = cond if cond is not None else (transition.guard or "").strip()
+        if guard and guard != "else":
+            element.set("cond", guard)
+        marker = self.join_markers.get(transition.id)
+        internal_self = (
+            transition.kind is TransitionKind.INTERNAL and transition.source == transition.target
+        )
+        if marker is not None:
+            element.set("target", marker)
+        elif not internal_self:
+            targets = self._targets(transition.target)
+            if targets:
+                element.set("target", " ".join(targets))
+        if (
+            transition.kind is TransitionKind.INTERNAL
+            and not internal_self
+            and transition.source in self.chart.ancestors_of(transition.target)
+        ):
+            element.set("type", "internal")
+        if transition.action:
+            _log(element, "action", transition.action)
+        if self.kind.get(transition.target) is StateKind.FORK:
+            for branch in self.chart.transitions_from(transition.target):
+                if branch.action:
+                    _log(element, "action", branch.action)
+
+    def _targets(self, name: str) -> list[str]:
+        if self.kind.get(name) is StateKind.FORK:
+            targets: list[str] = []
+            for branch in self.chart.transitions_from(name):
+                for target in self._targets(branch.target):
+                    if target not in targets:
+                        targets.append(target)
+            return targets
+        return [self.ids[name]] if name in self.ids else []
+
+    def _name(self, element: etree._Element, name: str) -> None:
+        if element.get("id") != name:
+            element.set(f"{{{SW_NS}}}name", name)
+
+
+def _log(parent: etree._Element, label: str, text: str) -> None:
+    literal = "'" + text.replace("\\", "\\\\").replace("'", "\\'").replace("\n", "\\n") + "'"
+    etree.SubElement(parent, _q("log"), label=label, expr=literal)
