@@ -22,7 +22,6 @@ from .names import RESERVED_METHODS, is_keyword, python_identifier
 
 _HISTORY = (StateKind.HISTORY, StateKind.DEEP_HISTORY)
 _BRANCHING = (StateKind.CHOICE, StateKind.JUNCTION)
-_RESTING = (StateKind.REGULAR, StateKind.FINAL, StateKind.PARALLEL, StateKind.TERMINATE)
 _ARROW = re.compile(r"=>>|=>|->|>>|:>|--|==|<<=|<=|<-|<<|<:")
 
 
@@ -88,11 +87,6 @@ class _Model:
         return "the chart" if owner is None else f"`{owner.name}`"
 
 
-def default_child(machine: Machine) -> State | None:
-    """The state a region starts in without an initial state: its first resting child."""
-    return next((s for s in machine.states if s.kind in _RESTING), None)
-
-
 # -- entering regions -----------------------------------------------------------------------
 
 
@@ -134,7 +128,7 @@ def _compute_defaults(model: _Model, owner: State | None) -> tuple[State, ...]:
     if initials:
         names = {t.target for t in model.chart.transitions_from(initials[0].name)}
         return tuple(s for s in machine.states if s.name in names)
-    child = default_child(machine)
+    child = machine.default_child()
     return (child,) if child is not None else ()
 
 
@@ -156,7 +150,7 @@ def _check_initial_states(model: _Model) -> Iterator[Diagnostic]:
             continue
         if region.owner is None and not region.machine.states:
             continue
-        child = default_child(region.machine)
+        child = region.machine.default_child()
         if child is None:
             yield _finding(
                 "SC002",

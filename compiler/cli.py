@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .diagnostics import Diagnostic, Severity, has_errors, render_all
-from .emit import FORMATS
+from .emit import FORMATS, emitter
 from .emit import smcat as smcat_format
-from .emit.render import RenderError
+from .emit.render import RenderError  # light: graphviz is imported when rendering
 from .ir import Chart
 from .parse import parse
 from .pipeline import decode, diagnose
@@ -172,7 +172,7 @@ def _argument_parser() -> argparse.ArgumentParser:
 
 
 def _compile(args: argparse.Namespace) -> int:
-    emitter, extension = FORMATS[args.format]
+    emit, extension = emitter(args.format)
     options: dict[str, object] = {
         "direction": args.direction,
         "engine": args.engine,
@@ -201,7 +201,7 @@ def _compile(args: argparse.Namespace) -> int:
                 )
                 continue
         try:
-            output = emitter(chart, options)
+            output = emit(chart, options)
         except RenderError as error:
             raise UsageError(str(error)) from None
         data = output.encode("utf-8") if isinstance(output, str) else output

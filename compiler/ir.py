@@ -142,6 +142,11 @@ class Machine:
     states: tuple[State, ...] = ()
     transitions: tuple[Transition, ...] = ()
 
+    def default_child(self) -> State | None:
+        """The state this machine starts in when it has no initial state: its first child
+        that is not a pseudo-state, in document order (SCXML's rule)."""
+        return next((s for s in self.states if not s.kind.is_pseudo), None)
+
 
 @dataclass(frozen=True, slots=True)
 class _Index:

@@ -40,17 +40,11 @@ from .ir import (
     TransitionKind,
 )
 from .syntax_errors import syntax_error
+from .text import JS_SPACE_CLASS, js_trim
 
 #: Composite states nested deeper than this are refused with P004: later stages walk the
 #: hierarchy recursively, and no hand-written chart comes near it.
 MAX_NESTING = 100
-
-# JavaScript's `\s` and `String.prototype.trim` set, which smcat's patterns rely on.
-_JS_SPACE = "\t\n\x0b\x0c\r \xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
-_JS_TRIM = (
-    "".join(chr(c) for c in [9, 10, 11, 12, 13, 32, 0xA0, 0x1680, *range(0x2000, 0x200B)])
-    + "\u2028\u2029\u202f\u205f\u3000\ufeff"
-)
 
 # Name -> kind, first match wins (state-machine-cat derives types from substrings of names).
 _KIND_BY_NAME: tuple[tuple[re.Pattern[str], StateKind], ...] = (
@@ -76,19 +70,14 @@ _LABEL_PARTS = re.compile(
 )
 # A line of activities: `entry/ body`, `exit/ body`, `activity/ body`, else free text.
 _ACTIVITY_LINE = re.compile(
-    rf"(?P<trigger>entry|activity|exit)[{_JS_SPACE}]{{0,100}}/[{_JS_SPACE}]{{0,100}}"
+    rf"(?P<trigger>entry|activity|exit)[{JS_SPACE_CLASS}]{{0,100}}/[{JS_SPACE_CLASS}]{{0,100}}"
     r"(?P<body>[^\n$]{0,2048})(?:\n|\Z)"
 )
-_ACTIVITY_BREAK = re.compile(rf"\n[{_JS_SPACE}]*")
+_ACTIVITY_BREAK = re.compile(rf"\n[{JS_SPACE_CLASS}]*")
 
 # smcat's AST schema only admits these transition colours and widths.
 _TRANSITION_COLOR = re.compile(r"[a-zA-Z0-9#,.:; ]*")
 MAX_WIDTH = 30
-
-
-def js_trim(text: str) -> str:
-    """Trim as JavaScript's `String.prototype.trim` does."""
-    return text.strip(_JS_TRIM)
 
 
 def kind_from_name(name: str) -> StateKind:

@@ -32,7 +32,6 @@ from ..ir import ActionKind, Chart, Machine, State, StateKind, Transition, Trans
 SCXML_NS = "http://www.w3.org/2005/07/scxml"
 SW_NS = "https://statewright.dev/ns/scxml"
 _NSMAP = {None: SCXML_NS, "sw": SW_NS}
-_RESTING = (StateKind.REGULAR, StateKind.FINAL, StateKind.PARALLEL, StateKind.TERMINATE)
 _TRANSIENT = (StateKind.CHOICE, StateKind.JUNCTION, StateKind.FORKJOIN)
 _NOT_NCNAME = re.compile(r"[^A-Za-z0-9_.\-]+")
 
@@ -184,7 +183,7 @@ class _Builder:
             else:
                 start = " ".join(targets)
         elif owner is None or owner.kind is not StateKind.PARALLEL:
-            first = next((s for s in machine.states if s.kind in _RESTING), None)
+            first = machine.default_child()
             if first is not None and first.kind is not StateKind.TERMINATE:
                 start = self.ids[first.name]
         seen: set[str] = set()
@@ -238,8 +237,8 @@ class _Builder:
             self._transition(element, outgoing[0], event=None)
             return
         owner = self.chart.parent_of(state.name)
-        siblings = self.chart.children_of(owner)
-        first = next((s for s in siblings if s.kind in _RESTING), None)
+        machine = self.chart.machine if owner is None else self.chart.state(owner).machine
+        first = machine.default_child() if machine is not None else None
         if first is not None:
             etree.SubElement(element, _q("transition"), target=self.ids[first.name])
 

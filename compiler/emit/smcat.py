@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..ir import Action, ActionKind, Chart, Machine, State, StateKind, Transition
+from ..text import JS_TRIM
 from .smcat_json import js_number
 
 INDENT = "    "
@@ -22,9 +23,6 @@ INDENT = "    "
 _BARE_NAME = re.compile(r"[^;, \"\t\n\r=\-><:{\[]+")
 _CLAIMED_START = ("#", "//", "/*", "}")
 _CLAIMED_START_TARGET = ("//", "/*")
-_JS_TRIM = "\t\n\x0b\x0c\r \xa0\u1680\u2028\u2029\u202f\u205f\u3000\ufeff" + "".join(
-    chr(c) for c in range(0x2000, 0x200B)
-)
 _TRIGGERS = ("entry", "exit", "activity")
 
 
@@ -126,7 +124,7 @@ def _activity(action: Action) -> str:
         if action.body.startswith(_TRIGGERS) and "$" not in action.body:
             return f"activity/ {action.body}"
         return action.body
-    return f"{action.kind.value}/ {action.body}".rstrip(_JS_TRIM)
+    return f"{action.kind.value}/ {action.body}".rstrip(JS_TRIM)
 
 
 def name(text: str, *, statement_start: bool = True) -> str:
@@ -157,7 +155,7 @@ def _bare_ok(text: str, stops: str) -> bool:
         return True
     return (
         bool(text)
-        and text == text.strip(_JS_TRIM)
+        and text == text.strip(JS_TRIM)
         and not any(c in text for c in stops)
         and not text.startswith(('"', "//"))
         and not (text.startswith("/*") and "*/" in text)
