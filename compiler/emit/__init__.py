@@ -25,6 +25,7 @@ FORMATS: dict[str, tuple[str, str, str]] = {
     "png": ("render", "emit_png", ".png"),
     "mermaid": ("mermaid", "emit", ".mmd"),
     "scxml": ("scxml", "emit", ".scxml"),
+    "xstate": ("xstate", "emit", ".xstate.json"),
 }
 
 

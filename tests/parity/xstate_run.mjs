@@ -1,0 +1,45 @@
+// For each {config, events} in the JSON array file argv[1]: createMachine(config), start an actor
+// (every guard named in the config provided as false unless listed in `true_guards`, every action
+// as a no-op), send the events, and report the active leaf state ids after start and after each
+// event, or the error. Run with the directory holding node_modules/xstate as the cwd.
+import { readFileSync } from "node:fs";
+import { createMachine, createActor } from "xstate";
+
+function collect(node, guards, actions) {
+  if (Array.isArray(node)) { node.forEach((n) => collect(n, guards, actions)); return; }
+  if (!node || typeof node !== "object") return;
+  if (node.guard && typeof node.guard === "object") guards.add(node.guard.type);
+  for (const key of ["actions", "entry", "exit"]) {
+    for (const a of [].concat(node[key] ?? [])) if (a && a.type) actions.add(a.type);
+  }
+  Object.values(node).forEach((v) => collect(v, guards, actions));
+}
+
+function leaves(value) {
+  if (typeof value === "string") return [value];
+  return Object.entries(value).flatMap(([key, inner]) =>
+    inner && Object.keys(inner).length ? leaves(inner) : [key]);
+}
+
+const cases = JSON.parse(readFileSync(process.argv[1], "utf8"));
+const out = [];
+for (const { config, events = [], true_guards = [] } of cases) {
+  try {
+    const guards = new Set(), actions = new Set();
+    collect(config, guards, actions);
+    const machine = createMachine(config).provide({
+      guards: Object.fromEntries([...guards].map((g) => [g, () => true_guards.includes(g)])),
+      actions: Object.fromEntries([...actions].map((a) => [a, () => {}])),
+    });
+    const actor = createActor(machine);
+    let failure = null;
+    actor.subscribe({ error: (e) => { failure = String(e?.message ?? e); } });
+    actor.start();
+    const steps = [leaves(actor.getSnapshot().value).sort()];
+    for (const type of events) { actor.send({ type }); steps.push(leaves(actor.getSnapshot().value).sort()); }
+    out.push(failure ? { error: failure } : { steps, status: actor.getSnapshot().status });
+  } catch (error) {
+    out.push({ error: String(error?.message ?? error).slice(0, 300) });
+  }
+}
+process.stdout.write(JSON.stringify(out));

@@ -1,0 +1,97 @@
+"""`-T xstate`: golden files; XState 5's `createMachine` accepts every well-formed golden chart
+and an actor starts on it; a choice/fork/join chart gives the same configurations as on
+python-statemachine (tests/test_scxml.py). Needs node and xstate (`.ci/run` installs them)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+from test_scxml import PIPELINE
+
+from conftest import EXAMPLES, ROOT, golden_cases
+from statewright.compiler.check import check
+from statewright.compiler.emit import xstate
+from statewright.compiler.ir import Chart
+from statewright.compiler.parse import parse
+
+NODE_DIR = ROOT / ".ci" / "node"
+CASES = golden_cases()
+needs_xstate = [
+    pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed"),
+    pytest.mark.skipif(
+        not (NODE_DIR / "node_modules" / "xstate").is_dir(),
+        reason="npm xstate is not installed (.ci/run does)",
+    ),
+]
+
+
+def _chart(path: Path) -> Chart:
+    chart, _ = parse(path.read_text("utf-8"), path.name)
+    assert chart is not None
+    return chart
+
+
+def _run(cases: list[dict[str, Any]], tmp_path: Path) -> list[dict[str, Any]]:
+    batch = tmp_path / "cases.json"
+    batch.write_text(json.dumps(cases), "utf-8")
+    script = (ROOT / "tests" / "parity" / "xstate_run.mjs").read_text("utf-8")
+    result = subprocess.run(
+        ["node", "--input-type=module", "-e", script, str(batch)],
+        cwd=NODE_DIR,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=True,
+    )
+    return json.loads(result.stdout)  # type: ignore[no-any-return]
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda p: p.stem)
+def test_golden_xstate(case: Path, update_golden: bool) -> None:
+    text = xstate.emit(_chart(case))
+    expected = case.with_suffix(".xstate.json")
+    if update_golden:
+        expected.write_text(text, "utf-8")
+    assert text == expected.read_text("utf-8")
+
+
+@needs_xstate[0]
+@needs_xstate[1]
+def test_create_machine_accepts_every_well_formed_chart(tmp_path: Path) -> None:
+    cases = [
+        p
+        for p in CASES + sorted(EXAMPLES.glob("*.smcat"))
+        if _chart(p).states() and not any(d.is_error for d in check(_chart(p)))
+    ]
+    results = _run([{"config": json.loads(xstate.emit(_chart(p)))} for p in cases], tmp_path)
+    failures = [(p.name, r["error"]) for p, r in zip(cases, results, strict=True) if "error" in r]
+    assert failures == []
+    assert len(cases) >= 90
+
+
+@needs_xstate[0]
+@needs_xstate[1]
+def test_choice_fork_and_join_agree_with_python_statemachine(tmp_path: Path) -> None:
+    chart, _ = parse(PIPELINE)
+    assert chart is not None
+    config = json.loads(xstate.emit(chart))
+    refused, accepted = _run(
+        [
+            {"config": config, "events": ["submit"]},
+            {"config": config, "events": ["submit", "indexed", "sent"], "true_guards": ["ok"]},
+        ],
+        tmp_path,
+    )
+    assert refused["steps"] == [["work"], ["stopped"]]
+    assert refused["status"] == "done"  # terminate is a final state of the machine
+    assert accepted["steps"] == [
+        ["work"],
+        ["index", "upload"],
+        ["sync_from_index", "upload"],
+        ["final"],
+    ]
