@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
+
+from statewright.compiler.ir import Chart
+from statewright.compiler.parse import parse
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = ROOT / "tests" / "golden"
 EXAMPLES = ROOT / "examples"
+NODE_DIR = ROOT / ".ci" / "node"  # node packages the tests compare with (.ci/run installs them)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -26,3 +33,26 @@ def update_golden(request: pytest.FixtureRequest) -> bool:
 
 def golden_cases() -> list[Path]:
     return sorted(GOLDEN.glob("*.smcat"))
+
+
+def chart_of(path: Path) -> Chart:
+    """The chart of a file that must parse."""
+    chart, diagnostics = parse(path.read_text("utf-8"), path.name)
+    assert chart is not None, diagnostics
+    return chart
+
+
+def run_node(script: Path, payload: Any, tmp_path: Path) -> Any:
+    """Run an ES module from tests/parity/ in NODE_DIR (where its packages resolve), with the
+    JSON payload in a file named by its first argument; return its JSON output."""
+    batch = tmp_path / f"{script.stem}-input.json"
+    batch.write_text(json.dumps(payload), "utf-8")
+    result = subprocess.run(
+        ["node", "--input-type=module", "-e", script.read_text("utf-8"), str(batch)],
+        cwd=NODE_DIR,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=True,
+    )
+    return json.loads(result.stdout)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from conftest import EXAMPLES, golden_cases
+from conftest import EXAMPLES, chart_of, golden_cases
 from statewright.compiler.emit import dot
 from statewright.compiler.emit.render import emit_svg
 from statewright.compiler.ir import Chart, TransitionKind
@@ -23,10 +23,7 @@ needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz is 
 SVG = "{http://www.w3.org/2000/svg}"
 
 
-def _chart(path: Path) -> Chart:
-    chart, diagnostics = parse(path.read_text("utf-8"), path.name)
-    assert chart is not None, diagnostics
-    return chart
+_chart = chart_of
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda p: p.stem)

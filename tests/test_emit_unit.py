@@ -92,3 +92,15 @@ def test_mermaid() -> None:
     assert "[*] --> s1" in text and "s1 --> [*] : cut [safe] / log" in text
     assert 'state "Switched on" as s1' in text and "note right of s1 : watch the fuse" in text
     assert "class s3 active" in text
+
+
+def test_fork_targets_follow_forks_into_forks_once() -> None:
+    from statewright.compiler.emit.lowering import fork_targets
+    from statewright.compiler.parse import parse
+
+    chart, _ = parse(
+        "f1 [type=fork], f2 [type=fork], a, b;\nf1 => f2;\nf1 => a;\nf2 => f1;\nf2 => b;\n"
+    )
+    assert chart is not None
+    assert fork_targets(chart, "f1") == ["a", "b"]
+    assert fork_targets(chart, "a") == ["a"]

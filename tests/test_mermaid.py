@@ -3,18 +3,15 @@ Mermaid parser (npm `mermaid` in Node with jsdom; `.ci/run` installs it into .ci
 
 from __future__ import annotations
 
-import json
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 
-from conftest import EXAMPLES, ROOT, golden_cases
+from conftest import EXAMPLES, NODE_DIR, ROOT, chart_of, golden_cases, run_node
 from statewright.compiler.emit import mermaid
 from statewright.compiler.parse import parse
 
-NODE_DIR = ROOT / ".ci" / "node"
 HAVE_MERMAID = (NODE_DIR / "node_modules" / "mermaid").is_dir() and (
     NODE_DIR / "node_modules" / "jsdom"
 ).is_dir()
@@ -22,9 +19,7 @@ CASES = golden_cases()
 
 
 def _emit(path: Path) -> str:
-    chart, _ = parse(path.read_text("utf-8"), path.name)
-    assert chart is not None
-    return mermaid.emit(chart)
+    return mermaid.emit(chart_of(path))
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda p: p.stem)
@@ -55,17 +50,6 @@ def test_structure() -> None:
 def test_official_parser_accepts_every_chart(tmp_path: Path) -> None:
     cases = CASES + sorted(EXAMPLES.glob("*.smcat"))
     sources = [_emit(case) for case in cases]
-    batch = tmp_path / "sources.json"
-    batch.write_text(json.dumps(sources), "utf-8")
-    script = (ROOT / "tests" / "parity" / "mermaid_check.mjs").read_text("utf-8")
-    result = subprocess.run(
-        ["node", "--input-type=module", "-e", script, str(batch)],
-        cwd=NODE_DIR,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=True,
-    )
-    verdicts = json.loads(result.stdout)
+    verdicts = run_node(ROOT / "tests" / "parity" / "mermaid_check.mjs", sources, tmp_path)
     failures = [(c.name, v) for c, v in zip(cases, verdicts, strict=True) if v is not None]
     assert failures == []

@@ -11,20 +11,16 @@ from pathlib import Path
 
 import pytest
 
-from conftest import EXAMPLES, ROOT, golden_cases
+from conftest import EXAMPLES, ROOT, chart_of, golden_cases
 from statewright.compiler.check import check
 from statewright.compiler.emit import scxml
-from statewright.compiler.ir import Chart
 from statewright.compiler.parse import parse
 
 XSD = ROOT.parent / "shared" / "scxml-xsd" / "scxml.xsd"
 CASES = golden_cases()
 
 
-def _chart(path: Path) -> Chart:
-    chart, _ = parse(path.read_text("utf-8"), path.name)
-    assert chart is not None
-    return chart
+_chart = chart_of
 
 
 def _well_formed() -> list[Path]:

@@ -6,20 +6,17 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
 from test_scxml import PIPELINE
 
-from conftest import EXAMPLES, ROOT, golden_cases
+from conftest import EXAMPLES, NODE_DIR, ROOT, chart_of, golden_cases, run_node
 from statewright.compiler.check import check
 from statewright.compiler.emit import xstate
-from statewright.compiler.ir import Chart
 from statewright.compiler.parse import parse
 
-NODE_DIR = ROOT / ".ci" / "node"
 CASES = golden_cases()
 needs_xstate = [
     pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed"),
@@ -30,25 +27,14 @@ needs_xstate = [
 ]
 
 
-def _chart(path: Path) -> Chart:
-    chart, _ = parse(path.read_text("utf-8"), path.name)
-    assert chart is not None
-    return chart
+_chart = chart_of
 
 
 def _run(cases: list[dict[str, Any]], tmp_path: Path) -> list[dict[str, Any]]:
-    batch = tmp_path / "cases.json"
-    batch.write_text(json.dumps(cases), "utf-8")
-    script = (ROOT / "tests" / "parity" / "xstate_run.mjs").read_text("utf-8")
-    result = subprocess.run(
-        ["node", "--input-type=module", "-e", script, str(batch)],
-        cwd=NODE_DIR,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=True,
+    results: list[dict[str, Any]] = run_node(
+        ROOT / "tests" / "parity" / "xstate_run.mjs", cases, tmp_path
     )
-    return json.loads(result.stdout)  # type: ignore[no-any-return]
+    return results
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda p: p.stem)

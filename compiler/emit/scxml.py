@@ -28,6 +28,7 @@ from lxml import etree
 
 from ..guards import is_portable, variables
 from ..ir import ActionKind, Chart, Machine, State, StateKind, Transition, TransitionKind
+from .lowering import Ids, else_last, fork_actions, fork_targets
 
 SCXML_NS = "http://www.w3.org/2005/07/scxml"
 SW_NS = "https://statewright.dev/ns/scxml"
@@ -70,18 +71,8 @@ def emit(chart: Chart, options: Mapping[str, Any] | None = None) -> str:
 class _Builder:
     def __init__(self, chart: Chart) -> None:
         self.chart = chart
-        self.ids: dict[str, str] = {}
-        taken: set[str] = set()
-        for state in chart.states():
-            if state.name in self.ids:
-                continue
-            base = ncname(state.name)
-            candidate, suffix = base, 2
-            while candidate in taken:
-                candidate, suffix = f"{base}_{suffix}", suffix + 1
-            taken.add(candidate)
-            self.ids[state.name] = candidate
-        self.taken = taken
+        self.names = Ids(chart, ncname)
+        self.ids = self.names.of
         self.kind = {s.name: s.kind for s in chart.states()}
         # Joins: for each incoming transition, a marker state in the source's region.
         self.join_markers: dict[int, str] = {}
@@ -90,13 +81,6 @@ class _Builder:
         for state in chart.states():
             if state.kind is StateKind.JOIN:
                 self._plan_join(state)
-
-    def fresh(self, base: str) -> str:
-        candidate, suffix = ncname(base), 2
-        while candidate in self.taken:
-            candidate, suffix = f"{ncname(base)}_{suffix}", suffix + 1
-        self.taken.add(candidate)
-        return candidate
 
     def _plan_join(self, join: State) -> None:
         incoming = self.chart.transitions_to(join.name)
@@ -109,7 +93,7 @@ class _Builder:
             return
         markers = []
         for transition in incoming:
-            marker = self.fresh(f"{join.name.lstrip('^]')}.from.{transition.source}")
+            marker = self.names.fresh(f"{join.name}.from.{transition.source}")
             self.join_markers[transition.id] = marker
             parent = self.chart.parent_of(transition.source)
             self.markers_by_parent.setdefault(parent, []).append(marker)
@@ -150,7 +134,9 @@ class _Builder:
             if guard and guard != "else" and is_portable(guard):
                 # Data and states share SCXML's id space: a variable named like a state is left
                 # undeclared rather than break the document.
-                names.extend(n for n in variables(guard) if n not in names and n not in self.taken)
+                names.extend(
+                    n for n in variables(guard) if n not in names and n not in self.names.taken
+                )
         if names:
             datamodel = etree.SubElement(root, _q("datamodel"))
             for name in names:
@@ -255,10 +241,7 @@ class _Builder:
                 _log(block, "exit", action.body)
 
     def _ordered(self, transitions: Iterable[Transition], kind: StateKind) -> list[Transition]:
-        if kind not in _TRANSIENT:
-            return list(transitions)
-        # In a choice, the else branch (or the unguarded one) is tried last.
-        return sorted(transitions, key=lambda t: t.guard is None or t.guard.strip() == "else")
+        return else_last(transitions) if kind in _TRANSIENT else list(transitions)
 
     def _transition(
         self,
@@ -292,20 +275,11 @@ class _Builder:
             element.set("type", "internal")
         if transition.action:
             _log(element, "action", transition.action)
-        if self.kind.get(transition.target) is StateKind.FORK:
-            for branch in self.chart.transitions_from(transition.target):
-                if branch.action:
-                    _log(element, "action", branch.action)
+        for action in fork_actions(self.chart, transition.target):
+            _log(element, "action", action)
 
     def _targets(self, name: str) -> list[str]:
-        if self.kind.get(name) is StateKind.FORK:
-            targets: list[str] = []
-            for branch in self.chart.transitions_from(name):
-                for target in self._targets(branch.target):
-                    if target not in targets:
-                        targets.append(target)
-            return targets
-        return [self.ids[name]] if name in self.ids else []
+        return [self.ids[n] for n in fork_targets(self.chart, name) if n in self.ids]
 
     def _name(self, element: etree._Element, name: str) -> None:
         if element.get("id") != name:

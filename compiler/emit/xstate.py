@@ -24,6 +24,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..ir import ActionKind, Chart, Machine, State, StateKind, Transition, TransitionKind
+from .lowering import Ids, else_last, fork_targets
 
 _NOT_ID = re.compile(r"[^A-Za-z0-9_\-]+")
 _TRANSIENT = (StateKind.CHOICE, StateKind.JUNCTION, StateKind.FORKJOIN)
@@ -36,18 +37,8 @@ def emit(chart: Chart, options: Mapping[str, Any] | None = None) -> str:
 class _Builder:
     def __init__(self, chart: Chart) -> None:
         self.chart = chart
-        self.ids: dict[str, str] = {}
-        taken: set[str] = set()
-        for state in chart.states():
-            if state.name in self.ids:
-                continue
-            base = _NOT_ID.sub("_", state.name.lstrip("^]")).strip("_") or "state"
-            candidate, suffix = base, 2
-            while candidate in taken:
-                candidate, suffix = f"{base}_{suffix}", suffix + 1
-            taken.add(candidate)
-            self.ids[state.name] = candidate
-        self.taken = taken
+        self.names = Ids(chart, _state_id)
+        self.ids = self.names.of
         self.kind = {s.name: s.kind for s in chart.states()}
         self.markers: dict[int, str] = {}  # incoming transition id -> final marker id
         self.markers_in: dict[str, list[str]] = {}  # region name -> marker ids
@@ -81,18 +72,11 @@ class _Builder:
         if sorted(regions) != sorted(every_region) or owner in self.on_done:
             return
         for transition in incoming:
-            marker = self._fresh(f"{self.ids[join.name]}_from_{self.ids[transition.source]}")
+            marker = self.names.fresh(f"{join.name}_from_{transition.source}")
             self.markers[transition.id] = marker
             self.markers_in.setdefault(regions[incoming.index(transition)], []).append(marker)
         self.on_done[owner] = outgoing[0]
         self.joined.add(join.name)
-
-    def _fresh(self, base: str) -> str:
-        candidate, suffix = base, 2
-        while candidate in self.taken:
-            candidate, suffix = f"{base}_{suffix}", suffix + 1
-        self.taken.add(candidate)
-        return candidate
 
     # -- machine -------------------------------------------------------------------------------
 
@@ -191,10 +175,8 @@ class _Builder:
             return node
         on: dict[str, list[dict[str, Any]]] = {}
         always: list[dict[str, Any]] = []
-        leaving = list(self.chart.transitions_from(state.name))
-        if kind in _TRANSIENT:
-            leaving.sort(key=lambda t: t.guard is None or t.guard.strip() == "else")
-        for transition in leaving:
+        leaving = self.chart.transitions_from(state.name)
+        for transition in else_last(leaving) if kind in _TRANSIENT else leaving:
             built = self._transition(transition)
             if transition.event:
                 on.setdefault(transition.event, []).append(built)
@@ -242,11 +224,9 @@ class _Builder:
         return built
 
     def _targets(self, name: str) -> list[str]:
-        if self.kind.get(name) is StateKind.FORK:
-            targets: list[str] = []
-            for branch in self.chart.transitions_from(name):
-                for target in self._targets(branch.target):
-                    if target not in targets:
-                        targets.append(target)
-            return targets
-        return [f"#{self.ids[name]}"] if name in self.ids else []
+        return [f"#{self.ids[n]}" for n in fork_targets(self.chart, name) if n in self.ids]
+
+
+def _state_id(name: str) -> str:
+    """An XState id: no dots (they are paths in XState), no `#`; sigils `^`/`]` dropped."""
+    return _NOT_ID.sub("_", name.lstrip("^]")).strip("_") or "state"
