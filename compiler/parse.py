@@ -23,7 +23,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from lark import Lark, Token, Tree
+from lark import Lark, Token
 from lark.exceptions import UnexpectedInput
 
 from . import resolve
@@ -149,19 +149,6 @@ def _parser() -> Lark:
         transformer=_Builder(),
         cache=True,
         **options,
-    )
-
-
-@functools.cache
-def _tree_parser() -> Lark:
-    """The same grammar without the builder, for tests of the grammar and for error matching."""
-    grammar = importlib.resources.files("statewright.grammars").joinpath("smcat.lark")
-    return Lark(
-        grammar.read_text(encoding="utf-8"),
-        parser="lalr",
-        lexer="contextual",
-        maybe_placeholders=False,
-        cache=True,
     )
 
 
@@ -466,8 +453,3 @@ def _parse_example(text: str) -> object:
         return _parser().parse(text)
     finally:
         _CONTEXT.reset(token)
-
-
-def parse_tree(text: str) -> Tree[Token]:
-    """The raw lark tree (for tests of the grammar itself)."""
-    return _tree_parser().parse(text)

@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from ..ir import Action, ActionKind, Chart, Machine, State, StateKind, Transition
+from ..ir import Action, ActionKind, Chart, Machine, State, Transition
 from ..text import JS_TRIM
 from .smcat_json import js_number
 
@@ -168,6 +168,3 @@ def _number(value: float) -> str:
         return str(number)
     text = repr(number)
     return format(number, ".12f").rstrip("0") if "e" in text else text
-
-
-__all__ = ["emit", "name", "quote", "compose_label", "StateKind"]
