@@ -18,6 +18,7 @@ from .ir import Span, Transition
 
 WORDS = {
     "IDENTIFIER": "a state name",
+    "BRACE_NAME": "a state name",
     "QUOTED": "a quoted string",
     "COLOR_STRING": 'a colour in double quotes, like "red" or "#ff0000"',
     "CLASS_STRING": 'class names in double quotes, like "warning big"',
@@ -103,7 +104,7 @@ def _misplaced_declaration(error: UnexpectedToken, file: str) -> Diagnostic | No
     if not stack or not _is_token(stack[-1]):
         return None
     name = stack[-1]
-    if name.type not in ("IDENTIFIER", "QUOTED"):
+    if name.type not in ("IDENTIFIER", "QUOTED", "BRACE_NAME"):
         return None
     shown = str(name.value)
     span = _token_span(name, file, len(shown))

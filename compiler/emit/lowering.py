@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from ..ir import Chart, StateKind, Transition
+from ..ir import Action, Chart, State, StateKind, Transition
 
 
 class Ids:
@@ -65,3 +65,8 @@ def fork_actions(chart: Chart, name: str) -> list[str]:
 def else_last(transitions: Iterable[Transition]) -> list[Transition]:
     """A choice's branches in document order, the else (or unguarded) branch moved last."""
     return sorted(transitions, key=lambda t: t.guard is None or t.guard.strip() == "else")
+
+
+def runnable(state: State) -> list[Action]:
+    """A state's activities that do something: a blank activity line runs nothing."""
+    return [a for a in state.actions if a.body.strip()]

@@ -68,7 +68,7 @@ def _machine(
         label = _text(transition.label or compose_label(transition))
         lines.append(f"{pad}{source} --> {target}" + (f" : {label}" if label else ""))
         for note in transition.notes:
-            lines.append(f"{pad}note right of {ids[transition.source]} : {_text(note)}")
+            lines.append(f"{pad}note right of {ids[transition.source]} : {_note(note)}")
 
 
 def _state(
@@ -95,7 +95,7 @@ def _state(
         lines.extend(f"{pad}{node} : {_text(body)}" for body in activities)
     elif activities:
         # Mermaid gives composite states a label only: their activities go in a note.
-        lines.append(f"{pad}note right of {node} : {_text(' · '.join(activities))}")
+        lines.append(f"{pad}note right of {node} : {_note(' · '.join(activities))}")
     if state.machine is not None and state.kind not in (StateKind.INITIAL, StateKind.FINAL):
         lines.append(f"{pad}state {node} {{")
         _machine(
@@ -110,7 +110,7 @@ def _state(
         lines.append(f"{pad}}}")
     for note in state.notes:
         if state.kind not in (StateKind.INITIAL, StateKind.FINAL):
-            lines.append(f"{pad}note right of {node} : {_text(note)}")
+            lines.append(f"{pad}note right of {node} : {_note(note)}")
 
 
 def _end(name: str, ids: dict[str, str], kinds: dict[str, StateKind], *, as_target: bool) -> str:
@@ -136,3 +136,8 @@ def _caption(state: State) -> str:
 def _text(text: str) -> str:
     """One line of Mermaid text: newlines folded, `;` and `#` written as entities."""
     return " ".join(text.split()).translate(_ENTITIES)
+
+
+def _note(text: str) -> str:
+    """The text of a one-line note: Mermaid ends a note's text at a `:`, so it is an entity."""
+    return _text(text).replace(":", "#58;")

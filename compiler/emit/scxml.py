@@ -28,7 +28,7 @@ from lxml import etree
 
 from ..guards import is_portable, variables
 from ..ir import ActionKind, Chart, Machine, State, StateKind, Transition, TransitionKind
-from .lowering import Ids, else_last, fork_actions, fork_targets
+from .lowering import Ids, else_last, fork_actions, fork_targets, runnable
 
 SCXML_NS = "http://www.w3.org/2005/07/scxml"
 SW_NS = "https://statewright.dev/ns/scxml"
@@ -229,8 +229,8 @@ class _Builder:
             etree.SubElement(element, _q("transition"), target=self.ids[first.name])
 
     def _activities(self, element: etree._Element, state: State) -> None:
-        entries = [a for a in state.actions if a.kind is not ActionKind.EXIT]
-        exits = [a for a in state.actions if a.kind is ActionKind.EXIT]
+        entries = [a for a in runnable(state) if a.kind is not ActionKind.EXIT]
+        exits = [a for a in runnable(state) if a.kind is ActionKind.EXIT]
         if entries:
             block = etree.SubElement(element, _q("onentry"))
             for action in entries:

@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..ir import ActionKind, Chart, Machine, State, StateKind, Transition, TransitionKind
-from .lowering import Ids, else_last, fork_targets
+from .lowering import Ids, else_last, fork_targets, runnable
 
 _NOT_ID = re.compile(r"[^A-Za-z0-9_\-]+")
 _TRANSIENT = (StateKind.CHOICE, StateKind.JUNCTION, StateKind.FORKJOIN)
@@ -163,8 +163,8 @@ class _Builder:
             node["type"] = "final"
         if state.label:
             node["description"] = state.label
-        entry = [{"type": a.body} for a in state.actions if a.kind is not ActionKind.EXIT]
-        exits = [{"type": a.body} for a in state.actions if a.kind is ActionKind.EXIT]
+        entry = [{"type": a.body} for a in runnable(state) if a.kind is not ActionKind.EXIT]
+        exits = [{"type": a.body} for a in runnable(state) if a.kind is ActionKind.EXIT]
         if entry:
             node["entry"] = entry
         if exits:

@@ -1,7 +1,8 @@
 // For each {config, events} in the JSON array file argv[1]: createMachine(config), start an actor
-// (every guard named in the config provided as false unless listed in `true_guards`, every action
-// as a no-op), send the events, and report the active leaf state ids after start and after each
-// event, or the error. Run with the directory holding node_modules/xstate as the cwd.
+// (every guard named in the config provided as false unless listed in `true_guards`, or, when the
+// case has an `env` object, evaluated as a JavaScript expression over the env's variables; every
+// action as a no-op), send the events, and report the active leaf state ids after start and after
+// each event, with the actions run in each of those steps, or the error. Run with the directory holding node_modules/xstate as the cwd.
 import { readFileSync } from "node:fs";
 import { createMachine, createActor } from "xstate";
 
@@ -23,21 +24,36 @@ function leaves(value) {
 
 const cases = JSON.parse(readFileSync(process.argv[1], "utf8"));
 const out = [];
-for (const { config, events = [], true_guards = [] } of cases) {
+function guard(name, env, trueGuards) {
+  if (!env) return () => trueGuards.includes(name);
+  const names = Object.keys(env);
+  let test;
+  try { test = new Function(...names, `return (${name});`); } catch { return () => false; }
+  return () => { try { return Boolean(test(...names.map((n) => env[n]))); } catch { return false; } };
+}
+
+for (const { config, events = [], true_guards = [], env = null } of cases) {
   try {
     const guards = new Set(), actions = new Set();
+    let written = [];
     collect(config, guards, actions);
     const machine = createMachine(config).provide({
-      guards: Object.fromEntries([...guards].map((g) => [g, () => true_guards.includes(g)])),
-      actions: Object.fromEntries([...actions].map((a) => [a, () => {}])),
+      guards: Object.fromEntries([...guards].map((g) => [g, guard(g, env, true_guards)])),
+      actions: Object.fromEntries([...actions].map((a) => [a, () => { written.push(a); }])),
     });
     const actor = createActor(machine);
     let failure = null;
     actor.subscribe({ error: (e) => { failure = String(e?.message ?? e); } });
     actor.start();
     const steps = [leaves(actor.getSnapshot().value).sort()];
-    for (const type of events) { actor.send({ type }); steps.push(leaves(actor.getSnapshot().value).sort()); }
-    out.push(failure ? { error: failure } : { steps, status: actor.getSnapshot().status });
+    const logs = [written];
+    for (const type of events) {
+      written = [];
+      actor.send({ type });
+      steps.push(leaves(actor.getSnapshot().value).sort());
+      logs.push(written);
+    }
+    out.push(failure ? { error: failure } : { steps, logs, status: actor.getSnapshot().status });
   } catch (error) {
     out.push({ error: String(error?.message ?? error).slice(0, 300) });
   }
