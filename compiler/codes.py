@@ -61,5 +61,10 @@ CODES: dict[str, Code] = {
         Code("SC024", "python-name-clash", _E, "Names that clash as Python identifiers.", "python"),
         Code("SC025", "python-keyword", _E, "A name that is a Python keyword.", "python"),
         Code("SC026", "non-portable-guard", _W, "A guard outside the portable subset.", "scxml"),
+        Code("I001", "unreadable-scxml", _E, "An SCXML file that is not well-formed SCXML."),
+        Code("I002", "scxml-doctype", _E, "An SCXML file with a DOCTYPE (DTDs are refused)."),
+        Code("I003", "not-imported", _W, "An SCXML construct the IR has no place for."),
+        Code("I004", "bad-scxml-reference", _E, "A duplicate id or a target naming no state."),
+        Code("I005", "non-portable-condition", _W, "An imported condition outside the subset."),
     )
 }

@@ -40,3 +40,15 @@ def diagnose(
     if chart is not None:
         diagnostics = diagnostics + check(chart, target=target)
     return chart, diagnostics
+
+
+def diagnose_scxml(
+    data: bytes, name: str, *, target: str | None = None, checks: bool = True
+) -> tuple[Chart | None, list[Diagnostic]]:
+    """Import SCXML and check the chart: what `diagnose` is for smcat text."""
+    from .scxml_import import read_scxml  # lxml loads only for SCXML input
+
+    chart, diagnostics = read_scxml(data, name)
+    if chart is not None and checks:
+        diagnostics = diagnostics + check(chart, target=target)
+    return chart, diagnostics

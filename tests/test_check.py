@@ -14,7 +14,7 @@ from statewright.compiler.check import check
 from statewright.compiler.codes import CODES
 from statewright.compiler.diagnostics import Severity, render_all
 from statewright.compiler.parse import parse
-from statewright.compiler.pipeline import decode, diagnose
+from statewright.compiler.pipeline import decode, diagnose, diagnose_scxml
 from statewright.compiler.report import to_json, to_sarif
 
 FIXTURES = ROOT / "tests" / "check"
@@ -36,8 +36,18 @@ ILL_FORMED = {
 }
 
 
+def _fixture(code: str, suffix: str = "") -> Path:
+    """The fixture of a code: smcat text, or SCXML for the import codes (I...)."""
+    scxml = FIXTURES / f"{code}{suffix}.scxml"
+    return scxml if scxml.is_file() else FIXTURES / f"{code}{suffix}.smcat"
+
+
 def _diagnose(path: Path) -> tuple[list[str], str]:
     target = CODES[path.stem.removesuffix("-ok")].target
+    if path.suffix == ".scxml":
+        data = path.read_bytes()
+        diagnostics = diagnose_scxml(data, path.name, target=target)[1]
+        return [d.code for d in diagnostics], render_all(diagnostics, {path.name: data.decode()})
     text, diagnostics = decode(path.read_bytes(), path.name)
     if text is not None:
         diagnostics += diagnose(text, path.name, target=target)[1]
@@ -46,13 +56,13 @@ def _diagnose(path: Path) -> tuple[list[str], str]:
 
 @pytest.mark.parametrize("code", sorted(CODES))
 def test_code_has_a_trigger_and_a_near_miss(code: str, update_golden: bool) -> None:
-    codes, rendered = _diagnose(FIXTURES / f"{code}.smcat")
+    codes, rendered = _diagnose(_fixture(code))
     assert code in codes
     expected = FIXTURES / f"{code}.diag"
     if update_golden:
         expected.write_text(rendered, "utf-8")
     assert rendered == expected.read_text("utf-8")
-    near_codes, near_rendered = _diagnose(FIXTURES / f"{code}-ok.smcat")
+    near_codes, near_rendered = _diagnose(_fixture(code, "-ok"))
     assert code not in near_codes, near_rendered
 
 

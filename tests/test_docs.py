@@ -53,7 +53,7 @@ def test_every_code_used_is_in_the_table() -> None:
     from statewright.compiler.codes import CODES
 
     source = "".join(p.read_text("utf-8") for p in (ROOT / "compiler").glob("*.py"))
-    used = set(re.findall(r'"((?:P|SC)\d{3})"', source))
+    used = set(re.findall(r'"((?:P|SC|I)\d{3})"', source))
     assert used and used <= set(CODES), used - set(CODES)
 
 

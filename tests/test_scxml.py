@@ -1,6 +1,6 @@
 """`-T scxml`: golden files, W3C schema validity, and the same behaviour on an independent engine
 (python-statemachine 3.x loads the export; configurations are compared with ones worked out by
-hand). SION, XState and import are not covered yet (issue 5 is open)."""
+hand). Other engines: tests/interop/; import: tests/test_scxml_import.py."""
 
 from __future__ import annotations
 
@@ -178,3 +178,27 @@ def test_internal_self_transition_has_no_target() -> None:
     assert chart is not None
     text = scxml.emit(chart)
     assert '<transition event="tick">' in text and "target" not in text.split("tick")[1][:40]
+
+
+def test_no_statewright_attribute_shares_a_local_name_with_an_scxml_attribute() -> None:
+    """python-statemachine reads attributes by local name, so `sw:cond` would be read as
+    `cond` (it was, once): our attributes must not share names with the attributes SCXML gives
+    the elements we put them on (`sw:name`, which the issue names, is never put on `<scxml>`, the
+    one element here with a `name`)."""
+    from lxml import etree
+
+    scxml_attributes = {
+        "id", "initial", "event", "cond", "target", "type", "expr", "label", "src",
+        "location", "delay", "sendid", "version", "datamodel", "binding",
+    }  # fmt: skip
+    ours = set()
+    for case in CASES:
+        root = etree.fromstring(scxml.emit(_chart(case)).encode())
+        assert root.get(f"{{{scxml.SW_NS}}}name") is None
+        for element in root.iter():
+            ours |= {
+                etree.QName(a).localname
+                for a in element.attrib
+                if a.startswith(f"{{{scxml.SW_NS}}}")
+            }
+    assert ours and ours.isdisjoint(scxml_attributes), ours & scxml_attributes

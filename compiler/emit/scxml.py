@@ -41,6 +41,10 @@ def _q(tag: str) -> str:
     return f"{{{SCXML_NS}}}{tag}"
 
 
+def _sw(name: str) -> str:
+    return f"{{{SW_NS}}}{name}"
+
+
 def ncname(text: str) -> str:
     """A valid NCName for a state name: the `^`/`]` sigils of pseudo-states are dropped, other
     characters outside `[A-Za-z0-9_.-]` become `_`, and an id that would not start with a
@@ -55,9 +59,14 @@ def ncname(text: str) -> str:
 
 
 def event_name(text: str) -> str:
-    """An SCXML event name: blanks and characters SCXML splits on or rejects become `_`."""
-    cleaned = _NOT_NCNAME.sub("_", unicodedata.normalize("NFKC", text.strip())).strip("_")
-    return cleaned or "_"
+    """An SCXML event descriptor: blanks and characters SCXML splits on or rejects become `_`;
+    SCXML's wildcards stay (`*` alone, and a trailing `.*` after a prefix)."""
+    text = unicodedata.normalize("NFKC", text.strip())
+    if text == "*":
+        return text
+    wildcard = text.endswith(".*") and len(text) > 2
+    cleaned = _NOT_NCNAME.sub("_", text[:-2] if wildcard else text).strip("_") or "_"
+    return cleaned + ".*" if wildcard else cleaned
 
 
 def emit(chart: Chart, options: Mapping[str, Any] | None = None) -> str:
@@ -76,6 +85,7 @@ class _Builder:
         self.kind = {s.name: s.kind for s in chart.states()}
         # Joins: for each incoming transition, a marker state in the source's region.
         self.join_markers: dict[int, str] = {}
+        self.marker_join: dict[str, str] = {}
         self.markers_by_parent: dict[str | None, list[str]] = {}
         self.join_transitions: dict[str, list[tuple[list[str], Transition]]] = {}
         for state in chart.states():
@@ -95,6 +105,7 @@ class _Builder:
         for transition in incoming:
             marker = self.names.fresh(f"{join.name}.from.{transition.source}")
             self.join_markers[transition.id] = marker
+            self.marker_join[marker] = join.name
             parent = self.chart.parent_of(transition.source)
             self.markers_by_parent.setdefault(parent, []).append(marker)
             markers.append(marker)
@@ -120,10 +131,19 @@ class _Builder:
         children = self._region(root, self.chart.machine, None, terminates, top=True)
         if children:
             root.set("initial", children)
+        self._initial_name(root, self.chart.machine)
         for state in terminates:
             final = etree.SubElement(root, _q("final"), id=self.ids[state.name])
             self._name(final, state.name)
+            final.set(_sw("kind"), "terminate")
         return root
+
+    def _initial_name(self, element: etree._Element, machine: Machine) -> None:
+        """`sw:initial-name`: the initial state that the `initial` attribute replaced."""
+        initial = next((s for s in machine.states if s.kind is StateKind.INITIAL), None)
+        start = element.get("initial")
+        if initial is not None and start is not None and start != self.ids.get(initial.name):
+            element.set(_sw("initial-name"), initial.name)
 
     def _data(self, root: etree._Element) -> None:
         """The variables portable guards read are declared (0 until the host sets them), so
@@ -161,10 +181,12 @@ class _Builder:
             if outgoing and has_action and top:
                 transient = etree.SubElement(parent, _q("state"), id=self.ids[initial.name])
                 self._name(transient, initial.name)
+                transient.set(_sw("kind"), "initial")
                 self._transition(transient, outgoing[0])
                 start = self.ids[initial.name]
             elif outgoing and has_action:
                 element = etree.SubElement(parent, _q("initial"))
+                element.set(_sw("name"), initial.name)
                 self._transition(element, outgoing[0])
             else:
                 start = " ".join(targets)
@@ -179,7 +201,9 @@ class _Builder:
             seen.add(state.name)
             self._state(parent, state, terminates)
         for marker in self.markers_by_parent.get(owner.name if owner else None, []):
-            etree.SubElement(parent, _q("state"), id=marker).set(f"{{{SW_NS}}}synthetic", "join")
+            element = etree.SubElement(parent, _q("state"), id=marker)
+            element.set(_sw("synthetic"), "join")
+            element.set(_sw("join"), self.marker_join[marker])
         return start
 
     def _state(self, parent: etree._Element, state: State, terminates: list[State]) -> None:
@@ -201,11 +225,16 @@ class _Builder:
             tag = "state"
         element = etree.SubElement(parent, _q(tag), id=self.ids[state.name])
         self._name(element, state.name)
+        if kind is not {"parallel": StateKind.PARALLEL, "final": StateKind.FINAL}.get(
+            tag, StateKind.REGULAR
+        ):
+            element.set(_sw("kind"), kind.value)
         self._activities(element, state)
         if state.machine is not None:
             start = self._region(element, state.machine, state, terminates)
             if start and tag == "state":
                 element.set("initial", start)
+                self._initial_name(element, state.machine)
         if tag == "final":
             return
         for transition in self._ordered(self.chart.transitions_from(state.name), kind):
@@ -213,6 +242,7 @@ class _Builder:
         for markers, out in self.join_transitions.get(state.name, []):
             condition = " && ".join(f"In('{m}')" for m in markers)
             self._transition(element, out, cond=condition, event=None)
+            element[-1].set(_sw("join"), out.source)
 
     def _history(self, parent: etree._Element, state: State) -> None:
         kind = "deep" if state.kind is StateKind.DEEP_HISTORY else "shallow"
@@ -226,7 +256,8 @@ class _Builder:
         machine = self.chart.machine if owner is None else self.chart.state(owner).machine
         first = machine.default_child() if machine is not None else None
         if first is not None:
-            etree.SubElement(element, _q("transition"), target=self.ids[first.name])
+            default = etree.SubElement(element, _q("transition"), target=self.ids[first.name])
+            default.set(_sw("synthetic"), "default")
 
     def _activities(self, element: etree._Element, state: State) -> None:
         entries = [a for a in runnable(state) if a.kind is not ActionKind.EXIT]
@@ -254,9 +285,13 @@ class _Builder:
         element = etree.SubElement(parent, _q("transition"))
         if event is True and transition.event:
             element.set("event", event_name(transition.event))
+            if element.get("event") != transition.event:
+                element.set(_sw("event-name"), transition.event)
         guard = cond if cond is not None else (transition.guard or "").strip()
         if guard and guard != "else":
             element.set("cond", guard)
+        elif guard == "else":
+            element.set(_sw("guard"), "else")
         marker = self.join_markers.get(transition.id)
         internal_self = (
             transition.kind is TransitionKind.INTERNAL and transition.source == transition.target
@@ -267,12 +302,13 @@ class _Builder:
             targets = self._targets(transition.target)
             if targets:
                 element.set("target", " ".join(targets))
-        if (
-            transition.kind is TransitionKind.INTERNAL
-            and not internal_self
-            and transition.source in self.chart.ancestors_of(transition.target)
-        ):
-            element.set("type", "internal")
+            if self.kind.get(transition.target) is StateKind.FORK:
+                element.set(_sw("fork"), transition.target)
+        if transition.kind is TransitionKind.INTERNAL and not internal_self:
+            if transition.source in self.chart.ancestors_of(transition.target):
+                element.set("type", "internal")
+            else:  # no effect in SCXML; kept so that import gives the chart back
+                element.set(_sw("transition-type"), "internal")
         if transition.action:
             _log(element, "action", transition.action)
         for action in fork_actions(self.chart, transition.target):
@@ -283,7 +319,7 @@ class _Builder:
 
     def _name(self, element: etree._Element, name: str) -> None:
         if element.get("id") != name:
-            element.set(f"{{{SW_NS}}}name", name)
+            element.set(_sw("name"), name)
 
 
 def _log(parent: etree._Element, label: str, text: str) -> None:

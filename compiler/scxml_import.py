@@ -1,0 +1,530 @@
+"""Read SCXML into the IR: `statewright import chart.scxml`, or any command given a `.scxml` file.
+
+Stage 1 for SCXML input (bytes -> Chart + diagnostics), beside `parse` for smcat text. It reads
+the W3C SCXML 1.0 state structure and the parts of executable content that have a meaning in
+the IR; everything else is reported (I003) with its XML line, never dropped in silence.
+The XML is untrusted: a document with a DOCTYPE is refused before any entity could be
+expanded, and the parser never loads a DTD or touches the network.
+
+What maps to what (docs/scxml.md, "Import"):
+
+- `<state>` -> a state (composite when it has children), `<parallel>` -> a parallel state,
+  `<final>` -> a final state, `<history type="shallow|deep">` -> a history state and its default
+  transition, `<initial>` and the `initial` attribute -> an initial state and its transition;
+- `<transition event cond target type>` -> one transition per event name (`event="a b"` is two),
+  no target -> an internal self-transition, several targets -> a fork state and its branches;
+- `<log label="action|entry|exit|activity" expr="'text'">` -> the transition's action and the
+  state's activities (the form `-T scxml` writes);
+- the `sw:` attributes statewright writes (`sw:name`, `sw:kind`, `sw:initial-name`, `sw:event-name`,
+  `sw:fork`, `sw:join`) give back what the export compiled away, so an exported chart reads back
+  as the chart it came from (the round trip is tested on every golden chart).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from lxml import etree
+
+from .diagnostics import Diagnostic, Severity
+from .guards import is_portable
+from .ir import (
+    Action,
+    ActionKind,
+    Chart,
+    Machine,
+    Span,
+    State,
+    StateKind,
+    Transition,
+    TransitionKind,
+)
+from .parse import kind_from_name
+
+SCXML_NS = "http://www.w3.org/2005/07/scxml"
+SW_NS = "https://statewright.dev/ns/scxml"
+
+MAX_BYTES = 10 * 1024 * 1024
+MAX_DEPTH = 100
+
+_STATES = ("state", "parallel", "final", "history")
+_JS_STRING = re.compile(r"""^\s*(?:'((?:[^'\\]|\\.)*)'|"((?:[^"\\]|\\.)*)")\s*$""", re.S)
+_JS_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "0": "\0"}
+_NOT_IMPORTED = {
+    "script": "a <script> runs code the IR has no place for",
+    "invoke": "<invoke> starts another service, which the IR does not model",
+    "send": "<send> is not imported (delayed events are written as `after` events)",
+    "raise": "<raise> is not imported",
+    "assign": "<assign> changes the datamodel, which the IR does not model",
+    "if": "<if> is not imported",
+    "foreach": "<foreach> is not imported",
+    "cancel": "<cancel> is not imported",
+    "donedata": "<donedata> is not imported",
+}
+
+
+def _q(tag: str) -> str:
+    return f"{{{SCXML_NS}}}{tag}"
+
+
+def _sw(name: str) -> str:
+    return f"{{{SW_NS}}}{name}"
+
+
+def read_scxml(data: bytes, name: str) -> tuple[Chart | None, list[Diagnostic]]:
+    """SCXML bytes -> the chart (None when the document cannot be read) and the diagnostics."""
+    reader = _Reader(data, name)
+    chart = reader.read()
+    return chart, reader.diagnostics
+
+
+def _parser() -> etree.XMLParser:
+    return etree.XMLParser(
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        dtd_validation=False,
+        huge_tree=False,
+        remove_comments=True,
+        remove_pis=True,
+    )
+
+
+@dataclass
+class _Region:
+    states: list[State] = field(default_factory=list)
+    transitions: list[Transition] = field(default_factory=list)
+
+
+class _Reader:
+    def __init__(self, data: bytes, name: str) -> None:
+        self.data, self.file = data, name
+        self.lines = data.decode("utf-8", "replace").splitlines()
+        self.diagnostics: list[Diagnostic] = []
+        self.ids: dict[str, str] = {}  # SCXML id -> state name
+        self.next_id = 0
+        self.anonymous = 0
+        self.ours = False  # written by statewright (sw: names and kinds are trusted)
+        self.markers: dict[str, str] = {}  # join marker id -> join name
+        self.forks: dict[str, tuple[str, list[str], str | None]] = {}
+
+    # -- diagnostics ---------------------------------------------------------------------------
+
+    def _span(self, element: etree._Element | None, line: int | None = None) -> Span:
+        number = line if line is not None else (element.sourceline if element is not None else 1)
+        number = number or 1
+        text = self.lines[number - 1] if 0 < number <= len(self.lines) else ""
+        column, end = 1, max(len(text), 1) + 1
+        if element is not None:
+            local = etree.QName(element).localname
+            match = re.search(rf"<([A-Za-z_][\w.-]*:)?{re.escape(local)}\b", text)
+            if match:
+                column = match.start() + 1
+                close = text.find(">", match.end())
+                end = (close + 2) if close >= 0 else len(text) + 1
+        return Span(self.file, number, column, number, end)
+
+    def _report(
+        self,
+        code: str,
+        message: str,
+        element: etree._Element | None,
+        hint: str | None = None,
+        *,
+        severity: Severity = Severity.WARNING,
+        line: int | None = None,
+    ) -> None:
+        self.diagnostics.append(
+            Diagnostic(code, severity, message, self._span(element, line), hint)
+        )
+
+    # -- document ------------------------------------------------------------------------------
+
+    def read(self) -> Chart | None:
+        root = self._document()
+        if root is None:
+            return None
+        self.ours = SW_NS in root.nsmap.values()
+        self._collect_ids(root)
+        self._other_children(root)
+        region = self._region(root, None, depth=0)
+        if region is None:
+            return None
+        machine = Machine(tuple(region.states), tuple(region.transitions))
+        return Chart(machine, file=self.file)
+
+    def _document(self) -> etree._Element | None:
+        if len(self.data) > MAX_BYTES:
+            self._report(
+                "I001",
+                f"the document is {len(self.data)} bytes; the limit is {MAX_BYTES}",
+                None,
+                severity=Severity.ERROR,
+            )
+            return None
+        doctype = re.search(rb"<!DOCTYPE", self.data, re.I)
+        if doctype is not None:
+            line = self.data[: doctype.start()].count(b"\n") + 1
+            self._report(
+                "I002",
+                "the document has a DOCTYPE; SCXML needs none, and statewright does not read "
+                "DTDs or expand entities",
+                None,
+                "remove the <!DOCTYPE ...> declaration",
+                severity=Severity.ERROR,
+                line=line,
+            )
+            return None
+        try:
+            root = etree.fromstring(self.data, _parser())
+        except etree.XMLSyntaxError as error:
+            line = error.lineno or 1
+            message = str(error.msg or error).split(" (line")[0]
+            self._report(
+                "I001", f"not well-formed XML: {message}", None, severity=Severity.ERROR, line=line
+            )
+            return None
+        if root.tag != _q("scxml"):
+            self._report(
+                "I001",
+                f"the root element is <{etree.QName(root).localname}>, not SCXML's <scxml>",
+                root,
+                f'an SCXML document starts with <scxml xmlns="{SCXML_NS}">',
+                severity=Severity.ERROR,
+            )
+            return None
+        if root.getroottree().docinfo.doctype:  # belt and braces: the scan above refuses it first
+            self._report("I002", "the document has a DOCTYPE", None, severity=Severity.ERROR)
+            return None
+        return root
+
+    def _collect_ids(self, root: etree._Element) -> None:
+        """Every state's name: `sw:name` in a statewright document, else the id."""
+        for element in root.iter(*(_q(t) for t in _STATES)):
+            ident = element.get("id")
+            if ident is None:
+                self.anonymous += 1
+                ident = f"state{self.anonymous}"
+                while ident in self.ids:
+                    self.anonymous += 1
+                    ident = f"state{self.anonymous}"
+                element.set("id", ident)
+            name = element.get(_sw("name"), ident) if self.ours else ident
+            if ident in self.ids:
+                self._report(
+                    "I004",
+                    f"the id `{ident}` is used twice",
+                    element,
+                    "every state needs its own id",
+                    severity=Severity.ERROR,
+                )
+                continue
+            if element.get(_sw("synthetic")) == "join" and self.ours:
+                self.markers[ident] = element.get(_sw("join"), ident)
+                continue
+            self.ids[ident] = name
+
+    # -- states --------------------------------------------------------------------------------
+
+    def _region(self, element: etree._Element, owner: str | None, *, depth: int) -> _Region | None:
+        if depth > MAX_DEPTH:
+            self._report(
+                "I001",
+                f"states are nested more than {MAX_DEPTH} deep",
+                element,
+                severity=Severity.ERROR,
+            )
+            return None
+        region = _Region()
+        initial_children = [c for c in element if c.tag == _q("initial")]
+        children = [c for c in element if c.tag in {_q(t) for t in _STATES}]
+        self._initial(element, owner, initial_children, children, region)
+        for child in children:
+            result = self._state(child, owner, region, depth=depth)
+            if result is None:
+                return None
+        return region
+
+    def _other_children(self, element: etree._Element) -> None:
+        """Report the SCXML children of a state or the document that the IR has no place for
+        (elements of other namespaces are extensions, which engines ignore too)."""
+        known = {_q(t) for t in (*_STATES, "initial", "transition", "onentry", "onexit")}
+        for child in element:
+            if not isinstance(child.tag, str) or not child.tag.startswith(f"{{{SCXML_NS}}}"):
+                continue
+            if child.tag in known:
+                continue
+            if child.tag == _q("datamodel"):
+                for data in child.findall(_q("data")):
+                    self._data(data)
+                continue
+            self._unsupported(child)
+
+    def _initial(
+        self,
+        element: etree._Element,
+        owner: str | None,
+        initial_children: list[etree._Element],
+        children: list[etree._Element],
+        region: _Region,
+    ) -> None:
+        if element.tag == _q("parallel"):
+            return
+        default = self._default_name(owner)
+        if initial_children:
+            node = initial_children[0]
+            name = node.get(_sw("name"), default) if self.ours else default
+            region.states.append(self._new_state(name, StateKind.INITIAL, node))
+            for transition in node.findall(_q("transition")):
+                self._transitions(transition, name, region)
+            return
+        targets = element.get("initial")
+        if targets is None:
+            return
+        if self.ours and element.get(_sw("initial-name")) is None:
+            return  # the export spelled out SCXML's default: the chart had no initial state
+        name = element.get(_sw("initial-name"), default) if self.ours else default
+        region.states.append(self._new_state(name, StateKind.INITIAL, element))
+        self._add_transition(region, element, name, targets.split(), None, None, [], None)
+
+    def _default_name(self, owner: str | None) -> str:
+        name = "initial" if owner is None else f"{owner}.initial"
+        while name in self.ids.values():
+            name += "_"
+        return name
+
+    def _state(
+        self, element: etree._Element, owner: str | None, region: _Region, *, depth: int
+    ) -> bool | None:
+        ident = element.get("id")
+        if ident in self.markers:
+            return True
+        name = self.ids.get(ident, ident)
+        tag = etree.QName(element).localname
+        kind = {
+            "parallel": StateKind.PARALLEL,
+            "final": StateKind.FINAL,
+            "history": (
+                StateKind.DEEP_HISTORY if element.get("type") == "deep" else StateKind.HISTORY
+            ),
+        }.get(tag, StateKind.REGULAR)
+        if self.ours and element.get(_sw("kind")):
+            try:
+                kind = StateKind(element.get(_sw("kind")))
+            except ValueError:
+                pass
+        self._other_children(element)
+        nested = [c for c in element if c.tag in {_q(t) for t in _STATES}]
+        machine: Machine | None = None
+        inner = _Region()
+        if nested or tag == "parallel":
+            result = self._region(element, name, depth=depth + 1)
+            if result is None:
+                return None
+            inner = result
+            machine = Machine(tuple(inner.states), tuple(inner.transitions))
+        elif element.find(_q("initial")) is not None or element.get("initial"):
+            self._report("I003", f"`{name}` has an initial but no child states", element)
+        state = self._new_state(
+            name, kind, element, machine=machine, actions=self._activities(element)
+        )
+        region.states.append(state)
+        for transition in element.findall(_q("transition")):
+            self._transitions(transition, name, region)
+        return True
+
+    def _new_state(
+        self,
+        name: str,
+        kind: StateKind,
+        element: etree._Element,
+        *,
+        machine: Machine | None = None,
+        actions: tuple[Action, ...] = (),
+    ) -> State:
+        return State(
+            name=name,
+            kind=kind,
+            kind_explicit=kind is not kind_from_name(name),
+            actions=actions,
+            machine=machine,
+            span=self._span(element),
+        )
+
+    def _activities(self, element: etree._Element) -> tuple[Action, ...]:
+        actions: list[Action] = []
+        for block, default in ((_q("onentry"), ActionKind.ENTRY), (_q("onexit"), ActionKind.EXIT)):
+            for holder in element.findall(block):
+                for text, label in self._executable(holder):
+                    kind = default
+                    if default is ActionKind.ENTRY and label == "activity":
+                        kind = ActionKind.ACTIVITY
+                    actions.append(Action(kind, text))
+        return tuple(actions)
+
+    # -- transitions ---------------------------------------------------------------------------
+
+    def _transitions(self, element: etree._Element, source: str, region: _Region) -> None:
+        events = (element.get("event") or "").split()
+        if self.ours and element.get(_sw("event-name")) and len(events) == 1:
+            events = [element.get(_sw("event-name"), "")]
+        if self.ours and element.get(_sw("synthetic")) == "default":
+            return  # the export wrote SCXML's default for a history state without one
+        cond = element.get("cond")
+        if self.ours and element.get(_sw("guard")) == "else":
+            cond = "else"
+        if cond and cond.strip() not in ("", "else") and not is_portable(cond.strip()):
+            self._report(
+                "I005",
+                f"the condition `{cond.strip()}` is outside the portable guard subset; it is "
+                "kept as written",
+                element,
+                "portable guards use variables, numbers, 'strings', comparisons, && || and In()",
+            )
+        actions = [text for text, _ in self._executable(element)]
+        targets = (element.get("target") or "").split()
+        kind = TransitionKind.INTERNAL if element.get("type") == "internal" else None
+        if self.ours and element.get(_sw("transition-type")) == "internal":
+            kind = TransitionKind.INTERNAL
+        join = element.get(_sw("join")) if self.ours else None
+        if join is not None:
+            source, cond = join, None
+            if f"join:{join}" not in self.ids:
+                self.ids[f"join:{join}"] = join
+                region.states.append(self._new_state(join, StateKind.JOIN, element))
+        for event in events or [None]:
+            self._add_transition(region, element, source, targets, event, cond, actions, kind)
+
+    def _add_transition(
+        self,
+        region: _Region,
+        element: etree._Element,
+        source: str,
+        targets: list[str],
+        event: str | None,
+        cond: str | None,
+        actions: list[str],
+        kind: TransitionKind | None,
+    ) -> None:
+        names = []
+        for target in targets:
+            if target in self.markers:
+                names.append(self.markers[target])
+            elif target in self.ids:
+                names.append(self.ids[target])
+            else:
+                self._report(
+                    "I004",
+                    f"the target `{target}` is not the id of any state",
+                    element,
+                    "a transition's target names states by their id",
+                    severity=Severity.ERROR,
+                )
+                return
+        guard = cond.strip() if cond is not None and cond.strip() else None
+        fork = element.get(_sw("fork")) if self.ours else None
+        if not names:
+            target, kind = source, TransitionKind.INTERNAL
+        elif len(names) == 1 and fork is None:
+            target = names[0]
+        else:
+            target = fork or self._fresh_fork(source)
+            if target not in self.ids.values():
+                self.ids[f"fork:{target}"] = target
+                region.states.append(self._new_state(target, StateKind.FORK, element))
+                for branch in names:
+                    region.transitions.append(
+                        self._transition(target, branch, None, None, None, None, element)
+                    )
+        action = "; ".join(actions) if actions else None
+        region.transitions.append(
+            self._transition(source, target, event, guard, action, kind, element)
+        )
+
+    def _fresh_fork(self, source: str) -> str:
+        name = f"]{source}.fork"
+        while name in self.ids.values():
+            name += "_"
+        return name
+
+    def _transition(
+        self,
+        source: str,
+        target: str,
+        event: str | None,
+        guard: str | None,
+        action: str | None,
+        kind: TransitionKind | None,
+        element: etree._Element,
+    ) -> Transition:
+        self.next_id += 1
+        span = self._span(element)
+        return Transition(
+            id=self.next_id,
+            source=source,
+            target=target,
+            event=event,
+            guard=guard,
+            action=action,
+            kind=kind,
+            span=span,
+            source_span=span,
+            target_span=span,
+        )
+
+    # -- executable content --------------------------------------------------------------------
+
+    def _executable(self, holder: etree._Element) -> list[tuple[str, str | None]]:
+        """The texts of the `<log>` actions in a block, with their labels; anything else in it
+        is reported."""
+        found: list[tuple[str, str | None]] = []
+        for child in holder:
+            if not isinstance(child.tag, str) or not child.tag.startswith(f"{{{SCXML_NS}}}"):
+                continue
+            if child.tag != _q("log"):
+                self._unsupported(child)
+                continue
+            text = _js_string(child.get("expr", ""))
+            if text is None:
+                text = child.get("expr") or child.get("label") or ""
+                self._report(
+                    "I003",
+                    "a <log> whose expr is not a string literal is kept as its text",
+                    child,
+                )
+            found.append((text, child.get("label")))
+        return found
+
+    def _unsupported(self, element: etree._Element) -> None:
+        local = etree.QName(element).localname
+        why = _NOT_IMPORTED.get(local, f"<{local}> is not imported")
+        self._report("I003", why, element, "the chart is imported without it")
+
+    def _data(self, data: etree._Element) -> None:
+        expr = (data.get("expr") or "").strip()
+        if data.get("src") is not None or len(data) or (data.text or "").strip():
+            self._report(
+                "I003", f"the value of <data id=\"{data.get('id')}\"> is not imported", data
+            )
+        elif not expr:
+            self._report(
+                "I003",
+                f"`{data.get('id')}` starts undefined here; exports declare variables as 0",
+                data,
+            )
+        elif expr != "0":
+            self._report(
+                "I003",
+                f"the initial value `{expr}` of `{data.get('id')}` is not imported (variables "
+                "start at 0 in exports)",
+                data,
+            )
+
+
+def _js_string(expr: str) -> str | None:
+    match = _JS_STRING.match(expr)
+    if match is None:
+        return None
+    body = match.group(1) if match.group(1) is not None else match.group(2)
+    return re.sub(r"\\(.)", lambda m: _JS_ESCAPES.get(m.group(1), m.group(1)), body, flags=re.S)

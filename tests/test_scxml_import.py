@@ -1,0 +1,198 @@
+"""SCXML import: every golden chart comes back from its SCXML export, hostile XML is refused with
+a diagnostic (never a traceback, never an entity expanded), and what the IR has no place for is
+reported with its line."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import chart_of, golden_cases
+from statewright.compiler.emit import scxml
+from statewright.compiler.ir import Chart
+from statewright.compiler.pipeline import diagnose_scxml
+from statewright.compiler.scxml_import import read_scxml
+
+# The documented desugaring (docs/scxml.md, "Import"): what a round trip does not give back.
+NOT_EXPORTED = {
+    "050-type-fork": "a fork nothing enters is not exported (no transition carries its targets)",
+}
+
+
+def canonical(chart: Chart) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]]:
+    """A chart's behaviour as data: each state (name, kind, parent, entry-side then exit
+    activities) and each transition (source, target, event, guard, action, type). Left out, as
+    the import cannot know them: spans, notes, colours, classes, labels as written, which
+    composite a transition was written in, transition ids and their order."""
+    states = []
+    for state, parent in chart.walk():
+        actions = [a for a in state.actions if a.body.strip()]
+        entry = [(a.kind.value, a.body) for a in actions if a.kind.value != "exit"]
+        exits = [(a.kind.value, a.body) for a in actions if a.kind.value == "exit"]
+        states.append((state.name, state.kind.value, parent, tuple(entry + exits)))
+    transitions = [
+        (
+            t.source,
+            t.target,
+            t.event or None,  # an empty event is no event: eventless in SCXML
+            t.guard,
+            t.action,
+            t.kind.value if t.kind else "external",
+        )
+        for t in chart.transitions()
+    ]
+    return sorted(states, key=repr), sorted(transitions, key=repr)
+
+
+@pytest.mark.parametrize("case", golden_cases(), ids=lambda p: p.stem)
+def test_export_then_import_gives_the_chart_back(case: Path) -> None:
+    chart = chart_of(case)
+    back, diagnostics = read_scxml(scxml.emit(chart).encode(), f"{case.stem}.scxml")
+    assert back is not None and diagnostics == []
+    if case.stem in NOT_EXPORTED:
+        assert canonical(back) != canonical(chart)
+        return
+    assert canonical(back) == canonical(chart)
+
+
+def _codes(document: str | bytes) -> tuple[Chart | None, list[str]]:
+    data = document.encode() if isinstance(document, str) else document
+    chart, diagnostics = diagnose_scxml(data, "input.scxml")
+    return chart, [d.code for d in diagnostics]
+
+
+BILLION_LAUGHS = """<?xml version="1.0"?>
+<!DOCTYPE lolz [
+  <!ENTITY lol "lol">
+  <!ENTITY lol1 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
+  <!ENTITY lol2 "&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;">
+  <!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">
+]>
+<scxml xmlns="http://www.w3.org/2005/07/scxml" version="1.0"><state id="a"><onentry>
+<log expr="'&lol3;'"/></onentry></state></scxml>
+"""
+
+XXE = """<?xml version="1.0"?>
+<!DOCTYPE scxml [<!ENTITY secret SYSTEM "file:///etc/passwd">]>
+<scxml xmlns="http://www.w3.org/2005/07/scxml" version="1.0"><state id="a">
+<onentry><log expr="'&secret;'"/></onentry></state></scxml>
+"""
+
+EXTERNAL_DTD = """<?xml version="1.0"?>
+<!DOCTYPE scxml SYSTEM "http://127.0.0.1:9/evil.dtd">
+<scxml xmlns="http://www.w3.org/2005/07/scxml" version="1.0"><state id="a"/></scxml>
+"""
+
+
+@pytest.mark.parametrize(
+    "document", [BILLION_LAUGHS, XXE, EXTERNAL_DTD], ids=["billion-laughs", "xxe", "dtd"]
+)
+def test_a_doctype_is_refused_before_anything_is_expanded_or_fetched(document: str) -> None:
+    chart, codes = _codes(document)
+    assert chart is None and codes == ["I002"]
+
+
+def test_an_undeclared_entity_is_an_xml_error_not_a_lookup() -> None:
+    chart, codes = _codes(
+        '<scxml xmlns="http://www.w3.org/2005/07/scxml"><state id="&x;"/></scxml>'
+    )
+    assert chart is None and codes == ["I001"]
+
+
+@pytest.mark.parametrize(
+    ("document", "message"),
+    [
+        (b"", "not well-formed XML"),
+        (b"\x00\xff\xfe binary", "not well-formed XML"),
+        (b"<scxml><state id='a'>", "not well-formed XML"),
+        (b"<html xmlns='http://www.w3.org/1999/xhtml'/>", "not SCXML's <scxml>"),
+        (b"<scxml version='1.0'/>", "not SCXML's <scxml>"),  # no namespace
+    ],
+)
+def test_what_is_not_scxml_is_one_error(document: bytes, message: str) -> None:
+    chart, diagnostics = read_scxml(document, "input.scxml")
+    assert chart is None
+    assert [d.code for d in diagnostics] == ["I001"] and message in diagnostics[0].message
+
+
+def test_deep_nesting_and_large_files_are_refused() -> None:
+    deep = (
+        '<scxml xmlns="http://www.w3.org/2005/07/scxml">'
+        + "".join(f'<state id="s{i}">' for i in range(150))
+        + "</state>" * 150
+        + "</scxml>"
+    )
+    assert _codes(deep) == (None, ["I001"])
+    huge = b'<scxml xmlns="http://www.w3.org/2005/07/scxml">' + b" " * (11 * 1024 * 1024)
+    assert _codes(huge) == (None, ["I001"])
+
+
+FOREIGN = """\
+<scxml xmlns="http://www.w3.org/2005/07/scxml" version="1.0" initial="idle" datamodel="ecmascript">
+  <datamodel><data id="count" expr="3"/></datamodel>
+  <script>var x = 1;</script>
+  <state id="idle">
+    <onentry><raise event="ready"/></onentry>
+    <transition event="start go" target="busy" cond="count &gt; 2"/>
+  </state>
+  <state id="busy">
+    <invoke type="http://www.w3.org/TR/scxml/" src="child.scxml"/>
+    <transition event="stop" target="idle" cond="count.toString() == '3'">
+      <assign location="count" expr="0"/>
+    </transition>
+    <transition event="split" target="left right"/>
+  </state>
+  <parallel id="both"><state id="left"/><state id="right"/></parallel>
+</scxml>
+"""
+
+
+def test_unsupported_constructs_are_reported_at_their_line() -> None:
+    chart, diagnostics = read_scxml(FOREIGN.encode(), "foreign.scxml")
+    assert chart is not None
+    found = sorted((d.code, d.span.line, d.message.split(" ")[0]) for d in diagnostics)
+    assert found == [
+        ("I003", 2, "the"),  # an initial value other than 0
+        ("I003", 3, "a"),  # <script>
+        ("I003", 5, "<raise>"),
+        ("I003", 9, "<invoke>"),
+        ("I003", 11, "<assign>"),
+        ("I005", 10, "the"),  # a condition outside the portable subset
+    ]
+    # what could be read is there: two events are two transitions, two targets a fork
+    transitions = {(t.source, t.target, t.event, t.guard) for t in chart.transitions()}
+    assert ("idle", "busy", "start", "count > 2") in transitions
+    assert ("idle", "busy", "go", "count > 2") in transitions
+    assert ("busy", "]busy.fork", "split", None) in transitions
+    assert {("]busy.fork", "left", None, None), ("]busy.fork", "right", None, None)} <= transitions
+    assert chart.state("initial").kind.value == "initial"
+    assert chart.state("both").kind.value == "parallel"
+
+
+def test_the_cli_imports_to_smcat_and_reports_bad_input_without_a_traceback(
+    tmp_path: Path,
+) -> None:
+    source = tmp_path / "foreign.scxml"
+    source.write_text(FOREIGN, "utf-8")
+    run = subprocess.run(
+        [sys.executable, "-m", "statewright.compiler.cli", "import", str(source)],
+        capture_output=True,
+        text=True,
+    )
+    assert run.returncode == 0, run.stderr
+    assert "idle => busy: start [count > 2];" in run.stdout
+    assert "warning[I003]: <raise> is not imported" in run.stderr
+    assert f"--> {source}:5:" in run.stderr
+    bomb = tmp_path / "bomb.scxml"
+    bomb.write_text(BILLION_LAUGHS, "utf-8")
+    for command in (["import", str(bomb)], ["check", str(bomb)], ["compile", str(bomb)]):
+        run = subprocess.run(
+            [sys.executable, "-m", "statewright.compiler.cli", *command],
+            capture_output=True,
+            text=True,
+        )
+        assert run.returncode == 1
+        assert "error[I002]" in run.stderr + run.stdout and "Traceback" not in run.stderr
