@@ -482,6 +482,8 @@ class _Reader:
         for child in holder:
             if not isinstance(child.tag, str) or not child.tag.startswith(f"{{{SCXML_NS}}}"):
                 continue
+            if self.ours and child.get(_sw("synthetic")) == "after":
+                continue  # the timer of an `after` event, given back by `sw:event-name`
             if child.tag != _q("log"):
                 self._unsupported(child)
                 continue

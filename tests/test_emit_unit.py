@@ -104,3 +104,16 @@ def test_fork_targets_follow_forks_into_forks_once() -> None:
     assert chart is not None
     assert fork_targets(chart, "f1") == ["a", "b"]
     assert fork_targets(chart, "a") == ["a"]
+
+
+def test_timed_events_are_whole_milliseconds() -> None:
+    from statewright.compiler.emit.lowering import delay_ms
+
+    assert delay_ms("after 50ms") == 50
+    assert delay_ms("after 30s") == 30_000
+    assert delay_ms("After 1.5 min") == 90_000
+    assert delay_ms("after 2h") == 7_200_000
+    assert delay_ms("after 0.4ms") == 0
+    assert (
+        delay_ms("after lunch") is None and delay_ms("wait 5s") is None and delay_ms(None) is None
+    )

@@ -28,7 +28,7 @@ from lxml import etree
 
 from ..guards import is_portable, variables
 from ..ir import ActionKind, Chart, Machine, State, StateKind, Transition, TransitionKind
-from .lowering import Ids, else_last, fork_actions, fork_targets, runnable
+from .lowering import Ids, delay_ms, else_last, fork_actions, fork_targets, runnable
 
 SCXML_NS = "http://www.w3.org/2005/07/scxml"
 SW_NS = "https://statewright.dev/ns/scxml"
@@ -84,6 +84,7 @@ class _Builder:
         self.ids = self.names.of
         self.kind = {s.name: s.kind for s in chart.states()}
         # Joins: for each incoming transition, a marker state in the source's region.
+        self.timers: dict[tuple[str, str], str] = {}  # (state, `after ...` event) -> event
         self.join_markers: dict[int, str] = {}
         self.marker_join: dict[str, str] = {}
         self.markers_by_parent: dict[str | None, list[str]] = {}
@@ -230,6 +231,7 @@ class _Builder:
         ):
             element.set(_sw("kind"), kind.value)
         self._activities(element, state)
+        self._timers(element, state)
         if state.machine is not None:
             start = self._region(element, state.machine, state, terminates)
             if start and tag == "state":
@@ -243,6 +245,24 @@ class _Builder:
             condition = " && ".join(f"In('{m}')" for m in markers)
             self._transition(element, out, cond=condition, event=None)
             element[-1].set(_sw("join"), out.source)
+
+    def _timers(self, element: etree._Element, state: State) -> None:
+        """A timed event (`after 30s`) is a delayed `<send>` on entry, cancelled on exit, of an
+        event no other state uses (`sw.after.N`)."""
+        for transition in self.chart.transitions_from(state.name):
+            delay = delay_ms(transition.event)
+            key = (state.name, transition.event or "")
+            if delay is None or key in self.timers:
+                continue
+            event = self.timers[key] = f"sw.after.{len(self.timers) + 1}"
+            send = etree.SubElement(etree.SubElement(element, _q("onentry")), _q("send"))
+            send.set("event", event)
+            send.set("delay", f"{delay}ms")
+            send.set("id", event)
+            send.set(_sw("synthetic"), "after")
+            cancel = etree.SubElement(etree.SubElement(element, _q("onexit")), _q("cancel"))
+            cancel.set("sendid", event)
+            cancel.set(_sw("synthetic"), "after")
 
     def _history(self, parent: etree._Element, state: State) -> None:
         kind = "deep" if state.kind is StateKind.DEEP_HISTORY else "shallow"
@@ -284,7 +304,8 @@ class _Builder:
     ) -> None:
         element = etree.SubElement(parent, _q("transition"))
         if event is True and transition.event:
-            element.set("event", event_name(transition.event))
+            timer = self.timers.get((transition.source, transition.event))
+            element.set("event", timer or event_name(transition.event))
             if element.get("event") != transition.event:
                 element.set(_sw("event-name"), transition.event)
         guard = cond if cond is not None else (transition.guard or "").strip()

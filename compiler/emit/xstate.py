@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..ir import ActionKind, Chart, Machine, State, StateKind, Transition, TransitionKind
-from .lowering import Ids, else_last, fork_targets, runnable
+from .lowering import Ids, delay_ms, else_last, fork_targets, runnable
 
 _NOT_ID = re.compile(r"[^A-Za-z0-9_\-]+")
 _TRANSIENT = (StateKind.CHOICE, StateKind.JUNCTION, StateKind.FORKJOIN)
@@ -174,16 +174,22 @@ class _Builder:
         if node.get("type") == "final":
             return node
         on: dict[str, list[dict[str, Any]]] = {}
+        after: dict[str, list[dict[str, Any]]] = {}
         always: list[dict[str, Any]] = []
         leaving = self.chart.transitions_from(state.name)
         for transition in else_last(leaving) if kind in _TRANSIENT else leaving:
             built = self._transition(transition)
-            if transition.event:
+            delay = delay_ms(transition.event)
+            if delay is not None:
+                after.setdefault(str(delay), []).append(built)
+            elif transition.event:
                 on.setdefault(transition.event, []).append(built)
             else:
                 always.append(built)
         if on:
             node["on"] = on
+        if after:
+            node["after"] = after
         if always:
             node["always"] = always
         if state.name in self.on_done:

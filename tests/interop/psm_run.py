@@ -13,6 +13,7 @@ import io as _io
 import json
 import signal
 import sys
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -40,6 +41,11 @@ def _logged(step: Callable[..., Any], *args: Any) -> tuple[Any, list[str]]:
     return result, values
 
 
+def _wait(machine: Any, ms: int) -> None:
+    time.sleep(ms / 1000)
+    machine.send("sw.tick")  # python-statemachine takes due delayed events when it is driven
+
+
 def main() -> None:
     signal.signal(signal.SIGALRM, _alarm)
     with open(sys.argv[1], encoding="utf-8") as batch:
@@ -51,7 +57,10 @@ def main() -> None:
             machine, written = _logged(io.load(case["path"]))
             steps, logs = [_active(machine)], [written]
             for event in case["events"]:
-                _, written = _logged(machine.send, event)
+                if event.startswith("wait:"):  # let delayed events fire
+                    _, written = _logged(_wait, machine, int(event[5:]))
+                else:
+                    _, written = _logged(machine.send, event)
                 steps.append(_active(machine))
                 logs.append(written)
             results.append({"steps": steps, "logs": logs, "final": bool(machine.is_terminated)})

@@ -1,6 +1,7 @@
 // For each {scxml, events} in the JSON array file argv[1]: load the SCXML document with SCION
 // (@scion-scxml/scxml), start it, send the events one by one, and report the active atomic
 // states and the values the <log> actions wrote after start and after each event, or the error.
+// An event `wait:N` waits N ms instead, for delayed events to fire.
 // Run with the directory holding node_modules/@scion-scxml as the cwd.
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -29,7 +30,12 @@ for (const { scxml: text, events = [] } of cases) {
     const logs = [written];
     for (const name of events) {
       written = [];
-      steps.push(sc.gen({ name }).slice().sort());
+      if (name.startsWith("wait:")) {  // let timers (delayed <send>) fire
+        await new Promise((resolve) => setTimeout(resolve, Number(name.slice(5))));
+        steps.push(sc.getConfiguration().slice().sort());
+      } else {
+        steps.push(sc.gen({ name }).slice().sort());
+      }
       logs.push(written);
     }
     out.push({ steps, logs, final: sc.isFinal() });
@@ -37,4 +43,5 @@ for (const { scxml: text, events = [] } of cases) {
     out.push({ error: String(error?.message ?? error).slice(0, 300) });
   }
 }
-process.stdout.write(JSON.stringify(out));
+// Pending timers of the last machines would keep node alive: exit once the output is written.
+process.stdout.write(JSON.stringify(out), () => process.exit(0));

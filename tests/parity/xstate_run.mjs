@@ -2,7 +2,8 @@
 // (every guard named in the config provided as false unless listed in `true_guards`, or, when the
 // case has an `env` object, evaluated as a JavaScript expression over the env's variables; every
 // action as a no-op), send the events, and report the active leaf state ids after start and after
-// each event, with the actions run in each of those steps, or the error. Run with the directory holding node_modules/xstate as the cwd.
+// each event, with the actions run in each of those steps, or the error. An event `wait:N`
+// waits N ms instead, for `after` timers to fire. Run with the directory holding node_modules/xstate as the cwd.
 import { readFileSync } from "node:fs";
 import { createMachine, createActor } from "xstate";
 
@@ -49,7 +50,11 @@ for (const { config, events = [], true_guards = [], env = null } of cases) {
     const logs = [written];
     for (const type of events) {
       written = [];
-      actor.send({ type });
+      if (type.startsWith("wait:")) {  // let `after` timers fire
+        await new Promise((resolve) => setTimeout(resolve, Number(type.slice(5))));
+      } else {
+        actor.send({ type });
+      }
       steps.push(leaves(actor.getSnapshot().value).sort());
       logs.push(written);
     }
@@ -58,4 +63,4 @@ for (const { config, events = [], true_guards = [], env = null } of cases) {
     out.push({ error: String(error?.message ?? error).slice(0, 300) });
   }
 }
-process.stdout.write(JSON.stringify(out));
+process.stdout.write(JSON.stringify(out), () => process.exit(0));
