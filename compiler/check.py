@@ -15,10 +15,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from .codes import CODES
+from .delays import delay_ms
 from .diagnostics import Diagnostic, Related
 from .guards import is_portable
 from .ir import Chart, Machine, Span, State, StateKind, Transition
-from .names import RESERVED_METHODS, is_keyword, python_identifier
+from .names import RESERVED_METHODS, is_keyword, python_identifier, scxml_event
 
 _HISTORY = (StateKind.HISTORY, StateKind.DEEP_HISTORY)
 _BRANCHING = (StateKind.CHOICE, StateKind.JUNCTION)
@@ -41,6 +42,7 @@ def check(chart: Chart, *, target: str | None = None) -> list[Diagnostic]:
         findings.extend(_check_python_names(model))
     if target == "scxml":
         findings.extend(_check_portable_guards(model))
+        findings.extend(_check_scxml_events(model))
     return sorted(findings, key=lambda d: (d.span.line, d.span.column, d.code))
 
 
@@ -623,6 +625,31 @@ def _clashes(
                 span,
                 f"rename one of the {what}s",
             )
+
+
+def _check_scxml_events(model: _Model) -> Iterator[Diagnostic]:
+    """Event names SCXML would split or reject are exported under another name (SC027)."""
+    first: dict[str, str] = {}
+    seen: set[str] = set()
+    for transition in model.transitions:
+        event = transition.event
+        if not event or event in seen or delay_ms(event) is not None:
+            continue
+        seen.add(event)
+        exported = scxml_event(event)
+        other = first.setdefault(exported, event)
+        if exported == event and other == event:
+            continue
+        message = f"the event `{event}` is exported to SCXML as `{exported}`"
+        if other != event:
+            message = f"the events `{other}` and `{event}` are both `{exported}` in SCXML"
+        yield _finding(
+            "SC027",
+            message,
+            transition.span,
+            "use letters, digits, `_`, `-` and `.` in event names (what SCXML reads as one "
+            "name)",
+        )
 
 
 def _check_portable_guards(model: _Model) -> Iterator[Diagnostic]:

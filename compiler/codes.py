@@ -61,6 +61,7 @@ CODES: dict[str, Code] = {
         Code("SC024", "python-name-clash", _E, "Names that clash as Python identifiers.", "python"),
         Code("SC025", "python-keyword", _E, "A name that is a Python keyword.", "python"),
         Code("SC026", "non-portable-guard", _W, "A guard outside the portable subset.", "scxml"),
+        Code("SC027", "event-renamed", _W, "An event SCXML would split or reject.", "scxml"),
         Code("I001", "unreadable-scxml", _E, "An SCXML file that is not well-formed SCXML."),
         Code("I002", "scxml-doctype", _E, "An SCXML file with a DOCTYPE (DTDs are refused)."),
         Code("I003", "not-imported", _W, "An SCXML construct the IR has no place for."),

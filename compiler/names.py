@@ -49,3 +49,18 @@ def python_identifier(text: str) -> str:
 def is_keyword(identifier: str) -> bool:
     """True for Python's reserved words (`class`, `if`, ...), which cannot be identifiers."""
     return keyword.iskeyword(identifier)
+
+
+_NOT_SCXML_TOKEN = re.compile(r"[^A-Za-z0-9_.\-]+")
+
+
+def scxml_event(text: str) -> str:
+    """An event name as SCXML writes it (docs/scxml.md): blanks and characters SCXML splits on
+    or rejects become `_`; SCXML's wildcards stay (`*` alone, and a trailing `.*` after a
+    prefix). The checker warns where this changes a name (SC027)."""
+    text = unicodedata.normalize("NFKC", text.strip())
+    if text == "*":
+        return text
+    wildcard = text.endswith(".*") and len(text) > 2
+    cleaned = _NOT_SCXML_TOKEN.sub("_", text[:-2] if wildcard else text).strip("_") or "_"
+    return cleaned + ".*" if wildcard else cleaned

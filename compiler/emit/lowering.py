@@ -5,9 +5,9 @@ Part of stage 3. It imports nothing from the parser.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable
 
+from ..delays import delay_ms as delay_ms
 from ..ir import Action, Chart, State, StateKind, Transition
 
 
@@ -71,16 +71,3 @@ def else_last(transitions: Iterable[Transition]) -> list[Transition]:
 def runnable(state: State) -> list[Action]:
     """A state's activities that do something: a blank activity line runs nothing."""
     return [a for a in state.actions if a.body.strip()]
-
-
-_AFTER = re.compile(r"^after\s+(\d+(?:\.\d+)?)\s*(ms|s|sec|m|min|h)$", re.IGNORECASE)
-_UNIT_MS = {"ms": 1, "s": 1000, "sec": 1000, "m": 60_000, "min": 60_000, "h": 3_600_000}
-
-
-def delay_ms(event: str | None) -> int | None:
-    """The delay of a timed event (`after 30s`, `after 500ms`, `after 1.5 min`) in whole
-    milliseconds (SCXML engines differ on fractions, so exports use integers), or None."""
-    match = _AFTER.match((event or "").strip())
-    if match is None:
-        return None
-    return round(float(match.group(1)) * _UNIT_MS[match.group(2).lower()])

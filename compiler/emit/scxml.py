@@ -28,6 +28,7 @@ from lxml import etree
 
 from ..guards import is_portable, variables
 from ..ir import ActionKind, Chart, Machine, State, StateKind, Transition, TransitionKind
+from ..names import scxml_event as event_name
 from .lowering import Ids, delay_ms, else_last, fork_actions, fork_targets, runnable
 
 SCXML_NS = "http://www.w3.org/2005/07/scxml"
@@ -56,17 +57,6 @@ def ncname(text: str) -> str:
     if not ("a" <= cleaned[0].lower() <= "z"):
         cleaned = "s_" + cleaned
     return cleaned
-
-
-def event_name(text: str) -> str:
-    """An SCXML event descriptor: blanks and characters SCXML splits on or rejects become `_`;
-    SCXML's wildcards stay (`*` alone, and a trailing `.*` after a prefix)."""
-    text = unicodedata.normalize("NFKC", text.strip())
-    if text == "*":
-        return text
-    wildcard = text.endswith(".*") and len(text) > 2
-    cleaned = _NOT_NCNAME.sub("_", text[:-2] if wildcard else text).strip("_") or "_"
-    return cleaned + ".*" if wildcard else cleaned
 
 
 def emit(chart: Chart, options: Mapping[str, Any] | None = None) -> str:
