@@ -1,16 +1,19 @@
 """statewright.runtime: runs statecharts and keeps their instances.
 
 This package stays small: it imports nothing from the compiler, lark, jinja2, graphviz, lxml or
-black, so generated classes and deployed IR documents run with it alone. The interpreter and the
-stores arrive with their issues; for now it holds the exception root every runtime error derives
-from.
+black, so generated classes and deployed IR documents run with it alone.
+
+    from statewright.runtime import load
+    machine = load("door.ir.json").start()
+    machine.send("open")
+    machine.configuration  # ['opened']
 """
 
 from __future__ import annotations
 
+from .errors import StatewrightError
+from .expr import GuardSyntaxError
+from .interpreter import Machine, load
+from .model import ChartError
 
-class StatewrightError(Exception):
-    """Root of every exception the runtime raises."""
-
-
-__all__ = ["StatewrightError"]
+__all__ = ["ChartError", "GuardSyntaxError", "Machine", "StatewrightError", "load"]

@@ -1,0 +1,7 @@
+"""The runtime's exceptions: every one derives from `StatewrightError`."""
+
+from __future__ import annotations
+
+
+class StatewrightError(Exception):
+    """Root of every exception the runtime raises."""

@@ -1,0 +1,209 @@
+"""The guard language: a small, safe expression language over a machine's context.
+
+Evaluated without `eval`: the text is tokenised and parsed (precedence climbing) into nested
+closures once, when the chart is loaded. It accepts the portable SCXML subset and its Python
+spellings:
+
+- literals: numbers, 'single' or "double" quoted strings, `true`/`false`/`True`/`False`,
+  `null`/`None`;
+- names (`ready`, `order.total`, `_event.data.x`), looked up in the context (missing: 0);
+- `In('state')` (also `In("state")`): whether the state is active;
+- `not`/`!`, `and`/`&&`, `or`/`||`, `== != < <= > >=`, `in`, `+ - * / %`, unary `-`, parentheses.
+
+Anything else is a `GuardSyntaxError` at load time, never at the first event.
+"""
+
+from __future__ import annotations
+
+import operator
+import re
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from .errors import StatewrightError
+
+Env = Callable[[str], Any]
+"""Looks a dotted name up (`ctx.get`); `In` is given separately."""
+
+Compiled = Callable[[Env, Callable[[str], bool]], Any]
+
+
+class GuardSyntaxError(StatewrightError, ValueError):
+    """A guard that is not in the language."""
+
+
+_TOKEN = re.compile(
+    r"""\s*(?:
+      (?P<number>\d+(?:\.\d+)?)
+    | (?P<string>'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")
+    | (?P<name>[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)
+    | (?P<op>===|!==|==|!=|<=|>=|&&|\|\||[<>!()+\-*/%,])
+    )""",
+    re.VERBOSE,
+)
+
+_BINARY: dict[str, tuple[int, Callable[[Any, Any], Any]]] = {
+    "or": (1, lambda a, b: a or b),
+    "and": (2, lambda a, b: a and b),
+    "==": (4, operator.eq),
+    "!=": (4, operator.ne),
+    "<": (4, operator.lt),
+    "<=": (4, operator.le),
+    ">": (4, operator.gt),
+    ">=": (4, operator.ge),
+    "in": (4, lambda a, b: a in b),
+    "+": (5, operator.add),
+    "-": (5, operator.sub),
+    "*": (6, operator.mul),
+    "/": (6, operator.truediv),
+    "%": (6, operator.mod),
+}
+_SPELLING = {"&&": "and", "||": "or", "===": "==", "!==": "!=", "!": "not"}
+_CONSTANTS = {
+    "true": True,
+    "True": True,
+    "false": False,
+    "False": False,
+    "null": None,
+    "None": None,
+}
+
+
+def _tokens(text: str) -> list[tuple[str, str]]:
+    found: list[tuple[str, str]] = []
+    position = 0
+    while position < len(text):
+        if text[position:].strip() == "":
+            break
+        match = _TOKEN.match(text, position)
+        if match is None or match.end() == position:
+            raise GuardSyntaxError(f"unexpected {text[position:].strip()[:10]!r} in [{text}]")
+        kind = match.lastgroup or ""
+        value = match.group(kind)
+        if kind == "op":
+            value = _SPELLING.get(value, value)
+        elif kind == "name" and value in ("and", "or", "not", "in"):
+            kind = "op"
+        found.append((kind, value))
+        position = match.end()
+    return found
+
+
+class _Parser:
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.tokens = _tokens(text)
+        self.position = 0
+
+    def peek(self) -> tuple[str, str] | None:
+        return self.tokens[self.position] if self.position < len(self.tokens) else None
+
+    def take(self) -> tuple[str, str]:
+        token = self.peek()
+        if token is None:
+            raise GuardSyntaxError(f"[{self.text}] ends too early")
+        self.position += 1
+        return token
+
+    def expect(self, value: str) -> None:
+        token = self.take()
+        if token[1] != value:
+            raise GuardSyntaxError(f"expected {value!r} in [{self.text}], found {token[1]!r}")
+
+    def parse(self) -> Compiled:
+        if not self.tokens:
+            raise GuardSyntaxError("an empty guard")
+        result = self.binary(0)
+        if self.peek() is not None:
+            raise GuardSyntaxError(f"unexpected {self.peek()[1]!r} in [{self.text}]")  # type: ignore[index]
+        return result
+
+    def binary(self, floor: int) -> Compiled:
+        left = self.unary()
+        while True:
+            token = self.peek()
+            if token is None or token[0] != "op" or token[1] not in _BINARY:
+                return left
+            precedence, function = _BINARY[token[1]]
+            if precedence <= floor:
+                return left
+            self.take()
+            right = self.binary(precedence)
+            left = _combine(function, left, right)
+
+    def unary(self) -> Compiled:
+        token = self.peek()
+        if token is not None and token[1] == "not":
+            self.take()
+            inner = self.binary(3)
+            return lambda env, active: not inner(env, active)
+        if token is not None and token[1] == "-":
+            self.take()
+            operand = self.unary()
+            return lambda env, active: -operand(env, active)
+        return self.atom()
+
+    def atom(self) -> Compiled:
+        kind, value = self.take()
+        if kind == "number":
+            number: Any = float(value) if "." in value else int(value)
+            return lambda env, active: number
+        if kind == "string":
+            text = re.sub(r"\\(.)", r"\1", value[1:-1])
+            return lambda env, active: text
+        if kind == "name":
+            if value in _CONSTANTS:
+                constant = _CONSTANTS[value]
+                return lambda env, active: constant
+            if value == "In" and self.peek() == ("op", "("):
+                self.take()
+                kind, argument = self.take()
+                if kind != "string":
+                    raise GuardSyntaxError(f"In() takes a quoted state name in [{self.text}]")
+                self.expect(")")
+                state = re.sub(r"\\(.)", r"\1", argument[1:-1])
+                return lambda env, active: active(state)
+            name = value
+            return lambda env, active: env(name)
+        if value == "(":
+            inner = self.binary(0)
+            self.expect(")")
+            return inner
+        raise GuardSyntaxError(f"unexpected {value!r} in [{self.text}]")
+
+
+def _combine(function: Callable[[Any, Any], Any], left: Compiled, right: Compiled) -> Compiled:
+    if function is _BINARY["and"][1]:
+        return lambda env, active: left(env, active) and right(env, active)
+    if function is _BINARY["or"][1]:
+        return lambda env, active: left(env, active) or right(env, active)
+    return lambda env, active: function(left(env, active), right(env, active))
+
+
+def compile_guard(text: str) -> Compiled:
+    """Parse a guard once; the result takes a name lookup and an `In()` test."""
+    return _Parser(text).parse()
+
+
+def lookup(context: Mapping[str, Any], event_data: Mapping[str, Any] | None = None) -> Env:
+    """A name lookup over a context: dotted names walk mappings and attributes; `_event.data.x`
+    reads the current event's data; a missing name is 0 (as the SCXML export declares it)."""
+
+    def env(name: str) -> Any:
+        parts = name.split(".")
+        if parts[:2] == ["_event", "data"]:
+            value: Any = event_data or {}
+            parts = parts[2:]
+        else:
+            if parts[0] not in context:
+                return 0
+            value = context[parts[0]]
+            parts = parts[1:]
+        for part in parts:
+            if isinstance(value, Mapping):
+                value = value.get(part, 0)
+            else:
+                value = getattr(value, part, 0)
+        return value
+
+    return env

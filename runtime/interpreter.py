@@ -1,0 +1,397 @@
+"""Run a chart: the W3C SCXML algorithm (Appendix D) over the model of `runtime.model`.
+
+An external event is one macrostep: the transitions it enables are taken (one microstep), then
+eventless transitions and internal events (`done.state.<name>`) until none is enabled. Within a
+microstep: exit innermost first (reverse document order), run the transitions' actions in
+document order, enter outermost first (document order). Conflicts between enabled transitions
+are resolved as SCXML does (a descendant's transition wins, then document order).
+Deliberate differences from SCXML are in docs/semantics.md.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import deque
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from .errors import StatewrightError
+from .expr import lookup
+from .model import ChartError, Edge, Model, Node, build
+
+ActionHook = Callable[..., Any]
+
+#: A macrostep that takes more microsteps than this is an eventless loop.
+MAX_MICROSTEPS = 10_000
+
+
+class LivelockError(StatewrightError):
+    """Eventless transitions keep firing: the macrostep never ends."""
+
+
+Listener = Callable[[dict[str, Any]], None]
+
+
+class Machine:
+    """A running instance of a chart.
+
+    Args:
+        model: the chart (see `load`).
+        actions: hooks by action text (`"send SYN+ACK"`); an action without a hook does nothing
+            but is still reported to listeners.
+        guards: named guards by name; a name without a hook is read from `context`.
+        context: the instance's data, read by guards.
+    """
+
+    def __init__(
+        self,
+        model: Model,
+        *,
+        actions: Mapping[str, ActionHook] | None = None,
+        guards: Mapping[str, Callable[..., bool]] | None = None,
+        context: Mapping[str, Any] | None = None,
+    ) -> None:
+        self.model = model
+        self.actions = dict(actions or {})
+        self.guards = dict(guards or {})
+        self.context: dict[str, Any] = dict(context or {})
+        self._configuration: set[Node] = set()
+        self._history: dict[str, list[Node]] = {}
+        self._internal: deque[str] = deque()
+        self._listeners: list[Listener] = []
+        self._event_data: Mapping[str, Any] = {}
+        self.running = False
+        self.done = False
+
+    # -- public ---------------------------------------------------------------------------------
+
+    def start(self) -> Machine:
+        """Enter the initial configuration (runs entry actions and eventless transitions)."""
+        if self.running or self.done:
+            return self
+        self.running = True
+        root = self.model.root
+        self._run(root.initial_actions, "action", root)
+        self._enter([Edge(root, list(root.initial), None, None, None, [], False, -1)], initial=True)
+        self._settle()
+        return self
+
+    def send(self, event: str, **data: Any) -> Machine:
+        """Process one external event to completion (a macrostep)."""
+        if not self.running:
+            self.start()
+        if self.done:
+            return self
+        self._event_data = data
+        enabled = self._select(event)
+        if enabled:
+            self._microstep(enabled, event)
+        self._settle()
+        self._event_data = {}
+        return self
+
+    @property
+    def configuration(self) -> list[str]:
+        """The active atomic states, in document order."""
+        return [n.name for n in sorted(self._configuration, key=_order) if n.is_atomic]
+
+    @property
+    def active(self) -> list[str]:
+        """Every active state (atomic and their ancestors), in document order."""
+        return [n.name for n in sorted(self._configuration, key=_order)]
+
+    def is_active(self, name: str) -> bool:
+        node = self.model.nodes.get(name)
+        return node is not None and node in self._configuration
+
+    def add_listener(self, listener: Listener) -> None:
+        """Called with a dict for every action run (`{"action": text, ...}`) and every
+        completed step (`{"event": ..., "configuration": [...]}`)."""
+        self._listeners.append(listener)
+
+    # -- the algorithm --------------------------------------------------------------------------
+
+    def _settle(self) -> None:
+        steps = 0
+        while self.running:
+            steps += 1
+            if steps > MAX_MICROSTEPS:
+                raise LivelockError(
+                    f"no stable configuration after {MAX_MICROSTEPS} microsteps "
+                    f"(active: {', '.join(self.configuration)}): eventless transitions loop"
+                )
+            enabled = self._select(None)
+            if not enabled:
+                if not self._internal:
+                    break
+                event = self._internal.popleft()
+                enabled = self._select(event)
+                if enabled:
+                    self._microstep(enabled, event)
+                continue
+            self._microstep(enabled, None)
+
+    def _select(self, event: str | None) -> list[Edge]:
+        chosen: list[Edge] = []
+        atomic = sorted((n for n in self._configuration if n.is_atomic), key=_order)
+        for state in atomic:
+            found = self._first_enabled(state, event)
+            if found is not None and found not in chosen:
+                chosen.append(found)
+        return self._without_conflicts(chosen)
+
+    def _first_enabled(self, state: Node, event: str | None) -> Edge | None:
+        for node in (state, *state.ancestors):
+            for edge in node.transitions:
+                if not _matches(edge.event, event):
+                    continue
+                if edge.guard is None and edge.guard_text is None:
+                    return edge
+                if edge.guard is not None and self._holds(edge):
+                    return edge
+        return None
+
+    def _holds(self, edge: Edge) -> bool:
+        text = edge.guard_text
+        if text is not None and text in self.guards:
+            return bool(self.guards[text](self.context, self._event_data))
+        env = lookup(self.context, self._event_data)
+        hooks = self.guards
+
+        def names(name: str) -> Any:
+            if name in hooks:
+                return hooks[name](self.context, self._event_data)
+            return env(name)
+
+        assert edge.guard is not None
+        try:
+            return bool(edge.guard(names, self.is_active))
+        except (TypeError, ZeroDivisionError, ValueError):
+            return False  # as SCXML: a guard that fails to evaluate is false
+
+    def _without_conflicts(self, enabled: list[Edge]) -> list[Edge]:
+        filtered: list[Edge] = []
+        for t1 in enabled:
+            preempted = False
+            to_remove: list[Edge] = []
+            exits1 = self._exit_set([t1])
+            for t2 in filtered:
+                if exits1 & self._exit_set([t2]):
+                    if _is_descendant(t1.source, t2.source):
+                        to_remove.append(t2)
+                    else:
+                        preempted = True
+                        break
+            if not preempted:
+                for t in to_remove:
+                    filtered.remove(t)
+                filtered.append(t1)
+        return filtered
+
+    def _microstep(self, enabled: list[Edge], event: str | None) -> None:
+        self._exit(enabled)
+        for edge in sorted(enabled, key=lambda e: e.order):
+            self._run(edge.actions, "action", edge)
+        self._enter(enabled)
+        self._notify({"event": event, "configuration": self.configuration})
+
+    # -- exit -----------------------------------------------------------------------------------
+
+    def _domain(self, edge: Edge) -> Node | None:
+        targets = self._effective_targets(edge)
+        if not targets:
+            return None
+        if (
+            edge.internal
+            and edge.source.is_compound
+            and all(_is_descendant(s, edge.source) for s in targets)
+        ):
+            return edge.source
+        return _lcca([edge.source, *targets], self.model.root)
+
+    def _exit_set(self, edges: Iterable[Edge]) -> set[Node]:
+        result: set[Node] = set()
+        for edge in edges:
+            if edge.targets:
+                domain = self._domain(edge)
+                result |= {s for s in self._configuration if _is_descendant(s, domain)}
+        return result
+
+    def _exit(self, enabled: list[Edge]) -> None:
+        leaving = sorted(self._exit_set(enabled), key=_order, reverse=True)
+        for state in leaving:
+            for history in (c for c in state.children if c.is_history):
+                if history.kind == "deephistory":
+                    kept = [
+                        s for s in self._configuration if s.is_atomic and _is_descendant(s, state)
+                    ]
+                else:
+                    kept = [s for s in self._configuration if s.parent is state]
+                self._history[history.name] = sorted(kept, key=_order)
+        for state in leaving:
+            self._run(state.exit, "exit", state)
+            self._configuration.discard(state)
+
+    # -- enter ----------------------------------------------------------------------------------
+
+    def _effective_targets(self, edge: Edge) -> list[Node]:
+        result: list[Node] = []
+        for target in edge.targets:
+            if target.is_history:
+                if target.name in self._history:
+                    result += [s for s in self._history[target.name] if s not in result]
+                elif target.transitions:
+                    result += [
+                        s for s in self._effective_targets(target.transitions[0]) if s not in result
+                    ]
+            elif target not in result:
+                result.append(target)
+        return result
+
+    def _enter(self, enabled: list[Edge], *, initial: bool = False) -> None:
+        entering: set[Node] = set()
+        defaults: set[Node] = set()
+        history_content: dict[Node, Edge] = {}
+        for edge in enabled:
+            for target in edge.targets:
+                self._add_descendants(target, entering, defaults, history_content)
+            ancestor = self.model.root if initial else self._domain(edge)
+            for target in self._effective_targets(edge):
+                self._add_ancestors(target, ancestor, entering, defaults, history_content)
+        for state in sorted(entering, key=_order):
+            if state is self.model.root:
+                continue
+            self._configuration.add(state)
+            self._run(state.entry, "entry", state)
+            if state in defaults:
+                self._run(state.initial_actions, "action", state)
+            if state in history_content:
+                self._run(history_content[state].actions, "action", state)
+            if state.is_final:
+                parent = state.parent
+                if parent is self.model.root or parent is None or state.kind == "terminate":
+                    self.running = False
+                    self.done = True
+                else:
+                    self._internal.append(f"done.state.{parent.name}")
+                    grandparent = parent.parent
+                    if (
+                        grandparent is not None
+                        and grandparent.is_parallel
+                        and all(self._in_final(child) for child in grandparent.states)
+                    ):
+                        self._internal.append(f"done.state.{grandparent.name}")
+
+    def _add_descendants(
+        self,
+        state: Node,
+        entering: set[Node],
+        defaults: set[Node],
+        history_content: dict[Node, Edge],
+    ) -> None:
+        if state.is_history:
+            parent = state.parent
+            assert parent is not None
+            if state.name in self._history:
+                for s in self._history[state.name]:
+                    self._add_descendants(s, entering, defaults, history_content)
+                for s in self._history[state.name]:
+                    self._add_ancestors(s, parent, entering, defaults, history_content)
+            elif state.transitions:
+                default = state.transitions[0]
+                history_content[parent] = default
+                for s in default.targets:
+                    self._add_descendants(s, entering, defaults, history_content)
+                for s in default.targets:
+                    self._add_ancestors(s, parent, entering, defaults, history_content)
+            return
+        entering.add(state)
+        if state.is_compound:
+            defaults.add(state)
+            for s in state.initial:
+                self._add_descendants(s, entering, defaults, history_content)
+            for s in state.initial:
+                self._add_ancestors(s, state, entering, defaults, history_content)
+        elif state.is_parallel:
+            for child in state.states:
+                if not any(_is_descendant(s, child) for s in entering):
+                    self._add_descendants(child, entering, defaults, history_content)
+
+    def _add_ancestors(
+        self,
+        state: Node,
+        ancestor: Node | None,
+        entering: set[Node],
+        defaults: set[Node],
+        history_content: dict[Node, Edge],
+    ) -> None:
+        for anc in state.ancestors:
+            if anc is ancestor:
+                break
+            entering.add(anc)
+            if anc.is_parallel:
+                for child in anc.states:
+                    if not any(_is_descendant(s, child) for s in entering):
+                        self._add_descendants(child, entering, defaults, history_content)
+
+    def _in_final(self, state: Node) -> bool:
+        if state.is_compound:
+            return any(c.is_final and c in self._configuration for c in state.states)
+        if state.is_parallel:
+            return all(self._in_final(c) for c in state.states)
+        return False
+
+    # -- hooks ----------------------------------------------------------------------------------
+
+    def _run(self, texts: list[str], kind: str, where: Edge | Node) -> None:
+        for text in texts:
+            hook = self.actions.get(text)
+            if hook is not None:
+                hook(self.context, self._event_data)
+            self._notify({"action": text, "kind": kind})
+
+    def _notify(self, record: dict[str, Any]) -> None:
+        for listener in self._listeners:
+            listener(record)
+
+
+def _order(node: Node) -> int:
+    return node.order
+
+
+def _is_descendant(state: Node, ancestor: Node | None) -> bool:
+    return ancestor is not None and ancestor in state.ancestors
+
+
+def _lcca(states: list[Node], root: Node) -> Node:
+    head, rest = states[0], states[1:]
+    for anc in head.ancestors:
+        if anc is root or anc.is_compound:
+            if all(_is_descendant(s, anc) for s in rest):
+                return anc
+    return root
+
+
+def _matches(descriptor: str | None, event: str | None) -> bool:
+    if descriptor is None or event is None:
+        return descriptor is None and event is None
+    if descriptor in ("*", event):
+        return True
+    prefix = descriptor.removesuffix(".*")
+    return event.startswith(prefix + ".")
+
+
+def load(
+    source: str | Path | Mapping[str, Any],
+    **options: Any,
+) -> Machine:
+    """A machine for a `statewright-ir/1` document (a path, or the parsed JSON), not started."""
+    if isinstance(source, Mapping):
+        document = source
+    else:
+        try:
+            document = json.loads(Path(source).read_text("utf-8"))
+        except (OSError, ValueError) as error:
+            raise ChartError(f"{source}: cannot read the chart: {error}") from None
+    return Machine(build(document), **options)

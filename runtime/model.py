@@ -1,0 +1,337 @@
+"""A chart as the interpreter runs it: built once from a `statewright-ir/1` document.
+
+The smcat pseudo-states SCXML lacks are lowered here the way the SCXML export lowers them
+(docs/scxml.md), so the interpreter and every engine that runs the export agree:
+
+- an initial state becomes its parent's initial targets and actions;
+- choice, junction (and a forkjoin used as neither) are transient atomic states whose
+  eventless transitions are tried in document order, the `[else]` branch last;
+- a transition into a fork enters all the fork's targets at once and runs its branches' actions;
+- a join becomes one marker state per incoming transition (in that transition's region) and an
+  eventless transition on the parallel state guarded by "every marker is active";
+- terminate is a final state of the chart; a history state keeps its default transition.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import StatewrightError
+from .expr import Compiled, compile_guard
+
+_RESTING = ("regular", "final", "parallel", "terminate")
+
+
+@dataclass(eq=False, slots=True)
+class Node:
+    """A state of the running chart. `order` is its position in document order."""
+
+    name: str
+    kind: str
+    parent: Node | None
+    order: int = 0
+    children: list[Node] = field(default_factory=list)
+    entry: list[str] = field(default_factory=list)
+    exit: list[str] = field(default_factory=list)
+    transitions: list[Edge] = field(default_factory=list)
+    initial: list[Node] = field(default_factory=list)
+    initial_actions: list[str] = field(default_factory=list)
+    ancestors: tuple[Node, ...] = ()
+
+    @property
+    def is_parallel(self) -> bool:
+        return self.kind == "parallel"
+
+    @property
+    def is_history(self) -> bool:
+        return self.kind in ("history", "deephistory")
+
+    @property
+    def is_final(self) -> bool:
+        return self.kind in ("final", "terminate")
+
+    @property
+    def states(self) -> list[Node]:
+        """Children that are states (history states are not)."""
+        return [c for c in self.children if not c.is_history]
+
+    @property
+    def is_atomic(self) -> bool:
+        return not self.states and not self.is_parallel
+
+    @property
+    def is_compound(self) -> bool:
+        return bool(self.states) and not self.is_parallel
+
+    def __repr__(self) -> str:
+        return f"Node({self.name!r})"
+
+
+@dataclass(eq=False, slots=True)
+class Edge:
+    """A transition. No targets: a targetless (internal self-) transition."""
+
+    source: Node
+    targets: list[Node]
+    event: str | None
+    guard: Compiled | None
+    guard_text: str | None
+    actions: list[str]
+    internal: bool
+    order: int
+
+
+@dataclass(slots=True)
+class Model:
+    root: Node
+    nodes: dict[str, Node]
+    events: list[str]
+    guard_names: list[str]
+
+
+class ChartError(StatewrightError, ValueError):
+    """A document the runtime cannot run (its message says where)."""
+
+
+def build(document: Mapping[str, Any], hooks: Callable[[str], bool] | None = None) -> Model:
+    """A `statewright-ir/1` document -> the model the interpreter runs."""
+    if not isinstance(document, Mapping) or document.get("format") != "statewright-ir/1":
+        raise ChartError("not a statewright-ir/1 document")
+    return _Builder(document).model()
+
+
+class _Builder:
+    def __init__(self, document: Mapping[str, Any]) -> None:
+        self.document = document
+        self.root = Node("", "regular", None)
+        self.nodes: dict[str, Node] = {}
+        self.kinds: dict[str, str] = {}
+        self.declared_in: dict[str, Node] = {}
+        self.raw: list[tuple[Mapping[str, Any], Node]] = []
+        self.counter = 0
+        self.guards: list[str] = []
+
+    def model(self) -> Model:
+        self._states(self.document["machine"], self.root)
+        self._number(self.root, ())
+        joins = self._plan_joins()
+        events: list[str] = []
+        for raw, _ in self.raw:
+            event = raw.get("event")
+            if event and event not in events:
+                events.append(event)
+        for raw, region in self.raw:
+            self._transition(raw, region, joins)
+        self._initials(self.root)
+        return Model(self.root, self.nodes, events, self.guards)
+
+    # -- states --------------------------------------------------------------------------------
+
+    def _states(self, machine: Mapping[str, Any], parent: Node) -> None:
+        terminates = []
+        for raw in machine.get("states", []):
+            name, kind = raw["name"], raw["kind"]
+            if name in self.kinds:
+                continue  # a duplicate declaration (the checker reports it)
+            self.kinds[name] = kind
+            self.declared_in[name] = parent
+            if kind in ("initial", "fork"):
+                continue
+            owner = self.root if kind == "terminate" else parent
+            node = Node(name, kind, owner)
+            for action in raw.get("actions", []):
+                body = action["body"]
+                if body.strip():
+                    (node.exit if action["kind"] == "exit" else node.entry).append(body)
+            self.nodes[name] = node
+            if kind == "terminate":
+                terminates.append(node)
+            else:
+                parent.children.append(node)
+            if raw.get("machine") is not None:
+                self._states(raw["machine"], node)
+        self.root.children.extend(terminates)
+        for raw in machine.get("transitions", []):
+            self.raw.append((raw, parent))
+
+    def _number(self, node: Node, ancestors: tuple[Node, ...]) -> None:
+        node.order = self.counter
+        node.ancestors = ancestors
+        self.counter += 1
+        for child in node.children:
+            self._number(child, (node, *ancestors))
+
+    # -- joins ---------------------------------------------------------------------------------
+
+    def _plan_joins(self) -> dict[int, Node]:
+        """Marker states for joins (transition id -> marker), as the SCXML export plans them."""
+        markers: dict[int, Node] = {}
+        for name, kind in self.kinds.items():
+            if kind != "join":
+                continue
+            incoming = [r for r, _ in self.raw if r["target"] == name]
+            outgoing = [(r, g) for r, g in self.raw if r["source"] == name]
+            sources = [self.nodes[r["source"]] for r in incoming if r["source"] in self.nodes]
+            if len(sources) < 2 or len(outgoing) != 1 or len(sources) != len(incoming):
+                continue
+            owner = self._common_parallel(sources)
+            if owner is None:
+                continue
+            made = []
+            for raw in incoming:
+                region = self.nodes[raw["source"]].parent
+                assert region is not None
+                marker = Node(f"{name}.from.{raw['source']}", "regular", region)
+                region.children.append(marker)
+                markers[raw["id"]] = marker
+                made.append(marker)
+            joined = self.nodes.pop(name)  # compiled away: markers and a guarded transition
+            assert joined.parent is not None
+            joined.parent.children.remove(joined)
+            out, _ = outgoing[0]
+            self.joins_out = getattr(self, "joins_out", [])
+            self.joins_out.append((owner, made, out))
+        if markers:
+            self.counter = 0
+            self._number(self.root, ())
+        return markers
+
+    @staticmethod
+    def _common_parallel(nodes: list[Node]) -> Node | None:
+        common = set(nodes[0].ancestors)
+        for node in nodes[1:]:
+            common &= set(node.ancestors)
+        for ancestor in nodes[0].ancestors:
+            if ancestor in common:
+                return ancestor if ancestor.is_parallel else None
+        return None
+
+    # -- transitions ---------------------------------------------------------------------------
+
+    def _targets(self, name: str) -> tuple[list[Node], list[str]]:
+        """The nodes a transition into `name` enters, and the actions of fork branches."""
+        targets: list[Node] = []
+        actions: list[str] = []
+        pending, seen = [name], set()
+        while pending:
+            current = pending.pop(0)
+            if current in seen:
+                continue
+            seen.add(current)
+            if self.kinds.get(current) == "fork":
+                for raw, _ in self.raw:
+                    if raw["source"] == current:
+                        pending.append(raw["target"])
+                        if raw.get("action") and raw["source"] == name:
+                            actions.append(raw["action"])
+            elif current in self.nodes and self.nodes[current] not in targets:
+                targets.append(self.nodes[current])
+        return targets, actions
+
+    def _guard(self, text: str | None) -> Compiled | None:
+        text = (text or "").strip()
+        if not text or text == "else":
+            return None
+        for word in text.replace("(", " ").replace(")", " ").split():
+            if word.isidentifier() and word not in self.guards:
+                self.guards.append(word)
+        return compile_guard(text)
+
+    def _transition(self, raw: Mapping[str, Any], region: Node, joins: dict[int, Node]) -> None:
+        source_name, target_name = raw["source"], raw["target"]
+        kind = self.kinds.get(source_name)
+        if kind in ("initial", "fork"):
+            return  # folded into the parent's initial and into the transitions into the fork
+        if kind == "join" and source_name not in self.nodes:
+            for owner, markers, out in getattr(self, "joins_out", []):
+                if out is raw:
+                    targets, extra = self._targets(target_name)
+                    actions = [raw["action"]] if raw.get("action") else []
+                    edge = Edge(
+                        owner,
+                        targets,
+                        None,
+                        _all_active(markers),
+                        None,
+                        actions + extra,
+                        False,
+                        raw["id"],
+                    )
+                    owner.transitions.append(edge)
+            return
+        source = self.nodes.get(source_name)
+        if source is None:
+            return
+        marker = joins.get(raw["id"])
+        if marker is not None:
+            targets, extra = [marker], []
+        elif raw.get("kind") == "internal" and source_name == target_name:
+            targets, extra = [], []
+        else:
+            targets, extra = self._targets(target_name)
+        actions = ([raw["action"]] if raw.get("action") else []) + extra
+        internal = raw.get("kind") == "internal"
+        guard_text = (raw.get("guard") or "").strip() or None
+        if guard_text == "else":
+            guard_text = None  # taken when no other branch is: it is tried last
+        edge = Edge(
+            source,
+            targets,
+            raw.get("event") or None,
+            self._guard(guard_text),
+            guard_text,
+            actions,
+            internal,
+            raw["id"],
+        )
+        source.transitions.append(edge)
+
+    # -- initial states ------------------------------------------------------------------------
+
+    def _initials(self, node: Node) -> None:
+        for child in node.children:
+            self._initials(child)
+        if node.transitions and self.kinds.get(node.name) in ("choice", "junction", "forkjoin"):
+            # `[else]` (or an unguarded branch) last, as in the exports
+            node.transitions.sort(key=lambda e: e.guard is None)
+        if node.is_parallel or not node.states and node is not self.root:
+            return
+        region_name = node.name if node is not self.root else None
+        initial = next(
+            (
+                n
+                for n, k in self.kinds.items()
+                if k == "initial" and self._declared_region(n) == region_name
+            ),
+            None,
+        )
+        if initial is not None:
+            for raw, _ in self.raw:
+                if raw["source"] == initial:
+                    node.initial, extra = self._targets(raw["target"])
+                    node.initial_actions = ([raw["action"]] if raw.get("action") else []) + extra
+                    break
+        if not node.initial:
+            first = next(
+                (c for c in node.states if c.kind in _RESTING and c.kind != "terminate"), None
+            )
+            if first is not None:
+                node.initial = [first]
+        for history in (c for c in node.children if c.is_history):
+            if not history.transitions:
+                first = next((c for c in node.states if c.kind in _RESTING), None)
+                if first is not None:
+                    history.transitions.append(
+                        Edge(history, [first], None, None, None, [], False, -1)
+                    )
+
+    def _declared_region(self, name: str) -> str | None:
+        parent = self.declared_in.get(name)
+        return None if parent is None or parent is self.root else parent.name
+
+
+def _all_active(markers: list[Node]) -> Compiled:
+    names = [m.name for m in markers]
+    return lambda env, active: all(active(n) for n in names)

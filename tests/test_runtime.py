@@ -1,0 +1,144 @@
+"""The interpreter (statewright.runtime): the guard language, scenarios worked out by hand, and
+errors. The same interpreter is compared with SCION, python-statemachine and XState on every
+portable golden chart in tests/interop/test_engines.py."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from statewright.compiler.emit import ir_json
+from statewright.compiler.parse import parse
+from statewright.runtime import ChartError, GuardSyntaxError, Machine, load
+from statewright.runtime.expr import compile_guard, lookup
+from statewright.runtime.interpreter import LivelockError
+
+
+def _machine(text: str, **options: Any) -> Machine:
+    chart, diagnostics = parse(text)
+    assert chart is not None, diagnostics
+    return load(json.loads(ir_json.emit(chart)), **options)
+
+
+@pytest.mark.parametrize(
+    ("guard", "context", "expected"),
+    [
+        ("ready", {"ready": True}, True),
+        ("ready", {}, False),  # a missing name is 0
+        ("count > 2 && mode == 'fast'", {"count": 3, "mode": "fast"}, True),
+        ("count > 2 and not (mode == 'fast')", {"count": 3, "mode": "fast"}, False),
+        ("a || b", {"a": 0, "b": 1}, True),
+        ("x % 2 == 1 or x >= 10", {"x": 4}, False),
+        ("-x + 2 * 3 == 1", {"x": 5}, True),
+        ("'b' in letters", {"letters": ["a", "b"]}, True),
+        ("order.total >= 100", {"order": {"total": 120}}, True),
+        ('name == "O\\"Neil"', {"name": 'O"Neil'}, True),
+        ("x === 1", {"x": 1}, True),
+        ("flag == true", {"flag": True}, True),
+    ],
+)
+def test_the_guard_language(guard: str, context: dict[str, Any], expected: bool) -> None:
+    assert bool(compile_guard(guard)(lookup(context), lambda name: False)) is expected
+
+
+def test_in_and_event_data_in_guards() -> None:
+    test = compile_guard("In('open') && _event.data.code == 42")
+    assert test(lookup({}, {"code": 42}), lambda name: name == "open")
+    assert not test(lookup({}, {"code": 41}), lambda name: name == "open")
+
+
+@pytest.mark.parametrize("guard", ["", "a >", "(a", "a b", "f(x)", "a = 1", "In(x)", "a; b"])
+def test_guards_outside_the_language_fail_when_loaded(guard: str) -> None:
+    with pytest.raises(GuardSyntaxError):
+        compile_guard(guard)
+
+
+def test_a_chart_with_a_bad_guard_fails_at_load_not_at_the_first_event() -> None:
+    with pytest.raises(GuardSyntaxError):
+        _machine("a, b;\na => b: go [x ===];\n")
+
+
+TRAFFIC = """
+initial, off,
+on {
+    on.history [type=deephistory],
+    red, green, yellow;
+    red => green: next;
+    green => yellow: next;
+    yellow => red: next;
+},
+^check, broken [type=final];
+
+initial => off;
+off => on.history: power;
+on => off: power;
+on => ^check: fault;
+^check => off: [retries < 3] / retry;
+^check => broken: [else] / give up;
+"""
+
+
+def test_history_choice_and_actions_in_order() -> None:
+    log: list[str] = []
+    machine = _machine(TRAFFIC, context={"retries": 0})
+    machine.add_listener(lambda r: log.append(r["action"]) if "action" in r else None)
+    machine.start()
+    assert machine.configuration == ["off"]
+    machine.send("power").send("next").send("next")
+    assert machine.configuration == ["yellow"]
+    machine.send("power").send("power")  # deep history: back in yellow
+    assert machine.configuration == ["yellow"] and machine.is_active("on")
+    machine.send("fault")
+    assert machine.configuration == ["off"] and log == ["retry"]
+    machine.context["retries"] = 3
+    machine.send("power").send("fault")
+    assert machine.configuration == ["broken"] and machine.done
+    assert log == ["retry", "give up"]
+    machine.send("power")  # a finished machine takes no more events
+    assert machine.configuration == ["broken"]
+
+
+def test_named_guards_and_action_hooks() -> None:
+    calls: list[tuple[str, Any]] = []
+    machine = _machine(
+        "idle, busy;\nidle => busy: start [allowed] / begin;\n",
+        guards={"allowed": lambda context, data: data.get("user") == "ann"},
+        actions={"begin": lambda context, data: calls.append(("begin", data))},
+    ).start()
+    machine.send("start", user="bob")
+    assert machine.configuration == ["idle"] and calls == []
+    machine.send("start", user="ann")
+    assert machine.configuration == ["busy"] and calls == [("begin", {"user": "ann"})]
+
+
+def test_done_events_of_composite_and_parallel_states() -> None:
+    machine = _machine("""
+        both [type=parallel] {
+            a { a1, a.final [type=final]; a1 => a.final: x; },
+            b { b1, b.final [type=final]; b1 => b.final: y; };
+        },
+        after_both;
+        both => after_both: done.state.both;
+        """).start()
+    machine.send("x")
+    assert machine.configuration == ["a.final", "b1"]
+    machine.send("y")  # both regions final: done.state.both is raised and taken
+    assert machine.configuration == ["after_both"]
+
+
+def test_an_eventless_loop_is_an_error_not_a_hang() -> None:
+    machine = _machine("a, b;\na => b;\nb => a;\n")
+    with pytest.raises(LivelockError):
+        machine.start()
+
+
+def test_a_document_that_is_not_ir_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ChartError):
+        load({"format": "something-else"})
+    broken = tmp_path / "x.ir.json"
+    broken.write_text("{", "utf-8")
+    with pytest.raises(ChartError, match="cannot read"):
+        load(broken)
