@@ -15,5 +15,15 @@ from .errors import StatewrightError
 from .expr import GuardSyntaxError
 from .interpreter import Machine, load
 from .model import ChartError
+from .timers import Clock, FakeClock, SystemClock
 
-__all__ = ["ChartError", "GuardSyntaxError", "Machine", "StatewrightError", "load"]
+__all__ = [
+    "ChartError",
+    "Clock",
+    "FakeClock",
+    "GuardSyntaxError",
+    "Machine",
+    "StatewrightError",
+    "SystemClock",
+    "load",
+]

@@ -19,6 +19,7 @@ from typing import Any
 from .errors import StatewrightError
 from .expr import lookup
 from .model import ChartError, Edge, Model, Node, build
+from .timers import Clock, SystemClock
 
 ActionHook = Callable[..., Any]
 
@@ -51,6 +52,7 @@ class Machine:
         actions: Mapping[str, ActionHook] | None = None,
         guards: Mapping[str, Callable[..., bool]] | None = None,
         context: Mapping[str, Any] | None = None,
+        clock: Clock | None = None,
     ) -> None:
         self.model = model
         self.actions = dict(actions or {})
@@ -61,6 +63,9 @@ class Machine:
         self._internal: deque[str] = deque()
         self._listeners: list[Listener] = []
         self._event_data: Mapping[str, Any] = {}
+        self.clock: Clock = clock or SystemClock()
+        self._timers: list[tuple[float, int, str, str]] = []  # (due, sequence, event, state)
+        self._timer_sequence = 0
         self.running = False
         self.done = False
 
@@ -90,6 +95,32 @@ class Machine:
         self._settle()
         self._event_data = {}
         return self
+
+    def tick(self) -> Machine:
+        """Fire every timed event that is due by the clock, earliest first, each as an external
+        event. Call it when `next_due` has passed (a driver loop does; tests move a
+        `FakeClock` and call it)."""
+        while self._timers and not self.done:
+            self._timers.sort()
+            due, _, event, _ = self._timers[0]
+            if due > self.clock.now():
+                break
+            self._timers.pop(0)
+            self.send(event)
+        return self
+
+    @property
+    def next_due(self) -> float | None:
+        """When the earliest pending timed event is due (clock time), or None."""
+        return min((t[0] for t in self._timers), default=None)
+
+    @property
+    def pending_timers(self) -> list[dict[str, Any]]:
+        """The scheduled timed events: due time, event and the state that scheduled it."""
+        return [
+            {"due": due, "event": event, "state": state}
+            for due, _, event, state in sorted(self._timers)
+        ]
 
     @property
     def configuration(self) -> list[str]:
@@ -232,6 +263,8 @@ class Machine:
         for state in leaving:
             self._run(state.exit, "exit", state)
             self._configuration.discard(state)
+            if state.timers:
+                self._timers = [t for t in self._timers if t[3] != state.name]
 
     # -- enter ----------------------------------------------------------------------------------
 
@@ -264,6 +297,10 @@ class Machine:
                 continue
             self._configuration.add(state)
             self._run(state.entry, "entry", state)
+            for delay, event in state.timers:
+                self._timer_sequence += 1
+                due = self.clock.now() + delay / 1000
+                self._timers.append((due, self._timer_sequence, event, state.name))
             if state in defaults:
                 self._run(state.initial_actions, "action", state)
             if state in history_content:

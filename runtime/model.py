@@ -20,6 +20,7 @@ from typing import Any
 
 from .errors import StatewrightError
 from .expr import Compiled, compile_guard
+from .timers import delay_ms
 
 _RESTING = ("regular", "final", "parallel", "terminate")
 
@@ -39,6 +40,7 @@ class Node:
     initial: list[Node] = field(default_factory=list)
     initial_actions: list[str] = field(default_factory=list)
     ancestors: tuple[Node, ...] = ()
+    timers: list[tuple[int, str]] = field(default_factory=list)  # (delay ms, timer event)
 
     @property
     def is_parallel(self) -> bool:
@@ -276,10 +278,18 @@ class _Builder:
         guard_text = (raw.get("guard") or "").strip() or None
         if guard_text == "else":
             guard_text = None  # taken when no other branch is: it is tried last
+        event = raw.get("event") or None
+        delay = delay_ms(event)
+        if delay is not None:  # `after 30s`: an event of its own, scheduled on entry
+            timer = next((e for d, e in source.timers if e.endswith(f"/{event}")), None)
+            if timer is None:
+                timer = f"sw.after.{sum(len(n.timers) for n in self.nodes.values()) + 1}/{event}"
+                source.timers.append((delay, timer))
+            event = timer
         edge = Edge(
             source,
             targets,
-            raw.get("event") or None,
+            event,
             self._guard(guard_text),
             guard_text,
             actions,

@@ -142,3 +142,33 @@ def test_a_document_that_is_not_ir_is_refused(tmp_path: Path) -> None:
     broken.write_text("{", "utf-8")
     with pytest.raises(ChartError, match="cannot read"):
         load(broken)
+
+
+def test_timed_events_run_on_an_injected_clock() -> None:
+    from statewright.runtime import FakeClock
+
+    clock = FakeClock()
+    machine = _machine(
+        "idle, waiting, timedout, done;\nidle => waiting: start;\n"
+        "waiting => timedout: after 1.5s;\nwaiting => done: reply;\ndone => waiting: again;\n",
+        clock=clock,
+    ).start()
+    machine.send("start")
+    assert machine.pending_timers == [
+        {"due": 1.5, "event": "sw.after.1/after 1.5s", "state": "waiting"}
+    ]
+    clock.advance(1.499)
+    assert machine.tick().configuration == ["waiting"]
+    clock.advance(0.001)
+    assert machine.tick().configuration == ["timedout"] and machine.pending_timers == []
+    other = _machine(
+        "waiting, timedout, done;\nwaiting => timedout: after 10ms;\nwaiting => done: reply;\n"
+        "done => waiting: again;\n",
+        clock=clock,
+    ).start()
+    other.send("reply")  # leaving the state cancels its timer
+    assert other.pending_timers == []
+    other.send("again")  # entering again schedules it again, from now
+    assert other.next_due == pytest.approx(clock.now() + 0.010)
+    clock.advance(1)
+    assert other.tick().configuration == ["timedout"]

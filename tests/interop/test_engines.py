@@ -210,13 +210,14 @@ def _xstate(runs: list[Run], tmp_path: Path) -> dict[str, Any]:
 def _statewright(runs: list[Run], tmp_path: Path) -> dict[str, Any]:
     """Our interpreter, in this process, on the `-T ir` document of each chart."""
     from statewright.compiler.emit import ir_json
-    from statewright.runtime import load
+    from statewright.runtime import FakeClock, load
 
     results: dict[str, Any] = {}
     names = {s.name for r in runs for s in r.chart.states()}
     for run in runs:
         logs: list[list[str]] = [[]]
-        machine = load(json.loads(ir_json.emit(run.chart)), context=run.env())
+        clock = FakeClock()
+        machine = load(json.loads(ir_json.emit(run.chart)), context=run.env(), clock=clock)
         machine.add_listener(
             lambda r, logs=logs: logs[-1].append(r["action"]) if "action" in r else None
         )
@@ -224,7 +225,11 @@ def _statewright(runs: list[Run], tmp_path: Path) -> dict[str, Any]:
         steps = [_ours(machine.configuration, names)]
         for event in run.events:
             logs.append([])
-            machine.send(event)
+            if event.startswith("wait:"):  # the fake clock moves as long as the others wait
+                clock.advance(int(event[5:]) / 1000)
+                machine.tick()
+            else:
+                machine.send(event)
             steps.append(_ours(machine.configuration, names))
         results[run.key] = {"steps": steps, "logs": logs}
     return results
@@ -272,9 +277,6 @@ def outcomes(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, An
 
 
 def _runs_for(engine: str) -> list[Run]:
-    if engine == "statewright":
-        # Timers are not in the interpreter yet (issue 6 is open): timed charts are left out.
-        return [r for r in RUNS if not any(delay_ms(e) for e in _events(r.chart))]
     if engine == "python-statemachine":
         # Its synchronous send() sleeps until a delayed <send> is due and takes it before it
         # returns (measured: send('start') took 5.0 s with `after 5000ms`), so no event can come
