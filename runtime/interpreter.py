@@ -23,6 +23,8 @@ from .timers import Clock, SystemClock
 
 ActionHook = Callable[..., Any]
 
+SNAPSHOT_FORMAT = "statewright-snapshot/1"
+
 #: A macrostep that takes more microsteps than this is an eventless loop.
 MAX_MICROSTEPS = 10_000
 
@@ -121,6 +123,52 @@ class Machine:
             {"due": due, "event": event, "state": state}
             for due, _, event, state in sorted(self._timers)
         ]
+
+    def snapshot(self) -> dict[str, Any]:
+        """The instance as JSON-ready data: every active state, history values, context and
+        pending timers (as seconds from now, since clocks differ between processes)."""
+        now = self.clock.now()
+        return {
+            "format": SNAPSHOT_FORMAT,
+            "active": self.active,
+            "history": {name: [s.name for s in kept] for name, kept in self._history.items()},
+            "context": dict(self.context),
+            "timers": [
+                {"in": max(0.0, due - now), "event": event, "state": state}
+                for due, _, event, state in sorted(self._timers)
+            ],
+            "running": self.running,
+            "done": self.done,
+        }
+
+    def restore(self, snapshot: Mapping[str, Any]) -> Machine:
+        """Put the instance in the state a `snapshot()` recorded (no action runs)."""
+        if not isinstance(snapshot, Mapping) or snapshot.get("format") != SNAPSHOT_FORMAT:
+            raise ChartError(f"not a {SNAPSHOT_FORMAT} snapshot")
+        nodes = self.model.nodes
+
+        def node(name: Any) -> Node:
+            if not isinstance(name, str) or name not in nodes:
+                raise ChartError(f"the snapshot names `{name}`, which this chart does not have")
+            return nodes[name]
+
+        try:
+            active = {node(n) for n in snapshot["active"]}
+            history = {h: [node(n) for n in kept] for h, kept in snapshot["history"].items()}
+            context = dict(snapshot["context"])
+            now = self.clock.now()
+            timers = [
+                (now + float(t["in"]), i + 1, str(t["event"]), node(t["state"]).name)
+                for i, t in enumerate(snapshot["timers"])
+            ]
+        except (KeyError, TypeError, ValueError, AttributeError) as error:
+            if isinstance(error, ChartError):
+                raise
+            raise ChartError(f"a malformed snapshot: {error!r}") from None
+        self._configuration, self._history, self.context = active, history, context
+        self._timers, self._timer_sequence = timers, len(timers)
+        self.running, self.done = bool(snapshot.get("running")), bool(snapshot.get("done"))
+        return self
 
     @property
     def configuration(self) -> list[str]:

@@ -172,3 +172,90 @@ def test_timed_events_run_on_an_injected_clock() -> None:
     assert other.next_due == pytest.approx(clock.now() + 0.010)
     clock.advance(1)
     assert other.tick().configuration == ["timedout"]
+
+
+def test_snapshot_and_restore_keep_history_context_and_timers() -> None:
+    from statewright.runtime import FakeClock
+
+    clock = FakeClock(100.0)
+    machine = _machine(
+        TRAFFIC + "off => off: after 2s / idle;\n", context={"retries": 1}, clock=clock
+    )
+    machine.start().send("power").send("next").send("power")  # history holds `green`
+    clock.advance(0.5)
+    snapshot = json.loads(json.dumps(machine.snapshot()))  # it is plain JSON
+    assert snapshot["active"] == ["off"] and snapshot["history"] == {"on.history": ["green"]}
+    assert snapshot["timers"] == [{"in": 1.5, "event": "sw.after.1/after 2s", "state": "off"}]
+    other_clock = FakeClock(7.0)  # another process: another clock
+    copy = _machine(TRAFFIC + "off => off: after 2s / idle;\n", clock=other_clock)
+    copy.restore(snapshot)
+    assert copy.configuration == ["off"] and copy.context == {"retries": 1}
+    assert copy.next_due == pytest.approx(8.5)
+    copy.send("power")
+    assert copy.configuration == ["green"]  # the deep history came along
+
+
+@pytest.mark.parametrize(
+    "snapshot",
+    [
+        {},
+        {"format": "statewright-snapshot/1"},
+        {"format": "statewright-snapshot/1", "active": ["nowhere"], "history": {}, "context": {},
+         "timers": []},
+        {"format": "statewright-snapshot/1", "active": [], "history": {}, "context": [],
+         "timers": [{"in": "soon"}]},
+    ],
+)  # fmt: skip
+def test_a_bad_snapshot_is_refused_and_changes_nothing(snapshot: dict[str, Any]) -> None:
+    machine = _machine(TRAFFIC).start()
+    with pytest.raises(ChartError):
+        machine.restore(snapshot)
+    assert machine.configuration == ["off"]
+
+
+def _simulate(*args: str) -> tuple[int, list[Any], str]:
+    import subprocess
+    import sys
+
+    run = subprocess.run(
+        [sys.executable, "-m", "statewright.compiler.cli", "simulate", *args],
+        capture_output=True,
+        text=True,
+    )
+    return run.returncode, [json.loads(line) for line in run.stdout.splitlines()], run.stderr
+
+
+def test_simulate_prints_one_json_line_per_step(tmp_path: Path) -> None:
+    from conftest import EXAMPLES
+
+    code, steps, _ = _simulate(str(EXAMPLES / "player.smcat"), "power", "play", "power", "power")
+    assert code == 0
+    assert [s["configuration"] for s in steps] == [
+        ["off"],
+        ["stopped"],
+        ["playing"],
+        ["off"],
+        ["playing"],
+    ]
+    assert [s["event"] for s in steps] == [None, "power", "play", "power", "power"]
+    chart = tmp_path / "timer.smcat"
+    chart.write_text("a, b;\na => b: after 2s [ok];\n", "utf-8")
+    code, steps, _ = _simulate(str(chart), "+1", "+1", "--context", '{"ok": true}')
+    assert [s["configuration"] for s in steps] == [["a"], ["a"], ["b"]]
+
+
+def test_simulate_refuses_bad_input_without_a_traceback(tmp_path: Path) -> None:
+    from conftest import EXAMPLES
+
+    broken = tmp_path / "broken.smcat"
+    broken.write_text("initial, a;\ninitial => a;\ninitial => b;\n", "utf-8")
+    for args, code in [
+        ((str(broken),), 1),
+        ((str(EXAMPLES / "player.smcat"), "--context", "[1]"), 2),
+        ((str(EXAMPLES / "player.smcat"), "--context", "{"), 2),
+        (("--ir", str(EXAMPLES / "player.smcat")), 2),
+        ((str(EXAMPLES / "player.smcat"), "+soon"), 2),
+    ]:
+        returned, _, stderr = _simulate(*args)
+        assert returned == code, (args, stderr)
+        assert "Traceback" not in stderr and "statewright:" in stderr
