@@ -48,6 +48,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/parse_bench.py
 	$(BIN)/python bench/check_bench.py
 	$(BIN)/python bench/render_bench.py
+	$(BIN)/python bench/runtime_bench.py
 
 ## golden: regenerate smcat's reference outputs with the real state-machine-cat (needs npm)
 golden:
