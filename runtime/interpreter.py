@@ -221,14 +221,19 @@ class Machine:
         return self._without_conflicts(chosen)
 
     def _first_enabled(self, state: Node, event: str | None) -> Edge | None:
-        for node in (state, *state.ancestors):
-            for edge in node.transitions:
-                if not _matches(edge.event, event):
-                    continue
-                if edge.guard is None and edge.guard_text is None:
-                    return edge
-                if edge.guard is not None and self._holds(edge):
-                    return edge
+        candidates = state.table.get(event)
+        if candidates is None:
+            candidates = state.table[event] = tuple(
+                edge
+                for node in (state, *state.ancestors)
+                for edge in node.transitions
+                if _matches(edge.event, event)
+            )
+        for edge in candidates:
+            if edge.guard is None and edge.guard_text is None:
+                return edge
+            if edge.guard is not None and self._holds(edge):
+                return edge
         return None
 
     def _holds(self, edge: Edge) -> bool:
@@ -250,6 +255,8 @@ class Machine:
             return False  # as SCXML: a guard that fails to evaluate is false
 
     def _without_conflicts(self, enabled: list[Edge]) -> list[Edge]:
+        if len(enabled) < 2:
+            return enabled
         filtered: list[Edge] = []
         for t1 in enabled:
             preempted = False
@@ -273,7 +280,8 @@ class Machine:
         for edge in sorted(enabled, key=lambda e: e.order):
             self._run(edge.actions, "action", edge)
         self._enter(enabled)
-        self._notify({"event": event, "configuration": self.configuration})
+        if self._listeners:
+            self._notify({"event": event, "configuration": self.configuration})
 
     # -- exit -----------------------------------------------------------------------------------
 
@@ -300,7 +308,7 @@ class Machine:
     def _exit(self, enabled: list[Edge]) -> None:
         leaving = sorted(self._exit_set(enabled), key=_order, reverse=True)
         for state in leaving:
-            for history in (c for c in state.children if c.is_history):
+            for history in state.histories:
                 if history.kind == "deephistory":
                     kept = [
                         s for s in self._configuration if s.is_atomic and _is_descendant(s, state)
@@ -430,6 +438,8 @@ class Machine:
     # -- hooks ----------------------------------------------------------------------------------
 
     def _run(self, texts: list[str], kind: str, where: Edge | Node) -> None:
+        if not texts:
+            return
         for text in texts:
             hook = self.actions.get(text)
             if hook is not None:

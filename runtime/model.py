@@ -41,6 +41,14 @@ class Node:
     initial_actions: list[str] = field(default_factory=list)
     ancestors: tuple[Node, ...] = ()
     timers: list[tuple[int, str]] = field(default_factory=list)  # (delay ms, timer event)
+    #: event -> the transitions of this state and its ancestors that it matches, innermost
+    #: first (filled on first use: the interpreter's transition table)
+    table: dict[str | None, tuple[Edge, ...]] = field(default_factory=dict)
+    #: set by freeze(): children that are states (not history), history children, and kind
+    states: list[Node] = field(default_factory=list)
+    histories: list[Node] = field(default_factory=list)
+    is_atomic: bool = True
+    is_compound: bool = False
 
     @property
     def is_parallel(self) -> bool:
@@ -54,18 +62,14 @@ class Node:
     def is_final(self) -> bool:
         return self.kind in ("final", "terminate")
 
-    @property
-    def states(self) -> list[Node]:
-        """Children that are states (history states are not)."""
-        return [c for c in self.children if not c.is_history]
-
-    @property
-    def is_atomic(self) -> bool:
-        return not self.states and not self.is_parallel
-
-    @property
-    def is_compound(self) -> bool:
-        return bool(self.states) and not self.is_parallel
+    def freeze(self) -> None:
+        """Compute what the interpreter asks on every event, once the tree is complete."""
+        self.states = [c for c in self.children if not c.is_history]
+        self.histories = [c for c in self.children if c.is_history]
+        self.is_atomic = not self.states and not self.is_parallel
+        self.is_compound = bool(self.states) and not self.is_parallel
+        for child in self.children:
+            child.freeze()
 
     def __repr__(self) -> str:
         return f"Node({self.name!r})"
@@ -118,12 +122,14 @@ class _Builder:
     def model(self) -> Model:
         self._states(self.document["machine"], self.root)
         self._number(self.root, ())
+        self.root.freeze()
         joins = self._plan_joins()
         events: list[str] = []
         for raw, _ in self.raw:
             event = raw.get("event")
             if event and event not in events:
                 events.append(event)
+        self.root.freeze()  # join markers are in place
         for raw, region in self.raw:
             self._transition(raw, region, joins)
         self._initials(self.root)
