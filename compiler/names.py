@@ -51,6 +51,10 @@ def is_keyword(identifier: str) -> bool:
     return keyword.iskeyword(identifier)
 
 
+#: SCXML's namespace, and statewright's own for the attributes that make an export reversible.
+SCXML_NS = "http://www.w3.org/2005/07/scxml"
+SW_NS = "https://statewright.dev/ns/scxml"
+
 _NOT_SCXML_TOKEN = re.compile(r"[^A-Za-z0-9_.\-]+")
 
 

@@ -40,10 +40,8 @@ from .ir import (
     Transition,
     TransitionKind,
 )
+from .names import SCXML_NS, SW_NS
 from .parse import kind_from_name
-
-SCXML_NS = "http://www.w3.org/2005/07/scxml"
-SW_NS = "https://statewright.dev/ns/scxml"
 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_DEPTH = 100

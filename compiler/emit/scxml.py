@@ -28,11 +28,10 @@ from lxml import etree
 
 from ..guards import is_portable, variables
 from ..ir import ActionKind, Chart, Machine, State, StateKind, Transition, TransitionKind
+from ..names import SCXML_NS, SW_NS
 from ..names import scxml_event as event_name
 from .lowering import Ids, delay_ms, else_last, fork_actions, fork_targets, runnable
 
-SCXML_NS = "http://www.w3.org/2005/07/scxml"
-SW_NS = "https://statewright.dev/ns/scxml"
 _NSMAP = {None: SCXML_NS, "sw": SW_NS}
 _TRANSIENT = (StateKind.CHOICE, StateKind.JUNCTION, StateKind.FORKJOIN)
 _NOT_NCNAME = re.compile(r"[^A-Za-z0-9_.\-]+")

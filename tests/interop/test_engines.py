@@ -170,17 +170,23 @@ def _python_statemachine(runs: list[Run], tmp_path: Path) -> dict[str, Any]:
         path = tmp_path / f"{run.case.stem}-{run.value}.scxml"
         path.write_text(run.document, "utf-8")
         batch.append({"path": str(path), "events": run.scxml_events()})
-    (tmp_path / "psm.json").write_text(json.dumps(batch), "utf-8")
+    outcome = run_psm(batch, tmp_path / "psm.json")
+    return {run.key: _scxml_result(run, r) for run, r in zip(runs, outcome, strict=True)}
+
+
+def run_psm(batch: list[dict[str, Any]], path: Path) -> list[dict[str, Any]]:
+    """Run psm_run.py on a batch of {"path", "events"} in one python-statemachine process."""
+    path.write_text(json.dumps(batch), "utf-8")
     result = subprocess.run(
-        [sys.executable, str(HERE / "psm_run.py"), str(tmp_path / "psm.json")],
+        [sys.executable, str(HERE / "psm_run.py"), str(path)],
         capture_output=True,
         text=True,
-        timeout=600,
+        timeout=900,
         check=True,
     )
     (line,) = [x for x in result.stdout.splitlines() if x.startswith("RESULTS ")]
-    outcome = json.loads(line.removeprefix("RESULTS "))
-    return {run.key: _scxml_result(run, r) for run, r in zip(runs, outcome, strict=True)}
+    outcome: list[dict[str, Any]] = json.loads(line.removeprefix("RESULTS "))
+    return outcome
 
 
 def _scxml_result(run: Run, result: dict[str, Any]) -> dict[str, Any]:

@@ -12,13 +12,11 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
-from test_engines import HERE, _atomic
+from test_engines import HERE, _atomic, run_psm
 
 from conftest import NODE_DIR, run_node
 from statewright.compiler.emit import scxml
@@ -100,17 +98,7 @@ def _python_statemachine(
         path = tmp_path / f"{which}-{index}.scxml"
         path.write_text(case[which], "utf-8")
         batch.append({"path": str(path), "events": case["events"]})
-    (tmp_path / f"{which}.json").write_text(json.dumps(batch), "utf-8")
-    run = subprocess.run(
-        [sys.executable, str(HERE / "psm_run.py"), str(tmp_path / f"{which}.json")],
-        capture_output=True,
-        text=True,
-        timeout=900,
-        check=True,
-    )
-    (line,) = [x for x in run.stdout.splitlines() if x.startswith("RESULTS ")]
-    results: list[dict[str, Any]] = json.loads(line.removeprefix("RESULTS "))
-    return results
+    return run_psm(batch, tmp_path / f"{which}.json")
 
 
 @pytest.mark.parametrize("engine", ["scion", "python-statemachine"])
