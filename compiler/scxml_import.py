@@ -47,6 +47,7 @@ MAX_BYTES = 10 * 1024 * 1024
 MAX_DEPTH = 100
 
 _STATES = ("state", "parallel", "final", "history")
+_STATE_TAGS = frozenset(f"{{{SCXML_NS}}}{t}" for t in _STATES)
 _JS_STRING = re.compile(r"""^\s*(?:'((?:[^'\\]|\\.)*)'|"((?:[^"\\]|\\.)*)")\s*$""", re.S)
 _JS_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "0": "\0"}
 _NOT_IMPORTED = {
@@ -235,12 +236,9 @@ class _Reader:
             )
             return None
         region = _Region()
-        initial_children = [c for c in element if c.tag == _q("initial")]
-        children = [c for c in element if c.tag in {_q(t) for t in _STATES}]
-        self._initial(element, owner, initial_children, children, region)
-        for child in children:
-            result = self._state(child, owner, region, depth=depth)
-            if result is None:
+        self._initial(element, owner, region)
+        for child in element:
+            if child.tag in _STATE_TAGS and self._state(child, region, depth=depth) is None:
                 return None
         return region
 
@@ -263,15 +261,13 @@ class _Reader:
         self,
         element: etree._Element,
         owner: str | None,
-        initial_children: list[etree._Element],
-        children: list[etree._Element],
         region: _Region,
     ) -> None:
         if element.tag == _q("parallel"):
             return
         default = self._default_name(owner)
-        if initial_children:
-            node = initial_children[0]
+        node = element.find(_q("initial"))
+        if node is not None:
             name = node.get(_sw("name"), default) if self.ours else default
             region.states.append(self._new_state(name, StateKind.INITIAL, node))
             for transition in node.findall(_q("transition")):
@@ -292,9 +288,7 @@ class _Reader:
             name += "_"
         return name
 
-    def _state(
-        self, element: etree._Element, owner: str | None, region: _Region, *, depth: int
-    ) -> bool | None:
+    def _state(self, element: etree._Element, region: _Region, *, depth: int) -> bool | None:
         ident = element.get("id")
         if ident in self.markers:
             return True
@@ -313,14 +307,12 @@ class _Reader:
             except ValueError:
                 pass
         self._other_children(element)
-        nested = [c for c in element if c.tag in {_q(t) for t in _STATES}]
+        nested = [c for c in element if c.tag in _STATE_TAGS]
         machine: Machine | None = None
-        inner = _Region()
         if nested or tag == "parallel":
-            result = self._region(element, name, depth=depth + 1)
-            if result is None:
+            inner = self._region(element, name, depth=depth + 1)
+            if inner is None:
                 return None
-            inner = result
             machine = Machine(tuple(inner.states), tuple(inner.transitions))
         elif element.find(_q("initial")) is not None or element.get("initial"):
             self._report("I003", f"`{name}` has an initial but no child states", element)
