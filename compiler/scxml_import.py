@@ -102,6 +102,7 @@ class _Reader:
         self.lines = data.decode("utf-8", "replace").splitlines()
         self.diagnostics: list[Diagnostic] = []
         self.ids: dict[str, str] = {}  # SCXML id -> state name
+        self.names: set[str] = set()  # every state name taken (forks and joins included)
         self.next_id = 0
         self.anonymous = 0
         self.ours = False  # written by statewright (sw: names and kinds are trusted)
@@ -223,6 +224,7 @@ class _Reader:
                 self.markers[ident] = element.get(_sw("join"), ident)
                 continue
             self.ids[ident] = name
+            self.names.add(name)
 
     # -- states --------------------------------------------------------------------------------
 
@@ -284,7 +286,7 @@ class _Reader:
 
     def _default_name(self, owner: str | None) -> str:
         name = "initial" if owner is None else f"{owner}.initial"
-        while name in self.ids.values():
+        while name in self.names:
             name += "_"
         return name
 
@@ -380,8 +382,8 @@ class _Reader:
         join = element.get(_sw("join")) if self.ours else None
         if join is not None:
             source, cond = join, None
-            if f"join:{join}" not in self.ids:
-                self.ids[f"join:{join}"] = join
+            if join not in self.names:
+                self.names.add(join)
                 region.states.append(self._new_state(join, StateKind.JOIN, element))
         for event in events or [None]:
             self._add_transition(region, element, source, targets, event, cond, actions, kind)
@@ -420,8 +422,8 @@ class _Reader:
             target = names[0]
         else:
             target = fork or self._fresh_fork(source)
-            if target not in self.ids.values():
-                self.ids[f"fork:{target}"] = target
+            if target not in self.names:
+                self.names.add(target)
                 region.states.append(self._new_state(target, StateKind.FORK, element))
                 for branch in names:
                     region.transitions.append(
@@ -434,7 +436,7 @@ class _Reader:
 
     def _fresh_fork(self, source: str) -> str:
         name = f"]{source}.fork"
-        while name in self.ids.values():
+        while name in self.names:
             name += "_"
         return name
 

@@ -114,13 +114,20 @@ class _Builder:
         self.root = Node("", "regular", None)
         self.nodes: dict[str, Node] = {}
         self.kinds: dict[str, str] = {}
-        self.declared_in: dict[str, Node] = {}
         self.raw: list[tuple[Mapping[str, Any], Node]] = []
         self.counter = 0
         self.guards: list[str] = []
+        # indexes over the raw transitions, filled once the states are read
+        self.outgoing: dict[str, list[Mapping[str, Any]]] = {}
+        self.incoming: dict[str, list[Mapping[str, Any]]] = {}
+        self.initial_of: dict[str | None, str] = {}  # region (None: the chart) -> initial
+        self.join_exits: dict[int, tuple[Node, list[Node]]] = {}  # join's way out -> owner
 
     def model(self) -> Model:
         self._states(self.document["machine"], self.root)
+        for raw, _ in self.raw:
+            self.outgoing.setdefault(raw["source"], []).append(raw)
+            self.incoming.setdefault(raw["target"], []).append(raw)
         self._number(self.root, ())
         self.root.freeze()
         joins = self._plan_joins()
@@ -144,7 +151,8 @@ class _Builder:
             if name in self.kinds:
                 continue  # a duplicate declaration (the checker reports it)
             self.kinds[name] = kind
-            self.declared_in[name] = parent
+            if kind == "initial":
+                self.initial_of.setdefault(None if parent is self.root else parent.name, name)
             if kind in ("initial", "fork"):
                 continue
             owner = self.root if kind == "terminate" else parent
@@ -179,8 +187,8 @@ class _Builder:
         for name, kind in self.kinds.items():
             if kind != "join":
                 continue
-            incoming = [r for r, _ in self.raw if r["target"] == name]
-            outgoing = [(r, g) for r, g in self.raw if r["source"] == name]
+            incoming = self.incoming.get(name, [])
+            outgoing = self.outgoing.get(name, [])
             sources = [self.nodes[r["source"]] for r in incoming if r["source"] in self.nodes]
             if len(sources) < 2 or len(outgoing) != 1 or len(sources) != len(incoming):
                 continue
@@ -198,9 +206,7 @@ class _Builder:
             joined = self.nodes.pop(name)  # compiled away: markers and a guarded transition
             assert joined.parent is not None
             joined.parent.children.remove(joined)
-            out, _ = outgoing[0]
-            self.joins_out = getattr(self, "joins_out", [])
-            self.joins_out.append((owner, made, out))
+            self.join_exits[outgoing[0]["id"]] = (owner, made)
         if markers:
             self.counter = 0
             self._number(self.root, ())
@@ -229,11 +235,10 @@ class _Builder:
                 continue
             seen.add(current)
             if self.kinds.get(current) == "fork":
-                for raw, _ in self.raw:
-                    if raw["source"] == current:
-                        pending.append(raw["target"])
-                        if raw.get("action") and raw["source"] == name:
-                            actions.append(raw["action"])
+                for raw in self.outgoing.get(current, []):
+                    pending.append(raw["target"])
+                    if raw.get("action") and current == name:
+                        actions.append(raw["action"])
             elif current in self.nodes and self.nodes[current] not in targets:
                 targets.append(self.nodes[current])
         return targets, actions
@@ -252,22 +257,14 @@ class _Builder:
         kind = self.kinds.get(source_name)
         if kind in ("initial", "fork"):
             return  # folded into the parent's initial and into the transitions into the fork
-        if kind == "join" and source_name not in self.nodes:
-            for owner, markers, out in getattr(self, "joins_out", []):
-                if out is raw:
-                    targets, extra = self._targets(target_name)
-                    actions = [raw["action"]] if raw.get("action") else []
-                    edge = Edge(
-                        owner,
-                        targets,
-                        None,
-                        _all_active(markers),
-                        None,
-                        actions + extra,
-                        False,
-                        raw["id"],
-                    )
-                    owner.transitions.append(edge)
+        if raw["id"] in self.join_exits:
+            owner, markers = self.join_exits[raw["id"]]
+            targets, extra = self._targets(target_name)
+            actions = ([raw["action"]] if raw.get("action") else []) + extra
+            guard = _all_active(markers)
+            owner.transitions.append(
+                Edge(owner, targets, None, guard, None, actions, False, raw["id"])
+            )
             return
         source = self.nodes.get(source_name)
         if source is None:
@@ -314,21 +311,10 @@ class _Builder:
             node.transitions.sort(key=lambda e: e.guard is None)
         if node.is_parallel or not node.states and node is not self.root:
             return
-        region_name = node.name if node is not self.root else None
-        initial = next(
-            (
-                n
-                for n, k in self.kinds.items()
-                if k == "initial" and self._declared_region(n) == region_name
-            ),
-            None,
-        )
-        if initial is not None:
-            for raw, _ in self.raw:
-                if raw["source"] == initial:
-                    node.initial, extra = self._targets(raw["target"])
-                    node.initial_actions = ([raw["action"]] if raw.get("action") else []) + extra
-                    break
+        initial = self.initial_of.get(node.name if node is not self.root else None)
+        for raw in self.outgoing.get(initial or "", [])[:1]:
+            node.initial, extra = self._targets(raw["target"])
+            node.initial_actions = ([raw["action"]] if raw.get("action") else []) + extra
         if not node.initial:
             first = next(
                 (c for c in node.states if c.kind in _RESTING and c.kind != "terminate"), None
@@ -342,10 +328,6 @@ class _Builder:
                     history.transitions.append(
                         Edge(history, [first], None, None, None, [], False, -1)
                     )
-
-    def _declared_region(self, name: str) -> str | None:
-        parent = self.declared_in.get(name)
-        return None if parent is None or parent is self.root else parent.name
 
 
 def _all_active(markers: list[Node]) -> Compiled:
