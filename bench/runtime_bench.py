@@ -2,18 +2,21 @@
 """The interpreter beside its peers, in one process: events per second on machines A, B, C.
 
 Reuses the machines, the semantic checks and the timing of ../shared/bench/peers_bench.py
-(python-statemachine, transitions, sismic, Automat and hand-written baselines), and adds
-statewright's interpreter (`statewright.runtime.load`) on the same three machines, written in
-smcat. Prints one table with each figure and its ratio to the hand-written baseline.
+(python-statemachine, transitions, sismic and hand-written baselines), and adds statewright's
+generated classes (`compile -T python`) and its interpreter (`statewright.runtime.load`) on the
+same three machines, written in smcat. Prints one table with each figure and its ratio to the
+hand-written baseline and to python-statemachine, then the memory of an idle machine-A
+instance (tracemalloc, 10,000 live instances, as the peers are measured).
 
 Usage: python bench/runtime_bench.py [--quick]. Needs ../shared (skips with a message if absent).
-The generated classes (issue 6) will join the table when `-T python` lands.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -79,6 +82,79 @@ def _machine(text: str, counters: dict[str, int] | None = None) -> Any:
     return load(json.loads(ir_json.emit(chart)), actions=actions).start()
 
 
+def _generated(text: str, stem: str) -> Any:
+    """The class `compile -T python` writes for the chart, imported from a temporary file."""
+    from statewright.compiler.emit import python
+    from statewright.compiler.parse import parse
+
+    chart, diagnostics = parse(text)
+    assert chart is not None, diagnostics
+    path = Path(tempfile.mkdtemp()) / f"{stem}_machine.py"
+    path.write_text(python.emit(chart, {"name": stem}), "utf-8")
+    spec = importlib.util.spec_from_file_location(f"{stem}_machine", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return getattr(module, python.class_name_for(stem))
+
+
+def generated_cases(peers: Any) -> tuple[dict[str, Any], Any]:
+    toggle, hier, par = _generated(A, "a"), _generated(B, "b"), _generated(C, "c")
+
+    class Hier(hier):  # type: ignore[misc, valid-type]
+        __slots__ = ("enters", "exits")
+
+        def __init__(self) -> None:
+            self.enters = self.exits = 0
+            super().__init__()
+
+        def enter(self, data: object) -> None:
+            self.enters += 1
+
+        def leave(self, data: object) -> None:
+            self.exits += 1
+
+    def build_a() -> Any:
+        machine = toggle()
+        fire = machine.toggle
+
+        def run(n: int) -> None:
+            for _ in range(n):
+                fire()
+
+        return peers.Case(run, lambda: (frozenset(machine.configuration), None, None))
+
+    def build_b() -> Any:
+        machine = Hier()
+        fire = machine.go
+
+        def run(n: int) -> None:
+            for _ in range(n):
+                fire()
+
+        return peers.Case(
+            run, lambda: (frozenset(machine.configuration), machine.enters, machine.exits)
+        )
+
+    def build_c() -> Any:
+        machine = par()
+        e1, e2 = machine.e1, machine.e2
+
+        def run(n: int) -> None:
+            for _ in range(n // 2):
+                e1()
+                e2()
+
+        return peers.Case(run, lambda: (frozenset(machine.configuration), None, None))
+
+    def new_instance() -> Any:
+        machine = toggle()
+        machine.toggle()
+        return machine
+
+    return {"A": build_a, "B": build_b, "C": build_c}, new_instance
+
+
 def cases(peers: Any) -> dict[str, Any]:
     def build_a() -> Any:
         machine = _machine(A)
@@ -126,21 +202,36 @@ def main() -> int:
     import peers_bench as peers  # noqa: PLC0415 - found at run time
 
     rows: list[tuple[str, str, float]] = []
-    baselines = {"A": peers.baseline_method_A, "B": peers.baseline_B, "C": peers.baseline_C}
-    for machine, build in baselines.items():
-        peers.check(machine, build, "baseline")
-        rows.append((machine, "hand-written baseline", peers.bench(build)["median"]))
-    for machine, build in cases(peers).items():
-        peers.check(machine, build, "statewright")
-        rows.append((machine, "statewright interpreter", peers.bench(build)["median"]))
-    try:
-        psm, _ = peers.psm_cases()
-        for key, build in psm.items():
+    memory: list[tuple[str, float]] = []
+
+    def measure(name: str, machines: dict[str, Any]) -> None:
+        for key, build in machines.items():
             machine = key.split(" ")[0]
-            peers.check(machine, build, "python-statemachine")
-            rows.append((machine, "python-statemachine", peers.bench(build)["median"]))
-    except ImportError as error:
-        print(f"python-statemachine not importable ({error}); its column is empty")
+            if machine not in ("A", "B", "C") or key != machine:
+                continue  # one variant per library: its default
+            peers.check(machine, build, name)
+            rows.append((machine, name, peers.bench(build)["median"]))
+
+    baselines = {"A": peers.baseline_method_A, "B": peers.baseline_B, "C": peers.baseline_C}
+    measure("hand-written baseline", baselines)
+    memory.append(("hand-written baseline", peers.mem_per_instance(peers._new_table_toggle)))
+    generated, new_generated = generated_cases(peers)
+    measure("statewright generated class", generated)
+    memory.append(("statewright generated class", peers.mem_per_instance(new_generated)))
+    measure("statewright interpreter", cases(peers))
+    for label, loader in (
+        ("python-statemachine", peers.psm_cases),
+        ("transitions", peers.transitions_cases),
+        ("sismic", peers.sismic_cases),
+    ):
+        try:
+            machines, factories = loader()
+        except ImportError as error:
+            print(f"{label} not importable ({error}); its rows are empty")
+            continue
+        measure(label, machines)
+        factory = factories if callable(factories) else next(iter(factories.values()))
+        memory.append((label, peers.mem_per_instance(factory)))
     base = {m: r for m, name, r in rows if name == "hand-written baseline"}
     psm_rate = {m: r for m, name, r in rows if name == "python-statemachine"}
     print("| machine | implementation | events/s | / baseline | x python-statemachine |")
@@ -148,7 +239,14 @@ def main() -> int:
     for machine, name, rate in sorted(rows, key=lambda r: r[0]):
         versus = f"{rate / psm_rate[machine]:.1f}x" if machine in psm_rate else "-"
         ratio = rate / base[machine]
-        print(f"| {machine} | {name} | {peers.fmt_rate(rate)} | {ratio:.4f} | {versus} |")
+        print(f"| {machine} | {name} | {peers.fmt_rate(rate)} | {ratio:.3f} | {versus} |")
+    print("\n| machine A, idle instance | bytes | instances/s |")
+    print("|---|---:|---:|")
+    for name, figures in memory:
+        print(
+            f"| {name} | {figures['bytes_per_instance']:.0f} | "
+            f"{peers.fmt_rate(figures['instances_per_s'])} |"
+        )
     return 0
 
 

@@ -14,12 +14,21 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
+from ..runtime.expr import GuardSyntaxError, guard_names, parse_guard
 from .codes import CODES
 from .delays import delay_ms
 from .diagnostics import Diagnostic, Related
 from .guards import is_portable
 from .ir import Chart, Machine, Span, State, StateKind, Transition
-from .names import RESERVED_METHODS, is_keyword, python_identifier, scxml_event
+from .names import (
+    RESERVED_METHODS,
+    enum_member,
+    event_method,
+    hook_name,
+    is_keyword,
+    python_identifier,
+    scxml_event,
+)
 
 _HISTORY = (StateKind.HISTORY, StateKind.DEEP_HISTORY)
 _BRANCHING = (StateKind.CHOICE, StateKind.JUNCTION)
@@ -589,33 +598,104 @@ def _article(word: str) -> str:
 
 def _check_python_names(model: _Model) -> Iterator[Diagnostic]:
     states = [s for s in model.chart.states() if model.chart.state(s.name) is s]
-    yield from _clashes("state", [(s.name, s.span) for s in states], frozenset())
+    yield from _clashes("state", [(s.name, s.span) for s in states], enum_member)
     events: dict[str, Span] = {}
     for transition in model.transitions:
-        if transition.event:
+        if transition.event and "*" not in transition.event and delay_ms(transition.event) is None:
             events.setdefault(transition.event, transition.span)
-    yield from _clashes("event", list(events.items()), RESERVED_METHODS)
+    yield from _clashes("event", list(events.items()), event_method)
+    yield from _check_hooks(model, {event_method(e): e for e in events})
+    yield from _check_guard_language(model)
+
+
+def _check_hooks(model: _Model, event_methods: dict[str, str]) -> Iterator[Diagnostic]:
+    """Action texts become hook methods (SC028): two texts may not become one method, nor a
+    hook take the name of an event method or of a method every machine has."""
+    hooks: dict[str, Span] = {}
+    for state in model.chart.states():
+        for action in state.actions:
+            if action.body.strip():
+                hooks.setdefault(action.body, state.span)
+    for transition in model.transitions:
+        if transition.action:
+            hooks.setdefault(transition.action, transition.span)
+    owner: dict[str, str] = {}
+    for text, span in hooks.items():
+        method = hook_name(text)
+        if is_keyword(method):
+            yield _finding(
+                "SC025",
+                f"action `{text}` would be the Python keyword `{method}`",
+                span,
+                "reword the action",
+            )
+        clash = None
+        if method in event_methods:
+            clash = f"the method of event `{event_methods[method]}`"
+        elif method in RESERVED_METHODS:
+            clash = f"`{method}`, which every machine has"
+        elif owner.setdefault(method, text) != text:
+            clash = f"the hook of action `{owner[method]}`"
+        if clash is not None:
+            yield _finding(
+                "SC028",
+                f"action `{text}` would be the hook method `{method}`, the name of {clash}",
+                span,
+                "reword one of them (docs/python.md has the naming rule)",
+            )
+    guards: dict[str, str] = {}
+    for transition in model.transitions:
+        for name in _guard_names(transition.guard):
+            method = "guard_" + python_identifier(name)
+            if guards.setdefault(method, name) != name:
+                yield _finding(
+                    "SC028",
+                    f"guard names `{guards[method]}` and `{name}` both become `{method}`",
+                    transition.span,
+                    "rename one of them",
+                )
+
+
+def _guard_names(guard: str | None) -> list[str]:
+    text = (guard or "").strip()
+    if not text or text == "else":
+        return []
+    try:
+        return guard_names(text)
+    except GuardSyntaxError:
+        return []
+
+
+def _check_guard_language(model: _Model) -> Iterator[Diagnostic]:
+    """A guard the runtime cannot read (SC029): generated code compiles every guard."""
+    for transition in model.transitions:
+        text = (transition.guard or "").strip()
+        if not text or text == "else":
+            continue
+        try:
+            parse_guard(text)
+        except GuardSyntaxError as error:
+            yield _finding(
+                "SC029",
+                f"the guard [{text}] is not in the guard language: {error}",
+                transition.span,
+                "use names, numbers, quoted strings, comparisons, arithmetic, and/or/not, `in` "
+                "and In('state') (docs/semantics.md)",
+            )
 
 
 def _clashes(
-    what: str, names: list[tuple[str, Span]], reserved: frozenset[str]
+    what: str, names: list[tuple[str, Span]], naming: Callable[[str], str]
 ) -> Iterator[Diagnostic]:
     owner: dict[str, str] = {}
     for name, span in names:
-        identifier = python_identifier(name)
+        identifier = naming(name)
         if is_keyword(identifier):
             yield _finding(
                 "SC025",
                 f"{what} `{name}` would be the Python keyword `{identifier}`",
                 span,
                 f"rename the {what}",
-            )
-        if identifier in reserved:
-            yield _finding(
-                "SC024",
-                f"event `{name}` would be the method `{identifier}`, which every machine has",
-                span,
-                "rename the event",
             )
         other = owner.setdefault(identifier, name)
         if other != name:

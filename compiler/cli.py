@@ -234,6 +234,8 @@ def _compile(args: argparse.Namespace) -> int:
                     file=sys.stderr,
                 )
                 continue
+        options["name"] = "stdin" if source.name == "-" else _stem(source.name)
+        options["source"] = "<stdin>" if source.name == "-" else Path(source.name).name
         try:
             output = emit(chart, options)
         except RenderError as error:

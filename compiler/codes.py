@@ -62,6 +62,8 @@ CODES: dict[str, Code] = {
         Code("SC025", "python-keyword", _E, "A name that is a Python keyword.", "python"),
         Code("SC026", "non-portable-guard", _W, "A guard outside the portable subset.", "scxml"),
         Code("SC027", "event-renamed", _W, "An event SCXML would split or reject.", "scxml"),
+        Code("SC028", "hook-name-clash", _E, "Actions or guards that clash as methods.", "python"),
+        Code("SC029", "guard-syntax", _E, "A guard the runtime cannot read.", "python"),
         Code("I001", "unreadable-scxml", _E, "An SCXML file that is not well-formed SCXML."),
         Code("I002", "scxml-doctype", _E, "An SCXML file with a DOCTYPE (DTDs are refused)."),
         Code("I003", "not-imported", _W, "An SCXML construct the IR has no place for."),

@@ -17,11 +17,18 @@ import unicodedata
 
 _NOT_IDENTIFIER = re.compile(r"\W+")
 
-#: Attributes every generated machine has; an event method may not take one of these names.
+#: Attributes every generated machine has: an event whose method would take one of these names
+#: gets a trailing `_` (`start` -> `m.start_()`), as PEP 8 suggests for clashes.
 RESERVED_METHODS = frozenset(
     {
         "send",
+        "start",
+        "tick",
+        "next_due",
+        "pending_timers",
         "configuration",
+        "active",
+        "finished",
         "is_active",
         "context",
         "snapshot",
@@ -29,6 +36,7 @@ RESERVED_METHODS = frozenset(
         "add_listener",
         "State",
         "Event",
+        "mro",
     }
 )
 
@@ -44,6 +52,25 @@ def python_identifier(text: str) -> str:
     if not cleaned.isidentifier():  # a character \w admits that identifiers do not
         cleaned = re.sub(r"[^A-Za-z0-9_]", "_", cleaned)
     return cleaned
+
+
+def event_method(event: str) -> str:
+    """The method that sends an event: its identifier, with `_` after one that every machine
+    already has (`tick` -> `tick_`)."""
+    identifier = python_identifier(event)
+    return identifier + "_" if identifier in RESERVED_METHODS else identifier
+
+
+def enum_member(name: str) -> str:
+    """A state's or event's member in the `State`/`Event` enums (`mro` is taken by Enum)."""
+    identifier = python_identifier(name)
+    return identifier + "_" if identifier == "mro" else identifier
+
+
+def hook_name(text: str) -> str:
+    """The method a generated class calls for an action text: `send SYN+ACK` -> `send_SYN_ACK`
+    (the identifier rule above, applied to the text as written)."""
+    return python_identifier(text)
 
 
 def is_keyword(identifier: str) -> bool:

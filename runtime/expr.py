@@ -27,6 +27,9 @@ Env = Callable[[str], Any]
 
 Compiled = Callable[[Env, Callable[[str], bool]], Any]
 
+Tree = tuple[Any, ...]
+"""A parsed guard (see `parse_guard`)."""
+
 
 class GuardSyntaxError(StatewrightError, ValueError):
     """A guard that is not in the language."""
@@ -110,7 +113,7 @@ class _Parser:
         if token[1] != value:
             raise GuardSyntaxError(f"expected {value!r} in [{self.text}], found {token[1]!r}")
 
-    def parse(self) -> Compiled:
+    def parse(self) -> Tree:
         if not self.tokens:
             raise GuardSyntaxError("an empty guard")
         result = self.binary(0)
@@ -118,53 +121,46 @@ class _Parser:
             raise GuardSyntaxError(f"unexpected {self.peek()[1]!r} in [{self.text}]")  # type: ignore[index]
         return result
 
-    def binary(self, floor: int) -> Compiled:
+    def binary(self, floor: int) -> Tree:
         left = self.unary()
         while True:
             token = self.peek()
             if token is None or token[0] != "op" or token[1] not in _BINARY:
                 return left
-            precedence, function = _BINARY[token[1]]
+            precedence = _BINARY[token[1]][0]
             if precedence <= floor:
                 return left
             self.take()
             right = self.binary(precedence)
-            left = _combine(function, left, right)
+            left = ("binary", token[1], left, right)
 
-    def unary(self) -> Compiled:
+    def unary(self) -> Tree:
         token = self.peek()
         if token is not None and token[1] == "not":
             self.take()
-            inner = self.binary(3)
-            return lambda env, active: not inner(env, active)
+            return ("not", self.binary(3))
         if token is not None and token[1] == "-":
             self.take()
-            operand = self.unary()
-            return lambda env, active: -operand(env, active)
+            return ("negate", self.unary())
         return self.atom()
 
-    def atom(self) -> Compiled:
+    def atom(self) -> Tree:
         kind, value = self.take()
         if kind == "number":
-            number: Any = float(value) if "." in value else int(value)
-            return lambda env, active: number
+            return ("constant", float(value) if "." in value else int(value))
         if kind == "string":
-            text = re.sub(r"\\(.)", r"\1", value[1:-1])
-            return lambda env, active: text
+            return ("constant", re.sub(r"\\(.)", r"\1", value[1:-1]))
         if kind == "name":
             if value in _CONSTANTS:
-                constant = _CONSTANTS[value]
-                return lambda env, active: constant
+                return ("constant", _CONSTANTS[value])
             if value == "In" and self.peek() == ("op", "("):
                 self.take()
                 kind, argument = self.take()
                 if kind != "string":
                     raise GuardSyntaxError(f"In() takes a quoted state name in [{self.text}]")
                 self.expect(")")
-                state = re.sub(r"\\(.)", r"\1", argument[1:-1])
-                return lambda env, active: active(state)
-            name = value
-            return lambda env, active: env(name)
+                return ("in", re.sub(r"\\(.)", r"\1", argument[1:-1]))
+            return ("name", value)
         if value == "(":
             inner = self.binary(0)
             self.expect(")")
@@ -172,17 +168,80 @@ class _Parser:
         raise GuardSyntaxError(f"unexpected {value!r} in [{self.text}]")
 
 
-def _combine(function: Callable[[Any, Any], Any], left: Compiled, right: Compiled) -> Compiled:
-    if function is _BINARY["and"][1]:
+def _closure(tree: Tree) -> Compiled:
+    kind = tree[0]
+    if kind == "constant":
+        constant = tree[1]
+        return lambda env, active: constant
+    if kind == "name":
+        name = tree[1]
+        return lambda env, active: env(name)
+    if kind == "in":
+        state = tree[1]
+        return lambda env, active: active(state)
+    if kind == "not":
+        inner = _closure(tree[1])
+        return lambda env, active: not inner(env, active)
+    if kind == "negate":
+        operand = _closure(tree[1])
+        return lambda env, active: -operand(env, active)
+    _, op, left_tree, right_tree = tree
+    left, right = _closure(left_tree), _closure(right_tree)
+    if op == "and":
         return lambda env, active: left(env, active) and right(env, active)
-    if function is _BINARY["or"][1]:
+    if op == "or":
         return lambda env, active: left(env, active) or right(env, active)
+    function = _BINARY[op][1]
     return lambda env, active: function(left(env, active), right(env, active))
+
+
+def parse_guard(text: str) -> Tree:
+    """A guard's syntax tree: nested tuples `("constant", v)`, `("name", dotted)`,
+    `("in", state)`, `("not", t)`, `("negate", t)`, `("binary", op, left, right)`."""
+    return _Parser(text).parse()
 
 
 def compile_guard(text: str) -> Compiled:
     """Parse a guard once; the result takes a name lookup and an `In()` test."""
-    return _Parser(text).parse()
+    return _closure(parse_guard(text))
+
+
+def guard_names(text: str) -> list[str]:
+    """The names a guard reads (not `_event.data.*`), in order of first use."""
+    found: list[str] = []
+
+    def walk(tree: Tree) -> None:
+        if tree[0] == "name" and not tree[1].startswith("_event.") and tree[1] not in found:
+            found.append(tree[1])
+        for part in tree[1:]:
+            if isinstance(part, tuple):
+                walk(part)
+
+    walk(parse_guard(text))
+    return found
+
+
+def python_source(text: str, name: Callable[[str], str], active: Callable[[str], str]) -> str:
+    """A guard as one Python expression, with every operation parenthesised so that it means
+    what the closures of `compile_guard` compute (left-to-right, no chained comparisons).
+    `name(dotted)` and `active(state)` give the source of a name lookup and of `In()`."""
+
+    def source(tree: Tree) -> str:
+        kind = tree[0]
+        if kind == "constant":
+            return repr(tree[1])
+        if kind == "name":
+            return name(tree[1])
+        if kind == "in":
+            return active(tree[1])
+        if kind == "not":
+            return f"(not {source(tree[1])})"
+        if kind == "negate":
+            return f"(-{source(tree[1])})"
+        _, op, left, right = tree
+        return f"({source(left)} {op} {source(right)})"
+
+    return source(parse_guard(text))
 
 
 def lookup(context: Mapping[str, Any], event_data: Mapping[str, Any] | None = None) -> Env:

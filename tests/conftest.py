@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import subprocess
+import sys
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pytest
@@ -56,3 +59,31 @@ def run_node(script: Path, payload: Any, tmp_path: Path) -> Any:
         check=True,
     )
     return json.loads(result.stdout)
+
+
+def generated_module(chart: Chart, path: Path) -> ModuleType:
+    """Generate `-T python` for the chart at `path`, import it, and give the module
+    `machine_class` (the generated class) and `partial_class()` (a subclass with every hook
+    left empty, for driving the chart without writing hooks)."""
+    from statewright.compiler.emit import python
+    from statewright.runtime.compiled import CompiledMachine
+
+    path.write_text(python.emit(chart, {"name": path.stem}), "utf-8")
+    name = f"sw_generated_{path.stem}_{abs(hash(path))}"
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    machine_class = next(
+        value
+        for value in vars(module).values()
+        if isinstance(value, type)
+        and issubclass(value, CompiledMachine)
+        and value.__module__ == name
+    )
+    module.machine_class = machine_class  # type: ignore[attr-defined]
+    module.partial_class = lambda: type(  # type: ignore[attr-defined]
+        machine_class.__name__ + "Partial", (machine_class,), {}, partial=True
+    )
+    return module

@@ -59,6 +59,39 @@ def test_mypy_strict(installed_copy: Path) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def test_generated_modules_are_mypy_strict_clean(installed_copy: Path, tmp_path: Path) -> None:
+    """`-T python` output type-checks with --strict: every example, and golden charts with
+    guards, history, parallel regions and odd names."""
+    from conftest import EXAMPLES, GOLDEN, chart_of
+    from statewright.compiler.emit import python
+
+    sources = sorted(EXAMPLES.glob("*.smcat")) + [
+        GOLDEN / f"{stem}.smcat"
+        for stem in (
+            "113-behaviour-deep-history",
+            "114-behaviour-parallel-exits",
+            "118-behaviour-guards-and-choice",
+            "121-behaviour-event-names",
+            "126-behaviour-delays",
+        )
+    ]
+    files = []
+    for source in sources:
+        path = tmp_path / f"{source.stem.replace('-', '_')}_machine.py"
+        path.write_text(python.emit(chart_of(source), {"name": source.stem}), "utf-8")
+        files.append(str(path))
+    env = dict(os.environ, MYPYPATH=str(installed_copy))
+    result = _run(
+        str(BIN / "mypy"),
+        "--strict",
+        "--cache-dir",
+        str(installed_copy.parent / "mypy-cache"),
+        *files,
+        env=env,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
 def test_import_contracts(installed_copy: Path) -> None:
     env = dict(os.environ, PYTHONPATH=str(installed_copy))
     result = _run(str(BIN / "lint-imports"), "--no-cache", env=env)

@@ -26,6 +26,7 @@ FORMATS: dict[str, tuple[str, str, str]] = {
     "mermaid": ("mermaid", "emit", ".mmd"),
     "scxml": ("scxml", "emit", ".scxml"),
     "xstate": ("xstate", "emit", ".xstate.json"),
+    "python": ("python", "emit", "_machine.py"),
 }
 
 

@@ -1,0 +1,192 @@
+"""Emit `-T python`: the chart as one typed Python module (docs/python.md).
+
+Stage 3 (emitter): Chart -> str. The module is rendered from `templates/python.py.j2` with
+jinja2 and formatted with black; it imports only `statewright.runtime`. It holds `State` and
+`Event` string enums, a class with a method per event, a stub per hook (action text -> method
+name by `names.python_identifier`), guards compiled to Python functions (`runtime.expr`
+parses them, so they mean what the interpreter computes), the transition tables of
+`runtime.tables`, and the chart's `statewright-ir/1` document for the steps the tables leave to
+the interpreter.
+
+Names that would clash in Python are checker errors (SC024, SC025, SC028), so this emitter
+assumes a chart the checker passed for the `python` target.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from typing import Any
+
+import black
+import jinja2
+
+from ...runtime.expr import guard_names, python_source
+from ...runtime.model import build
+from ...runtime.tables import Arm, Tables, tabulate
+from ..ir import ActionKind, Chart, State, Transition
+from ..names import enum_member, event_method, hook_name, python_identifier
+from .ir_json import to_document
+from .lowering import delay_ms
+
+_ENVIRONMENT = jinja2.Environment(
+    loader=jinja2.PackageLoader("statewright.templates", ""),
+    autoescape=False,
+    keep_trailing_newline=True,
+    undefined=jinja2.StrictUndefined,
+)
+_ENVIRONMENT.filters["py"] = repr
+
+
+def emit(chart: Chart, options: Mapping[str, Any] | None = None) -> str:
+    options = options or {}
+    source = str(options.get("source") or chart.file or "<stdin>")
+    class_name = str(options.get("class_name") or class_name_for(str(options.get("name") or "")))
+    document = _runnable_document(chart)
+    tables = tabulate(build(document))
+    hooks = _hooks(chart)
+    for text in tables.hooks:
+        hooks.setdefault(text, "action")
+    guards = _guards(chart)
+    guard_methods = {name: "guard_" + python_identifier(name) for name in guards}
+    text = _ENVIRONMENT.get_template("python.py.j2").render(
+        class_name=class_name,
+        source=_doc(source),
+        digest=hashlib.sha256(json.dumps(document, sort_keys=True).encode()).hexdigest(),
+        states=[(enum_member(s.name), s.name) for s in _unique_states(chart)],
+        events=_events(chart),
+        guards=[_guard_source(text, guard_methods) for text in tables.guards],
+        chart=document,
+        tables=_plain(tables, list(hooks)),
+        hooks=[(_doc(text), hook_name(text), where) for text, where in hooks.items()],
+        hook_pairs=tuple((text, hook_name(text)) for text in hooks),
+        guard_methods=guard_methods,
+    )
+    return black.format_str(text, mode=black.Mode(line_length=99))
+
+
+def class_name_for(stem: str) -> str:
+    """`tcp-connection` -> `TcpConnectionMachine`; empty -> `ChartMachine`."""
+    words = [w for w in python_identifier(stem).split("_") if w]
+    base = "".join(w[:1].upper() + w[1:] for w in words) or "Chart"
+    if not base[0].isalpha():
+        base = "Chart" + base
+    return base + "Machine"
+
+
+# -- what the module holds ----------------------------------------------------------------------
+
+
+def _runnable_document(chart: Chart) -> dict[str, Any]:
+    """The IR document without what the runtime does not read (spans, notes, attributes)."""
+
+    def state(raw: Mapping[str, Any]) -> dict[str, Any]:
+        found: dict[str, Any] = {"name": raw["name"], "kind": raw["kind"]}
+        if raw["actions"]:
+            found["actions"] = [{"kind": a["kind"], "body": a["body"]} for a in raw["actions"]]
+        if raw["machine"] is not None:
+            found["machine"] = machine(raw["machine"])
+        return found
+
+    def machine(raw: Mapping[str, Any]) -> dict[str, Any]:
+        keys = ("id", "source", "target", "event", "guard", "action", "kind")
+        return {
+            "states": [state(s) for s in raw["states"]],
+            "transitions": [
+                {key: t[key] for key in keys if t[key] is not None} for t in raw["transitions"]
+            ],
+        }
+
+    full = to_document(chart)
+    return {"format": full["format"], "machine": machine(full["machine"])}
+
+
+def _unique_states(chart: Chart) -> list[State]:
+    return [s for s in chart.states() if chart.state(s.name) is s]
+
+
+def _events(chart: Chart) -> list[tuple[str, str, str, str]]:
+    """(method, enum member, event, what it does) for every event a method can send."""
+    found: dict[str, list[str]] = {}
+    for transition in _transitions(chart):
+        event = transition.event
+        if not event or "*" in event or delay_ms(event) is not None:
+            continue
+        found.setdefault(event, []).append(_describe(transition))
+    return [
+        (
+            event_method(event),
+            enum_member(event),
+            event,
+            _doc("; ".join(uses[:3]) + ("; ..." if len(uses) > 3 else "")),
+        )
+        for event, uses in found.items()
+    ]
+
+
+def _describe(transition: Transition) -> str:
+    guard = f" [{transition.guard}]" if transition.guard else ""
+    return f"{transition.source} -> {transition.target}{guard}"
+
+
+def _transitions(chart: Chart) -> tuple[Transition, ...]:
+    return chart.transitions()
+
+
+def _hooks(chart: Chart) -> dict[str, str]:
+    """Every action text -> where it is first used (for the stub's docstring)."""
+    found: dict[str, str] = {}
+    for state in chart.states():
+        for action in state.actions:
+            body = action.body
+            if body.strip():
+                kind = "exit" if action.kind is ActionKind.EXIT else "entry"
+                found.setdefault(body, f"{kind} of {state.name}")
+    for transition in _transitions(chart):
+        if transition.action:
+            found.setdefault(transition.action, f"action of {_describe(transition)}")
+    return found
+
+
+def _guards(chart: Chart) -> list[str]:
+    names: list[str] = []
+    for transition in _transitions(chart):
+        text = (transition.guard or "").strip()
+        if text and text != "else":
+            names += [n for n in guard_names(text) if n not in names]
+    return names
+
+
+def _guard_source(text: str, methods: Mapping[str, str]) -> str:
+    def name(dotted: str) -> str:
+        if dotted in methods:
+            return f"m.{methods[dotted]}(data)"
+        return f"m._read({dotted!r}, data)"
+
+    return python_source(text, name, lambda state: f"m.is_active({state!r})")
+
+
+def _plain(tables: Tables, hooks: list[str]) -> dict[str, Any]:
+    """The tables with hook numbers renumbered to the order of `hooks` (the stubs' order)."""
+    number = {i: hooks.index(text) for i, text in enumerate(tables.hooks)}
+
+    def arm(raw: Arm) -> Arm:
+        guard, steps, target = raw
+        return (guard, tuple((number[i], kind) for i, kind in steps), target)
+
+    def arms(raw: tuple[Arm, ...] | None) -> tuple[Arm, ...] | None:
+        return None if raw is None else tuple(arm(a) for a in raw)
+
+    return {
+        "configurations": tuple(tables.configurations),
+        "atomic": tuple(tables.atomic),
+        "initial": None if tables.initial is None else arm(tables.initial),
+        "rows": {e: {c: arms(a) for c, a in row.items()} for e, row in tables.rows.items()},
+        "eventless": {c: arms(a) for c, a in tables.eventless.items()},
+    }
+
+
+def _doc(text: str) -> str:
+    """Text safe inside a generated docstring or comment."""
+    return json.dumps(text, ensure_ascii=False)[1:-1].replace('"', "'")

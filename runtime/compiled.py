@@ -1,0 +1,376 @@
+"""The base of generated machine classes (`statewright compile -T python`).
+
+A generated module holds the chart twice: as transition tables (`runtime.tables`: for each
+configuration and event, the arms to try and what each one does) and as its
+`statewright-ir/1` document. An instance is a configuration number; an event looks its arms up,
+tests their guards, calls the hooks of the first arm that holds and moves to its target, then
+follows the eventless arms of the new configuration the same way. Steps the tables leave out
+(history, timers, final states, guarded choices across parallel regions, configurations the
+exploration did not reach, events outside the chart) go to an interpreter built lazily on the
+same document, which is brought to the instance's configuration first; its result is mapped
+back to a configuration number when the tables know it. Both paths run the same algorithm
+(runtime.interpreter), and tests hold them to the same behaviour step by step.
+
+Hooks are methods: a subclass implements one per action text (the mapping is in
+docs/python.md). A subclass that leaves one out is refused when the class statement runs,
+unless it is declared with `partial=True` (missing hooks then do nothing).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any, ClassVar
+
+from .errors import StatewrightError
+from .expr import lookup
+from .interpreter import MAX_MICROSTEPS, Listener, LivelockError, Machine
+from .model import Model, build
+from .timers import Clock
+
+NOT_STARTED = -2
+ON_INTERPRETER = -1
+
+GuardFunction = Callable[[Any, Mapping[str, Any]], bool]
+#: (guard or None, hook functions, target configuration, listener record per hook, whether the
+#: target has eventless transitions to follow)
+ResolvedArm = tuple[
+    GuardFunction | None, tuple[Callable[..., Any], ...], int, tuple[Any, ...], bool
+]
+
+
+class MissingHooksError(StatewrightError, TypeError):
+    """A subclass of a generated machine does not implement every hook."""
+
+
+def hook(function: Callable[..., Any]) -> Callable[..., Any]:
+    """Marks a generated hook stub: a subclass must override it."""
+    function.__statewright_hook__ = True  # type: ignore[attr-defined]
+    return function
+
+
+class CompiledMachine:
+    """A running instance of a generated machine class. See the module docstring."""
+
+    __slots__ = ("_c", "_engine", "_listeners", "_context", "_clock")
+
+    # -- filled in by the generated class -------------------------------------------------------
+    CHART: ClassVar[Mapping[str, Any]] = {}
+    CONFIGURATIONS: ClassVar[tuple[tuple[str, ...], ...]] = ()
+    ATOMIC: ClassVar[tuple[tuple[str, ...], ...]] = ()
+    #: (action text, hook method name)
+    HOOKS: ClassVar[tuple[tuple[str, str], ...]] = ()
+    #: guard name (as written in guards) -> guard method name
+    GUARD_NAMES: ClassVar[Mapping[str, str]] = {}
+    GUARDS: ClassVar[tuple[GuardFunction, ...]] = ()
+    INITIAL: ClassVar[tuple[int, tuple[tuple[int, str], ...], int] | None] = None
+    ROWS: ClassVar[Mapping[str, Mapping[int, tuple[Any, ...] | None]]] = {}
+    EVENTLESS: ClassVar[Mapping[int, tuple[Any, ...] | None]] = {}
+    #: the events with a method, in the order of `_by_event`
+    EVENTS: ClassVar[tuple[str, ...]] = ()
+
+    # -- resolved per concrete class ------------------------------------------------------------
+    _complete: ClassVar[bool] = True
+    _rows: ClassVar[dict[str, dict[int, tuple[ResolvedArm, ...] | None]]] = {}
+    _by_event: ClassVar[tuple[dict[int, tuple[ResolvedArm, ...] | None], ...]] = ()
+    #: per event: configuration -> target, where the only arm is unguarded, runs no hook and
+    #: has nothing to follow (a plain jump)
+    _jumps: ClassVar[tuple[dict[int, int], ...]] = ()
+    _eventless: ClassVar[dict[int, tuple[ResolvedArm, ...] | None]] = {}
+    _initial: ClassVar[ResolvedArm | None] = None
+    _ids: ClassVar[dict[frozenset[str], int]] = {}
+    _active_sets: ClassVar[tuple[frozenset[str], ...]] = ()
+    _model: ClassVar[Model | None] = None
+
+    def __init_subclass__(cls, *, generated: bool = False, partial: bool = False, **kw: Any):
+        super().__init_subclass__(**kw)
+        missing = [
+            (text, name)
+            for text, name in cls.HOOKS
+            if getattr(getattr(cls, name, None), "__statewright_hook__", False)
+        ]
+        if missing and not generated and not partial:
+            listed = ", ".join(f"{name} (for `{text}`)" for text, name in missing)
+            raise MissingHooksError(
+                f"{cls.__name__} does not implement the hooks {listed}; implement them, "
+                f"or declare `class {cls.__name__}(..., partial=True)` to leave them empty"
+            )
+        cls._complete = not missing or partial
+        cls._resolve()
+
+    @classmethod
+    def _resolve(cls) -> None:
+        functions = tuple(getattr(cls, name) for _, name in cls.HOOKS)
+        texts = tuple(text for text, _ in cls.HOOKS)
+
+        def arm(raw: tuple[int, tuple[tuple[int, str], ...], int]) -> ResolvedArm:
+            guard, steps, target = raw
+            return (
+                cls.GUARDS[guard] if guard >= 0 else None,
+                tuple(functions[i] for i, _ in steps),
+                target,
+                tuple({"action": texts[i], "kind": kind} for i, kind in steps),
+                target in cls.EVENTLESS,
+            )
+
+        cls._rows = {
+            event: {
+                NOT_STARTED: None,
+                ON_INTERPRETER: None,
+                **{
+                    c: None if arms is None else tuple(arm(a) for a in arms)
+                    for c, arms in row.items()
+                },
+            }
+            for event, row in cls.ROWS.items()
+        }
+        unknown: dict[int, tuple[ResolvedArm, ...] | None] = {
+            NOT_STARTED: None,
+            ON_INTERPRETER: None,
+        }
+        cls._by_event = tuple(cls._rows.get(event, unknown) for event in cls.EVENTS)
+        cls._jumps = tuple(
+            {
+                c: arms[0][2]
+                for c, arms in row.items()
+                if arms is not None
+                and len(arms) == 1
+                and arms[0][0] is None
+                and not arms[0][1]
+                and not arms[0][4]
+            }
+            for row in cls._by_event
+        )
+        cls._eventless = {
+            c: None if arms is None else tuple(arm(a) for a in arms)
+            for c, arms in cls.EVENTLESS.items()
+        }
+        cls._initial = arm(cls.INITIAL) if cls.INITIAL is not None else None
+        cls._ids = {frozenset(c): i for i, c in enumerate(cls.CONFIGURATIONS)}
+        cls._active_sets = tuple(frozenset(c) for c in cls.CONFIGURATIONS)
+
+    def __init__(
+        self,
+        *,
+        context: Mapping[str, Any] | None = None,
+        clock: Clock | None = None,
+        start: bool = True,
+    ) -> None:
+        if not type(self)._complete:
+            missing = [name for _, name in self.HOOKS]
+            raise MissingHooksError(
+                f"{type(self).__name__} has hooks to implement ({', '.join(missing)}): "
+                "subclass it and implement them"
+            )
+        self._c = NOT_STARTED
+        self._engine: Machine | None = None
+        self._listeners: list[Listener] | None = None
+        self._context: dict[str, Any] | None = dict(context) if context else None
+        self._clock = clock
+        if start:
+            self.start()
+
+    # -- the public surface (as the interpreter's Machine) --------------------------------------
+
+    @property
+    def context(self) -> dict[str, Any]:
+        """The instance's data, read by guards (created on first use)."""
+        if self._context is None:
+            self._context = {}
+        return self._context
+
+    def start(self) -> None:
+        """Enter the initial configuration (the constructor does, unless `start=False`)."""
+        if self._c != NOT_STARTED:
+            return
+        first = self._initial
+        if first is None or (self._engine is not None and self._engine.done):
+            engine = self._interpreter()
+            engine.start()
+            self._map_back(engine)
+            return
+        self._take(first, None, {})
+
+    def send(self, event: str, **data: Any) -> None:
+        """Process one event to completion (a macrostep)."""
+        self._fire(event, data)
+
+    def tick(self) -> None:
+        """Fire the timed events that are due (see `Machine.tick`)."""
+        engine = self._engine
+        if engine is not None and engine._timers:
+            self._sync(engine).tick()
+            self._map_back(engine)
+
+    @property
+    def next_due(self) -> float | None:
+        return None if self._engine is None else self._engine.next_due
+
+    @property
+    def pending_timers(self) -> list[dict[str, Any]]:
+        return [] if self._engine is None else self._engine.pending_timers
+
+    @property
+    def configuration(self) -> list[str]:
+        """The active atomic states, in document order."""
+        if self._c >= 0:
+            return list(self.ATOMIC[self._c])
+        return [] if self._engine is None else self._engine.configuration
+
+    @property
+    def active(self) -> list[str]:
+        """Every active state, in document order."""
+        if self._c >= 0:
+            return list(self.CONFIGURATIONS[self._c])
+        return [] if self._engine is None else self._engine.active
+
+    @property
+    def finished(self) -> bool:
+        """True once the machine reached a top-level final (or a terminate) state."""
+        return self._c < 0 and self._engine is not None and self._engine.done
+
+    def is_active(self, name: str) -> bool:
+        if self._c >= 0:
+            return name in self._active_sets[self._c]
+        return self._engine is not None and self._engine.is_active(name)
+
+    def add_listener(self, listener: Listener) -> None:
+        """Called with `{"action": text, "kind": kind}` for every hook run and
+        `{"event": ..., "configuration": [...]}` after every microstep."""
+        if self._listeners is None:
+            self._listeners = []
+        self._listeners.append(listener)
+        if self._engine is not None:
+            self._engine.add_listener(listener)
+
+    def snapshot(self) -> dict[str, Any]:
+        """The instance as JSON-ready data (the interpreter's `statewright-snapshot/1`)."""
+        return self._sync(self._interpreter()).snapshot()
+
+    def restore(self, snapshot: Mapping[str, Any]) -> None:
+        """Put the instance in the state a snapshot recorded (no hook runs)."""
+        engine = self._interpreter()
+        engine.restore(snapshot)
+        self._context = engine.context
+        self._map_back(engine)
+        if self._c == ON_INTERPRETER and not engine.running and not engine.done:
+            self._c = NOT_STARTED
+
+    # -- the table path -------------------------------------------------------------------------
+
+    def _fire(self, event: str, data: dict[str, Any]) -> None:
+        row = self._rows.get(event)
+        if row is not None:
+            arms = row.get(self._c, ())  # not started, or on the interpreter: None
+            if arms is not None:
+                for arm in arms:
+                    guard = arm[0]
+                    if guard is None or guard(self, data):
+                        if arm[4] or self._listeners is not None:
+                            self._take(arm, event, data)
+                        else:
+                            for call in arm[1]:
+                                call(self, data)
+                            self._c = arm[2]
+                        return
+                return
+        self._slow(event, data)
+
+    def _take(self, arm: ResolvedArm, event: str | None, data: Mapping[str, Any]) -> None:
+        steps = 0
+        while True:
+            _, calls, target, records, _ = arm
+            listeners = self._listeners
+            if listeners is None:
+                for call in calls:
+                    call(self, data)
+                self._c = target
+            else:
+                for call, record in zip(calls, records, strict=True):
+                    call(self, data)
+                    for listener in listeners:
+                        listener(dict(record))
+                self._c = target
+                configuration = list(self.ATOMIC[target])
+                for listener in listeners:
+                    listener({"event": event, "configuration": configuration})
+            if target not in self._eventless:
+                return
+            eventless = self._eventless[target]
+            if eventless is None:
+                engine = self._sync(self._interpreter())
+                engine._event_data = data
+                engine._settle()
+                engine._event_data = {}
+                self._map_back(engine)
+                return
+            steps += 1
+            if steps > MAX_MICROSTEPS:
+                raise LivelockError(
+                    f"no stable configuration after {MAX_MICROSTEPS} microsteps "
+                    f"(active: {', '.join(self.configuration)}): eventless transitions loop"
+                )
+            for candidate in eventless:
+                guard = candidate[0]
+                if guard is None or guard(self, data):
+                    arm, event = candidate, None
+                    break
+            else:
+                return
+
+    # -- the interpreter path -------------------------------------------------------------------
+
+    def _slow(self, event: str, data: dict[str, Any]) -> None:
+        if self._c == NOT_STARTED:
+            self.start()
+            self._fire(event, data)
+            return
+        engine = self._sync(self._interpreter())
+        engine.send(str(event), **data)
+        self._map_back(engine)
+
+    def _interpreter(self) -> Machine:
+        engine = self._engine
+        if engine is None:
+            cls = type(self)
+            model = cls._model
+            if model is None:
+                model = cls._model = build(self.CHART)
+            engine = self._engine = Machine(
+                model,
+                actions={text: self._action(name) for text, name in self.HOOKS},
+                guards={text: self._guard(name) for text, name in self.GUARD_NAMES.items()},
+                clock=self._clock,
+            )
+            engine.context = self.context
+            for listener in self._listeners or ():
+                engine.add_listener(listener)
+        return engine
+
+    def _action(self, name: str) -> Callable[[Any, Mapping[str, Any]], Any]:
+        method = getattr(self, name)
+        return lambda context, data: method(data)
+
+    def _guard(self, name: str) -> Callable[[Any, Mapping[str, Any]], Any]:
+        method = getattr(self, name)
+        return lambda context, data: method(data)
+
+    def _sync(self, engine: Machine) -> Machine:
+        """Bring the interpreter to the instance's configuration."""
+        if self._c >= 0:
+            nodes = engine.model.nodes
+            engine._configuration = {nodes[name] for name in self.CONFIGURATIONS[self._c]}
+            engine.running, engine.done = True, False
+        engine.context = self.context
+        return engine
+
+    def _map_back(self, engine: Machine) -> None:
+        if engine.running and not engine.done:
+            self._c = self._ids.get(frozenset(engine.active), ON_INTERPRETER)
+        else:
+            self._c = ON_INTERPRETER
+
+    # -- helpers for generated guards -----------------------------------------------------------
+
+    def _read(self, name: str, data: Mapping[str, Any]) -> Any:
+        """A name in a guard, as the interpreter reads it (context, then 0)."""
+        return lookup(self.context, data)(name)
