@@ -16,11 +16,13 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-## demo: install, then compile every example to JSON and IR, and check they are formatted
+## demo: install, then compile every example to JSON, IR and a Python class, check they are
+## formatted, and run one through its generated class
 demo: $(STAMP)
 	@mkdir -p examples/out
 	$(SW) compile examples/*.smcat -T json -o examples/out/
 	$(SW) compile examples/*.smcat -T ir -o examples/out/
+	$(SW) compile examples/*.smcat -T python -o examples/out/
 	$(SW) fmt --check examples/*.smcat
 	$(SW) check --strict --target python examples/*.smcat
 	@if command -v dot >/dev/null 2>&1; then $(MAKE) --no-print-directory diagrams; \

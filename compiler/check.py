@@ -15,11 +15,12 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from ..runtime.expr import GuardSyntaxError, guard_names, parse_guard
+from ..runtime.model import invoke_name
 from .codes import CODES
 from .delays import delay_ms
 from .diagnostics import Diagnostic, Related
 from .guards import is_portable
-from .ir import Chart, Machine, Span, State, StateKind, Transition
+from .ir import ActionKind, Chart, Machine, Span, State, StateKind, Transition
 from .names import (
     RESERVED_METHODS,
     enum_member,
@@ -614,7 +615,12 @@ def _check_hooks(model: _Model, event_methods: dict[str, str]) -> Iterator[Diagn
     hooks: dict[str, Span] = {}
     for state in model.chart.states():
         for action in state.actions:
-            if action.body.strip():
+            invoked = invoke_name(action.body) if action.kind is ActionKind.ACTIVITY else None
+            if invoked is not None:
+                event_methods.setdefault(
+                    "invoke_" + python_identifier(invoked), f"invoke/ {invoked}"
+                )
+            elif action.body.strip():
                 hooks.setdefault(action.body, state.span)
     for transition in model.transitions:
         if transition.action:
@@ -631,7 +637,7 @@ def _check_hooks(model: _Model, event_methods: dict[str, str]) -> Iterator[Diagn
             )
         clash = None
         if method in event_methods:
-            clash = f"the method of event `{event_methods[method]}`"
+            clash = f"the method for `{event_methods[method]}`"
         elif method in RESERVED_METHODS:
             clash = f"`{method}`, which every machine has"
         elif owner.setdefault(method, text) != text:

@@ -11,6 +11,8 @@ black, so generated classes and deployed IR documents run with it alone.
 
 from __future__ import annotations
 
+from .aio import AsyncMachine, TimerThread
+from .compiled import CompiledMachine, MissingHooksError
 from .errors import StatewrightError
 from .expr import GuardSyntaxError
 from .interpreter import Machine, load
@@ -18,6 +20,10 @@ from .model import ChartError
 from .timers import Clock, FakeClock, SystemClock
 
 __all__ = [
+    "AsyncMachine",
+    "CompiledMachine",
+    "MissingHooksError",
+    "TimerThread",
     "ChartError",
     "Clock",
     "FakeClock",

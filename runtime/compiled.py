@@ -18,14 +18,16 @@ unless it is declared with `partial=True` (missing hooks then do nothing).
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
+from .aio import bridged, resolve
 from .errors import StatewrightError
 from .expr import lookup
 from .interpreter import MAX_MICROSTEPS, Listener, LivelockError, Machine
 from .model import Model, build
-from .timers import Clock
+from .timers import Clock, SystemClock
 
 NOT_STARTED = -2
 ON_INTERPRETER = -1
@@ -51,7 +53,7 @@ def hook(function: Callable[..., Any]) -> Callable[..., Any]:
 class CompiledMachine:
     """A running instance of a generated machine class. See the module docstring."""
 
-    __slots__ = ("_c", "_engine", "_listeners", "_context", "_clock")
+    __slots__ = ("_c", "_busy", "_engine", "_listeners", "_context", "_clock")
 
     # -- filled in by the generated class -------------------------------------------------------
     CHART: ClassVar[Mapping[str, Any]] = {}
@@ -61,6 +63,8 @@ class CompiledMachine:
     HOOKS: ClassVar[tuple[tuple[str, str], ...]] = ()
     #: guard name (as written in guards) -> guard method name
     GUARD_NAMES: ClassVar[Mapping[str, str]] = {}
+    #: (machine name in `invoke/ name`, factory method)
+    INVOKES: ClassVar[tuple[tuple[str, str], ...]] = ()
     GUARDS: ClassVar[tuple[GuardFunction, ...]] = ()
     INITIAL: ClassVar[tuple[int, tuple[tuple[int, str], ...], int] | None] = None
     ROWS: ClassVar[Mapping[str, Mapping[int, tuple[Any, ...] | None]]] = {}
@@ -85,7 +89,7 @@ class CompiledMachine:
         super().__init_subclass__(**kw)
         missing = [
             (text, name)
-            for text, name in cls.HOOKS
+            for text, name in (*cls.HOOKS, *((f"invoke/ {n}", m) for n, m in cls.INVOKES))
             if getattr(getattr(cls, name, None), "__statewright_hook__", False)
         ]
         if missing and not generated and not partial:
@@ -99,7 +103,13 @@ class CompiledMachine:
 
     @classmethod
     def _resolve(cls) -> None:
-        functions = tuple(getattr(cls, name) for _, name in cls.HOOKS)
+        functions = tuple(
+            bridged(f) if inspect.iscoroutinefunction(f) else f
+            for f in (getattr(cls, name) for _, name in cls.HOOKS)
+        )
+        for method in cls.GUARD_NAMES.values():
+            if inspect.iscoroutinefunction(getattr(cls, method)):
+                raise MissingHooksError(f"{cls.__name__}.{method} is a coroutine: guards are plain")
         texts = tuple(text for text, _ in cls.HOOKS)
 
         def arm(raw: tuple[int, tuple[tuple[int, str], ...], int]) -> ResolvedArm:
@@ -162,6 +172,7 @@ class CompiledMachine:
                 "subclass it and implement them"
             )
         self._c = NOT_STARTED
+        self._busy = False  # hooks are running: an event sent now waits for the step to end
         self._engine: Machine | None = None
         self._listeners: list[Listener] | None = None
         self._context: dict[str, Any] | None = dict(context) if context else None
@@ -182,13 +193,11 @@ class CompiledMachine:
         """Enter the initial configuration (the constructor does, unless `start=False`)."""
         if self._c != NOT_STARTED:
             return
-        first = self._initial
-        if first is None or (self._engine is not None and self._engine.done):
+        if self._initial is None:
             engine = self._interpreter()
-            engine.start()
-            self._map_back(engine)
+            self._on_engine(engine.start)
             return
-        self._take(first, None, {})
+        self._take(self._initial, None, {}, initial=True)
 
     def send(self, event: str, **data: Any) -> None:
         """Process one event to completion (a macrostep)."""
@@ -198,8 +207,14 @@ class CompiledMachine:
         """Fire the timed events that are due (see `Machine.tick`)."""
         engine = self._engine
         if engine is not None and engine._timers:
-            self._sync(engine).tick()
-            self._map_back(engine)
+            self._on_engine(self._sync(engine).tick)
+
+    @property
+    def clock(self) -> Clock:
+        """The clock timed events are read from (`SystemClock` unless one was given)."""
+        if self._clock is None:
+            self._clock = SystemClock()
+        return self._clock
 
     @property
     def next_due(self) -> float | None:
@@ -233,6 +248,15 @@ class CompiledMachine:
             return name in self._active_sets[self._c]
         return self._engine is not None and self._engine.is_active(name)
 
+    @property
+    def children(self) -> dict[str, Any]:
+        """The running child machines (actors), by the name their state invokes."""
+        return {} if self._engine is None else self._engine.children
+
+    def on_done(self, callback: Callable[[], None]) -> None:
+        """Call `callback()` once the machine finishes (see `Machine.on_done`)."""
+        self._interpreter().on_done(callback)
+
     def add_listener(self, listener: Listener) -> None:
         """Called with `{"action": text, "kind": kind}` for every hook run and
         `{"event": ..., "configuration": [...]}` after every microstep."""
@@ -259,74 +283,112 @@ class CompiledMachine:
 
     def _fire(self, event: str, data: dict[str, Any]) -> None:
         row = self._rows.get(event)
-        if row is not None:
-            arms = row.get(self._c, ())  # not started, or on the interpreter: None
-            if arms is not None:
-                for arm in arms:
-                    guard = arm[0]
-                    if guard is None or guard(self, data):
-                        if arm[4] or self._listeners is not None:
-                            self._take(arm, event, data)
-                        else:
-                            for call in arm[1]:
-                                call(self, data)
-                            self._c = arm[2]
-                        return
-                return
-        self._slow(event, data)
+        if row is None:
+            self._slow(event, data)
+        else:
+            self._fire_row(row, event, data)
 
-    def _take(self, arm: ResolvedArm, event: str | None, data: Mapping[str, Any]) -> None:
+    def _fire_row(
+        self, row: Mapping[int, tuple[ResolvedArm, ...] | None], event: str, data: dict[str, Any]
+    ) -> None:
+        """An event on the tables (the generated event methods call this after their jump)."""
+        arms = row.get(self._c, ())  # not started, or on the interpreter: None
+        if arms is None or self._busy:
+            self._slow(event, data)
+            return
+        for arm in arms:
+            guard = arm[0]
+            if guard is None or guard(self, data):
+                self._take(arm, event, data)
+                return
+
+    def _take(
+        self,
+        arm: ResolvedArm,
+        event: str | None,
+        data: Mapping[str, Any],
+        *,
+        initial: bool = False,
+    ) -> None:
+        """Take an arm and follow the eventless arms after it (the rest of the macrostep).
+        Listeners hear every hook and every microstep (not the initial entry, as with the
+        interpreter)."""
         steps = 0
-        while True:
-            _, calls, target, records, _ = arm
-            listeners = self._listeners
-            if listeners is None:
-                for call in calls:
-                    call(self, data)
-                self._c = target
-            else:
-                for call, record in zip(calls, records, strict=True):
-                    call(self, data)
-                    for listener in listeners:
-                        listener(dict(record))
-                self._c = target
-                configuration = list(self.ATOMIC[target])
-                for listener in listeners:
-                    listener({"event": event, "configuration": configuration})
-            if target not in self._eventless:
-                return
-            eventless = self._eventless[target]
-            if eventless is None:
-                engine = self._sync(self._interpreter())
-                engine._event_data = data
-                engine._settle()
-                engine._event_data = {}
-                self._map_back(engine)
-                return
-            steps += 1
-            if steps > MAX_MICROSTEPS:
-                raise LivelockError(
-                    f"no stable configuration after {MAX_MICROSTEPS} microsteps "
-                    f"(active: {', '.join(self.configuration)}): eventless transitions loop"
-                )
-            for candidate in eventless:
-                guard = candidate[0]
-                if guard is None or guard(self, data):
-                    arm, event = candidate, None
+        self._busy = True
+        try:
+            while True:
+                _, calls, target, records, _ = arm
+                listeners = self._listeners
+                if listeners is None:
+                    for call in calls:
+                        call(self, data)
+                    self._c = target
+                else:
+                    for call, record in zip(calls, records, strict=True):
+                        call(self, data)
+                        for listener in listeners:
+                            listener(dict(record))
+                    self._c = target
+                    if not initial:
+                        configuration = list(self.ATOMIC[target])
+                        for listener in listeners:
+                            listener({"event": event, "configuration": configuration})
+                initial = False
+                if target not in self._eventless:
                     break
-            else:
-                return
+                eventless = self._eventless[target]
+                if eventless is None:
+                    engine = self._sync(self._interpreter())
+                    engine._resume(data)
+                    self._map_back(engine)
+                    break
+                steps += 1
+                if steps > MAX_MICROSTEPS:
+                    raise LivelockError(
+                        f"no stable configuration after {MAX_MICROSTEPS} microsteps "
+                        f"(active: {', '.join(self.configuration)}): eventless transitions loop"
+                    )
+                for candidate in eventless:
+                    guard = candidate[0]
+                    if guard is None or guard(self, data):
+                        arm, event = candidate, None
+                        break
+                else:
+                    break
+        finally:
+            self._busy = False
+        self._flush()
+
+    def _flush(self) -> None:
+        """Process the events hooks sent during the step, in order."""
+        engine = self._engine
+        while engine is not None and engine._external and not self._busy:
+            event, data = engine._external.popleft()
+            self._fire(event, dict(data))
 
     # -- the interpreter path -------------------------------------------------------------------
 
     def _slow(self, event: str, data: dict[str, Any]) -> None:
+        if self._busy:  # sent by a hook: after the step, as the interpreter does
+            self._interpreter()._external.append((event, data))
+            return
         if self._c == NOT_STARTED:
             self.start()
             self._fire(event, data)
             return
         engine = self._sync(self._interpreter())
-        engine.send(str(event), **data)
-        self._map_back(engine)
+        self._on_engine(lambda: engine.send(str(event), **data))
+
+    def _on_engine(self, step: Callable[[], Any]) -> None:
+        """Run a step on the interpreter, then take the instance's state back from it."""
+        self._busy = True
+        try:
+            step()
+        finally:
+            self._busy = False
+        assert self._engine is not None
+        self._map_back(self._engine)
+        self._flush()
 
     def _interpreter(self) -> Machine:
         engine = self._engine
@@ -339,16 +401,18 @@ class CompiledMachine:
                 model,
                 actions={text: self._action(name) for text, name in self.HOOKS},
                 guards={text: self._guard(name) for text, name in self.GUARD_NAMES.items()},
-                clock=self._clock,
+                clock=self.clock,
+                machines={name: getattr(self, method) for name, method in self.INVOKES},
             )
             engine.context = self.context
+            engine.deliver = self.send
             for listener in self._listeners or ():
                 engine.add_listener(listener)
         return engine
 
     def _action(self, name: str) -> Callable[[Any, Mapping[str, Any]], Any]:
         method = getattr(self, name)
-        return lambda context, data: method(data)
+        return lambda context, data: resolve(method(data))
 
     def _guard(self, name: str) -> Callable[[Any, Mapping[str, Any]], Any]:
         method = getattr(self, name)

@@ -241,7 +241,10 @@ def python_source(text: str, name: Callable[[str], str], active: Callable[[str],
         _, op, left, right = tree
         return f"({source(left)} {op} {source(right)})"
 
-    return source(parse_guard(text))
+    tree = parse_guard(text)
+    if tree[0] == "binary":  # no parentheses around the whole expression
+        return f"{source(tree[2])} {tree[1]} {source(tree[3])}"
+    return source(tree)
 
 
 def lookup(context: Mapping[str, Any], event_data: Mapping[str, Any] | None = None) -> Env:

@@ -45,6 +45,10 @@ class Machine:
             but is still reported to listeners.
         guards: named guards by name; a name without a hook is read from `context`.
         context: the instance's data, read by guards.
+        clock: where timed events read the time (`SystemClock` by default).
+        machines: for actors, a factory per name a state invokes (`invoke/ payment`): called
+            when the state is entered, it returns the child machine (a `Machine` or a
+            generated class instance), which runs until the state is left.
     """
 
     def __init__(
@@ -55,8 +59,27 @@ class Machine:
         guards: Mapping[str, Callable[..., bool]] | None = None,
         context: Mapping[str, Any] | None = None,
         clock: Clock | None = None,
+        machines: Mapping[str, Callable[[], Any]] | None = None,
     ) -> None:
         self.model = model
+        self.machines = dict(machines or {})
+        missing = sorted(
+            {n for node in model.nodes.values() for n in node.invokes} - set(self.machines)
+        )
+        if missing:
+            raise ChartError(
+                f"the chart invokes {', '.join(missing)}: give a factory for each "
+                "(`machines={name: factory}`)"
+            )
+        #: the running child machines (actors), by the name their state invokes
+        self.children: dict[str, Any] = {}
+        self._external: deque[tuple[str, Mapping[str, Any]]] = deque()
+        self._stepping = False
+        self._done_callbacks: list[Callable[[], None]] = []
+        self._announced = False
+        #: how a child's completion reaches this machine (a generated class that owns this
+        #: interpreter routes it through its own `send`)
+        self.deliver: Callable[[str], object] = self.send
         self.actions = dict(actions or {})
         self.guards = dict(guards or {})
         self.context: dict[str, Any] = dict(context or {})
@@ -79,24 +102,87 @@ class Machine:
             return self
         self.running = True
         root = self.model.root
-        self._run(root.initial_actions, "action", root)
-        self._enter([Edge(root, list(root.initial), None, None, None, [], False, -1)], initial=True)
-        self._settle()
+        self._stepping = True
+        try:
+            self._run(root.initial_actions, "action", root)
+            self._enter(
+                [Edge(root, list(root.initial), None, None, None, [], False, -1)], initial=True
+            )
+            self._complete()
+        finally:
+            self._stepping = False
+        self._drain()
         return self
 
     def send(self, event: str, **data: Any) -> Machine:
-        """Process one external event to completion (a macrostep)."""
+        """Process one external event to completion (a macrostep). An event sent while a
+        macrostep runs (by a hook, or a child machine finishing) is queued and processed after
+        it, in order."""
         if not self.running:
             self.start()
-        if self.done:
-            return self
-        self._event_data = data
-        enabled = self._select(event)
-        if enabled:
-            self._microstep(enabled, event)
-        self._settle()
-        self._event_data = {}
+        self._external.append((event, data))
+        self._drain()
         return self
+
+    def on_done(self, callback: Callable[[], None]) -> None:
+        """Call `callback()` once, after the macrostep in which the machine finishes (reaches a
+        top-level final or terminate state)."""
+        self._done_callbacks.append(callback)
+
+    def _drain(self) -> None:
+        while self._external and not self._stepping:
+            event, data = self._external.popleft()
+            if self.done:
+                continue
+            self._stepping = True
+            try:
+                self._event_data = data
+                enabled = self._select(event)
+                if enabled:
+                    self._microstep(enabled, event)
+                self._complete()
+            finally:
+                self._event_data = {}
+                self._stepping = False
+
+    def _complete(self) -> None:
+        """The end of a macrostep: eventless transitions and internal events, then the actors
+        of the states that stay active start, then a finished machine says so."""
+        self._settle()
+        if self.running:
+            self._start_children()
+        if self.done and not self._announced:
+            self._announced = True
+            for callback in self._done_callbacks:
+                callback()
+
+    def _resume(self, data: Mapping[str, Any]) -> None:
+        """Finish a macrostep that a generated class began on its tables."""
+        self._stepping = True
+        try:
+            self._event_data = data
+            self._complete()
+        finally:
+            self._event_data = {}
+            self._stepping = False
+        self._drain()
+
+    # -- actors ---------------------------------------------------------------------------------
+
+    def _start_children(self) -> None:
+        for state in sorted(self._configuration, key=_order):
+            for name in state.invokes:
+                if name not in self.children:
+                    self._adopt(name, self.machines[name]()).start()
+
+    def _adopt(self, name: str, child: Any) -> Any:
+        self.children[name] = child
+        child.on_done(lambda: self._child_done(name, child))
+        return child
+
+    def _child_done(self, name: str, child: Any) -> None:
+        if self.children.get(name) is child:
+            self.deliver(f"done.invoke.{name}")
 
     def tick(self) -> Machine:
         """Fire every timed event that is due by the clock, earliest first, each as an external
@@ -139,6 +225,7 @@ class Machine:
             ],
             "running": self.running,
             "done": self.done,
+            "children": {name: child.snapshot() for name, child in self.children.items()},
         }
 
     def restore(self, snapshot: Mapping[str, Any]) -> Machine:
@@ -165,9 +252,18 @@ class Machine:
             if isinstance(error, ChartError):
                 raise
             raise ChartError(f"a malformed snapshot: {error!r}") from None
+        children = snapshot.get("children") or {}
+        if not isinstance(children, Mapping) or set(children) - set(self.machines):
+            raise ChartError("the snapshot has children this machine has no factory for")
         self._configuration, self._history, self.context = active, history, context
         self._timers, self._timer_sequence = timers, len(timers)
         self.running, self.done = bool(snapshot.get("running")), bool(snapshot.get("done"))
+        self._announced = self.done
+        self.children = {}
+        for name, kept in children.items():
+            child = self.machines[name]()
+            child.restore(kept)
+            self._adopt(name, child)
         return self
 
     @property
@@ -319,6 +415,8 @@ class Machine:
         for state in leaving:
             self._run(state.exit, "exit", state)
             self._configuration.discard(state)
+            for name in state.invokes:
+                self.children.pop(name, None)  # stopped: its completion no longer counts
             if state.timers:
                 self._timers = [t for t in self._timers if t[3] != state.name]
 

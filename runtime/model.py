@@ -14,6 +14,7 @@ The smcat pseudo-states SCXML lacks are lowered here the way the SCXML export lo
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -41,6 +42,8 @@ class Node:
     initial_actions: list[str] = field(default_factory=list)
     ancestors: tuple[Node, ...] = ()
     timers: list[tuple[int, str]] = field(default_factory=list)  # (delay ms, timer event)
+    #: machines this state runs while it is active (`invoke/ name` activities)
+    invokes: list[str] = field(default_factory=list)
     #: event -> the transitions of this state and its ancestors that it matches, innermost
     #: first (filled on first use: the interpreter's transition table)
     table: dict[str | None, tuple[Edge, ...]] = field(default_factory=dict)
@@ -95,6 +98,15 @@ class Model:
     nodes: dict[str, Node]
     events: list[str]
     guard_names: list[str]
+
+
+_INVOKE = re.compile(r"^\s*invoke/\s*(\S(?:.*\S)?)\s*$")
+
+
+def invoke_name(activity: str) -> str | None:
+    """`invoke/ payment` -> `payment`: the machine a state runs while active (an actor)."""
+    match = _INVOKE.match(activity)
+    return match.group(1) if match else None
 
 
 class ChartError(StatewrightError, ValueError):
@@ -159,7 +171,10 @@ class _Builder:
             node = Node(name, kind, owner)
             for action in raw.get("actions", []):
                 body = action["body"]
-                if body.strip():
+                invoked = invoke_name(body) if action["kind"] == "activity" else None
+                if invoked is not None:
+                    node.invokes.append(invoked)
+                elif body.strip():
                     (node.exit if action["kind"] == "exit" else node.entry).append(body)
             self.nodes[name] = node
             if kind == "terminate":

@@ -6,12 +6,12 @@ between: `(guard, steps, target)`, tried in order, the first whose guard holds i
 taken arm runs `steps` (hook index, kind) in order and makes `target` the configuration.
 
 Only *closed* microsteps are tabled: ones whose effect is known from the configuration alone.
-A microstep that enters or leaves a state with a history child or a timer, enters a history
-pseudo-state, a final state or a terminate state, or chooses between guarded transitions in
-several parallel regions is left out; the generated class hands such a step (and every
-configuration the exploration did not reach) to the interpreter, which runs the same
-algorithm. docs/python.md describes the tables; the differential tests hold both to the same
-behaviour.
+A microstep that records history, enters or leaves a state with a timer or an actor
+(`invoke/`), enters a history pseudo-state, a final state or a terminate state, or chooses
+between guarded transitions in several parallel regions is left out; the generated class
+hands such a step (and every configuration the exploration did not reach) to the
+interpreter, which runs the same algorithm. docs/python.md describes the tables; the
+differential tests hold both to the same behaviour.
 
 The exploration runs the interpreter's own microstep on scratch machines, so the two cannot
 drift apart.
@@ -70,8 +70,13 @@ class _Explorer:
         self.events = [e for e in model.events if delay_ms(e) is None]
         self.unguarded: dict[int, Edge] = {}
 
+    def machine(self) -> Machine:
+        """A machine to explore with: actors are stand-ins that never finish."""
+        invoked = {n for node in self.model.nodes.values() for n in node.invokes}
+        return Machine(self.model, machines={name: _Child for name in invoked})
+
     def run(self) -> Tables:
-        scratch = Machine(self.model)
+        scratch = self.machine()
         records = self._recorder(scratch)
         scratch.running = True
         root = self.model.root
@@ -90,7 +95,7 @@ class _Explorer:
         return self.tables
 
     def _discover_from_interpreter(self) -> None:
-        machine = Machine(self.model)
+        machine = self.machine()
         try:
             machine.start()
         except Exception:  # noqa: BLE001 - an eventless loop: nothing to table
@@ -179,7 +184,7 @@ class _Explorer:
     # -- one microstep --------------------------------------------------------------------------
 
     def _scratch(self, configuration: frozenset[Node]) -> Machine:
-        scratch = Machine(self.model)
+        scratch = self.machine()
         scratch.running = True
         scratch._configuration = set(configuration)
         return scratch
@@ -207,7 +212,7 @@ class _Explorer:
             or scratch._timers
             or scratch._internal
             or not scratch.running
-            or any(n.timers or n.is_final for n in changed)
+            or any(n.timers or n.is_final or n.invokes for n in changed)
         ):
             self._discover_result(scratch)
             raise _Open
@@ -238,6 +243,16 @@ class _Explorer:
             self.guard_ids[text] = len(self.tables.guards)
             self.tables.guards.append(text)
         return self.guard_ids[text]
+
+
+class _Child:
+    """A stand-in actor for the exploration."""
+
+    def start(self) -> None:
+        pass
+
+    def on_done(self, callback: Any) -> None:
+        pass
 
 
 def _unguarded(edge: Edge) -> Edge:

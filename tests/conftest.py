@@ -68,7 +68,7 @@ def generated_module(chart: Chart, path: Path) -> ModuleType:
     from statewright.compiler.emit import python
     from statewright.runtime.compiled import CompiledMachine
 
-    path.write_text(python.emit(chart, {"name": path.stem}), "utf-8")
+    path.write_text(python.emit(chart, {"name": path.stem.removesuffix("_machine")}), "utf-8")
     name = f"sw_generated_{path.stem}_{abs(hash(path))}"
     spec = importlib.util.spec_from_file_location(name, path)
     assert spec is not None and spec.loader is not None

@@ -18,7 +18,6 @@ import contextlib
 import io
 import json
 import signal
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +25,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from conftest import ROOT, generated_module
+from conftest import generated_module
 from statewright.compiler.check import check
 from statewright.compiler.emit import ir_json, scxml
 from statewright.compiler.parse import parse
@@ -93,7 +92,9 @@ def charts(draw: st.DrawFn) -> str:
             for _ in range(2):
                 region = name("r")
                 regions.append(f"{region} {{\n{compound(region, 2)}\n}}")
-            top.append(f"{state} [type=parallel]{activities(state)} {{\n" + ",\n".join(regions) + "\n}")
+            top.append(
+                f"{state} [type=parallel]{activities(state)} {{\n" + ",\n".join(regions) + "\n}"
+            )
         sources.append(state)
         targets.append(state)
     if draw(st.booleans()):
@@ -284,11 +285,20 @@ def test_the_generator_builds_every_construct() -> None:
     @settings(max_examples=200, derandomize=True, database=None)
     @given(text=charts())
     def collect(text: str) -> None:
-        for word in ("[type=parallel]", "[type=history]", "[type=deephistory]", "[type=choice]",
-                     "[type=final]", "entry/", "exit/", "In(", "/ act", "{\ns"):
+        for word in (
+            "[type=parallel]",
+            "[type=history]",
+            "[type=deephistory]",
+            "[type=choice]",
+            "[type=final]",
+            "entry/",
+            "exit/",
+            "In(",
+            "/ act",
+            "{\ns",
+        ):
             if word in text:
                 seen.add(word)
 
     collect()
     assert len(seen) == 10, seen
-

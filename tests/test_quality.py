@@ -92,6 +92,23 @@ def test_generated_modules_are_mypy_strict_clean(installed_copy: Path, tmp_path:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def test_generated_modules_are_ruff_clean() -> None:
+    """The golden `-T python` modules pass the rules this project uses (a user's linter should
+    not trip over generated files)."""
+    result = _run(
+        str(BIN / "ruff"),
+        "check",
+        "--no-cache",
+        "--isolated",
+        "--select",
+        "E,W,F,I,UP,B",
+        "--line-length",
+        "100",
+        "tests/golden/python",
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
 def test_import_contracts(installed_copy: Path) -> None:
     env = dict(os.environ, PYTHONPATH=str(installed_copy))
     result = _run(str(BIN / "lint-imports"), "--no-cache", env=env)

@@ -23,9 +23,9 @@ import black
 import jinja2
 
 from ...runtime.expr import guard_names, python_source
-from ...runtime.model import build
+from ...runtime.model import build, invoke_name
 from ...runtime.tables import Arm, Tables, tabulate
-from ..ir import ActionKind, Chart, State, Transition
+from ..ir import Action, ActionKind, Chart, State, Transition
 from ..names import enum_member, event_method, hook_name, python_identifier
 from .ir_json import to_document
 from .lowering import delay_ms
@@ -62,8 +62,9 @@ def emit(chart: Chart, options: Mapping[str, Any] | None = None) -> str:
         hooks=[(_doc(text), hook_name(text), where) for text, where in hooks.items()],
         hook_pairs=tuple((text, hook_name(text)) for text in hooks),
         guard_methods=guard_methods,
+        invokes=tuple(_invokes(chart)),
     )
-    return black.format_str(text, mode=black.Mode(line_length=99))
+    return black.format_str(text, mode=black.Mode(line_length=100))
 
 
 def class_name_for(stem: str) -> str:
@@ -140,13 +141,28 @@ def _hooks(chart: Chart) -> dict[str, str]:
     for state in chart.states():
         for action in state.actions:
             body = action.body
-            if body.strip():
+            if body.strip() and not _invoked(action):
                 kind = "exit" if action.kind is ActionKind.EXIT else "entry"
                 found.setdefault(body, f"{kind} of {state.name}")
     for transition in _transitions(chart):
         if transition.action:
             found.setdefault(transition.action, f"action of {_describe(transition)}")
     return found
+
+
+def _invoked(action: Action) -> str | None:
+    return invoke_name(action.body) if action.kind is ActionKind.ACTIVITY else None
+
+
+def _invokes(chart: Chart) -> list[tuple[str, str]]:
+    """(machine name, factory method) for every `invoke/ name` activity."""
+    found: list[str] = []
+    for state in chart.states():
+        for action in state.actions:
+            name = _invoked(action)
+            if name is not None and name not in found:
+                found.append(name)
+    return [(name, "invoke_" + python_identifier(name)) for name in found]
 
 
 def _guards(chart: Chart) -> list[str]:
