@@ -54,6 +54,12 @@ A => B: go;
 B => A: go;
 """
 
+A_COUNTING = """
+off, on;
+off => on: toggle / count;
+on => off: toggle / count;
+"""
+
 C = """
 P [type=parallel] {
     r1 { a1, a2, a3; a1 => a2: e1; a2 => a3: e1; a3 => a1: e1; },
@@ -100,6 +106,17 @@ def _generated(text: str, stem: str) -> Any:
 
 def generated_cases(peers: Any) -> tuple[dict[str, Any], Any]:
     toggle, hier, par = _generated(A, "a"), _generated(B, "b"), _generated(C, "c")
+    counting = _generated(A_COUNTING, "a_counting")
+
+    class Counting(counting):  # type: ignore[misc, valid-type]
+        __slots__ = ("counted",)
+
+        def __init__(self) -> None:
+            self.counted = 0
+            super().__init__()
+
+        def count(self, data: object) -> None:
+            self.counted += 1
 
     class Hier(hier):  # type: ignore[misc, valid-type]
         __slots__ = ("enters", "exits")
@@ -116,6 +133,16 @@ def generated_cases(peers: Any) -> tuple[dict[str, Any], Any]:
 
     def build_a() -> Any:
         machine = toggle()
+        fire = machine.toggle
+
+        def run(n: int) -> None:
+            for _ in range(n):
+                fire()
+
+        return peers.Case(run, lambda: (frozenset(machine.configuration), None, None))
+
+    def build_a_counting() -> Any:
+        machine = Counting()
         fire = machine.toggle
 
         def run(n: int) -> None:
@@ -152,7 +179,8 @@ def generated_cases(peers: Any) -> tuple[dict[str, Any], Any]:
         machine.toggle()
         return machine
 
-    return {"A": build_a, "B": build_b, "C": build_c}, new_instance
+    cases = {"A": build_a, "A (a counting hook, as the baseline)": build_a_counting}
+    return {**cases, "B": build_b, "C": build_c}, new_instance
 
 
 def cases(peers: Any) -> dict[str, Any]:
@@ -204,19 +232,20 @@ def main() -> int:
     rows: list[tuple[str, str, float]] = []
     memory: list[tuple[str, float]] = []
 
-    def measure(name: str, machines: dict[str, Any]) -> None:
+    def measure(name: str, machines: dict[str, Any], variants: bool = False) -> None:
         for key, build in machines.items():
             machine = key.split(" ")[0]
-            if machine not in ("A", "B", "C") or key != machine:
+            if machine not in ("A", "B", "C") or (key != machine and not variants):
                 continue  # one variant per library: its default
             peers.check(machine, build, name)
-            rows.append((machine, name, peers.bench(build)["median"]))
+            label = name + key[len(machine) :]
+            rows.append((machine, label, peers.bench(build)["median"]))
 
     baselines = {"A": peers.baseline_method_A, "B": peers.baseline_B, "C": peers.baseline_C}
     measure("hand-written baseline", baselines)
     memory.append(("hand-written baseline", peers.mem_per_instance(peers._new_table_toggle)))
     generated, new_generated = generated_cases(peers)
-    measure("statewright generated class", generated)
+    measure("statewright generated class", generated, variants=True)
     memory.append(("statewright generated class", peers.mem_per_instance(new_generated)))
     measure("statewright interpreter", cases(peers))
     for label, loader in (

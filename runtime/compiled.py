@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable, Mapping
+from functools import partial
 from typing import Any, ClassVar
 
 from .aio import bridged, resolve
@@ -29,8 +30,13 @@ from .interpreter import MAX_MICROSTEPS, Listener, LivelockError, Machine
 from .model import Model, build
 from .timers import Clock, SystemClock
 
-NOT_STARTED = -2
+# An instance's number (`_c`): a configuration (0, 1, ...) or one of these. While hooks run,
+# it is BUSY - c (c: the configuration the step started from), which no table row knows, so an
+# event sent by a hook takes the slow path and waits for the step to end.
 ON_INTERPRETER = -1
+NOT_STARTED = -2
+INTERPRETER_BUSY = -3
+BUSY = -10
 
 GuardFunction = Callable[[Any, Mapping[str, Any]], bool]
 #: (guard or None, hook functions, target configuration, listener record per hook, whether the
@@ -53,7 +59,7 @@ def hook(function: Callable[..., Any]) -> Callable[..., Any]:
 class CompiledMachine:
     """A running instance of a generated machine class. See the module docstring."""
 
-    __slots__ = ("_c", "_busy", "_engine", "_listeners", "_context", "_clock")
+    __slots__ = ("_c", "_engine", "_listeners", "_context", "_clock")
 
     # -- filled in by the generated class -------------------------------------------------------
     CHART: ClassVar[Mapping[str, Any]] = {}
@@ -76,9 +82,9 @@ class CompiledMachine:
     _complete: ClassVar[bool] = True
     _rows: ClassVar[dict[str, dict[int, tuple[ResolvedArm, ...] | None]]] = {}
     _by_event: ClassVar[tuple[dict[int, tuple[ResolvedArm, ...] | None], ...]] = ()
-    #: per event: configuration -> target, where the only arm is unguarded, runs no hook and
-    #: has nothing to follow (a plain jump)
-    _jumps: ClassVar[tuple[dict[int, int], ...]] = ()
+    #: per event: configuration -> (hooks, target), where the only arm is unguarded and has
+    #: nothing to follow (a plain step, which the generated event methods take inline)
+    _steps: ClassVar[tuple[dict[int, tuple[tuple[Callable[..., Any], ...], int]], ...]] = ()
     _eventless: ClassVar[dict[int, tuple[ResolvedArm, ...] | None]] = {}
     _initial: ClassVar[ResolvedArm | None] = None
     _ids: ClassVar[dict[frozenset[str], int]] = {}
@@ -122,10 +128,11 @@ class CompiledMachine:
                 target in cls.EVENTLESS,
             )
 
+        waiting = {c: None for c in (ON_INTERPRETER, NOT_STARTED, INTERPRETER_BUSY)}
+        waiting.update({BUSY - c: None for c in range(len(cls.CONFIGURATIONS))})
         cls._rows = {
             event: {
-                NOT_STARTED: None,
-                ON_INTERPRETER: None,
+                **waiting,
                 **{
                     c: None if arms is None else tuple(arm(a) for a in arms)
                     for c, arms in row.items()
@@ -133,20 +140,13 @@ class CompiledMachine:
             }
             for event, row in cls.ROWS.items()
         }
-        unknown: dict[int, tuple[ResolvedArm, ...] | None] = {
-            NOT_STARTED: None,
-            ON_INTERPRETER: None,
-        }
+        unknown: dict[int, tuple[ResolvedArm, ...] | None] = dict(waiting)
         cls._by_event = tuple(cls._rows.get(event, unknown) for event in cls.EVENTS)
-        cls._jumps = tuple(
+        cls._steps = tuple(
             {
-                c: arms[0][2]
+                c: (arms[0][1], arms[0][2])
                 for c, arms in row.items()
-                if arms is not None
-                and len(arms) == 1
-                and arms[0][0] is None
-                and not arms[0][1]
-                and not arms[0][4]
+                if arms is not None and len(arms) == 1 and arms[0][0] is None and not arms[0][4]
             }
             for row in cls._by_event
         )
@@ -172,7 +172,6 @@ class CompiledMachine:
                 "subclass it and implement them"
             )
         self._c = NOT_STARTED
-        self._busy = False  # hooks are running: an event sent now waits for the step to end
         self._engine: Machine | None = None
         self._listeners: list[Listener] | None = None
         self._context: dict[str, Any] | None = dict(context) if context else None
@@ -224,28 +223,36 @@ class CompiledMachine:
     def pending_timers(self) -> list[dict[str, Any]]:
         return [] if self._engine is None else self._engine.pending_timers
 
+    def _current(self) -> int:
+        """The configuration number, also while hooks run (negative: not on the tables)."""
+        c = self._c
+        return BUSY - c if c <= BUSY else c
+
     @property
     def configuration(self) -> list[str]:
         """The active atomic states, in document order."""
-        if self._c >= 0:
-            return list(self.ATOMIC[self._c])
+        c = self._current()
+        if c >= 0:
+            return list(self.ATOMIC[c])
         return [] if self._engine is None else self._engine.configuration
 
     @property
     def active(self) -> list[str]:
         """Every active state, in document order."""
-        if self._c >= 0:
-            return list(self.CONFIGURATIONS[self._c])
+        c = self._current()
+        if c >= 0:
+            return list(self.CONFIGURATIONS[c])
         return [] if self._engine is None else self._engine.active
 
     @property
     def finished(self) -> bool:
         """True once the machine reached a top-level final (or a terminate) state."""
-        return self._c < 0 and self._engine is not None and self._engine.done
+        return self._current() < 0 and self._engine is not None and self._engine.done
 
     def is_active(self, name: str) -> bool:
-        if self._c >= 0:
-            return name in self._active_sets[self._c]
+        c = self._current()
+        if c >= 0:
+            return name in self._active_sets[c]
         return self._engine is not None and self._engine.is_active(name)
 
     @property
@@ -291,9 +298,9 @@ class CompiledMachine:
     def _fire_row(
         self, row: Mapping[int, tuple[ResolvedArm, ...] | None], event: str, data: dict[str, Any]
     ) -> None:
-        """An event on the tables (the generated event methods call this after their jump)."""
-        arms = row.get(self._c, ())  # not started, or on the interpreter: None
-        if arms is None or self._busy:
+        """An event on the tables (the generated event methods inline the common cases)."""
+        arms = row.get(self._c, ())  # not started, on the interpreter, or busy: None
+        if arms is None:
             self._slow(event, data)
             return
         for arm in arms:
@@ -312,64 +319,66 @@ class CompiledMachine:
     ) -> None:
         """Take an arm and follow the eventless arms after it (the rest of the macrostep).
         Listeners hear every hook and every microstep (not the initial entry, as with the
-        interpreter)."""
+        interpreter). Events the hooks send are taken afterwards."""
         steps = 0
-        self._busy = True
-        try:
-            while True:
-                _, calls, target, records, _ = arm
-                listeners = self._listeners
+        source = self._c
+        while True:
+            _, calls, target, records, _ = arm
+            listeners = self._listeners
+            self._c = BUSY - source if source >= 0 else INTERPRETER_BUSY
+            try:
                 if listeners is None:
                     for call in calls:
                         call(self, data)
-                    self._c = target
                 else:
                     for call, record in zip(calls, records, strict=True):
                         call(self, data)
                         for listener in listeners:
                             listener(dict(record))
-                    self._c = target
-                    if not initial:
-                        configuration = list(self.ATOMIC[target])
-                        for listener in listeners:
-                            listener({"event": event, "configuration": configuration})
-                initial = False
-                if target not in self._eventless:
+            except BaseException:
+                self._c = source
+                raise
+            self._c = source = target
+            if listeners is not None and not initial:
+                configuration = list(self.ATOMIC[target])
+                for listener in listeners:
+                    listener({"event": event, "configuration": configuration})
+            initial = False
+            if target not in self._eventless:
+                break
+            eventless = self._eventless[target]
+            if eventless is None:
+                self._on_engine(partial(self._sync(self._interpreter())._resume, data))
+                return
+            steps += 1
+            if steps > MAX_MICROSTEPS:
+                raise LivelockError(
+                    f"no stable configuration after {MAX_MICROSTEPS} microsteps "
+                    f"(active: {', '.join(self.configuration)}): eventless transitions loop"
+                )
+            for candidate in eventless:
+                guard = candidate[0]
+                if guard is None or guard(self, data):
+                    arm, event = candidate, None
                     break
-                eventless = self._eventless[target]
-                if eventless is None:
-                    engine = self._sync(self._interpreter())
-                    engine._resume(data)
-                    self._map_back(engine)
-                    break
-                steps += 1
-                if steps > MAX_MICROSTEPS:
-                    raise LivelockError(
-                        f"no stable configuration after {MAX_MICROSTEPS} microsteps "
-                        f"(active: {', '.join(self.configuration)}): eventless transitions loop"
-                    )
-                for candidate in eventless:
-                    guard = candidate[0]
-                    if guard is None or guard(self, data):
-                        arm, event = candidate, None
-                        break
-                else:
-                    break
-        finally:
-            self._busy = False
+            else:
+                break
         self._flush()
 
     def _flush(self) -> None:
         """Process the events hooks sent during the step, in order."""
         engine = self._engine
-        while engine is not None and engine._external and not self._busy:
+        while engine is not None and engine._external and not self._busy():
             event, data = engine._external.popleft()
             self._fire(event, dict(data))
+
+    def _busy(self) -> bool:
+        return self._c <= BUSY or self._c == INTERPRETER_BUSY
 
     # -- the interpreter path -------------------------------------------------------------------
 
     def _slow(self, event: str, data: dict[str, Any]) -> None:
-        if self._busy:  # sent by a hook: after the step, as the interpreter does
+        if self._busy():  # sent by a hook: after the step, as the interpreter does
             self._interpreter()._external.append((event, data))
             return
         if self._c == NOT_STARTED:
@@ -381,13 +390,13 @@ class CompiledMachine:
 
     def _on_engine(self, step: Callable[[], Any]) -> None:
         """Run a step on the interpreter, then take the instance's state back from it."""
-        self._busy = True
+        engine = self._engine
+        assert engine is not None
+        self._c = INTERPRETER_BUSY
         try:
             step()
         finally:
-            self._busy = False
-        assert self._engine is not None
-        self._map_back(self._engine)
+            self._map_back(engine)
         self._flush()
 
     def _interpreter(self) -> Machine:
@@ -420,9 +429,10 @@ class CompiledMachine:
 
     def _sync(self, engine: Machine) -> Machine:
         """Bring the interpreter to the instance's configuration."""
-        if self._c >= 0:
+        c = self._current()
+        if c >= 0:
             nodes = engine.model.nodes
-            engine._configuration = {nodes[name] for name in self.CONFIGURATIONS[self._c]}
+            engine._configuration = {nodes[name] for name in self.CONFIGURATIONS[c]}
             engine.running, engine.done = True, False
         engine.context = self.context
         return engine

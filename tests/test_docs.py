@@ -6,6 +6,10 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 import jsonschema
 import pytest
@@ -59,3 +63,32 @@ def test_every_code_used_is_in_the_table() -> None:
 
 def test_docs_have_examples() -> None:
     assert len(_blocks("smcat")) >= 10
+
+
+RUNNABLE = ["python.md", "semantics.md"]
+
+
+@pytest.mark.parametrize("doc", RUNNABLE)
+def test_the_python_and_shell_examples_run(
+    doc: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A doc's `sh` blocks (the `statewright` lines) and then its `python` blocks run in order,
+    in one namespace, in a folder holding a copy of examples/, as a reader would run them."""
+    shutil.copytree(ROOT / "examples", tmp_path / "examples")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    text = (ROOT / "docs" / doc).read_text("utf-8")
+    namespace: dict[str, object] = {"__name__": f"docs_{doc.removesuffix('.md')}"}
+    ran = 0
+    for match in BLOCK.finditer(text):
+        if match["lang"] == "sh":
+            for line in match["body"].splitlines():
+                if line.startswith("statewright "):
+                    command = [sys.executable, "-m", "statewright.compiler.cli", *line.split()[1:]]
+                    done = subprocess.run(command, capture_output=True, text=True, check=False)
+                    assert done.returncode == 0, (line, done.stderr)
+                    ran += 1
+        elif match["lang"] == "python":
+            exec(compile(match["body"], f"{doc}:{match.start()}", "exec"), namespace)  # noqa: S102
+            ran += 1
+    assert ran >= 2

@@ -63,6 +63,7 @@ def emit(chart: Chart, options: Mapping[str, Any] | None = None) -> str:
         hook_pairs=tuple((text, hook_name(text)) for text in hooks),
         guard_methods=guard_methods,
         invokes=tuple(_invokes(chart)),
+        stepping=_stepping(tables),
     )
     return black.format_str(text, mode=black.Mode(line_length=100))
 
@@ -181,6 +182,20 @@ def _guard_source(text: str, methods: Mapping[str, str]) -> str:
         return f"m._read({dotted!r}, data)"
 
     return python_source(text, name, lambda state: f"m.is_active({state!r})")
+
+
+def _stepping(tables: Tables) -> set[str]:
+    """Events with a plain step somewhere: one unguarded arm with nothing to follow (the
+    generated method looks it up in `_steps` first; the runtime builds the same table)."""
+    return {
+        event
+        for event, row in tables.rows.items()
+        for arms in row.values()
+        if arms is not None
+        and len(arms) == 1
+        and arms[0][0] == -1
+        and arms[0][2] not in tables.eventless
+    }
 
 
 def _plain(tables: Tables, hooks: list[str]) -> dict[str, Any]:

@@ -15,7 +15,7 @@ import enum
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from statewright.runtime.compiled import CompiledMachine
+from statewright.runtime.compiled import BUSY, CompiledMachine
 
 
 class State(enum.StrEnum):
@@ -111,32 +111,70 @@ class Chart113BehaviourDeepHistoryMachine(CompiledMachine, generated=True):
 
     def next(self, **data: Any) -> None:
         """Send `next`: a1 -> a2."""
-        target = self._jumps[0].get(self._c)
-        if target is not None and self._listeners is None and not self._busy:
-            self._c = target
+        step = self._steps[0].get(self._c)
+        if step is not None and self._listeners is None:
+            calls, target = step
+            if calls:
+                c = self._c
+                self._c = BUSY - c  # events the hooks send wait for the step
+                try:
+                    for call in calls:
+                        call(self, data)
+                except BaseException:
+                    self._c = c
+                    raise
+                self._c = target
+                if self._engine is not None:
+                    self._flush()
+            else:
+                self._c = target
             return
         self._fire_row(self._by_event[0], "next", data)
 
     def swap(self, **data: Any) -> None:
         """Send `swap`: a -> b; b -> a."""
-        target = self._jumps[1].get(self._c)
-        if target is not None and self._listeners is None and not self._busy:
-            self._c = target
+        step = self._steps[1].get(self._c)
+        if step is not None and self._listeners is None:
+            calls, target = step
+            if calls:
+                c = self._c
+                self._c = BUSY - c  # events the hooks send wait for the step
+                try:
+                    for call in calls:
+                        call(self, data)
+                except BaseException:
+                    self._c = c
+                    raise
+                self._c = target
+                if self._engine is not None:
+                    self._flush()
+            else:
+                self._c = target
             return
         self._fire_row(self._by_event[1], "swap", data)
 
     def resume(self, **data: Any) -> None:
         """Send `resume`: idle -> work."""
-        target = self._jumps[2].get(self._c)
-        if target is not None and self._listeners is None and not self._busy:
-            self._c = target
+        step = self._steps[2].get(self._c)
+        if step is not None and self._listeners is None:
+            calls, target = step
+            if calls:
+                c = self._c
+                self._c = BUSY - c  # events the hooks send wait for the step
+                try:
+                    for call in calls:
+                        call(self, data)
+                except BaseException:
+                    self._c = c
+                    raise
+                self._c = target
+                if self._engine is not None:
+                    self._flush()
+            else:
+                self._c = target
             return
         self._fire_row(self._by_event[2], "resume", data)
 
     def pause(self, **data: Any) -> None:
         """Send `pause`: work -> idle."""
-        target = self._jumps[3].get(self._c)
-        if target is not None and self._listeners is None and not self._busy:
-            self._c = target
-            return
         self._fire_row(self._by_event[3], "pause", data)

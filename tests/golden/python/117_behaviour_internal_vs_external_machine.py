@@ -15,7 +15,7 @@ import enum
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from statewright.runtime.compiled import CompiledMachine, hook
+from statewright.runtime.compiled import BUSY, CompiledMachine, hook
 
 
 class State(enum.StrEnum):
@@ -116,25 +116,67 @@ class Chart117BehaviourInternalVsExternalMachine(CompiledMachine, generated=True
 
     def inc(self, **data: Any) -> None:
         """Send `inc`: zero -> more."""
-        target = self._jumps[0].get(self._c)
-        if target is not None and self._listeners is None and not self._busy:
-            self._c = target
+        step = self._steps[0].get(self._c)
+        if step is not None and self._listeners is None:
+            calls, target = step
+            if calls:
+                c = self._c
+                self._c = BUSY - c  # events the hooks send wait for the step
+                try:
+                    for call in calls:
+                        call(self, data)
+                except BaseException:
+                    self._c = c
+                    raise
+                self._c = target
+                if self._engine is not None:
+                    self._flush()
+            else:
+                self._c = target
             return
         self._fire_row(self._by_event[0], "inc", data)
 
     def restart(self, **data: Any) -> None:
         """Send `restart`: counter -> counter."""
-        target = self._jumps[1].get(self._c)
-        if target is not None and self._listeners is None and not self._busy:
-            self._c = target
+        step = self._steps[1].get(self._c)
+        if step is not None and self._listeners is None:
+            calls, target = step
+            if calls:
+                c = self._c
+                self._c = BUSY - c  # events the hooks send wait for the step
+                try:
+                    for call in calls:
+                        call(self, data)
+                except BaseException:
+                    self._c = c
+                    raise
+                self._c = target
+                if self._engine is not None:
+                    self._flush()
+            else:
+                self._c = target
             return
         self._fire_row(self._by_event[1], "restart", data)
 
     def poke(self, **data: Any) -> None:
         """Send `poke`: counter -> counter."""
-        target = self._jumps[2].get(self._c)
-        if target is not None and self._listeners is None and not self._busy:
-            self._c = target
+        step = self._steps[2].get(self._c)
+        if step is not None and self._listeners is None:
+            calls, target = step
+            if calls:
+                c = self._c
+                self._c = BUSY - c  # events the hooks send wait for the step
+                try:
+                    for call in calls:
+                        call(self, data)
+                except BaseException:
+                    self._c = c
+                    raise
+                self._c = target
+                if self._engine is not None:
+                    self._flush()
+            else:
+                self._c = target
             return
         self._fire_row(self._by_event[2], "poke", data)
 

@@ -90,16 +90,8 @@ class Chart120BehaviourFinalInCompositeMachine(CompiledMachine, generated=True):
 
     def finish(self, **data: Any) -> None:
         """Send `finish`: running -> job.final."""
-        target = self._jumps[0].get(self._c)
-        if target is not None and self._listeners is None and not self._busy:
-            self._c = target
-            return
         self._fire_row(self._by_event[0], "finish", data)
 
     def reopen(self, **data: Any) -> None:
         """Send `reopen`: archived -> job."""
-        target = self._jumps[1].get(self._c)
-        if target is not None and self._listeners is None and not self._busy:
-            self._c = target
-            return
         self._fire_row(self._by_event[1], "reopen", data)

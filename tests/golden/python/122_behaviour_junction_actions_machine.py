@@ -15,7 +15,7 @@ import enum
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from statewright.runtime.compiled import CompiledMachine, hook
+from statewright.runtime.compiled import BUSY, CompiledMachine, hook
 
 
 class State(enum.StrEnum):
@@ -112,17 +112,27 @@ class Chart122BehaviourJunctionActionsMachine(CompiledMachine, generated=True):
 
     def measure(self, **data: Any) -> None:
         """Send `measure`: idle -> ]j."""
-        target = self._jumps[0].get(self._c)
-        if target is not None and self._listeners is None and not self._busy:
-            self._c = target
-            return
         self._fire_row(self._by_event[0], "measure", data)
 
     def clear(self, **data: Any) -> None:
         """Send `clear`: big -> idle; small -> idle."""
-        target = self._jumps[1].get(self._c)
-        if target is not None and self._listeners is None and not self._busy:
-            self._c = target
+        step = self._steps[1].get(self._c)
+        if step is not None and self._listeners is None:
+            calls, target = step
+            if calls:
+                c = self._c
+                self._c = BUSY - c  # events the hooks send wait for the step
+                try:
+                    for call in calls:
+                        call(self, data)
+                except BaseException:
+                    self._c = c
+                    raise
+                self._c = target
+                if self._engine is not None:
+                    self._flush()
+            else:
+                self._c = target
             return
         self._fire_row(self._by_event[1], "clear", data)
 

@@ -15,7 +15,7 @@ import enum
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from statewright.runtime.compiled import CompiledMachine
+from statewright.runtime.compiled import BUSY, CompiledMachine
 
 
 class State(enum.StrEnum):
@@ -148,24 +148,48 @@ class Chart123BehaviourNestedParallelHistoryMachine(CompiledMachine, generated=T
 
     def volume(self, **data: Any) -> None:
         """Send `volume`: mute -> loud; loud -> mute."""
-        target = self._jumps[0].get(self._c)
-        if target is not None and self._listeners is None and not self._busy:
-            self._c = target
+        step = self._steps[0].get(self._c)
+        if step is not None and self._listeners is None:
+            calls, target = step
+            if calls:
+                c = self._c
+                self._c = BUSY - c  # events the hooks send wait for the step
+                try:
+                    for call in calls:
+                        call(self, data)
+                except BaseException:
+                    self._c = c
+                    raise
+                self._c = target
+                if self._engine is not None:
+                    self._flush()
+            else:
+                self._c = target
             return
         self._fire_row(self._by_event[0], "volume", data)
 
     def quality(self, **data: Any) -> None:
         """Send `quality`: sd -> hd; hd -> sd."""
-        target = self._jumps[1].get(self._c)
-        if target is not None and self._listeners is None and not self._busy:
-            self._c = target
+        step = self._steps[1].get(self._c)
+        if step is not None and self._listeners is None:
+            calls, target = step
+            if calls:
+                c = self._c
+                self._c = BUSY - c  # events the hooks send wait for the step
+                try:
+                    for call in calls:
+                        call(self, data)
+                except BaseException:
+                    self._c = c
+                    raise
+                self._c = target
+                if self._engine is not None:
+                    self._flush()
+            else:
+                self._c = target
             return
         self._fire_row(self._by_event[1], "quality", data)
 
     def power(self, **data: Any) -> None:
         """Send `power`: off -> audio.history; on -> off."""
-        target = self._jumps[2].get(self._c)
-        if target is not None and self._listeners is None and not self._busy:
-            self._c = target
-            return
         self._fire_row(self._by_event[2], "power", data)

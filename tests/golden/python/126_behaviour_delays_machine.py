@@ -15,7 +15,7 @@ import enum
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from statewright.runtime.compiled import CompiledMachine
+from statewright.runtime.compiled import BUSY, CompiledMachine
 
 
 class State(enum.StrEnum):
@@ -79,24 +79,30 @@ class Chart126BehaviourDelaysMachine(CompiledMachine, generated=True):
 
     def start_(self, **data: Any) -> None:
         """Send `start`: idle -> waiting."""
-        target = self._jumps[0].get(self._c)
-        if target is not None and self._listeners is None and not self._busy:
-            self._c = target
-            return
         self._fire_row(self._by_event[0], "start", data)
 
     def reply(self, **data: Any) -> None:
         """Send `reply`: waiting -> done."""
-        target = self._jumps[1].get(self._c)
-        if target is not None and self._listeners is None and not self._busy:
-            self._c = target
-            return
         self._fire_row(self._by_event[1], "reply", data)
 
     def reset(self, **data: Any) -> None:
         """Send `reset`: timedout -> idle; done -> idle."""
-        target = self._jumps[2].get(self._c)
-        if target is not None and self._listeners is None and not self._busy:
-            self._c = target
+        step = self._steps[2].get(self._c)
+        if step is not None and self._listeners is None:
+            calls, target = step
+            if calls:
+                c = self._c
+                self._c = BUSY - c  # events the hooks send wait for the step
+                try:
+                    for call in calls:
+                        call(self, data)
+                except BaseException:
+                    self._c = c
+                    raise
+                self._c = target
+                if self._engine is not None:
+                    self._flush()
+            else:
+                self._c = target
             return
         self._fire_row(self._by_event[2], "reset", data)
