@@ -14,6 +14,8 @@ The smcat pseudo-states SCXML lacks are lowered here the way the SCXML export lo
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -111,6 +113,43 @@ def invoke_name(activity: str) -> str | None:
 
 class ChartError(StatewrightError, ValueError):
     """A document the runtime cannot run (its message says where)."""
+
+
+def runnable_document(document: Mapping[str, Any]) -> dict[str, Any]:
+    """A `statewright-ir/1` document without what running it does not read (spans, notes,
+    attributes, empty values): what generated classes embed and what `chart_hash` hashes."""
+    if not isinstance(document, Mapping) or document.get("format") != "statewright-ir/1":
+        raise ChartError("not a statewright-ir/1 document")
+
+    def state(raw: Mapping[str, Any]) -> dict[str, Any]:
+        found: dict[str, Any] = {"name": raw["name"], "kind": raw["kind"]}
+        if raw.get("actions"):
+            found["actions"] = [{"kind": a["kind"], "body": a["body"]} for a in raw["actions"]]
+        if raw.get("machine") is not None:
+            found["machine"] = machine(raw["machine"])
+        return found
+
+    def machine(raw: Mapping[str, Any]) -> dict[str, Any]:
+        keys = ("id", "source", "target", "event", "guard", "action", "kind")
+        return {
+            "states": [state(s) for s in raw.get("states", [])],
+            "transitions": [
+                {key: t[key] for key in keys if t.get(key) is not None}
+                for t in raw.get("transitions", [])
+            ],
+        }
+
+    try:
+        return {"format": document["format"], "machine": machine(document["machine"])}
+    except (KeyError, TypeError, AttributeError) as error:
+        raise ChartError(f"a malformed statewright-ir/1 document: {error!r}") from None
+
+
+def chart_hash(document: Mapping[str, Any]) -> str:
+    """The SHA-256 of a chart's behaviour (its runnable document as canonical JSON): equal for
+    the `-T ir` file and the generated class of one chart, different when behaviour changes."""
+    canonical = json.dumps(runnable_document(document), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
 def build(document: Mapping[str, Any], hooks: Callable[[str], bool] | None = None) -> Model:

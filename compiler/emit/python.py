@@ -14,8 +14,8 @@ assumes a chart the checker passed for the `python` target.
 
 from __future__ import annotations
 
-import hashlib
 import json
+import unicodedata
 from collections.abc import Mapping
 from typing import Any
 
@@ -23,7 +23,7 @@ import black
 import jinja2
 
 from ...runtime.expr import guard_names, python_source
-from ...runtime.model import build, invoke_name
+from ...runtime.model import build, chart_hash, invoke_name, runnable_document
 from ...runtime.tables import Arm, Tables, tabulate
 from ..ir import Action, ActionKind, Chart, State, Transition
 from ..names import enum_member, event_method, hook_name, python_identifier
@@ -43,7 +43,7 @@ def emit(chart: Chart, options: Mapping[str, Any] | None = None) -> str:
     options = options or {}
     source = str(options.get("source") or chart.file or "<stdin>")
     class_name = str(options.get("class_name") or class_name_for(str(options.get("name") or "")))
-    document = _runnable_document(chart)
+    document = runnable_document(to_document(chart))
     tables = tabulate(build(document))
     hooks = _hooks(chart)
     for text in tables.hooks:
@@ -53,7 +53,7 @@ def emit(chart: Chart, options: Mapping[str, Any] | None = None) -> str:
     text = _ENVIRONMENT.get_template("python.py.j2").render(
         class_name=class_name,
         source=_doc(source),
-        digest=hashlib.sha256(json.dumps(document, sort_keys=True).encode()).hexdigest(),
+        digest=chart_hash(document),
         states=[(enum_member(s.name), s.name) for s in _unique_states(chart)],
         events=_events(chart),
         guards=[_guard_source(text, guard_methods) for text in tables.guards],
@@ -78,30 +78,6 @@ def class_name_for(stem: str) -> str:
 
 
 # -- what the module holds ----------------------------------------------------------------------
-
-
-def _runnable_document(chart: Chart) -> dict[str, Any]:
-    """The IR document without what the runtime does not read (spans, notes, attributes)."""
-
-    def state(raw: Mapping[str, Any]) -> dict[str, Any]:
-        found: dict[str, Any] = {"name": raw["name"], "kind": raw["kind"]}
-        if raw["actions"]:
-            found["actions"] = [{"kind": a["kind"], "body": a["body"]} for a in raw["actions"]]
-        if raw["machine"] is not None:
-            found["machine"] = machine(raw["machine"])
-        return found
-
-    def machine(raw: Mapping[str, Any]) -> dict[str, Any]:
-        keys = ("id", "source", "target", "event", "guard", "action", "kind")
-        return {
-            "states": [state(s) for s in raw["states"]],
-            "transitions": [
-                {key: t[key] for key in keys if t[key] is not None} for t in raw["transitions"]
-            ],
-        }
-
-    full = to_document(chart)
-    return {"format": full["format"], "machine": machine(full["machine"])}
 
 
 def _unique_states(chart: Chart) -> list[State]:
@@ -219,5 +195,9 @@ def _plain(tables: Tables, hooks: list[str]) -> dict[str, Any]:
 
 
 def _doc(text: str) -> str:
-    """Text safe inside a generated docstring or comment."""
-    return json.dumps(text, ensure_ascii=False)[1:-1].replace('"', "'")
+    """Text safe inside a generated docstring or comment: quotes and backslashes escaped, and
+    control and format characters (newlines, bidi overrides: "Trojan Source") as escapes."""
+    escaped = json.dumps(text, ensure_ascii=False)[1:-1].replace('"', "'")
+    return "".join(
+        f"\\u{ord(c):04x}" if unicodedata.category(c) in ("Cc", "Cf") else c for c in escaped
+    )
