@@ -198,7 +198,20 @@ def _argument_parser() -> argparse.ArgumentParser:
         help="also run the checks of this output (Python names, portable SCXML guards)",
     )
     check.set_defaults(run=_check)
+
+    from . import instances
+
+    instances.add_parser(commands, UsageError, _load_one)
     return parser
+
+
+def _load_one(path: str) -> Chart | None:
+    """One chart for `instances create`: its findings go to stderr; None when it has errors."""
+    ((source, chart),) = _load_all([path])
+    if chart is None or has_errors(source.diagnostics):
+        print(f"statewright: {path}: the chart has errors", file=sys.stderr)
+        return None
+    return chart
 
 
 # -- commands -------------------------------------------------------------------------------

@@ -1,0 +1,201 @@
+"""`statewright instances ...`: durable instances from the command line (docs/persistence.md).
+
+Every subcommand takes `--store DIR` (a FileStore folder). Output is JSON on standard output;
+problems are one line on standard error and a non-zero exit (1: the store refused or found
+problems, 2: usage), never a traceback, and nothing stored is changed by a failed command.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+MAX_DATA_BYTES = 1 << 20
+
+
+def add_parser(
+    commands: Any, usage_error: type[Exception], load_chart: Callable[[str], Any]
+) -> None:
+    instances = commands.add_parser(
+        "instances",
+        help="create, drive and inspect durable instances in a store",
+        description="Durable instances kept in a store folder (docs/persistence.md).",
+    )
+    sub = instances.add_subparsers(dest="action", metavar="ACTION", required=True)
+
+    def command(name: str, help_text: str) -> argparse.ArgumentParser:
+        parser: argparse.ArgumentParser = sub.add_parser(
+            name, help=help_text, description=help_text
+        )
+        parser.add_argument("--store", required=True, metavar="DIR", help="the store folder")
+        parser.set_defaults(run=_run, usage_error=usage_error, load_chart=load_chart)
+        return parser
+
+    create = command("create", "create an instance of a chart (.smcat, .scxml or .ir.json)")
+    create.add_argument("chart", metavar="CHART")
+    create.add_argument("--id", dest="resource_id", metavar="ID", help="default: the chart's name")
+    create.add_argument("--context", metavar="JSON", help="the initial context, a JSON object")
+
+    send = command("send", "send an event to an instance; print its new configuration")
+    send.add_argument("resource_id", metavar="ID")
+    send.add_argument("event", metavar="EVENT")
+    send.add_argument("--data", metavar="JSON", help="the event's data, a JSON object")
+    send.add_argument("--event-id", metavar="ID", help="an idempotency key (default: a UUIDv7)")
+
+    command("list", "list the instances with their configuration and version")
+    show = command("show", "print an instance's state; -o renders its chart, active states lit")
+    show.add_argument("resource_id", metavar="ID")
+    show.add_argument("-o", "--output", metavar="FILE.svg|FILE.png|FILE.dot")
+    history = command("history", "print an instance's log, or its state as of a point")
+    history.add_argument("resource_id", metavar="ID")
+    history.add_argument("--as-of", metavar="SEQ|TIME", help="a sequence number or RFC 3339 time")
+    replay = command("replay", "replay an instance's log and print the state it gives")
+    replay.add_argument("resource_id", metavar="ID")
+    verify = command("verify", "check instances' files; report, never repair")
+    verify.add_argument("resource_ids", nargs="*", metavar="ID", help="default: every instance")
+
+
+def _run(args: argparse.Namespace) -> int:
+    from ..runtime.errors import StatewrightError
+    from ..runtime.filestore import FileStore
+
+    store = FileStore(args.store)
+    try:
+        return int(ACTIONS[args.action](store, args))
+    except (StatewrightError, OSError) as error:
+        print(f"statewright: {error}", file=sys.stderr)
+        return 1
+
+
+def _json_object(text: str | None, what: str, usage_error: type[Exception]) -> dict[str, Any]:
+    if text is None:
+        return {}
+    if len(text.encode()) > MAX_DATA_BYTES:
+        raise usage_error(f"{what} is larger than {MAX_DATA_BYTES} bytes")
+    try:
+        value = json.loads(text)
+    except (ValueError, RecursionError) as error:
+        raise usage_error(f"{what} is not JSON: {error}") from None
+    if not isinstance(value, dict):
+        raise usage_error(f"{what} must be a JSON object")
+    return value
+
+
+def _create(store: Any, args: argparse.Namespace) -> int:
+    from ..runtime.store import StoredChart
+    from .emit import ir_json
+
+    context = _json_object(args.context, "--context", args.usage_error)
+    if args.chart.endswith(".json"):
+        try:
+            document = json.loads(Path(args.chart).read_bytes())
+        except (OSError, ValueError) as error:
+            raise args.usage_error(f"{args.chart}: cannot read: {error}") from None
+    else:
+        chart = args.load_chart(args.chart)
+        if chart is None:
+            return 1
+        document = json.loads(ir_json.emit(chart))
+    name = Path(args.chart).name.split(".")[0]
+    resource_id = args.resource_id or name
+    stored = StoredChart(document, chart_id=name, keep_source=True)
+    instance = store.create(resource_id, stored, context=context)
+    with instance:
+        print(json.dumps(_summary(instance)))
+    return 0
+
+
+def _send(store: Any, args: argparse.Namespace) -> int:
+    data = _json_object(args.data, "--data", args.usage_error)
+    receipt = store.send(args.resource_id, args.event, data, event_id=args.event_id)
+    print(json.dumps(receipt.to_dict()))
+    return 0
+
+
+def _list(store: Any, args: argparse.Namespace) -> int:
+    for resource_id in store.ids():
+        with store.open(resource_id) as instance:
+            print(json.dumps(_summary(instance)))
+    return 0
+
+
+def _show(store: Any, args: argparse.Namespace) -> int:
+    with store.open(args.resource_id) as instance:
+        summary = _summary(instance)
+        summary["context"] = instance.context
+        summary["recovered"] = instance.recovered
+        print(json.dumps(summary))
+        if args.output:
+            _render(store, args.resource_id, instance.machine.active, Path(args.output))
+    return 0
+
+
+def _history(store: Any, args: argparse.Namespace) -> int:
+    if args.as_of is None:
+        for record in store.history(args.resource_id):
+            print(json.dumps(record))
+        return 0
+    point: dict[str, Any] = {"seq": int(args.as_of)} if args.as_of.isdigit() else {"at": args.as_of}
+    try:
+        state = store.state_at(args.resource_id, **point)
+    except ValueError as error:
+        raise args.usage_error(f"--as-of {args.as_of}: {error}") from None
+    state.pop("snapshot")
+    print(json.dumps(state))
+    return 0
+
+
+def _replay(store: Any, args: argparse.Namespace) -> int:
+    state = store.state_at(args.resource_id)
+    state.pop("snapshot")
+    print(json.dumps(state))
+    return 0
+
+
+def _verify(store: Any, args: argparse.Namespace) -> int:
+    failed = False
+    for resource_id in args.resource_ids or store.ids():
+        problems = store.verify(resource_id)
+        failed = failed or bool(problems)
+        print(json.dumps({"id": resource_id, "ok": not problems, "problems": problems}))
+    return 1 if failed else 0
+
+
+def _summary(instance: Any) -> dict[str, Any]:
+    return {
+        "id": instance.resource_id,
+        "chart": instance.chart.id,
+        "version": instance.version,
+        "seq": instance.last_seq,
+        "configuration": instance.configuration,
+    }
+
+
+def _render(store: Any, resource_id: str, active: list[str], path: Path) -> None:
+    from .emit import emitter
+    from .load_ir import load
+
+    stored = json.loads((store.folder(resource_id) / "chart.json").read_bytes())
+    source = stored.get("ir")
+    if source is None:
+        raise OSError(f"instance {resource_id!r} keeps no diagram source (created by a library)")
+    chart = load(source)
+    kind = path.suffix.lstrip(".") or "svg"
+    emit, _ = emitter(kind if kind in ("svg", "png", "dot") else "svg")
+    output = emit(chart, {"highlight": {"active": active}})
+    path.write_bytes(output.encode() if isinstance(output, str) else output)
+
+
+ACTIONS = {
+    "create": _create,
+    "send": _send,
+    "list": _list,
+    "show": _show,
+    "history": _history,
+    "replay": _replay,
+    "verify": _verify,
+}

@@ -1,0 +1,335 @@
+"""Durable instances: what every store shares (docs/persistence.md).
+
+A store keeps each instance of a chart as an event log (the source of truth: one record per
+accepted event, with the configuration it led to) and a snapshot (a shortcut for loading). This
+module holds what does not depend on where the bytes go: the errors, resource ids, the chart a
+store runs (`StoredChart`: an IR document with hooks, or a generated class), replay, and the
+CloudEvents notifications. `runtime.filestore.FileStore` is the embedded store.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import uuid
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+from .errors import StatewrightError
+from .interpreter import Machine
+from .model import build, chart_hash, runnable_document
+from .timers import Clock, FakeClock
+
+try:  # Python 3.14 has uuid7 in the standard library
+    _uuid7: Callable[[], uuid.UUID] = uuid.uuid7  # type: ignore[attr-defined]
+except AttributeError:  # pragma: no cover - depends on the Python version
+    from uuid6 import uuid7 as _uuid7
+
+
+class StoreError(StatewrightError):
+    """A store refused an operation; its message says why and where."""
+
+
+class ConcurrencyConflict(StoreError):
+    """Another writer committed since this handle last read the instance."""
+
+
+class StoreIOError(StoreError):
+    """A write or an fsync failed: the event is not acknowledged, and the handle must reload
+    (a failed fsync is never retried: the kernel may have dropped the data)."""
+
+
+class ChartMismatch(StoreError):
+    """The chart given is not the chart the instance was created with (by hash)."""
+
+
+class UnknownInstance(StoreError, KeyError):
+    """No instance with that id."""
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+class InstanceExists(StoreError):
+    """An instance with that id exists already."""
+
+
+class BadResourceId(StoreError, ValueError):
+    """A resource id that could name something outside the store."""
+
+
+class AcknowledgedEventsLost(StoreError):
+    """The snapshot records events the log no longer has: the disk lost acknowledged data."""
+
+
+class ReplayDivergence(StoreError):
+    """Replaying the log does not reach the configuration a record says it reached."""
+
+
+_RESOURCE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
+
+
+def check_resource_id(resource_id: object) -> str:
+    """A resource id is 1-128 characters of letters, digits, `.`, `_`, `-`, starting with a
+    letter or digit: never a path, never `.` or `..`."""
+    if not isinstance(resource_id, str) or not _RESOURCE_ID.fullmatch(resource_id):
+        raise BadResourceId(
+            f"resource id {resource_id!r} is not allowed: use 1-128 letters, digits, `.`, `_` "
+            "or `-`, starting with a letter or a digit"
+        )
+    return resource_id
+
+
+def new_event_id() -> str:
+    """A time-ordered UUIDv7 string: the idempotency key of an event."""
+    return str(_uuid7())
+
+
+def timestamp(seconds: float) -> str:
+    """RFC 3339 in UTC with milliseconds (`2026-11-23T10:00:00.123Z`)."""
+    moment = datetime.fromtimestamp(seconds, tz=UTC)
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def seconds(stamp: str) -> float:
+    return datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp()
+
+
+class WallClock:
+    """Durable instances read wall-clock time, so a timer survives a restart (`time.time`)."""
+
+    def now(self) -> float:
+        return time.time()
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What a committed (or recognised) event did."""
+
+    resource_id: str
+    seq: int
+    version: int
+    event: str
+    event_id: str
+    configuration: list[str]
+    duplicate: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.resource_id,
+            "seq": self.seq,
+            "version": self.version,
+            "event": self.event,
+            "event_id": self.event_id,
+            "configuration": self.configuration,
+            "duplicate": self.duplicate,
+        }
+
+
+# -- the chart a store runs -----------------------------------------------------------------------
+
+
+class StoredChart:
+    """A chart as a store runs it: an IR document with hooks by action text, or a generated
+    class (its subclass with the hooks). `new(replaying=True)` gives a machine whose hooks do
+    nothing, for replaying the log (guards still run: they decide transitions)."""
+
+    def __init__(
+        self,
+        source: Mapping[str, Any] | type,
+        *,
+        actions: Mapping[str, Callable[..., Any]] | None = None,
+        guards: Mapping[str, Callable[..., Any]] | None = None,
+        chart_id: str | None = None,
+        keep_source: bool = False,
+    ) -> None:
+        self.generated: type | None = None
+        #: the whole IR document, kept with the instance for drawing it (`instances show -o`)
+        self.source: Mapping[str, Any] | None = None
+        if keep_source and not isinstance(source, type):
+            self.source = source
+        if isinstance(source, type):
+            document = next(
+                (k.__dict__["CHART"] for k in source.__mro__ if "CHART" in k.__dict__), None
+            )
+            if document is None:
+                raise StoreError(f"{source.__name__} is not a generated machine class")
+            self.generated = source
+            self.document = runnable_document(document)
+            default_id = source.__name__
+        else:
+            self.document = runnable_document(source)
+            default_id = str(source.get("file") or "chart")
+            default_id = Path(default_id).name.split(".")[0] or "chart"
+        self.actions = dict(actions or {})
+        self.guards = dict(guards or {})
+        self.hash = chart_hash(self.document)
+        self.id = chart_id or default_id
+        self._model = build(self.document)
+        self._replay_class: type | None = None
+
+    def new(self, *, clock: Clock, replaying: bool = False) -> Any:
+        """A machine of this chart, not started."""
+        if self.generated is None:
+            actions = {} if replaying else self.actions
+            return Machine(self._model, actions=actions, guards=self.guards, clock=clock)
+        cls = self.generated
+        if replaying:
+            if self._replay_class is None:
+                silent = {name: _nothing for _, name in getattr(cls, "HOOKS", ())}
+                self._replay_class = type(f"Replaying{cls.__name__}", (cls,), silent, partial=True)
+            cls = self._replay_class
+        return cls(clock=clock, start=False)
+
+
+def _nothing(self: object, data: object) -> None:
+    return None
+
+
+# -- replay ---------------------------------------------------------------------------------------
+
+CREATE = "sw.create"
+TICK = "sw.tick"
+
+
+def apply(machine: Any, record: Mapping[str, Any], clock: FakeClock | None = None) -> None:
+    """Apply one log record to a machine whose hooks do nothing (replay), then check that it
+    reached the configuration the record says."""
+    if clock is not None:
+        clock.time = max(clock.time, seconds(record["ts"]))
+    kind = record["type"]
+    if kind == CREATE:
+        machine.context.clear()
+        machine.context.update(record.get("context") or {})
+        machine.start()
+    elif kind == TICK:
+        machine.tick()
+    else:
+        machine.send(kind, **(record.get("data") or {}))
+    if "context" in record and kind != CREATE:
+        machine.context.clear()
+        machine.context.update(record["context"])
+    if record.get("to") is not None and machine.configuration != record["to"]:
+        raise ReplayDivergence(
+            f"replaying event {record['seq']} ({kind}) reaches {machine.configuration}, "
+            f"but the log says {record['to']}: the chart or its guards changed"
+        )
+
+
+def durable_snapshot(machine: Any, clock: Clock) -> dict[str, Any]:
+    """The machine's snapshot with timers as absolute times (`at`), which survive restarts."""
+    snapshot: dict[str, Any] = machine.snapshot()
+    now = clock.now()
+    snapshot["timers"] = [
+        {"at": now + t["in"], "event": t["event"], "state": t["state"]} for t in snapshot["timers"]
+    ]
+    return snapshot
+
+
+def restore_durable(machine: Any, snapshot: Mapping[str, Any], clock: Clock) -> None:
+    now = clock.now()
+    converted = dict(snapshot)
+    converted["timers"] = [
+        {"in": max(0.0, float(t["at"]) - now), "event": t["event"], "state": t["state"]}
+        for t in snapshot.get("timers", [])
+    ]
+    machine.restore(converted)
+
+
+# -- notifications --------------------------------------------------------------------------------
+
+
+class Sink(Protocol):
+    """Where notifications go. `name` keys the delivery cursor (at least once, in order)."""
+
+    name: str
+
+    def deliver(self, event: dict[str, Any]) -> None: ...
+
+
+def cloud_event(
+    record: Mapping[str, Any],
+    *,
+    resource_id: str,
+    source: str,
+    before: Sequence[str] | None,
+    context_keys: Iterable[str] = (),
+) -> dict[str, Any]:
+    """A committed transition as a CloudEvents 1.0 structured JSON event."""
+    context = record.get("context") or {}
+    return {
+        "specversion": "1.0",
+        "id": record["id"],
+        "source": source,
+        "type": "statewright.transition",
+        "subject": resource_id,
+        "time": record["ts"],
+        "datacontenttype": "application/json",
+        "seq": record["seq"],
+        "version": record["version"],
+        "data": {
+            "event": record["type"],
+            "from": list(before) if before is not None else None,
+            "to": record.get("to"),
+            "context": {k: context[k] for k in context_keys if k in context},
+        },
+    }
+
+
+class CallbackSink:
+    """Calls a function with each notification."""
+
+    def __init__(self, callback: Callable[[dict[str, Any]], Any], name: str = "callback") -> None:
+        self.callback, self.name = callback, name
+
+    def deliver(self, event: dict[str, Any]) -> None:
+        self.callback(event)
+
+
+class JsonlSink:
+    """Appends each notification to a JSON Lines file (fsynced): an outbox other programs
+    tail. At least once: after a crash a line may appear twice (same `id`)."""
+
+    def __init__(self, path: str | Path, name: str | None = None) -> None:
+        self.path = Path(path)
+        self.name = name or f"jsonl-{self.path.name}"
+
+    def deliver(self, event: dict[str, Any]) -> None:
+        import json
+        import os
+
+        line = (json.dumps(event, separators=(",", ":"), ensure_ascii=False) + "\n").encode()
+        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        try:
+            os.write(fd, line)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+class WebhookSink:
+    """POSTs each notification as `application/cloudevents+json` (structured mode). A
+    non-2xx answer or a network error stops delivery; it resumes at the next commit or open."""
+
+    def __init__(self, url: str, *, timeout: float = 5.0, name: str | None = None) -> None:
+        if not url.startswith(("http://", "https://")):
+            raise StoreError(f"a webhook needs an http(s) URL, not {url!r}")
+        self.url, self.timeout = url, timeout
+        self.name = name or "webhook-" + re.sub(r"[^A-Za-z0-9._-]", "_", url)[:80]
+
+    def deliver(self, event: dict[str, Any]) -> None:
+        import json
+        import urllib.request
+
+        request = urllib.request.Request(
+            self.url,
+            data=json.dumps(event).encode(),
+            headers={"Content-Type": "application/cloudevents+json; charset=utf-8"},
+            method="POST",
+        )
+        with urllib.request.urlopen(request, timeout=self.timeout) as answer:  # noqa: S310
+            if not 200 <= answer.status < 300:
+                raise StoreError(f"webhook {self.url} answered {answer.status}")
