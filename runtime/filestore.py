@@ -18,7 +18,6 @@ import errno
 import json
 import os
 import secrets
-import time
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -31,6 +30,7 @@ from . import logfile
 from .logfile import LogCorrupt, Scan
 from .store import (
     CREATE,
+    MIGRATE,
     TICK,
     AcknowledgedEventsLost,
     ChartMismatch,
@@ -95,7 +95,9 @@ def atomic_write(path: Path, data: bytes) -> None:
         temporary.unlink(missing_ok=True)
         raise
     os.close(fd)
+    _fault("before-replace")
     os.replace(temporary, path)
+    _fault("before-dir-fsync")
     _fsync_dir(path.parent)
 
 
@@ -283,17 +285,16 @@ class FileStore:
         if isinstance(at, str):
             at = seconds(at)
         stored = self._stored_chart(self.folder(resource_id), resource_id)
-        chart = StoredChart(stored["document"])
-        clock = FakeClock()
-        machine = chart.new(clock=clock, replaying=True)
+        replay = Replay(stored)
         last: dict[str, Any] | None = None
         for record in self.history(resource_id):
             if seq is not None and record["seq"] > seq:
                 break
             if at is not None and seconds(record["ts"]) > at:
                 break
-            apply(machine, record, clock)
+            replay.apply(record)
             last = record
+        machine = replay.machine
         if last is None:
             raise StoreError(f"instance {resource_id!r} has no event at or before that point")
         return {
@@ -325,7 +326,8 @@ class FileStore:
                 if scanned.header is None:
                     problems.append(f"{segment.name}: no valid header")
                     continue
-                if scanned.header.get("chart_hash") != stored["hash"]:
+                known = {stored["hash"], *(stored.get("previous") or {})}
+                if scanned.header.get("chart_hash") not in known:
                     problems.append(f"{segment.name}: written for another chart")
                 if scanned.header["base_seq"] != expected:
                     problems.append(
@@ -339,10 +341,10 @@ class FileStore:
                     )
                 records += scanned.records
                 expected = scanned.header["base_seq"] + len(scanned.records)
-            clock = FakeClock()
-            machine = StoredChart(stored["document"]).new(clock=clock, replaying=True)
+            replay = Replay(stored)
             for record in records:
-                apply(machine, record, clock)
+                replay.apply(record)
+            machine = replay.machine
             for leftover in folder.glob(".*.tmp"):
                 problems.append(f"{leftover.name}: a leftover temporary file")
             state = _without_crc((folder / "state.json").read_bytes())
@@ -533,13 +535,10 @@ class Instance:
         assert self._fd is not None
         try:
             _fault("before-write")
-            if os.environ.get("STATEWRIGHT_FAULT") == "split-write":
-                half = len(line) // 2
-                _write_all(self._fd, line[:half])
-                time.sleep(0.004)
-                _write_all(self._fd, line[half:])
-            else:
-                _write_all(self._fd, line)
+            if os.environ.get("STATEWRIGHT_FAULT") == "kill-at:mid-write":
+                _write_all(self._fd, line[: len(line) // 2])  # a record torn by a crash
+                os.kill(os.getpid(), 9)
+            _write_all(self._fd, line)
             _fault("after-write")
             os.fsync(self._fd)
             _fault("after-fsync")
@@ -625,6 +624,43 @@ class Instance:
         self._fd = os.open(self.log_path, os.O_WRONLY | os.O_APPEND)
         stat = os.fstat(self._fd)
         self._log_identity = (stat.st_ino, stat.st_size)
+
+    def _migrated(self, snapshot: dict[str, Any], old_hash: str) -> None:
+        """Carry the instance over to a new chart: the old log is closed as a segment, a new one
+        starts with an `sw.migrate` record holding the migrated snapshot."""
+        with self.lock:
+            stored = self.store._stored_chart(self.folder, self.resource_id)
+            previous = dict(stored.get("previous") or {})
+            previous[old_hash] = stored["document"]
+            scanned = logfile.scan(self.log_path)
+            if scanned.header is None or scanned.torn is not None:
+                raise StoreError(f"{self.log_path}: open the instance once before migrating it")
+            self._base_seq = scanned.header["base_seq"]
+            last = scanned.records[-1] if scanned.records else None
+            self.last_seq = last["seq"] if last else self._base_seq - 1
+            self.version = last["version"] if last else 0
+            self.machine = self.chart.new(clock=self.store.clock)
+            restore_durable(self.machine, snapshot, self.store.clock)
+            os.replace(self.log_path, self.folder / f"events.{self._base_seq:012d}.log")
+            _fsync_dir(self.folder)
+            self._new_segment(self.last_seq + 1)
+            document = {**stored, "hash": self.chart.hash, "document": self.chart.document}
+            document["previous"] = previous
+            atomic_write(self.folder / "chart.json", json.dumps(document).encode())
+            record = {
+                "seq": self.last_seq + 1,
+                "id": new_event_id(),
+                "ts": timestamp(self.store.clock.now()),
+                "type": MIGRATE,
+                "data": {"from_hash": old_hash},
+                "version": self.version + 1,
+                "from": None,
+                "to": self.machine.configuration,
+                "snapshot": snapshot,
+            }
+            self._commit(record, None)
+            self._write_snapshot()
+        self._deliver()
 
     def close(self, *, snapshot: bool = True) -> None:
         """Write a snapshot (when events came since the last) and release the log."""
@@ -834,9 +870,32 @@ class Instance:
                     atomic_write(cursor_path, str(cursor).encode())
 
 
+class Replay:
+    """Replays an instance's whole log: each segment on the chart it was written for (a
+    migration record switches to the new chart)."""
+
+    def __init__(self, stored: Mapping[str, Any], current: StoredChart | None = None) -> None:
+        self.current = current or StoredChart(stored["document"], chart_id=stored.get("chart_id"))
+        previous = stored.get("previous") or {}
+        first = next(iter(previous.values()), None)
+        self.clock = FakeClock()
+        chart = StoredChart(first) if first is not None else self.current
+        self.machine: Any = chart.new(clock=self.clock, replaying=True)
+
+    def apply(self, record: Mapping[str, Any]) -> None:
+        if record["type"] == MIGRATE:
+            self.clock.time = max(self.clock.time, seconds(record["ts"]))
+            self.machine = self.current.new(clock=self.clock, replaying=True)
+            restore_durable(self.machine, record["snapshot"], self.clock)
+            return
+        apply(self.machine, record, self.clock)
+
+
 def _fault(step: str) -> None:
     """Fault injection for the crash tests: `STATEWRIGHT_FAULT=kill-at:<step>` SIGKILLs the
-    process at that step of the write protocol; `io-error-at:<step>` raises EIO there."""
+    process at that step of the write protocol (`mid-write` tears the record first);
+    `io-error-at:<step>` raises EIO there, `no-space-at:<step>` ENOSPC. Steps: before-write,
+    after-write, after-fsync, before-snapshot, before-replace, before-dir-fsync."""
     fault = os.environ.get("STATEWRIGHT_FAULT")
     if not fault:
         return
@@ -847,3 +906,5 @@ def _fault(step: str) -> None:
         os.kill(os.getpid(), 9)
     if kind == "io-error-at":
         raise OSError(errno.EIO, os.strerror(errno.EIO))
+    if kind == "no-space-at":
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))

@@ -90,6 +90,8 @@ def scan(path: Path, data: bytes | None = None) -> Scan:
         line = data[offset : end + 1]
         line_number += 1
         record = unframe(line)
+        if record is not None and bad is not None:
+            raise LogCorrupt(path, *bad)  # a sound line after a failed one: not a torn tail
         reason = None
         if record is None:
             reason = "the line fails its checksum" if _SUFFIX.search(line) else "not a log line"

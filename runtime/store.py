@@ -193,6 +193,7 @@ def _nothing(self: object, data: object) -> None:
 
 CREATE = "sw.create"
 TICK = "sw.tick"
+MIGRATE = "sw.migrate"
 
 
 def apply(machine: Any, record: Mapping[str, Any], clock: FakeClock | None = None) -> None:

@@ -1,0 +1,311 @@
+"""The store contract: durable instances survive reopening, conflicts, duplicates and bad input.
+
+Written against `FileStore`; the PostgreSQL store will run the same tests (issue 8). Crash and
+fault-injection tests are in tests/crash/.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conftest import EXAMPLES, chart_of, generated_module
+from statewright.compiler.emit import ir_json
+from statewright.compiler.parse import parse
+from statewright.runtime import FakeClock
+from statewright.runtime.filestore import FileStore
+from statewright.runtime.logfile import LogCorrupt, frame, scan, unframe
+from statewright.runtime.store import (
+    BadResourceId,
+    CallbackSink,
+    ChartMismatch,
+    ConcurrencyConflict,
+    InstanceExists,
+    JsonlSink,
+    StoredChart,
+    UnknownInstance,
+)
+
+TOGGLE = "off, on;\noff => on: flip / count;\non => off: flip / count;\n"
+TIMED = "idle, busy, done;\nidle => busy: go;\nbusy => done: after 10s / finish;\n"
+
+
+def document(text: str) -> dict[str, Any]:
+    chart, diagnostics = parse(text)
+    assert chart is not None, diagnostics
+    return json.loads(ir_json.emit(chart))
+
+
+def counting(text: str = TOGGLE) -> StoredChart:
+    def count(context: dict[str, Any], data: Any) -> None:
+        context["count"] = context.get("count", 0) + 1
+
+    return StoredChart(document(text), actions={"count": count}, chart_id="toggle")
+
+
+def test_an_instance_survives_reopening_with_its_context_and_history(tmp_path: Path) -> None:
+    store = FileStore(tmp_path, snapshot_every=3)
+    chart = counting()
+    with store.create("t1", chart, context={"owner": "ann"}) as instance:
+        for _ in range(7):
+            receipt = instance.send("flip")
+        assert receipt.seq == 8 and receipt.version == 8 and receipt.configuration == ["on"]
+        assert instance.context == {"owner": "ann", "count": 7}
+    reopened = store.open("t1", chart)
+    assert reopened.configuration == ["on"] and reopened.version == 8
+    assert reopened.context == {"owner": "ann", "count": 7}  # hooks' changes are in the log
+    reopened.close()
+    history = list(store.history("t1"))
+    assert [r["seq"] for r in history] == list(range(1, 9))
+    assert history[0]["type"] == "sw.create" and history[-1]["to"] == ["on"]
+    assert store.state_at("t1", seq=3)["configuration"] == ["off"]
+    assert store.state_at("t1", at=history[2]["ts"])["seq"] >= 3
+    assert store.verify("t1") == []
+    assert store.ids() == ["t1"]
+
+
+def test_an_event_id_already_logged_is_acknowledged_not_applied_again(tmp_path: Path) -> None:
+    store = FileStore(tmp_path)
+    with store.create("t", counting()) as instance:
+        first = instance.send("flip", event_id="order-1")
+        again = instance.send("flip", event_id="order-1")
+        assert again.duplicate and again.seq == first.seq and instance.configuration == ["on"]
+    assert [r["id"] for r in store.history("t")].count("order-1") == 1
+
+
+def test_a_stale_handle_conflicts_and_send_retries_by_reloading(tmp_path: Path) -> None:
+    store = FileStore(tmp_path)
+    chart = counting()
+    store.create("t", chart).close()
+    first, second = store.open("t", chart), store.open("t", chart)
+    first.send("flip")
+    assert second.version == 1
+    with pytest.raises(ConcurrencyConflict):
+        second.send("flip", expected_version=1)  # the version it read: another got there first
+    assert second.version == 2  # it caught up while it checked
+    stale = store.open("t", chart)
+    first.send("flip")
+    receipt = stale.send("flip")  # a conflict inside: reloaded and applied on top of the other
+    assert receipt.version == 4 and receipt.configuration == ["on"]
+    stale.close()
+    first.close()
+    second.close()
+    assert store.verify("t") == []
+
+
+def _worker(base: str, worker: int, count: int, resend: bool) -> None:
+    store = FileStore(base)
+    with store.open("hot", counting()) as instance:
+        for n in range(count):
+            instance.send("flip", event_id=f"w{worker}-{n}")
+            if resend and n % 10 == 0:
+                instance.send("flip", event_id=f"w{worker}-{n}")  # a retry of the same event
+
+
+@pytest.mark.parametrize("resend", [False, True], ids=["fresh ids", "with resent ids"])
+def test_four_processes_on_one_instance_lose_and_duplicate_nothing(
+    tmp_path: Path, resend: bool
+) -> None:
+    store = FileStore(tmp_path)
+    store.create("hot", counting()).close()
+    context = multiprocessing.get_context("fork")
+    workers = [
+        context.Process(target=_worker, args=(str(tmp_path), w, 500, resend)) for w in range(4)
+    ]
+    for process in workers:
+        process.start()
+    for process in workers:
+        process.join(120)
+        assert process.exitcode == 0
+    records = list(store.history("hot"))
+    ids = Counter(r["id"] for r in records[1:])
+    assert len(records) == 2001 and set(ids.values()) == {1}
+    assert {f"w{w}-{n}" for w in range(4) for n in range(500)} == set(ids)
+    assert [r["version"] for r in records] == list(range(1, 2002))  # strictly increasing
+    final = store.open("hot", counting())
+    assert final.configuration == ["off"]  # 2000 flips: a serial replay ends where it began
+    assert final.context["count"] == 2000
+    final.close()
+    assert store.verify("hot") == []
+
+
+def test_resource_ids_cannot_leave_the_store(tmp_path: Path) -> None:
+    store = FileStore(tmp_path)
+    for bad in ["../x", "a/b", "", ".", "..", ".hidden", "a\x00b", "x" * 129, "a b", "é"]:
+        with pytest.raises(BadResourceId):
+            store.create(bad, counting())
+    assert not (tmp_path / "x").exists() and store.ids() == []
+    with pytest.raises(UnknownInstance):
+        store.open("missing", counting())
+    store.create("ok", counting()).close()
+    with pytest.raises(InstanceExists):
+        store.create("ok", counting())
+
+
+def test_another_chart_is_refused_unless_a_migration_is_given(tmp_path: Path) -> None:
+    store = FileStore(tmp_path)
+    with store.create("t", counting()) as instance:
+        instance.send("flip")
+    renamed = counting(TOGGLE.replace("on", "lit"))
+    with pytest.raises(ChartMismatch, match="migrate="):
+        store.open("t", renamed)
+
+    def migrate(snapshot: dict[str, Any], old: Any, new: Any) -> dict[str, Any]:
+        return {**snapshot, "active": ["lit" if s == "on" else s for s in snapshot["active"]]}
+
+    migrated = store.open("t", renamed, migrate=migrate)
+    assert migrated.configuration == ["lit"]
+    migrated.send("flip")
+    migrated.close()
+    assert store.open("t", renamed).configuration == ["off"]
+
+
+def test_notifications_are_cloud_events_delivered_at_least_once(tmp_path: Path) -> None:
+    cloudevents = pytest.importorskip("cloudevents.core.formats.json")
+    received: list[dict[str, Any]] = []
+    outbox = tmp_path / "outbox.jsonl"
+    sinks = [CallbackSink(received.append), JsonlSink(outbox)]
+    store = FileStore(tmp_path / "store", sinks=sinks, notify_context=["owner"])
+    with store.create("t", counting(), context={"owner": "ann", "secret": 1}) as instance:
+        instance.send("flip")
+    assert [e["data"]["to"] for e in received] == [["off"], ["on"]]
+    event = received[-1]
+    assert event["type"] == "statewright.transition" and event["subject"] == "t"
+    assert event["data"]["from"] == ["off"] and "secret" not in json.dumps(event)
+    parsed = cloudevents.JSONFormat().read(None, json.dumps(event).encode())
+    assert parsed.get_id() == event["id"]
+    assert len(outbox.read_text().splitlines()) == 2
+    # a sink that failed (or a crash before delivery) gets what it missed on the next open
+    (tmp_path / "store" / "resources" / "t" / "outbox" / "callback.cursor").write_text("1")
+    received.clear()
+    store.open("t", counting()).close()
+    assert [e["seq"] for e in received] == [2]
+
+
+def test_timed_events_survive_a_restart(tmp_path: Path) -> None:
+    clock = FakeClock(1_800_000_000.0)
+    finished: list[str] = []
+    chart = StoredChart(document(TIMED), actions={"finish": lambda c, d: finished.append("x")})
+    store = FileStore(tmp_path, clock=clock)
+    with store.create("job", chart) as instance:
+        instance.send("go")
+        assert instance.tick() is None
+    clock.advance(11)
+    reopened = store.open("job", chart)
+    receipt = reopened.tick()
+    assert receipt is not None and receipt.configuration == ["done"] and finished == ["x"]
+    reopened.close()
+    assert store.state_at("job")["configuration"] == ["done"]  # the tick replays
+
+
+def test_a_generated_class_is_stored_like_its_chart(tmp_path: Path) -> None:
+    module = generated_module(chart_of(EXAMPLES / "door.smcat"), tmp_path / "door_machine.py")
+    beeps: list[int] = []
+
+    class Door(module.machine_class):  # type: ignore[name-defined]
+        def beep(self, data: Any) -> None:
+            beeps.append(1)
+
+        def engage_bolt(self, data: Any) -> None:
+            pass
+
+        def release_bolt(self, data: Any) -> None:
+            pass
+
+    store = FileStore(tmp_path / "store")
+    chart = StoredChart(Door)
+    assert chart.hash == StoredChart(document((EXAMPLES / "door.smcat").read_text())).hash
+    with store.create("front", chart) as instance:
+        instance.send("lock")
+        instance.send("unlock", code=1234)
+    assert beeps == [1]
+    reopened = store.open("front", chart)
+    assert reopened.configuration == ["closed"] and beeps == [1]  # replay runs no hook
+    reopened.close()
+
+
+def test_log_framing_detects_every_damage() -> None:
+    line = frame({"seq": 1, "type": "go", "data": {"text": "a\nb"}})
+    assert line.count(b"\n") == 1 and unframe(line) == {
+        "seq": 1,
+        "type": "go",
+        "data": {"text": "a\nb"},
+    }
+    for index in range(len(line) - 1):
+        flipped = bytearray(line)
+        flipped[index] ^= 0x01
+        assert unframe(bytes(flipped)) is None or bytes(flipped) == line
+
+
+def test_corruption_in_the_middle_names_the_line_and_changes_nothing(tmp_path: Path) -> None:
+    store = FileStore(tmp_path)
+    with store.create("t", counting()) as instance:
+        for _ in range(5):
+            instance.send("flip")
+    log = tmp_path / "resources" / "t" / "events.log"
+    lines = log.read_bytes().splitlines(keepends=True)
+    lines[3] = lines[3].replace(b'"flip"', b'"flop"')
+    log.write_bytes(b"".join(lines))
+    before = log.read_bytes()
+    with pytest.raises(LogCorrupt, match=r"events.log:4: .* byte \d+"):
+        store.open("t", counting())
+    assert log.read_bytes() == before
+    assert any("corrupt" in p for p in store.verify("t"))
+    with pytest.raises(LogCorrupt):
+        scan(log)
+
+
+def test_the_command_line_drives_instances_without_tracebacks(tmp_path: Path) -> None:
+    def sw(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "statewright.compiler.cli",
+                "instances",
+                *args,
+                "--store",
+                str(tmp_path),
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+
+    created = sw("create", str(EXAMPLES / "door.smcat"), "--id", "d1", "--context", '{"jammed": 0}')
+    assert created.returncode == 0, created.stderr
+    sent = sw("send", "d1", "lock", "--event-id", "k1")
+    assert json.loads(sent.stdout)["configuration"] == ["locked"]
+    again = sw("send", "d1", "lock", "--event-id", "k1")
+    assert json.loads(again.stdout)["duplicate"] is True
+    sw("send", "d1", "unlock", "--data", '{"code": 1234}')
+    shown = sw("show", "d1", "-o", str(tmp_path / "d1.dot"))
+    assert json.loads(shown.stdout)["configuration"] == ["closed"]
+    assert "closed" in (tmp_path / "d1.dot").read_text()
+    history = sw("history", "d1", "--as-of", "2")
+    assert json.loads(history.stdout)["configuration"] == ["locked"]
+    assert sw("verify").returncode == 0
+    assert len(sw("history", "d1").stdout.splitlines()) == 3
+    for args, code in [
+        (("send", "../d1", "lock"), 1),
+        (("send", "nobody", "lock"), 1),
+        (("send", "d1", "lock", "--data", "[1"), 2),
+        (("send", "d1", "lock", "--data", "[1]"), 2),
+        (("create", str(EXAMPLES / "door.smcat"), "--id", "d1"), 1),
+    ]:
+        failed = sw(*args)
+        assert failed.returncode == code, (args, failed.stderr)
+        assert "Traceback" not in failed.stderr and failed.stderr.startswith("statewright:")
+    log = tmp_path / "resources" / "d1" / "events.log"
+    log.write_bytes(log.read_bytes() + b'{"seq": 9')
+    verified = sw("verify", "d1")
+    assert verified.returncode == 1 and "torn" in verified.stdout
+    assert os.path.getsize(log) > 0
