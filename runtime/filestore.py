@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from filelock import FileLock
+import portalocker
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_random_exponential
 
 from . import logfile
@@ -66,6 +66,35 @@ Migrate = Callable[[dict[str, Any], Mapping[str, Any], Mapping[str, Any]], dict[
 
 
 # -- small durable file operations -----------------------------------------------------------------
+
+
+class FileLock:
+    """An exclusive OS lock on a file (flock through portalocker): held only around a
+    compare-and-write, released by the kernel if its holder dies, so a SIGKILL never leaves a
+    stale lock. Reentrant within a handle; the descriptor stays open between uses."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._fd: int | None = None
+        self._depth = 0
+
+    def __enter__(self) -> FileLock:
+        if self._depth == 0:
+            if self._fd is None:
+                self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            portalocker.lock(self._fd, portalocker.LockFlags.EXCLUSIVE)
+        self._depth += 1
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._depth -= 1
+        if self._depth == 0 and self._fd is not None:
+            portalocker.unlock(self._fd)
+
+    def close(self) -> None:
+        if self._fd is not None and self._depth == 0:
+            os.close(self._fd)
+            self._fd = None
 
 
 def _fsync_dir(path: Path) -> None:
@@ -398,6 +427,12 @@ class Instance:
         self._recent: list[dict[str, Any]] = []  # the last records committed (for the sinks)
         self._fd: int | None = None
         self._poisoned = False
+        self._retrying = Retrying(
+            retry=retry_if_exception_type(ConcurrencyConflict),
+            wait=wait_random_exponential(multiplier=0.002, max=0.2),
+            stop=stop_after_attempt(200),
+            reraise=True,
+        )
         self.machine: Any = None
         if fresh:
             self.machine = chart.new(clock=store.clock)
@@ -441,13 +476,11 @@ class Instance:
         event_id = event_id or new_event_id()
         if expected_version is not None:
             return self._send_once(event, event_id, data, expected_version)
-        retrying = Retrying(
-            retry=retry_if_exception_type(ConcurrencyConflict),
-            wait=wait_random_exponential(multiplier=0.002, max=0.2),
-            stop=stop_after_attempt(200),
-            reraise=True,
-        )
-        for attempt in retrying:
+        try:
+            return self._send_once(event, event_id, data, None)
+        except ConcurrencyConflict:
+            pass  # another writer was first: retry with backoff, reloading each time
+        for attempt in self._retrying:
             with attempt:
                 return self._send_once(event, event_id, data, None)
         raise AssertionError("unreachable")  # pragma: no cover
@@ -482,15 +515,15 @@ class Instance:
             if seen is not None:
                 return self._receipt(seen, event, event_id, duplicate=True)
             before = self.machine.configuration
-            previous = durable_snapshot(self.machine, self.store.clock)
-            context_before = json.dumps(self.machine.context, sort_keys=True, default=str)
+            context = self.machine.context
+            context_before = json.dumps(context, default=str) if context else ""
             try:
                 if event == TICK:
                     self.machine.tick()
                 else:
                     self.machine.send(event, **data)
             except BaseException:
-                restore_durable(self.machine, previous, self.store.clock)
+                self._poisoned = True  # a hook failed mid-step: reload before the next use
                 raise
             record: dict[str, Any] = {
                 "seq": self.last_seq + 1,
@@ -502,9 +535,10 @@ class Instance:
                 "from": before,
                 "to": self.machine.configuration,
             }
-            if json.dumps(self.machine.context, sort_keys=True, default=str) != context_before:
-                record["context"] = dict(self.machine.context)
-            self._commit(record, previous)
+            context = self.machine.context
+            if (json.dumps(context, default=str) if context else "") != context_before:
+                record["context"] = dict(context)
+            self._commit(record)
             self._maybe_snapshot()
         self._deliver()
         return self._receipt(record["seq"], event, event_id)
@@ -524,28 +558,31 @@ class Instance:
                 "to": self.machine.configuration,
                 "context": dict(self.machine.context),
             }
-            self._commit(record, None)
+            self._commit(record)
             self._write_snapshot()
         self._deliver()
 
-    def _commit(self, record: dict[str, Any], previous: dict[str, Any] | None) -> None:
+    def _commit(self, record: dict[str, Any]) -> None:
         """Append and fsync the record: the acknowledgement. On failure nothing is
-        acknowledged, the machine goes back, and the handle must reload before its next use."""
+        acknowledged and the handle reloads from the files (the event is in doubt: it may be in
+        the log, unacknowledged; a retry with its id is applied at most once)."""
         line = logfile.frame(record)
         assert self._fd is not None
+        fault = os.environ.get("STATEWRIGHT_FAULT")
         try:
-            _fault("before-write")
-            if os.environ.get("STATEWRIGHT_FAULT") == "kill-at:mid-write":
-                _write_all(self._fd, line[: len(line) // 2])  # a record torn by a crash
-                os.kill(os.getpid(), 9)
+            if fault:
+                _fault("before-write")
+                if fault == "kill-at:mid-write":
+                    _write_all(self._fd, line[: len(line) // 2])  # a record torn by a crash
+                    os.kill(os.getpid(), 9)
             _write_all(self._fd, line)
-            _fault("after-write")
+            if fault:
+                _fault("after-write")
             os.fsync(self._fd)
-            _fault("after-fsync")
+            if fault:
+                _fault("after-fsync")
         except OSError as error:
             self._poisoned = True
-            if previous is not None:
-                restore_durable(self.machine, previous, self.store.clock)
             raise StoreIOError(
                 f"{self.log_path}: the event was not committed ({error.strerror or error}); "
                 "it is in doubt: send it again with the same event id"
@@ -658,7 +695,7 @@ class Instance:
                 "to": self.machine.configuration,
                 "snapshot": snapshot,
             }
-            self._commit(record, None)
+            self._commit(record)
             self._write_snapshot()
         self._deliver()
 
@@ -675,6 +712,7 @@ class Instance:
                         self.warnings.append(f"snapshot not written: {error}")
         os.close(self._fd)
         self._fd = None
+        self.lock.close()
 
     def __enter__(self) -> Instance:
         return self

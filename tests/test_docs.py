@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -65,7 +66,7 @@ def test_docs_have_examples() -> None:
     assert len(_blocks("smcat")) >= 10
 
 
-RUNNABLE = ["python.md", "semantics.md"]
+RUNNABLE = ["python.md", "semantics.md", "persistence.md"]
 
 
 @pytest.mark.parametrize("doc", RUNNABLE)
@@ -84,7 +85,12 @@ def test_the_python_and_shell_examples_run(
         if match["lang"] == "sh":
             for line in match["body"].splitlines():
                 if line.startswith("statewright "):
-                    command = [sys.executable, "-m", "statewright.compiler.cli", *line.split()[1:]]
+                    command = [
+                        sys.executable,
+                        "-m",
+                        "statewright.compiler.cli",
+                        *shlex.split(line)[1:],
+                    ]
                     done = subprocess.run(command, capture_output=True, text=True, check=False)
                     assert done.returncode == 0, (line, done.stderr)
                     ran += 1

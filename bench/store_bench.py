@@ -1,0 +1,173 @@
+#!/usr/bin/env python3
+"""FileStore against the disk's own limit, in one process (docs/persistence.md).
+
+- raw: `os.write` + `os.fsync` of the same bytes our records take, on an O_APPEND file in the
+  same folder: the physical limit of a durable append here;
+- FileStore, one instance, fsync per event (the default snapshot cadence, and a snapshot per
+  event for comparison);
+- FileStore, 8 instances written by 8 threads at once (the file system commits their fsyncs
+  together), beside 8 threads of raw write+fsync;
+- recovery: opening an instance whose log holds 100,000 events, without a snapshot (a full
+  replay) and with one.
+
+Usage: python bench/store_bench.py [--quick] [--dir DIR]. Prints a table with ratios.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+QUICK = "--quick" in sys.argv
+EVENTS = 400 if QUICK else 3000
+REPLAY = 20_000 if QUICK else 100_000
+TOGGLE = "off, on;\noff => on: flip;\non => off: flip;\n"
+
+
+def _chart() -> Any:
+    from statewright.compiler.emit import ir_json
+    from statewright.compiler.parse import parse
+    from statewright.runtime.store import StoredChart
+
+    chart, _ = parse(TOGGLE)
+    assert chart is not None
+    return StoredChart(json.loads(ir_json.emit(chart)), chart_id="toggle")
+
+
+def _record_bytes() -> bytes:
+    from statewright.runtime.logfile import frame
+
+    return frame(
+        {
+            "seq": 12345,
+            "id": "01a207ea-b10d-7f6b-b1cd-cc696e889e6d",
+            "ts": "2026-11-23T10:00:00.000Z",
+            "type": "flip",
+            "data": {},
+            "version": 12345,
+            "from": ["off"],
+            "to": ["on"],
+        }
+    )
+
+
+def raw(folder: Path, n: int) -> float:
+    line = _record_bytes()
+    path = folder / f"raw-{threading.get_ident()}.log"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    start = time.perf_counter()
+    for _ in range(n):
+        os.write(fd, line)
+        os.fsync(fd)
+    elapsed = time.perf_counter() - start
+    os.close(fd)
+    path.unlink()
+    return n / elapsed
+
+
+def store_one(folder: Path, n: int, snapshot_every: int, name: str = "one") -> float:
+    from statewright.runtime.filestore import FileStore
+
+    store = FileStore(folder, snapshot_every=snapshot_every)
+    with store.create(name, _chart()) as instance:
+        instance.send("flip")  # warm
+        start = time.perf_counter()
+        for _ in range(n):
+            instance.send("flip")
+        elapsed = time.perf_counter() - start
+    return n / elapsed
+
+
+def threads(target: Any, count: int) -> float:
+    workers = [threading.Thread(target=target, args=(i,)) for i in range(count)]
+    start = time.perf_counter()
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    elapsed = time.perf_counter() - start
+    return count * (EVENTS // 2) / elapsed
+
+
+def recovery(folder: Path, n: int) -> tuple[float, float]:
+    """Seconds to open an instance with `n` logged events: replaying all of them, and from a
+    snapshot at the end."""
+    from statewright.runtime.filestore import FileStore
+    from statewright.runtime.logfile import frame
+
+    store = FileStore(folder, snapshot_every=10**9, segment_records=10**9)
+    store.create("big", _chart()).close()
+    log = folder / "resources" / "big" / "events.log"
+    lines = []
+    state = ["off"]
+    for seq in range(2, n + 2):
+        after = ["on"] if state == ["off"] else ["off"]
+        lines.append(
+            frame(
+                {
+                    "seq": seq,
+                    "id": f"e{seq}",
+                    "ts": "2026-11-23T10:00:00.000Z",
+                    "type": "flip",
+                    "data": {},
+                    "version": seq,
+                    "from": state,
+                    "to": after,
+                }
+            )
+        )
+        state = after
+    with open(log, "ab") as handle:
+        handle.write(b"".join(lines))
+    (folder / "resources" / "big" / "state.json").unlink()
+    start = time.perf_counter()
+    instance = store.open("big", _chart())
+    full = time.perf_counter() - start
+    assert instance.last_seq == n + 1 and instance.configuration == state
+    instance._write_snapshot()
+    instance.close()
+    start = time.perf_counter()
+    store.open("big", _chart()).close(snapshot=False)
+    snapshot = time.perf_counter() - start
+    return full, snapshot
+
+
+def main() -> int:
+    base = Path(sys.argv[sys.argv.index("--dir") + 1]) if "--dir" in sys.argv else None
+    folder = Path(tempfile.mkdtemp(prefix="store-bench-", dir=base))
+    try:
+        rows: list[tuple[str, float, float | None]] = []
+        limit = raw(folder, EVENTS)
+        rows.append(("raw write+fsync, one file", limit, 1.0))
+        one = store_one(folder, EVENTS, 100)
+        rows.append(("FileStore, one instance, snapshot every 100", one, one / limit))
+        each = store_one(folder, EVENTS // 4, 1, "each")
+        rows.append(("FileStore, one instance, snapshot every event", each, each / limit))
+        raw8 = threads(lambda i: raw(folder, EVENTS // 2), 8)
+        rows.append(("raw write+fsync, 8 files, 8 threads", raw8, 1.0))
+        many = threads(lambda i: store_one(folder, EVENTS // 2, 100, f"m{i}"), 8)
+        rows.append(("FileStore, 8 instances, 8 threads", many, many / raw8))
+        full, snapshot = recovery(folder, REPLAY)
+        print(f"# store_bench  python {sys.version.split()[0]}  folder {folder}")
+        print("| what | events/s | / raw |")
+        print("|---|---:|---:|")
+        for name, rate, ratio in rows:
+            print(f"| {name} | {rate:,.0f} | {ratio:.2f} |")
+        print(f"\n| recovery of {REPLAY:,} events | seconds |\n|---|---:|")
+        print(f"| no snapshot: replay of the whole log | {full:.2f} |")
+        print(f"| snapshot at the end | {snapshot:.3f} |")
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
