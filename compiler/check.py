@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from ..runtime.expr import GuardSyntaxError, guard_names, parse_guard
-from ..runtime.model import invoke_name
+from ..runtime.model import activity_role
 from .codes import CODES
 from .delays import delay_ms
 from .diagnostics import Diagnostic, Related
@@ -615,12 +615,13 @@ def _check_hooks(model: _Model, event_methods: dict[str, str]) -> Iterator[Diagn
     hooks: dict[str, Span] = {}
     for state in model.chart.states():
         for action in state.actions:
-            invoked = invoke_name(action.body) if action.kind is ActionKind.ACTIVITY else None
-            if invoked is not None:
-                event_methods.setdefault(
-                    "invoke_" + python_identifier(invoked), f"invoke/ {invoked}"
-                )
-            elif action.body.strip():
+            role = activity_role(action.body) if action.kind is ActionKind.ACTIVITY else None
+            if role is not None and role[0] == "invoke":
+                method = "invoke_" + python_identifier(role[1])
+                event_methods.setdefault(method, f"invoke/ {role[1]}")
+            elif role is not None and role[0] == "compensate" and role[1]:
+                hooks.setdefault(role[1], state.span)
+            elif role is None and action.body.strip():
                 hooks.setdefault(action.body, state.span)
     for transition in model.transitions:
         if transition.action:

@@ -260,6 +260,30 @@ class CompiledMachine:
         """The running child machines (actors), by the name their state invokes."""
         return {} if self._engine is None else self._engine.children
 
+    @property
+    def compensations(self) -> list[str]:
+        """Sagas: the compensations recorded so far (see `Machine.compensations`)."""
+        return [] if self._engine is None else self._engine.compensations
+
+    @property
+    def rolling_back(self) -> bool:
+        return self._engine is not None and self._engine.rolling_back
+
+    @property
+    def auto_compensate(self) -> bool:
+        return self._interpreter().auto_compensate
+
+    @auto_compensate.setter
+    def auto_compensate(self, value: bool) -> None:
+        self._interpreter().auto_compensate = value
+
+    def compensate_one(self) -> str | None:
+        """Run the newest compensation left (see `Machine.compensate_one`)."""
+        engine = self._sync(self._interpreter())
+        done: list[str | None] = []
+        self._on_engine(lambda: done.append(engine.compensate_one()))
+        return done[0]
+
     def on_done(self, callback: Callable[[], None]) -> None:
         """Call `callback()` once the machine finishes (see `Machine.on_done`)."""
         self._interpreter().on_done(callback)

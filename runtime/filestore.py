@@ -29,6 +29,7 @@ from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait
 from . import logfile
 from .logfile import LogCorrupt, Scan
 from .store import (
+    COMPENSATE,
     CREATE,
     MIGRATE,
     TICK,
@@ -440,6 +441,9 @@ class Instance:
         elif not migrating:
             with self.lock:
                 self._load()
+                if getattr(self.machine, "rolling_back", False):
+                    self.recovered.append("resumed an interrupted rollback")
+                    self._compensate()
             self._deliver()
 
     # -- what it shows ----------------------------------------------------------------------
@@ -539,9 +543,35 @@ class Instance:
             if (json.dumps(context, default=str) if context else "") != context_before:
                 record["context"] = dict(context)
             self._commit(record)
+            self._compensate()
             self._maybe_snapshot()
         self._deliver()
         return self._receipt(record["seq"], event, event_id)
+
+    def _compensate(self) -> None:
+        """Sagas: run the compensations a `rollback/` state asked for, newest first, each one
+        logged as it completes, so that recovery resumes an interrupted rollback."""
+        while getattr(self.machine, "rolling_back", False):
+            before = self.machine.configuration
+            try:
+                action = self.machine.compensate_one()
+            except BaseException:
+                self._poisoned = True  # the compensation failed: it runs again on reload
+                raise
+            if action is None:
+                return
+            self._commit(
+                {
+                    "seq": self.last_seq + 1,
+                    "id": new_event_id(),
+                    "ts": timestamp(self.store.clock.now()),
+                    "type": COMPENSATE,
+                    "data": {"action": action},
+                    "version": self.version + 1,
+                    "from": before,
+                    "to": self.machine.configuration,
+                }
+            )
 
     def _create(self, context: dict[str, Any]) -> None:
         with self.lock:
@@ -559,6 +589,7 @@ class Instance:
                 "context": dict(self.machine.context),
             }
             self._commit(record)
+            self._compensate()
             self._write_snapshot()
         self._deliver()
 
@@ -583,6 +614,11 @@ class Instance:
                 _fault("after-fsync")
         except OSError as error:
             self._poisoned = True
+            try:  # show what the files hold: the event is in doubt, it may be there
+                self._load()
+                self._poisoned = False
+            except (OSError, StoreError):
+                pass  # reloaded before the next use instead
             raise StoreIOError(
                 f"{self.log_path}: the event was not committed ({error.strerror or error}); "
                 "it is in doubt: send it again with the same event id"
@@ -733,6 +769,9 @@ class Instance:
         self._poisoned = False
         with self.lock:
             self._load()
+            if getattr(self.machine, "rolling_back", False):
+                self.recovered.append("resumed an interrupted rollback")
+                self._compensate()
 
     def _catch_up(self) -> None:
         """Another writer appended (or rotated): read what is new and replay it."""

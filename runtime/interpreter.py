@@ -77,6 +77,12 @@ class Machine:
         self._stepping = False
         self._done_callbacks: list[Callable[[], None]] = []
         self._announced = False
+        #: sagas: the compensations of the steps taken (`compensate/`), oldest first, and
+        #: whether a `rollback/` state asked for them; a durable store runs them one by one
+        #: (`compensate_one`), a plain machine at the end of the macrostep
+        self.compensations: list[str] = []
+        self.rolling_back = False
+        self.auto_compensate = True
         #: how a child's completion reaches this machine (a generated class that owns this
         #: interpreter routes it through its own `send`)
         self.deliver: Callable[[str], object] = self.send
@@ -149,12 +155,26 @@ class Machine:
         """The end of a macrostep: eventless transitions and internal events, then the actors
         of the states that stay active start, then a finished machine says so."""
         self._settle()
+        if self.rolling_back and self.auto_compensate:
+            while self.compensate_one():
+                pass
         if self.running:
             self._start_children()
         if self.done and not self._announced:
             self._announced = True
             for callback in self._done_callbacks:
                 callback()
+
+    def compensate_one(self) -> str | None:
+        """Run the newest compensation left (its hook), or return None when none is left."""
+        if not self.rolling_back or not self.compensations:
+            self.rolling_back = False
+            return None
+        action = self.compensations.pop()
+        self._run([action], "compensate", self.model.root)
+        if not self.compensations:
+            self.rolling_back = False
+        return action
 
     def _resume(self, data: Mapping[str, Any]) -> None:
         """Finish a macrostep that a generated class began on its tables."""
@@ -226,6 +246,8 @@ class Machine:
             "running": self.running,
             "done": self.done,
             "children": {name: child.snapshot() for name, child in self.children.items()},
+            "compensations": list(self.compensations),
+            "rolling_back": self.rolling_back,
         }
 
     def restore(self, snapshot: Mapping[str, Any]) -> Machine:
@@ -259,6 +281,8 @@ class Machine:
         self._timers, self._timer_sequence = timers, len(timers)
         self.running, self.done = bool(snapshot.get("running")), bool(snapshot.get("done"))
         self._announced = self.done
+        self.compensations = [str(c) for c in snapshot.get("compensations") or []]
+        self.rolling_back = bool(snapshot.get("rolling_back"))
         self.children = {}
         for name, kept in children.items():
             child = self.machines[name]()
@@ -451,6 +475,11 @@ class Machine:
                 continue
             self._configuration.add(state)
             self._run(state.entry, "entry", state)
+            if state.commit:
+                self.compensations.clear()
+            self.compensations.extend(state.compensations)
+            if state.rollback:
+                self.rolling_back = True
             for delay, event in state.timers:
                 self._timer_sequence += 1
                 due = self.clock.now() + delay / 1000

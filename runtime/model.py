@@ -46,6 +46,11 @@ class Node:
     timers: list[tuple[int, str]] = field(default_factory=list)  # (delay ms, timer event)
     #: machines this state runs while it is active (`invoke/ name` activities)
     invokes: list[str] = field(default_factory=list)
+    #: sagas: actions that undo this step (`compensate/ action`), pushed when it is entered;
+    #: `rollback/` runs the pushed ones in reverse when entered; `commit/` forgets them
+    compensations: list[str] = field(default_factory=list)
+    rollback: bool = False
+    commit: bool = False
     #: event -> the transitions of this state and its ancestors that it matches, innermost
     #: first (filled on first use: the interpreter's transition table)
     table: dict[str | None, tuple[Edge, ...]] = field(default_factory=dict)
@@ -101,8 +106,26 @@ class Model:
     events: list[str]
     guard_names: list[str]
 
+    @property
+    def has_sagas(self) -> bool:
+        return any(n.compensations or n.rollback for n in self.nodes.values())
+
 
 _INVOKE = re.compile(r"^\s*invoke/\s*(\S(?:.*\S)?)\s*$")
+_SAGA = re.compile(r"^\s*(compensate|rollback|commit)/(.*)$")
+
+
+def activity_role(activity: str) -> tuple[str, str] | None:
+    """What a state activity asks of the runtime: `("invoke", machine)`, `("compensate",
+    action)`, `("rollback", "")`, `("commit", "")`, or None for a plain activity (a hook run
+    on entry)."""
+    invoked = invoke_name(activity)
+    if invoked is not None:
+        return ("invoke", invoked)
+    saga = _SAGA.match(activity)
+    if saga is not None:
+        return (saga.group(1), saga.group(2).strip())
+    return None
 
 
 def invoke_name(activity: str) -> str | None:
@@ -210,11 +233,18 @@ class _Builder:
             node = Node(name, kind, owner)
             for action in raw.get("actions", []):
                 body = action["body"]
-                invoked = invoke_name(body) if action["kind"] == "activity" else None
-                if invoked is not None:
-                    node.invokes.append(invoked)
-                elif body.strip():
-                    (node.exit if action["kind"] == "exit" else node.entry).append(body)
+                role = activity_role(body) if action["kind"] == "activity" else None
+                if role is None:
+                    if body.strip():
+                        (node.exit if action["kind"] == "exit" else node.entry).append(body)
+                elif role[0] == "invoke":
+                    node.invokes.append(role[1])
+                elif role[0] == "compensate":
+                    if role[1]:
+                        node.compensations.append(role[1])
+                else:
+                    node.rollback = node.rollback or role[0] == "rollback"
+                    node.commit = node.commit or role[0] == "commit"
             self.nodes[name] = node
             if kind == "terminate":
                 terminates.append(node)

@@ -172,7 +172,14 @@ class StoredChart:
         self._replay_class: type | None = None
 
     def new(self, *, clock: Clock, replaying: bool = False) -> Any:
-        """A machine of this chart, not started."""
+        """A machine of this chart, not started. Compensations (sagas) are left to the store,
+        which runs and logs them one at a time."""
+        machine = self._new(clock=clock, replaying=replaying)
+        if self._model.has_sagas:
+            machine.auto_compensate = False
+        return machine
+
+    def _new(self, *, clock: Clock, replaying: bool) -> Any:
         if self.generated is None:
             actions = {} if replaying else self.actions
             return Machine(self._model, actions=actions, guards=self.guards, clock=clock)
@@ -194,6 +201,7 @@ def _nothing(self: object, data: object) -> None:
 CREATE = "sw.create"
 TICK = "sw.tick"
 MIGRATE = "sw.migrate"
+COMPENSATE = "sw.compensate"
 
 
 def apply(machine: Any, record: Mapping[str, Any], clock: FakeClock | None = None) -> None:
@@ -208,6 +216,8 @@ def apply(machine: Any, record: Mapping[str, Any], clock: FakeClock | None = Non
         machine.start()
     elif kind == TICK:
         machine.tick()
+    elif kind == COMPENSATE:
+        machine.compensate_one()
     else:
         machine.send(kind, **(record.get("data") or {}))
     if "context" in record and kind != CREATE:

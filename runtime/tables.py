@@ -212,7 +212,10 @@ class _Explorer:
             or scratch._timers
             or scratch._internal
             or not scratch.running
-            or any(n.timers or n.is_final or n.invokes for n in changed)
+            or any(
+                n.timers or n.is_final or n.invokes or n.compensations or n.rollback or n.commit
+                for n in changed
+            )
         ):
             self._discover_result(scratch)
             raise _Open

@@ -309,3 +309,63 @@ def test_the_command_line_drives_instances_without_tracebacks(tmp_path: Path) ->
     verified = sw("verify", "d1")
     assert verified.returncode == 1 and "torn" in verified.stdout
     assert os.path.getsize(log) > 0
+
+
+SAGA_HOOKS = ["allocate", "release", "attach disk", "detach disk", "boot", "shut down"]
+
+
+def _saga(log: list[str], fail: str | None = None) -> StoredChart:
+    def hook(name: str) -> Any:
+        def run(context: Any, data: Any) -> None:
+            if name == fail:
+                raise RuntimeError(f"{name} failed")
+            log.append(name)
+
+        return run
+
+    return StoredChart(
+        document((EXAMPLES / "provisioning.smcat").read_text()),
+        actions={name: hook(name) for name in SAGA_HOOKS},
+    )
+
+
+def test_a_saga_rolls_back_its_finished_steps_newest_first_and_logs_each(tmp_path: Path) -> None:
+    log: list[str] = []
+    store = FileStore(tmp_path)
+    with store.create("vm", _saga(log)) as instance:
+        instance.send("allocated")
+        instance.send("attached")
+        receipt = instance.send("error")
+    assert receipt.configuration == ["failed"]
+    assert log == ["allocate", "attach disk", "boot", "shut down", "detach disk", "release"]
+    compensations = [
+        r["data"]["action"] for r in store.history("vm") if r["type"] == "sw.compensate"
+    ]
+    assert compensations == ["shut down", "detach disk", "release"]
+    assert store.verify("vm") == []
+    log.clear()
+    with store.create("vm2", _saga(log)) as instance:  # a finished saga forgets its steps
+        for event in ("allocated", "attached", "booted", "delete"):
+            instance.send(event)
+    assert log == ["allocate", "attach disk", "boot", "release"]
+
+
+def test_an_interrupted_rollback_resumes_when_the_instance_is_opened(tmp_path: Path) -> None:
+    log: list[str] = []
+    store = FileStore(tmp_path)
+    instance = store.create("vm", _saga(log, fail="detach disk"))
+    instance.send("allocated")
+    instance.send("attached")
+    with pytest.raises(RuntimeError, match="detach disk failed"):
+        instance.send("error")  # committed; its rollback stopped at the failing compensation
+    instance.close(snapshot=False)
+    assert log[-1] == "shut down"
+    reopened = store.open("vm", _saga(log))
+    assert reopened.recovered == ["resumed an interrupted rollback"]
+    assert log[-2:] == ["detach disk", "release"] and reopened.configuration == ["failed"]
+    reopened.close()
+    assert [r["data"].get("action") for r in store.history("vm")][-3:] == [
+        "shut down",
+        "detach disk",
+        "release",
+    ]

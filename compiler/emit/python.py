@@ -23,7 +23,13 @@ import black
 import jinja2
 
 from ...runtime.expr import guard_names, python_source
-from ...runtime.model import build, chart_hash, invoke_name, runnable_document
+from ...runtime.model import (
+    activity_role,
+    build,
+    chart_hash,
+    invoke_name,
+    runnable_document,
+)
 from ...runtime.tables import Arm, Tables, tabulate
 from ..ir import Action, ActionKind, Chart, State, Transition
 from ..names import enum_member, event_method, hook_name, python_identifier
@@ -118,7 +124,10 @@ def _hooks(chart: Chart) -> dict[str, str]:
     for state in chart.states():
         for action in state.actions:
             body = action.body
-            if body.strip() and not _invoked(action):
+            role = activity_role(body) if action.kind is ActionKind.ACTIVITY else None
+            if role is not None and role[0] == "compensate" and role[1]:
+                found.setdefault(role[1], f"compensation of {state.name}")
+            elif body.strip() and role is None:
                 kind = "exit" if action.kind is ActionKind.EXIT else "entry"
                 found.setdefault(body, f"{kind} of {state.name}")
     for transition in _transitions(chart):

@@ -32,6 +32,7 @@ from statewright.compiler.check import check
 from statewright.compiler.emit import scxml, xstate
 from statewright.compiler.emit.lowering import Ids, delay_ms
 from statewright.compiler.ir import Chart
+from statewright.runtime.model import activity_role
 
 HERE = Path(__file__).resolve().parent
 UNKNOWN_EVENT = "sw_no_such_event"
@@ -79,6 +80,8 @@ def _portable() -> list[Path]:
         diagnostics = check(chart, target="scxml")
         if any(d.is_error or d.code == "SC026" for d in diagnostics):
             continue
+        if any(activity_role(a.body) for s in chart.states() for a in s.actions):
+            continue  # statewright's own activities (invoke/, compensate/...): no SCXML lowering
         chosen.append(case)
     return chosen
 
