@@ -5,8 +5,9 @@
   same folder: the physical limit of a durable append here;
 - FileStore, one instance, fsync per event (the default snapshot cadence, and a snapshot per
   event for comparison);
-- FileStore, 8 instances written by 8 threads at once (the file system commits their fsyncs
-  together), beside 8 threads of raw write+fsync;
+- FileStore, 8 instances written by 8 threads at once, beside 8 threads of raw write+fsync;
+- group commit (`FileStore.batch()`): 10 events of one instance per fsync, and one event on
+  each of 8 instances per batch, their fsyncs in parallel;
 - recovery: opening an instance whose log holds 100,000 events, without a snapshot (a full
   replay) and with one.
 
@@ -86,6 +87,25 @@ def store_one(folder: Path, n: int, snapshot_every: int, name: str = "one") -> f
     return n / elapsed
 
 
+def group(folder: Path, n: int, instances: int, per_batch: int) -> float:
+    """Group commit: batches of `per_batch` events over `instances` instances, one fsync per
+    instance per batch (in parallel)."""
+    from statewright.runtime.filestore import FileStore
+
+    store = FileStore(folder)
+    handles = [store.create(f"g{instances}-{k}", _chart()) for k in range(instances)]
+    batches = max(1, n // per_batch)
+    start = time.perf_counter()
+    for _ in range(batches):
+        with store.batch() as batch:
+            for k in range(per_batch):
+                batch.send(handles[k % instances], "flip")
+    elapsed = time.perf_counter() - start
+    for handle in handles:
+        handle.close()
+    return batches * per_batch / elapsed
+
+
 def threads(target: Any, count: int) -> float:
     workers = [threading.Thread(target=target, args=(i,)) for i in range(count)]
     start = time.perf_counter()
@@ -155,6 +175,10 @@ def main() -> int:
         rows.append(("raw write+fsync, 8 files, 8 threads", raw8, 1.0))
         many = threads(lambda i: store_one(folder, EVENTS // 2, 100, f"m{i}"), 8)
         rows.append(("FileStore, 8 instances, 8 threads", many, many / raw8))
+        batched = group(folder, EVENTS, 1, 10)
+        rows.append(("FileStore, one instance, group commit of 10", batched, batched / limit))
+        spread = group(folder, EVENTS, 8, 8)
+        rows.append(("FileStore, 8 instances, group commit of 8", spread, spread / raw8))
         full, snapshot = recovery(folder, REPLAY)
         print(f"# store_bench  python {sys.version.split()[0]}  folder {folder}")
         print("| what | events/s | / raw |")

@@ -180,6 +180,7 @@ class FileStore:
         self.sinks = list(sinks)
         self.notify_context = tuple(notify_context)
         self.clock: Clock = clock or WallClock()
+        self._pool: Any = None  # the threads that fsync a group commit's files together
 
     # -- instances --------------------------------------------------------------------------
 
@@ -287,6 +288,18 @@ class FileStore:
             return instance.send(event, event_id=event_id, **dict(data or {}))
         finally:
             instance.close()
+
+    def batch(self) -> Batch:
+        """A group commit: `with store.batch() as batch: batch.send(instance, event)`. Each
+        send is applied and written at once, and the records of every instance in the batch
+        are fsynced together when the block ends (in parallel): that is their
+        acknowledgement, one fsync per instance for the whole batch. The instances stay locked
+        until then."""
+        if self._pool is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self._pool = ThreadPoolExecutor(max_workers=16, thread_name_prefix="statewright-fsync")
+        return Batch(self._pool)
 
     # -- reading the log --------------------------------------------------------------------
 
@@ -426,6 +439,7 @@ class Instance:
         self._base_seq = 1
         self._configuration_after: dict[int, list[str]] = {}
         self._recent: list[dict[str, Any]] = []  # the last records committed (for the sinks)
+        self._batch: Batch | None = None  # set while a group commit holds this instance
         self._fd: int | None = None
         self._poisoned = False
         self._retrying = Retrying(
@@ -544,8 +558,10 @@ class Instance:
                 record["context"] = dict(context)
             self._commit(record)
             self._compensate()
-            self._maybe_snapshot()
-        self._deliver()
+            if self._batch is None:
+                self._maybe_snapshot()
+        if self._batch is None:
+            self._deliver()
         return self._receipt(record["seq"], event, event_id)
 
     def _compensate(self) -> None:
@@ -609,9 +625,10 @@ class Instance:
             _write_all(self._fd, line)
             if fault:
                 _fault("after-write")
-            os.fsync(self._fd)
-            if fault:
-                _fault("after-fsync")
+            if self._batch is None:
+                os.fsync(self._fd)
+                if fault:
+                    _fault("after-fsync")
         except OSError as error:
             self._poisoned = True
             try:  # show what the files hold: the event is in doubt, it may be there
@@ -945,6 +962,76 @@ class Instance:
                         break
                     cursor = record["seq"]
                     atomic_write(cursor_path, str(cursor).encode())
+
+
+class Batch:
+    """See `FileStore.batch`."""
+
+    def __init__(self, pool: Any) -> None:
+        self.pool = pool
+        self.instances: list[Instance] = []
+        self.receipts: list[Receipt] = []
+
+    def send(
+        self, instance: Instance, event: str, *, event_id: str | None = None, **data: Any
+    ) -> Receipt:
+        """Apply and write one event; it is acknowledged when the batch ends without error."""
+        if instance._batch is not self:
+            if instance._batch is not None:
+                raise StoreError(f"{instance.resource_id} is in another batch")
+            if instance._poisoned:
+                instance._reload()
+            instance.lock.__enter__()
+            instance._batch = self
+            self.instances.append(instance)
+        event_id = event_id or new_event_id()
+        try:
+            receipt = instance._send_once(event, event_id, data, None)
+        except ConcurrencyConflict:  # caught up under the lock we hold: cannot conflict again
+            receipt = instance._send_once(event, event_id, data, None)
+        self.receipts.append(receipt)
+        return receipt
+
+    def __enter__(self) -> Batch:
+        return self
+
+    def __exit__(self, kind: object, error: object, trace: object) -> None:
+        failed: list[str] = []
+        try:
+            if kind is None and self.instances:
+
+                def sync(instance: Instance) -> None:
+                    try:
+                        assert instance._fd is not None
+                        os.fsync(instance._fd)
+                    except OSError as problem:
+                        instance._poisoned = True
+                        failed.append(f"{instance.log_path}: {problem.strerror or problem}")
+
+                if len(self.instances) == 1:
+                    sync(self.instances[0])
+                else:
+                    list(self.pool.map(sync, self.instances))
+            else:  # the block raised: what it wrote is in doubt
+                for instance in self.instances:
+                    instance._poisoned = True
+        finally:
+            for instance in self.instances:
+                instance._batch = None
+                if not instance._poisoned:
+                    try:
+                        instance._maybe_snapshot()
+                    finally:
+                        instance.lock.__exit__()
+                else:
+                    instance.lock.__exit__()
+        if failed:
+            raise StoreIOError(
+                "the batch was not committed (" + "; ".join(failed) + "); its events are in "
+                "doubt: send them again with the same event ids"
+            )
+        for instance in self.instances:
+            instance._deliver()
 
 
 class Replay:

@@ -31,6 +31,7 @@ from statewright.runtime.store import (
     InstanceExists,
     JsonlSink,
     StoredChart,
+    StoreError,
     UnknownInstance,
 )
 
@@ -369,3 +370,68 @@ def test_an_interrupted_rollback_resumes_when_the_instance_is_opened(tmp_path: P
         "detach disk",
         "release",
     ]
+
+
+def test_a_group_commit_acknowledges_its_events_together(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = FileStore(tmp_path)
+    first, second = store.create("a", counting()), store.create("b", counting())
+    fsyncs: list[int] = []
+    real = os.fsync
+    monkeypatch.setattr(os, "fsync", lambda fd: (fsyncs.append(fd), real(fd))[1])
+    with store.batch() as batch:
+        for _ in range(5):
+            batch.send(first, "flip")
+        batch.send(second, "flip", event_id="only-once")
+        batch.send(second, "flip", event_id="only-once")
+    assert len(fsyncs) == 2  # one per instance for seven events
+    assert [r.version for r in batch.receipts] == [2, 3, 4, 5, 6, 2, 2]
+    assert batch.receipts[-1].duplicate
+    monkeypatch.setattr(os, "fsync", real)
+    other = store.open("a", counting())  # a second handle: catches up inside the next batch
+    other.send("flip")
+    with store.batch() as batch:
+        assert batch.send(first, "flip").version == 8
+    with pytest.raises(ValueError), store.batch() as batch:
+        batch.send(second, "flip")
+        raise ValueError("the block failed: what it wrote is in doubt")
+    for handle in (first, second, other):
+        handle.close()
+    assert store.verify("a") == [] and store.verify("b") == []
+    assert store.open("a", counting()).version == 8
+
+
+def test_a_webhook_sink_posts_cloud_events(tmp_path: Path) -> None:
+    import http.server
+    import threading
+
+    from statewright.runtime.store import WebhookSink
+
+    received: list[Any] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 - the standard library's name
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            received.append((self.headers["Content-Type"], json.loads(body)))
+            self.send_response(204 if len(received) != 2 else 500)
+            self.end_headers()
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/hook"
+        store = FileStore(tmp_path, sinks=[WebhookSink(url)])
+        with store.create("t", counting()) as instance:
+            instance.send("flip")  # the server answers 500: delivery stops, the cursor stays
+            assert any("webhook" in w for w in instance.warnings)
+            instance.send("flip")  # delivered again, then the next one
+    finally:
+        server.shutdown()
+    assert received[0][0].startswith("application/cloudevents+json")
+    assert [event["seq"] for _, event in received] == [1, 2, 2, 3]
+    with pytest.raises(StoreError):
+        WebhookSink("file:///etc/passwd")
