@@ -69,6 +69,9 @@ Migrate = Callable[[dict[str, Any], Mapping[str, Any], Mapping[str, Any]], dict[
 # -- small durable file operations -----------------------------------------------------------------
 
 
+_EXCLUSIVE = portalocker.LockFlags.EXCLUSIVE
+
+
 class FileLock:
     """An exclusive OS lock on a file (flock through portalocker): held only around a
     compare-and-write, released by the kernel if its holder dies, so a SIGKILL never leaves a
@@ -83,7 +86,7 @@ class FileLock:
         if self._depth == 0:
             if self._fd is None:
                 self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
-            portalocker.lock(self._fd, portalocker.LockFlags.EXCLUSIVE)
+            portalocker.lock(self._fd, _EXCLUSIVE)
         self._depth += 1
         return self
 
@@ -532,7 +535,7 @@ class Instance:
             seen = self._find_event(event_id)
             if seen is not None:
                 return self._receipt(seen, event, event_id, duplicate=True)
-            before = self.machine.configuration
+            before = self._configuration_after.get(self.last_seq) or self.machine.configuration
             context = self.machine.context
             context_before = json.dumps(context, default=str) if context else ""
             try:
@@ -644,13 +647,16 @@ class Instance:
         self.version = record["version"]
         self._event_ids[record["id"]] = record["seq"]
         self._configuration_after[record["seq"]] = record["to"]
+        self._configuration_after.pop(record["seq"] - 100, None)  # the recent ones only
         self._recent.append(record)
         del self._recent[:-64]
         stat = os.fstat(self._fd)
         self._log_identity = (stat.st_ino, stat.st_size)
 
     def _receipt(self, seq: int, event: str, event_id: str, *, duplicate: bool = False) -> Receipt:
-        configuration = self._configuration_after.get(seq, self.machine.configuration)
+        configuration = self._configuration_after.get(seq)
+        if configuration is None:
+            configuration = self.machine.configuration
         return Receipt(
             self.resource_id, seq, self.version, event, event_id, configuration, duplicate
         )
