@@ -60,12 +60,18 @@ def _record_bytes() -> bytes:
     )
 
 
-def raw(folder: Path, n: int) -> float:
+def raw(folder: Path, n: int, gap_us: float = 0.0) -> float:
+    """write+fsync of one record's bytes in a loop; `gap_us` of CPU work between them shows
+    how much any per-event work costs beside an fsync on this machine."""
     line = _record_bytes()
     path = folder / f"raw-{threading.get_ident()}.log"
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
     start = time.perf_counter()
     for _ in range(n):
+        if gap_us:
+            until = time.perf_counter() + gap_us / 1e6
+            while time.perf_counter() < until:
+                pass
         os.write(fd, line)
         os.fsync(fd)
     elapsed = time.perf_counter() - start
@@ -167,6 +173,9 @@ def main() -> int:
         rows: list[tuple[str, float, float | None]] = []
         limit = raw(folder, EVENTS)
         rows.append(("raw write+fsync, one file", limit, 1.0))
+        for gap in (25, 50):
+            slowed = raw(folder, EVENTS, gap)
+            rows.append((f"raw, with {gap} us of CPU work between", slowed, slowed / limit))
         one = store_one(folder, EVENTS, 100)
         rows.append(("FileStore, one instance, snapshot every 100", one, one / limit))
         each = store_one(folder, EVENTS // 4, 1, "each")
