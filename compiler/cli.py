@@ -202,6 +202,7 @@ def _argument_parser() -> argparse.ArgumentParser:
     from . import instances
 
     instances.add_parser(commands, UsageError, _load_one)
+    instances.add_db_parser(commands)
     return parser
 
 

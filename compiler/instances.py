@@ -59,16 +59,66 @@ def add_parser(
     verify.add_argument("resource_ids", nargs="*", metavar="ID", help="default: every instance")
 
 
-def _run(args: argparse.Namespace) -> int:
-    from ..runtime.errors import StatewrightError
+def open_store(location: str) -> Any:
+    """`--store`: a folder (FileStore) or a `postgresql://` URL (PostgresStore)."""
+    if location.startswith(("postgresql://", "postgres://")):
+        try:
+            from ..runtime.pgstore import PostgresStore
+        except ImportError:
+            raise OSError(
+                "PostgreSQL stores need psycopg: pip install 'statewright[postgres]'"
+            ) from None
+        return PostgresStore(location)
     from ..runtime.filestore import FileStore
 
-    store = FileStore(args.store)
+    return FileStore(location)
+
+
+def _run(args: argparse.Namespace) -> int:
+    from ..runtime.errors import StatewrightError
+
     try:
-        return int(ACTIONS[args.action](store, args))
+        store = open_store(args.store)
+        try:
+            return int(ACTIONS[args.action](store, args))
+        finally:
+            getattr(store, "close", lambda: None)()
     except (StatewrightError, OSError) as error:
         print(f"statewright: {error}", file=sys.stderr)
         return 1
+
+
+def add_db_parser(commands: Any) -> None:
+    database = commands.add_parser(
+        "db",
+        help="manage a PostgreSQL store's schema",
+        description="Manage the schema of a PostgreSQL store (docs/persistence.md).",
+    )
+    sub = database.add_subparsers(dest="action", metavar="ACTION", required=True)
+    up = sub.add_parser("upgrade", help="apply the schema migrations the database lacks")
+    up.add_argument("--store", required=True, metavar="postgresql://...")
+    up.set_defaults(run=_db_upgrade)
+
+
+def _db_upgrade(args: argparse.Namespace) -> int:
+    if not args.store.startswith(("postgresql://", "postgres://")):
+        print("statewright: db upgrade needs a postgresql:// URL", file=sys.stderr)
+        return 2
+    try:
+        from ..runtime.pgstore import SCHEMA_VERSION, upgrade
+
+        applied = upgrade(args.store)
+    except ImportError:
+        print(
+            "statewright: PostgreSQL needs psycopg: pip install 'statewright[postgres]'",
+            file=sys.stderr,
+        )
+        return 1
+    except Exception as error:  # noqa: BLE001 - psycopg's errors: one line, no traceback
+        print(f"statewright: {str(error).strip().splitlines()[0]}", file=sys.stderr)
+        return 1
+    print(json.dumps({"applied": applied, "schema": SCHEMA_VERSION}))
+    return 0
 
 
 def _json_object(text: str | None, what: str, usage_error: type[Exception]) -> dict[str, Any]:

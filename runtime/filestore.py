@@ -38,6 +38,7 @@ from .store import (
     ConcurrencyConflict,
     InstanceExists,
     Receipt,
+    Replay,
     Sink,
     StoredChart,
     StoreError,
@@ -49,8 +50,8 @@ from .store import (
     cloud_event,
     durable_snapshot,
     new_event_id,
+    replay_until,
     restore_durable,
-    seconds,
     timestamp,
 )
 from .timers import Clock, FakeClock
@@ -328,29 +329,8 @@ class FileStore:
         """The instance as of sequence number `seq` or time `at` (epoch seconds or RFC 3339),
         by replaying its log from the start: `{"seq", "version", "configuration", "context",
         "snapshot"}`."""
-        if isinstance(at, str):
-            at = seconds(at)
         stored = self._stored_chart(self.folder(resource_id), resource_id)
-        replay = Replay(stored)
-        last: dict[str, Any] | None = None
-        for record in self.history(resource_id):
-            if seq is not None and record["seq"] > seq:
-                break
-            if at is not None and seconds(record["ts"]) > at:
-                break
-            replay.apply(record)
-            last = record
-        machine = replay.machine
-        if last is None:
-            raise StoreError(f"instance {resource_id!r} has no event at or before that point")
-        return {
-            "seq": last["seq"],
-            "version": last["version"],
-            "time": last["ts"],
-            "configuration": machine.configuration,
-            "context": dict(machine.context),
-            "snapshot": machine.snapshot(),
-        }
+        return replay_until(self.history(resource_id), Replay(stored), resource_id, seq=seq, at=at)
 
     # -- checking ---------------------------------------------------------------------------
 
@@ -1038,27 +1018,6 @@ class Batch:
             )
         for instance in self.instances:
             instance._deliver()
-
-
-class Replay:
-    """Replays an instance's whole log: each segment on the chart it was written for (a
-    migration record switches to the new chart)."""
-
-    def __init__(self, stored: Mapping[str, Any], current: StoredChart | None = None) -> None:
-        self.current = current or StoredChart(stored["document"], chart_id=stored.get("chart_id"))
-        previous = stored.get("previous") or {}
-        first = next(iter(previous.values()), None)
-        self.clock = FakeClock()
-        chart = StoredChart(first) if first is not None else self.current
-        self.machine: Any = chart.new(clock=self.clock, replaying=True)
-
-    def apply(self, record: Mapping[str, Any]) -> None:
-        if record["type"] == MIGRATE:
-            self.clock.time = max(self.clock.time, seconds(record["ts"]))
-            self.machine = self.current.new(clock=self.clock, replaying=True)
-            restore_durable(self.machine, record["snapshot"], self.clock)
-            return
-        apply(self.machine, record, self.clock)
 
 
 def _fault(step: str) -> None:

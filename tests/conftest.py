@@ -87,3 +87,32 @@ def generated_module(chart: Chart, path: Path) -> ModuleType:
         machine_class.__name__ + "Partial", (machine_class,), {}, partial=True
     )
     return module
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Any:
+    """A real PostgreSQL server for the session (tests/pgserver.py), or a skip with the reason."""
+    import pgserver
+
+    if pgserver.binaries() is None:
+        pytest.skip("PostgreSQL is not installed (.ci/run installs it)")
+    server = pgserver.Server().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def pg_dsn(pg_server: Any) -> str:
+    """A fresh database on the session's server, migrated to the current schema."""
+    import uuid
+
+    import psycopg
+
+    from statewright.runtime.pgstore import upgrade
+
+    name = "sw_" + uuid.uuid4().hex[:12]
+    with psycopg.connect(pg_server.dsn, autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name}")  # a generated name, not input
+    dsn = pg_server.dsn.rsplit("/", 1)[0] + "/" + name
+    upgrade(dsn)
+    return dsn

@@ -39,6 +39,43 @@ TOGGLE = "off, on;\noff => on: flip / count;\non => off: flip / count;\n"
 TIMED = "idle, busy, done;\nidle => busy: go;\nbusy => done: after 10s / finish;\n"
 
 
+@pytest.fixture(params=["file", "postgres"])
+def make(request: pytest.FixtureRequest, tmp_path: Path) -> Any:
+    """A store factory for the contract tests: FileStore, then PostgresStore on a real server
+    (the same tests, unchanged)."""
+    opened: list[Any] = []
+    if request.param == "file":
+
+        def factory(**options: Any) -> Any:
+            return FileStore(tmp_path / "store", **options)
+
+        factory.location = ("file", str(tmp_path / "store"))  # type: ignore[attr-defined]
+    else:
+        from statewright.runtime.pgstore import PostgresStore
+
+        dsn = request.getfixturevalue("pg_dsn")
+
+        def factory(**options: Any) -> Any:
+            options.pop("snapshot_every", None)  # a row holds the snapshot, always current
+            store = PostgresStore(dsn, **options)
+            opened.append(store)
+            return store
+
+        factory.location = ("postgres", dsn)  # type: ignore[attr-defined]
+    yield factory
+    for store in opened:
+        store.close()
+
+
+def store_at(location: tuple[str, str]) -> Any:
+    kind, where = location
+    if kind == "file":
+        return FileStore(where)
+    from statewright.runtime.pgstore import PostgresStore
+
+    return PostgresStore(where)
+
+
 def document(text: str) -> dict[str, Any]:
     chart, diagnostics = parse(text)
     assert chart is not None, diagnostics
@@ -52,8 +89,8 @@ def counting(text: str = TOGGLE) -> StoredChart:
     return StoredChart(document(text), actions={"count": count}, chart_id="toggle")
 
 
-def test_an_instance_survives_reopening_with_its_context_and_history(tmp_path: Path) -> None:
-    store = FileStore(tmp_path, snapshot_every=3)
+def test_an_instance_survives_reopening_with_its_context_and_history(make: Any) -> None:
+    store = make(snapshot_every=3)
     chart = counting()
     with store.create("t1", chart, context={"owner": "ann"}) as instance:
         for _ in range(7):
@@ -73,8 +110,8 @@ def test_an_instance_survives_reopening_with_its_context_and_history(tmp_path: P
     assert store.ids() == ["t1"]
 
 
-def test_an_event_id_already_logged_is_acknowledged_not_applied_again(tmp_path: Path) -> None:
-    store = FileStore(tmp_path)
+def test_an_event_id_already_logged_is_acknowledged_not_applied_again(make: Any) -> None:
+    store = make()
     with store.create("t", counting()) as instance:
         first = instance.send("flip", event_id="order-1")
         again = instance.send("flip", event_id="order-1")
@@ -82,8 +119,8 @@ def test_an_event_id_already_logged_is_acknowledged_not_applied_again(tmp_path: 
     assert [r["id"] for r in store.history("t")].count("order-1") == 1
 
 
-def test_a_stale_handle_conflicts_and_send_retries_by_reloading(tmp_path: Path) -> None:
-    store = FileStore(tmp_path)
+def test_a_stale_handle_conflicts_and_send_retries_by_reloading(make: Any) -> None:
+    store = make()
     chart = counting()
     store.create("t", chart).close()
     first, second = store.open("t", chart), store.open("t", chart)
@@ -102,8 +139,8 @@ def test_a_stale_handle_conflicts_and_send_retries_by_reloading(tmp_path: Path) 
     assert store.verify("t") == []
 
 
-def _worker(base: str, worker: int, count: int, resend: bool) -> None:
-    store = FileStore(base)
+def _worker(location: tuple[str, str], worker: int, count: int, resend: bool) -> None:
+    store = store_at(location)
     with store.open("hot", counting()) as instance:
         for n in range(count):
             instance.send("flip", event_id=f"w{worker}-{n}")
@@ -112,14 +149,12 @@ def _worker(base: str, worker: int, count: int, resend: bool) -> None:
 
 
 @pytest.mark.parametrize("resend", [False, True], ids=["fresh ids", "with resent ids"])
-def test_four_processes_on_one_instance_lose_and_duplicate_nothing(
-    tmp_path: Path, resend: bool
-) -> None:
-    store = FileStore(tmp_path)
+def test_four_processes_on_one_instance_lose_and_duplicate_nothing(make: Any, resend: bool) -> None:
+    store = make()
     store.create("hot", counting()).close()
     context = multiprocessing.get_context("fork")
     workers = [
-        context.Process(target=_worker, args=(str(tmp_path), w, 500, resend)) for w in range(4)
+        context.Process(target=_worker, args=(make.location, w, 500, resend)) for w in range(4)
     ]
     for process in workers:
         process.start()
@@ -138,8 +173,8 @@ def test_four_processes_on_one_instance_lose_and_duplicate_nothing(
     assert store.verify("hot") == []
 
 
-def test_resource_ids_cannot_leave_the_store(tmp_path: Path) -> None:
-    store = FileStore(tmp_path)
+def test_resource_ids_cannot_leave_the_store(make: Any, tmp_path: Path) -> None:
+    store = make()
     for bad in ["../x", "a/b", "", ".", "..", ".hidden", "a\x00b", "x" * 129, "a b", "é"]:
         with pytest.raises(BadResourceId):
             store.create(bad, counting())
@@ -191,11 +226,11 @@ def test_notifications_are_cloud_events_delivered_at_least_once(tmp_path: Path) 
     assert [e["seq"] for e in received] == [2]
 
 
-def test_timed_events_survive_a_restart(tmp_path: Path) -> None:
+def test_timed_events_survive_a_restart(make: Any) -> None:
     clock = FakeClock(1_800_000_000.0)
     finished: list[str] = []
     chart = StoredChart(document(TIMED), actions={"finish": lambda c, d: finished.append("x")})
-    store = FileStore(tmp_path, clock=clock)
+    store = make(clock=clock)
     with store.create("job", chart) as instance:
         instance.send("go")
         assert instance.tick() is None
@@ -207,7 +242,7 @@ def test_timed_events_survive_a_restart(tmp_path: Path) -> None:
     assert store.state_at("job")["configuration"] == ["done"]  # the tick replays
 
 
-def test_a_generated_class_is_stored_like_its_chart(tmp_path: Path) -> None:
+def test_a_generated_class_is_stored_like_its_chart(make: Any, tmp_path: Path) -> None:
     module = generated_module(chart_of(EXAMPLES / "door.smcat"), tmp_path / "door_machine.py")
     beeps: list[int] = []
 
@@ -221,7 +256,7 @@ def test_a_generated_class_is_stored_like_its_chart(tmp_path: Path) -> None:
         def release_bolt(self, data: Any) -> None:
             pass
 
-    store = FileStore(tmp_path / "store")
+    store = make()
     chart = StoredChart(Door)
     assert chart.hash == StoredChart(document((EXAMPLES / "door.smcat").read_text())).hash
     with store.create("front", chart) as instance:
@@ -330,9 +365,9 @@ def _saga(log: list[str], fail: str | None = None) -> StoredChart:
     )
 
 
-def test_a_saga_rolls_back_its_finished_steps_newest_first_and_logs_each(tmp_path: Path) -> None:
+def test_a_saga_rolls_back_its_finished_steps_newest_first_and_logs_each(make: Any) -> None:
     log: list[str] = []
-    store = FileStore(tmp_path)
+    store = make()
     with store.create("vm", _saga(log)) as instance:
         instance.send("allocated")
         instance.send("attached")
@@ -351,9 +386,9 @@ def test_a_saga_rolls_back_its_finished_steps_newest_first_and_logs_each(tmp_pat
     assert log == ["allocate", "attach disk", "boot", "release"]
 
 
-def test_an_interrupted_rollback_resumes_when_the_instance_is_opened(tmp_path: Path) -> None:
+def test_an_interrupted_rollback_resumes_when_the_instance_is_opened(make: Any) -> None:
     log: list[str] = []
-    store = FileStore(tmp_path)
+    store = make()
     instance = store.create("vm", _saga(log, fail="detach disk"))
     instance.send("allocated")
     instance.send("attached")

@@ -1,0 +1,593 @@
+"""PostgresStore: the same durable instances in PostgreSQL, shared by processes and hosts.
+
+The contract is FileStore's (docs/persistence.md); the storage is three tables, created by
+versioned migrations (`statewright db upgrade --store postgresql://...`, or `upgrade(dsn)`):
+
+    sw_instances(id, chart_id, chart_hash, chart, snapshot jsonb, version, last_seq, ...)
+    sw_events(instance, seq, event_id, ts, record jsonb)   primary key (instance, seq),
+                                                            unique (instance, event_id)
+    sw_outbox(id, instance, seq, event jsonb)               one row per committed record
+    sw_outbox_cursors(sink, instance, seq)                  how far each sink got
+
+One transaction per accepted event: insert the event, insert its outbox row, and
+`UPDATE sw_instances ... WHERE id = %s AND version = %s`; no row updated (or the event's
+sequence number taken) is a `ConcurrencyConflict`, retried as with files. The commit is the
+acknowledgement. Needs `psycopg` 3 and `psycopg_pool` (`pip install 'statewright[postgres]'`).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+import psycopg
+from psycopg.types.json import Jsonb
+from psycopg_pool import ConnectionPool
+from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_random_exponential
+
+from .store import (
+    COMPENSATE,
+    CREATE,
+    TICK,
+    ChartMismatch,
+    ConcurrencyConflict,
+    InstanceExists,
+    Receipt,
+    Replay,
+    ReplayDivergence,
+    Sink,
+    StoredChart,
+    StoreError,
+    UnknownInstance,
+    WallClock,
+    apply,
+    check_resource_id,
+    cloud_event,
+    durable_snapshot,
+    new_event_id,
+    replay_until,
+    restore_durable,
+    timestamp,
+)
+from .timers import Clock, FakeClock
+
+#: (version, SQL): applied in order, each in its own transaction, never edited once released.
+MIGRATIONS: list[tuple[int, str]] = [
+    (
+        1,
+        """
+        CREATE TABLE sw_instances (
+            id text PRIMARY KEY,
+            chart_id text NOT NULL,
+            chart_hash text NOT NULL,
+            chart jsonb NOT NULL,
+            snapshot jsonb NOT NULL,
+            version bigint NOT NULL,
+            last_seq bigint NOT NULL,
+            created_at timestamptz NOT NULL DEFAULT now(),
+            updated_at timestamptz NOT NULL DEFAULT now()
+        );
+        CREATE TABLE sw_events (
+            instance text NOT NULL REFERENCES sw_instances (id) ON DELETE CASCADE,
+            seq bigint NOT NULL,
+            event_id text NOT NULL,
+            ts timestamptz NOT NULL,
+            record jsonb NOT NULL,
+            PRIMARY KEY (instance, seq),
+            UNIQUE (instance, event_id)
+        );
+        CREATE TABLE sw_outbox (
+            id bigserial PRIMARY KEY,
+            instance text NOT NULL,
+            seq bigint NOT NULL,
+            event jsonb NOT NULL,
+            created_at timestamptz NOT NULL DEFAULT now(),
+            UNIQUE (instance, seq)
+        );
+        CREATE TABLE sw_outbox_cursors (
+            sink text NOT NULL,
+            instance text NOT NULL,
+            seq bigint NOT NULL,
+            PRIMARY KEY (sink, instance)
+        );
+        """,
+    ),
+]
+SCHEMA_VERSION = MIGRATIONS[-1][0]
+_LOCK_KEY = 0x5717E7  # the advisory lock that serialises `upgrade` runs
+
+
+def upgrade(dsn: str) -> list[int]:
+    """Apply the migrations a database lacks; returns the versions applied (none: current)."""
+    applied: list[int] = []
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute("SELECT pg_advisory_lock(%s)", (_LOCK_KEY,))
+        try:
+            conn.execute(
+                "CREATE TABLE IF NOT EXISTS sw_schema (version integer PRIMARY KEY, "
+                "applied_at timestamptz NOT NULL DEFAULT now())"
+            )
+            done = {row[0] for row in conn.execute("SELECT version FROM sw_schema")}
+            for version, sql in MIGRATIONS:
+                if version in done:
+                    continue
+                with conn.transaction():
+                    conn.execute(sql)
+                    conn.execute("INSERT INTO sw_schema (version) VALUES (%s)", (version,))
+                applied.append(version)
+        finally:
+            conn.execute("SELECT pg_advisory_unlock(%s)", (_LOCK_KEY,))
+    return applied
+
+
+def _conflict_or_raise(error: psycopg.Error) -> None:
+    if isinstance(error, psycopg.errors.UniqueViolation | psycopg.errors.SerializationFailure):
+        raise ConcurrencyConflict(str(error).splitlines()[0]) from None
+
+
+class PostgresStore:
+    """Instances in PostgreSQL (see the module docstring). Same methods as FileStore."""
+
+    def __init__(
+        self,
+        dsn: str,
+        *,
+        sinks: Sequence[Sink] = (),
+        notify_context: Sequence[str] = (),
+        clock: Clock | None = None,
+        pool_size: int = 4,
+    ) -> None:
+        self.dsn = dsn
+        self.sinks = list(sinks)
+        self.notify_context = tuple(notify_context)
+        self.clock: Clock = clock or WallClock()
+        try:  # one direct connection first: a wrong address fails at once, not after the
+            # pool's wait for a connection
+            with psycopg.connect(dsn, connect_timeout=10) as conn:
+                row = conn.execute(
+                    "SELECT max(version) FROM sw_schema"
+                    if _has_table(conn, "sw_schema")
+                    else "SELECT NULL"
+                ).fetchone()
+        except psycopg.Error as error:
+            text = str(error).strip()
+            raise StoreError(
+                f"cannot reach {_safe(dsn)}: {text.splitlines()[0] if text else error!r}"
+            ) from None
+        if row is None or row[0] != SCHEMA_VERSION:
+            raise StoreError(
+                f"{_safe(dsn)} has schema {row[0] if row else None}, this statewright needs "
+                f"{SCHEMA_VERSION}: run `statewright db upgrade --store URL`"
+            )
+        self.pool = ConnectionPool(dsn, min_size=1, max_size=pool_size, open=True, timeout=30)
+
+    def close(self) -> None:
+        self.pool.close()
+
+    def __enter__(self) -> PostgresStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- instances --------------------------------------------------------------------------
+
+    def ids(self) -> list[str]:
+        with self.pool.connection() as conn:
+            return [r[0] for r in conn.execute("SELECT id FROM sw_instances ORDER BY id")]
+
+    def create(
+        self,
+        resource_id: str,
+        chart: StoredChart,
+        *,
+        context: Mapping[str, Any] | None = None,
+    ) -> PgInstance:
+        check_resource_id(resource_id)
+        instance = PgInstance(self, resource_id, chart)
+        machine = instance.machine = chart.new(clock=self.clock)
+        machine.context.update(dict(context or {}))
+        machine.start()
+        record = {
+            "seq": 1,
+            "id": new_event_id(),
+            "ts": timestamp(self.clock.now()),
+            "type": CREATE,
+            "data": {},
+            "version": 1,
+            "from": None,
+            "to": machine.configuration,
+            "context": dict(machine.context),
+        }
+        stored: dict[str, Any] = {"document": chart.document}
+        if chart.source is not None:
+            stored["ir"] = chart.source
+        try:
+            with self.pool.connection() as conn, conn.transaction():
+                conn.execute(
+                    "INSERT INTO sw_instances (id, chart_id, chart_hash, chart, snapshot, "
+                    "version, last_seq) VALUES (%s, %s, %s, %s, %s, 1, 1)",
+                    (
+                        resource_id,
+                        chart.id,
+                        chart.hash,
+                        Jsonb(stored),
+                        Jsonb(durable_snapshot(machine, self.clock)),
+                    ),
+                )
+                instance._insert(conn, record)
+        except psycopg.errors.UniqueViolation:
+            raise InstanceExists(f"instance {resource_id!r} exists already") from None
+        instance.version = instance.last_seq = 1
+        instance._compensate()
+        instance._deliver()
+        return instance
+
+    def open(self, resource_id: str, chart: StoredChart | None = None) -> PgInstance:
+        check_resource_id(resource_id)
+        row = self._row(resource_id)
+        if chart is None:
+            chart = StoredChart(row["chart"]["document"], chart_id=row["chart_id"])
+        if chart.hash != row["chart_hash"]:
+            raise ChartMismatch(
+                f"instance {resource_id!r} runs chart {row['chart_hash'][:12]}, not "
+                f"{chart.hash[:12]}"
+            )
+        instance = PgInstance(self, resource_id, chart)
+        instance._load(row)
+        if getattr(instance.machine, "rolling_back", False):
+            instance.recovered.append("resumed an interrupted rollback")
+            instance._compensate()
+        instance._deliver()
+        return instance
+
+    def send(
+        self,
+        resource_id: str,
+        event: str,
+        data: Mapping[str, Any] | None = None,
+        *,
+        event_id: str | None = None,
+        chart: StoredChart | None = None,
+    ) -> Receipt:
+        with self.open(resource_id, chart) as instance:
+            return instance.send(event, event_id=event_id, **dict(data or {}))
+
+    def _row(self, resource_id: str) -> dict[str, Any]:
+        with self.pool.connection() as conn:
+            row = conn.execute(
+                "SELECT chart_id, chart_hash, chart, snapshot, version, last_seq "
+                "FROM sw_instances WHERE id = %s",
+                (resource_id,),
+            ).fetchone()
+        if row is None:
+            raise UnknownInstance(f"no instance {resource_id!r} in {_safe(self.dsn)}")
+        keys = ("chart_id", "chart_hash", "chart", "snapshot", "version", "last_seq")
+        return dict(zip(keys, row, strict=True))
+
+    # -- reading ----------------------------------------------------------------------------
+
+    def history(self, resource_id: str, after: int = 0) -> Iterator[dict[str, Any]]:
+        with self.pool.connection() as conn:
+            rows = conn.execute(
+                "SELECT record FROM sw_events WHERE instance = %s AND seq > %s ORDER BY seq",
+                (resource_id, after),
+            ).fetchall()
+        for (record,) in rows:
+            yield record
+
+    def state_at(
+        self, resource_id: str, *, seq: int | None = None, at: float | str | None = None
+    ) -> dict[str, Any]:
+        row = self._row(resource_id)
+        replay = Replay({**row["chart"], "chart_id": row["chart_id"]})
+        return replay_until(self.history(resource_id), replay, resource_id, seq=seq, at=at)
+
+    def verify(self, resource_id: str) -> list[str]:
+        """Problems with an instance, as sentences: sequence numbers and versions contiguous
+        from 1, and the stored snapshot equal to a replay of the events."""
+        problems: list[str] = []
+        try:
+            row = self._row(resource_id)
+            records = list(self.history(resource_id))
+            seqs = [r["seq"] for r in records]
+            if seqs != list(range(1, len(seqs) + 1)):
+                problems.append("event sequence numbers are not contiguous from 1")
+            if [r["version"] for r in records] != seqs:
+                problems.append("versions do not follow the sequence numbers")
+            if row["last_seq"] != len(records) or row["version"] != len(records):
+                problems.append(
+                    f"the instance row says version {row['version']}, the log has "
+                    f"{len(records)} events"
+                )
+            clock = FakeClock()
+            machine = StoredChart(row["chart"]["document"]).new(clock=clock, replaying=True)
+            for record in records:
+                apply(machine, record, clock)
+            if row["snapshot"]["active"] != machine.active:
+                problems.append("the stored snapshot differs from a replay of the events")
+            if row["snapshot"]["context"] != machine.context:
+                problems.append("the stored context differs from a replay of the events")
+        except (StoreError, ReplayDivergence) as error:
+            problems.append(str(error))
+        return problems
+
+    # -- notifications ----------------------------------------------------------------------
+
+    def relay(self, resource_id: str | None = None) -> int:
+        """Deliver outbox rows each sink has not had, in order per instance (at least once);
+        returns how many deliveries were made. Runs after each commit and when asked."""
+        delivered = 0
+        for sink in self.sinks:
+            with self.pool.connection() as conn:
+                rows = conn.execute(
+                    "SELECT o.instance, o.seq, o.event FROM sw_outbox o "
+                    "LEFT JOIN sw_outbox_cursors c ON c.sink = %s AND c.instance = o.instance "
+                    "WHERE o.seq > coalesce(c.seq, 0) AND (%s::text IS NULL OR o.instance = %s) "
+                    "ORDER BY o.instance, o.seq",
+                    (sink.name, resource_id, resource_id),
+                ).fetchall()
+                failed: set[str] = set()
+                for instance, seq, event in rows:
+                    if instance in failed:
+                        continue
+                    try:
+                        sink.deliver(event)
+                    except Exception:  # noqa: BLE001 - retried at the next relay
+                        failed.add(instance)
+                        continue
+                    conn.execute(
+                        "INSERT INTO sw_outbox_cursors (sink, instance, seq) VALUES (%s, %s, %s) "
+                        "ON CONFLICT (sink, instance) DO UPDATE SET seq = excluded.seq",
+                        (sink.name, instance, seq),
+                    )
+                    conn.commit()
+                    delivered += 1
+        return delivered
+
+    def watch(
+        self, resource_id: str, after: int = 0, *, timeout: float | None = None
+    ) -> Iterator[dict[str, Any]]:
+        """Every committed record of an instance after `after`, in order, as it is committed
+        (LISTEN/NOTIFY wakes the watcher; each wake-up reads the events table, so nothing is
+        missed). Stops after `timeout` seconds without a new record (None: never)."""
+        with psycopg.connect(self.dsn, autocommit=True) as conn:
+            conn.execute("LISTEN sw_events")
+            while True:
+                fresh = list(self.history(resource_id, after))
+                for record in fresh:
+                    after = record["seq"]
+                    yield record
+                if fresh:
+                    continue
+                woke = False
+                for _ in conn.notifies(timeout=timeout, stop_after=1):
+                    woke = True
+                if not woke:
+                    return
+
+
+class PgInstance:
+    """One durable instance in PostgreSQL (the FileStore `Instance` surface)."""
+
+    def __init__(self, store: PostgresStore, resource_id: str, chart: StoredChart) -> None:
+        self.store = store
+        self.resource_id = resource_id
+        self.chart = chart
+        self.machine: Any = None
+        self.version = 0
+        self.last_seq = 0
+        self.recovered: list[str] = []
+        self.warnings: list[str] = []
+        self._retrying = Retrying(
+            retry=retry_if_exception_type(ConcurrencyConflict),
+            wait=wait_random_exponential(multiplier=0.002, max=0.2),
+            stop=stop_after_attempt(200),
+            reraise=True,
+        )
+
+    @property
+    def configuration(self) -> list[str]:
+        configuration: list[str] = self.machine.configuration
+        return configuration
+
+    @property
+    def context(self) -> dict[str, Any]:
+        context: dict[str, Any] = self.machine.context
+        return context
+
+    def snapshot(self) -> dict[str, Any]:
+        return durable_snapshot(self.machine, self.store.clock)
+
+    def close(self, *, snapshot: bool = True) -> None:
+        """Nothing to release: every commit already updated the instance's row."""
+
+    def __enter__(self) -> PgInstance:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _load(self, row: Mapping[str, Any] | None = None) -> None:
+        row = row or self.store._row(self.resource_id)
+        machine = self.chart.new(clock=self.store.clock)
+        restore_durable(machine, row["snapshot"], self.store.clock)
+        self.machine = machine
+        self.version, self.last_seq = int(row["version"]), int(row["last_seq"])
+
+    def send(
+        self,
+        event: str,
+        *,
+        event_id: str | None = None,
+        expected_version: int | None = None,
+        **data: Any,
+    ) -> Receipt:
+        event_id = event_id or new_event_id()
+        if expected_version is not None:
+            return self._send_once(event, event_id, data, expected_version)
+        for attempt in self._retrying:
+            with attempt:
+                return self._send_once(event, event_id, data, None)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def tick(self) -> Receipt | None:
+        due = self.machine.next_due
+        if due is None or due > self.store.clock.now():
+            return None
+        return self.send(TICK)
+
+    def _send_once(
+        self, event: str, event_id: str, data: Mapping[str, Any], expected_version: int | None
+    ) -> Receipt:
+        try:
+            with self.store.pool.connection() as conn, conn.transaction():
+                seen = conn.execute(
+                    "SELECT record FROM sw_events WHERE instance = %s AND event_id = %s",
+                    (self.resource_id, event_id),
+                ).fetchone()
+                if seen is not None:
+                    record = seen[0]
+                    return Receipt(
+                        self.resource_id,
+                        record["seq"],
+                        self.version,
+                        event,
+                        event_id,
+                        record["to"],
+                        True,
+                    )
+                row = conn.execute(
+                    "SELECT version FROM sw_instances WHERE id = %s", (self.resource_id,)
+                ).fetchone()
+                if row is None:
+                    raise UnknownInstance(f"no instance {self.resource_id!r}")
+                if row[0] != self.version:
+                    self._load()
+                    if expected_version is None:
+                        raise ConcurrencyConflict(f"{self.resource_id}: another writer committed")
+                if expected_version is not None and expected_version != self.version:
+                    raise ConcurrencyConflict(
+                        f"{self.resource_id} is at version {self.version}, not {expected_version}"
+                    )
+                record = self._step(event, event_id, data)
+                self._insert(conn, record)
+                self._advance(conn, record)
+        except ConcurrencyConflict:
+            self._load()  # the step ran on a stale machine: start again from the database
+            raise
+        except psycopg.Error as error:
+            self._load()
+            _conflict_or_raise(error)
+            raise StoreError(f"{self.resource_id}: the event was not committed: {error}") from None
+        self.version, self.last_seq = record["version"], record["seq"]
+        receipt = Receipt(
+            self.resource_id, record["seq"], record["version"], event, event_id, record["to"]
+        )
+        self._compensate()
+        self._deliver()
+        return receipt
+
+    def _compensate(self) -> None:
+        """Sagas: each compensation a `rollback/` state asked for, newest first, committed as
+        its own `sw.compensate` event (an interrupted rollback resumes on the next open)."""
+        while getattr(self.machine, "rolling_back", False):
+            before = self.machine.configuration
+            action = self.machine.compensate_one()
+            if action is None:
+                return
+            record = {
+                "seq": self.last_seq + 1,
+                "id": new_event_id(),
+                "ts": timestamp(self.store.clock.now()),
+                "type": COMPENSATE,
+                "data": {"action": action},
+                "version": self.version + 1,
+                "from": before,
+                "to": self.machine.configuration,
+            }
+            with self.store.pool.connection() as conn, conn.transaction():
+                self._insert(conn, record)
+                self._advance(conn, record)
+            self.version, self.last_seq = record["version"], record["seq"]
+
+    def _step(self, event: str, event_id: str, data: Mapping[str, Any]) -> dict[str, Any]:
+        before = self.machine.configuration
+        context_before = json.dumps(self.machine.context, default=str)
+        if event == TICK:
+            self.machine.tick()
+        else:
+            self.machine.send(event, **data)
+        record: dict[str, Any] = {
+            "seq": self.last_seq + 1,
+            "id": event_id,
+            "ts": timestamp(self.store.clock.now()),
+            "type": event,
+            "data": dict(data),
+            "version": self.version + 1,
+            "from": before,
+            "to": self.machine.configuration,
+        }
+        if json.dumps(self.machine.context, default=str) != context_before:
+            record["context"] = dict(self.machine.context)
+        return record
+
+    def _advance(self, conn: psycopg.Connection[Any], record: Mapping[str, Any]) -> None:
+        """Move the instance's row to the record's version, if nobody else did first."""
+        updated = conn.execute(
+            "UPDATE sw_instances SET snapshot = %s, version = %s, last_seq = %s, "
+            "updated_at = now() WHERE id = %s AND version = %s",
+            (
+                Jsonb(durable_snapshot(self.machine, self.store.clock)),
+                record["version"],
+                record["seq"],
+                self.resource_id,
+                self.version,
+            ),
+        ).rowcount
+        if updated != 1:
+            raise ConcurrencyConflict(f"{self.resource_id}: another writer committed")
+
+    def _insert(self, conn: psycopg.Connection[Any], record: Mapping[str, Any]) -> None:
+        """The event, its outbox row and the wake-up of watchers, in the caller's transaction."""
+        conn.execute(
+            "INSERT INTO sw_events (instance, seq, event_id, ts, record) "
+            "VALUES (%s, %s, %s, %s, %s)",
+            (self.resource_id, record["seq"], record["id"], record["ts"], Jsonb(record)),
+        )
+        source = f"statewright://{_database(self.store.dsn)}/{self.chart.id}"
+        event = cloud_event(
+            record,
+            resource_id=self.resource_id,
+            source=source,
+            before=record.get("from"),
+            context_keys=self.store.notify_context,
+        )
+        conn.execute(
+            "INSERT INTO sw_outbox (instance, seq, event) VALUES (%s, %s, %s)",
+            (self.resource_id, record["seq"], Jsonb(event)),
+        )
+        conn.execute("SELECT pg_notify('sw_events', %s)", (f"{self.resource_id}:{record['seq']}",))
+
+    def _deliver(self) -> None:
+        if self.store.sinks:
+            self.store.relay(self.resource_id)
+
+
+def _has_table(conn: psycopg.Connection[Any], name: str) -> bool:
+    row = conn.execute("SELECT to_regclass(%s)", (name,)).fetchone()
+    return row is not None and row[0] is not None
+
+
+def _safe(dsn: str) -> str:
+    """A DSN without its password, for messages."""
+    if "@" in dsn and "://" in dsn:
+        scheme, rest = dsn.split("://", 1)
+        credentials, host = rest.rsplit("@", 1)
+        return f"{scheme}://{credentials.split(':')[0]}@{host}"
+    return dsn
+
+
+def _database(dsn: str) -> str:
+    return dsn.rsplit("/", 1)[-1].split("?")[0] or "postgres"

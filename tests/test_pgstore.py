@@ -1,0 +1,116 @@
+"""What only the PostgreSQL store has: schema migrations, the outbox relay, LISTEN/NOTIFY
+watchers in other processes, and the command line on a `postgresql://` store. The store
+contract itself runs against both stores in tests/test_store.py."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+from test_store import counting
+
+from conftest import EXAMPLES
+
+psycopg = pytest.importorskip("psycopg")
+
+from statewright.runtime.pgstore import SCHEMA_VERSION, PostgresStore, upgrade  # noqa: E402
+from statewright.runtime.store import CallbackSink, StoreError  # noqa: E402
+
+
+def test_a_database_without_the_schema_is_refused_until_upgraded(pg_server: Any) -> None:
+    name = "sw_" + uuid.uuid4().hex[:12]
+    with psycopg.connect(pg_server.dsn, autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name}")
+    dsn = pg_server.dsn.rsplit("/", 1)[0] + "/" + name
+    with pytest.raises(StoreError, match="db upgrade"):
+        PostgresStore(dsn)
+    assert upgrade(dsn) == [SCHEMA_VERSION]
+    assert upgrade(dsn) == []  # idempotent
+    PostgresStore(dsn).close()
+    with pytest.raises(StoreError, match="cannot reach"):
+        PostgresStore("postgresql://nobody:secret@127.0.0.1:1/none")
+
+
+def test_the_outbox_relays_every_commit_in_order_at_least_once(pg_dsn: str) -> None:
+    seen: list[dict[str, Any]] = []
+    failing = {"on": True}
+
+    def flaky(event: dict[str, Any]) -> None:
+        if failing["on"] and event["seq"] == 3:
+            raise ConnectionError("the consumer is down")
+        seen.append(event)
+
+    with PostgresStore(pg_dsn, sinks=[CallbackSink(flaky)], notify_context=["owner"]) as store:
+        with store.create("t", counting(), context={"owner": "ann", "pin": 1234}) as instance:
+            for _ in range(4):
+                instance.send("flip")
+        assert [e["seq"] for e in seen] == [1, 2]  # stopped at 3, in order
+        failing["on"] = False
+        assert store.relay() == 3
+    assert [e["seq"] for e in seen] == [1, 2, 3, 4, 5]
+    assert seen[-1]["type"] == "statewright.transition" and seen[-1]["subject"] == "t"
+    assert "pin" not in json.dumps(seen)
+
+
+def _watch(dsn: str, queue: Any) -> None:
+    with PostgresStore(dsn) as store:
+        records = [r["seq"] for r in store.watch("w", timeout=3)]
+        queue.put(records)
+        return None
+
+
+def _sender(dsn: str, count: int) -> None:
+    with PostgresStore(dsn) as store, store.open("w", counting()) as instance:
+        for _ in range(count):
+            instance.send("flip")
+
+
+def test_watchers_in_other_processes_see_every_commit_in_order(pg_dsn: str) -> None:
+    with PostgresStore(pg_dsn) as store:
+        store.create("w", counting()).close()
+    context = multiprocessing.get_context("spawn")
+    queue = context.Queue()
+    watchers = [context.Process(target=_watch, args=(pg_dsn, queue)) for _ in range(2)]
+    for watcher in watchers:
+        watcher.start()
+    senders = [context.Process(target=_sender, args=(pg_dsn, 50)) for _ in range(3)]
+    for sender in senders:
+        sender.start()
+    for sender in senders:
+        sender.join(60)
+        assert sender.exitcode == 0
+    results = [queue.get(timeout=60) for _ in watchers]
+    for watcher in watchers:
+        watcher.join(60)
+    for seqs in results:
+        assert seqs == list(range(1, 152))
+
+
+def test_the_command_line_uses_a_postgresql_store(pg_dsn: str, tmp_path: Path) -> None:
+    def sw(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "statewright.compiler.cli", *args],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+
+    assert json.loads(sw("db", "upgrade", "--store", pg_dsn).stdout)["applied"] == []
+    created = sw("instances", "create", str(EXAMPLES / "door.smcat"), "--store", pg_dsn)
+    assert created.returncode == 0, created.stderr
+    sent = sw("instances", "send", "door", "lock", "--event-id", "k", "--store", pg_dsn)
+    assert json.loads(sent.stdout)["configuration"] == ["locked"]
+    again = sw("instances", "send", "door", "lock", "--event-id", "k", "--store", pg_dsn)
+    assert json.loads(again.stdout)["duplicate"] is True
+    assert sw("instances", "verify", "--store", pg_dsn).returncode == 0
+    history = sw("instances", "history", "door", "--store", pg_dsn)
+    assert len(history.stdout.splitlines()) == 2
+    refused = sw("instances", "list", "--store", "postgresql://x@127.0.0.1:1/none")
+    assert refused.returncode == 1 and "Traceback" not in refused.stderr
+    assert "cannot reach" in refused.stderr
