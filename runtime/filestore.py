@@ -37,6 +37,7 @@ from .store import (
     ChartMismatch,
     ConcurrencyConflict,
     InstanceExists,
+    MachineView,
     Receipt,
     Replay,
     Sink,
@@ -391,7 +392,7 @@ class FileStore:
         return problems
 
 
-class Instance:
+class Instance(MachineView):
     """One durable instance, opened from a FileStore. Use it from one thread; several
     processes (or handles) may write one instance: the log decides who is first."""
 
@@ -442,21 +443,6 @@ class Instance:
                     self.recovered.append("resumed an interrupted rollback")
                     self._compensate()
             self._deliver()
-
-    # -- what it shows ----------------------------------------------------------------------
-
-    @property
-    def configuration(self) -> list[str]:
-        configuration: list[str] = self.machine.configuration
-        return configuration
-
-    @property
-    def context(self) -> dict[str, Any]:
-        context: dict[str, Any] = self.machine.context
-        return context
-
-    def snapshot(self) -> dict[str, Any]:
-        return durable_snapshot(self.machine, self.store.clock)
 
     # -- sending ----------------------------------------------------------------------------
 

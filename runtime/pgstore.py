@@ -33,6 +33,7 @@ from .store import (
     ChartMismatch,
     ConcurrencyConflict,
     InstanceExists,
+    MachineView,
     Receipt,
     Replay,
     ReplayDivergence,
@@ -368,7 +369,7 @@ class PostgresStore:
                     return
 
 
-class PgInstance:
+class PgInstance(MachineView):
     """One durable instance in PostgreSQL (the FileStore `Instance` surface)."""
 
     def __init__(self, store: PostgresStore, resource_id: str, chart: StoredChart) -> None:
@@ -386,19 +387,6 @@ class PgInstance:
             stop=stop_after_attempt(200),
             reraise=True,
         )
-
-    @property
-    def configuration(self) -> list[str]:
-        configuration: list[str] = self.machine.configuration
-        return configuration
-
-    @property
-    def context(self) -> dict[str, Any]:
-        context: dict[str, Any] = self.machine.context
-        return context
-
-    def snapshot(self) -> dict[str, Any]:
-        return durable_snapshot(self.machine, self.store.clock)
 
     def close(self, *, snapshot: bool = True) -> None:
         """Nothing to release: every commit already updated the instance's row."""

@@ -159,6 +159,27 @@ class InstanceHandle(Protocol):
     def close(self, *, snapshot: bool = True) -> None: ...
 
 
+class MachineView:
+    """What an instance handle shows of its machine (shared by the stores' handles)."""
+
+    machine: Any
+    store: Any
+
+    @property
+    def configuration(self) -> list[str]:
+        configuration: list[str] = self.machine.configuration
+        return configuration
+
+    @property
+    def context(self) -> dict[str, Any]:
+        context: dict[str, Any] = self.machine.context
+        return context
+
+    def snapshot(self) -> dict[str, Any]:
+        """The machine's snapshot, timers as absolute times."""
+        return durable_snapshot(self.machine, self.store.clock)
+
+
 class Store(Protocol):
     """The contract every store keeps (tests/test_store.py runs it against each one)."""
 
