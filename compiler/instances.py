@@ -58,6 +58,17 @@ def add_parser(
     verify = command("verify", "check instances' files; report, never repair")
     verify.add_argument("resource_ids", nargs="*", metavar="ID", help="default: every instance")
 
+    migrate = sub.add_parser(
+        "migrate",
+        help="move file instances (log and snapshot) into a PostgreSQL store, and verify them",
+        description="Copy each instance of the FileStore in DIR, its whole log, into the "
+        "PostgreSQL store at URL, then verify it there. The files are left as they are.",
+    )
+    migrate.add_argument("--from", dest="source", required=True, metavar="DIR")
+    migrate.add_argument("--to", dest="target", required=True, metavar="postgresql://...")
+    migrate.add_argument("resource_ids", nargs="*", metavar="ID", help="default: every instance")
+    migrate.set_defaults(run=_migrate, usage_error=usage_error)
+
 
 def open_store(location: str) -> Any:
     """`--store`: a folder (FileStore) or a `postgresql://` URL (PostgresStore)."""
@@ -212,6 +223,38 @@ def _verify(store: Any, args: argparse.Namespace) -> int:
         problems = store.verify(resource_id)
         failed = failed or bool(problems)
         print(json.dumps({"id": resource_id, "ok": not problems, "problems": problems}))
+    return 1 if failed else 0
+
+
+def _migrate(args: argparse.Namespace) -> int:
+    from ..runtime.errors import StatewrightError
+    from ..runtime.filestore import FileStore
+
+    if not args.target.startswith(("postgresql://", "postgres://")):
+        raise args.usage_error("--to must be a postgresql:// URL")
+    source = FileStore(args.source)
+    failed = False
+    try:
+        target = open_store(args.target)
+    except (StatewrightError, OSError) as error:
+        print(f"statewright: {error}", file=sys.stderr)
+        return 1
+    with target:
+        for resource_id in args.resource_ids or source.ids():
+            try:
+                problems = source.verify(resource_id)
+                if problems:
+                    raise StatewrightError("; ".join(problems))
+                stored = json.loads((source.folder(resource_id) / "chart.json").read_bytes())
+                records = list(source.history(resource_id))
+                target.import_instance(resource_id, stored, records)
+                problems = target.verify(resource_id)
+                if problems:
+                    raise StatewrightError("after the copy: " + "; ".join(problems))
+                print(json.dumps({"id": resource_id, "events": len(records), "ok": True}))
+            except (StatewrightError, OSError) as error:
+                failed = True
+                print(json.dumps({"id": resource_id, "ok": False, "problem": str(error)}))
     return 1 if failed else 0
 
 

@@ -255,6 +255,55 @@ class PostgresStore:
         with self.open(resource_id, chart) as instance:
             return instance.send(event, event_id=event_id, **dict(data or {}))
 
+    def import_instance(
+        self,
+        resource_id: str,
+        stored: Mapping[str, Any],
+        records: Sequence[Mapping[str, Any]],
+    ) -> None:
+        """Bring an instance from another store: its chart (`chart.json`'s content) and its
+        whole log, in one transaction; the snapshot is a replay of that log. Its history is
+        not notified again (the outbox gets no rows for it)."""
+        check_resource_id(resource_id)
+        replay = Replay({**stored, "chart_id": stored.get("chart_id")})
+        for record in records:
+            replay.apply(record)
+        last = records[-1] if records else None
+        if last is None:
+            raise StoreError(f"instance {resource_id!r} has an empty log")
+        chart = {k: v for k, v in stored.items() if k in ("document", "ir", "previous")}
+        try:
+            with self.pool.connection() as conn, conn.transaction():
+                conn.execute(
+                    "INSERT INTO sw_instances (id, chart_id, chart_hash, chart, snapshot, "
+                    "version, last_seq) VALUES (%s, %s, %s, %s, %s, %s, %s)",
+                    (
+                        resource_id,
+                        stored.get("chart_id") or "chart",
+                        stored["hash"],
+                        Jsonb(chart),
+                        Jsonb(durable_snapshot(replay.machine, replay.clock)),
+                        last["version"],
+                        last["seq"],
+                    ),
+                )
+                with conn.cursor() as cursor:
+                    cursor.executemany(
+                        "INSERT INTO sw_events (instance, seq, event_id, ts, record) "
+                        "VALUES (%s, %s, %s, %s, %s)",
+                        [
+                            (resource_id, r["seq"], r["id"], r["ts"], Jsonb(dict(r)))
+                            for r in records
+                        ],
+                    )
+                conn.execute(
+                    "INSERT INTO sw_outbox_cursors (sink, instance, seq) "
+                    "SELECT '*imported', %s, %s",
+                    (resource_id, last["seq"]),
+                )
+        except psycopg.errors.UniqueViolation:
+            raise InstanceExists(f"instance {resource_id!r} exists already") from None
+
     def _row(self, resource_id: str) -> dict[str, Any]:
         with self.pool.connection() as conn:
             row = conn.execute(

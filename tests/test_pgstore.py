@@ -114,3 +114,56 @@ def test_the_command_line_uses_a_postgresql_store(pg_dsn: str, tmp_path: Path) -
     refused = sw("instances", "list", "--store", "postgresql://x@127.0.0.1:1/none")
     assert refused.returncode == 1 and "Traceback" not in refused.stderr
     assert "cannot reach" in refused.stderr
+
+
+def test_file_instances_migrate_into_postgresql(pg_dsn: str, tmp_path: Path) -> None:
+    from statewright.runtime.filestore import FileStore
+
+    files = FileStore(tmp_path / "files")
+    with files.create("a", counting(), context={"owner": "ann"}) as instance:
+        for _ in range(5):
+            instance.send("flip", event_id=f"a{_}")
+    files.create("b", counting()).close()
+    moved = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "statewright.compiler.cli",
+            "instances",
+            "migrate",
+            "--from",
+            str(tmp_path / "files"),
+            "--to",
+            pg_dsn,
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert moved.returncode == 0, moved.stderr
+    assert [json.loads(line)["ok"] for line in moved.stdout.splitlines()] == [True, True]
+    with PostgresStore(pg_dsn) as store:
+        assert store.ids() == ["a", "b"]
+        assert [r["id"] for r in store.history("a")][1:] == [f"a{n}" for n in range(5)]
+        with store.open("a", counting()) as instance:
+            assert instance.configuration == ["on"] and instance.context["count"] == 5
+            assert instance.send("flip", event_id="a4").duplicate  # ids came along
+            assert instance.send("flip").version == 7
+    again = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "statewright.compiler.cli",
+            "instances",
+            "migrate",
+            "--from",
+            str(tmp_path / "files"),
+            "--to",
+            pg_dsn,
+            "a",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert again.returncode == 1 and "exists already" in again.stdout
