@@ -11,7 +11,12 @@
 - recovery: opening an instance whose log holds 100,000 events, without a snapshot (a full
   replay) and with one.
 
-Usage: python bench/store_bench.py [--quick] [--dir DIR]. Prints a table with ratios.
+- PostgreSQL (a throwaway server is started): 1, 4 and 16 writer processes on distinct
+  instances and on one hot instance (with the share of commits retried after a conflict),
+  beside the same transaction (INSERT event, INSERT outbox, UPDATE ... WHERE version)
+  written with psycopg alone: the limit.
+
+Usage: python bench/store_bench.py [--quick] [--dir DIR] [--no-pg]. Prints a table with ratios.
 """
 
 from __future__ import annotations
@@ -166,6 +171,116 @@ def recovery(folder: Path, n: int) -> tuple[float, float]:
     return full, snapshot
 
 
+# -- PostgreSQL ---------------------------------------------------------------------------------
+
+
+def _pg_writer(dsn: str, names: list[str], n: int, queue: Any) -> None:
+    from statewright.runtime.pgstore import PostgresStore
+
+    with PostgresStore(dsn, pool_size=1) as store:
+        instances = [store.open(name, _chart()) for name in names]
+        start = time.perf_counter()
+        for k in range(n):
+            instances[k % len(instances)].send("flip")
+        queue.put((n, time.perf_counter() - start, sum(i.conflicts for i in instances)))
+
+
+def _pg_raw_writer(dsn: str, name: str, n: int, queue: Any) -> None:
+    """The same transaction without statewright: insert an event and an outbox row, update the
+    instance's row where the version matches."""
+    import psycopg
+    from psycopg.types.json import Jsonb
+
+    record = json.loads(_record_bytes().decode())
+    with psycopg.connect(dsn) as conn:
+        version = conn.execute(
+            "SELECT version FROM sw_instances WHERE id = %s", (name,)
+        ).fetchone()[0]
+        start = time.perf_counter()
+        for _ in range(n):
+            with conn.transaction():
+                seq = version + 1
+                conn.execute(
+                    "INSERT INTO sw_events (instance, seq, event_id, ts, record) "
+                    "VALUES (%s, %s, %s, now(), %s)",
+                    (name, seq, f"raw-{name}-{seq}", Jsonb(record)),
+                )
+                conn.execute(
+                    "INSERT INTO sw_outbox (instance, seq, event) VALUES (%s, %s, %s)",
+                    (name, seq, Jsonb(record)),
+                )
+                conn.execute(
+                    "UPDATE sw_instances SET snapshot = %s, version = %s, last_seq = %s "
+                    "WHERE id = %s AND version = %s",
+                    (Jsonb({"active": ["on"]}), seq, seq, name, version),
+                )
+                version = seq
+        queue.put((n, time.perf_counter() - start, 0))
+
+
+def postgres_rows(n: int) -> list[tuple[str, float, float | None]]:
+    """Events/s with 1, 4 and 16 writer processes, on distinct instances and on one hot
+    instance, beside the raw transaction; needs PostgreSQL (a server is started here)."""
+    import multiprocessing
+
+    sys.path.insert(0, str(HERE.parent / "tests"))
+    import pgserver  # noqa: PLC0415 - the tests' throwaway server
+
+    from statewright.runtime.pgstore import PostgresStore, upgrade
+
+    if pgserver.binaries() is None:
+        print("PostgreSQL is not installed: no PostgreSQL rows")
+        return []
+    server = pgserver.Server().start()
+    rows: list[tuple[str, float, float | None]] = []
+    context = multiprocessing.get_context("fork")
+    try:
+        upgrade(server.dsn)
+        with PostgresStore(server.dsn) as store:
+            for k in range(16):
+                for prefix in ("w", "r"):
+                    store.create(f"{prefix}{k}", _chart()).close()
+            store.create("hot", _chart()).close()
+
+        def run(target: Any, args_for: Any, writers: int) -> tuple[float, int]:
+            queue = context.Queue()
+            each = max(20, n // writers)
+            processes = [
+                context.Process(target=target, args=(*args_for(k), each, queue))
+                for k in range(writers)
+            ]
+            for process in processes:
+                process.start()
+            results = [queue.get(timeout=600) for _ in processes]
+            for process in processes:
+                process.join()
+            events = sum(r[0] for r in results)
+            return events / max(r[1] for r in results), sum(r[2] for r in results)
+
+        for writers in (1, 4, 16):
+            limit, _ = run(_pg_raw_writer, lambda k: (server.dsn, f"r{k}"), writers)
+            rows.append(
+                (f"PostgreSQL raw transaction, {writers} writer(s), distinct rows", limit, 1.0)
+            )
+            ours, _ = run(_pg_writer, lambda k: (server.dsn, [f"w{k}"]), writers)
+            rows.append(
+                (f"PostgresStore, {writers} writer(s), distinct instances", ours, ours / limit)
+            )
+            hot, conflicts = run(_pg_writer, lambda k: (server.dsn, ["hot"]), writers)
+            rate = conflicts / max(1, (max(20, n // writers) * writers))
+            rows.append(
+                (
+                    f"PostgresStore, {writers} writer(s), one hot instance "
+                    f"({rate:.0%} conflicts retried)",
+                    hot,
+                    hot / limit,
+                )
+            )
+    finally:
+        server.stop()
+    return rows
+
+
 def main() -> int:
     base = Path(sys.argv[sys.argv.index("--dir") + 1]) if "--dir" in sys.argv else None
     folder = Path(tempfile.mkdtemp(prefix="store-bench-", dir=base))
@@ -188,6 +303,8 @@ def main() -> int:
         rows.append(("FileStore, one instance, group commit of 10", batched, batched / limit))
         spread = group(folder, EVENTS, 8, 8)
         rows.append(("FileStore, 8 instances, group commit of 8", spread, spread / raw8))
+        if "--no-pg" not in sys.argv:
+            rows += postgres_rows(EVENTS // 3)
         full, snapshot = recovery(folder, REPLAY)
         print(f"# store_bench  python {sys.version.split()[0]}  folder {folder}")
         print("| what | events/s | / raw |")

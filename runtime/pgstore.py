@@ -304,13 +304,16 @@ class PostgresStore:
         except psycopg.errors.UniqueViolation:
             raise InstanceExists(f"instance {resource_id!r} exists already") from None
 
-    def _row(self, resource_id: str) -> dict[str, Any]:
-        with self.pool.connection() as conn:
-            row = conn.execute(
-                "SELECT chart_id, chart_hash, chart, snapshot, version, last_seq "
-                "FROM sw_instances WHERE id = %s",
-                (resource_id,),
-            ).fetchone()
+    def _row(self, resource_id: str, conn: psycopg.Connection[Any] | None = None) -> dict[str, Any]:
+        """The instance's row (on `conn` when given: inside the caller's transaction)."""
+        if conn is None:
+            with self.pool.connection() as own:
+                return self._row(resource_id, own)
+        row = conn.execute(
+            "SELECT chart_id, chart_hash, chart, snapshot, version, last_seq "
+            "FROM sw_instances WHERE id = %s",
+            (resource_id,),
+        ).fetchone()
         if row is None:
             raise UnknownInstance(f"no instance {resource_id!r} in {_safe(self.dsn)}")
         keys = ("chart_id", "chart_hash", "chart", "snapshot", "version", "last_seq")
@@ -430,6 +433,8 @@ class PgInstance(MachineView):
         self.last_seq = 0
         self.recovered: list[str] = []
         self.warnings: list[str] = []
+        #: how many commits lost a race and were retried (the bench reports the rate)
+        self.conflicts = 0
         self._retrying = Retrying(
             retry=retry_if_exception_type(ConcurrencyConflict),
             wait=wait_random_exponential(multiplier=0.002, max=0.2),
@@ -461,12 +466,13 @@ class PgInstance(MachineView):
         expected_version: int | None = None,
         **data: Any,
     ) -> Receipt:
+        given = event_id is not None
         event_id = event_id or new_event_id()
         if expected_version is not None:
-            return self._send_once(event, event_id, data, expected_version)
+            return self._send_once(event, event_id, data, expected_version, given_id=given)
         for attempt in self._retrying:
             with attempt:
-                return self._send_once(event, event_id, data, None)
+                return self._send_once(event, event_id, data, None, given_id=given)
         raise AssertionError("unreachable")  # pragma: no cover
 
     def tick(self) -> Receipt | None:
@@ -476,55 +482,96 @@ class PgInstance(MachineView):
         return self.send(TICK)
 
     def _send_once(
-        self, event: str, event_id: str, data: Mapping[str, Any], expected_version: int | None
+        self,
+        event: str,
+        event_id: str,
+        data: Mapping[str, Any],
+        expected_version: int | None,
+        *,
+        given_id: bool = True,
     ) -> Receipt:
+        if given_id:  # a caller's id may have been committed already (a retry)
+            seen = self._committed(event_id)
+            if seen is not None:
+                return self._duplicate(seen, event, event_id)
+        if expected_version is not None and expected_version != self.version:
+            self._load()
+            if expected_version != self.version:
+                self.conflicts += 1
+                raise ConcurrencyConflict(
+                    f"{self.resource_id} is at version {self.version}, not {expected_version}"
+                )
+        record = self._step(event, event_id, data)
         try:
-            with self.store.pool.connection() as conn, conn.transaction():
-                seen = conn.execute(
-                    "SELECT record FROM sw_events WHERE instance = %s AND event_id = %s",
-                    (self.resource_id, event_id),
-                ).fetchone()
-                if seen is not None:
-                    record = seen[0]
-                    return Receipt(
-                        self.resource_id,
-                        record["seq"],
-                        self.version,
-                        event,
-                        event_id,
-                        record["to"],
-                        True,
-                    )
-                row = conn.execute(
-                    "SELECT version FROM sw_instances WHERE id = %s", (self.resource_id,)
-                ).fetchone()
-                if row is None:
-                    raise UnknownInstance(f"no instance {self.resource_id!r}")
-                if row[0] != self.version:
-                    self._load()
-                    if expected_version is None:
-                        raise ConcurrencyConflict(f"{self.resource_id}: another writer committed")
-                if expected_version is not None and expected_version != self.version:
-                    raise ConcurrencyConflict(
-                        f"{self.resource_id} is at version {self.version}, not {expected_version}"
-                    )
-                record = self._step(event, event_id, data)
-                self._insert(conn, record)
-                self._advance(conn, record)
+            inserted = self._commit(record)
         except ConcurrencyConflict:
+            self.conflicts += 1
             self._load()  # the step ran on a stale machine: start again from the database
             raise
-        except psycopg.Error as error:
+        if not inserted:  # the same id committed by another writer meanwhile
             self._load()
-            _conflict_or_raise(error)
-            raise StoreError(f"{self.resource_id}: the event was not committed: {error}") from None
-        self.version, self.last_seq = record["version"], record["seq"]
+            seen = self._committed(event_id)
+            assert seen is not None
+            return self._duplicate(seen, event, event_id)
         receipt = Receipt(
             self.resource_id, record["seq"], record["version"], event, event_id, record["to"]
         )
         self._compensate()
         self._deliver()
         return receipt
+
+    def _committed(self, event_id: str) -> dict[str, Any] | None:
+        with self.store.pool.connection() as conn:
+            row = conn.execute(
+                "SELECT record FROM sw_events WHERE instance = %s AND event_id = %s",
+                (self.resource_id, event_id),
+            ).fetchone()
+        return None if row is None else dict(row[0])
+
+    def _duplicate(self, record: Mapping[str, Any], event: str, event_id: str) -> Receipt:
+        return Receipt(
+            self.resource_id, record["seq"], self.version, event, event_id, record["to"], True
+        )
+
+    def _commit(self, record: Mapping[str, Any]) -> bool:
+        """The record, its outbox row, the instance's row and the watchers' wake-up in one
+        statement of one transaction. False: the event id was committed already (nothing
+        written); ConcurrencyConflict: another writer moved the instance first."""
+        event = cloud_event(
+            record,
+            resource_id=self.resource_id,
+            source=f"statewright://{_database(self.store.dsn)}/{self.chart.id}",
+            before=record.get("from"),
+            context_keys=self.store.notify_context,
+        )
+        try:
+            with self.store.pool.connection() as conn, conn.transaction():
+                row = conn.execute(
+                    _COMMIT,
+                    {
+                        "instance": self.resource_id,
+                        "seq": record["seq"],
+                        "id": record["id"],
+                        "ts": record["ts"],
+                        "record": Jsonb(dict(record)),
+                        "event": Jsonb(event),
+                        "snapshot": Jsonb(durable_snapshot(self.machine, self.store.clock)),
+                        "version": record["version"],
+                        "previous": self.version,
+                        "note": f"{self.resource_id}:{record['seq']}",
+                    },
+                ).fetchone()
+                assert row is not None
+                inserted, advanced = row
+                if inserted and not advanced:
+                    raise ConcurrencyConflict(f"{self.resource_id}: another writer committed")
+        except psycopg.Error as error:
+            _conflict_or_raise(error)
+            self._load()
+            raise StoreError(f"{self.resource_id}: the event was not committed: {error}") from None
+        if inserted:
+            self.version, self.last_seq = record["version"], record["seq"]
+        return bool(inserted)
 
     def _compensate(self) -> None:
         """Sagas: each compensation a `rollback/` state asked for, newest first, committed as
@@ -544,10 +591,7 @@ class PgInstance(MachineView):
                 "from": before,
                 "to": self.machine.configuration,
             }
-            with self.store.pool.connection() as conn, conn.transaction():
-                self._insert(conn, record)
-                self._advance(conn, record)
-            self.version, self.last_seq = record["version"], record["seq"]
+            self._commit(record)
 
     def _step(self, event: str, event_id: str, data: Mapping[str, Any]) -> dict[str, Any]:
         before = self.machine.configuration
@@ -569,22 +613,6 @@ class PgInstance(MachineView):
         if json.dumps(self.machine.context, default=str) != context_before:
             record["context"] = dict(self.machine.context)
         return record
-
-    def _advance(self, conn: psycopg.Connection[Any], record: Mapping[str, Any]) -> None:
-        """Move the instance's row to the record's version, if nobody else did first."""
-        updated = conn.execute(
-            "UPDATE sw_instances SET snapshot = %s, version = %s, last_seq = %s, "
-            "updated_at = now() WHERE id = %s AND version = %s",
-            (
-                Jsonb(durable_snapshot(self.machine, self.store.clock)),
-                record["version"],
-                record["seq"],
-                self.resource_id,
-                self.version,
-            ),
-        ).rowcount
-        if updated != 1:
-            raise ConcurrencyConflict(f"{self.resource_id}: another writer committed")
 
     def _insert(self, conn: psycopg.Connection[Any], record: Mapping[str, Any]) -> None:
         """The event, its outbox row and the wake-up of watchers, in the caller's transaction."""
@@ -610,6 +638,28 @@ class PgInstance(MachineView):
     def _deliver(self) -> None:
         if self.store.sinks:
             self.store.relay(self.resource_id)
+
+
+_COMMIT = """
+WITH e AS (
+    INSERT INTO sw_events (instance, seq, event_id, ts, record)
+    VALUES (%(instance)s, %(seq)s, %(id)s, %(ts)s, %(record)s)
+    ON CONFLICT (instance, event_id) DO NOTHING
+    RETURNING seq
+), o AS (
+    INSERT INTO sw_outbox (instance, seq, event)
+    SELECT %(instance)s, seq, %(event)s FROM e
+    RETURNING seq
+), u AS (
+    UPDATE sw_instances
+    SET snapshot = %(snapshot)s, version = %(version)s, last_seq = %(seq)s, updated_at = now()
+    WHERE id = %(instance)s AND version = %(previous)s AND EXISTS (SELECT 1 FROM e)
+    RETURNING 1
+), n AS (
+    SELECT pg_notify('sw_events', %(note)s) FROM u
+)
+SELECT (SELECT count(*) FROM e), (SELECT count(*) FROM u) + 0 * (SELECT count(*) FROM n)
+"""
 
 
 def _has_table(conn: psycopg.Connection[Any], name: str) -> bool:
