@@ -95,7 +95,22 @@ MIGRATIONS: list[tuple[int, str]] = [
         """,
     ),
 ]
+MIGRATIONS.append(
+    (
+        2,
+        """
+        CREATE TABLE sw_timers (
+            instance text PRIMARY KEY REFERENCES sw_instances (id) ON DELETE CASCADE,
+            due timestamptz NOT NULL,
+            leased_until timestamptz
+        );
+        CREATE INDEX sw_timers_due ON sw_timers (due);
+        """,
+    )
+)
 SCHEMA_VERSION = MIGRATIONS[-1][0]
+#: how long a worker that claimed a due timer has to commit it before another may
+TIMER_LEASE_SECONDS = 30.0
 _LOCK_KEY = 0x5717E7  # the advisory lock that serialises `upgrade` runs
 
 
@@ -218,6 +233,8 @@ class PostgresStore:
                     ),
                 )
                 instance._insert(conn, record)
+                if instance._timed:
+                    instance._schedule(conn)
         except psycopg.errors.UniqueViolation:
             raise InstanceExists(f"instance {resource_id!r} exists already") from None
         instance.version = instance.last_seq = 1
@@ -399,6 +416,39 @@ class PostgresStore:
                     delivered += 1
         return delivered
 
+    def fire_due(self, charts: Sequence[StoredChart] = (), *, limit: int = 1000) -> list[Receipt]:
+        """Commit the timed events that are due, for any instance: each due instance is claimed
+        with `FOR UPDATE SKIP LOCKED` and a lease, so concurrent workers share the work and an
+        instance whose worker died is claimed again when its lease ends. An instance whose
+        chart is in `charts` (matched by hash) runs with that chart's hooks; others with none.
+        Returns the receipts of the ticks committed by this call."""
+        by_hash = {chart.hash: chart for chart in charts}
+        receipts: list[Receipt] = []
+        while len(receipts) < limit:
+            now = self.clock.now()
+            with self.pool.connection() as conn, conn.transaction():
+                row = conn.execute(
+                    "UPDATE sw_timers SET leased_until = to_timestamp(%s) WHERE instance = ("
+                    " SELECT instance FROM sw_timers WHERE due <= to_timestamp(%s)"
+                    " AND (leased_until IS NULL OR leased_until < to_timestamp(%s))"
+                    " ORDER BY due FOR UPDATE SKIP LOCKED LIMIT 1) RETURNING instance",
+                    (now + TIMER_LEASE_SECONDS, now, now),
+                ).fetchone()
+            if row is None:
+                return receipts
+            stored = self._row(row[0])
+            chart = by_hash.get(stored["chart_hash"]) or StoredChart(
+                stored["chart"]["document"], chart_id=stored["chart_id"]
+            )
+            with self.open(row[0], chart) as instance:
+                receipt = instance.tick()
+                if receipt is None:  # fired meanwhile by another worker: refresh its row
+                    with self.pool.connection() as conn, conn.transaction():
+                        instance._schedule(conn)
+                else:
+                    receipts.append(receipt)
+        return receipts
+
     def watch(
         self, resource_id: str, after: int = 0, *, timeout: float | None = None
     ) -> Iterator[dict[str, Any]]:
@@ -435,6 +485,7 @@ class PgInstance(MachineView):
         self.warnings: list[str] = []
         #: how many commits lost a race and were retried (the bench reports the rate)
         self.conflicts = 0
+        self._timed = chart.has_timers
         self._retrying = Retrying(
             retry=retry_if_exception_type(ConcurrencyConflict),
             wait=wait_random_exponential(multiplier=0.002, max=0.2),
@@ -520,6 +571,19 @@ class PgInstance(MachineView):
         self._deliver()
         return receipt
 
+    def _schedule(self, conn: psycopg.Connection[Any]) -> None:
+        """Keep the instance's row in sw_timers at its next due time (none: no row), so that
+        any worker can fire it, after a restart too."""
+        due = self.machine.next_due
+        if due is None:
+            conn.execute("DELETE FROM sw_timers WHERE instance = %s", (self.resource_id,))
+        else:
+            conn.execute(
+                "INSERT INTO sw_timers (instance, due) VALUES (%s, to_timestamp(%s)) "
+                "ON CONFLICT (instance) DO UPDATE SET due = excluded.due, leased_until = NULL",
+                (self.resource_id, due),
+            )
+
     def _committed(self, event_id: str) -> dict[str, Any] | None:
         with self.store.pool.connection() as conn:
             row = conn.execute(
@@ -565,6 +629,8 @@ class PgInstance(MachineView):
                 inserted, advanced = row
                 if inserted and not advanced:
                     raise ConcurrencyConflict(f"{self.resource_id}: another writer committed")
+                if inserted and self._timed:
+                    self._schedule(conn)
         except psycopg.Error as error:
             _conflict_or_raise(error)
             self._load()

@@ -251,6 +251,8 @@ class StoredChart:
         self.id = chart_id or default_id
         self._model = build(self.document)
         self._replay_class: type | None = None
+        #: whether the chart has timed events (`after 30s`)
+        self.has_timers = any(node.timers for node in self._model.nodes.values())
 
     def new(self, *, clock: Clock, replaying: bool = False) -> Any:
         """A machine of this chart, not started. Compensations (sagas) are left to the store,

@@ -30,7 +30,7 @@ def test_a_database_without_the_schema_is_refused_until_upgraded(pg_server: Any)
     dsn = pg_server.dsn.rsplit("/", 1)[0] + "/" + name
     with pytest.raises(StoreError, match="db upgrade"):
         PostgresStore(dsn)
-    assert upgrade(dsn) == [SCHEMA_VERSION]
+    assert upgrade(dsn) == list(range(1, SCHEMA_VERSION + 1))
     assert upgrade(dsn) == []  # idempotent
     PostgresStore(dsn).close()
     with pytest.raises(StoreError, match="cannot reach"):
@@ -167,3 +167,51 @@ def test_file_instances_migrate_into_postgresql(pg_dsn: str, tmp_path: Path) -> 
         check=False,
     )
     assert again.returncode == 1 and "exists already" in again.stdout
+
+
+TIMED = "idle, busy, done;\nidle => busy: go;\nbusy => done: after 10s / finish;\n"
+
+
+def test_timed_events_are_rows_any_live_worker_fires_once(pg_dsn: str) -> None:
+    import threading
+
+    from test_store import document
+
+    from statewright.runtime import FakeClock
+    from statewright.runtime.store import StoredChart
+
+    finished: list[str] = []
+    lock = threading.Lock()
+
+    def finish(context: Any, data: Any) -> None:
+        with lock:
+            finished.append("x")
+
+    clock = FakeClock(1_800_000_000.0)
+    chart = StoredChart(document(TIMED), actions={"finish": finish})
+    with PostgresStore(pg_dsn, clock=clock) as store:
+        for k in range(20):
+            with store.create(f"job{k}", chart) as instance:
+                instance.send("go")
+        assert store.fire_due() == []  # nothing due yet
+    clock.advance(11)
+    # a restart: new store objects, two workers at once; the hooks run in the one that fires
+    workers = [PostgresStore(pg_dsn, clock=clock) for _ in range(2)]
+    fired: list[list[Any]] = [[], []]
+    threads = [
+        threading.Thread(target=lambda k=k: fired[k].extend(workers[k].fire_due([chart])))
+        for k in range(2)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    for worker in workers:
+        worker.close()
+    assert sum(len(f) for f in fired) == 20  # each instance fired once, by one of them
+    assert len(finished) == 20
+    with PostgresStore(pg_dsn, clock=clock) as store:
+        assert {tuple(store.state_at(f"job{k}")["configuration"]) for k in range(20)} == {("done",)}
+        assert store.fire_due() == []
+        with psycopg.connect(pg_dsn) as conn:
+            assert conn.execute("SELECT count(*) FROM sw_timers").fetchone()[0] == 0
