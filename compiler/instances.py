@@ -272,8 +272,7 @@ def _render(store: Any, resource_id: str, active: list[str], path: Path) -> None
     from .emit import emitter
     from .load_ir import load
 
-    stored = json.loads((store.folder(resource_id) / "chart.json").read_bytes())
-    source = stored.get("ir")
+    source = store.chart_source(resource_id)
     if source is None:
         raise OSError(f"instance {resource_id!r} keeps no diagram source (created by a library)")
     chart = load(source)

@@ -294,6 +294,11 @@ class FileStore:
         finally:
             instance.close()
 
+    def chart_source(self, resource_id: str) -> dict[str, Any] | None:
+        """The whole IR document an instance was created from (for drawing it), if kept."""
+        source = self._stored_chart(self.folder(resource_id), resource_id).get("ir")
+        return source if isinstance(source, dict) else None
+
     def batch(self) -> Batch:
         """A group commit: `with store.batch() as batch: batch.send(instance, event)`. Each
         send is applied and written at once, and the records of every instance in the batch

@@ -272,6 +272,11 @@ class PostgresStore:
         with self.open(resource_id, chart) as instance:
             return instance.send(event, event_id=event_id, **dict(data or {}))
 
+    def chart_source(self, resource_id: str) -> dict[str, Any] | None:
+        """The whole IR document an instance was created from (for drawing it), if kept."""
+        source = self._row(resource_id)["chart"].get("ir")
+        return source if isinstance(source, dict) else None
+
     def import_instance(
         self,
         resource_id: str,

@@ -109,6 +109,9 @@ def test_the_command_line_uses_a_postgresql_store(pg_dsn: str, tmp_path: Path) -
     again = sw("instances", "send", "door", "lock", "--event-id", "k", "--store", pg_dsn)
     assert json.loads(again.stdout)["duplicate"] is True
     assert sw("instances", "verify", "--store", pg_dsn).returncode == 0
+    shown = sw("instances", "show", "door", "-o", str(tmp_path / "door.dot"), "--store", pg_dsn)
+    assert shown.returncode == 0, shown.stderr
+    assert "locked" in (tmp_path / "door.dot").read_text()
     history = sw("instances", "history", "door", "--store", pg_dsn)
     assert len(history.stdout.splitlines()) == 2
     refused = sw("instances", "list", "--store", "postgresql://x@127.0.0.1:1/none")
