@@ -18,7 +18,7 @@ acknowledgement. Needs `psycopg` 3 and `psycopg_pool` (`pip install 'statewright
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 import psycopg
@@ -29,6 +29,7 @@ from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait
 from .store import (
     COMPENSATE,
     CREATE,
+    MIGRATE,
     TICK,
     ChartMismatch,
     ConcurrencyConflict,
@@ -42,7 +43,6 @@ from .store import (
     StoreError,
     UnknownInstance,
     WallClock,
-    apply,
     check_resource_id,
     cloud_event,
     durable_snapshot,
@@ -51,7 +51,9 @@ from .store import (
     restore_durable,
     timestamp,
 )
-from .timers import Clock, FakeClock
+from .timers import Clock
+
+Migrate = Callable[[dict[str, Any], Mapping[str, Any], Mapping[str, Any]], dict[str, Any]]
 
 #: (version, SQL): applied in order, each in its own transaction, never edited once released.
 MIGRATIONS: list[tuple[int, str]] = [
@@ -242,16 +244,27 @@ class PostgresStore:
         instance._deliver()
         return instance
 
-    def open(self, resource_id: str, chart: StoredChart | None = None) -> PgInstance:
+    def open(
+        self,
+        resource_id: str,
+        chart: StoredChart | None = None,
+        *,
+        migrate: Migrate | None = None,
+    ) -> PgInstance:
+        """An instance, loaded from its row. A chart with another hash is refused unless
+        `migrate(snapshot, old_document, new_document)` gives the new snapshot (as FileStore)."""
         check_resource_id(resource_id)
         row = self._row(resource_id)
         if chart is None:
             chart = StoredChart(row["chart"]["document"], chart_id=row["chart_id"])
         if chart.hash != row["chart_hash"]:
-            raise ChartMismatch(
-                f"instance {resource_id!r} runs chart {row['chart_hash'][:12]}, not "
-                f"{chart.hash[:12]}"
-            )
+            if migrate is None:
+                raise ChartMismatch(
+                    f"instance {resource_id!r} runs chart {row['chart_hash'][:12]}, not "
+                    f"{chart.hash[:12]}: pass migrate= to carry it over"
+                )
+            self._migrate(resource_id, row, chart, migrate)
+            row = self._row(resource_id)
         instance = PgInstance(self, resource_id, chart)
         instance._load(row)
         if getattr(instance.machine, "rolling_back", False):
@@ -271,6 +284,46 @@ class PostgresStore:
     ) -> Receipt:
         with self.open(resource_id, chart) as instance:
             return instance.send(event, event_id=event_id, **dict(data or {}))
+
+    def _migrate(
+        self, resource_id: str, row: Mapping[str, Any], chart: StoredChart, migrate: Migrate
+    ) -> None:
+        """Carry an instance over to a new chart: an `sw.migrate` event holds the migrated
+        snapshot, and the row records the old chart under `previous`."""
+        old = PgInstance(self, resource_id, StoredChart(row["chart"]["document"]))
+        old._load(row)
+        snapshot = migrate(old.snapshot(), row["chart"]["document"], chart.document)
+        moved = PgInstance(self, resource_id, chart)
+        moved.machine = chart.new(clock=self.clock)
+        restore_durable(moved.machine, snapshot, self.clock)
+        moved.version, moved.last_seq = int(row["version"]), int(row["last_seq"])
+        stored = dict(row["chart"])
+        stored["previous"] = {
+            **(stored.get("previous") or {}),
+            row["chart_hash"]: stored["document"],
+        }
+        stored["document"] = chart.document
+        record = {
+            "seq": moved.last_seq + 1,
+            "id": new_event_id(),
+            "ts": timestamp(self.clock.now()),
+            "type": MIGRATE,
+            "data": {"from_hash": row["chart_hash"]},
+            "version": moved.version + 1,
+            "from": None,
+            "to": moved.machine.configuration,
+            "snapshot": snapshot,
+        }
+        with self.pool.connection() as conn, conn.transaction():
+            updated = conn.execute(
+                "UPDATE sw_instances SET chart = %s, chart_hash = %s WHERE id = %s AND "
+                "version = %s",
+                (Jsonb(stored), chart.hash, resource_id, moved.version),
+            ).rowcount
+            if updated != 1:
+                raise ConcurrencyConflict(f"{resource_id}: another writer committed")
+        if not moved._commit(record):
+            raise StoreError(f"{resource_id}: the migration was not committed")
 
     def chart_source(self, resource_id: str) -> dict[str, Any] | None:
         """The whole IR document an instance was created from (for drawing it), if kept."""
@@ -376,10 +429,10 @@ class PostgresStore:
                     f"the instance row says version {row['version']}, the log has "
                     f"{len(records)} events"
                 )
-            clock = FakeClock()
-            machine = StoredChart(row["chart"]["document"]).new(clock=clock, replaying=True)
+            replay = Replay({**row["chart"], "chart_id": row["chart_id"]})
             for record in records:
-                apply(machine, record, clock)
+                replay.apply(record)
+            machine = replay.machine
             if row["snapshot"]["active"] != machine.active:
                 problems.append("the stored snapshot differs from a replay of the events")
             if row["snapshot"]["context"] != machine.context:

@@ -186,8 +186,8 @@ def test_resource_ids_cannot_leave_the_store(make: Any, tmp_path: Path) -> None:
         store.create("ok", counting())
 
 
-def test_another_chart_is_refused_unless_a_migration_is_given(tmp_path: Path) -> None:
-    store = FileStore(tmp_path)
+def test_another_chart_is_refused_unless_a_migration_is_given(make: Any) -> None:
+    store = make()
     with store.create("t", counting()) as instance:
         instance.send("flip")
     renamed = counting(TOGGLE.replace("on", "lit"))
@@ -470,3 +470,19 @@ def test_a_webhook_sink_posts_cloud_events(tmp_path: Path) -> None:
     assert [event["seq"] for _, event in received] == [1, 2, 2, 3]
     with pytest.raises(StoreError):
         WebhookSink("file:///etc/passwd")
+
+
+def test_a_migrated_instance_verifies_and_replays_across_the_change(make: Any) -> None:
+    store = make()
+    with store.create("t", counting()) as instance:
+        instance.send("flip")
+    renamed = counting(TOGGLE.replace("on", "lit"))
+
+    def migrate(snapshot: dict[str, Any], old: Any, new: Any) -> dict[str, Any]:
+        return {**snapshot, "active": ["lit" if s == "on" else s for s in snapshot["active"]]}
+
+    with store.open("t", renamed, migrate=migrate) as instance:
+        instance.send("flip")
+    assert store.verify("t") == []
+    assert store.state_at("t", seq=2)["configuration"] == ["on"]  # before: the old chart
+    assert store.state_at("t")["configuration"] == ["off"]
