@@ -713,13 +713,14 @@ class Instance(MachineView):
             self._new_segment(self.last_seq + 1)
             document = {**stored, "hash": self.chart.hash, "document": self.chart.document}
             document["previous"] = previous
+            document["chain"] = [*(stored.get("chain") or stored.get("previous") or []), old_hash]
             atomic_write(self.folder / "chart.json", json.dumps(document).encode())
             record = {
                 "seq": self.last_seq + 1,
                 "id": new_event_id(),
                 "ts": timestamp(self.store.clock.now()),
                 "type": MIGRATE,
-                "data": {"from_hash": old_hash},
+                "data": {"from_hash": old_hash, "to_hash": self.chart.hash},
                 "version": self.version + 1,
                 "from": None,
                 "to": self.machine.configuration,

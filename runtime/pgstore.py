@@ -302,13 +302,17 @@ class PostgresStore:
             **(stored.get("previous") or {}),
             row["chart_hash"]: stored["document"],
         }
+        stored["chain"] = [
+            *(stored.get("chain") or row["chart"].get("previous") or []),
+            row["chart_hash"],
+        ]
         stored["document"] = chart.document
         record = {
             "seq": moved.last_seq + 1,
             "id": new_event_id(),
             "ts": timestamp(self.clock.now()),
             "type": MIGRATE,
-            "data": {"from_hash": row["chart_hash"]},
+            "data": {"from_hash": row["chart_hash"], "to_hash": chart.hash},
             "version": moved.version + 1,
             "from": None,
             "to": moved.machine.configuration,
@@ -346,7 +350,7 @@ class PostgresStore:
         last = records[-1] if records else None
         if last is None:
             raise StoreError(f"instance {resource_id!r} has an empty log")
-        chart = {k: v for k, v in stored.items() if k in ("document", "ir", "previous")}
+        chart = {k: v for k, v in stored.items() if k in ("document", "ir", "previous", "chain")}
         try:
             with self.pool.connection() as conn, conn.transaction():
                 conn.execute(

@@ -319,16 +319,22 @@ class Replay:
 
     def __init__(self, stored: Mapping[str, Any], current: StoredChart | None = None) -> None:
         self.current = current or StoredChart(stored["document"], chart_id=stored.get("chart_id"))
-        previous = stored.get("previous") or {}
-        first = next(iter(previous.values()), None)
+        #: the charts the instance ran before, by hash, and their order (oldest first)
+        self.previous: Mapping[str, Any] = stored.get("previous") or {}
+        chain = list(stored.get("chain") or self.previous)
         self.clock = FakeClock()
-        chart = StoredChart(first) if first is not None else self.current
+        chart = StoredChart(self.previous[chain[0]]) if chain else self.current
         self.machine: Any = chart.new(clock=self.clock, replaying=True)
 
     def apply(self, record: Mapping[str, Any]) -> None:
         if record["type"] == MIGRATE:
             self.clock.time = max(self.clock.time, seconds(record["ts"]))
-            self.machine = self.current.new(clock=self.clock, replaying=True)
+            target = str((record.get("data") or {}).get("to_hash"))
+            if target in self.previous and target != self.current.hash:
+                chart = StoredChart(self.previous[target])
+            else:
+                chart = self.current
+            self.machine = chart.new(clock=self.clock, replaying=True)
             restore_durable(self.machine, record["snapshot"], self.clock)
             return
         apply(self.machine, record, self.clock)

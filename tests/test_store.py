@@ -486,3 +486,22 @@ def test_a_migrated_instance_verifies_and_replays_across_the_change(make: Any) -
     assert store.verify("t") == []
     assert store.state_at("t", seq=2)["configuration"] == ["on"]  # before: the old chart
     assert store.state_at("t")["configuration"] == ["off"]
+
+
+def test_a_chain_of_migrations_replays_each_era_on_its_own_chart(make: Any) -> None:
+    store = make()
+    charts = [counting(TOGGLE.replace("on", name)) for name in ("on", "lit", "glow")]
+    with store.create("t", charts[0]) as instance:
+        instance.send("flip")  # seq 2: on
+    for old, new in (("on", "lit"), ("lit", "glow")):
+
+        def migrate(snapshot: dict[str, Any], a: Any, b: Any, old=old, new=new) -> dict[str, Any]:
+            return {**snapshot, "active": [new if s == old else s for s in snapshot["active"]]}
+
+        target = charts[1] if new == "lit" else charts[2]
+        with store.open("t", target, migrate=migrate) as instance:
+            instance.send("flip")
+            instance.send("flip")
+    assert store.verify("t") == []
+    eras = [store.state_at("t", seq=n)["configuration"] for n in range(1, 9)]
+    assert eras == [["off"], ["on"], ["lit"], ["off"], ["lit"], ["glow"], ["off"], ["glow"]]
