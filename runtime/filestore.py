@@ -38,6 +38,7 @@ from .store import (
     ConcurrencyConflict,
     InstanceExists,
     MachineView,
+    OneShot,
     Receipt,
     Replay,
     Sink,
@@ -156,7 +157,7 @@ def _without_crc(data: bytes) -> dict[str, Any] | None:
 # -- the store ------------------------------------------------------------------------------------
 
 
-class FileStore:
+class FileStore(OneShot):
     """Instances as folders under `base_dir/resources/` (see the module docstring).
 
     Args:
@@ -277,22 +278,6 @@ class FileStore:
         instance = Instance(self, resource_id, chart, migrating=True)
         instance._migrated(snapshot, stored["hash"])
         return instance
-
-    def send(
-        self,
-        resource_id: str,
-        event: str,
-        data: Mapping[str, Any] | None = None,
-        *,
-        event_id: str | None = None,
-        chart: StoredChart | None = None,
-    ) -> Receipt:
-        """Open, send one event durably, close (what `statewright instances send` does)."""
-        instance = self.open(resource_id, chart)
-        try:
-            return instance.send(event, event_id=event_id, **dict(data or {}))
-        finally:
-            instance.close()
 
     def chart_source(self, resource_id: str) -> dict[str, Any] | None:
         """The whole IR document an instance was created from (for drawing it), if kept."""

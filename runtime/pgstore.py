@@ -35,6 +35,7 @@ from .store import (
     ConcurrencyConflict,
     InstanceExists,
     MachineView,
+    OneShot,
     Receipt,
     Replay,
     ReplayDivergence,
@@ -144,7 +145,7 @@ def _conflict_or_raise(error: psycopg.Error) -> None:
         raise ConcurrencyConflict(str(error).splitlines()[0]) from None
 
 
-class PostgresStore:
+class PostgresStore(OneShot):
     """Instances in PostgreSQL (see the module docstring). Same methods as FileStore."""
 
     def __init__(
@@ -272,18 +273,6 @@ class PostgresStore:
             instance._compensate()
         instance._deliver()
         return instance
-
-    def send(
-        self,
-        resource_id: str,
-        event: str,
-        data: Mapping[str, Any] | None = None,
-        *,
-        event_id: str | None = None,
-        chart: StoredChart | None = None,
-    ) -> Receipt:
-        with self.open(resource_id, chart) as instance:
-            return instance.send(event, event_id=event_id, **dict(data or {}))
 
     def _migrate(
         self, resource_id: str, row: Mapping[str, Any], chart: StoredChart, migrate: Migrate

@@ -180,6 +180,27 @@ class MachineView:
         return durable_snapshot(self.machine, self.store.clock)
 
 
+class OneShot:
+    """What every store does with its own `open`: one event, durably, then close."""
+
+    def open(self, resource_id: str, chart: StoredChart | None = None) -> Any:
+        raise NotImplementedError  # pragma: no cover - each store has its own
+
+    def send(
+        self,
+        resource_id: str,
+        event: str,
+        data: Mapping[str, Any] | None = None,
+        *,
+        event_id: str | None = None,
+        chart: StoredChart | None = None,
+    ) -> Receipt:
+        """Open, send one event durably, close (what `statewright instances send` does)."""
+        with self.open(resource_id, chart) as instance:
+            receipt: Receipt = instance.send(event, event_id=event_id, **dict(data or {}))
+            return receipt
+
+
 class Store(Protocol):
     """The contract every store keeps (tests/test_store.py runs it against each one)."""
 
