@@ -24,20 +24,17 @@ from pathlib import Path
 from typing import Any
 
 import portalocker
-from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_random_exponential
 
 from . import logfile
 from .logfile import LogCorrupt, Scan
 from .store import (
-    COMPENSATE,
     CREATE,
     MIGRATE,
-    TICK,
     AcknowledgedEventsLost,
     ChartMismatch,
     ConcurrencyConflict,
+    DurableHandle,
     InstanceExists,
-    MachineView,
     OneShot,
     Receipt,
     Replay,
@@ -54,6 +51,7 @@ from .store import (
     new_event_id,
     replay_until,
     restore_durable,
+    retrying,
     timestamp,
 )
 from .timers import Clock, FakeClock
@@ -382,7 +380,7 @@ class FileStore(OneShot):
         return problems
 
 
-class Instance(MachineView):
+class Instance(DurableHandle):
     """One durable instance, opened from a FileStore. Use it from one thread; several
     processes (or handles) may write one instance: the log decides who is first."""
 
@@ -416,12 +414,7 @@ class Instance(MachineView):
         self._batch: Batch | None = None  # set while a group commit holds this instance
         self._fd: int | None = None
         self._poisoned = False
-        self._retrying = Retrying(
-            retry=retry_if_exception_type(ConcurrencyConflict),
-            wait=wait_random_exponential(multiplier=0.002, max=0.2),
-            stop=stop_after_attempt(200),
-            reraise=True,
-        )
+        self._retrying = retrying()
         self.machine: Any = None
         if fresh:
             self.machine = chart.new(clock=store.clock)
@@ -462,14 +455,6 @@ class Instance(MachineView):
                 return self._send_once(event, event_id, data, None)
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def tick(self) -> Receipt | None:
-        """Commit the timed events that are due now, as one `sw.tick` record (replay fires the
-        same timers: their due times are absolute and the record carries the time)."""
-        due = self.machine.next_due
-        if due is None or due > self.store.clock.now():
-            return None
-        return self.send(TICK)
-
     def _send_once(
         self,
         event: str,
@@ -492,29 +477,11 @@ class Instance(MachineView):
             if seen is not None:
                 return self._receipt(seen, event, event_id, duplicate=True)
             before = self._configuration_after.get(self.last_seq) or self.machine.configuration
-            context = self.machine.context
-            context_before = json.dumps(context, default=str) if context else ""
             try:
-                if event == TICK:
-                    self.machine.tick()
-                else:
-                    self.machine.send(event, **data)
+                record = self._step(event, event_id, data, before)
             except BaseException:
                 self._poisoned = True  # a hook failed mid-step: reload before the next use
                 raise
-            record: dict[str, Any] = {
-                "seq": self.last_seq + 1,
-                "id": event_id,
-                "ts": timestamp(self.store.clock.now()),
-                "type": event,
-                "data": dict(data),
-                "version": self.version + 1,
-                "from": before,
-                "to": self.machine.configuration,
-            }
-            context = self.machine.context
-            if (json.dumps(context, default=str) if context else "") != context_before:
-                record["context"] = dict(context)
             self._commit(record)
             self._compensate()
             if self._batch is None:
@@ -535,18 +502,7 @@ class Instance(MachineView):
                 raise
             if action is None:
                 return
-            self._commit(
-                {
-                    "seq": self.last_seq + 1,
-                    "id": new_event_id(),
-                    "ts": timestamp(self.store.clock.now()),
-                    "type": COMPENSATE,
-                    "data": {"action": action},
-                    "version": self.version + 1,
-                    "from": before,
-                    "to": self.machine.configuration,
-                }
-            )
+            self._commit(self._compensation(before, action))
 
     def _create(self, context: dict[str, Any]) -> None:
         with self.lock:

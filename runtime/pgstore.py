@@ -17,24 +17,20 @@ acknowledgement. Needs `psycopg` 3 and `psycopg_pool` (`pip install 'statewright
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 import psycopg
 from psycopg.types.json import Jsonb
 from psycopg_pool import ConnectionPool
-from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_random_exponential
 
 from .store import (
-    COMPENSATE,
     CREATE,
     MIGRATE,
-    TICK,
     ChartMismatch,
     ConcurrencyConflict,
+    DurableHandle,
     InstanceExists,
-    MachineView,
     OneShot,
     Receipt,
     Replay,
@@ -50,6 +46,7 @@ from .store import (
     new_event_id,
     replay_until,
     restore_durable,
+    retrying,
     timestamp,
 )
 from .timers import Clock
@@ -522,7 +519,7 @@ class PostgresStore(OneShot):
                     return
 
 
-class PgInstance(MachineView):
+class PgInstance(DurableHandle):
     """One durable instance in PostgreSQL (the FileStore `Instance` surface)."""
 
     def __init__(self, store: PostgresStore, resource_id: str, chart: StoredChart) -> None:
@@ -537,12 +534,7 @@ class PgInstance(MachineView):
         #: how many commits lost a race and were retried (the bench reports the rate)
         self.conflicts = 0
         self._timed = chart.has_timers
-        self._retrying = Retrying(
-            retry=retry_if_exception_type(ConcurrencyConflict),
-            wait=wait_random_exponential(multiplier=0.002, max=0.2),
-            stop=stop_after_attempt(200),
-            reraise=True,
-        )
+        self._retrying = retrying()
 
     def close(self, *, snapshot: bool = True) -> None:
         """Nothing to release: every commit already updated the instance's row."""
@@ -577,12 +569,6 @@ class PgInstance(MachineView):
                 return self._send_once(event, event_id, data, None, given_id=given)
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def tick(self) -> Receipt | None:
-        due = self.machine.next_due
-        if due is None or due > self.store.clock.now():
-            return None
-        return self.send(TICK)
-
     def _send_once(
         self,
         event: str,
@@ -603,7 +589,7 @@ class PgInstance(MachineView):
                 raise ConcurrencyConflict(
                     f"{self.resource_id} is at version {self.version}, not {expected_version}"
                 )
-        record = self._step(event, event_id, data)
+        record = self._step(event, event_id, data, self.machine.configuration)
         try:
             inserted = self._commit(record)
         except ConcurrencyConflict:
@@ -698,38 +684,8 @@ class PgInstance(MachineView):
             action = self.machine.compensate_one()
             if action is None:
                 return
-            record = {
-                "seq": self.last_seq + 1,
-                "id": new_event_id(),
-                "ts": timestamp(self.store.clock.now()),
-                "type": COMPENSATE,
-                "data": {"action": action},
-                "version": self.version + 1,
-                "from": before,
-                "to": self.machine.configuration,
-            }
+            record = self._compensation(before, action)
             self._commit(record)
-
-    def _step(self, event: str, event_id: str, data: Mapping[str, Any]) -> dict[str, Any]:
-        before = self.machine.configuration
-        context_before = json.dumps(self.machine.context, default=str)
-        if event == TICK:
-            self.machine.tick()
-        else:
-            self.machine.send(event, **data)
-        record: dict[str, Any] = {
-            "seq": self.last_seq + 1,
-            "id": event_id,
-            "ts": timestamp(self.store.clock.now()),
-            "type": event,
-            "data": dict(data),
-            "version": self.version + 1,
-            "from": before,
-            "to": self.machine.configuration,
-        }
-        if json.dumps(self.machine.context, default=str) != context_before:
-            record["context"] = dict(self.machine.context)
-        return record
 
     def _insert(self, conn: psycopg.Connection[Any], record: Mapping[str, Any]) -> None:
         """The event, its outbox row and the wake-up of watchers, in the caller's transaction."""

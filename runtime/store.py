@@ -9,6 +9,7 @@ CloudEvents notifications. `runtime.filestore.FileStore` is the embedded store.
 
 from __future__ import annotations
 
+import json
 import re
 import time
 import uuid
@@ -17,6 +18,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
+
+from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_random_exponential
 
 from .errors import StatewrightError
 from .interpreter import Machine
@@ -178,6 +181,72 @@ class MachineView:
     def snapshot(self) -> dict[str, Any]:
         """The machine's snapshot, timers as absolute times."""
         return durable_snapshot(self.machine, self.store.clock)
+
+
+class DurableHandle(MachineView):
+    """What both stores' instance handles do the same way: run a step and describe it as a
+    log record, and fire due timers. Subclasses commit records their own way."""
+
+    resource_id: str
+    version: int
+    last_seq: int
+
+    def send(self, event: str, **options: Any) -> Receipt:
+        raise NotImplementedError  # pragma: no cover - each store commits its own way
+
+    def tick(self) -> Receipt | None:
+        """Commit the timed events that are due now, as one `sw.tick` record (replay fires the
+        same timers: their due times are absolute and the record carries the time)."""
+        due = self.machine.next_due
+        if due is None or due > self.store.clock.now():
+            return None
+        return self.send(TICK)
+
+    def _step(
+        self, event: str, event_id: str, data: Mapping[str, Any], before: list[str]
+    ) -> dict[str, Any]:
+        """Run one event on the machine (hooks run here) and return its log record: the
+        configuration before and after, and the context when the step changed it."""
+        context = self.machine.context
+        context_before = json.dumps(context, default=str) if context else ""
+        if event == TICK:
+            self.machine.tick()
+        else:
+            self.machine.send(event, **data)
+        record = self._record(event, event_id, dict(data), before)
+        context = self.machine.context
+        if (json.dumps(context, default=str) if context else "") != context_before:
+            record["context"] = dict(context)
+        return record
+
+    def _compensation(self, before: list[str], action: str) -> dict[str, Any]:
+        """The record of one compensation a saga ran."""
+        return self._record(COMPENSATE, new_event_id(), {"action": action}, before)
+
+    def _record(
+        self, kind: str, event_id: str, data: dict[str, Any], before: list[str] | None
+    ) -> dict[str, Any]:
+        return {
+            "seq": self.last_seq + 1,
+            "id": event_id,
+            "ts": timestamp(self.store.clock.now()),
+            "type": kind,
+            "data": data,
+            "version": self.version + 1,
+            "from": before,
+            "to": self.machine.configuration,
+        }
+
+
+def retrying() -> Retrying:
+    """How a handle retries a send that lost a race: reload and apply again, with capped
+    exponential backoff and full jitter."""
+    return Retrying(
+        retry=retry_if_exception_type(ConcurrencyConflict),
+        wait=wait_random_exponential(multiplier=0.002, max=0.2),
+        stop=stop_after_attempt(200),
+        reraise=True,
+    )
 
 
 class OneShot:
