@@ -16,9 +16,11 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-## demo: install, then compile every example to JSON, IR and a Python class, check they are
-## formatted, and run one through its generated class
+## demo: install, then build the examples' project (examples/statewright.yaml: only what
+## changed, into examples/generated/), compile every example to JSON, IR and a Python class,
+## check they are formatted and well-formed, and render the diagrams
 demo: $(STAMP)
+	cd examples && $(abspath $(SW)) build
 	@mkdir -p examples/out
 	$(SW) compile examples/*.smcat -T json -o examples/out/
 	$(SW) compile examples/*.smcat -T ir -o examples/out/

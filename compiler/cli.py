@@ -15,6 +15,7 @@ import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .diagnostics import Diagnostic, Severity, has_errors, render_all
 from .emit import FORMATS, emitter
@@ -22,8 +23,11 @@ from .emit import smcat as smcat_format
 from .emit.render import RenderError  # light: graphviz is imported when rendering
 from .ir import Chart
 from .parse import parse
-from .pipeline import decode, diagnose, diagnose_scxml
+from .pipeline import decode, diagnose, diagnose_scxml, diagnose_yaml, is_yaml
 from .report import to_json, to_sarif
+
+if TYPE_CHECKING:
+    from . import build
 
 #: Formats that run: a chart with errors is not written in them (pictures and data still are,
 #: so a broken chart can be looked at).
@@ -199,6 +203,32 @@ def _argument_parser() -> argparse.ArgumentParser:
     )
     check.set_defaults(run=_check)
 
+    build = commands.add_parser(
+        "build",
+        help="regenerate a project's outputs whose charts or options changed",
+        description=(
+            "Read the project file (statewright.yaml, or [tool.statewright] in pyproject.toml, "
+            "found in this folder or above; docs/build.md), check every chart it names, and "
+            "write each output whose inputs changed. Up-to-dateness is decided by content "
+            "hashes, not timestamps."
+        ),
+    )
+    build.add_argument("--config", metavar="FILE", help="the project file (default: search)")
+    build.add_argument(
+        "--check",
+        action="store_true",
+        help="write nothing; exit 1 listing outputs that are missing, stale or edited by hand",
+    )
+    build.add_argument(
+        "-j",
+        "--jobs",
+        type=int,
+        default=os.cpu_count() or 1,
+        metavar="N",
+        help="charts processed in parallel (default: the number of CPUs)",
+    )
+    build.set_defaults(run=_build)
+
     from . import instances
 
     instances.add_parser(commands, UsageError, _load_one)
@@ -321,6 +351,12 @@ def _simulate(args: argparse.Namespace) -> int:
 def _fmt(args: argparse.Namespace) -> int:
     changed: list[str] = []
     failed = False
+    for name in args.files:
+        if is_yaml(name) or name.endswith(".scxml"):
+            raise UsageError(
+                f"{name}: fmt rewrites smcat text only; convert with "
+                f"`statewright compile {name} -T smcat`"
+            )
     for source, chart in _load_all(args.files, checks=False):
         if chart is None or has_errors(source.diagnostics):
             failed = True
@@ -364,6 +400,86 @@ def _check(args: argparse.Namespace) -> int:
     return EXIT_DIAGNOSTICS if any(d.severity in failing for d in diagnostics) else EXIT_OK
 
 
+def _build(args: argparse.Namespace) -> int:
+    from . import __version__, build
+    from .project import ProjectError, find_config, load_project
+
+    if args.jobs < 1:
+        raise UsageError("--jobs must be 1 or more")
+    config = Path(args.config) if args.config else find_config(Path.cwd())
+    if config is None:
+        raise UsageError(
+            "no project file here or above: write a statewright.yaml, or a [tool.statewright] "
+            "table in pyproject.toml (docs/build.md)"
+        )
+    data = _read(str(config))
+    display = os.path.relpath(config) if config.is_absolute() else str(config)
+    try:
+        project = load_project(data, display, config.parent.resolve())
+        missing = build.unmatched_patterns(project)
+        if missing:
+            raise UsageError(
+                f"{display}: `charts` pattern {', '.join(repr(m) for m in missing)} matches no file"
+            )
+        live = sys.stderr.isatty()
+
+        def progress(done: int, total: int, result: build.Result) -> None:
+            if live:
+                sys.stderr.write(f"\r\x1b[K[{done}/{total}] {result.status} {_shown(result)}")
+                sys.stderr.flush()
+            elif result.status == "written":
+                detail = f" ({result.detail})" if result.detail else ""
+                print(f"{result.status}: {_shown(result)}{detail}", file=sys.stderr)
+
+        outcome = build.run(
+            project, __version__, check=args.check, jobs=args.jobs, progress=progress
+        )
+    except ProjectError as error:
+        sources = {display: data.decode("utf-8", "replace")}
+        hint = error.hint
+        diagnostic = Diagnostic("B001", Severity.ERROR, error.message, error.span, hint)
+        sys.stderr.write(render_all([diagnostic], sources, color=_use_color()))
+        return EXIT_USAGE
+    except build.BuildError as error:
+        raise UsageError(str(error)) from None
+    if live:
+        sys.stderr.write("\r\x1b[K")
+    for report in outcome.reports:
+        sources = {str(report.chart): report.text} if report.text is not None else {}
+        sys.stderr.write(render_all(report.diagnostics, sources, color=_use_color()))
+    for result in outcome.results:
+        if result.status == "failed":
+            print(f"failed: {_shown(result)}: {result.detail}", file=sys.stderr)
+    if args.check:
+        reasons = {
+            "missing": "not generated yet",
+            "stale": "its chart or options changed since it was generated",
+            "edited": "changed by hand since it was generated",
+        }
+        out_of_date = [r for r in outcome.results if r.status in reasons]
+        for result in out_of_date:
+            print(f"{result.status}: {_shown(result)} ({reasons[result.status]})")
+        total = len(outcome.results)
+        if out_of_date or build.failed(outcome, project.strict):
+            if out_of_date:
+                print(f"{len(out_of_date)} of {total} outputs out of date: run `statewright build`")
+            return EXIT_DIAGNOSTICS
+        print(f"{total} outputs up to date")
+        return EXIT_OK
+    written = outcome.count("written")
+    current = outcome.count("up-to-date", "unchanged")
+    print(
+        f"build: {len(outcome.results)} outputs: {written} written, {current} up to date"
+        + (f", {outcome.count('failed')} failed" if outcome.count("failed") else ""),
+        file=sys.stderr,
+    )
+    return EXIT_DIAGNOSTICS if build.failed(outcome, project.strict) else EXIT_OK
+
+
+def _shown(result: build.Result) -> str:
+    return os.path.relpath(result.target.path)
+
+
 def _summary(diagnostics: Sequence[Diagnostic], files: int) -> str:
     counts = {severity: 0 for severity in Severity}
     for diagnostic in diagnostics:
@@ -394,10 +510,20 @@ def _load_all(
     results = []
     for name in names:
         display = "<stdin>" if name == "-" else name
-        data = _read(name)
         chart: Chart | None = None
-        if scxml or name.endswith(".scxml"):
-            text: str | None = data.decode("utf-8", "replace")  # for the carets
+        if is_yaml(name) and (refused := _too_large_yaml(name, display)) is not None:
+            source = Source(name, None, (refused,))
+            if report:
+                _report(source)
+            results.append((source, chart))
+            continue
+        data = _read(name)
+        text: str | None
+        if is_yaml(name):
+            text = data.decode("utf-8", "replace")  # for the carets
+            chart, diagnostics = diagnose_yaml(data, display, target=target, checks=checks)
+        elif scxml or name.endswith(".scxml"):
+            text = data.decode("utf-8", "replace")
             chart, diagnostics = diagnose_scxml(data, display, target=target, checks=checks)
         else:
             text, diagnostics = decode(data, display)
@@ -413,9 +539,20 @@ def _load_all(
     return results
 
 
+def _too_large_yaml(name: str, display: str) -> Diagnostic | None:
+    """Y001 for a YAML file over the size limit, found before reading it."""
+    from .yaml_load import refuse_large
+
+    try:
+        size = Path(name).stat().st_size
+    except OSError:
+        return None  # reading it reports the problem
+    return refuse_large(size, display)
+
+
 def _stem(name: str) -> str:
     base = Path(name).name
-    for suffix in (".smcat", ".scxml"):
+    for suffix in (".smcat", ".scxml", ".yaml", ".yml"):
         base = base.removesuffix(suffix)
     return base
 

@@ -75,8 +75,10 @@ _ACTIVITY_LINE = re.compile(
 )
 _ACTIVITY_BREAK = re.compile(rf"\n[{JS_SPACE_CLASS}]*")
 
-# smcat's AST schema only admits these transition colours and widths.
+# smcat's AST schema only admits these colours, classes and transition widths.
 _TRANSITION_COLOR = re.compile(r"[a-zA-Z0-9#,.:; ]*")
+COLOR_CHARS = _TRANSITION_COLOR
+CLASS_CHARS = re.compile(r"[a-zA-Z0-9_\- ]*")
 MAX_WIDTH = 30
 
 

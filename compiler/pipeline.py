@@ -52,3 +52,20 @@ def diagnose_scxml(
     if chart is not None and checks:
         diagnostics = diagnostics + check(chart, target=target)
     return chart, diagnostics
+
+
+def diagnose_yaml(
+    data: bytes, name: str, *, target: str | None = None, checks: bool = True
+) -> tuple[Chart | None, list[Diagnostic]]:
+    """Read a YAML chart and check it: what `diagnose` is for smcat text."""
+    from .yaml_load import read_yaml
+
+    chart, diagnostics = read_yaml(data, name)
+    if chart is not None and checks:
+        diagnostics = diagnostics + check(chart, target=target)
+    return chart, diagnostics
+
+
+def is_yaml(name: str) -> bool:
+    """Whether a file name says the file is a YAML chart."""
+    return name.endswith((".yaml", ".yml"))

@@ -14,7 +14,7 @@ from statewright.compiler.check import check
 from statewright.compiler.codes import CODES
 from statewright.compiler.diagnostics import Severity, render_all
 from statewright.compiler.parse import parse
-from statewright.compiler.pipeline import decode, diagnose, diagnose_scxml
+from statewright.compiler.pipeline import decode, diagnose, diagnose_scxml, diagnose_yaml
 from statewright.compiler.report import to_json, to_sarif
 
 FIXTURES = ROOT / "tests" / "check"
@@ -38,8 +38,11 @@ ILL_FORMED = {
 
 def _fixture(code: str, suffix: str = "") -> Path:
     """The fixture of a code: smcat text, or SCXML for the import codes (I...)."""
-    scxml = FIXTURES / f"{code}{suffix}.scxml"
-    return scxml if scxml.is_file() else FIXTURES / f"{code}{suffix}.smcat"
+    for extension in (".scxml", ".yaml"):
+        other = FIXTURES / f"{code}{suffix}{extension}"
+        if other.is_file():
+            return other
+    return FIXTURES / f"{code}{suffix}.smcat"
 
 
 def _diagnose(path: Path) -> tuple[list[str], str]:
@@ -47,6 +50,10 @@ def _diagnose(path: Path) -> tuple[list[str], str]:
     if path.suffix == ".scxml":
         data = path.read_bytes()
         diagnostics = diagnose_scxml(data, path.name, target=target)[1]
+        return [d.code for d in diagnostics], render_all(diagnostics, {path.name: data.decode()})
+    if path.suffix == ".yaml":
+        data = path.read_bytes()
+        diagnostics = diagnose_yaml(data, path.name, target=target)[1]
         return [d.code for d in diagnostics], render_all(diagnostics, {path.name: data.decode()})
     text, diagnostics = decode(path.read_bytes(), path.name)
     if text is not None:

@@ -14,9 +14,10 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+import yaml
 
 from conftest import ROOT
-from statewright.compiler.pipeline import diagnose
+from statewright.compiler.pipeline import diagnose, diagnose_yaml
 
 DOCS = [*sorted((ROOT / "docs").glob("*.md")), ROOT / "README.md"]
 BLOCK = re.compile(
@@ -54,11 +55,54 @@ def test_json_blocks(where: str, code: str | None, body: str) -> None:
         jsonschema.validate(document, schema)
 
 
+@pytest.mark.parametrize(("where", "code", "body"), _blocks("yaml"), ids=lambda v: str(v)[:40])
+def test_yaml_blocks(where: str, code: str | None, body: str) -> None:
+    """A YAML block is a chart (it reads with no error, or with the marked code) or a project
+    file (`charts:` and `outputs:`, docs/build.md), which must load."""
+    try:
+        document = yaml.safe_load(body)
+    except yaml.YAMLError:
+        document = None  # an example of a broken chart
+    if isinstance(document, dict) and "charts" in document:
+        from statewright.compiler.project import load_project
+
+        load_project(body.encode(), "statewright.yaml", Path("."))
+        return
+    chart, diagnostics = diagnose_yaml(body.encode(), where)
+    found = [d.code for d in diagnostics if d.is_error]
+    if code is None:
+        assert chart is not None and found == [], (where, diagnostics)
+    else:
+        assert code in found, (where, diagnostics)
+
+
+@pytest.mark.parametrize(("where", "code", "body"), _blocks("toml"), ids=lambda v: str(v)[:40])
+def test_toml_blocks(where: str, code: str | None, body: str) -> None:
+    """A TOML block with a [tool.statewright] table is a project file that loads."""
+    from statewright.compiler.project import load_project
+
+    assert "[tool.statewright]" in body, where
+    project = load_project(body.encode(), "pyproject.toml", Path("."))
+    assert project.outputs, where
+
+
+def test_yaml_page_shows_the_same_chart_twice() -> None:
+    text = (ROOT / "docs" / "yaml.md").read_text("utf-8")
+    first_yaml = next(b for lang in ["yaml"] for _, c, b in _blocks(lang) if "order.yaml" in b)
+    first_smcat = next(
+        m["body"] for m in BLOCK.finditer(text) if m["lang"] == "smcat" and "paid?" in m["body"]
+    )
+    from_yaml, _ = diagnose_yaml(first_yaml.encode(), "order.yaml")
+    from_smcat, _ = diagnose(first_smcat, "order.smcat")
+    assert from_yaml is not None and from_smcat is not None
+    assert from_yaml.machine == from_smcat.machine
+
+
 def test_every_code_used_is_in_the_table() -> None:
     from statewright.compiler.codes import CODES
 
     source = "".join(p.read_text("utf-8") for p in (ROOT / "compiler").glob("*.py"))
-    used = set(re.findall(r'"((?:P|SC|I)\d{3})"', source))
+    used = set(re.findall(r'"((?:P|SC|I|Y)\d{3})"', source))
     assert used and used <= set(CODES), used - set(CODES)
 
 
@@ -66,7 +110,7 @@ def test_docs_have_examples() -> None:
     assert len(_blocks("smcat")) >= 10
 
 
-RUNNABLE = ["python.md", "semantics.md", "persistence.md"]
+RUNNABLE = ["python.md", "semantics.md", "persistence.md", "yaml.md"]
 
 
 @pytest.mark.parametrize("doc", RUNNABLE)

@@ -27,6 +27,7 @@ FORMATS: dict[str, tuple[str, str, str]] = {
     "scxml": ("scxml", "emit", ".scxml"),
     "xstate": ("xstate", "emit", ".xstate.json"),
     "python": ("python", "emit", "_machine.py"),
+    "yaml": ("yaml_text", "emit", ".yaml"),
 }
 
 

@@ -110,14 +110,15 @@ def compose_label(transition: Transition) -> str:
 
 
 def _activities(actions: tuple[Action, ...], continuation: str) -> str:
-    lines = [_activity(a) for a in actions]
+    lines = [activity_line(a) for a in actions]
     text = "\n".join(lines)
     if _bare_ok(text, ",;{") and all(lines):
         return ("\n" + continuation).join(lines)
     return quote(text)
 
 
-def _activity(action: Action) -> str:
+def activity_line(action: Action) -> str:
+    """One activity as a line of smcat text (reads back as the same action)."""
     if action.kind is ActionKind.ACTIVITY:
         # Free text that starts like a trigger would be read as one; `$` stops smcat from
         # reading a trigger, so such text stays as written.

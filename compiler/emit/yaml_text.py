@@ -1,0 +1,117 @@
+"""Emit `-T yaml`: a chart as a YAML chart file (docs/yaml.md).
+
+Stage 3 (emitter): Chart -> str. Reading the output back (`yaml_load`) gives the same IR, spans
+aside: states only named in transitions stay out of `states`, a transition's label is written as
+`event`, `guard` and `action` when that is how smcat would split it and as `label` otherwise,
+and a state's activities are written as `entry`, `exit` and `activities` when each kind is one
+run in that order, else as smcat lines in `actions`. It imports nothing from the parser.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from itertools import groupby
+from typing import Any
+
+import yaml
+
+from ..ir import Action, ActionKind, Chart, Machine, State, Transition
+from .smcat import activity_line, compose_label
+from .smcat_json import js_number
+
+HEADER = "# A statewright chart (docs/yaml.md); JSON Schema: docs/chart.schema.json\n"
+
+_KEY = {ActionKind.ENTRY: "entry", ActionKind.EXIT: "exit", ActionKind.ACTIVITY: "activities"}
+
+
+def emit(chart: Chart, options: Mapping[str, Any] | None = None) -> str:
+    document = _machine(chart.machine)
+    if not document:
+        return HEADER + "states: []\n"
+    body = yaml.dump(
+        document,
+        Dumper=_Dumper,
+        sort_keys=False,
+        allow_unicode=True,
+        default_flow_style=False,
+        width=100,
+    )
+    return HEADER + body
+
+
+class _Dumper(yaml.SafeDumper):
+    """Indent the items of a list under their key (as people write YAML by hand)."""
+
+    def increase_indent(self, flow: bool = False, indentless: bool = False) -> Any:
+        return super().increase_indent(flow, False)
+
+
+def _machine(machine: Machine) -> dict[str, object]:
+    document: dict[str, object] = {}
+    states = [_state(s) for s in machine.states if s.declared]
+    if states:
+        document["states"] = states
+    if machine.transitions:
+        document["transitions"] = [_transition(t) for t in machine.transitions]
+    return document
+
+
+def _state(state: State) -> dict[str, object]:
+    item: dict[str, object] = {"name": state.name}
+    item.update(_notes(state.notes))
+    if state.kind_explicit:
+        item["type"] = state.kind.value
+    if state.label:
+        item["label"] = state.label
+    if state.color:
+        item["color"] = state.color
+    if state.css_class:
+        item["class"] = state.css_class
+    if state.active:
+        item["active"] = True
+    item.update(_actions(state.actions))
+    if state.machine is not None:
+        inner = _machine(state.machine)
+        item.update(inner if inner else {"states": []})
+    return item
+
+
+def _actions(actions: tuple[Action, ...]) -> dict[str, object]:
+    runs = [(kind, [a.body for a in group]) for kind, group in groupby(actions, lambda a: a.kind)]
+    kinds = [kind for kind, _ in runs]
+    in_order = sorted(kinds, key=list(_KEY).index) == kinds and len(set(kinds)) == len(kinds)
+    if not in_order:
+        return {"actions": [activity_line(a) for a in actions]}
+    return {_KEY[kind]: bodies[0] if len(bodies) == 1 else bodies for kind, bodies in runs}
+
+
+def _transition(transition: Transition) -> dict[str, object]:
+    item: dict[str, object] = {}
+    item.update(_notes(transition.notes))
+    item["from"] = transition.source
+    item["to"] = transition.target
+    if transition.label is not None:
+        if transition.label == compose_label(transition) and transition.label:
+            if transition.event:
+                item["event"] = transition.event
+            if transition.guard is not None:
+                item["guard"] = transition.guard
+            if transition.action is not None:
+                item["action"] = transition.action
+        else:
+            item["label"] = transition.label
+    if transition.kind is not None:
+        item["type"] = transition.kind.value
+    if transition.color:
+        item["color"] = transition.color
+    if transition.css_class:
+        item["class"] = transition.css_class
+    if transition.width:
+        item["width"] = js_number(transition.width)
+    return item
+
+
+def _notes(notes: tuple[str, ...]) -> dict[str, object]:
+    if not notes:
+        return {}
+    return {"note": notes[0]} if len(notes) == 1 else {"notes": list(notes)}

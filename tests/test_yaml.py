@@ -1,0 +1,240 @@
+"""YAML charts: `-T yaml` golden outputs, the round trip DSL -> YAML -> DSL on every golden
+chart, the JSON Schema, positions in diagnostics, and hostile documents refused within a time
+and memory bound."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from test_roundtrip_property import charts
+
+from conftest import EXAMPLES, ROOT, chart_of, golden_cases
+from statewright.compiler.emit import smcat, yaml_text
+from statewright.compiler.ir import StateKind
+from statewright.compiler.parse import parse
+from statewright.compiler.pipeline import diagnose, diagnose_yaml
+from statewright.compiler.yaml_load import read_yaml
+
+SCHEMA = json.loads((ROOT / "docs" / "chart.schema.json").read_text("utf-8"))
+CASES = golden_cases() + sorted(EXAMPLES.glob("*.smcat"))
+SW = [sys.executable, "-m", "statewright.compiler.cli"]
+
+
+def _read(text: str, name: str = "chart.yaml"):  # type: ignore[no-untyped-def]
+    chart, diagnostics = read_yaml(text.encode("utf-8"), name)
+    return chart, diagnostics
+
+
+@pytest.mark.parametrize("case", golden_cases(), ids=lambda p: p.stem)
+def test_golden_yaml(case: Path, update_golden: bool) -> None:
+    text = yaml_text.emit(chart_of(case))
+    expected = case.with_suffix(".yaml")
+    if update_golden:
+        expected.write_text(text, "utf-8")
+    assert text == expected.read_text("utf-8")
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda p: p.stem)
+def test_dsl_yaml_dsl_round_trip(case: Path) -> None:
+    chart = chart_of(case)
+    text = yaml_text.emit(chart)
+    back, diagnostics = _read(text)
+    assert back is not None, diagnostics
+    assert [d for d in diagnostics if d.code.startswith(("Y", "P"))] == []
+    assert back.machine == chart.machine, text
+    again, _ = parse(smcat.emit(back))
+    assert again is not None and again.machine == chart.machine
+    # the checker finds the same things in both forms (positions differ, codes do not); a
+    # declaration a later one replaced (SC018) is not written out
+    if chart.shadowed:
+        return
+    from_yaml = diagnose_yaml(text.encode(), "x.yaml")[1]
+    from_dsl = diagnose(case.read_text("utf-8"), case.name)[1]
+    assert sorted(d.code for d in from_yaml) == sorted(d.code for d in from_dsl)
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda p: p.stem)
+def test_emitted_yaml_follows_the_schema(case: Path) -> None:
+    chart = chart_of(case)
+    if max((len(chart.ancestors_of(s.name)) for s in chart.states()), default=0) > 20:
+        pytest.skip("jsonschema validates recursively; this chart nests too deep for it")
+    jsonschema.validate(yaml.safe_load(yaml_text.emit(chart)), SCHEMA)
+
+
+@settings(
+    max_examples=300,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+@given(charts())
+def test_any_chart_round_trips_through_yaml(chart) -> None:  # type: ignore[no-untyped-def]
+    text = yaml_text.emit(chart)
+    back, diagnostics = _read(text)
+    assert back is not None, (text, diagnostics)
+    assert [d for d in diagnostics if d.code.startswith("Y")] == [], diagnostics
+    assert back.machine == chart.machine, text
+
+
+def test_authoring_form() -> None:
+    chart, diagnostics = _read(textwrap.dedent("""\
+            # comments are YAML's own; notes belong to the chart
+            states:
+              - initial
+              - name: on            # a plain `on` is a name here, not a boolean
+                note: powered
+                entry: [lamp on, fan on]
+                states: [idle, busy]
+                transitions:
+                  - {from: idle, to: busy, event: work, guard: "load > 0", action: start}
+              - name: ^pick
+              - name: done
+                type: final
+            transitions:
+              - from: initial
+                to: on
+              - from: on
+                to: ^pick
+                label: "off [x] / bye"
+              - {from: ^pick, to: done, guard: else}
+            """))
+    assert chart is not None and diagnostics == [], diagnostics
+    on = chart.state("on")
+    assert on.notes == ("powered",) and [a.body for a in on.actions] == ["lamp on", "fan on"]
+    assert [s.name for s in chart.children_of("on")] == ["idle", "busy"]
+    assert chart.state("^pick").kind is StateKind.CHOICE
+    assert chart.state("done").kind is StateKind.FINAL and chart.state("done").kind_explicit
+    labelled = chart.transitions_from("on")[0]
+    assert (labelled.event, labelled.guard, labelled.action) == ("off", "x", "bye")
+    inner = chart.transitions_from("idle")[0]
+    assert inner.label == "work [load > 0] / start" and inner.id == 1  # document order
+    assert [t.id for t in chart.transitions()] == [1, 2, 3, 4]
+    # the same chart written in smcat reads to the same IR
+    dsl, _ = parse(smcat.emit(chart))
+    assert dsl is not None and dsl.machine == chart.machine
+
+
+def test_diagnostics_point_at_yaml_lines_and_columns() -> None:
+    text = "states:\n  - name: a\n    colour: red\ntransitions:\n  - from: a\n    to: nowhere\n"
+    chart, diagnostics = diagnose_yaml(text.encode(), "c.yaml")
+    assert chart is not None
+    first = diagnostics[0]
+    assert (first.code, first.span.line, first.span.column) == ("Y002", 3, 5)
+    assert first.hint == "did you mean `color`?"
+    # the checker runs unchanged and points at the YAML scalar that names the state
+    dead = next(d for d in diagnostics if d.code == "SC011")
+    assert (dead.span.line, dead.span.column, dead.span.end_column) == (6, 9, 16)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("- a\n- b\n", "a chart file is a mapping"),
+        ("states: a\n", "`states` must be a list"),
+        ("states:\n  - name: a\n    entry: {x: 1}\n", "must be a text or a list of texts"),
+        ("states:\n  - name: a\n    active: maybe\n", "`active` must be true or false"),
+        ("states:\n  - name:\n", "`name` must be a name"),
+        ('states:\n  - name: a\n    entry: "x\\ny"\n', "spans lines"),
+        ("transitions:\n  - from: a\n    to: b\n    width: -1\n", "a number from 0 to 30"),
+        ('transitions:\n  - from: a\n    to: b\n    event: " x"\n', "differently"),
+        ("transitions:\n  - from: a\n    to: b\n    type: sideways\n", "not one of"),
+    ],
+)
+def test_malformed_charts_are_diagnosed(text: str, message: str) -> None:
+    _, diagnostics = _read(text)
+    assert any(message in d.message for d in diagnostics), diagnostics
+    assert all(d.span.line >= 1 for d in diagnostics)
+
+
+def _bounded(args: list[str], path: Path) -> subprocess.CompletedProcess[str]:
+    """Run the CLI in a child limited to 1 GiB of address space and 60 s."""
+    limit = (
+        "import resource, runpy, sys; "
+        "resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30)); "
+        f"sys.argv = ['statewright', *{args!r}]; "
+        "runpy.run_module('statewright.compiler.cli', run_name='__main__')"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", limit],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=path,
+    )
+
+
+def _laughs(levels: int) -> str:
+    lines = ['a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    previous = "a"
+    for index in range(levels):
+        name = f"l{index}"
+        lines.append(f"{name}: &{name} [{', '.join([f'*{previous}'] * 9)}]")
+        previous = name
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("laughs.yaml", _laughs(9), "once its aliases are expanded"),
+        (
+            "states-laughs.yaml",
+            "x: &x [a, a, a, a, a, a, a, a, a, a]\n"
+            + "".join(
+                f"x{i}: &x{i} [{', '.join(['*x' if i == 0 else f'*x{i - 1}'] * 10)}]\n"
+                for i in range(8)
+            )
+            + "states: *x7\n",
+            "once its aliases are expanded",
+        ),
+        ("recursive.yaml", "states: &s [*s]\n", "inside its own anchor"),
+        ("deep.yaml", "states: " + "[" * 100_000 + "]" * 100_000 + "\n", "levels deep"),
+        ("tag.yaml", "states: !!python/object/apply:os.system [touch owned]\n", "is not allowed"),
+        ("two.yaml", "states: []\n---\nstates: []\n", "more than one YAML document"),
+    ],
+)
+def test_hostile_yaml_is_refused_within_bounds(
+    tmp_path: Path, name: str, content: str, message: str
+) -> None:
+    (tmp_path / name).write_text(content, "utf-8")
+    result = _bounded(["check", name], tmp_path)
+    assert result.returncode == 1, result.stderr
+    assert message in result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "owned").exists()
+
+
+def test_a_100_mb_document_is_refused_before_parsing(tmp_path: Path) -> None:
+    big = tmp_path / "big.yaml"
+    with big.open("w") as handle:
+        handle.write("states:\n")
+        line = "  - name: s\n" * 10_000
+        for _ in range(100 * 1024 * 1024 // len(line) + 1):
+            handle.write(line)
+    result = _bounded(["compile", "big.yaml", "-T", "json"], tmp_path)
+    assert result.returncode == 1, result.stderr
+    assert "the limit is 10485760" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_cli_reads_and_writes_yaml(tmp_path: Path) -> None:
+    door = tmp_path / "door.yaml"
+    subprocess.run(
+        [*SW, "compile", str(EXAMPLES / "door.smcat"), "-T", "yaml", "-o", str(door)], check=True
+    )
+    back = subprocess.run(
+        [*SW, "compile", str(door), "-T", "smcat"], capture_output=True, text=True, check=True
+    )
+    again, _ = parse(back.stdout)
+    assert again is not None and again.machine == chart_of(EXAMPLES / "door.smcat").machine
+    refused = subprocess.run([*SW, "fmt", str(door)], capture_output=True, text=True)
+    assert refused.returncode == 2 and "fmt rewrites smcat text only" in refused.stderr
