@@ -424,12 +424,15 @@ def _build(args: argparse.Namespace) -> int:
         live = sys.stderr.isatty()
 
         def progress(done: int, total: int, result: build.Result) -> None:
-            if live:
-                sys.stderr.write(f"\r\x1b[K[{done}/{total}] {result.status} {_shown(result)}")
-                sys.stderr.flush()
-            elif result.status == "written":
+            # Each written file gets a line of its own; on a terminal a status line below
+            # them counts the outputs done.
+            if result.status == "written":
                 detail = f" ({result.detail})" if result.detail else ""
-                print(f"{result.status}: {_shown(result)}{detail}", file=sys.stderr)
+                clear = "\r\x1b[K" if live else ""
+                print(f"{clear}written: {_shown(result)}{detail}", file=sys.stderr)
+            if live:
+                sys.stderr.write(f"\r\x1b[K[{done}/{total}] {_shown(result)}")
+                sys.stderr.flush()
 
         outcome = build.run(
             project, __version__, check=args.check, jobs=args.jobs, progress=progress

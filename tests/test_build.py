@@ -267,3 +267,34 @@ def test_the_examples_project_is_up_to_date() -> None:
     """examples/generated/ is committed; CI fails if it no longer matches the charts."""
     result = _sw(EXAMPLES, "build", "--check")
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_progress_on_a_terminal_and_exclude(tmp_path: Path) -> None:
+    """On a terminal a status line counts the outputs; `exclude` leaves charts out."""
+    import pty
+
+    project = _sample(tmp_path, svg=False)
+    pyproject = project / "pyproject.toml"
+    pyproject.write_text(
+        pyproject.read_text("utf-8").replace("out = ", 'exclude = ["charts/tcp.*"]\nout = ', 1),
+        "utf-8",
+    )
+    master, slave = pty.openpty()
+    with subprocess.Popen(
+        [*SW, "build", "--jobs", "1"], cwd=project, stdout=subprocess.PIPE, stderr=slave
+    ) as process:
+        os.close(slave)
+        seen = b""
+        while True:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:  # the child closed the terminal
+                break
+            if not chunk:
+                break
+            seen += chunk
+        assert process.wait(timeout=120) == 0
+    os.close(master)
+    assert b"\x1b[K[8/8] generated" in seen  # two charts x four outputs, tcp excluded
+    assert b"written: generated/door_machine.py" in seen
+    assert not (project / "generated" / "tcp.json").exists()
