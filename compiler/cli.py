@@ -229,6 +229,28 @@ def _argument_parser() -> argparse.ArgumentParser:
     )
     build.set_defaults(run=_build)
 
+    studio = commands.add_parser(
+        "studio",
+        help="edit, draw and simulate charts, and inspect instances, in the browser",
+        description=(
+            "Serve the studio for the charts in PATH (a folder, or one chart file): an editor "
+            "with the diagram beside it, a simulator, and with --store an instance inspector. "
+            "It listens on 127.0.0.1 unless --host says otherwise (docs/studio.md)."
+        ),
+    )
+    studio.add_argument("path", nargs="?", default=".", metavar="PATH")
+    studio.add_argument("--port", type=int, default=8765, help="default 8765; 0 picks a free one")
+    studio.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="the address to listen on (default 127.0.0.1: this machine only)",
+    )
+    studio.add_argument(
+        "--store", metavar="DIR|URL", help="a store to inspect (a folder or postgresql://...)"
+    )
+    studio.add_argument("--open", action="store_true", help="open the page in a browser")
+    studio.set_defaults(run=_studio)
+
     from . import instances
 
     instances.add_parser(commands, UsageError, _load_one)
@@ -477,6 +499,39 @@ def _build(args: argparse.Namespace) -> int:
         file=sys.stderr,
     )
     return EXIT_DIAGNOSTICS if build.failed(outcome, project.strict) else EXIT_OK
+
+
+def _studio(args: argparse.Namespace) -> int:
+    from .studio import CHART_SUFFIXES, Studio, serve
+
+    path = Path(args.path)
+    if not path.exists():
+        raise UsageError(f"{path}: no such file or folder")
+    if path.is_file() and path.suffix not in CHART_SUFFIXES:
+        raise UsageError(f"{path}: not a chart file ({', '.join(CHART_SUFFIXES)})")
+    if not 0 <= args.port <= 65535:
+        raise UsageError("--port must be from 0 to 65535")
+    root = path.parent if path.is_file() else path
+    studio = Studio(root.resolve(), path.resolve() if path.is_file() else None, args.store)
+
+    def ready(url: str) -> None:
+        print(f"statewright studio: {url} (Ctrl-C to stop)", flush=True)
+        if args.open:
+            import webbrowser
+
+            webbrowser.open(url)
+
+    try:
+        server = serve(studio, args.host, args.port, ready)
+    except OSError as error:
+        raise UsageError(f"cannot listen on {args.host}:{args.port}: {error.strerror}") from None
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+    return EXIT_OK
 
 
 def _shown(result: build.Result) -> str:

@@ -103,7 +103,8 @@ class _Writer:
         pad = "  " * depth
         node_id = self.ids[state.name]
         attributes = self._shape(state)
-        attributes["class"] = _quote(_classes("state", state.kind.value, state.css_class))
+        lit = "active" if state.active or state.name in self.active else None
+        attributes["class"] = _quote(_classes("state", state.kind.value, state.css_class, lit))
         attributes["tooltip"] = _quote(state.name)
         self.lines.append(f"{pad}{node_id} [{_attributes(attributes)}]")
 
@@ -238,7 +239,8 @@ class _Writer:
         }
         if state.kind is StateKind.PARALLEL:
             attributes["style"] = _quote("rounded" + (",filled" if active else ""))
-        attributes["class"] = _quote(_classes("state", state.kind.value, state.css_class))
+        lit = "active" if active else None
+        attributes["class"] = _quote(_classes("state", state.kind.value, state.css_class, lit))
         self.lines.append(f"{pad}subgraph cluster_{node_id} {{")
         for key, value in attributes.items():
             self.lines.append(f"{pad}  {key}={value}")

@@ -1,0 +1,497 @@
+"""`statewright studio [PATH]`: a local web app to edit, draw, simulate and inspect charts.
+
+Stage: a tool over the pipeline and the runtime, like the CLI. The server is the standard
+library's threading HTTP server (the app is one page of plain HTML and JavaScript, shipped in
+`templates/studio.html`; there is no front-end build). Every request is answered from scratch:
+the page sends the chart text it holds and the steps it has taken, and the server parses,
+checks, renders and replays them, so undo is dropping a step and no state lives in the server.
+
+Safety, since the server can write files:
+- it binds to 127.0.0.1 unless `--host` says otherwise, and answers only requests whose `Host`
+  names the address it serves (no DNS rebinding);
+- requests that change anything need the `X-Statewright-Studio` header, which a page of
+  another origin cannot send without a CORS preflight this server never grants;
+- it reads and writes only chart files (.smcat, .yaml, .yml, .scxml) inside PATH, after
+  resolving links; a save is refused when the file changed on disk since it was loaded;
+- the instance inspector reads the store (its logs, by replay) and never opens an instance,
+  so it never recovers, locks or writes anything.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.resources
+import json
+import os
+import tempfile
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from .diagnostics import Diagnostic, Severity
+from .ir import Chart
+from .pipeline import decode, diagnose, diagnose_scxml, diagnose_yaml, is_yaml
+
+CHART_SUFFIXES = (".smcat", ".yaml", ".yml", ".scxml")
+MAX_BODY = 2 * 1024 * 1024
+MAX_STEPS = 10_000
+HEADER = "X-Statewright-Studio"
+
+
+class StudioError(Exception):
+    """A request the studio refuses: its status and a sentence for the page."""
+
+    def __init__(self, status: HTTPStatus, message: str, **extra: Any) -> None:
+        super().__init__(message)
+        self.status, self.message, self.extra = status, message, extra
+
+
+@dataclass
+class Studio:
+    """What the server serves: charts under `root` (or the one file `only`), and a store."""
+
+    root: Path
+    only: Path | None = None
+    store_location: str | None = None
+
+    # -- files ------------------------------------------------------------------------------
+
+    def files(self) -> list[str]:
+        if self.only is not None:
+            return [self.only.name]
+        found = []
+        for path in sorted(self.root.rglob("*")):
+            if path.suffix in CHART_SUFFIXES and path.is_file():
+                relative = path.relative_to(self.root)
+                if any(part.startswith(".") for part in relative.parts):
+                    continue
+                if not self._inside(path):
+                    continue
+                found.append(relative.as_posix())
+        return found
+
+    def _inside(self, path: Path) -> bool:
+        try:
+            path.resolve().relative_to(self.root.resolve())
+        except ValueError:
+            return False
+        return True
+
+    def resolve(self, name: str) -> Path:
+        """The file `name` names under the root; StudioError for anything else."""
+        if not name or "\x00" in name:
+            raise StudioError(HTTPStatus.BAD_REQUEST, "no file named")
+        path = self.root / name
+        if (
+            Path(name).is_absolute()
+            or ".." in Path(name).parts
+            or path.suffix not in CHART_SUFFIXES
+            or not self._inside(path)
+            or (self.only is not None and path.resolve() != self.only.resolve())
+        ):
+            raise StudioError(HTTPStatus.FORBIDDEN, f"{name}: not a chart file under the folder")
+        return path
+
+    def read(self, name: str) -> dict[str, Any]:
+        path = self.resolve(name)
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            raise StudioError(HTTPStatus.NOT_FOUND, f"{name}: no such file") from None
+        except OSError as error:
+            raise StudioError(HTTPStatus.FORBIDDEN, f"{name}: {error.strerror}") from None
+        return {"path": name, "text": data.decode("utf-8", "replace"), "hash": _hash(data)}
+
+    def save(self, name: str, text: str, base: str | None, force: bool) -> dict[str, Any]:
+        path = self.resolve(name)
+        data = text.encode("utf-8")
+        with _SAVE_LOCK:
+            try:
+                current = path.read_bytes()
+            except FileNotFoundError:
+                current = None
+            if current is not None and not force and _hash(current) != base:
+                raise StudioError(
+                    HTTPStatus.CONFLICT,
+                    f"{name} changed on disk since it was opened",
+                    text=current.decode("utf-8", "replace"),
+                    hash=_hash(current),
+                )
+            _atomic_write(path, data)
+        return {"path": name, "hash": _hash(data)}
+
+    # -- charts ------------------------------------------------------------------------------
+
+    def chart(self, name: str, text: str) -> tuple[Chart | None, list[Diagnostic]]:
+        data = text.encode("utf-8")
+        if is_yaml(name):
+            return diagnose_yaml(data, name, target="python")
+        if name.endswith(".scxml"):
+            return diagnose_scxml(data, name, target="python")
+        decoded, problems = decode(data, name)
+        if decoded is None:
+            return None, problems
+        return diagnose(decoded, name, target="python")
+
+    def render(self, name: str, text: str, steps: list[Any], context: Any) -> dict[str, Any]:
+        """Diagnostics, the diagram with the active states lit, and the simulation."""
+        chart, diagnostics = self.chart(name, text)
+        result: dict[str, Any] = {
+            "diagnostics": [_diagnostic(d) for d in diagnostics],
+            "svg": None,
+            "simulation": None,
+        }
+        if chart is None:
+            return result
+        active: list[str] = []
+        last: int | None = None
+        if not any(d.severity is Severity.ERROR for d in diagnostics):
+            simulation = simulate(chart, steps, context)
+            result["simulation"] = simulation
+            active = simulation["active"]
+            last = simulation["last_transition"]
+        else:
+            result["simulation"] = {"error": "the chart has errors: fix them to simulate it"}
+        result["svg"], result["render_error"] = _svg(chart, active, last)
+        return result
+
+    # -- instances ---------------------------------------------------------------------------
+
+    def store(self) -> Any:
+        if self.store_location is None:
+            raise StudioError(HTTPStatus.NOT_FOUND, "no store: start the studio with --store")
+        from .instances import open_store
+
+        return open_store(self.store_location)
+
+    def instances(self) -> list[dict[str, Any]]:
+        store = self.store()
+        found = []
+        for resource_id in store.ids():
+            try:
+                state = store.state_at(resource_id)
+                source = store.chart_source(resource_id)
+                found.append(
+                    {
+                        "id": resource_id,
+                        "seq": state["seq"],
+                        "version": state["version"],
+                        "configuration": state["configuration"],
+                        "drawable": source is not None,
+                    }
+                )
+            except Exception as error:  # noqa: BLE001 - one broken instance must not hide the rest
+                found.append({"id": resource_id, "problem": str(error)})
+        return found
+
+    def instance(self, resource_id: str, seq: int | None) -> dict[str, Any]:
+        from ..runtime.store import check_resource_id
+
+        try:
+            check_resource_id(resource_id)
+        except ValueError as error:
+            raise StudioError(HTTPStatus.BAD_REQUEST, str(error)) from None
+        store = self.store()
+        if resource_id not in store.ids():
+            raise StudioError(HTTPStatus.NOT_FOUND, f"no instance {resource_id!r}")
+        records = list(store.history(resource_id))
+        state = store.state_at(resource_id, seq=seq) if seq is not None else None
+        state = state or store.state_at(resource_id)
+        state.pop("snapshot", None)
+        source = store.chart_source(resource_id)
+        svg: str | None = None
+        render_error: str | None = "the instance keeps no diagram source (created by a library)"
+        if source is not None:
+            from .load_ir import load
+
+            chart = load(source)
+            active = _with_ancestors(chart, state["configuration"])
+            svg, render_error = _svg(chart, active, None)
+        return {
+            "id": resource_id,
+            "records": records,
+            "state": state,
+            "svg": svg,
+            "render_error": render_error,
+        }
+
+
+_SAVE_LOCK = threading.Lock()
+FAVICON = (
+    b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><rect x="1" y="3" width="14"'
+    b' height="10" rx="4" fill="#fff2a8" stroke="#1a1a1a"/></svg>'
+)
+
+
+def _hash(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(temporary, mode)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _diagnostic(diagnostic: Diagnostic) -> dict[str, Any]:
+    found = diagnostic.to_dict()
+    found.pop("related", None)
+    return found
+
+
+def _svg(chart: Chart, active: list[str], last: int | None) -> tuple[str | None, str | None]:
+    from .emit.render import RenderError, emit_svg
+
+    options: dict[str, Any] = {"highlight": {"active": active, "transition": last}}
+    try:
+        return emit_svg(chart, options), None
+    except RenderError as error:
+        return None, str(error)
+
+
+def _with_ancestors(chart: Chart, names: list[str]) -> list[str]:
+    active = list(names)
+    for name in names:
+        if chart.has_state(name):
+            active.extend(a for a in chart.ancestors_of(name) if a not in active)
+    return active
+
+
+def simulate(chart: Chart, steps: list[Any], context: Any) -> dict[str, Any]:
+    """Replay `steps` (`{"event": name, "data": {...}}` or `{"advance": seconds}`) from the
+    start on the interpreter: the configuration after each, the actions run, what can happen
+    next."""
+    from ..runtime import FakeClock, StatewrightError, load
+    from .emit import ir_json
+
+    if not isinstance(context, dict):
+        return {"error": "the context must be a JSON object", "active": [], "last_transition": None}
+    if not isinstance(steps, list) or len(steps) > MAX_STEPS:
+        return {"error": "too many steps", "active": [], "last_transition": None}
+    clock = FakeClock()
+    timeline: list[dict[str, Any]] = []
+    actions: list[str] = []
+    error: str | None = None
+    try:
+        machine = load(json.loads(ir_json.emit(chart)), context=context, clock=clock)
+        machine.add_listener(
+            lambda found: actions.append(str(found["action"])) if "action" in found else None
+        )
+        machine.start()
+        timeline.append(
+            {"step": None, "configuration": machine.configuration, "actions": actions[:]}
+        )
+        for step in steps:
+            actions.clear()
+            if not isinstance(step, dict):
+                raise StatewrightError("a step is an event or a clock advance")
+            if "advance" in step:
+                seconds = float(step["advance"])
+                if not 0 <= seconds <= 10**9:
+                    raise StatewrightError("advance the clock by 0 seconds or more")
+                clock.advance(seconds)
+                machine.tick()
+            else:
+                data = step.get("data") or {}
+                if not isinstance(data, dict):
+                    raise StatewrightError("event data must be a JSON object")
+                machine.send(str(step.get("event", "")), **data)
+            timeline.append(
+                {"step": step, "configuration": machine.configuration, "actions": actions[:]}
+            )
+        active = machine.active
+        enabled = _enabled(chart, active, machine)
+        context_now: Any = machine.context
+        running = machine.running
+    except (StatewrightError, ValueError, TypeError) as problem:
+        error = str(problem)
+        active, enabled, context_now, running = [], [], context, False
+    return {
+        "timeline": timeline,
+        "active": active,
+        "configuration": timeline[-1]["configuration"] if timeline else [],
+        "enabled": enabled,
+        "context": context_now,
+        "running": running,
+        "error": error,
+        "last_transition": None,
+    }
+
+
+def _enabled(chart: Chart, active: list[str], machine: Any) -> list[dict[str, Any]]:
+    """The events the active states (and their ancestors) have transitions for; a timed event
+    says its delay (the page offers to advance the clock instead)."""
+    from ..runtime.timers import delay_ms
+
+    seen: dict[str, dict[str, Any]] = {}
+    for name in active:
+        for transition in chart.transitions_from(name):
+            event = transition.event
+            if not event or event in seen:
+                continue
+            delay = delay_ms(event)
+            seen[event] = {
+                "event": event,
+                "guarded": transition.guard is not None,
+                "delay": delay / 1000 if delay is not None else None,
+            }
+    return list(seen.values())
+
+
+# -- HTTP ---------------------------------------------------------------------------------------
+
+
+def page() -> bytes:
+    return importlib.resources.files("statewright.templates").joinpath("studio.html").read_bytes()
+
+
+def make_handler(studio: Studio, allowed_hosts: set[str]) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        server_version = "statewright-studio"
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+            return  # quiet: the terminal shows the URL and errors only
+
+        def do_GET(self) -> None:  # noqa: N802
+            self._answer(self._get)
+
+        def do_POST(self) -> None:  # noqa: N802
+            self._answer(self._post, mutating=True)
+
+        def do_PUT(self) -> None:  # noqa: N802
+            self._answer(self._put, mutating=True)
+
+        def _answer(
+            self, route: Callable[[str, dict[str, list[str]]], Any], mutating: bool = False
+        ) -> None:
+            try:
+                if self.headers.get("Host", "") not in allowed_hosts:
+                    raise StudioError(HTTPStatus.FORBIDDEN, "unknown Host header")
+                if mutating and self.headers.get(HEADER) != "1":
+                    raise StudioError(HTTPStatus.FORBIDDEN, f"missing the {HEADER} header")
+                url = urlsplit(self.path)
+                result = route(url.path, parse_qs(url.query))
+                if isinstance(result, bytes):
+                    kind = "image/svg+xml" if result is FAVICON else "text/html; charset=utf-8"
+                    self._send(HTTPStatus.OK, result, kind)
+                else:
+                    self._json(HTTPStatus.OK, result)
+            except StudioError as error:
+                self._json(error.status, {"error": error.message, **error.extra})
+            except Exception as error:  # noqa: BLE001 - the page gets a sentence, never a trace
+                self._json(
+                    HTTPStatus.INTERNAL_SERVER_ERROR, {"error": f"{type(error).__name__}: {error}"}
+                )
+
+        def _body(self) -> Any:
+            length = int(self.headers.get("Content-Length") or 0)
+            if length > MAX_BODY:
+                raise StudioError(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "the request is too large")
+            try:
+                return json.loads(self.rfile.read(length) or b"{}")
+            except ValueError:
+                raise StudioError(HTTPStatus.BAD_REQUEST, "the request is not JSON") from None
+
+        def _get(self, path: str, query: dict[str, list[str]]) -> Any:
+            if path in ("/", "/index.html"):
+                return page()
+            if path == "/favicon.ico":
+                return FAVICON
+            if path == "/api/files":
+                return {
+                    "files": studio.files(),
+                    "store": studio.store_location is not None,
+                }
+            if path == "/api/file":
+                return studio.read(query.get("path", [""])[0])
+            if path == "/api/instances":
+                return {"instances": studio.instances()}
+            if path == "/api/instance":
+                seq = query.get("seq", [None])[0]
+                return studio.instance(
+                    query.get("id", [""])[0], int(seq) if seq and seq.isdigit() else None
+                )
+            raise StudioError(HTTPStatus.NOT_FOUND, f"nothing at {path}")
+
+        def _post(self, path: str, query: dict[str, list[str]]) -> Any:
+            if path == "/api/render":
+                body = self._body()
+                name = str(body.get("path") or "chart.smcat")
+                if not name.endswith(CHART_SUFFIXES):
+                    name += ".smcat"
+                return studio.render(
+                    name,
+                    str(body.get("text", "")),
+                    body.get("steps") or [],
+                    body.get("context") or {},
+                )
+            raise StudioError(HTTPStatus.NOT_FOUND, f"nothing at {path}")
+
+        def _put(self, path: str, query: dict[str, list[str]]) -> Any:
+            if path == "/api/file":
+                body = self._body()
+                return studio.save(
+                    str(body.get("path", "")),
+                    str(body.get("text", "")),
+                    body.get("hash"),
+                    bool(body.get("force")),
+                )
+            raise StudioError(HTTPStatus.NOT_FOUND, f"nothing at {path}")
+
+        def _json(self, status: HTTPStatus, value: Any) -> None:
+            self._send(status, json.dumps(value).encode("utf-8"), "application/json")
+
+        def _send(self, status: HTTPStatus, data: bytes, kind: str) -> None:
+            self.send_response(status)
+            self.send_header("Content-Type", kind)
+            self.send_header("Content-Length", str(len(data)))
+            self.send_header("Cache-Control", "no-store")
+            self.send_header("X-Content-Type-Options", "nosniff")
+            self.send_header(
+                "Content-Security-Policy",
+                "default-src 'self'; script-src 'self' 'unsafe-inline'; "
+                "style-src 'self' 'unsafe-inline'; img-src 'self' data:",
+            )
+            self.end_headers()
+            self.wfile.write(data)
+
+    return Handler
+
+
+def serve(
+    studio: Studio, host: str, port: int, ready: Callable[[str], None]
+) -> ThreadingHTTPServer:
+    """Start serving (the caller runs `serve_forever`); `ready` gets the URL."""
+    server = ThreadingHTTPServer((host, port), BaseHTTPRequestHandler)
+    bound = server.server_address[1]
+    shown = f"[{host}]" if ":" in host else host
+    names = {f"{shown}:{bound}"}
+    if host in ("127.0.0.1", "::1", "localhost"):
+        names |= {f"127.0.0.1:{bound}", f"localhost:{bound}", f"[::1]:{bound}"}
+    elif host in ("0.0.0.0", "::"):
+        names = set()  # any Host: the user asked to serve everyone
+    server.RequestHandlerClass = (
+        make_handler(studio, names) if names else make_handler(studio, _Any())
+    )
+    ready(f"http://{shown}:{bound}/")
+    return server
+
+
+class _Any(set[str]):
+    def __contains__(self, item: object) -> bool:
+        return True

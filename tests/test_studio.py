@@ -1,0 +1,336 @@
+"""`statewright studio`: the HTTP API (files, saving with a conflict check, rendering and
+simulating, the instance inspector, what is refused), and the page end to end in a real
+headless Chromium driven by Playwright (`.ci/run` installs Debian's chromium and playwright).
+
+Set STUDIO_SCREENSHOTS=DIR to keep the browser test's screenshots."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import shutil
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conftest import EXAMPLES
+from statewright.compiler.studio import Studio, serve
+
+HAVE_DOT = shutil.which("dot") is not None
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    charts = tmp_path / "charts"
+    charts.mkdir()
+    for name in ("door.smcat", "player.smcat", "order.yaml"):
+        shutil.copy(EXAMPLES / name, charts)
+    (tmp_path / "secret.txt").write_text("not for the studio", "utf-8")
+    store = tmp_path / "store"
+    sw = [sys.executable, "-m", "statewright.compiler.cli", "instances"]
+    subprocess.run(
+        [*sw, "create", str(charts / "door.smcat"), "--store", str(store)],
+        check=True,
+        capture_output=True,
+    )
+    for event in ("open", "close", "lock"):
+        subprocess.run(
+            [*sw, "send", "door", event, "--store", str(store)], check=True, capture_output=True
+        )
+    return tmp_path
+
+
+@pytest.fixture
+def server(folder: Path) -> Iterator[tuple[str, int]]:
+    urls: list[str] = []
+    studio = Studio((folder / "charts").resolve(), None, str(folder / "store"))
+    httpd = serve(studio, "127.0.0.1", 0, urls.append)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield urls[0], httpd.server_address[1]
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+def _call(
+    port: int,
+    method: str,
+    path: str,
+    body: Any = None,
+    headers: dict[str, str] | None = None,
+) -> tuple[int, Any]:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    sent = {"X-Statewright-Studio": "1", "Content-Type": "application/json"}
+    sent.update(headers or {})
+    data = json.dumps(body).encode() if body is not None else None
+    connection.request(method, path, body=data, headers=sent)
+    response = connection.getresponse()
+    raw = response.read()
+    connection.close()
+    try:
+        return response.status, json.loads(raw)
+    except ValueError:
+        return response.status, raw.decode()
+
+
+def test_files_and_what_is_refused(server: tuple[str, int], folder: Path) -> None:
+    _, port = server
+    status, listing = _call(port, "GET", "/api/files")
+    assert status == 200 and listing == {
+        "files": ["door.smcat", "order.yaml", "player.smcat"],
+        "store": True,
+    }
+    status, door = _call(port, "GET", "/api/file?path=door.smcat")
+    assert status == 200 and door["text"] == (EXAMPLES / "door.smcat").read_text("utf-8")
+    for path in ("../secret.txt", "/etc/passwd", "../store/door/chart.json", "door.smcat%00"):
+        status, refused = _call(port, "GET", f"/api/file?path={path}")
+        assert status in (400, 403, 404) and "error" in refused, path
+    (folder / "charts" / "escape.smcat").symlink_to(folder / "secret.txt")
+    status, _ = _call(port, "GET", "/api/file?path=escape.smcat")
+    assert status == 403
+    # another Host (DNS rebinding) and writes without the studio's header are refused
+    status, _ = _call(port, "GET", "/api/files", headers={"Host": "attacker.example:80"})
+    assert status == 403
+    status, _ = _call(
+        port,
+        "PUT",
+        "/api/file",
+        {"path": "door.smcat", "text": "x;", "hash": door["hash"]},
+        headers={"X-Statewright-Studio": "0"},
+    )
+    assert status == 403
+    assert (folder / "charts" / "door.smcat").read_text("utf-8") == door["text"]
+
+
+def test_save_checks_for_changes_on_disk(server: tuple[str, int], folder: Path) -> None:
+    _, port = server
+    _, door = _call(port, "GET", "/api/file?path=door.smcat")
+    changed = door["text"] + "opened => opened: wave;\n"
+    status, saved = _call(
+        port, "PUT", "/api/file", {"path": "door.smcat", "text": changed, "hash": door["hash"]}
+    )
+    assert status == 200
+    on_disk = folder / "charts" / "door.smcat"
+    assert on_disk.read_text("utf-8") == changed
+    on_disk.write_text(changed + "# edited elsewhere\n", "utf-8")
+    status, conflict = _call(
+        port, "PUT", "/api/file", {"path": "door.smcat", "text": "x;\n", "hash": saved["hash"]}
+    )
+    assert status == 409 and conflict["text"].endswith("# edited elsewhere\n")
+    assert on_disk.read_text("utf-8").endswith("# edited elsewhere\n")
+    status, _ = _call(
+        port,
+        "PUT",
+        "/api/file",
+        {"path": "door.smcat", "text": "x;\n", "hash": saved["hash"], "force": True},
+    )
+    assert status == 200 and on_disk.read_text("utf-8") == "x;\n"
+
+
+def test_render_simulates_and_reports(server: tuple[str, int]) -> None:
+    _, port = server
+    text = (EXAMPLES / "door.smcat").read_text("utf-8")
+    status, result = _call(
+        port,
+        "POST",
+        "/api/render",
+        {"path": "door.smcat", "text": text, "steps": [{"event": "open"}], "context": {}},
+    )
+    assert status == 200 and result["diagnostics"] == []
+    simulation = result["simulation"]
+    assert simulation["configuration"] == ["opened"]
+    assert [e["event"] for e in simulation["enabled"]] == ["close"]
+    assert [t["configuration"] for t in simulation["timeline"]] == [["closed"], ["opened"]]
+    if HAVE_DOT:
+        assert 'class="node state regular active"' in result["svg"]
+    # a guarded event with data, and a timed event advanced by the clock
+    status, result = _call(
+        port,
+        "POST",
+        "/api/render",
+        {
+            "path": "door.smcat",
+            "text": text,
+            "steps": [{"event": "lock"}, {"event": "unlock", "data": {"code": 1234}}],
+            "context": {"jammed": 0},
+        },
+    )
+    assert result["simulation"]["configuration"] == ["closed"]
+    order = (EXAMPLES / "order.yaml").read_text("utf-8")
+    status, result = _call(
+        port, "POST", "/api/render", {"path": "order.yaml", "text": order, "steps": []}
+    )
+    timed = [e for e in result["simulation"]["enabled"] if e["delay"] is not None]
+    assert timed == [{"event": "after 30min", "guarded": False, "delay": 1800.0}]
+    status, result = _call(
+        port,
+        "POST",
+        "/api/render",
+        {"path": "order.yaml", "text": order, "steps": [{"advance": 1800}]},
+    )
+    assert result["simulation"]["configuration"] == ["cancelled"]
+    # broken text: diagnostics with positions, no simulation
+    status, result = _call(
+        port, "POST", "/api/render", {"path": "door.smcat", "text": "a => ;", "steps": []}
+    )
+    assert status == 200 and result["diagnostics"][0]["code"] == "P002"
+    assert result["diagnostics"][0]["line"] == 1 and result["svg"] is None
+
+
+def test_instance_inspector(server: tuple[str, int]) -> None:
+    _, port = server
+    status, listing = _call(port, "GET", "/api/instances")
+    assert listing["instances"] == [
+        {"id": "door", "seq": 4, "version": 4, "configuration": ["locked"], "drawable": True}
+    ]
+    status, now = _call(port, "GET", "/api/instance?id=door")
+    assert [r["type"] for r in now["records"]] == ["sw.create", "open", "close", "lock"]
+    assert now["state"]["configuration"] == ["locked"]
+    status, then = _call(port, "GET", "/api/instance?id=door&seq=2")
+    assert then["state"]["configuration"] == ["opened"] and then["state"]["seq"] == 2
+    if HAVE_DOT:
+        assert then["svg"].count('class="node state regular active"') == 1
+    status, missing = _call(port, "GET", "/api/instance?id=../door")
+    assert status == 400
+
+
+def test_cli_refuses_bad_arguments(tmp_path: Path) -> None:
+    sw = [sys.executable, "-m", "statewright.compiler.cli", "studio"]
+    missing = subprocess.run([*sw, str(tmp_path / "nothing")], capture_output=True, text=True)
+    assert missing.returncode == 2 and "no such file or folder" in missing.stderr
+    (tmp_path / "notes.txt").write_text("x", "utf-8")
+    wrong = subprocess.run([*sw, str(tmp_path / "notes.txt")], capture_output=True, text=True)
+    assert wrong.returncode == 2 and "not a chart file" in wrong.stderr
+
+
+# -- the browser --------------------------------------------------------------------------------
+
+
+def _lit(pane: str, name: str) -> str:
+    """A page expression: the one lit state of the diagram in `pane` is `name` (a state's
+    name is its node's tooltip in the SVG)."""
+    return (
+        f"(() => {{ const lit = document.querySelectorAll('{pane} g.node.active a');"
+        f" return lit.length === 1 && lit[0].getAttribute('xlink:title') === '{name}'; }})()"
+    )
+
+
+def _playwright() -> Any:
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        return None
+    return sync_playwright
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="needs Debian's chromium (.ci/run installs it)")
+@pytest.mark.skipif(not HAVE_DOT, reason="needs Graphviz for the diagram")
+@pytest.mark.skipif(_playwright() is None, reason="needs playwright (.ci/run installs it)")
+def test_studio_in_a_browser(server: tuple[str, int], folder: Path, tmp_path: Path) -> None:
+    url, _ = server
+    shots = Path(os.environ.get("STUDIO_SCREENSHOTS") or tmp_path / "shots")
+    shots.mkdir(parents=True, exist_ok=True)
+    with _playwright()() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=["--no-sandbox"]
+        )
+        # the page's CSP forbids eval, which wait_for_function uses: the test bypasses it
+        page = browser.new_page(viewport={"width": 1400, "height": 900}, bypass_csp=True)
+        errors: list[str] = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.goto(url)
+
+        # the first chart opens with its diagram; the start state is lit
+        page.wait_for_selector("#diagram svg")
+        assert page.input_value("#file-select") == "door.smcat"
+        active = "#diagram g.node.active"
+        page.wait_for_function(_lit("#diagram", "closed"))
+        page.screenshot(path=str(shots / "1-opened.png"))
+
+        # type a change: the diagram updates as you type
+        editor = page.locator("#editor")
+        editor.click()
+        page.keyboard.press("Control+End")
+        page.keyboard.type("opened => broken: kick;\n")
+        page.wait_for_function(
+            "[...document.querySelectorAll('#diagram g.node a')]"
+            ".some(a => a.getAttribute('xlink:title') === 'broken')"
+        )
+        assert page.locator("#dirty").text_content() == "● modified"
+        page.screenshot(path=str(shots / "2-typed.png"))
+
+        # click events: the highlight moves; undo moves it back
+        page.click("#events button[data-event='open']")
+        page.wait_for_function(_lit("#diagram", "opened"))
+        assert page.locator(active).count() == 1
+        assert sorted(
+            page.locator("#events button").evaluate_all(
+                "buttons => buttons.map(b => b.dataset.event)"
+            )
+        ) == ["close", "kick"]
+        page.click("#events button[data-event='kick']")
+        page.wait_for_function(_lit("#diagram", "broken"))
+        assert page.locator("#timeline li").count() == 3
+        page.screenshot(path=str(shots / "3-simulated.png"))
+        page.click("#undo")
+        page.wait_for_function(_lit("#diagram", "opened"))
+        page.click("#timeline li >> nth=0")  # back to the start
+        page.wait_for_function(_lit("#diagram", "closed"))
+
+        # a guard reads the context: unlock with the right code from the event data
+        page.click("#events button[data-event='lock']")
+        page.wait_for_function(_lit("#diagram", "locked"))
+        page.fill("#event-data", '{"code": 1234}')
+        page.click("#events button[data-event='unlock']")
+        page.wait_for_function(_lit("#diagram", "closed"))
+
+        # a mistake is shown at its line
+        editor.click()
+        page.keyboard.press("Control+End")
+        page.keyboard.type("broken => ;\n")
+        page.wait_for_selector("#gutter div.error")
+        assert "P002" in page.locator("#diagnostics").text_content()
+        line = page.locator("#gutter div.error").first.text_content()
+        assert line == str(len(page.input_value("#editor").splitlines()))
+        page.screenshot(path=str(shots / "4-diagnostic.png"))
+        page.keyboard.press("Backspace")
+        for _ in range(len("broken => ;")):
+            page.keyboard.press("Backspace")
+        page.wait_for_function("!document.querySelector('#gutter div.error')")
+
+        # save; then a change on disk makes the next save a conflict
+        page.click("#save")
+        page.wait_for_function("document.querySelector('#dirty').textContent === ''")
+        door = folder / "charts" / "door.smcat"
+        assert door.read_text("utf-8").endswith("opened => broken: kick;\n")
+        door.write_text(door.read_text("utf-8") + "// elsewhere\n", "utf-8")
+        editor.click()
+        page.keyboard.type("x")
+        page.keyboard.press("Control+s")
+        page.wait_for_selector("#conflict.shown")
+        assert door.read_text("utf-8").endswith("// elsewhere\n")
+        page.screenshot(path=str(shots / "5-conflict.png"))
+        page.click("#conflict-load")
+        assert page.input_value("#editor").endswith("// elsewhere\n")
+
+        # the instance inspector: the log, and the state as of a past event
+        page.click("#tab-instances")
+        page.click("#instance-list li[data-id='door']")
+        page.wait_for_selector("#instance-diagram svg")
+        page.wait_for_function(_lit("#instance-diagram", "locked"))
+        assert page.locator("#instance-log tbody tr").count() == 4
+        page.click("#instance-log tr[data-seq='2']")
+        page.wait_for_function(_lit("#instance-diagram", "opened"))
+        assert "as of seq 2" in page.locator("#instance-state").text_content()
+        page.screenshot(path=str(shots / "6-inspector.png"))
+        browser.close()
+    assert errors == []
