@@ -229,6 +229,18 @@ def _argument_parser() -> argparse.ArgumentParser:
     )
     build.set_defaults(run=_build)
 
+    watch = commands.add_parser(
+        "watch",
+        help="build, then build again whenever a chart or the project file changes",
+        description=(
+            "Run `statewright build`, then watch the project's folder and build again (only "
+            "what changed) each time a chart or the project file is saved. Ctrl-C stops."
+        ),
+    )
+    watch.add_argument("--config", metavar="FILE", help="the project file (default: search)")
+    watch.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1, metavar="N")
+    watch.set_defaults(run=_watch, check=False)
+
     studio = commands.add_parser(
         "studio",
         help="edit, draw and simulate charts, and inspect instances, in the browser",
@@ -424,16 +436,11 @@ def _check(args: argparse.Namespace) -> int:
 
 def _build(args: argparse.Namespace) -> int:
     from . import __version__, build
-    from .project import ProjectError, find_config, load_project
+    from .project import ProjectError, load_project
 
     if args.jobs < 1:
         raise UsageError("--jobs must be 1 or more")
-    config = Path(args.config) if args.config else find_config(Path.cwd())
-    if config is None:
-        raise UsageError(
-            "no project file here or above: write a statewright.yaml, or a [tool.statewright] "
-            "table in pyproject.toml (docs/build.md)"
-        )
+    config = Path(args.config) if args.config else _find_config()
     data = _read(str(config))
     display = os.path.relpath(config) if config.is_absolute() else str(config)
     try:
@@ -499,6 +506,56 @@ def _build(args: argparse.Namespace) -> int:
         file=sys.stderr,
     )
     return EXIT_DIAGNOSTICS if build.failed(outcome, project.strict) else EXIT_OK
+
+
+def _watch(args: argparse.Namespace) -> int:
+    """Build, then build again on every change to a chart or the project file."""
+    import watchfiles
+
+    from .studio import CHART_SUFFIXES
+
+    config = Path(args.config) if args.config else _find_config()
+    root = config.resolve().parent
+
+    def relevant(change: watchfiles.Change, name: str) -> bool:
+        path = Path(name)
+        if path.name.startswith(".") or path.name.endswith(".tmp"):
+            return False  # our own temporary files, editors' swap files
+        return path.suffix in CHART_SUFFIXES or path.resolve() == config.resolve()
+
+    args.config = str(config)
+    _build_once(args)
+    print(f"watch: watching {os.path.relpath(root)} (Ctrl-C to stop)", file=sys.stderr, flush=True)
+    try:
+        for changes in watchfiles.watch(root, watch_filter=relevant, debounce=200):
+            names = sorted({os.path.relpath(name) for _, name in changes})
+            print(f"watch: changed {', '.join(names)}", file=sys.stderr, flush=True)
+            _build_once(args)
+    except KeyboardInterrupt:
+        pass
+    return EXIT_OK
+
+
+def _build_once(args: argparse.Namespace) -> None:
+    """One build for `watch`: its mistakes are printed, never fatal (the next save may fix
+    them)."""
+    try:
+        _build(args)
+    except UsageError as error:
+        print(f"statewright: error: {error}", file=sys.stderr, flush=True)
+    sys.stderr.flush()
+
+
+def _find_config() -> Path:
+    from .project import find_config
+
+    config = find_config(Path.cwd())
+    if config is None:
+        raise UsageError(
+            "no project file here or above: write a statewright.yaml, or a [tool.statewright] "
+            "table in pyproject.toml (docs/build.md)"
+        )
+    return config
 
 
 def _studio(args: argparse.Namespace) -> int:
