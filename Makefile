@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SW := $(BIN)/statewright
 
-.PHONY: install demo test lint format bench golden diagrams clean
+.PHONY: install demo test lint format bench golden diagrams docs studio clean
 
 $(STAMP): pyproject.toml
 	@command -v dot >/dev/null 2>&1 || echo "note: Graphviz 'dot' is not installed (apt-get install graphviz); diagrams need it"
@@ -53,6 +53,15 @@ bench: $(STAMP)
 	$(BIN)/python bench/check_bench.py
 	$(BIN)/python bench/render_bench.py
 	$(BIN)/python bench/runtime_bench.py
+
+## docs: build the documentation site into build/site (mkdocs, --strict)
+docs: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir build/site
+	@echo "docs: open build/site/index.html"
+
+## studio: the studio on examples/ (http://127.0.0.1:8765/)
+studio: $(STAMP)
+	$(SW) studio examples
 
 ## golden: regenerate smcat's reference outputs with the real state-machine-cat (needs npm)
 golden:

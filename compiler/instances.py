@@ -270,12 +270,17 @@ def _summary(instance: Any) -> dict[str, Any]:
 
 def _render(store: Any, resource_id: str, active: list[str], path: Path) -> None:
     from .emit import emitter
-    from .load_ir import load
+    from .load_ir import IRFormatError, load
 
     source = store.chart_source(resource_id)
     if source is None:
         raise OSError(f"instance {resource_id!r} keeps no diagram source (created by a library)")
-    chart = load(source)
+    try:
+        chart = load(source, compact=True)
+    except IRFormatError as error:
+        raise OSError(
+            f"instance {resource_id!r}: its diagram source is unreadable: {error}"
+        ) from None
     kind = path.suffix.lstrip(".") or "svg"
     emit, _ = emitter(kind if kind in ("svg", "png", "dot") else "svg")
     output = emit(chart, {"highlight": {"active": active}})

@@ -27,12 +27,70 @@ class IRFormatError(ValueError):
     """The document is not a valid statewright-ir/1 document."""
 
 
-def load(document: Any) -> Chart:
-    """Build a chart from a parsed `statewright-ir/1` JSON document."""
+def load(document: Any, *, compact: bool = False) -> Chart:
+    """Build a chart from a parsed `statewright-ir/1` JSON document.
+
+    With `compact`, keys left out are given their default values first: the form a generated
+    class keeps in its `CHART` (only what is not a default), which a store keeps for drawing.
+    """
+    if compact:
+        document = complete(document)
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         raise IRFormatError(f"not a {FORMAT} document (its `format` must be {FORMAT!r})")
     file = _get(document, "file", str, "$")
     return Chart(_machine(_get(document, "machine", dict, "$"), file, "$.machine"), file)
+
+
+_STATE_DEFAULTS: dict[str, Any] = {
+    "kind": "regular",
+    "kind_explicit": False,
+    "declared": True,
+    "label": None,
+    "color": None,
+    "class": None,
+    "active": False,
+    "actions": [],
+    "notes": [],
+    "machine": None,
+    "span": [0, 0, 0, 0],
+}
+_TRANSITION_DEFAULTS: dict[str, Any] = {
+    "label": None,
+    "event": None,
+    "guard": None,
+    "action": None,
+    "kind": None,
+    "color": None,
+    "class": None,
+    "width": None,
+    "notes": [],
+    "span": [0, 0, 0, 0],
+}
+
+
+def complete(document: Any) -> Any:
+    """A compact IR document with every key its full form has (a copy; the input is kept)."""
+    if not isinstance(document, dict):
+        return document
+
+    def machine(value: Any) -> Any:
+        if not isinstance(value, dict):
+            return value
+        states = [
+            (
+                {**_STATE_DEFAULTS, **s, "machine": machine(s.get("machine"))}
+                if isinstance(s, dict)
+                else s
+            )
+            for s in value.get("states", [])
+        ]
+        transitions = [
+            {**_TRANSITION_DEFAULTS, **t} if isinstance(t, dict) else t
+            for t in value.get("transitions", [])
+        ]
+        return {"states": states, "transitions": transitions}
+
+    return {"file": "<generated>", **document, "machine": machine(document.get("machine"))}
 
 
 def _get(obj: dict[str, Any], key: str, kind: type | tuple[type, ...], path: str) -> Any:

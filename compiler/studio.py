@@ -209,7 +209,7 @@ class Studio:
         if source is not None:
             from .load_ir import load
 
-            chart = load(source)
+            chart = load(source, compact=True)
             active = _with_ancestors(chart, state["configuration"])
             svg, render_error = _svg(chart, active, None)
         return {

@@ -318,7 +318,8 @@ class StoredChart:
         keep_source: bool = False,
     ) -> None:
         self.generated: type | None = None
-        #: the whole IR document, kept with the instance for drawing it (`instances show -o`)
+        #: the whole IR document, kept with the instance for drawing it (`instances show -o`):
+        #: always for a generated class, for a plain document when `keep_source` is set
         self.source: Mapping[str, Any] | None = None
         if keep_source and not isinstance(source, type):
             self.source = source
@@ -330,6 +331,9 @@ class StoredChart:
                 raise StoreError(f"{source.__name__} is not a generated machine class")
             self.generated = source
             self.document = runnable_document(document)
+            # the class carries its whole IR document: keep it, so the instance can be drawn
+            # (`instances show -o`, the studio's inspector) however it was created
+            self.source = document
             default_id = source.__name__
         else:
             self.document = runnable_document(source)

@@ -5,6 +5,7 @@ validates against the schema, and every P-code is documented."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import shlex
 import shutil
@@ -21,7 +22,9 @@ from statewright.compiler.pipeline import diagnose, diagnose_yaml
 
 DOCS = [*sorted((ROOT / "docs").glob("*.md")), ROOT / "README.md"]
 BLOCK = re.compile(
-    r"(?:<!-- (?:error|finds): (?P<code>\w+) -->\n)?```(?P<lang>\w+)\n(?P<body>.*?)```", re.S
+    r"(?:<!-- (?:error|finds): (?P<code>\w+) -->\n)?```(?P<lang>\w+)"
+    r"(?: title=\"(?P<title>[^\"]+)\")?\n(?P<body>.*?)```",
+    re.S,
 )
 
 
@@ -86,6 +89,27 @@ def test_toml_blocks(where: str, code: str | None, body: str) -> None:
     assert project.outputs, where
 
 
+def test_the_site_builds_without_warnings(tmp_path: Path) -> None:
+    """`mkdocs build --strict`: every page in the nav, no broken link, pictures drawn."""
+    pytest.importorskip("mkdocs", reason="the docs site needs mkdocs-material (dev extras)")
+    site = tmp_path / "site"
+    done = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site)],
+        cwd=ROOT,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert not re.search(r"^WARNING", done.stderr, re.M), done.stderr
+    tutorial = (site / "tutorial" / "index.html").read_text("utf-8")
+    assert "Tutorial: from an empty folder" in tutorial
+    if shutil.which("dot"):
+        language = (site / "language" / "index.html").read_text("utf-8")
+        assert language.count('<figure class="sw-picture"') >= 8
+
+
 def test_yaml_page_shows_the_same_chart_twice() -> None:
     text = (ROOT / "docs" / "yaml.md").read_text("utf-8")
     first_yaml = next(b for lang in ["yaml"] for _, c, b in _blocks(lang) if "order.yaml" in b)
@@ -110,35 +134,57 @@ def test_docs_have_examples() -> None:
     assert len(_blocks("smcat")) >= 10
 
 
-RUNNABLE = ["python.md", "semantics.md", "persistence.md", "yaml.md"]
+RUNNABLE = ["tutorial.md", "python.md", "semantics.md", "persistence.md", "yaml.md", "build.md"]
+#: pages whose examples start from an empty folder rather than a copy of examples/
+FROM_SCRATCH = {"tutorial.md"}
 
 
 @pytest.mark.parametrize("doc", RUNNABLE)
 def test_the_python_and_shell_examples_run(
     doc: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A doc's `sh` blocks (the `statewright` lines) and then its `python` blocks run in order,
-    in one namespace, in a folder holding a copy of examples/, as a reader would run them."""
-    shutil.copytree(ROOT / "examples", tmp_path / "examples")
+    """A doc's blocks run in order, in one namespace, in a folder holding a copy of examples/
+    (or nothing, for the tutorial), as a reader would run them: a block with a `title` is a
+    file the reader saves; the `statewright` and `python` lines of `sh` blocks run, and a
+    `text` block right after an `sh` block is what those lines print; untitled `python`
+    blocks run."""
+    if doc not in FROM_SCRATCH:
+        shutil.copytree(ROOT / "examples", tmp_path / "examples")
     monkeypatch.chdir(tmp_path)
     monkeypatch.syspath_prepend(str(tmp_path))
     text = (ROOT / "docs" / doc).read_text("utf-8")
     namespace: dict[str, object] = {"__name__": f"docs_{doc.removesuffix('.md')}"}
     ran = 0
+    printed: str | None = None
+    folder = tmp_path
     for match in BLOCK.finditer(text):
-        if match["lang"] == "sh":
+        if match["title"]:
+            (tmp_path / match["title"]).write_text(match["body"], "utf-8")
+            printed = None
+        elif match["lang"] == "sh":
+            printed = ""
             for line in match["body"].splitlines():
-                if line.startswith("statewright "):
-                    command = [
-                        sys.executable,
-                        "-m",
-                        "statewright.compiler.cli",
-                        *shlex.split(line)[1:],
-                    ]
-                    done = subprocess.run(command, capture_output=True, text=True, check=False)
-                    assert done.returncode == 0, (line, done.stderr)
-                    ran += 1
+                words = shlex.split(line.split(" #")[0]) if line.strip() else []
+                if words[:1] == ["cd"]:
+                    folder = folder / words[1]
+                    continue
+                if not words or words[0] not in ("statewright", "python"):
+                    continue
+                program = ["-m", "statewright.compiler.cli"] if words[0] == "statewright" else []
+                command = [sys.executable, *program, *words[1:]]
+                done = subprocess.run(
+                    command, capture_output=True, text=True, check=False, cwd=folder
+                )
+                assert done.returncode == 0, (line, done.stdout, done.stderr)
+                printed += done.stdout
+                ran += 1
+        elif match["lang"] == "text" and printed is not None:
+            assert printed == match["body"], (doc, match.start())
+            printed = None
         elif match["lang"] == "python":
             exec(compile(match["body"], f"{doc}:{match.start()}", "exec"), namespace)  # noqa: S102
             ran += 1
+            printed = None
+        else:
+            printed = None
     assert ran >= 2
