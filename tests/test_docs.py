@@ -134,7 +134,16 @@ def test_docs_have_examples() -> None:
     assert len(_blocks("smcat")) >= 10
 
 
-RUNNABLE = ["tutorial.md", "python.md", "semantics.md", "persistence.md", "yaml.md", "build.md"]
+RUNNABLE = [
+    "tutorial.md",
+    "python.md",
+    "semantics.md",
+    "persistence.md",
+    "yaml.md",
+    "build.md",
+    "diagrams.md",
+    "cli.md",
+]
 #: pages whose examples start from an empty folder rather than a copy of examples/
 FROM_SCRATCH = {"tutorial.md"}
 
@@ -157,7 +166,11 @@ def test_the_python_and_shell_examples_run(
     ran = 0
     printed: str | None = None
     folder = tmp_path
+    last_end = 0
     for match in BLOCK.finditer(text):
+        if text[last_end : match.start()].strip():
+            printed = None  # prose between: a `text` block is no longer that command's output
+        last_end = match.end()
         if match["title"]:
             (tmp_path / match["title"]).write_text(match["body"], "utf-8")
             printed = None
