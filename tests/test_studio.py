@@ -334,3 +334,22 @@ def test_studio_in_a_browser(server: tuple[str, int], folder: Path, tmp_path: Pa
         page.screenshot(path=str(shots / "6-inspector.png"))
         browser.close()
     assert errors == []
+
+
+def test_instance_inspector_on_postgresql(pg_dsn: str, folder: Path) -> None:
+    """The inspector reads a PostgreSQL store the same way (replay, never opening)."""
+    sw = [sys.executable, "-m", "statewright.compiler.cli", "instances"]
+    door = folder / "charts" / "door.smcat"
+    subprocess.run([*sw, "create", str(door), "--store", pg_dsn], check=True, capture_output=True)
+    for event in ("open", "close"):
+        subprocess.run(
+            [*sw, "send", "door", event, "--store", pg_dsn], check=True, capture_output=True
+        )
+    studio = Studio((folder / "charts").resolve(), None, pg_dsn)
+    (listed,) = studio.instances()
+    assert (listed["id"], listed["version"], listed["configuration"]) == ("door", 3, ["closed"])
+    then = studio.instance("door", 2)
+    assert then["state"]["configuration"] == ["opened"]
+    assert [r["type"] for r in then["records"]] == ["sw.create", "open", "close"]
+    if HAVE_DOT:
+        assert then["svg"] and 'class="node state regular active"' in then["svg"]
