@@ -38,6 +38,9 @@ from .ir import Chart
 from .pipeline import decode, diagnose, diagnose_scxml, diagnose_yaml, is_yaml
 
 CHART_SUFFIXES = (".smcat", ".yaml", ".yml", ".scxml")
+SKIPPED_FOLDERS = frozenset({"node_modules", "__pycache__", "site-packages", "venv"})
+PROJECT_FILES = frozenset({"statewright.yaml", "statewright.yml"})
+MAX_FILES = 2000
 MAX_BODY = 2 * 1024 * 1024
 MAX_STEPS = 10_000
 HEADER = "X-Statewright-Studio"
@@ -65,15 +68,20 @@ class Studio:
         if self.only is not None:
             return [self.only.name]
         found = []
-        for path in sorted(self.root.rglob("*")):
-            if path.suffix in CHART_SUFFIXES and path.is_file():
-                relative = path.relative_to(self.root)
-                if any(part.startswith(".") for part in relative.parts):
-                    continue
-                if not self._inside(path):
-                    continue
-                found.append(relative.as_posix())
-        return found
+        for folder, folders, names in os.walk(self.root):
+            # hidden folders (.git, .venv) and dependency trees are not walked at all
+            folders[:] = sorted(
+                f for f in folders if not f.startswith(".") and f not in SKIPPED_FOLDERS
+            )
+            for name in sorted(names):
+                path = Path(folder) / name
+                if path.suffix in CHART_SUFFIXES and not name.startswith("."):
+                    if name in PROJECT_FILES or not self._inside(path):
+                        continue
+                    found.append(path.relative_to(self.root).as_posix())
+            if len(found) > MAX_FILES:
+                break
+        return sorted(found)[:MAX_FILES]
 
     def _inside(self, path: Path) -> bool:
         try:

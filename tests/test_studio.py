@@ -33,6 +33,9 @@ def folder(tmp_path: Path) -> Path:
     for name in ("door.smcat", "player.smcat", "order.yaml"):
         shutil.copy(EXAMPLES / name, charts)
     (tmp_path / "secret.txt").write_text("not for the studio", "utf-8")
+    (charts / "statewright.yaml").write_text("charts: ['*.smcat']\n", "utf-8")  # not a chart
+    (charts / ".venv" / "lib").mkdir(parents=True)  # never walked
+    (charts / ".venv" / "lib" / "vendored.smcat").write_text("a;\n", "utf-8")
     store = tmp_path / "store"
     sw = [sys.executable, "-m", "statewright.compiler.cli", "instances"]
     subprocess.run(
