@@ -11,7 +11,8 @@ nothing):
   a hash of the rest of the file. A target whose header holds the current key and whose body
   still has its hash is up to date without reading the chart; a body that does not match its
   hash was edited by hand;
-- JSON and PNG have no comments: their targets are generated again and compared byte for byte.
+- a PNG carries the same line in a `tEXt` chunk after its header chunk;
+- JSON has no comments: its targets are generated again and compared byte for byte.
 
 Charts are parsed and checked once each, in worker processes (`--jobs`). `check=True` writes
 nothing and reports each target that is missing, stale or edited. A file is only ever written
@@ -156,24 +157,72 @@ def _body_hash(body: bytes) -> str:
 
 
 def with_header(data: bytes, target: Target, root: Path) -> bytes:
-    """The output with its header line (formats with comments), else as it is."""
+    """The output with its header line (formats with comments; a PNG text chunk), else as
+    it is."""
+    chart = target.chart
+    source = chart.relative_to(root).as_posix() if chart.is_relative_to(root) else chart.name
+    text = (
+        f"{_MARK} generated from {source}; do not edit. "
+        f"input={target.key} output={_body_hash(data)}"
+    )
+    if target.output.format == "png":
+        return _png_with_text(data, text)
     comment = _COMMENTS.get(target.output.format)
     if comment is None:
         return data
-    chart = target.chart
-    source = chart.relative_to(root).as_posix() if chart.is_relative_to(root) else chart.name
-    line = (
-        f"{comment[0]}{_MARK} generated from {source}; do not edit. "
-        f"input={target.key} output={_body_hash(data)}{comment[1]}\n"
-    ).encode()
+    line = f"{comment[0]}{text}{comment[1]}\n".encode()
     if data.startswith(b"<?xml"):
         end = data.index(b"\n") + 1 if b"\n" in data else len(data)
         return data[:end] + line + data[end:]
     return line + data
 
 
+_PNG = b"\x89PNG\r\n\x1a\n"
+_PNG_KEYWORD = b"statewright-build"
+
+
+def _png_with_text(data: bytes, text: str) -> bytes:
+    """The PNG with a tEXt chunk holding `text`, right after its IHDR chunk."""
+    import zlib
+
+    if not data.startswith(_PNG) or len(data) < 33:
+        return data
+    body = _PNG_KEYWORD + b"\x00" + text.encode("latin-1")
+    chunk = (
+        len(body).to_bytes(4, "big")
+        + b"tEXt"
+        + body
+        + zlib.crc32(b"tEXt" + body).to_bytes(4, "big")
+    )
+    ihdr_end = 8 + 4 + 4 + int.from_bytes(data[8:12], "big") + 4
+    return data[:ihdr_end] + chunk + data[ihdr_end:]
+
+
+def _png_header(data: bytes) -> tuple[str, str, bytes] | None:
+    """The build header of a PNG (its tEXt chunk), and the PNG without that chunk."""
+    position = 8
+    while position + 8 <= len(data):
+        length = int.from_bytes(data[position : position + 4], "big")
+        kind = data[position + 4 : position + 8]
+        end = position + 12 + length
+        if kind == b"tEXt":
+            body = data[position + 8 : position + 8 + length]
+            if body.startswith(_PNG_KEYWORD + b"\x00"):
+                match = _HEADER.search(body)
+                if match is None:
+                    return None
+                rest = data[:position] + data[end:]
+                return match["key"].decode(), match["body"].decode(), rest
+        if kind in (b"IDAT", b"IEND"):
+            return None  # the chunk is written before the image data
+        position = end
+    return None
+
+
 def read_header(data: bytes) -> tuple[str, str, bytes] | None:
     """(input key, recorded body hash, body without the header) of a generated file."""
+    if data.startswith(_PNG):
+        return _png_header(data)
     head = data[:4096]
     match = _HEADER.search(head)
     if match is None:
@@ -188,7 +237,7 @@ def read_header(data: bytes) -> tuple[str, str, bytes] | None:
 def status_of_existing(target: Target) -> str | None:
     """up-to-date, stale or edited from the file's header alone; None when the file must be
     generated to tell (it is missing, or its format has no header)."""
-    if target.output.format not in _COMMENTS:
+    if target.output.format not in _COMMENTS and target.output.format != "png":
         return None
     try:
         data = target.path.read_bytes()

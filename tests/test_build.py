@@ -298,3 +298,25 @@ def test_progress_on_a_terminal_and_exclude(tmp_path: Path) -> None:
     assert b"\x1b[K[8/8] generated" in seen  # two charts x four outputs, tcp excluded
     assert b"written: generated/door_machine.py" in seen
     assert not (project / "generated" / "tcp.json").exists()
+
+
+@pytest.mark.skipif(not HAVE_DOT, reason="needs Graphviz")
+def test_png_outputs_carry_the_header_in_a_text_chunk(tmp_path: Path) -> None:
+    project = _sample(tmp_path, svg=False)
+    pyproject = project / "pyproject.toml"
+    pyproject.write_text(
+        pyproject.read_text("utf-8") + '\n[[tool.statewright.outputs]]\nformat = "png"\n',
+        "utf-8",
+    )
+    assert _sw(project, "build").returncode == 0
+    png = project / "generated" / "door.png"
+    data = png.read_bytes()
+    assert data.startswith(b"\x89PNG") and b"tEXtstatewright-build\x00" in data
+    assert subprocess.run(["dot", "-V"], capture_output=True).returncode == 0
+    again = _sw(project, "build")
+    assert again.returncode == 0 and _written(again) == []  # no Graphviz run needed to tell
+    # a changed pixel is an edit
+    index = data.index(b"IDAT") + 20
+    png.write_bytes(data[:index] + bytes([data[index] ^ 1]) + data[index + 1 :])
+    edited = _sw(project, "build", "--check")
+    assert edited.returncode == 1 and "edited: generated/door.png" in edited.stdout
