@@ -245,7 +245,7 @@ def status_of_existing(target: Target) -> str | None:
         return None
     header = read_header(data)
     if header is None:
-        return "edited"  # a file in place of an output, without the header the build writes
+        return "foreign"  # a file in place of an output, without the header the build writes
     key, body_hash, body = header
     if _body_hash(body) != body_hash:
         return "edited"
@@ -366,19 +366,33 @@ def run(
     version: str,
     *,
     check: bool = False,
+    force: bool = False,
     jobs: int = 1,
     progress: Callable[[int, int, Result], None] | None = None,
 ) -> BuildRun:
+    """Bring every target up to date (or with `check`, say which are not). A file in an
+    output's place that the build did not write (no header) is left alone unless `force`."""
     targets = plan(project, version)
     results: list[Result] = []
     pending: dict[Path, list[Target]] = {}
     edited: set[Path] = set()
     for target in targets:
         known = status_of_existing(target)
+        if known == "foreign" and check:
+            known = "edited"
         if known == "up-to-date" or (check and known in ("stale", "edited")):
             results.append(Result(target, known))
+        elif known == "foreign" and not force:
+            results.append(
+                Result(
+                    target,
+                    "failed",
+                    "a file statewright build did not write is in its place: move it away, or "
+                    "run `statewright build --force` to replace it",
+                )
+            )
         else:
-            if known == "edited":
+            if known in ("edited", "foreign"):
                 edited.add(target.path)
             pending.setdefault(target.chart, []).append(target)
     total = len(targets)

@@ -220,6 +220,11 @@ def _argument_parser() -> argparse.ArgumentParser:
         help="write nothing; exit 1 listing outputs that are missing, stale or edited by hand",
     )
     build.add_argument(
+        "--force",
+        action="store_true",
+        help="replace files in the outputs' places that the build did not write",
+    )
+    build.add_argument(
         "-j",
         "--jobs",
         type=int,
@@ -464,7 +469,12 @@ def _build(args: argparse.Namespace) -> int:
                 sys.stderr.flush()
 
         outcome = build.run(
-            project, __version__, check=args.check, jobs=args.jobs, progress=progress
+            project,
+            __version__,
+            check=args.check,
+            force=getattr(args, "force", False),
+            jobs=args.jobs,
+            progress=progress,
         )
     except ProjectError as error:
         sources = {display: data.decode("utf-8", "replace")}

@@ -320,3 +320,22 @@ def test_png_outputs_carry_the_header_in_a_text_chunk(tmp_path: Path) -> None:
     png.write_bytes(data[:index] + bytes([data[index] ^ 1]) + data[index + 1 :])
     edited = _sw(project, "build", "--check")
     assert edited.returncode == 1 and "edited: generated/door.png" in edited.stdout
+
+
+def test_a_file_the_build_did_not_write_is_not_overwritten(tmp_path: Path) -> None:
+    project = _sample(tmp_path, svg=False)
+    mine = project / "generated" / "door_machine.py"
+    mine.parent.mkdir()
+    mine.write_text("# my own module, not generated\n", "utf-8")
+    result = _sw(project, "build")
+    assert result.returncode == 1
+    assert "failed: generated/door_machine.py: a file statewright build did not write" in (
+        result.stderr
+    )
+    assert mine.read_text("utf-8") == "# my own module, not generated\n"
+    assert (project / "generated" / "player_machine.py").is_file()  # the rest is built
+    checked = _sw(project, "build", "--check")
+    assert checked.returncode == 1 and "edited: generated/door_machine.py" in checked.stdout
+    forced = _sw(project, "build", "--force")
+    assert forced.returncode == 0 and "replaced a file edited by hand" in forced.stderr
+    assert mine.read_text("utf-8").startswith("# statewright build: generated from")
