@@ -58,11 +58,11 @@ def diagnose_yaml(
     data: bytes, name: str, *, target: str | None = None, checks: bool = True
 ) -> tuple[Chart | None, list[Diagnostic]]:
     """Read a YAML chart and check it: what `diagnose` is for smcat text."""
-    from .yaml_load import read_yaml
+    from .yaml_load import read_yaml, yaml_hints
 
     chart, diagnostics = read_yaml(data, name)
     if chart is not None and checks:
-        diagnostics = diagnostics + check(chart, target=target)
+        diagnostics = diagnostics + yaml_hints(check(chart, target=target))
     return chart, diagnostics
 
 

@@ -15,7 +15,8 @@ size, depth and alias expansion. Every diagnostic points at the YAML line and co
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, field, replace
 from typing import TypeVar
 
 from . import resolve
@@ -450,10 +451,10 @@ class _Reader:
                 found[field_name] = value
         return found
 
-    def charset(self, node: Node | None, value: str, pattern: object, key: str, good: str) -> None:
-        import re
-
-        assert isinstance(pattern, re.Pattern) and node is not None
+    def charset(
+        self, node: Node | None, value: str, pattern: re.Pattern[str], key: str, good: str
+    ) -> None:
+        assert node is not None
         if not pattern.fullmatch(value):
             self.error(
                 "P005" if key == "color" else "Y003",
@@ -465,3 +466,31 @@ class _Reader:
 
 def _value(node: Node) -> str:
     return node.value if isinstance(node, Scalar) else "?"
+
+
+#: The checker's hints that show smcat syntax, as YAML chart authors write the same fix.
+_HINTS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (
+        re.compile(r"add `initial` and `initial => (.+);` to say so"),
+        r"add the state `initial` and the transition `{from: initial, to: \1}` to say so",
+    ),
+    (
+        re.compile(r"write one `(.+) => <first state>;`"),
+        r"write one transition `{from: \1, to: <first state>}`",
+    ),
+    (re.compile(r"guarded by \[else\]"), "with `guard: else`"),
+    (re.compile(r"declare it `\[type=final\]`"), "give it `type: final`"),
+    (re.compile(r"write `(.+) \[type=regular\]`"), r"give `\1` the key `type: regular`"),
+)
+
+
+def yaml_hints(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
+    """The checker's findings with their hints in the YAML form of the fix."""
+    found = []
+    for diagnostic in diagnostics:
+        hint = diagnostic.hint
+        if hint is not None:
+            for pattern, replacement in _HINTS:
+                hint = pattern.sub(replacement, hint)
+        found.append(replace(diagnostic, hint=hint) if hint != diagnostic.hint else diagnostic)
+    return found

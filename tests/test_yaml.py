@@ -238,3 +238,14 @@ def test_cli_reads_and_writes_yaml(tmp_path: Path) -> None:
     assert again is not None and again.machine == chart_of(EXAMPLES / "door.smcat").machine
     refused = subprocess.run([*SW, "fmt", str(door)], capture_output=True, text=True)
     assert refused.returncode == 2 and "fmt rewrites smcat text only" in refused.stderr
+
+
+def test_checker_hints_are_written_as_yaml() -> None:
+    text = "states: [a, b, ^c]\ntransitions:\n  - {from: a, to: ^c, event: go}\n"
+    text += "  - {from: ^c, to: b, guard: x}\n"
+    hints = {d.code: d.hint for d in diagnose_yaml(text.encode(), "c.yaml")[1]}
+    assert hints["SC001"] == (
+        "add the state `initial` and the transition `{from: initial, to: a}` to say so"
+    )
+    assert hints["SC006"] == "add a transition from `^c` with `guard: else`"
+    assert hints["SC011"].endswith("or give it `type: final`")
