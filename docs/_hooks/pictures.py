@@ -1,4 +1,5 @@
-"""MkDocs hook: draw every well-formed `smcat` block of the reference pages below it.
+"""MkDocs hooks: draw every well-formed `smcat` block of the reference pages below it, and
+turn the pages' mentions of each other (`docs/language.md`) into links.
 
 The picture is made at build time with statewright itself (the same `-T svg` a user runs), so
 the reference cannot show a picture that disagrees with its text. Blocks marked
@@ -19,7 +20,16 @@ BLOCK = re.compile(
 )
 
 
+MENTION = re.compile(r"`docs/([\w-]+\.md)`")
+FENCE = re.compile(r"```.*?```", re.S)
+
+
 def on_page_markdown(markdown: str, page: Any, config: Any, files: Any) -> str:
+    # Outside code blocks, `docs/x.md` becomes a link (strict mode fails on a wrong name).
+    parts = FENCE.split(markdown)
+    fences = FENCE.findall(markdown)
+    linked = [MENTION.sub(r"[`\1`](\1)", part) for part in parts]
+    markdown = "".join(p + (fences[i] if i < len(fences) else "") for i, p in enumerate(linked))
     if page.file.src_uri not in PAGES:
         return markdown
     return BLOCK.sub(_with_picture, markdown)
