@@ -19,7 +19,7 @@ from ..runtime.model import activity_role
 from .codes import CODES
 from .delays import delay_ms
 from .diagnostics import Diagnostic, Related
-from .guards import is_portable
+from .guards import ecmascript
 from .ir import ActionKind, Chart, Machine, Span, State, StateKind, Transition
 from .names import (
     RESERVED_METHODS,
@@ -742,7 +742,7 @@ def _check_scxml_events(model: _Model) -> Iterator[Diagnostic]:
 def _check_portable_guards(model: _Model) -> Iterator[Diagnostic]:
     for transition in model.transitions:
         guard = (transition.guard or "").strip()
-        if guard and guard != "else" and not is_portable(guard):
+        if guard and guard != "else" and ecmascript(guard) is None:
             yield _finding(
                 "SC026",
                 f"the guard [{guard}] is not in the portable subset; it is exported as written",

@@ -366,7 +366,16 @@ class _Reader:
         cond = element.get("cond")
         if self.ours and element.get(_sw("guard")) == "else":
             cond = "else"
-        if cond and cond.strip() not in ("", "else") and not is_portable(cond.strip()):
+        # the guard as written, before the export put it in the portable subset
+        portable_as_written = self.ours and element.get(_sw("cond")) is not None
+        if portable_as_written:
+            cond = element.get(_sw("cond"))
+        if (
+            cond
+            and cond.strip() not in ("", "else")
+            and not portable_as_written
+            and not is_portable(cond.strip())
+        ):
             self._report(
                 "I005",
                 f"the condition `{cond.strip()}` is outside the portable guard subset; it is "

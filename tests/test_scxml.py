@@ -207,3 +207,49 @@ def test_no_statewright_attribute_shares_a_local_name_with_an_scxml_attribute() 
                 if a.startswith(f"{{{scxml.SW_NS}}}")
             }
     assert ours and ours.isdisjoint(scxml_attributes), ours & scxml_attributes
+
+
+WORDY_GUARDS = """\
+initial, idle, fast, slow, picked, rejected;
+
+initial => idle;
+idle => fast: go [ready and count > 1];
+idle => slow: go [ready or count == 5];
+idle => picked: pick [In("idle") and True];
+idle => rejected: go;
+"""
+
+
+def test_guards_in_python_spelling_are_exported_in_the_portable_subset(tmp_path: Path) -> None:
+    """`and`/`or`/`True`/double quotes become `&&`/`||`/`true`/single quotes on export (no
+    SC026); the text as written rides along in sw:cond, so importing gives it back; and
+    python-statemachine takes the same branches as the interpreter."""
+    from statewright.compiler.guards import ecmascript
+    from statewright.compiler.scxml_import import read_scxml
+    from statewright.runtime import load
+
+    assert ecmascript("a and b or c") == "(a && b) || c"
+    assert ecmascript("x > 2 or not y") is None  # `!` is outside the subset
+    assert ecmascript("a + 1 > 2") is None and ecmascript("order.total > 3") is None
+    assert ecmascript("In('^pick')", lambda name: name.lstrip("^")) == "In('pick')"
+    assert ecmascript("x == 'kept as written'") == "x == 'kept as written'"
+    chart, _ = parse(WORDY_GUARDS)
+    assert chart is not None
+    assert [d.code for d in check(chart, target="scxml") if d.code == "SC026"] == []
+    document = scxml.emit(chart)
+    assert 'cond="ready &amp;&amp; (count &gt; 1)"' in document
+    assert 'sw:cond="ready and count &gt; 1"' in document
+    back, diagnostics = read_scxml(document.encode(), "wordy.scxml")
+    assert back is not None and [d.code for d in diagnostics] == []
+    assert [t.guard for t in back.transitions()] == [t.guard for t in chart.transitions()]
+
+    from statewright.compiler.emit import ir_json
+
+    for ready, count in ((0, 0), (1, 2), (1, 5), (1, 1)):
+        machine_class = _load(document, tmp_path, f"wordy_{ready}_{count}")
+        engine = machine_class()
+        engine.model.ready, engine.model.count = ready, count
+        engine.send("go")
+        ours = load(json.loads(ir_json.emit(chart)), context={"ready": ready, "count": count})
+        ours.start().send("go")
+        assert _configuration(engine) == ours.configuration, (ready, count)

@@ -26,7 +26,7 @@ from typing import Any
 
 from lxml import etree
 
-from ..guards import is_portable, variables
+from ..guards import ecmascript, variables
 from ..ir import ActionKind, Chart, Machine, State, StateKind, Transition, TransitionKind
 from ..names import SCXML_NS, SW_NS
 from ..names import scxml_event as event_name
@@ -141,11 +141,12 @@ class _Builder:
         names: list[str] = []
         for transition in self.chart.transitions():
             guard = (transition.guard or "").strip()
-            if guard and guard != "else" and is_portable(guard):
+            portable = ecmascript(guard) if guard and guard != "else" else None
+            if portable is not None:
                 # Data and states share SCXML's id space: a variable named like a state is left
                 # undeclared rather than break the document.
                 names.extend(
-                    n for n in variables(guard) if n not in names and n not in self.names.taken
+                    n for n in variables(portable) if n not in names and n not in self.names.taken
                 )
         if names:
             datamodel = etree.SubElement(root, _q("datamodel"))
@@ -298,7 +299,14 @@ class _Builder:
             if element.get("event") != transition.event:
                 element.set(_sw("event-name"), transition.event)
         guard = cond if cond is not None else (transition.guard or "").strip()
-        if guard and guard != "else":
+        if guard and guard != "else" and cond is None:
+            # the guard in the portable subset where it can be (`and` as `&&`, In() naming the
+            # state's id); the text as written in sw:cond when that differs, for the import
+            portable = ecmascript(guard, lambda name: self.ids.get(name, name))
+            element.set("cond", portable or guard)
+            if portable is not None and portable != guard:
+                element.set(_sw("cond"), guard)
+        elif guard and guard != "else":
             element.set("cond", guard)
         elif guard == "else":
             element.set(_sw("guard"), "else")
