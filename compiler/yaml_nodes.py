@@ -215,7 +215,11 @@ class _Builder:
             mark = error.problem_mark or error.context_mark
             span = self.span(mark) if mark is not None else Span(self.file, 1, 1, 1, 2)
             problem = error.problem or error.context or "not YAML"
-            raise YamlError(f"not valid YAML: {problem}", span) from None
+            lines = text.splitlines()
+            line = lines[span.line - 1] if 0 < span.line <= len(lines) else ""
+            indent = line[: len(line) - len(line.lstrip())]
+            hint = "YAML indents with spaces, not tabs" if "\t" in indent else None
+            raise YamlError(f"not valid YAML: {problem}", span, hint) from None
         except yaml.YAMLError as error:
             raise YamlError(f"not valid YAML: {error}", Span(self.file, 1, 1, 1, 2)) from None
         return root

@@ -142,6 +142,7 @@ def test_diagnostics_point_at_yaml_lines_and_columns() -> None:
         ("states: a\n", "`states` must be a list"),
         ("states:\n  - name: a\n    entry: {x: 1}\n", "must be a text or a list of texts"),
         ("states:\n  - name: a\n    active: maybe\n", "`active` must be true or false"),
+        ("states:\n\t- a\n", "not valid YAML"),
         ("states:\n  - name:\n", "`name` must be a name"),
         ('states:\n  - name: a\n    entry: "x\\ny"\n', "spans lines"),
         ("transitions:\n  - from: a\n    to: b\n    width: -1\n", "a number from 0 to 30"),
@@ -153,6 +154,8 @@ def test_malformed_charts_are_diagnosed(text: str, message: str) -> None:
     _, diagnostics = _read(text)
     assert any(message in d.message for d in diagnostics), diagnostics
     assert all(d.span.line >= 1 for d in diagnostics)
+    if "\t" in text:
+        assert diagnostics[0].hint == "YAML indents with spaces, not tabs"
 
 
 def _bounded(args: list[str], path: Path) -> subprocess.CompletedProcess[str]:
