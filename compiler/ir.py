@@ -136,6 +136,19 @@ class Transition:
 
 
 @dataclass(frozen=True, slots=True)
+class Comment:
+    """A `// ...` or `/* ... */` comment of smcat text, kept so that `fmt` writes it again.
+
+    `trailing` is True when code comes before it on its line (`a, // the first state`).
+    Comments are not part of the chart's meaning: charts compare equal without them.
+    """
+
+    text: str
+    span: Span
+    trailing: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class Machine:
     """The inside of a composite state, or the chart itself: states, then transitions."""
 
@@ -164,12 +177,14 @@ class Chart:
     """A whole statechart: its top-level machine and where it came from.
 
     `shadowed` keeps declarations that a later declaration of the same name in the same list
-    replaced (state-machine-cat keeps the last one); the checker reports them.
+    replaced (state-machine-cat keeps the last one); the checker reports them. `comments` are
+    the source's comments, in order (for the formatter).
     """
 
     machine: Machine
     file: str = "<input>"
     shadowed: tuple[State, ...] = field(default=(), compare=False)
+    comments: tuple[Comment, ...] = field(default=(), compare=False)
     _index: _Index | None = field(default=None, init=False, repr=False, compare=False)
 
     # -- traversal ---------------------------------------------------------------------------

@@ -32,6 +32,7 @@ from .ir import (
     Action,
     ActionKind,
     Chart,
+    Comment,
     Machine,
     Span,
     State,
@@ -149,9 +150,16 @@ def _parser() -> Lark:
         propagate_positions=False,
         maybe_placeholders=False,
         transformer=_Builder(),
+        lexer_callbacks={"COMMENT": _comment},
         cache=True,
         **options,
     )
+
+
+def _comment(token: Token) -> Token:
+    """Keep each comment the lexer skips, with its place, for the formatter."""
+    _CONTEXT.get().comments.append(token)
+    return token
 
 
 @dataclass
@@ -159,6 +167,7 @@ class _Context:
     file: str
     diagnostics: list[Diagnostic] = field(default_factory=list)
     shadowed: list[State] = field(default_factory=list)
+    comments: list[Token] = field(default_factory=list)
     next_id: int = 1
     too_deep: tuple[str, Span] | None = None
 
@@ -430,9 +439,25 @@ def parse(text: str, file: str = "<input>") -> tuple[Chart | None, list[Diagnost
             span,
             "flatten the hierarchy; statewright refuses deeper nesting",
         )
-    chart = Chart(machine, file, tuple(context.shadowed))
+    chart = Chart(machine, file, tuple(context.shadowed), _comments(context, text))
     chart = resolve.resolve(chart)
     return chart, context.diagnostics
+
+
+def _comments(context: _Context, text: str) -> tuple[Comment, ...]:
+    lines = text.splitlines()
+    found = []
+    for token in context.comments:
+        line = lines[token.line - 1] if token.line and token.line <= len(lines) else ""
+        before = line[: (token.column or 1) - 1]
+        value = str(token.value)
+        end_line = (token.line or 0) + value.count("\n")
+        end_column = (
+            len(value) - value.rfind("\n") if "\n" in value else (token.column or 0) + len(value)
+        )
+        span = Span(context.file, token.line or 0, token.column or 0, end_line, end_column)
+        found.append(Comment(value, span, trailing=bool(before.strip())))
+    return tuple(found)
 
 
 @contextlib.contextmanager

@@ -52,3 +52,42 @@ def test_implicit_states_stay_implicit() -> None:
     chart, _ = parse("a;\na => b;\n")
     assert chart is not None
     assert smcat.emit(chart) == "a;\n\na => b;\n"
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda p: p.stem)
+def test_comments_survive_formatting(case: Path) -> None:
+    """fmt keeps every `//` and `/* */` comment (a formatter that drops them loses work)."""
+    chart, _ = parse(case.read_text("utf-8"), case.name)
+    assert chart is not None
+    once = smcat.emit(chart)
+    again, _ = parse(once, case.name)
+    assert again is not None
+    assert [c.text for c in again.comments] == [c.text for c in chart.comments], once
+
+
+def test_comments_are_placed_beside_their_statements() -> None:
+    source = (
+        "// the states\n"
+        "a, /* first */ b, // second\n"
+        "c {\n"
+        "  // inside\n"
+        "  d => e;\n"
+        "};\n"
+        "a => b: go; // trailing\n"
+        "/* the\n   end */\n"
+    )
+    chart, _ = parse(source)
+    assert chart is not None
+    assert smcat.emit(chart) == (
+        "// the states\n"
+        "a, /* first */\n"
+        "b, // second\n"
+        "c {\n"
+        "    // inside\n"
+        "    d => e;\n"
+        "};\n"
+        "\n"
+        "a => b: go; // trailing\n"
+        "\n"
+        "/* the\n   end */\n"
+    )

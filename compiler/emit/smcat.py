@@ -27,27 +27,74 @@ _TRIGGERS = ("entry", "exit", "activity")
 
 
 def emit(chart: Chart, options: Mapping[str, Any] | None = None) -> str:
-    lines = _machine(chart.machine, 0)
+    placed = _Placed(chart)
+    lines = _machine(chart.machine, 0, placed)
+    if placed.end:
+        if lines:
+            lines.append("")
+        lines.extend(placed.end)
     return "\n".join(lines) + "\n" if lines else ""
 
 
-def _machine(machine: Machine, depth: int) -> list[str]:
+class _Placed:
+    """Where the source's comments go: a comment on a line of its own goes before the next
+    statement, a comment after code goes at the end of the statement that starts on its line
+    (on a line of its own before it, when the statement takes several lines), and comments
+    after the last statement go at the end. Formatting formatted text moves nothing."""
+
+    def __init__(self, chart: Chart) -> None:
+        self.leading: dict[int, list[str]] = {}
+        self.trailing: dict[int, list[str]] = {}
+        self.end: list[str] = []
+        anchors: list[tuple[int, int, int]] = []
+        for state in chart.states():
+            if state.declared and state.span.line > 0:
+                anchors.append((state.span.line, state.span.column, id(state)))
+        for transition in chart.transitions():
+            if transition.span.line > 0:
+                anchors.append((transition.span.line, transition.span.column, id(transition)))
+        anchors.sort()
+        for comment in chart.comments:
+            where = (comment.span.line, comment.span.column)
+            if comment.trailing and "\n" not in comment.text:
+                before = [a for a in anchors if (a[0], a[1]) < where and a[0] == where[0]]
+                if before:
+                    self.trailing.setdefault(before[-1][2], []).append(comment.text)
+                    continue
+            after = next((a for a in anchors if (a[0], a[1]) > where), None)
+            if after is None:
+                self.end.append(comment.text)
+            else:
+                self.leading.setdefault(after[2], []).append(comment.text)
+
+    def around(self, item: object, pad: str, lines: list[str]) -> list[str]:
+        """The statement's lines with its comments."""
+        leading = list(self.leading.get(id(item), ()))
+        trailing = self.trailing.get(id(item), [])
+        if trailing and len(lines) == 1:
+            lines = [lines[0] + " " + " ".join(trailing)]
+        else:
+            leading += trailing
+        return [pad + text for text in leading] + lines
+
+
+def _machine(machine: Machine, depth: int, placed: _Placed) -> list[str]:
     pad = INDENT * depth
     lines: list[str] = []
     declared = [s for s in machine.states if s.declared]
     for position, state in enumerate(declared):
         separator = ";" if position == len(declared) - 1 else ","
-        lines.extend(pad + f"# {note}" for note in state.notes)
-        lines.extend(_state(state, depth, separator))
+        notes = [pad + f"# {note}" for note in state.notes]
+        lines.extend(placed.around(state, pad, notes + _state(state, depth, separator, placed)))
     if declared and machine.transitions:
         lines.append("")
     for transition in machine.transitions:
-        lines.extend(pad + f"# {note}" for note in transition.notes)
-        lines.append(pad + _transition(transition))
+        notes = [pad + f"# {note}" for note in transition.notes]
+        lines.extend(placed.around(transition, pad, [*notes, pad + _transition(transition)]))
     return lines
 
 
-def _state(state: State, depth: int, separator: str) -> list[str]:
+def _state(state: State, depth: int, separator: str, placed: _Placed) -> list[str]:
     pad = INDENT * depth
     head = pad + name(state.name)
     attributes = _state_attributes(state)
@@ -57,7 +104,7 @@ def _state(state: State, depth: int, separator: str) -> list[str]:
         head += ": " + _activities(state.actions, pad + INDENT)
     if state.machine is None:
         return [head + separator]
-    inner = _machine(state.machine, depth + 1)
+    inner = _machine(state.machine, depth + 1, placed)
     if not inner:
         return [head + " {}" + separator]
     return [head + " {", *inner, pad + "}" + separator]
