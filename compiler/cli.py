@@ -11,7 +11,6 @@ import argparse
 import gc
 import os
 import sys
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -707,30 +706,12 @@ def _use_color() -> bool:
 
 def _write(path: Path, data: bytes | str) -> None:
     """Write to `path` atomically: readers see the old file or the new one."""
-    if isinstance(data, str):
-        data = data.encode("utf-8")
-    directory = path.parent if str(path.parent) else Path(".")
+    from .files import atomic_write
+
     try:
-        fd, temporary = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
+        atomic_write(path, data.encode("utf-8") if isinstance(data, str) else data)
     except OSError as error:
         raise UsageError(f"cannot write {path}: {error.strerror}") from None
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        if path.exists():
-            os.chmod(temporary, path.stat().st_mode & 0o777)
-        else:
-            os.chmod(temporary, 0o666 & ~_umask())
-        os.replace(temporary, path)
-    except OSError as error:
-        Path(temporary).unlink(missing_ok=True)
-        raise UsageError(f"cannot write {path}: {error.strerror}") from None
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 if __name__ == "__main__":  # pragma: no cover

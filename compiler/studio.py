@@ -23,7 +23,6 @@ import hashlib
 import importlib.resources
 import json
 import os
-import tempfile
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -34,6 +33,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from .diagnostics import Diagnostic, Severity
+from .files import atomic_write
 from .ir import Chart
 from .pipeline import decode, diagnose, diagnose_scxml, diagnose_yaml, is_yaml
 
@@ -130,7 +130,7 @@ class Studio:
                     text=current.decode("utf-8", "replace"),
                     hash=_hash(current),
                 )
-            _atomic_write(path, data)
+            atomic_write(path, data)
         return {"path": name, "hash": _hash(data)}
 
     # -- charts ------------------------------------------------------------------------------
@@ -238,21 +238,6 @@ FAVICON = (
 
 def _hash(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
-    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(temporary, mode)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 def _diagnostic(diagnostic: Diagnostic) -> dict[str, Any]:
