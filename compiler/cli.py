@@ -518,31 +518,50 @@ def _build(args: argparse.Namespace) -> int:
 
 
 def _watch(args: argparse.Namespace) -> int:
-    """Build, then build again on every change to a chart or the project file."""
+    """Build, then build again on every change to a chart or the project file (not to the
+    build's own outputs)."""
     import watchfiles
 
     from .studio import CHART_SUFFIXES
 
-    config = Path(args.config) if args.config else _find_config()
-    root = config.resolve().parent
+    config = (Path(args.config) if args.config else _find_config()).resolve()
+    root = config.parent
+    outputs: list[Path] = []
 
     def relevant(change: watchfiles.Change, name: str) -> bool:
-        path = Path(name)
+        path = Path(name).resolve()
         if path.name.startswith(".") or path.name.endswith(".tmp"):
             return False  # our own temporary files, editors' swap files
-        return path.suffix in CHART_SUFFIXES or path.resolve() == config.resolve()
+        if any(folder == path or folder in path.parents for folder in outputs):
+            return False  # what the build writes
+        return path.suffix in CHART_SUFFIXES or path == config
+
+    def build_once() -> None:
+        outputs[:] = _output_folders(config)
+        _build_once(args)
 
     args.config = str(config)
-    _build_once(args)
+    build_once()
     print(f"watch: watching {os.path.relpath(root)} (Ctrl-C to stop)", file=sys.stderr, flush=True)
     try:
         for changes in watchfiles.watch(root, watch_filter=relevant, debounce=200):
             names = sorted({os.path.relpath(name) for _, name in changes})
             print(f"watch: changed {', '.join(names)}", file=sys.stderr, flush=True)
-            _build_once(args)
+            build_once()
     except KeyboardInterrupt:
         pass
     return EXIT_OK
+
+
+def _output_folders(config: Path) -> list[Path]:
+    """The folders a project's outputs go to (none while the project file is wrong)."""
+    from .project import ProjectError, load_project
+
+    try:
+        project = load_project(config.read_bytes(), config.name, config.parent)
+    except (OSError, ProjectError):
+        return []
+    return [output.out.resolve() for output in project.outputs]
 
 
 def _build_once(args: argparse.Namespace) -> None:

@@ -55,6 +55,12 @@ def test_watch_rebuilds_what_changed(tmp_path: Path) -> None:
         written = [line for line in seen if line.startswith("written: ")]
         assert len(written) == 4 and all("door" in line for line in written)
         assert "beep twice" in (project / "generated" / "door_machine.py").read_text("utf-8")
+        # the build's own outputs (generated/yaml/door.yaml is a chart file too) do not
+        # set off another build
+        time.sleep(1.5)
+        while not lines.empty():
+            seen.append(lines.get())
+        assert sum("watch: changed" in line for line in seen) == 1, seen
         # a broken save is reported, and watching goes on
         seen.clear()
         door.write_text("a => ;\n")
