@@ -230,6 +230,13 @@ class Studio:
 
 
 _SAVE_LOCK = threading.Lock()
+
+
+@dataclass(frozen=True)
+class _Script:
+    data: bytes
+
+
 FAVICON = (
     b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><rect x="1" y="3" width="14"'
     b' height="10" rx="4" fill="#fff2a8" stroke="#1a1a1a"/></svg>'
@@ -348,8 +355,9 @@ def _enabled(chart: Chart, active: list[str], machine: Any) -> list[dict[str, An
 # -- HTTP ---------------------------------------------------------------------------------------
 
 
-def page() -> bytes:
-    return importlib.resources.files("statewright.templates").joinpath("studio.html").read_bytes()
+def asset(name: str) -> bytes:
+    """A file of the page (templates/studio.html, templates/studio.js)."""
+    return importlib.resources.files("statewright.templates").joinpath(name).read_bytes()
 
 
 def make_handler(studio: Studio, allowed_hosts: set[str]) -> type[BaseHTTPRequestHandler]:
@@ -379,7 +387,9 @@ def make_handler(studio: Studio, allowed_hosts: set[str]) -> type[BaseHTTPReques
                     raise StudioError(HTTPStatus.FORBIDDEN, f"missing the {HEADER} header")
                 url = urlsplit(self.path)
                 result = route(url.path, parse_qs(url.query))
-                if isinstance(result, bytes):
+                if isinstance(result, _Script):
+                    self._send(HTTPStatus.OK, result.data, "text/javascript; charset=utf-8")
+                elif isinstance(result, bytes):
                     kind = "image/svg+xml" if result is FAVICON else "text/html; charset=utf-8"
                     self._send(HTTPStatus.OK, result, kind)
                 else:
@@ -402,7 +412,9 @@ def make_handler(studio: Studio, allowed_hosts: set[str]) -> type[BaseHTTPReques
 
         def _get(self, path: str, query: dict[str, list[str]]) -> Any:
             if path in ("/", "/index.html"):
-                return page()
+                return asset("studio.html")
+            if path == "/studio.js":
+                return _Script(asset("studio.js"))
             if path == "/favicon.ico":
                 return FAVICON
             if path == "/api/files":
@@ -457,7 +469,7 @@ def make_handler(studio: Studio, allowed_hosts: set[str]) -> type[BaseHTTPReques
             self.send_header("X-Content-Type-Options", "nosniff")
             self.send_header(
                 "Content-Security-Policy",
-                "default-src 'self'; script-src 'self' 'unsafe-inline'; "
+                "default-src 'self'; script-src 'self'; "
                 "style-src 'self' 'unsafe-inline'; img-src 'self' data:",
             )
             self.end_headers()

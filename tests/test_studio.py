@@ -335,6 +335,15 @@ def test_studio_in_a_browser(server: tuple[str, int], folder: Path, tmp_path: Pa
         page.wait_for_function(_lit("#instance-diagram", "opened"))
         assert "as of seq 2" in page.locator("#instance-state").text_content()
         page.screenshot(path=str(shots / "6-inspector.png"))
+
+        # the page works under its own CSP (no inline script, no eval)
+        strict = browser.new_page()
+        strict.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        strict.goto(url)
+        strict.wait_for_selector("#diagram svg")
+        strict.click("#events button[data-event='open']")
+        strict.wait_for_selector("#timeline li:nth-child(2)")
+        assert strict.locator("#configuration").text_content() == "opened"
         browser.close()
     assert errors == []
 
@@ -356,3 +365,21 @@ def test_instance_inspector_on_postgresql(pg_dsn: str, folder: Path) -> None:
     assert [r["type"] for r in then["records"]] == ["sw.create", "open", "close"]
     if HAVE_DOT:
         assert then["svg"] and 'class="node state regular active"' in then["svg"]
+
+
+def test_the_page_runs_no_inline_script(server: tuple[str, int]) -> None:
+    """The script is a file of its own, so the page's CSP can forbid inline scripts: a state
+    name that smuggled markup into the SVG could not run anything."""
+    _, port = server
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    connection.request("GET", "/")
+    response = connection.getresponse()
+    page = response.read().decode()
+    policy = response.getheader("Content-Security-Policy") or ""
+    script_sources = policy.split("script-src")[1].split(";")[0]
+    assert script_sources.strip() == "'self'", policy
+    assert '<script src="/studio.js"></script>' in page and "<script>" not in page
+    connection.request("GET", "/studio.js")
+    script = connection.getresponse()
+    assert script.status == 200 and "javascript" in (script.getheader("Content-Type") or "")
+    assert b"loadFiles();" in script.read()

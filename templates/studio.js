@@ -1,0 +1,311 @@
+// statewright studio: the page's script (served at /studio.js; templates/studio.html).
+"use strict";
+const $ = (id) => document.getElementById(id);
+const HEADERS = {"Content-Type": "application/json", "X-Statewright-Studio": "1"};
+const state = {
+  path: null, hash: null, saved: "", steps: [], redo: [], diagnostics: [],
+  renderSeq: 0, timer: null, instance: null, seq: null,
+};
+
+function status(text, bad = false) {
+  $("status").textContent = text;
+  $("status").className = bad ? "bad" : "";
+}
+
+async function api(method, url, body) {
+  const options = {method, headers: HEADERS};
+  if (body !== undefined) options.body = JSON.stringify(body);
+  const response = await fetch(url, options);
+  let data = {};
+  try { data = await response.json(); } catch (e) { data = {error: response.statusText}; }
+  return {ok: response.ok, status: response.status, data};
+}
+
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) {
+    if (key === "class") node.className = value;
+    else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
+    else node.setAttribute(key, value);
+  }
+  for (const child of children) node.append(child);
+  return node;
+}
+
+/* ---- files ---------------------------------------------------------------------------- */
+
+async function loadFiles() {
+  const {ok, data} = await api("GET", "/api/files");
+  if (!ok) { status(data.error, true); return; }
+  const select = $("file-select");
+  select.replaceChildren(...data.files.map((f) => el("option", {value: f}, f)));
+  $("tab-instances").hidden = !data.store;
+  if (data.files.length) await openFile(data.files[0]);
+  else status("no chart files in this folder");
+}
+
+async function openFile(path) {
+  if (dirty() && !confirm(`Discard the changes to ${state.path}?`)) {
+    $("file-select").value = state.path;
+    return;
+  }
+  const {ok, data} = await api("GET", "/api/file?path=" + encodeURIComponent(path));
+  if (!ok) { status(data.error, true); return; }
+  state.path = path; state.hash = data.hash; state.saved = data.text;
+  state.steps = []; state.redo = [];
+  $("file-select").value = path;
+  $("editor").value = data.text;
+  hideConflict();
+  changed(true);
+  status(`opened ${path}`);
+}
+
+function dirty() { return state.path !== null && $("editor").value !== state.saved; }
+
+async function save(force = false) {
+  if (state.path === null) return;
+  const text = $("editor").value;
+  const {ok, status: code, data} = await api(
+    "PUT", "/api/file", {path: state.path, text, hash: state.hash, force});
+  if (code === 409) {
+    state.disk = data;
+    $("conflict-text").textContent = `${state.path} changed on disk since you opened it.`;
+    $("conflict").classList.add("shown");
+    status("not saved: the file changed on disk", true);
+    return;
+  }
+  if (!ok) { status(data.error, true); return; }
+  state.hash = data.hash; state.saved = text;
+  hideConflict();
+  showDirty();
+  status(`saved ${state.path}`);
+}
+
+function hideConflict() { $("conflict").classList.remove("shown"); }
+
+function showDirty() { $("dirty").textContent = dirty() ? "● modified" : ""; }
+
+/* ---- editor --------------------------------------------------------------------------- */
+
+function paintEditor() {
+  const lines = $("editor").value.split("\n");
+  const marks = new Map();
+  for (const d of state.diagnostics) {
+    for (let line = d.line; line <= Math.max(d.line, d.end_line); line++) {
+      const known = marks.get(line);
+      if (!known || d.severity === "error") marks.set(line, d);
+      if (d.end_line > d.line + 20) break;
+    }
+  }
+  const gutter = [], backdrop = [];
+  lines.forEach((text, index) => {
+    const line = index + 1;
+    const mark = marks.get(line);
+    const kind = mark ? (mark.severity === "error" ? "error" : "warning") : "";
+    const number = el("div", {class: kind}, String(line));
+    if (mark) number.title = `${mark.code}: ${mark.message}`;
+    gutter.push(number);
+    const row = el("div", {class: kind}, text);
+    if (mark && mark.line === line) {
+      row.append(el("span", {class: "note"}, `${mark.code}: ${mark.message}`));
+    }
+    backdrop.push(row);
+  });
+  $("gutter").replaceChildren(...gutter);
+  $("backdrop").replaceChildren(...backdrop);
+  syncScroll();
+}
+
+function syncScroll() {
+  $("backdrop").scrollTop = $("editor").scrollTop;
+  $("backdrop").scrollLeft = $("editor").scrollLeft;
+  $("gutter").scrollTop = $("editor").scrollTop;
+}
+
+function showDiagnostics() {
+  const items = state.diagnostics.map((d) => el("li", {
+    onclick: () => select(d), title: "show in the editor",
+  },
+    el("span", {class: "code-" + d.severity}, `${d.severity}[${d.code}]`),
+    ` ${d.line}:${d.column} ${d.message}`,
+    d.hint ? el("span", {class: "hint"}, ` — ${d.hint}`) : ""));
+  $("diagnostics").replaceChildren(...items);
+}
+
+function select(d) {
+  const editor = $("editor");
+  const lines = editor.value.split("\n");
+  const offset = (line, column) =>
+    lines.slice(0, line - 1).reduce((n, l) => n + l.length + 1, 0) + Math.max(column - 1, 0);
+  editor.focus();
+  editor.setSelectionRange(offset(d.line, d.column), offset(d.end_line || d.line, d.end_column || d.column + 1));
+}
+
+/* ---- rendering and simulation --------------------------------------------------------- */
+
+function changed(now = false) {
+  showDirty();
+  paintEditor();
+  clearTimeout(state.timer);
+  state.timer = setTimeout(render, now ? 0 : 250);
+}
+
+function readJson(id) {
+  const input = $(id);
+  try {
+    const value = JSON.parse(input.value || "{}");
+    if (value === null || typeof value !== "object" || Array.isArray(value)) throw new Error();
+    input.classList.remove("bad");
+    return value;
+  } catch (e) {
+    input.classList.add("bad");
+    return null;
+  }
+}
+
+async function render() {
+  const context = readJson("context");
+  if (context === null) { status("the context is not a JSON object", true); return; }
+  const seq = ++state.renderSeq;
+  const {ok, data} = await api("POST", "/api/render", {
+    path: state.path || "chart.smcat", text: $("editor").value, steps: state.steps, context,
+  });
+  if (seq !== state.renderSeq) return;  // a newer render is on its way
+  if (!ok) { status(data.error, true); return; }
+  state.diagnostics = data.diagnostics;
+  paintEditor();
+  showDiagnostics();
+  const diagram = $("diagram");
+  diagram.classList.remove("stale");
+  if (data.svg) diagram.innerHTML = data.svg;
+  else if (data.render_error) diagram.replaceChildren(el("p", {class: "placeholder"}, data.render_error));
+  else if (diagram.querySelector("svg")) {
+    // the text does not read: keep the last diagram, dimmed, until it does again
+    diagram.classList.add("stale");
+    diagram.querySelector(".stale-note")?.remove();
+    diagram.prepend(el("p", {class: "stale-note"}, "The text has a syntax error: this is the last diagram that read."));
+  }
+  showSimulation(data.simulation);
+  const errors = data.diagnostics.filter((d) => d.severity === "error").length;
+  const warnings = data.diagnostics.length - errors;
+  status(errors ? `${errors} error(s), ${warnings} other finding(s)` :
+         warnings ? `${warnings} finding(s)` : "no problems", errors > 0);
+}
+
+function showSimulation(sim) {
+  const events = $("events"), timeline = $("timeline");
+  $("sim-error").textContent = sim && sim.error ? sim.error : "";
+  if (!sim || !sim.timeline) {
+    events.replaceChildren(); timeline.replaceChildren(); $("configuration").replaceChildren();
+    $("undo").disabled = state.steps.length === 0; $("redo").disabled = state.redo.length === 0;
+    return;
+  }
+  $("configuration").replaceChildren(...sim.configuration.map((s) => el("span", {class: "state"}, s)));
+  if (!sim.running) $("configuration").append(el("em", {}, " (finished)"));
+  const buttons = sim.enabled.map((e) => e.delay !== null ?
+    el("button", {class: "small event", "data-event": e.event, title: `advance the clock ${e.delay} s`,
+                  onclick: () => step({advance: e.delay})}, `⏱ ${e.event}`) :
+    el("button", {class: "small event", "data-event": e.event,
+                  title: e.guarded ? "guarded: it fires only if its guard holds" : "send it",
+                  onclick: () => sendEvent(e.event)}, e.event + (e.guarded ? " [?]" : "")));
+  events.replaceChildren(...(buttons.length ? buttons : [el("span", {class: "none"}, "no events")]));
+  timeline.replaceChildren(...sim.timeline.map((entry, index) => {
+    const label = entry.step === null ? "start" :
+      entry.step.advance !== undefined ? `+${entry.step.advance}s` : entry.step.event;
+    const item = el("li", {class: "step" + (index === sim.timeline.length - 1 ? " current" : ""),
+                           title: "go back to this step", onclick: () => rewind(index)},
+      `${index}. ${label} → ${entry.configuration.join(", ")}`);
+    if (entry.actions.length) item.append(el("span", {class: "actions"}, ` / ${entry.actions.join("; ")}`));
+    return item;
+  }));
+  $("context-now").textContent = JSON.stringify(sim.context, null, 1);
+  $("undo").disabled = state.steps.length === 0;
+  $("redo").disabled = state.redo.length === 0;
+}
+
+function sendEvent(name) {
+  const data = readJson("event-data");
+  if (data === null) { status("the event data is not a JSON object", true); return; }
+  step(Object.keys(data).length ? {event: name, data} : {event: name});
+}
+
+function step(entry) { state.steps.push(entry); state.redo = []; render(); }
+
+function rewind(index) {
+  while (state.steps.length > index) state.redo.push(state.steps.pop());
+  render();
+}
+
+/* ---- instances ------------------------------------------------------------------------- */
+
+async function loadInstances() {
+  const {ok, data} = await api("GET", "/api/instances");
+  if (!ok) { status(data.error, true); return; }
+  $("instance-list").replaceChildren(...data.instances.map((i) => el("li", {
+    "data-id": i.id, class: i.id === state.instance ? "current" : "",
+    onclick: () => showInstance(i.id, null),
+  }, el("div", {class: "id"}, i.id), el("div", {class: "meta"}, i.problem ? i.problem :
+     `v${i.version} · ${i.configuration.join(", ")}`))));
+  status(`${data.instances.length} instance(s)`);
+}
+
+async function showInstance(id, seq) {
+  const query = "/api/instance?id=" + encodeURIComponent(id) + (seq !== null ? "&seq=" + seq : "");
+  const {ok, data} = await api("GET", query);
+  if (!ok) { status(data.error, true); return; }
+  state.instance = id; state.seq = seq;
+  for (const item of $("instance-list").children) {
+    item.classList.toggle("current", item.dataset.id === id);
+  }
+  const diagram = $("instance-diagram");
+  if (data.svg) diagram.innerHTML = data.svg;
+  else diagram.replaceChildren(el("p", {class: "placeholder"}, data.render_error));
+  const s = data.state;
+  $("instance-state").textContent =
+    `${id} as of seq ${s.seq} (version ${s.version}): ${s.configuration.join(", ")}\n` +
+    `context: ${JSON.stringify(s.context)}`;
+  const rows = data.records.map((r) => el("tr", {
+    class: "row-event" + (r.seq === s.seq ? " current" : ""), "data-seq": r.seq,
+    title: "show the instance as of this event", onclick: () => showInstance(id, r.seq),
+  }, el("td", {}, String(r.seq)), el("td", {}, r.type), el("td", {}, (r.from || []).join(", ")),
+     el("td", {}, (r.to || []).join(", ")), el("td", {}, r.ts || "")));
+  $("instance-log").tBodies[0].replaceChildren(...rows);
+  status(seq === null ? `${id}: now` : `${id}: as of event ${seq}`);
+}
+
+/* ---- wiring ---------------------------------------------------------------------------- */
+
+function showTab(name) {
+  for (const [tab, view] of [["tab-chart", "chart-view"], ["tab-instances", "instances-view"]]) {
+    const on = tab === name;
+    $(tab).setAttribute("aria-selected", String(on));
+    $(view).classList.toggle("shown", on);
+  }
+  if (name === "tab-instances") loadInstances();
+}
+
+$("tab-chart").addEventListener("click", () => showTab("tab-chart"));
+$("tab-instances").addEventListener("click", () => showTab("tab-instances"));
+$("file-select").addEventListener("change", (e) => openFile(e.target.value));
+$("editor").addEventListener("input", () => changed());
+$("editor").addEventListener("scroll", syncScroll);
+$("editor").addEventListener("keydown", (e) => {
+  if ((e.ctrlKey || e.metaKey) && e.key === "s") { e.preventDefault(); save(); }
+  if (e.key === "Tab") {
+    e.preventDefault();
+    document.execCommand("insertText", false, "    ");
+  }
+});
+$("save").addEventListener("click", () => save());
+$("conflict-overwrite").addEventListener("click", () => save(true));
+$("conflict-load").addEventListener("click", () => {
+  state.hash = state.disk.hash; state.saved = state.disk.text;
+  $("editor").value = state.disk.text;
+  hideConflict(); changed(true); status("loaded the version on disk");
+});
+$("undo").addEventListener("click", () => { if (state.steps.length) { state.redo.push(state.steps.pop()); render(); } });
+$("redo").addEventListener("click", () => { if (state.redo.length) { state.steps.push(state.redo.pop()); render(); } });
+$("reset").addEventListener("click", () => { state.steps = []; state.redo = []; render(); });
+$("context").addEventListener("input", () => { clearTimeout(state.timer); state.timer = setTimeout(render, 400); });
+window.addEventListener("beforeunload", (e) => { if (dirty()) { e.preventDefault(); e.returnValue = ""; } });
+loadFiles();
