@@ -340,6 +340,8 @@ def _write(path: Path, data: bytes) -> None:
 class BuildRun:
     results: list[Result]
     reports: list[ChartReport]
+    #: generated files no output makes any more: removed by a build, reported by a check
+    orphans: list[Path] = field(default_factory=list)
 
     def count(self, *statuses: str) -> int:
         return sum(1 for r in self.results if r.status in statuses)
@@ -409,7 +411,33 @@ def run(
     order = {target.path: index for index, target in enumerate(targets)}
     results.sort(key=lambda r: order.get(r.target.path, 0))
     reports.sort(key=lambda r: r.chart)
-    return BuildRun(results, reports)
+    orphans = find_orphans(project, targets)
+    if not check:
+        for orphan in orphans:
+            orphan.unlink(missing_ok=True)
+    return BuildRun(results, reports, orphans)
+
+
+def find_orphans(project: Project, targets: list[Target]) -> list[Path]:
+    """Files in the output folders that an earlier build wrote (they carry its header) but
+    that no output of the project makes any more: their chart was removed or renamed, or
+    their output was. Files without the header are never touched."""
+    current = {target.path.resolve() for target in targets}
+    folders = sorted({output.out.resolve() for output in project.outputs})
+    found: list[Path] = []
+    for folder in folders:
+        if not folder.is_dir():
+            continue
+        for path in sorted(folder.iterdir()):
+            if path.name.startswith(".") or not path.is_file() or path.resolve() in current:
+                continue
+            try:
+                data = path.read_bytes()
+            except OSError:
+                continue
+            if read_header(data) is not None:
+                found.append(path)
+    return found
 
 
 def failed(run: BuildRun, strict: bool = False) -> bool:

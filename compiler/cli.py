@@ -500,13 +500,21 @@ def _build(args: argparse.Namespace) -> int:
         out_of_date = [r for r in outcome.results if r.status in reasons]
         for result in out_of_date:
             print(f"{result.status}: {_shown(result)} ({reasons[result.status]})")
+        for orphan in outcome.orphans:
+            print(
+                f"orphaned: {os.path.relpath(orphan)} (generated earlier, but no output of the "
+                "project makes it now)"
+            )
         total = len(outcome.results)
-        if out_of_date or build.failed(outcome, project.strict):
-            if out_of_date:
-                print(f"{len(out_of_date)} of {total} outputs out of date: run `statewright build`")
+        if out_of_date or outcome.orphans or build.failed(outcome, project.strict):
+            if out_of_date or outcome.orphans:
+                count = len(out_of_date) + len(outcome.orphans)
+                print(f"{count} of {total} outputs out of date: run `statewright build`")
             return EXIT_DIAGNOSTICS
         print(f"{total} outputs up to date")
         return EXIT_OK
+    for orphan in outcome.orphans:
+        print(f"removed: {os.path.relpath(orphan)} (no output makes it now)", file=sys.stderr)
     written = outcome.count("written")
     current = outcome.count("up-to-date", "unchanged")
     print(

@@ -339,3 +339,27 @@ def test_a_file_the_build_did_not_write_is_not_overwritten(tmp_path: Path) -> No
     forced = _sw(project, "build", "--force")
     assert forced.returncode == 0 and "replaced a file edited by hand" in forced.stderr
     assert mine.read_text("utf-8").startswith("# statewright build: generated from")
+
+
+def test_outputs_no_output_makes_any_more_are_removed(tmp_path: Path) -> None:
+    """Rename a chart, or drop an output: its old generated files are orphans. `--check`
+    lists them; `build` removes them, and only files that carry the build's header."""
+    project = _sample(tmp_path, svg=False)
+    assert _sw(project, "build").returncode == 0
+    generated = project / "generated"
+    mine = generated / "notes.txt"
+    mine.write_text("kept: no header\n", "utf-8")
+    (project / "charts" / "player.smcat").rename(project / "charts" / "jukebox.smcat")
+    checked = _sw(project, "build", "--check")
+    assert checked.returncode == 1
+    assert "orphaned: generated/player_machine.py" in checked.stdout
+    assert "orphaned: generated/yaml/player.yaml" in checked.stdout
+    assert (generated / "player.json").exists()  # --check removes nothing
+    built = _sw(project, "build")
+    assert built.returncode == 0, built.stderr
+    assert "removed: generated/player_machine.py" in built.stderr
+    # JSON has no header to prove the build wrote it: it stays (docs/build.md says so)
+    assert sorted(p.name for p in generated.rglob("player*")) == ["player.json"]
+    assert (generated / "jukebox_machine.py").exists()
+    assert mine.read_text("utf-8") == "kept: no header\n"
+    assert _sw(project, "build", "--check").returncode == 0
