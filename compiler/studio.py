@@ -115,7 +115,11 @@ class Studio:
             raise StudioError(HTTPStatus.FORBIDDEN, f"{name}: {error.strerror}") from None
         return {"path": name, "text": data.decode("utf-8", "replace"), "hash": _hash(data)}
 
-    def save(self, name: str, text: str, base: str | None, force: bool) -> dict[str, Any]:
+    def save(
+        self, name: str, text: str, base: str | None, force: bool, create: bool = False
+    ) -> dict[str, Any]:
+        """Write a chart file: refused (409) when it changed on disk since `base` was read,
+        or, with `create`, when it exists at all."""
         path = self.resolve(name)
         data = text.encode("utf-8")
         with _SAVE_LOCK:
@@ -123,6 +127,12 @@ class Studio:
                 current = path.read_bytes()
             except FileNotFoundError:
                 current = None
+            if current is not None and create:
+                raise StudioError(HTTPStatus.CONFLICT, f"{name} exists already")
+            if current is None and not create and base is not None and not force:
+                raise StudioError(HTTPStatus.CONFLICT, f"{name} was deleted since it was opened")
+            if current is None:
+                path.parent.mkdir(parents=True, exist_ok=True)
             if current is not None and not force and _hash(current) != base:
                 raise StudioError(
                     HTTPStatus.CONFLICT,
@@ -455,6 +465,7 @@ def make_handler(studio: Studio, allowed_hosts: set[str]) -> type[BaseHTTPReques
                     str(body.get("text", "")),
                     body.get("hash"),
                     bool(body.get("force")),
+                    bool(body.get("create")),
                 )
             raise StudioError(HTTPStatus.NOT_FOUND, f"nothing at {path}")
 

@@ -34,13 +34,14 @@ function el(tag, attrs = {}, ...children) {
 
 /* ---- files ---------------------------------------------------------------------------- */
 
-async function loadFiles() {
+async function loadFiles(open = null) {
   const {ok, data} = await api("GET", "/api/files");
   if (!ok) { status(data.error, true); return; }
   const select = $("file-select");
   select.replaceChildren(...data.files.map((f) => el("option", {value: f}, f)));
   $("tab-instances").hidden = !data.store;
-  if (data.files.length) await openFile(data.files[0]);
+  if (open !== null && data.files.includes(open)) await openFile(open);
+  else if (data.files.length) await openFile(data.files[0]);
   else status("no chart files in this folder");
 }
 
@@ -67,7 +68,7 @@ async function save(force = false) {
   const text = $("editor").value;
   const {ok, status: code, data} = await api(
     "PUT", "/api/file", {path: state.path, text, hash: state.hash, force});
-  if (code === 409) {
+  if (code === 409 && data.text !== undefined) {
     state.disk = data;
     $("conflict-text").textContent = `${state.path} changed on disk since you opened it.`;
     $("conflict").classList.add("shown");
@@ -79,6 +80,25 @@ async function save(force = false) {
   hideConflict();
   showDirty();
   status(`saved ${state.path}`);
+}
+
+const TEMPLATES = {
+  smcat: "initial, idle, busy;\n\ninitial => idle;\nidle => busy: start;\nbusy => idle: done;\n",
+  yaml: "states:\n  - initial\n  - idle\n  - busy\ntransitions:\n  - {from: initial, to: idle}\n" +
+        "  - {from: idle, to: busy, event: start}\n  - {from: busy, to: idle, event: done}\n",
+};
+
+async function newFile() {
+  if (dirty() && !confirm(`Discard the changes to ${state.path}?`)) return;
+  const name = prompt("Name of the new chart file (.smcat or .yaml), in this folder:", "new.smcat");
+  if (!name) return;
+  const text = /\.ya?ml$/.test(name) ? TEMPLATES.yaml : TEMPLATES.smcat;
+  const {ok, data} = await api("PUT", "/api/file", {path: name, text, hash: null, create: true});
+  if (!ok) { status(data.error, true); return; }
+  state.saved = "";  // nothing to lose: the file was just written
+  $("editor").value = "";
+  await loadFiles(name);
+  status(`created ${name}`);
 }
 
 function hideConflict() { $("conflict").classList.remove("shown"); }
@@ -297,6 +317,7 @@ $("editor").addEventListener("keydown", (e) => {
   }
 });
 $("save").addEventListener("click", () => save());
+$("new").addEventListener("click", () => newFile());
 $("conflict-overwrite").addEventListener("click", () => save(true));
 $("conflict-load").addEventListener("click", () => {
   state.hash = state.disk.hash; state.saved = state.disk.text;

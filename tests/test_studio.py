@@ -112,6 +112,15 @@ def test_files_and_what_is_refused(server: tuple[str, int], folder: Path) -> Non
     )
     assert status == 403
     assert (folder / "charts" / "door.smcat").read_text("utf-8") == door["text"]
+    # creating refuses an existing file, and files outside the folder
+    status, exists = _call(
+        port, "PUT", "/api/file", {"path": "door.smcat", "text": "x;", "create": True}
+    )
+    assert status == 409 and "exists already" in exists["error"]
+    status, _ = _call(
+        port, "PUT", "/api/file", {"path": "../outside.smcat", "text": "x;", "create": True}
+    )
+    assert status == 403 and not (folder / "outside.smcat").exists()
 
 
 def test_save_checks_for_changes_on_disk(server: tuple[str, int], folder: Path) -> None:
@@ -324,6 +333,24 @@ def test_studio_in_a_browser(server: tuple[str, int], folder: Path, tmp_path: Pa
         page.screenshot(path=str(shots / "5-conflict.png"))
         page.click("#conflict-load")
         assert page.input_value("#editor").endswith("// elsewhere\n")
+
+        # a new chart file, from the template, in a folder of its own
+        page.once("dialog", lambda dialog: dialog.accept("drafts/fresh.smcat"))
+        page.click("#new")
+        page.wait_for_function(
+            "document.querySelector('#file-select').value === 'drafts/fresh.smcat'"
+        )
+        page.wait_for_function(_lit("#diagram", "idle"))
+        assert (
+            (folder / "charts" / "drafts" / "fresh.smcat")
+            .read_text("utf-8")
+            .startswith("initial, idle, busy;")
+        )
+        page.once("dialog", lambda dialog: dialog.accept("drafts/fresh.smcat"))
+        page.click("#new")  # it exists now: refused, nothing overwritten
+        page.wait_for_function(
+            "document.querySelector('#status').textContent.includes('exists already')"
+        )
 
         # the instance inspector: the log, and the state as of a past event
         page.click("#tab-instances")
