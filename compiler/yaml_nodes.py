@@ -136,6 +136,9 @@ class _Builder:
         return Span(self.file, start.line + 1, start.column + 1, end.line + 1, end.column + 1)
 
     def build(self, text: str) -> Node | None:
+        # A byte-order mark is not a column: positions count from the first character after it
+        # (as for smcat text), so carets line up under the text as editors show it.
+        text = text.removeprefix("\ufeff")
         stack: list[Node] = []
         pending_key: list[Scalar | None] = []
         root: Node | None = None

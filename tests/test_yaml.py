@@ -252,3 +252,10 @@ def test_checker_hints_are_written_as_yaml() -> None:
     )
     assert hints["SC006"] == "add a transition from `^c` with `guard: else`"
     assert hints["SC011"].endswith("or give it `type: final`")
+
+
+def test_a_byte_order_mark_is_not_a_column() -> None:
+    _, diagnostics = read_yaml(b"\xef\xbb\xbfstates:\n  - nme: a\n", "bom.yaml")
+    assert (diagnostics[0].span.line, diagnostics[0].span.column) == (2, 5)
+    _, first_line = read_yaml(b"\xef\xbb\xbfstate: [a]\n", "bom.yaml")
+    assert (first_line[0].span.line, first_line[0].span.column) == (1, 1)
