@@ -53,6 +53,8 @@ bench: $(STAMP)
 	$(BIN)/python bench/check_bench.py
 	$(BIN)/python bench/render_bench.py
 	$(BIN)/python bench/runtime_bench.py
+	$(BIN)/python bench/build_bench.py
+	$(BIN)/python bench/yaml_bench.py
 
 ## docs: build the documentation site into build/site (mkdocs, --strict)
 docs: $(STAMP)
