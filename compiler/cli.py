@@ -22,7 +22,15 @@ from .emit import smcat as smcat_format
 from .emit.render import RenderError  # light: graphviz is imported when rendering
 from .ir import Chart
 from .parse import parse
-from .pipeline import decode, diagnose, diagnose_scxml, diagnose_yaml, is_yaml
+from .pipeline import (
+    CHART_SUFFIXES,
+    chart_stem,
+    decode,
+    diagnose,
+    diagnose_scxml,
+    diagnose_yaml,
+    is_yaml,
+)
 from .report import to_json, to_sarif
 
 if TYPE_CHECKING:
@@ -316,7 +324,7 @@ def _compile(args: argparse.Namespace) -> int:
                     file=sys.stderr,
                 )
                 continue
-        options["name"] = "stdin" if source.name == "-" else _stem(source.name)
+        options["name"] = "stdin" if source.name == "-" else chart_stem(source.name)
         options["source"] = "<stdin>" if source.name == "-" else Path(source.name).name
         try:
             output = emit(chart, options)
@@ -324,7 +332,7 @@ def _compile(args: argparse.Namespace) -> int:
             raise UsageError(str(error)) from None
         data = output.encode("utf-8") if isinstance(output, str) else output
         if out_dir is not None:
-            stem = "stdin" if source.name == "-" else _stem(source.name)
+            stem = "stdin" if source.name == "-" else chart_stem(source.name)
             _write(out_dir / (stem + extension), data)
         elif args.output:
             _write(Path(args.output), data)
@@ -530,8 +538,6 @@ def _watch(args: argparse.Namespace) -> int:
     build's own outputs)."""
     import watchfiles
 
-    from .studio import CHART_SUFFIXES
-
     config = (Path(args.config) if args.config else _find_config()).resolve()
     root = config.parent
     outputs: list[Path] = []
@@ -595,7 +601,7 @@ def _find_config() -> Path:
 
 
 def _studio(args: argparse.Namespace) -> int:
-    from .studio import CHART_SUFFIXES, Studio, serve
+    from .studio import Studio, serve
 
     path = Path(args.path)
     if not path.exists():
@@ -624,6 +630,7 @@ def _studio(args: argparse.Namespace) -> int:
         pass
     finally:
         server.server_close()
+        studio.close()
     return EXIT_OK
 
 
@@ -699,13 +706,6 @@ def _too_large_yaml(name: str, display: str) -> Diagnostic | None:
     except OSError:
         return None  # reading it reports the problem
     return refuse_large(size, display)
-
-
-def _stem(name: str) -> str:
-    base = Path(name).name
-    for suffix in (".smcat", ".scxml", ".yaml", ".yml"):
-        base = base.removesuffix(suffix)
-    return base
 
 
 def _read(name: str) -> bytes:

@@ -69,3 +69,16 @@ def diagnose_yaml(
 def is_yaml(name: str) -> bool:
     """Whether a file name says the file is a YAML chart."""
     return name.endswith((".yaml", ".yml"))
+
+
+#: the file name endings of charts, each read by its own stage 1
+CHART_SUFFIXES = (".smcat", ".yaml", ".yml", ".scxml")
+
+
+def chart_stem(name: str) -> str:
+    """A chart file's name without its folder and its chart ending (`door.smcat` -> `door`):
+    what its outputs are named after."""
+    base = name.replace("\\", "/").rsplit("/", 1)[-1]
+    for suffix in CHART_SUFFIXES:
+        base = base.removesuffix(suffix)
+    return base

@@ -31,6 +31,7 @@ from pathlib import Path
 
 from .emit import FORMATS
 from .ir import Span
+from .pipeline import chart_stem
 from .yaml_nodes import BOOL, NULL, Mapping, Node, Scalar, Sequence, YamlError
 from .yaml_nodes import read as read_yaml_nodes
 
@@ -71,9 +72,7 @@ class Output:
     span: Span = field(default=Span("<config>", 0, 0, 0, 0), compare=False)
 
     def path_for(self, chart: Path) -> Path:
-        stem = chart.name
-        for suffix in (".smcat", ".scxml", ".yaml", ".yml"):
-            stem = stem.removesuffix(suffix)
+        stem = chart_stem(chart.name)
         return self.out / self.filename.format(stem=stem, ext=FORMATS[self.format][2])
 
 

@@ -25,7 +25,7 @@ import json
 import os
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -35,9 +35,15 @@ from urllib.parse import parse_qs, urlsplit
 from .diagnostics import Diagnostic, Severity
 from .files import atomic_write
 from .ir import Chart
-from .pipeline import decode, diagnose, diagnose_scxml, diagnose_yaml, is_yaml
+from .pipeline import (
+    CHART_SUFFIXES,
+    decode,
+    diagnose,
+    diagnose_scxml,
+    diagnose_yaml,
+    is_yaml,
+)
 
-CHART_SUFFIXES = (".smcat", ".yaml", ".yml", ".scxml")
 SKIPPED_FOLDERS = frozenset({"node_modules", "__pycache__", "site-packages", "venv"})
 PROJECT_FILES = frozenset({"statewright.yaml", "statewright.yml"})
 MAX_FILES = 2000
@@ -61,6 +67,7 @@ class Studio:
     root: Path
     only: Path | None = None
     store_location: str | None = None
+    _store: Any = field(default=None, init=False, repr=False)
 
     # -- files ------------------------------------------------------------------------------
 
@@ -167,25 +174,34 @@ class Studio:
         if chart is None:
             return result
         active: list[str] = []
-        last: int | None = None
         if not any(d.severity is Severity.ERROR for d in diagnostics):
             simulation = simulate(chart, steps, context)
             result["simulation"] = simulation
             active = simulation["active"]
-            last = simulation["last_transition"]
         else:
             result["simulation"] = {"error": "the chart has errors: fix them to simulate it"}
-        result["svg"], result["render_error"] = _svg(chart, active, last)
+        result["svg"], result["render_error"] = _svg(chart, active)
         return result
 
     # -- instances ---------------------------------------------------------------------------
 
     def store(self) -> Any:
+        """The store, opened once (a PostgreSQL store keeps one connection pool)."""
         if self.store_location is None:
             raise StudioError(HTTPStatus.NOT_FOUND, "no store: start the studio with --store")
-        from .instances import open_store
+        with _STORE_LOCK:
+            if self._store is None:
+                from .instances import open_store
 
-        return open_store(self.store_location)
+                self._store = open_store(self.store_location)
+            return self._store
+
+    def close(self) -> None:
+        """Release the store (its connections), if it was opened."""
+        with _STORE_LOCK:
+            if self._store is not None and hasattr(self._store, "close"):
+                self._store.close()
+            self._store = None
 
     def instances(self) -> list[dict[str, Any]]:
         store = self.store()
@@ -229,7 +245,7 @@ class Studio:
 
             chart = load(source, compact=True)
             active = _with_ancestors(chart, state["configuration"])
-            svg, render_error = _svg(chart, active, None)
+            svg, render_error = _svg(chart, active)
         return {
             "id": resource_id,
             "records": records,
@@ -240,6 +256,7 @@ class Studio:
 
 
 _SAVE_LOCK = threading.Lock()
+_STORE_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -263,10 +280,10 @@ def _diagnostic(diagnostic: Diagnostic) -> dict[str, Any]:
     return found
 
 
-def _svg(chart: Chart, active: list[str], last: int | None) -> tuple[str | None, str | None]:
+def _svg(chart: Chart, active: list[str]) -> tuple[str | None, str | None]:
     from .emit.render import RenderError, emit_svg
 
-    options: dict[str, Any] = {"highlight": {"active": active, "transition": last}}
+    options: dict[str, Any] = {"highlight": {"active": active}}
     try:
         return emit_svg(chart, options), None
     except RenderError as error:
@@ -289,9 +306,9 @@ def simulate(chart: Chart, steps: list[Any], context: Any) -> dict[str, Any]:
     from .emit import ir_json
 
     if not isinstance(context, dict):
-        return {"error": "the context must be a JSON object", "active": [], "last_transition": None}
+        return {"error": "the context must be a JSON object", "active": []}
     if not isinstance(steps, list) or len(steps) > MAX_STEPS:
-        return {"error": "too many steps", "active": [], "last_transition": None}
+        return {"error": "too many steps", "active": []}
     clock = FakeClock()
     timeline: list[dict[str, Any]] = []
     actions: list[str] = []
@@ -324,7 +341,7 @@ def simulate(chart: Chart, steps: list[Any], context: Any) -> dict[str, Any]:
                 {"step": step, "configuration": machine.configuration, "actions": actions[:]}
             )
         active = machine.active
-        enabled = _enabled(chart, active, machine)
+        enabled = _enabled(chart, active)
         context_now: Any = machine.context
         running = machine.running
     except (StatewrightError, ValueError, TypeError) as problem:
@@ -338,11 +355,10 @@ def simulate(chart: Chart, steps: list[Any], context: Any) -> dict[str, Any]:
         "context": context_now,
         "running": running,
         "error": error,
-        "last_transition": None,
     }
 
 
-def _enabled(chart: Chart, active: list[str], machine: Any) -> list[dict[str, Any]]:
+def _enabled(chart: Chart, active: list[str]) -> list[dict[str, Any]]:
     """The events the active states (and their ancestors) have transitions for; a timed event
     says its delay (the page offers to advance the clock instead)."""
     from ..runtime.timers import delay_ms

@@ -62,6 +62,7 @@ def server(folder: Path) -> Iterator[tuple[str, int]]:
     finally:
         httpd.shutdown()
         httpd.server_close()
+        studio.close()
 
 
 def _call(
@@ -388,6 +389,8 @@ def test_instance_inspector_on_postgresql(pg_dsn: str, folder: Path) -> None:
     (listed,) = studio.instances()
     assert (listed["id"], listed["version"], listed["configuration"]) == ("door", 3, ["closed"])
     then = studio.instance("door", 2)
+    assert studio.store() is studio.store()  # one store (one connection pool) for the server
+    studio.close()
     assert then["state"]["configuration"] == ["opened"]
     assert [r["type"] for r in then["records"]] == ["sw.create", "open", "close"]
     if HAVE_DOT:
