@@ -107,8 +107,69 @@ function showDirty() { $("dirty").textContent = dirty() ? "● modified" : ""; }
 
 /* ---- editor --------------------------------------------------------------------------- */
 
+/* ---- colouring: a small tokenizer per line (the parser on the server is the judge) --------- */
+
+const SMCAT_TOKENS = [
+  ["comment", /^\/\/.*/],
+  ["comment", /^\/\*[\s\S]*?(\*\/|$)/],
+  ["string", /^"(?:\\"|[^"])*"?/],
+  ["arrow", /^(=>>|=>|->|>>|:>|--|==|<<=|<=|<-|<<|<:)/],
+  ["attr", /^\[[^\]]*\]?/],
+  ["punct", /^[;,{}:]/],
+];
+const YAML_TOKENS = [
+  ["comment", /^#.*/],
+  ["string", /^("(?:\\.|[^"])*"?|'(?:''|[^'])*'?)/],
+  ["punct", /^[\[\]{},-]/],
+];
+
+function colour(line, yaml, inComment) {
+  // Returns [nodes, still inside a block comment]. Only colours: every character is kept.
+  const nodes = [];
+  let rest = line, label = false;
+  if (!yaml && inComment) {
+    const end = rest.indexOf("*/");
+    const upTo = end < 0 ? rest.length : end + 2;
+    nodes.push(el("span", {class: "tok-comment"}, rest.slice(0, upTo)));
+    rest = rest.slice(upTo);
+    if (end < 0) return [nodes, true];
+  }
+  if (!yaml && /^\s*#/.test(rest)) return [[el("span", {class: "tok-note"}, rest)], false];
+  if (yaml) {
+    const key = /^(\s*(?:-\s+)?)([^\s:#'"][^:#]*?)(:)(\s|$)/.exec(rest);
+    if (key) {
+      nodes.push(key[1], el("span", {class: "tok-key"}, key[2]), el("span", {class: "tok-punct"}, key[3]));
+      rest = rest.slice(key[1].length + key[2].length + 1);
+    }
+  }
+  let plain = "";
+  while (rest.length) {
+    let matched = null;
+    for (const [kind, pattern] of (yaml ? YAML_TOKENS : SMCAT_TOKENS)) {
+      const found = pattern.exec(rest);
+      if (found && found[0].length) { matched = [kind, found[0]]; break; }
+    }
+    if (!matched || (label && matched[0] !== "comment" && matched[1] !== ";")) {
+      plain += rest[0]; rest = rest.slice(1); continue;
+    }
+    if (plain) { nodes.push(label ? el("span", {class: "tok-label"}, plain) : plain); plain = ""; }
+    const [kind, text] = matched;
+    nodes.push(el("span", {class: "tok-" + kind}, text));
+    rest = rest.slice(text.length);
+    if (!yaml && text === ":") label = true;
+    if (!yaml && (text === ";" || text === ",")) label = false;
+    if (kind === "comment" && text.startsWith("/*") && !text.endsWith("*/")) {
+      return [nodes, true];
+    }
+  }
+  if (plain) nodes.push(label ? el("span", {class: "tok-label"}, plain) : plain);
+  return [nodes, false];
+}
+
 function paintEditor() {
   const lines = $("editor").value.split("\n");
+  const yaml = /\.ya?ml$/.test(state.path || "");
+  let inComment = false;
   const marks = new Map();
   for (const d of state.diagnostics) {
     for (let line = d.line; line <= Math.max(d.line, d.end_line); line++) {
@@ -125,7 +186,9 @@ function paintEditor() {
     const number = el("div", {class: kind}, String(line));
     if (mark) number.title = `${mark.code}: ${mark.message}`;
     gutter.push(number);
-    const row = el("div", {class: kind}, text);
+    const [nodes, open] = colour(text, yaml, inComment);
+    inComment = open;
+    const row = el("div", {class: kind}, ...nodes);
     if (mark && mark.line === line) {
       row.append(el("span", {class: "note"}, `${mark.code}: ${mark.message}`));
     }

@@ -268,6 +268,15 @@ def test_studio_in_a_browser(server: tuple[str, int], folder: Path, tmp_path: Pa
         active = "#diagram g.node.active"
         page.wait_for_function(_lit("#diagram", "closed"))
         page.screenshot(path=str(shots / "1-opened.png"))
+        # the text is coloured (arrows, notes, ...) without losing a character
+        assert page.locator("#backdrop .tok-arrow").count() >= 5
+        assert page.locator("#backdrop .tok-note").count() == 1
+        drawn = page.evaluate(
+            "[...document.querySelectorAll('#backdrop > div')].map(row => [...row.childNodes]"
+            ".filter(n => !(n.classList && n.classList.contains('note')))"
+            ".map(n => n.textContent).join('')).join('\\n')"
+        )
+        assert drawn == page.input_value("#editor")
 
         # type a change: the diagram updates as you type
         editor = page.locator("#editor")
