@@ -52,8 +52,8 @@ _COMMENTS: dict[str, tuple[str, str]] = {
 }
 _MARK = "statewright build:"
 _HEADER = re.compile(
-    rb"statewright build: generated from (?P<source>.*?); do not edit\. "
-    rb"input=(?P<key>[0-9a-f]{16}) output=(?P<body>[0-9a-f]{16})"
+    rb"statewright build: generated from (?P<source>.*?)(?: \(sha256 [0-9a-f]{16}\))?; "
+    rb"do not edit\. input=(?P<key>[0-9a-f]{16}) output=(?P<body>[0-9a-f]{16})"
 )
 
 
@@ -63,6 +63,8 @@ class Target:
     output: Output
     path: Path
     key: str
+    #: the first 16 hex digits of the chart file's SHA-256 (shown in the header)
+    source_hash: str = ""
 
 
 @dataclass
@@ -144,8 +146,10 @@ def plan(project: Project, version: str) -> list[Target]:
                     "or `filename`",
                 )
             writers[path] = output
-            key = input_key(chart.read_bytes(), chart, output, version)
-            targets.append(Target(chart, output, path, key))
+            source = chart.read_bytes()
+            key = input_key(source, chart, output, version)
+            digest = hashlib.sha256(source).hexdigest()[:16]
+            targets.append(Target(chart, output, path, key, digest))
     return targets
 
 
@@ -162,7 +166,7 @@ def with_header(data: bytes, target: Target, root: Path) -> bytes:
     chart = target.chart
     source = chart.relative_to(root).as_posix() if chart.is_relative_to(root) else chart.name
     text = (
-        f"{_MARK} generated from {source}; do not edit. "
+        f"{_MARK} generated from {source} (sha256 {target.source_hash}); do not edit. "
         f"input={target.key} output={_body_hash(data)}"
     )
     if target.output.format == "png":

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import subprocess
@@ -143,7 +144,10 @@ def test_generated_files_carry_the_source_hash_header(tmp_path: Path) -> None:
     project = _sample(tmp_path, svg=False)
     assert _sw(project, "build").returncode == 0
     module = (project / "generated" / "door_machine.py").read_text("utf-8")
-    assert module.startswith("# statewright build: generated from charts/door.smcat; do not edit.")
+    digest = hashlib.sha256((project / "charts" / "door.smcat").read_bytes()).hexdigest()[:16]
+    assert module.startswith(
+        f"# statewright build: generated from charts/door.smcat (sha256 {digest}); do not edit."
+    )
     compile(module, "door_machine.py", "exec")
     mermaid = (project / "generated" / "door.mmd").read_text("utf-8")
     assert mermaid.startswith("%% statewright build: generated from charts/door.smcat")
