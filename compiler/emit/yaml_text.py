@@ -9,6 +9,7 @@ run in that order, else as smcat lines in `actions`. It imports nothing from the
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from itertools import groupby
 from typing import Any
@@ -40,10 +41,35 @@ def emit(chart: Chart, options: Mapping[str, Any] | None = None) -> str:
 
 
 class _Dumper(yaml.SafeDumper):
-    """Indent the items of a list under their key (as people write YAML by hand)."""
+    """Indent the items of a list under their key, and write a short list of short texts on
+    one line (`entry: [reserve stock, book courier]`), as people write YAML by hand."""
 
     def increase_indent(self, flow: bool = False, indentless: bool = False) -> Any:
         return super().increase_indent(flow, False)
+
+
+class _Short(list[str]):
+    """A list of texts written in flow style."""
+
+
+def _short_list(dumper: yaml.SafeDumper, items: _Short) -> yaml.SequenceNode:
+    return dumper.represent_sequence("tag:yaml.org,2002:seq", items, flow_style=True)
+
+
+_Dumper.add_representer(_Short, _short_list)
+
+#: a list of texts goes on one line when the texts are plain words this long in all
+_FLOW_LIMIT = 60
+_PLAIN = re.compile(r"[A-Za-z_][\w .\-/]*[\w.]|[A-Za-z_]")
+
+
+def _texts(items: list[str]) -> list[str]:
+    """`items` as a one-line list when every item is a short plain text (YAML would otherwise
+    quote or fold it), else as a block list."""
+    flat = all(_PLAIN.fullmatch(item) and ", " not in item for item in items)
+    if flat and sum(len(item) + 2 for item in items) <= _FLOW_LIMIT:
+        return _Short(items)
+    return items
 
 
 def _machine(machine: Machine) -> dict[str, object]:
@@ -82,7 +108,7 @@ def _actions(actions: tuple[Action, ...]) -> dict[str, object]:
     in_order = sorted(kinds, key=list(_KEY).index) == kinds and len(set(kinds)) == len(kinds)
     if not in_order:
         return {"actions": [activity_line(a) for a in actions]}
-    return {_KEY[kind]: bodies[0] if len(bodies) == 1 else bodies for kind, bodies in runs}
+    return {_KEY[kind]: bodies[0] if len(bodies) == 1 else _texts(bodies) for kind, bodies in runs}
 
 
 def _transition(transition: Transition) -> dict[str, object]:
@@ -114,4 +140,4 @@ def _transition(transition: Transition) -> dict[str, object]:
 def _notes(notes: tuple[str, ...]) -> dict[str, object]:
     if not notes:
         return {}
-    return {"note": notes[0]} if len(notes) == 1 else {"notes": list(notes)}
+    return {"note": notes[0]} if len(notes) == 1 else {"notes": _texts(list(notes))}
