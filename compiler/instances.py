@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +57,22 @@ def add_parser(
     replay.add_argument("resource_id", metavar="ID")
     verify = command("verify", "check instances' files; report, never repair")
     verify.add_argument("resource_ids", nargs="*", metavar="ID", help="default: every instance")
+    relay = command(
+        "relay",
+        "deliver the notifications (CloudEvents) a sink has not had yet, from the log as outbox",
+    )
+    relay.add_argument(
+        "--webhook", action="append", default=[], metavar="URL", help="POST each one to URL"
+    )
+    relay.add_argument(
+        "--jsonl", action="append", default=[], metavar="FILE", help="append each one to FILE"
+    )
+    relay.add_argument(
+        "--follow", action="store_true", help="keep relaying until interrupted (Ctrl-C)"
+    )
+    relay.add_argument(
+        "--interval", type=float, default=1.0, metavar="SECONDS", help="with --follow (default 1)"
+    )
 
     migrate = sub.add_parser(
         "migrate",
@@ -70,7 +86,7 @@ def add_parser(
     migrate.set_defaults(run=_migrate, usage_error=usage_error)
 
 
-def open_store(location: str) -> Any:
+def open_store(location: str, sinks: Sequence[Any] = ()) -> Any:
     """`--store`: a folder (FileStore) or a `postgresql://` URL (PostgresStore)."""
     if location.startswith(("postgresql://", "postgres://")):
         try:
@@ -79,17 +95,31 @@ def open_store(location: str) -> Any:
             raise OSError(
                 "PostgreSQL stores need psycopg: pip install 'statewright[postgres]'"
             ) from None
-        return PostgresStore(location)
+        return PostgresStore(location, sinks=sinks)
     from ..runtime.filestore import FileStore
 
-    return FileStore(location)
+    return FileStore(location, sinks=sinks)
+
+
+def _sinks(args: argparse.Namespace) -> list[Any]:
+    from ..runtime.store import JsonlSink, WebhookSink
+
+    if getattr(args, "action", None) != "relay":
+        return []
+    sinks: list[Any] = [WebhookSink(url) for url in args.webhook]
+    sinks += [JsonlSink(path) for path in args.jsonl]
+    if not sinks:
+        raise args.usage_error("relay needs a sink: --webhook URL or --jsonl FILE")
+    if args.interval <= 0:
+        raise args.usage_error("--interval must be more than 0")
+    return sinks
 
 
 def _run(args: argparse.Namespace) -> int:
     from ..runtime.errors import StatewrightError
 
     try:
-        store = open_store(args.store)
+        store = open_store(args.store, _sinks(args))
         try:
             return int(ACTIONS[args.action](store, args))
         finally:
@@ -217,6 +247,31 @@ def _replay(store: Any, args: argparse.Namespace) -> int:
     return 0
 
 
+def _relay(store: Any, args: argparse.Namespace) -> int:
+    """One pass over the outbox (or, with --follow, one every --interval seconds): each sink
+    gets, in order per instance, the notifications its cursor has not passed. A FileStore
+    delivers what an instance's sinks missed when the instance is opened; PostgreSQL reads the
+    outbox table. At least once: a sink may see an event twice after a crash (same `id`)."""
+    import time
+
+    while True:
+        if hasattr(store, "relay"):
+            delivered = store.relay()
+            print(json.dumps({"delivered": delivered}), flush=True)
+        else:
+            opened = 0
+            for resource_id in store.ids():
+                with store.open(resource_id):
+                    opened += 1
+            print(json.dumps({"instances": opened}), flush=True)
+        if not args.follow:
+            return 0
+        try:
+            time.sleep(args.interval)
+        except KeyboardInterrupt:
+            return 0
+
+
 def _verify(store: Any, args: argparse.Namespace) -> int:
     failed = False
     for resource_id in args.resource_ids or store.ids():
@@ -295,4 +350,5 @@ ACTIONS = {
     "history": _history,
     "replay": _replay,
     "verify": _verify,
+    "relay": _relay,
 }
