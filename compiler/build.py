@@ -34,7 +34,7 @@ from pathlib import Path
 from .diagnostics import Diagnostic, Severity
 from .emit import emitter
 from .files import atomic_write
-from .pipeline import decode, diagnose, diagnose_scxml, diagnose_yaml, is_yaml
+from .pipeline import diagnose_file
 from .project import Output, Project, ProjectError
 
 #: formats that run: not written from a chart with errors
@@ -260,21 +260,9 @@ def status_of_existing(target: Target) -> str | None:
 
 
 def read_chart(path: Path, target: str | None) -> tuple[object, ChartReport]:
-    data = path.read_bytes()
     display = os.path.relpath(path)
-    if is_yaml(path.name):
-        chart, diagnostics = diagnose_yaml(data, display, target=target)
-        text: str | None = data.decode("utf-8", "replace")
-    elif path.suffix == ".scxml":
-        chart, diagnostics = diagnose_scxml(data, display, target=target)
-        text = data.decode("utf-8", "replace")
-    else:
-        text, diagnostics = decode(data, display)
-        chart = None
-        if text is not None:
-            chart, found = diagnose(text, display, target=target)
-            diagnostics = diagnostics + found
-    return chart, ChartReport(Path(display), text, list(diagnostics))
+    text, chart, diagnostics = diagnose_file(path.read_bytes(), display, target=target)
+    return chart, ChartReport(Path(display), text, diagnostics)
 
 
 def generate(chart: object, target: Target) -> bytes:

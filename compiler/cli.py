@@ -21,16 +21,7 @@ from .emit import FORMATS, emitter
 from .emit import smcat as smcat_format
 from .emit.render import RenderError  # light: graphviz is imported when rendering
 from .ir import Chart
-from .parse import parse
-from .pipeline import (
-    CHART_SUFFIXES,
-    chart_stem,
-    decode,
-    diagnose,
-    diagnose_scxml,
-    diagnose_yaml,
-    is_yaml,
-)
+from .pipeline import CHART_SUFFIXES, chart_stem, diagnose_file, is_yaml
 from .report import to_json, to_sarif
 
 if TYPE_CHECKING:
@@ -675,21 +666,13 @@ def _load_all(
                 _report(source)
             results.append((source, chart))
             continue
-        data = _read(name)
-        text: str | None
-        if is_yaml(name):
-            text = data.decode("utf-8", "replace")  # for the carets
-            chart, diagnostics = diagnose_yaml(data, display, target=target, checks=checks)
-        elif scxml or name.endswith(".scxml"):
-            text = data.decode("utf-8", "replace")
-            chart, diagnostics = diagnose_scxml(data, display, target=target, checks=checks)
-        else:
-            text, diagnostics = decode(data, display)
-            if text is not None:
-                chart, found = (
-                    diagnose(text, display, target=target) if checks else parse(text, display)
-                )
-                diagnostics.extend(found)
+        text, chart, diagnostics = diagnose_file(
+            _read(name),
+            display,
+            target=target,
+            checks=checks,
+            scxml=scxml or name.endswith(".scxml"),
+        )
         source = Source(name, text, tuple(diagnostics))
         if report:
             _report(source)

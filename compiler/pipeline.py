@@ -66,6 +66,30 @@ def diagnose_yaml(
     return chart, diagnostics
 
 
+def diagnose_file(
+    data: bytes,
+    name: str,
+    *,
+    target: str | None = None,
+    checks: bool = True,
+    scxml: bool = False,
+) -> tuple[str | None, Chart | None, list[Diagnostic]]:
+    """The bytes of a chart file -> its text (for carets; None when it is not UTF-8), its
+    chart and every diagnostic. The name's ending picks the reader: YAML (`.yaml`, `.yml`),
+    SCXML (`.scxml`, or `scxml`), else smcat text. With `checks` off only reading runs."""
+    if is_yaml(name):
+        chart, diagnostics = diagnose_yaml(data, name, target=target, checks=checks)
+        return data.decode("utf-8", "replace"), chart, diagnostics
+    if scxml or name.endswith(".scxml"):
+        chart, diagnostics = diagnose_scxml(data, name, target=target, checks=checks)
+        return data.decode("utf-8", "replace"), chart, diagnostics
+    text, diagnostics = decode(data, name)
+    if text is None:
+        return None, None, diagnostics
+    chart, found = diagnose(text, name, target=target) if checks else parse(text, name)
+    return text, chart, diagnostics + found
+
+
 def is_yaml(name: str) -> bool:
     """Whether a file name says the file is a YAML chart."""
     return name.endswith((".yaml", ".yml"))

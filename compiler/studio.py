@@ -35,14 +35,7 @@ from urllib.parse import parse_qs, urlsplit
 from .diagnostics import Diagnostic, Severity
 from .files import atomic_write
 from .ir import Chart
-from .pipeline import (
-    CHART_SUFFIXES,
-    decode,
-    diagnose,
-    diagnose_scxml,
-    diagnose_yaml,
-    is_yaml,
-)
+from .pipeline import CHART_SUFFIXES, diagnose_file
 
 SKIPPED_FOLDERS = frozenset({"node_modules", "__pycache__", "site-packages", "venv"})
 PROJECT_FILES = frozenset({"statewright.yaml", "statewright.yml"})
@@ -153,15 +146,8 @@ class Studio:
     # -- charts ------------------------------------------------------------------------------
 
     def chart(self, name: str, text: str) -> tuple[Chart | None, list[Diagnostic]]:
-        data = text.encode("utf-8")
-        if is_yaml(name):
-            return diagnose_yaml(data, name, target="python")
-        if name.endswith(".scxml"):
-            return diagnose_scxml(data, name, target="python")
-        decoded, problems = decode(data, name)
-        if decoded is None:
-            return None, problems
-        return diagnose(decoded, name, target="python")
+        _, chart, diagnostics = diagnose_file(text.encode("utf-8"), name, target="python")
+        return chart, diagnostics
 
     def render(self, name: str, text: str, steps: list[Any], context: Any) -> dict[str, Any]:
         """Diagnostics, the diagram with the active states lit, and the simulation."""
