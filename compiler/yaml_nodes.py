@@ -218,6 +218,10 @@ class _Builder:
             mark = error.problem_mark or error.context_mark
             span = self.span(mark) if mark is not None else Span(self.file, 1, 1, 1, 2)
             problem = error.problem or error.context or "not YAML"
+            if "nesting depth" in problem:
+                # libyaml stops deep nesting itself, a token before the builder would: the
+                # same limit, reported in our words
+                raise YamlError(f"the document nests more than {MAX_DEPTH} levels deep", span)
             lines = text.splitlines()
             line = lines[span.line - 1] if 0 < span.line <= len(lines) else ""
             indent = line[: len(line) - len(line.lstrip())]

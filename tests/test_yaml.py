@@ -186,9 +186,9 @@ def _laughs(levels: int) -> str:
 
 
 @pytest.mark.parametrize(
-    ("name", "content", "message"),
+    ("name", "content", "message", "line"),
     [
-        ("laughs.yaml", _laughs(9), "once its aliases are expanded"),
+        ("laughs.yaml", _laughs(9), "once its aliases are expanded", 7),
         (
             "states-laughs.yaml",
             "x: &x [a, a, a, a, a, a, a, a, a, a]\n"
@@ -198,20 +198,28 @@ def _laughs(levels: int) -> str:
             )
             + "states: *x7\n",
             "once its aliases are expanded",
+            6,
         ),
-        ("recursive.yaml", "states: &s [*s]\n", "inside its own anchor"),
-        ("deep.yaml", "states: " + "[" * 100_000 + "]" * 100_000 + "\n", "levels deep"),
-        ("tag.yaml", "states: !!python/object/apply:os.system [touch owned]\n", "is not allowed"),
-        ("two.yaml", "states: []\n---\nstates: []\n", "more than one YAML document"),
+        ("recursive.yaml", "states: &s [*s]\n", "inside its own anchor", 1),
+        ("deep.yaml", "states: " + "[" * 100_000 + "]" * 100_000 + "\n", "levels deep", 1),
+        (
+            "tag.yaml",
+            "states: !!python/object/apply:os.system [touch owned]\n",
+            "is not allowed",
+            1,
+        ),
+        ("two.yaml", "states: []\n---\nstates: []\n", "more than one YAML document", 2),
     ],
 )
 def test_hostile_yaml_is_refused_within_bounds(
-    tmp_path: Path, name: str, content: str, message: str
+    tmp_path: Path, name: str, content: str, message: str, line: int
 ) -> None:
     (tmp_path / name).write_text(content, "utf-8")
-    result = _bounded(["check", name], tmp_path)
+    result = _bounded(["check", "--format", "json", name], tmp_path)
     assert result.returncode == 1, result.stderr
-    assert message in result.stdout + result.stderr
+    (found,) = json.loads(result.stdout)
+    assert (found["code"], found["line"]) == ("Y001", line)
+    assert message in found["message"]  # statewright's own words, whichever parser stopped
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "owned").exists()
 
