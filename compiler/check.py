@@ -8,17 +8,19 @@ the size of the chart (SC013 in size times depth). It imports nothing from lark 
 
 from __future__ import annotations
 
+import bisect
 import difflib
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from ..runtime.expr import GuardSyntaxError, guard_names, parse_guard
-from ..runtime.model import activity_role
+from ..runtime.model import activity_role, entry_cycles
 from .codes import CODES
 from .delays import delay_ms
 from .diagnostics import Diagnostic, Related
+from .emit.lowering import fork_targets
 from .guards import ecmascript
 from .ir import ActionKind, Chart, Machine, Span, State, StateKind, Transition
 from .names import (
@@ -457,6 +459,89 @@ def _in_distinct_regions(chart: Chart, names: list[str]) -> bool:
     return len(set(regions)) == len(regions)
 
 
+def _check_entry(model: _Model) -> Iterator[Diagnostic]:
+    """Default entries that never end (SC031: a cycle through initial and history defaults,
+    such as `p.initial => p;`) and initial transitions that leave their composite (SC032).
+    The runtime refuses the same cycles when it loads a chart (`runtime.model`)."""
+    chart = model.chart
+    successors: dict[str, list[str]] = {}
+    origin: dict[str, Span] = {}
+    for state in chart.states():
+        name = state.name
+        if chart.state(name) is not state:
+            continue
+        if state.machine is not None and state.kind is StateKind.PARALLEL:
+            successors[name] = [c.name for c in state.machine.states if c.kind not in _NOT_REGIONS]
+        elif state.machine is not None:
+            initial = next((c for c in state.machine.states if c.kind is StateKind.INITIAL), None)
+            default = chart.transitions_from(initial.name)[:1] if initial is not None else ()
+            targets = [t for d in default for t in fork_targets(chart, d.target)]
+            for transition in default:
+                origin[name] = transition.span
+                yield from _leaving(chart, state, transition, targets)
+            if not default and (child := state.machine.default_child()) is not None:
+                targets = [child.name]
+            successors[name] = _entered_with(chart, name, targets)
+        elif state.kind in _HISTORY and (parent := chart.parent_of(name)) is not None:
+            default = chart.transitions_from(name)[:1]
+            targets = [t for d in default for t in fork_targets(chart, d.target)]
+            origin.update((name, d.span) for d in default)
+            successors[name] = _entered_with(chart, parent, targets)
+    for cycle in entry_cycles(successors):
+        path = " -> ".join(f"`{name}`" for name in cycle)
+        first = cycle[0]
+        yield _finding(
+            "SC031",
+            f"entering `{first}` by default enters `{first}` again: {path}",
+            origin.get(first, chart.state(first).span),
+            (
+                "a history's default must target a state inside its composite, not the history"
+                if chart.state(first).kind in _HISTORY
+                else "an initial transition must lead into its composite, not back to it (all "
+                "states share one namespace: is the `initial` of another composite meant?)"
+            ),
+        )
+
+
+_NOT_REGIONS = (StateKind.INITIAL, StateKind.FORK, StateKind.TERMINATE, *_HISTORY)
+
+
+def _leaving(
+    chart: Chart, owner: State, transition: Transition, targets: list[str]
+) -> Iterator[Diagnostic]:
+    for target in targets:
+        if target != owner.name and owner.name not in chart.ancestors_of(target):
+            yield _finding(
+                "SC032",
+                f"the initial transition of `{owner.name}` goes to `{target}`, which is not "
+                f"inside `{owner.name}`",
+                transition.span,
+                f"target a state inside `{owner.name}`; to go elsewhere, start a transition "
+                f"from `{owner.name}` itself",
+            )
+
+
+def _entered_with(chart: Chart, owner: str, targets: list[str]) -> list[str]:
+    """What entering `targets` from `owner` by default enters next: the targets, and the
+    other regions of the parallel states between them and `owner` (as the runtime does)."""
+    entered = list(targets)
+    for target in targets:
+        if not chart.has_state(target):
+            continue
+        path = (target, *chart.ancestors_of(target))
+        for below, ancestor in zip(path, path[1:], strict=False):
+            if ancestor == owner:
+                break
+            state = chart.state(ancestor)
+            if state.kind is StateKind.PARALLEL and state.machine is not None:
+                entered += [
+                    r.name
+                    for r in state.machine.states
+                    if r.name != below and r.kind not in _NOT_REGIONS
+                ]
+    return entered
+
+
 # -- declarations -----------------------------------------------------------------------------
 
 
@@ -511,10 +596,7 @@ def _conflict(one: State, other: State) -> Iterator[Diagnostic]:
 def _check_undeclared(model: _Model) -> Iterator[Diagnostic]:
     chart = model.chart
     machines = [chart.machine] + [s.machine for s in chart.states() if s.machine is not None]
-    declared = [s.name for s in chart.states() if s.declared]
-    by_length: dict[int, list[str]] = defaultdict(list)
-    for name in declared:
-        by_length[len(name)].append(name)
+    names = _Names(s.name for s in chart.states() if s.declared)
     for machine in machines:
         # Only where this level declares its states: a level that declares none declares its
         # states by using them, which is smcat's normal style.
@@ -523,11 +605,10 @@ def _check_undeclared(model: _Model) -> Iterator[Diagnostic]:
         for state in machine.states:
             if state.declared:
                 continue
-            pool = [n for d in (-2, -1, 0, 1, 2) for n in by_length.get(len(state.name) + d, ())]
-            close = difflib.get_close_matches(state.name, pool, n=1, cutoff=0.6)
+            close = names.closest(state.name)
             hint = (
-                f"did you mean `{close[0]}`?"
-                if close
+                f"did you mean `{close}`?"
+                if close is not None
                 else f"declare `{state.name}` with the other states of its level"
             )
             yield _finding(
@@ -537,6 +618,42 @@ def _check_undeclared(model: _Model) -> Iterator[Diagnostic]:
                 state.span,
                 hint,
             )
+
+
+class _Names:
+    """Declared names, for "did you mean": the closest name by difflib's ratio (at least 0.6)
+    among those of about the same length (±2). Where that pool is larger than `POOL`, it is
+    narrowed to the names next to the query in sorted order and in sorted reversed order (a
+    typo seldom touches both ends of a name), so a chart with thousands of misspelt names is
+    checked in near-linear time; smaller pools, every chart people write, give exactly
+    difflib's answer over the whole pool."""
+
+    POOL = 64
+
+    def __init__(self, names: Iterable[str]) -> None:
+        unique = sorted(set(names))
+        self.by_length: dict[int, list[str]] = defaultdict(list)
+        for name in unique:
+            self.by_length[len(name)].append(name)
+        self.forward = unique
+        self.backward = sorted(name[::-1] for name in unique)
+
+    def closest(self, name: str) -> str | None:
+        lengths = range(len(name) - 2, len(name) + 3)
+        pool = [n for length in lengths for n in self.by_length.get(length, ())]
+        if len(pool) > self.POOL:
+            side = self.POOL // 4
+            near = set(_neighbours(self.forward, name, side))
+            near.update(n[::-1] for n in _neighbours(self.backward, name[::-1], side))
+            pool = sorted(n for n in near if len(n) in lengths)
+        close = difflib.get_close_matches(name, pool, n=1, cutoff=0.6)
+        return close[0] if close else None
+
+
+def _neighbours(ordered: list[str], name: str, count: int) -> list[str]:
+    """Up to `count` entries of the sorted list on each side of where `name` would go."""
+    position = bisect.bisect_left(ordered, name)
+    return ordered[max(0, position - count) : position + count]
 
 
 # -- text that smcat reads surprisingly --------------------------------------------------------
@@ -588,6 +705,43 @@ def _check_text(model: _Model) -> Iterator[Diagnostic]:
                 state.span,
                 f"write `{state.name} [type=regular]` if it is a regular state",
             )
+
+
+# C0 and C1 controls but tab and newline, line and paragraph separators, bidirectional
+# controls ("Trojan Source"), lone surrogates
+_INVISIBLE = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069" "\ud800-\udfff]"
+)
+
+
+def _check_invisible(model: _Model) -> Iterator[Diagnostic]:
+    """Chart text holding a control character (SC030): every output shows it as an escape
+    (SCXML cannot hold it at all), and on a terminal or in a review it hides what it says."""
+
+    def found(what: str, text: str | None, span: Span) -> Iterator[Diagnostic]:
+        match = _INVISIBLE.search(text or "")
+        if match is not None:
+            yield _finding(
+                "SC030",
+                f"{what} holds the invisible character U+{ord(match.group()):04X}",
+                span,
+                "remove it: outputs show it as an escape such as `\\x00`, and SCXML cannot "
+                "hold it",
+            )
+
+    for state in model.chart.states():
+        yield from found(f"the name of state `{state.name}`", state.name, state.span)
+        yield from found(f"the label of state `{state.name}`", state.label, state.span)
+        for action in state.actions:
+            yield from found(f"an activity of state `{state.name}`", action.body, state.span)
+        for note in state.notes:
+            yield from found(f"a note of state `{state.name}`", note, state.span)
+    for transition in model.transitions:
+        where = f"the transition `{transition.source}` -> `{transition.target}`"
+        for part in (transition.event, transition.guard, transition.action):
+            yield from found(where, part, transition.span)
+        for note in transition.notes:
+            yield from found(f"a note of {where}", note, transition.span)
 
 
 def _article(word: str) -> str:
@@ -765,4 +919,6 @@ _RULES: tuple[Callable[[_Model], Iterator[Diagnostic]], ...] = (
     _check_declarations,
     _check_undeclared,
     _check_text,
+    _check_entry,
+    _check_invisible,
 )

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .diagnostics import Diagnostic, Severity, has_errors, render_all
+from .diagnostics import SHOWN_PER_CODE, Diagnostic, Severity, has_errors, render_all
 from .emit import FORMATS, emitter
 from .emit import smcat as smcat_format
 from .emit.render import RenderError  # light: graphviz is imported when rendering
@@ -79,6 +79,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # the reader went away (`statewright check ... | head`): stop quietly, as other
+        # command-line tools do, and keep Python from complaining when it flushes at exit
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141
 
 
 class _VersionAction(argparse.Action):
@@ -198,6 +204,14 @@ def _argument_parser() -> argparse.ArgumentParser:
         "--target",
         choices=["python", "scxml"],
         help="also run the checks of this output (Python names, portable SCXML guards)",
+    )
+    check.add_argument(
+        "--max-findings",
+        type=int,
+        default=SHOWN_PER_CODE,
+        metavar="N",
+        help=f"show at most N findings of each code per file, then count the rest (default "
+        f"{SHOWN_PER_CODE}; 0 shows all; json and sarif always list all)",
     )
     check.set_defaults(run=_check)
 
@@ -339,7 +353,8 @@ def _compile(args: argparse.Namespace) -> int:
 def _simulate(args: argparse.Namespace) -> int:
     import json
 
-    from ..runtime import FakeClock, StatewrightError, load
+    from ..runtime import ChartError, FakeClock, StatewrightError, load
+    from ..runtime.interpreter import parse_document
     from .emit import ir_json
 
     context: object = {}
@@ -352,9 +367,9 @@ def _simulate(args: argparse.Namespace) -> int:
             raise UsageError("--context must be a JSON object")
     if args.ir:
         try:
-            document = json.loads(_read(args.file))
-        except ValueError as error:
-            raise UsageError(f"{args.file}: not JSON: {error}") from None
+            document = parse_document(_read(args.file), args.file)
+        except ChartError as error:  # not a JSON file at all
+            raise UsageError(str(error)) from None
     else:
         ((source, chart),) = _load_all([args.file])
         if chart is None or has_errors(source.diagnostics):
@@ -418,6 +433,8 @@ def _fmt(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
+    if args.max_findings < 0:
+        raise UsageError("--max-findings must be 0 or more")
     loaded = _load_all(args.files, target=args.target, report=False)
     diagnostics = [d for source, _ in loaded for d in source.diagnostics]
     if args.format == "json":
@@ -431,7 +448,11 @@ def _check(args: argparse.Namespace) -> int:
         for source, _ in loaded:
             display = "<stdin>" if source.name == "-" else source.name
             sources = {display: source.text} if source.text is not None else {}
-            sys.stdout.write(render_all(source.diagnostics, sources, color=color))
+            sys.stdout.write(
+                render_all(
+                    source.diagnostics, sources, color=color, shown_per_code=args.max_findings
+                )
+            )
         sys.stdout.write(_summary(diagnostics, len(loaded)) + "\n")
     failing = {Severity.ERROR, Severity.WARNING} if args.strict else {Severity.ERROR}
     return EXIT_DIAGNOSTICS if any(d.severity in failing for d in diagnostics) else EXIT_OK

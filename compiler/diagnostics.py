@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from .ir import Span
+from .text import visible
 
 
 class Severity(enum.Enum):
@@ -80,8 +81,18 @@ _BLUE = "\x1b[1;34m"
 _RESET = "\x1b[0m"
 
 
+#: the longest source excerpt a rendered diagnostic shows (characters, before escapes)
+EXCERPT = 120
+#: how many findings of one code `render_all` shows per file before it sums up the rest
+SHOWN_PER_CODE = 20
+
+
 def render(diagnostic: Diagnostic, source: str | None, *, color: bool = False) -> str:
     """Render a diagnostic as text: header, location, source line, caret and hint.
+
+    Chart text in the message, hint and excerpt is shown with `text.visible` (a control
+    character or escape sequence in a name cannot reach the terminal), and a long line is
+    shown as a window of `EXCERPT` characters around the span.
 
     Args:
         diagnostic: what to render.
@@ -101,43 +112,88 @@ def _render(diagnostic: Diagnostic, source_lines: list[str] | None, color: bool)
     span = diagnostic.span
     head = paint(
         f"{diagnostic.severity.value}[{diagnostic.code}]", _COLORS[diagnostic.severity]
-    ) + paint(f": {diagnostic.message}", _BOLD if color else "")
+    ) + paint(f": {visible(diagnostic.message, keep_tabs=False)}", _BOLD if color else "")
+    hint = visible(diagnostic.hint, keep_tabs=False) if diagnostic.hint else None
     lines = [head]
     if span.line <= 0:
-        lines.append(f" --> {span.file}")
-        if diagnostic.hint:
-            lines.append(f"  = hint: {diagnostic.hint}")
+        lines.append(f" --> {visible(span.file)}")
+        if hint:
+            lines.append(f"  = hint: {hint}")
         return "\n".join(lines)
     gutter = " " * len(str(span.line))
-    lines.append(f"{gutter}{paint('-->', _BLUE)} {span}")
+    lines.append(f"{gutter}{paint('-->', _BLUE)} {visible(str(span))}")
     text_line = (
         source_lines[span.line - 1]
         if source_lines is not None and span.line <= len(source_lines)
         else None
     )
     if text_line is not None:
-        shown = text_line.expandtabs(4).rstrip("\r\n")
-        prefix = text_line[: max(span.column - 1, 0)].expandtabs(4)
-        if span.end_line == span.line and span.end_column > span.column:
-            width = len(text_line[span.column - 1 : span.end_column - 1].expandtabs(4))
-        else:
-            width = max(len(shown) - len(prefix), 1)
-        caret = " " * len(prefix) + "^" * max(width, 1)
+        end = span.end_column if span.end_line == span.line else None
+        shown, before, width = _excerpt(text_line.rstrip("\r\n"), span.column, end)
+        caret = " " * before + "^" * max(width, 1)
         bar = paint("|", _BLUE)
         lines.append(f"{gutter} {bar}")
         lines.append(f"{paint(str(span.line), _BLUE)} {bar} {shown}")
-        note = f" {diagnostic.hint}" if diagnostic.hint else ""
+        note = f" {hint}" if hint else ""
         lines.append(f"{gutter} {bar} {paint(caret, _COLORS[diagnostic.severity])}{note}")
-    elif diagnostic.hint:
-        lines.append(f"  = hint: {diagnostic.hint}")
+    elif hint:
+        lines.append(f"  = hint: {hint}")
     for related in diagnostic.related:
-        lines.append(f"{gutter} = note: {related.message} at {related.span}")
+        where = visible(str(related.span))
+        lines.append(f"{gutter} = note: {visible(related.message, keep_tabs=False)} at {where}")
     return "\n".join(lines)
 
 
+def _excerpt(line: str, column: int, end_column: int | None) -> tuple[str, int, int]:
+    """The line as shown (tabs as 4 columns, control characters as escapes, cut to a window
+    of `EXCERPT` characters around the span with `…` where it is cut), the caret's offset and
+    its width."""
+    first = max(column - 1, 0)
+    last = end_column - 1 if end_column is not None and end_column > column else len(line)
+    if len(line) <= EXCERPT and visible(line) == line:
+        shown = line.expandtabs(4)
+        prefix = len(line[:first].expandtabs(4))
+        if end_column is not None and end_column > column:
+            return shown, prefix, len(line[first:last].expandtabs(4))
+        return shown, prefix, max(len(shown) - prefix, 1)
+    start = max(0, min(first - EXCERPT // 3, len(line) - EXCERPT)) if len(line) > EXCERPT else 0
+    stop = min(len(line), start + EXCERPT)
+    first, last = min(max(first, start), stop), min(max(last, first), stop)
+
+    def show(text: str) -> str:
+        return visible(text).expandtabs(4)
+
+    head = "…" if start > 0 else ""
+    before, marked, after = show(line[start:first]), show(line[first:last]), show(line[last:stop])
+    tail = "…" if stop < len(line) else ""
+    return head + before + marked + after + tail, len(head) + len(before), len(marked)
+
+
 def render_all(
-    diagnostics: Sequence[Diagnostic], sources: dict[str, str], *, color: bool = False
+    diagnostics: Sequence[Diagnostic],
+    sources: dict[str, str],
+    *,
+    color: bool = False,
+    shown_per_code: int | None = SHOWN_PER_CODE,
 ) -> str:
-    """Render several diagnostics, each followed by a blank line (each source split once)."""
+    """Render several diagnostics, each followed by a blank line (each source split once).
+
+    At most `shown_per_code` findings of one code are rendered per file (None or 0: all); the
+    rest are counted in one line per code, so a chart with thousands of findings prints a
+    bounded report (JSON and SARIF reports keep every finding)."""
     split = {name: text.split("\n") for name, text in sources.items()}
-    return "".join(_render(d, split.get(d.span.file), color) + "\n\n" for d in diagnostics)
+    rendered: list[str] = []
+    counts: dict[tuple[str, str], int] = {}
+    for diagnostic in diagnostics:
+        key = (diagnostic.span.file, diagnostic.code)
+        counts[key] = counts.get(key, 0) + 1
+        if shown_per_code and counts[key] > shown_per_code:
+            continue
+        rendered.append(_render(diagnostic, split.get(diagnostic.span.file), color) + "\n\n")
+    for (file, code), count in counts.items():
+        if shown_per_code and count > shown_per_code:
+            rendered.append(
+                f"… and {count - shown_per_code} more {code} findings in {visible(file)} "
+                "(`--max-findings 0` shows them all; `--format json` lists them)\n\n"
+            )
+    return "".join(rendered)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..runtime.document import ChartError, validate
 from .emit.ir_json import FORMAT
 from .ir import (
     Action,
@@ -37,6 +38,10 @@ def load(document: Any, *, compact: bool = False) -> Chart:
         document = complete(document)
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         raise IRFormatError(f"not a {FORMAT} document (its `format` must be {FORMAT!r})")
+    try:
+        validate(document)  # the runtime's check first: bounded nesting and size, references
+    except ChartError as error:
+        raise IRFormatError(str(error)) from None
     file = _get(document, "file", str, "$")
     return Chart(_machine(_get(document, "machine", dict, "$"), file, "$.machine"), file)
 

@@ -49,7 +49,8 @@ MAX_DEPTH = 100
 _STATES = ("state", "parallel", "final", "history")
 _STATE_TAGS = frozenset(f"{{{SCXML_NS}}}{t}" for t in _STATES)
 _JS_STRING = re.compile(r"""^\s*(?:'((?:[^'\\]|\\.)*)'|"((?:[^"\\]|\\.)*)")\s*$""", re.S)
-_JS_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "0": "\0"}
+_JS_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "0": "\0", "b": "\b", "f": "\f", "v": "\v"}
+_JS_ESCAPE = re.compile(r"\\(?:u([0-9A-Fa-f]{4})|x([0-9A-Fa-f]{2})|(.))", re.S)
 _NOT_IMPORTED = {
     "script": "a <script> runs code the IR has no place for",
     "invoke": "<invoke> starts another service, which the IR does not model",
@@ -108,6 +109,8 @@ class _Reader:
         self.ours = False  # written by statewright (sw: names and kinds are trusted)
         self.markers: dict[str, str] = {}  # join marker id -> join name
         self.forks: dict[str, tuple[str, list[str], str | None]] = {}
+        self.nth: dict[etree._Element, int] = {}
+        self.starts: dict[tuple[int, str], list[tuple[int, int]]] = {}
 
     # -- diagnostics ---------------------------------------------------------------------------
 
@@ -118,12 +121,34 @@ class _Reader:
         column, end = 1, max(len(text), 1) + 1
         if element is not None:
             local = etree.QName(element).localname
-            match = re.search(rf"<([A-Za-z_][\w.-]*:)?{re.escape(local)}\b", text)
-            if match:
-                column = match.start() + 1
-                close = text.find(">", match.end())
+            starts = self._tag_starts(number, local, text)
+            nth = self.nth.get(element, 0)
+            if nth < len(starts):
+                column = starts[nth][0] + 1
+                close = text.find(">", starts[nth][1])
                 end = (close + 2) if close >= 0 else len(text) + 1
         return Span(self.file, number, column, number, end)
+
+    def _tag_starts(self, line: int, local: str, text: str) -> list[tuple[int, int]]:
+        """Where each start tag `<local` (any prefix) begins and its name ends on a line, found
+        once per line and tag: a document of 20,000 states on one line is read in linear
+        time, and the k-th element of a tag on a line gets the k-th position."""
+        key = (line, local)
+        found = self.starts.get(key)
+        if found is None:
+            pattern = rf"<([A-Za-z_][\w.-]*:)?{re.escape(local)}\b"
+            found = self.starts[key] = [(m.start(), m.end()) for m in re.finditer(pattern, text)]
+        return found
+
+    def _number_elements(self, root: etree._Element) -> None:
+        """Each element's rank among the elements of its tag that start on its line."""
+        seen: dict[tuple[int | None, str], int] = {}
+        for element in root.iter():
+            if not isinstance(element.tag, str):
+                continue
+            key = (element.sourceline, etree.QName(element).localname)
+            self.nth[element] = seen.get(key, 0)
+            seen[key] = self.nth[element] + 1
 
     def _report(
         self,
@@ -146,6 +171,7 @@ class _Reader:
         if root is None:
             return None
         self.ours = SW_NS in root.nsmap.values()
+        self._number_elements(root)
         self._collect_ids(root)
         self._other_children(root)
         region = self._region(root, None, depth=0)
@@ -530,4 +556,14 @@ def _js_string(expr: str) -> str | None:
     if match is None:
         return None
     body = match.group(1) if match.group(1) is not None else match.group(2)
-    return re.sub(r"\\(.)", lambda m: _JS_ESCAPES.get(m.group(1), m.group(1)), body, flags=re.S)
+    text = _JS_ESCAPE.sub(_unescape, body)
+    # `\\uD83D\\uDE00`: ECMAScript spells an astral character as a surrogate pair
+    return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+
+
+def _unescape(match: re.Match[str]) -> str:
+    code = match.group(1) or match.group(2)
+    if code is not None:
+        return chr(int(code, 16))
+    char = match.group(3)
+    return _JS_ESCAPES.get(char, char)

@@ -80,12 +80,17 @@ class Sequence(Node):
 @dataclass(eq=False)
 class Mapping(Node):
     pairs: list[tuple[Scalar, Node]] = field(default_factory=list)
+    #: key text -> its pair's index (keys are unique: the builder refuses a second one)
+    index: dict[str, int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.pairs and not self.index:  # built by hand, not by the reader
+            for position, (key, _) in enumerate(self.pairs):
+                self.index.setdefault(key.value, position)
 
     def get(self, key: str) -> Node | None:
-        for name, value in self.pairs:
-            if name.value == key:
-                return value
-        return None
+        position = self.index.get(key)
+        return None if position is None else self.pairs[position][1]
 
 
 def _loader_class() -> type:
@@ -205,13 +210,13 @@ class _Builder:
                             )
                         pending_key[-1] = node
                     else:
-                        for existing, _ in parent.pairs:
-                            if existing.value == key.value:
-                                raise YamlError(
-                                    f"the key `{key.value}` appears twice in one mapping",
-                                    key.span,
-                                    f"the first is on line {existing.span.line}",
-                                )
+                        earlier = parent.index.setdefault(key.value, len(parent.pairs))
+                        if earlier != len(parent.pairs):
+                            raise YamlError(
+                                f"the key `{key.value}` appears twice in one mapping",
+                                key.span,
+                                f"the first is on line {parent.pairs[earlier][0].span.line}",
+                            )
                         parent.pairs.append((key, node))
                         pending_key[-1] = None
         except yaml.MarkedYAMLError as error:
@@ -221,7 +226,9 @@ class _Builder:
             if "nesting depth" in problem:
                 # libyaml stops deep nesting itself, a token before the builder would: the
                 # same limit, reported in our words
-                raise YamlError(f"the document nests more than {MAX_DEPTH} levels deep", span)
+                raise YamlError(
+                    f"the document nests more than {MAX_DEPTH} levels deep", span
+                ) from None
             lines = text.splitlines()
             line = lines[span.line - 1] if 0 < span.line <= len(lines) else ""
             indent = line[: len(line) - len(line.lstrip())]

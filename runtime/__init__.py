@@ -13,10 +13,10 @@ from __future__ import annotations
 
 from .aio import AsyncMachine, TimerThread
 from .compiled import CompiledMachine, MissingHooksError
+from .document import ChartError
 from .errors import StatewrightError
 from .expr import GuardSyntaxError
 from .interpreter import Machine, load
-from .model import ChartError
 from .timers import Clock, FakeClock, SystemClock
 
 __all__ = [

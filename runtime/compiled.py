@@ -25,8 +25,8 @@ from typing import Any, ClassVar
 
 from .aio import bridged, resolve
 from .errors import StatewrightError
-from .expr import lookup
-from .interpreter import MAX_MICROSTEPS, Listener, LivelockError, Machine
+from .expr import arith, lookup
+from .interpreter import MAX_MICROSTEPS, Listener, LivelockError, Machine, guard_failed
 from .model import Model, build
 from .timers import Clock, SystemClock
 
@@ -468,6 +468,13 @@ class CompiledMachine:
             self._c = ON_INTERPRETER
 
     # -- helpers for generated guards -----------------------------------------------------------
+
+    #: arithmetic in guards, bounded as the interpreter bounds it
+    _op = staticmethod(arith)
+
+    def _guard_failed(self, guard: str, error: Exception) -> bool:
+        """A generated guard raised: false, reported as the interpreter reports it."""
+        return guard_failed(self._listeners, guard, error)
 
     def _read(self, name: str, data: Mapping[str, Any]) -> Any:
         """A name in a guard, as the interpreter reads it (context, then 0)."""

@@ -11,6 +11,21 @@ spellings:
 - `not`/`!`, `and`/`&&`, `or`/`||`, `== != < <= > >=`, `in`, `+ - * / %`, unary `-`, parentheses.
 
 Anything else is a `GuardSyntaxError` at load time, never at the first event.
+
+Guards read untrusted data (event data from a queue or an HTTP request), so the language is
+bounded (docs/security.md):
+
+- no name part starts with `_` but the leading `_event` (`s.__class__` is refused when the
+  guard is read, and lookups refuse such keys and attributes too);
+- a guard is at most `MAX_LENGTH` characters, nests at most `MAX_DEPTH` operations deep and
+  writes numbers of at most `MAX_DIGITS` digits;
+- arithmetic goes through `arith`, which refuses what would grow without bound: integers over
+  `MAX_BITS` bits, strings and lists over `MAX_SIZE` items from `+` and `*`, and `%` on
+  anything but numbers (no string formatting: `'%2000000000d' % 1` is refused, not run).
+
+An error while a guard is evaluated (a type mismatch, a refused operation, an exception in a
+guard hook) makes the guard false; the interpreter and generated classes report it to their
+listeners and to the `statewright.runtime` logger, and `send` carries on.
 """
 
 from __future__ import annotations
@@ -18,6 +33,7 @@ from __future__ import annotations
 import operator
 import re
 from collections.abc import Callable, Mapping
+from functools import partial
 from typing import Any
 
 from .errors import StatewrightError
@@ -31,8 +47,25 @@ Tree = tuple[Any, ...]
 """A parsed guard (see `parse_guard`)."""
 
 
+#: the longest guard text, in characters
+MAX_LENGTH = 4096
+#: how deep operations may nest (a guard is compiled to nested calls and to Python source)
+MAX_DEPTH = 64
+#: the most digits a number in a guard may have
+MAX_DIGITS = 30
+#: the largest integer arithmetic may make, in bits
+MAX_BITS = 1024
+#: the longest string or list `+` and `*` may make
+MAX_SIZE = 100_000
+
+
 class GuardSyntaxError(StatewrightError, ValueError):
     """A guard that is not in the language."""
+
+
+class GuardError(StatewrightError):
+    """An operation in a guard that the language refuses while evaluating it (a number or a
+    string that would grow past the bounds, `%` on text). The guard counts as false."""
 
 
 _TOKEN = re.compile(
@@ -73,6 +106,8 @@ _CONSTANTS = {
 
 
 def _tokens(text: str) -> list[tuple[str, str]]:
+    if len(text) > MAX_LENGTH:
+        raise GuardSyntaxError(f"a guard of {len(text)} characters; the limit is {MAX_LENGTH}")
     found: list[tuple[str, str]] = []
     position = 0
     while position < len(text):
@@ -83,6 +118,10 @@ def _tokens(text: str) -> list[tuple[str, str]]:
             raise GuardSyntaxError(f"unexpected {text[position:].strip()[:10]!r} in [{text}]")
         kind = match.lastgroup or ""
         value = match.group(kind)
+        if kind == "number" and len(value.replace(".", "")) > MAX_DIGITS:
+            raise GuardSyntaxError(f"a number of more than {MAX_DIGITS} digits in a guard")
+        if kind == "name":
+            _check_name(value, text)
         if kind == "op":
             value = _SPELLING.get(value, value)
         elif kind == "name" and value in ("and", "or", "not", "in"):
@@ -92,11 +131,35 @@ def _tokens(text: str) -> list[tuple[str, str]]:
     return found
 
 
+def _check_name(dotted: str, text: str) -> None:
+    """Names reach data, not the objects behind it: no part may start with `_` but a leading
+    `_event`."""
+    parts = dotted.split(".")
+    for index, part in enumerate(parts):
+        if part.startswith("_") and not (index == 0 and part == "_event"):
+            raise GuardSyntaxError(
+                f"`{dotted}` in [{text}]: names starting with `_` are not readable in guards "
+                "(only `_event`)"
+            )
+
+
 class _Parser:
     def __init__(self, text: str) -> None:
         self.text = text
         self.tokens = _tokens(text)
         self.position = 0
+        self.depth = 0
+
+    def nested(self, parse: Callable[[], Tree]) -> Tree:
+        """`parse()` one level deeper: the parser recurses once per level, so a guard that
+        nests too deep is refused before Python's stack runs out."""
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise GuardSyntaxError(f"[{self.text[:40]}...] nests more than {MAX_DEPTH} deep")
+        try:
+            return parse()
+        finally:
+            self.depth -= 1
 
     def peek(self) -> tuple[str, str] | None:
         return self.tokens[self.position] if self.position < len(self.tokens) else None
@@ -119,6 +182,8 @@ class _Parser:
         result = self.binary(0)
         if self.peek() is not None:
             raise GuardSyntaxError(f"unexpected {self.peek()[1]!r} in [{self.text}]")  # type: ignore[index]
+        if _depth(result) > MAX_DEPTH:  # a long chain `a + b + c ...` leans left, unparsed deep
+            raise GuardSyntaxError(f"[{self.text[:40]}...] nests more than {MAX_DEPTH} deep")
         return result
 
     def binary(self, floor: int) -> Tree:
@@ -131,17 +196,17 @@ class _Parser:
             if precedence <= floor:
                 return left
             self.take()
-            right = self.binary(precedence)
+            right = self.nested(partial(self.binary, precedence))
             left = ("binary", token[1], left, right)
 
     def unary(self) -> Tree:
         token = self.peek()
         if token is not None and token[1] == "not":
             self.take()
-            return ("not", self.binary(3))
+            return ("not", self.nested(partial(self.binary, 3)))
         if token is not None and token[1] == "-":
             self.take()
-            return ("negate", self.unary())
+            return ("negate", self.nested(self.unary))
         return self.atom()
 
     def atom(self) -> Tree:
@@ -162,10 +227,62 @@ class _Parser:
                 return ("in", re.sub(r"\\(.)", r"\1", argument[1:-1]))
             return ("name", value)
         if value == "(":
-            inner = self.binary(0)
+            inner = self.nested(partial(self.binary, 0))
             self.expect(")")
             return inner
         raise GuardSyntaxError(f"unexpected {value!r} in [{self.text}]")
+
+
+def _depth(tree: Tree) -> int:
+    """How deep a guard's tree is (walked without recursion)."""
+    deepest, pending = 0, [(tree, 1)]
+    while pending:
+        node, depth = pending.pop()
+        deepest = max(deepest, depth)
+        pending.extend((part, depth + 1) for part in node[1:] if isinstance(part, tuple))
+    return deepest
+
+
+_NUMBERS = (int, float)
+_SIZED = (str, list, tuple)
+
+
+def arith(op: str, left: Any, right: Any) -> Any:
+    """`left op right` for `+ - * / %`, bounded (see the module docstring): GuardError where
+    the result would be an integer over `MAX_BITS` bits or a sequence over `MAX_SIZE` items,
+    and for `%` on anything but numbers. Other mismatches raise Python's TypeError."""
+    if op == "%":
+        if not (isinstance(left, _NUMBERS) and isinstance(right, _NUMBERS)):
+            raise GuardError("`%` takes numbers in guards")
+        return left % right
+    if op == "/":
+        return left / right
+    if isinstance(left, int) and isinstance(right, int):
+        if op == "*":
+            bits = left.bit_length() + right.bit_length()
+        else:
+            bits = max(left.bit_length(), right.bit_length()) + 1
+        if bits > MAX_BITS:
+            raise GuardError(f"a number over {MAX_BITS} bits in a guard")
+    elif op == "*" and isinstance(left, _SIZED) and isinstance(right, int):
+        _check_size(len(left) * max(right, 0))
+    elif op == "*" and isinstance(right, _SIZED) and isinstance(left, int):
+        _check_size(len(right) * max(left, 0))
+    elif op == "+" and isinstance(left, _SIZED) and isinstance(right, _SIZED):
+        _check_size(len(left) + len(right))
+    return _ARITHMETIC[op](left, right)
+
+
+def _check_size(size: int) -> None:
+    if size > MAX_SIZE:
+        raise GuardError(f"a string or list of {size} items in a guard; the limit is {MAX_SIZE}")
+
+
+_ARITHMETIC: dict[str, Callable[[Any, Any], Any]] = {
+    "+": operator.add,
+    "-": operator.sub,
+    "*": operator.mul,
+}
 
 
 def _closure(tree: Tree) -> Compiled:
@@ -191,6 +308,8 @@ def _closure(tree: Tree) -> Compiled:
         return lambda env, active: left(env, active) and right(env, active)
     if op == "or":
         return lambda env, active: left(env, active) or right(env, active)
+    if op in ("+", "-", "*", "/", "%"):
+        return lambda env, active: arith(op, left(env, active), right(env, active))
     function = _BINARY[op][1]
     return lambda env, active: function(left(env, active), right(env, active))
 
@@ -221,10 +340,17 @@ def guard_names(text: str) -> list[str]:
     return found
 
 
-def python_source(text: str, name: Callable[[str], str], active: Callable[[str], str]) -> str:
+def python_source(
+    text: str,
+    name: Callable[[str], str],
+    active: Callable[[str], str],
+    arithmetic: Callable[[str, str, str], str] | None = None,
+) -> str:
     """A guard as one Python expression, with every operation parenthesised so that it means
     what the closures of `compile_guard` compute (left-to-right, no chained comparisons).
-    `name(dotted)` and `active(state)` give the source of a name lookup and of `In()`."""
+    `name(dotted)` and `active(state)` give the source of a name lookup and of `In()`;
+    `arithmetic(op, left, right)` the source of `+ - * / %` (a call of `arith`, so generated
+    code keeps the bounds; without it, Python's own operator)."""
 
     def source(tree: Tree) -> str:
         kind = tree[0]
@@ -239,10 +365,13 @@ def python_source(text: str, name: Callable[[str], str], active: Callable[[str],
         if kind == "negate":
             return f"(-{source(tree[1])})"
         _, op, left, right = tree
+        if arithmetic is not None and op in ("+", "-", "*", "/", "%"):
+            return arithmetic(op, source(left), source(right))
         return f"({source(left)} {op} {source(right)})"
 
     tree = parse_guard(text)
-    if tree[0] == "binary":  # no parentheses around the whole expression
+    if tree[0] == "binary" and (arithmetic is None or tree[1] not in "+-*/%"):
+        # no parentheses around the whole expression
         return f"{source(tree[2])} {tree[1]} {source(tree[3])}"
     return source(tree)
 
@@ -262,6 +391,8 @@ def lookup(context: Mapping[str, Any], event_data: Mapping[str, Any] | None = No
             value = context[parts[0]]
             parts = parts[1:]
         for part in parts:
+            if part.startswith("_"):  # never an object's inside (the parser refuses it too)
+                return 0
             if isinstance(value, Mapping):
                 value = value.get(part, 0)
             else:

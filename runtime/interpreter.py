@@ -11,19 +11,23 @@ Deliberate differences from SCXML are in docs/semantics.md.
 from __future__ import annotations
 
 import json
+import logging
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from .document import MAX_BYTES, ChartError
 from .errors import StatewrightError
 from .expr import lookup
-from .model import ChartError, Edge, Model, Node, build
+from .model import Edge, Model, Node, build
 from .timers import Clock, SystemClock
 
 ActionHook = Callable[..., Any]
 
 SNAPSHOT_FORMAT = "statewright-snapshot/1"
+
+_log = logging.getLogger("statewright.runtime")
 
 #: A macrostep that takes more microsteps than this is an eventless loop.
 MAX_MICROSTEPS = 10_000
@@ -358,21 +362,21 @@ class Machine:
 
     def _holds(self, edge: Edge) -> bool:
         text = edge.guard_text
-        if text is not None and text in self.guards:
-            return bool(self.guards[text](self.context, self._event_data))
-        env = lookup(self.context, self._event_data)
-        hooks = self.guards
-
-        def names(name: str) -> Any:
-            if name in hooks:
-                return hooks[name](self.context, self._event_data)
-            return env(name)
-
-        assert edge.guard is not None
         try:
+            if text is not None and text in self.guards:
+                return bool(self.guards[text](self.context, self._event_data))
+            env = lookup(self.context, self._event_data)
+            hooks = self.guards
+
+            def names(name: str) -> Any:
+                if name in hooks:
+                    return hooks[name](self.context, self._event_data)
+                return env(name)
+
+            assert edge.guard is not None
             return bool(edge.guard(names, self.is_active))
-        except (TypeError, ZeroDivisionError, ValueError):
-            return False  # as SCXML: a guard that fails to evaluate is false
+        except Exception as error:  # noqa: BLE001 - as SCXML: a guard that fails is false
+            return guard_failed(self._listeners, text or "", error)
 
     def _without_conflicts(self, enabled: list[Edge]) -> list[Edge]:
         if len(enabled) < 2:
@@ -578,6 +582,17 @@ class Machine:
             listener(record)
 
 
+def guard_failed(listeners: Iterable[Listener] | None, guard: str, error: Exception) -> bool:
+    """Report a guard that raised while it was evaluated (to the listeners, as
+    `{"guard": text, "error": ...}`, and to the `statewright.runtime` logger); it counts as
+    false, and the step goes on."""
+    message = f"{type(error).__name__}: {error}"
+    _log.warning("the guard [%s] failed and counts as false: %s", guard, message)
+    for listener in listeners or ():
+        listener({"guard": guard, "error": message})
+    return False
+
+
 def _order(node: Node) -> int:
     return node.order
 
@@ -609,11 +624,28 @@ def load(
     **options: Any,
 ) -> Machine:
     """A machine for a `statewright-ir/1` document (a path, or the parsed JSON), not started."""
-    if isinstance(source, Mapping):
-        document = source
-    else:
-        try:
-            document = json.loads(Path(source).read_text("utf-8"))
-        except (OSError, ValueError) as error:
-            raise ChartError(f"{source}: cannot read the chart: {error}") from None
+    document = read_document(Path(source)) if isinstance(source, str | Path) else source
     return Machine(build(document), **options)
+
+
+def read_document(path: Path) -> Any:
+    """The JSON value of an IR file, or `ChartError` (too large, not UTF-8 JSON, nested
+    deeper than the JSON reader goes) naming the file."""
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(MAX_BYTES + 1)
+    except OSError as error:
+        raise ChartError(f"{path}: cannot read the chart: {error.strerror}") from None
+    return parse_document(data, str(path))
+
+
+def parse_document(data: bytes, name: str) -> Any:
+    """The JSON value of an IR document's bytes, or `ChartError` naming `name`: larger than
+    `MAX_BYTES`, not UTF-8 JSON, or nested deeper than the JSON reader goes."""
+    if len(data) > MAX_BYTES:
+        raise ChartError(f"{name}: cannot read the chart: larger than {MAX_BYTES:,} bytes")
+    try:
+        return json.loads(data.decode("utf-8"))
+    except (ValueError, RecursionError) as error:
+        reason = "nested too deep" if isinstance(error, RecursionError) else str(error)
+        raise ChartError(f"{name}: cannot read the chart: not JSON: {reason}") from None

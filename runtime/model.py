@@ -17,11 +17,11 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import StatewrightError
+from .document import ChartError, validate
 from .expr import Compiled, compile_guard
 from .timers import delay_ms
 
@@ -134,15 +134,11 @@ def invoke_name(activity: str) -> str | None:
     return match.group(1) if match else None
 
 
-class ChartError(StatewrightError, ValueError):
-    """A document the runtime cannot run (its message says where)."""
-
-
 def runnable_document(document: Mapping[str, Any]) -> dict[str, Any]:
     """A `statewright-ir/1` document without what running it does not read (spans, notes,
-    attributes, empty values): what generated classes embed and what `chart_hash` hashes."""
-    if not isinstance(document, Mapping) or document.get("format") != "statewright-ir/1":
-        raise ChartError("not a statewright-ir/1 document")
+    attributes, empty values): what generated classes embed and what `chart_hash` hashes.
+    `ChartError` names the JSON path of the first part that is not a runnable document."""
+    validate(document)
 
     def state(raw: Mapping[str, Any]) -> dict[str, Any]:
         found: dict[str, Any] = {"name": raw["name"], "kind": raw["kind"]}
@@ -162,10 +158,83 @@ def runnable_document(document: Mapping[str, Any]) -> dict[str, Any]:
             ],
         }
 
-    try:
-        return {"format": document["format"], "machine": machine(document["machine"])}
-    except (KeyError, TypeError, AttributeError) as error:
-        raise ChartError(f"a malformed statewright-ir/1 document: {error!r}") from None
+    return {"format": document["format"], "machine": machine(document["machine"])}
+
+
+def entry_cycles(successors: Mapping[str, Sequence[str]]) -> list[list[str]]:
+    """The cycles of a chart's default-entry graph, one per strongly connected part that has
+    one, each as names in order with the first repeated at the end (`[p, q, p]`).
+
+    `successors[s]` are the states that entering `s` by default enters next: a compound
+    state's initial targets, a parallel state's regions, a history state's default targets
+    (and the other regions of the parallel states between). Entering a state on a cycle never
+    ends, so the checker reports each (SC031) and the model builder refuses the chart.
+    Iterative (Tarjan's algorithm without recursion): charts may be large and deep."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    on_stack: set[str] = set()
+    stack: list[str] = []
+    cyclic: list[list[str]] = []
+    for start in successors:
+        if start in index:
+            continue
+        work: list[tuple[str, int]] = [(start, 0)]
+        while work:
+            node, position = work.pop()
+            if position == 0:
+                index[node] = low[node] = len(index)
+                stack.append(node)
+                on_stack.add(node)
+            following = successors.get(node, ())
+            if position < len(following):
+                work.append((node, position + 1))
+                child = following[position]
+                if child not in index:
+                    work.append((child, 0))
+                elif child in on_stack:
+                    low[node] = min(low[node], index[child])
+                continue
+            if work:
+                parent = work[-1][0]
+                low[parent] = min(low[parent], low[node])
+            if low[node] == index[node]:
+                part = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    part.append(member)
+                    if member == node:
+                        break
+                if len(part) > 1 or node in successors.get(node, ()):
+                    cyclic.append(_cycle_through(part, successors))
+    order = {name: position for position, name in enumerate(successors)}
+    return sorted(cyclic, key=lambda cycle: order[cycle[0]])
+
+
+def _cycle_through(part: list[str], successors: Mapping[str, Sequence[str]]) -> list[str]:
+    """A concrete cycle inside one strongly connected part, from its first state in the
+    order of `successors` (breadth first: the shortest way back)."""
+    members = set(part)
+    order = {name: position for position, name in enumerate(successors)}
+    start = min(part, key=lambda name: order.get(name, len(order)))
+    came_from: dict[str, str] = {}
+    frontier = [start]
+    while frontier:
+        following: list[str] = []
+        for node in frontier:
+            for child in successors.get(node, ()):
+                if child not in members:
+                    continue
+                if child == start:
+                    path = [node]
+                    while path[-1] != start:
+                        path.append(came_from[path[-1]])
+                    return [*reversed(path), start]
+                if child not in came_from:
+                    came_from[child] = node
+                    following.append(child)
+        frontier = following
+    return [start, start]  # not reached: a strongly connected part with a cycle has a way back
 
 
 def chart_hash(document: Mapping[str, Any]) -> str:
@@ -176,9 +245,9 @@ def chart_hash(document: Mapping[str, Any]) -> str:
 
 
 def build(document: Mapping[str, Any], hooks: Callable[[str], bool] | None = None) -> Model:
-    """A `statewright-ir/1` document -> the model the interpreter runs."""
-    if not isinstance(document, Mapping) or document.get("format") != "statewright-ir/1":
-        raise ChartError("not a statewright-ir/1 document")
+    """A `statewright-ir/1` document -> the model the interpreter runs (`ChartError` for a
+    document that is not runnable, with the JSON path of the problem)."""
+    validate(document)
     return _Builder(document).model()
 
 
@@ -214,7 +283,29 @@ class _Builder:
         for raw, region in self.raw:
             self._transition(raw, region, joins)
         self._initials(self.root)
+        self._refuse_entry_cycles()
         return Model(self.root, self.nodes, events, self.guards)
+
+    def _refuse_entry_cycles(self) -> None:
+        """A state whose default entry enters itself again (`p.initial => p;`, a history
+        whose default is itself) would recurse for ever: refused here, whoever wrote the
+        document (the checker reports the same cycles as SC031)."""
+        successors: dict[str, list[str]] = {}
+        for node in self.nodes.values():
+            if node.is_parallel:
+                successors[node.name] = [child.name for child in node.states]
+            elif node.is_compound:
+                successors[node.name] = _entered_with(node, node.initial)
+            elif node.is_history and node.transitions:
+                assert node.parent is not None
+                successors[node.name] = _entered_with(node.parent, node.transitions[0].targets)
+        cycles = entry_cycles(successors)
+        if cycles:
+            path = " -> ".join(f"`{name}`" for name in cycles[0])
+            raise ChartError(
+                f"entering `{cycles[0][0]}` by default enters it again ({path}): an initial or "
+                "history default must lead into the state, not back to it"
+            )
 
     # -- states --------------------------------------------------------------------------------
 
@@ -412,6 +503,20 @@ class _Builder:
                     history.transitions.append(
                         Edge(history, [first], None, None, None, [], False, -1)
                     )
+
+
+def _entered_with(owner: Node, targets: list[Node]) -> list[str]:
+    """What entering `targets` from `owner` by default enters next: the targets, and the
+    other regions of the parallel states between them and `owner`."""
+    entered = [target.name for target in targets]
+    for target in targets:
+        path = (target, *target.ancestors)
+        for below, ancestor in zip(path, path[1:], strict=False):
+            if ancestor is owner:
+                break
+            if ancestor.is_parallel:
+                entered += [r.name for r in ancestor.states if r is not below]
+    return entered
 
 
 def _all_active(markers: list[Node]) -> Compiled:

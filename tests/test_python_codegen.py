@@ -33,7 +33,14 @@ from statewright.runtime import (
     TimerThread,
     load,
 )
-from statewright.runtime.expr import GuardSyntaxError, compile_guard, lookup, python_source
+from statewright.runtime.expr import (
+    GuardError,
+    GuardSyntaxError,
+    arith,
+    compile_guard,
+    lookup,
+    python_source,
+)
 
 GOLDEN_PYTHON = GOLDEN / "python"
 BEHAVIOUR = sorted(
@@ -432,7 +439,7 @@ def _guards(draw: st.DrawFn, depth: int = 0) -> str:
 def _outcome(function: Any) -> Any:
     try:
         return ("value", function())
-    except (TypeError, ZeroDivisionError, ValueError) as error:
+    except (TypeError, ZeroDivisionError, ValueError, GuardError) as error:
         return ("error", type(error).__name__)
 
 
@@ -455,6 +462,12 @@ def test_compiled_guards_compute_what_the_interpreter_computes(guard: str, x: An
         with pytest.raises(GuardSyntaxError):
             python_source(guard, repr, repr)
         return
-    source = python_source(guard, lambda n: f"env({n!r})", lambda s: f"active({s!r})")
-    compiled = eval(f"lambda: {source}", {"env": env, "active": active})  # noqa: S307 - test
+    source = python_source(
+        guard,
+        lambda n: f"env({n!r})",
+        lambda s: f"active({s!r})",
+        lambda op, left, right: f"arith({op!r}, {left}, {right})",
+    )
+    scope = {"env": env, "active": active, "arith": arith}
+    compiled = eval(f"lambda: {source}", scope)  # noqa: S307 - test
     assert _outcome(compiled) == _outcome(lambda: closure(env, active)), source

@@ -15,10 +15,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from html import escape
 from typing import Any
 
 from ..ir import ActionKind, Chart, State, StateKind, Transition, TransitionKind
+from .escape import dot_html, dot_string
 from .smcat import compose_label
 
 DIRECTIONS = {"top-down": "TB", "left-right": "LR", "bottom-top": "BT", "right-left": "RL"}
@@ -104,8 +104,8 @@ class _Writer:
         node_id = self.ids[state.name]
         attributes = self._shape(state)
         lit = "active" if state.active or state.name in self.active else None
-        attributes["class"] = _quote(_classes("state", state.kind.value, state.css_class, lit))
-        attributes["tooltip"] = _quote(state.name)
+        attributes["class"] = dot_string(_classes("state", state.kind.value, state.css_class, lit))
+        attributes["tooltip"] = dot_string(state.name)
         self.lines.append(f"{pad}{node_id} [{_attributes(attributes)}]")
 
     def _shape(self, state: State) -> dict[str, str]:
@@ -113,16 +113,16 @@ class _Writer:
         ink = state.color or t.ink
         bar = ("1.2", "0.08") if self.rankdir in ("TB", "BT") else ("0.08", "1.2")
         small = {"label": '""', "fixedsize": "true", "width": "0.18", "height": "0.18"}
-        caption = _quote(state.label or state.name)
+        caption = dot_string(state.label or state.name)
         kind = state.kind
         if kind is StateKind.INITIAL:
-            return {"shape": "circle", "style": "filled", "fillcolor": _quote(ink), **small}
+            return {"shape": "circle", "style": "filled", "fillcolor": dot_string(ink), **small}
         if kind is StateKind.FINAL:
             return {
                 "shape": "doublecircle",
                 "style": "filled",
-                "fillcolor": _quote(ink),
-                "color": _quote(ink),
+                "fillcolor": dot_string(ink),
+                "color": dot_string(ink),
                 **small,
                 "width": "0.14",
                 "height": "0.14",
@@ -132,7 +132,7 @@ class _Writer:
             return {
                 "shape": "circle",
                 "style": "filled",
-                "fillcolor": _quote(ink),
+                "fillcolor": dot_string(ink),
                 **small,
                 "width": "0.1",
                 "height": "0.1",
@@ -141,19 +141,19 @@ class _Writer:
             return {
                 "shape": "diamond",
                 "style": "filled",
-                "fillcolor": _quote(self._fill(state)),
-                "color": _quote(ink),
+                "fillcolor": dot_string(self._fill(state)),
+                "color": dot_string(ink),
                 **small,
                 "width": "0.32",
                 "height": "0.32",
-                "xlabel": _quote(_pseudo_caption(state)),
+                "xlabel": dot_string(_pseudo_caption(state)),
             }
         if kind in (StateKind.FORK, StateKind.JOIN, StateKind.FORKJOIN):
             return {
                 "shape": "rect",
                 "style": "filled",
-                "fillcolor": _quote(ink),
-                "color": _quote(ink),
+                "fillcolor": dot_string(ink),
+                "color": dot_string(ink),
                 "label": '""',
                 "fixedsize": "true",
                 "width": bar[0],
@@ -166,16 +166,16 @@ class _Writer:
                 "width": "0.32",
                 "height": "0.32",
                 "label": '"H*"' if kind is StateKind.DEEP_HISTORY else '"H"',
-                "color": _quote(ink),
+                "color": dot_string(ink),
                 "style": "filled",
-                "fillcolor": _quote(self._fill(state)),
+                "fillcolor": dot_string(self._fill(state)),
             }
         if kind is StateKind.TERMINATE:
             return {
                 "shape": "none",
                 "label": '"✕"',
                 "fontsize": "22",
-                "fontcolor": _quote(ink),
+                "fontcolor": dot_string(ink),
                 "width": "0.3",
                 "height": "0.3",
                 "xlabel": caption if state.label else '""',
@@ -191,12 +191,13 @@ class _Writer:
         rows = [f'<TR><TD CELLPADDING="6"><B>{_caption(state)}</B></TD></TR>']
         lines = self._compartment(state)
         if lines:
-            body = "".join(f'{_html(line)}<BR ALIGN="LEFT"/>' for line in lines)
+            body = "".join(f'{dot_html(line)}<BR ALIGN="LEFT"/>' for line in lines)
             rows.append("<HR/>")
             rows.append(f'<TR><TD ALIGN="LEFT" BALIGN="LEFT" CELLPADDING="5">{body}</TD></TR>')
         return (
             f'<<TABLE STYLE="ROUNDED" BORDER="{border}" CELLBORDER="0" CELLSPACING="0" '
-            f'COLOR="{_html(ink)}" BGCOLOR="{_html(self._fill(state))}">{"".join(rows)}</TABLE>>'
+            f'COLOR="{dot_html(ink)}" BGCOLOR="{dot_html(self._fill(state))}">'
+            f'{"".join(rows)}</TABLE>>'
         )
 
     def _compartment(self, state: State) -> list[str]:
@@ -226,21 +227,21 @@ class _Writer:
         if active:
             style += ",filled"
         title = [f"<B>{_caption(state)}</B>"]
-        title += [_html(line) for line in self._compartment(state)]
+        title += [dot_html(line) for line in self._compartment(state)]
         label = '<BR ALIGN="LEFT"/>'.join(title) + '<BR ALIGN="LEFT"/>'
         attributes = {
             "label": f"<{label}>",
             "labeljust": "l",
-            "style": _quote(style),
-            "color": _quote(state.color or t.ink),
-            "fillcolor": _quote(t.active_fill),
+            "style": dot_string(style),
+            "color": dot_string(state.color or t.ink),
+            "fillcolor": dot_string(t.active_fill),
             "penwidth": "3" if active else ("1" if not region else "1"),
             "margin": "12",
         }
         if state.kind is StateKind.PARALLEL:
-            attributes["style"] = _quote("rounded" + (",filled" if active else ""))
+            attributes["style"] = dot_string("rounded" + (",filled" if active else ""))
         lit = "active" if active else None
-        attributes["class"] = _quote(_classes("state", state.kind.value, state.css_class, lit))
+        attributes["class"] = dot_string(_classes("state", state.kind.value, state.css_class, lit))
         self.lines.append(f"{pad}subgraph cluster_{node_id} {{")
         for key, value in attributes.items():
             self.lines.append(f"{pad}  {key}={value}")
@@ -258,7 +259,7 @@ class _Writer:
             note_id = f"note{self.note_count}"
             self.lines.append(
                 f'{pad}{note_id} [shape=note, style=filled, fillcolor="{self.theme.note_fill}", '
-                f'fontsize=10, class="note", label={_quote(note)}]'
+                f'fontsize=10, class="note", label={dot_string(note)}]'
             )
             self.lines.append(
                 f"{pad}{note_id} -> {anchor} [style=dashed, arrowhead=none, "
@@ -279,7 +280,7 @@ class _Writer:
         attributes: dict[str, str] = {}
         label = _label(transition)
         if label:
-            attributes["label"] = _quote(" " + label + " ")
+            attributes["label"] = dot_string(" " + label + " ")
         composite = self.composites
         if source in composite and source not in self.chart.ancestors_of(target):
             attributes["ltail"] = f"cluster_{self.ids[source]}"
@@ -287,16 +288,16 @@ class _Writer:
             if target != source:
                 attributes["lhead"] = f"cluster_{self.ids[target]}"
         if transition.color:
-            attributes["color"] = _quote(transition.color)
-            attributes["fontcolor"] = _quote(transition.color)
+            attributes["color"] = dot_string(transition.color)
+            attributes["fontcolor"] = dot_string(transition.color)
         if transition.width:
             attributes["penwidth"] = f"{transition.width:g}"
-        attributes["class"] = _quote(_classes("transition", transition.css_class))
+        attributes["class"] = dot_string(_classes("transition", transition.css_class))
         if transition.kind is TransitionKind.INTERNAL:
             attributes["style"] = "dashed"
         if self.last is not None and transition.id == self.last:
-            attributes["color"] = _quote(self.theme.accent)
-            attributes["fontcolor"] = _quote(self.theme.accent)
+            attributes["color"] = dot_string(self.theme.accent)
+            attributes["fontcolor"] = dot_string(self.theme.accent)
             attributes["penwidth"] = "2.5"
         attributes["id"] = f'"t{transition.id}"'
         self.lines.append(f"  {self.ids[source]} -> {self.ids[target]} [{_attributes(attributes)}]")
@@ -322,15 +323,7 @@ def _pseudo_caption(state: State) -> str:
 
 def _caption(state: State) -> str:
     # Graphviz rejects an empty <B></B>: an unnamed state shows a non-breaking space.
-    return _html(state.label or state.name) or "&#160;"
-
-
-def _quote(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
-
-
-def _html(text: str) -> str:
-    return escape(text, quote=True)
+    return dot_html(state.label or state.name) or "&#160;"
 
 
 def _classes(*names: str | None) -> str:

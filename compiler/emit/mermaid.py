@@ -14,9 +14,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..ir import Chart, Machine, State, StateKind
+from .escape import mermaid_note, mermaid_text
 from .smcat import compose_label
 
-_ENTITIES = str.maketrans({"#": "#35;", ";": "#59;"})
 _DIRECTION = {"top-down": "TB", "left-right": "LR", "bottom-top": "BT", "right-left": "RL"}
 _STEREOTYPE = {
     StateKind.CHOICE: "<<choice>>",
@@ -65,10 +65,10 @@ def _machine(
     for transition in machine.transitions:
         source = _end(transition.source, ids, kinds, as_target=False)
         target = _end(transition.target, ids, kinds, as_target=True)
-        label = _text(transition.label or compose_label(transition))
+        label = mermaid_text(transition.label or compose_label(transition))
         lines.append(f"{pad}{source} --> {target}" + (f" : {label}" if label else ""))
         for note in transition.notes:
-            lines.append(f"{pad}note right of {ids[transition.source]} : {_note(note)}")
+            lines.append(f"{pad}note right of {ids[transition.source]} : {mermaid_note(note)}")
 
 
 def _state(
@@ -92,10 +92,10 @@ def _state(
         for action in state.actions
     ]
     if state.machine is None:
-        lines.extend(f"{pad}{node} : {_text(body)}" for body in activities)
+        lines.extend(f"{pad}{node} : {mermaid_text(body)}" for body in activities)
     elif activities:
         # Mermaid gives composite states a label only: their activities go in a note.
-        lines.append(f"{pad}note right of {node} : {_note(' · '.join(activities))}")
+        lines.append(f"{pad}note right of {node} : {mermaid_note(' · '.join(activities))}")
     if state.machine is not None and state.kind not in (StateKind.INITIAL, StateKind.FINAL):
         lines.append(f"{pad}state {node} {{")
         _machine(
@@ -110,7 +110,7 @@ def _state(
         lines.append(f"{pad}}}")
     for note in state.notes:
         if state.kind not in (StateKind.INITIAL, StateKind.FINAL):
-            lines.append(f"{pad}note right of {node} : {_note(note)}")
+            lines.append(f"{pad}note right of {node} : {mermaid_note(note)}")
 
 
 def _end(name: str, ids: dict[str, str], kinds: dict[str, StateKind], *, as_target: bool) -> str:
@@ -130,14 +130,4 @@ def _caption(state: State) -> str:
         text = "H*"
     elif state.kind is StateKind.TERMINATE:
         text = f"✕ {text}"
-    return _text(text).replace('"', "#quot;") or " "
-
-
-def _text(text: str) -> str:
-    """One line of Mermaid text: newlines folded, `;` and `#` written as entities."""
-    return " ".join(text.split()).translate(_ENTITIES)
-
-
-def _note(text: str) -> str:
-    """The text of a one-line note: Mermaid ends a note's text at a `:`, so it is an entity."""
-    return _text(text).replace(":", "#58;")
+    return mermaid_text(text).replace('"', "#quot;") or " "

@@ -14,8 +14,6 @@ assumes a chart the checker passed for the `python` target.
 
 from __future__ import annotations
 
-import json
-import unicodedata
 from collections.abc import Mapping
 from typing import Any
 
@@ -33,6 +31,7 @@ from ...runtime.model import (
 from ...runtime.tables import Arm, Tables, tabulate
 from ..ir import Action, ActionKind, Chart, State, Transition
 from ..names import enum_member, event_method, hook_name, python_identifier
+from .escape import python_guard, python_literal, python_name, python_text
 from .ir_json import to_document
 from .lowering import delay_ms
 
@@ -42,7 +41,11 @@ _ENVIRONMENT = jinja2.Environment(
     keep_trailing_newline=True,
     undefined=jinja2.StrictUndefined,
 )
-_ENVIRONMENT.filters["py"] = repr
+# Every interpolation of the template names its context (tests/test_escape.py enforces it):
+# chart text is data, escaped by compiler/emit/escape.py for where it lands.
+_ENVIRONMENT.filters.update(
+    py=python_literal, doc=python_text, ident=python_name, guard=python_guard
+)
 
 
 def emit(chart: Chart, options: Mapping[str, Any] | None = None) -> str:
@@ -58,14 +61,14 @@ def emit(chart: Chart, options: Mapping[str, Any] | None = None) -> str:
     guard_methods = {name: "guard_" + python_identifier(name) for name in guards}
     text = _ENVIRONMENT.get_template("python.py.j2").render(
         class_name=class_name,
-        source=_doc(source),
+        source=source,
         digest=chart_hash(document),
         states=[(enum_member(s.name), s.name) for s in _unique_states(chart)],
         events=_events(chart),
-        guards=[_guard_source(text, guard_methods) for text in tables.guards],
+        guards=[(text, _guard_source(text, guard_methods)) for text in tables.guards],
         chart=document,
         tables=_plain(tables, list(hooks)),
-        hooks=[(_doc(text), hook_name(text), where) for text, where in hooks.items()],
+        hooks=[(text, hook_name(text), where) for text, where in hooks.items()],
         hook_pairs=tuple((text, hook_name(text)) for text in hooks),
         guard_methods=guard_methods,
         invokes=tuple(_invokes(chart)),
@@ -103,7 +106,7 @@ def _events(chart: Chart) -> list[tuple[str, str, str, str]]:
             event_method(event),
             enum_member(event),
             event,
-            _doc("; ".join(uses[:3]) + ("; ..." if len(uses) > 3 else "")),
+            "; ".join(uses[:3]) + ("; ..." if len(uses) > 3 else ""),
         )
         for event, uses in found.items()
     ]
@@ -166,7 +169,10 @@ def _guard_source(text: str, methods: Mapping[str, str]) -> str:
             return f"m.{methods[dotted]}(data)"
         return f"m._read({dotted!r}, data)"
 
-    return python_source(text, name, lambda state: f"m.is_active({state!r})")
+    def arithmetic(op: str, left: str, right: str) -> str:
+        return f"m._op({op!r}, {left}, {right})"  # bounded (runtime.expr.arith)
+
+    return python_source(text, name, lambda state: f"m.is_active({state!r})", arithmetic)
 
 
 def _stepping(tables: Tables) -> set[str]:
@@ -201,12 +207,3 @@ def _plain(tables: Tables, hooks: list[str]) -> dict[str, Any]:
         "rows": {e: {c: arms(a) for c, a in row.items()} for e, row in tables.rows.items()},
         "eventless": {c: arms(a) for c, a in tables.eventless.items()},
     }
-
-
-def _doc(text: str) -> str:
-    """Text safe inside a generated docstring or comment: quotes and backslashes escaped, and
-    control and format characters (newlines, bidi overrides: "Trojan Source") as escapes."""
-    escaped = json.dumps(text, ensure_ascii=False)[1:-1].replace('"', "'")
-    return "".join(
-        f"\\u{ord(c):04x}" if unicodedata.category(c) in ("Cc", "Cf") else c for c in escaped
-    )

@@ -14,6 +14,9 @@ from ..ir import Chart
 from . import dot
 
 ENGINES = ("dot", "neato", "fdp", "circo", "twopi", "osage")
+#: seconds a layout may take (option `timeout`): Graphviz on a huge or dense chart can take
+#: hours, and a server (the studio) must not wait that long
+TIMEOUT = 120.0
 
 
 class RenderError(Exception):
@@ -26,10 +29,25 @@ def render(chart: Chart, options: Mapping[str, Any] | None, output: str) -> byte
     if engine not in ENGINES:
         raise RenderError(f"unknown engine {engine!r}: use one of {', '.join(ENGINES)}")
     source = dot.emit(chart, options)
-    import graphviz  # imported here: it costs start-up time every other format does not need
+    seconds = float(options.get("timeout", TIMEOUT))
+    import subprocess
 
+    # imported here: it costs start-up time every other format does not need
+    import graphviz
+    from graphviz.backend import dot_command, execute
+
+    command = dot_command.command(engine, output)
     try:
-        data: bytes = graphviz.pipe(engine, output, source.encode("utf-8"), quiet=True)
+        # graphviz.pipe with a time limit: a layout that runs away is stopped, not waited for
+        process = execute.run_check(
+            command, input=source.encode("utf-8"), capture_output=True, quiet=True, timeout=seconds
+        )
+        data: bytes = process.stdout
+    except subprocess.TimeoutExpired:
+        raise RenderError(
+            f"Graphviz's `{engine}` took longer than {seconds:g} s to lay out the diagram; the "
+            "chart is too large to draw in one picture"
+        ) from None
     except graphviz.ExecutableNotFound:
         raise RenderError(
             f"Graphviz's `{engine}` program is not installed: install the `graphviz` package of "

@@ -30,6 +30,7 @@ from ..guards import ecmascript, variables
 from ..ir import ActionKind, Chart, Machine, State, StateKind, Transition, TransitionKind
 from ..names import SCXML_NS, SW_NS
 from ..names import scxml_event as event_name
+from .escape import ecmascript_string, xml_text
 from .lowering import Ids, delay_ms, else_last, fork_actions, fork_targets, runnable
 
 _NSMAP = {None: SCXML_NS, "sw": SW_NS}
@@ -133,7 +134,7 @@ class _Builder:
         initial = next((s for s in machine.states if s.kind is StateKind.INITIAL), None)
         start = element.get("initial")
         if initial is not None and start is not None and start != self.ids.get(initial.name):
-            element.set(_sw("initial-name"), initial.name)
+            element.set(_sw("initial-name"), xml_text(initial.name))
 
     def _data(self, root: etree._Element) -> None:
         """The variables portable guards read are declared (0 until the host sets them), so
@@ -177,7 +178,7 @@ class _Builder:
                 start = self.ids[initial.name]
             elif outgoing and has_action:
                 element = etree.SubElement(parent, _q("initial"))
-                element.set(_sw("name"), initial.name)
+                element.set(_sw("name"), xml_text(initial.name))
                 self._transition(element, outgoing[0])
             else:
                 start = " ".join(targets)
@@ -194,7 +195,7 @@ class _Builder:
         for marker in self.markers_by_parent.get(owner.name if owner else None, []):
             element = etree.SubElement(parent, _q("state"), id=marker)
             element.set(_sw("synthetic"), "join")
-            element.set(_sw("join"), self.marker_join[marker])
+            element.set(_sw("join"), xml_text(self.marker_join[marker]))
         return start
 
     def _state(self, parent: etree._Element, state: State, terminates: list[State]) -> None:
@@ -234,7 +235,7 @@ class _Builder:
         for markers, out in self.join_transitions.get(state.name, []):
             condition = " && ".join(f"In('{m}')" for m in markers)
             self._transition(element, out, cond=condition, event=None)
-            element[-1].set(_sw("join"), out.source)
+            element[-1].set(_sw("join"), xml_text(out.source))
 
     def _timers(self, element: etree._Element, state: State) -> None:
         """A timed event (`after 30s`) is a delayed `<send>` on entry, cancelled on exit, of an
@@ -297,17 +298,17 @@ class _Builder:
             timer = self.timers.get((transition.source, transition.event))
             element.set("event", timer or event_name(transition.event))
             if element.get("event") != transition.event:
-                element.set(_sw("event-name"), transition.event)
+                element.set(_sw("event-name"), xml_text(transition.event))
         guard = cond if cond is not None else (transition.guard or "").strip()
         if guard and guard != "else" and cond is None:
             # the guard in the portable subset where it can be (`and` as `&&`, In() naming the
             # state's id); the text as written in sw:cond when that differs, for the import
             portable = ecmascript(guard, lambda name: self.ids.get(name, name))
-            element.set("cond", portable or guard)
+            element.set("cond", xml_text(portable or guard))
             if portable is not None and portable != guard:
-                element.set(_sw("cond"), guard)
+                element.set(_sw("cond"), xml_text(guard))
         elif guard and guard != "else":
-            element.set("cond", guard)
+            element.set("cond", xml_text(guard))
         elif guard == "else":
             element.set(_sw("guard"), "else")
         marker = self.join_markers.get(transition.id)
@@ -321,7 +322,7 @@ class _Builder:
             if targets:
                 element.set("target", " ".join(targets))
             if self.kind.get(transition.target) is StateKind.FORK:
-                element.set(_sw("fork"), transition.target)
+                element.set(_sw("fork"), xml_text(transition.target))
         if transition.kind is TransitionKind.INTERNAL and not internal_self:
             if transition.source in self.chart.ancestors_of(transition.target):
                 element.set("type", "internal")
@@ -337,9 +338,8 @@ class _Builder:
 
     def _name(self, element: etree._Element, name: str) -> None:
         if element.get("id") != name:
-            element.set(_sw("name"), name)
+            element.set(_sw("name"), xml_text(name))
 
 
 def _log(parent: etree._Element, label: str, text: str) -> None:
-    literal = "'" + text.replace("\\", "\\\\").replace("'", "\\'").replace("\n", "\\n") + "'"
-    etree.SubElement(parent, _q("log"), label=label, expr=literal)
+    etree.SubElement(parent, _q("log"), label=label, expr=ecmascript_string(text))

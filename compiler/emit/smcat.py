@@ -14,6 +14,7 @@ from typing import Any
 
 from ..ir import Action, ActionKind, Chart, Machine, State, Transition
 from ..text import JS_TRIM
+from .escape import smcat_note, smcat_string
 from .smcat_json import js_number
 
 INDENT = "    "
@@ -84,12 +85,12 @@ def _machine(machine: Machine, depth: int, placed: _Placed) -> list[str]:
     declared = [s for s in machine.states if s.declared]
     for position, state in enumerate(declared):
         separator = ";" if position == len(declared) - 1 else ","
-        notes = [pad + f"# {note}" for note in state.notes]
+        notes = [pad + line for note in state.notes for line in smcat_note(note)]
         lines.extend(placed.around(state, pad, notes + _state(state, depth, separator, placed)))
     if declared and machine.transitions:
         lines.append("")
     for transition in machine.transitions:
-        notes = [pad + f"# {note}" for note in transition.notes]
+        notes = [pad + line for note in transition.notes for line in smcat_note(note)]
         lines.extend(placed.around(transition, pad, [*notes, pad + _transition(transition)]))
     return lines
 
@@ -113,7 +114,7 @@ def _state(state: State, depth: int, separator: str, placed: _Placed) -> list[st
 def _state_attributes(state: State) -> str:
     parts = []
     if state.label:
-        parts.append(f"label={quote(state.label)}")
+        parts.append(f"label={smcat_string(state.label)}")
     if state.color:
         parts.append(f'color="{state.color}"')
     if state.css_class:
@@ -129,7 +130,7 @@ def _transition(transition: Transition) -> str:
     text = f"{name(transition.source)} => {name(transition.target, statement_start=False)}"
     parts = []
     if transition.color:
-        parts.append(f"color={quote(transition.color)}")
+        parts.append(f"color={smcat_string(transition.color)}")
     if transition.css_class:
         parts.append(f'class="{transition.css_class}"')
     if transition.kind is not None:
@@ -140,7 +141,7 @@ def _transition(transition: Transition) -> str:
         text += f" [{' '.join(parts)}]"
     label = transition.label if transition.label is not None else compose_label(transition)
     if label:
-        text += ": " + (label if _bare_ok(label, "{;") else quote(label))
+        text += ": " + (label if _bare_ok(label, "{;") else smcat_string(label))
     return text + ";"
 
 
@@ -161,7 +162,7 @@ def _activities(actions: tuple[Action, ...], continuation: str) -> str:
     text = "\n".join(lines)
     if _bare_ok(text, ",;{") and all(lines):
         return ("\n" + continuation).join(lines)
-    return quote(text)
+    return smcat_string(text)
 
 
 def activity_line(action: Action) -> str:
@@ -185,12 +186,7 @@ def name(text: str, *, statement_start: bool = True) -> str:
     bare = _BARE_NAME.fullmatch(text) is not None
     if bare and (not text.startswith(claimed) or text.endswith("\\")):
         return text  # a name ending in a backslash has no quoted form: it was written bare
-    return quote(text)
-
-
-def quote(text: str) -> str:
-    """A double-quoted smcat string whose value is `text`."""
-    return '"' + text.replace('"', '\\"') + '"'
+    return smcat_string(text)
 
 
 def _bare_ok(text: str, stops: str) -> bool:

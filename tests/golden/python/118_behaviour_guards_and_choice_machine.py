@@ -39,15 +39,15 @@ class Event(enum.StrEnum):
 def _guard_0(m: Chart118BehaviourGuardsAndChoiceMachine, data: Mapping[str, Any]) -> bool:
     try:
         return bool((m.guard_priority(data) > 0) and (m.guard_stock(data) >= 1))
-    except (TypeError, ZeroDivisionError, ValueError):
-        return False
+    except Exception as error:  # noqa: BLE001 - a failing guard is false, and reported
+        return m._guard_failed("priority > 0 && stock >= 1", error)
 
 
 def _guard_1(m: Chart118BehaviourGuardsAndChoiceMachine, data: Mapping[str, Any]) -> bool:
     try:
         return bool((m.guard_stock(data) == 1) or (m.guard_priority(data) != 0))
-    except (TypeError, ZeroDivisionError, ValueError):
-        return False
+    except Exception as error:  # noqa: BLE001 - a failing guard is false, and reported
+        return m._guard_failed("stock == 1 || priority != 0", error)
 
 
 class Chart118BehaviourGuardsAndChoiceMachine(CompiledMachine, generated=True):

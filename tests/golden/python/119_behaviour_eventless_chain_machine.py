@@ -37,8 +37,8 @@ class Event(enum.StrEnum):
 def _guard_0(m: Chart119BehaviourEventlessChainMachine, data: Mapping[str, Any]) -> bool:
     try:
         return bool(m.guard_ready(data))
-    except (TypeError, ZeroDivisionError, ValueError):
-        return False
+    except Exception as error:  # noqa: BLE001 - a failing guard is false, and reported
+        return m._guard_failed("ready", error)
 
 
 class Chart119BehaviourEventlessChainMachine(CompiledMachine, generated=True):

@@ -37,8 +37,8 @@ class Event(enum.StrEnum):
 def _guard_0(m: Chart120BehaviourFinalInCompositeMachine, data: Mapping[str, Any]) -> bool:
     try:
         return bool(m.is_active("job.final"))
-    except (TypeError, ZeroDivisionError, ValueError):
-        return False
+    except Exception as error:  # noqa: BLE001 - a failing guard is false, and reported
+        return m._guard_failed("In('job.final')", error)
 
 
 class Chart120BehaviourFinalInCompositeMachine(CompiledMachine, generated=True):

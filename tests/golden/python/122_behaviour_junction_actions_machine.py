@@ -37,8 +37,8 @@ class Event(enum.StrEnum):
 def _guard_0(m: Chart122BehaviourJunctionActionsMachine, data: Mapping[str, Any]) -> bool:
     try:
         return bool(m.guard_size(data) > 0)
-    except (TypeError, ZeroDivisionError, ValueError):
-        return False
+    except Exception as error:  # noqa: BLE001 - a failing guard is false, and reported
+        return m._guard_failed("size > 0", error)
 
 
 class Chart122BehaviourJunctionActionsMachine(CompiledMachine, generated=True):
