@@ -55,6 +55,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/runtime_bench.py
 	$(BIN)/python bench/build_bench.py
 	$(BIN)/python bench/yaml_bench.py
+	$(BIN)/python bench/hostile_bench.py
 
 ## docs: build the documentation site into build/site (mkdocs, --strict)
 docs: $(STAMP)

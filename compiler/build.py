@@ -14,6 +14,16 @@ nothing):
 - a PNG carries the same line in a `tEXt` chunk after its header chunk;
 - JSON has no comments: its targets are generated again and compared byte for byte.
 
+The files without a header that the build wrote are recorded in a manifest in their output
+folder (`MANIFEST`: file name -> SHA-256 of the bytes written). A file without a header in an
+output's place is replaced only when the manifest names it (an output edited by hand, as with a
+header) or it already holds what the build would write, and an orphan is removed only when it
+still holds the recorded bytes: a hand-made `door.json` is never overwritten or removed without
+`--force`.
+
+Everything stays inside the project folder: a chart or an output folder that resolves
+elsewhere (through a symbolic link) is refused before anything is read or written.
+
 Charts are parsed and checked once each, in worker processes (`--jobs`). `check=True` writes
 nothing and reports each target that is missing, stale or edited. A file is only ever written
 whole (temporary file, fsync, rename), and only when its bytes change.
@@ -50,6 +60,8 @@ _COMMENTS: dict[str, tuple[str, str]] = {
     "scxml": ("<!-- ", " -->"),
     "svg": ("<!-- ", " -->"),
 }
+#: the manifest of an output folder: what the build wrote there
+MANIFEST = ".statewright-build.json"
 _MARK = "statewright build:"
 _HEADER = re.compile(
     rb"statewright build: generated from (?P<source>.*?)(?: \(sha256 [0-9a-f]{16}\))?; "
@@ -65,6 +77,8 @@ class Target:
     key: str
     #: the first 16 hex digits of the chart file's SHA-256 (shown in the header)
     source_hash: str = ""
+    #: the SHA-256 of the bytes the build last wrote at `path` (its manifest), if any
+    recorded: str | None = None
 
 
 @dataclass
@@ -75,6 +89,8 @@ class Result:
     target: Target
     status: str
     detail: str = ""
+    #: the SHA-256 of the file's bytes once the build is done with it (for the manifest)
+    digest: str | None = None
 
 
 @dataclass
@@ -130,13 +146,19 @@ def input_key(source: bytes, chart: Path, output: Output, version: str) -> str:
 
 
 def plan(project: Project, version: str) -> list[Target]:
-    """Every file the project generates; `ProjectError` when two outputs would write one file."""
+    """Every file the project generates; `ProjectError` when two outputs would write one file,
+    `BuildError` when a chart or an output folder resolves outside the project folder."""
     targets: list[Target] = []
     writers: dict[Path, Output] = {}
     everything = charts_of(project)
+    root = project.root.resolve()
+    for output in project.outputs:
+        _contained(output.out, root, "the output folder")
+    manifests = {folder: read_manifest(folder) for folder in {o.out for o in project.outputs}}
     for output in project.outputs:
         charts = charts_of(project, output.charts) if output.charts is not None else everything
         for chart in charts:
+            _contained(chart, root, "the chart")
             path = output.path_for(chart)
             if path in writers:
                 raise ProjectError(
@@ -149,8 +171,65 @@ def plan(project: Project, version: str) -> list[Target]:
             source = chart.read_bytes()
             key = input_key(source, chart, output, version)
             digest = hashlib.sha256(source).hexdigest()[:16]
-            targets.append(Target(chart, output, path, key, digest))
+            recorded = manifests[output.out].get(path.name)
+            targets.append(Target(chart, output, path, key, digest, recorded))
     return targets
+
+
+def _contained(path: Path, root: Path, what: str) -> None:
+    """Refuse a path that resolves outside the project folder (a link pointing out)."""
+    resolved = path.resolve()
+    if resolved != root and root not in resolved.parents:
+        shown = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
+        raise BuildError(
+            f"{what} {shown} resolves to {resolved}, outside the project folder {root}: "
+            "statewright build reads and writes inside its project only"
+        )
+
+
+# -- the manifest -------------------------------------------------------------------------------
+
+
+def read_manifest(folder: Path) -> dict[str, str]:
+    """What the build wrote in `folder` (file name -> SHA-256); empty when there is no
+    manifest or it cannot be read (then nothing is assumed to be the build's)."""
+    try:
+        document = json.loads((folder / MANIFEST).read_text("utf-8"))
+    except (OSError, ValueError, RecursionError):
+        return {}
+    files = document.get("files") if isinstance(document, dict) else None
+    if not isinstance(files, dict):
+        return {}
+    return {
+        name: digest
+        for name, digest in files.items()
+        if isinstance(name, str) and isinstance(digest, str) and "/" not in name
+    }
+
+
+def write_manifest(folder: Path, files: dict[str, str]) -> None:
+    """Record what the build wrote in `folder` (atomically; removed when nothing is left)."""
+    path = folder / MANIFEST
+    if not files:
+        path.unlink(missing_ok=True)
+        return
+    document = {
+        "format": "statewright-build-manifest/1",
+        "note": "what `statewright build` wrote in this folder; it never overwrites or "
+        "removes a file whose bytes it did not write",
+        "files": dict(sorted(files.items())),
+    }
+    data = (json.dumps(document, indent=2) + "\n").encode("utf-8")
+    try:
+        if path.read_bytes() == data:
+            return
+    except OSError:
+        pass
+    _write(path, data)
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
 
 
 # -- headers ------------------------------------------------------------------------------------
@@ -265,6 +344,11 @@ def read_chart(path: Path, target: str | None) -> tuple[object, ChartReport]:
     return chart, ChartReport(Path(display), text, diagnostics)
 
 
+def has_header(target: Target) -> bool:
+    """Whether the target's format carries the build's header (a PNG its text chunk)."""
+    return target.output.format in _COMMENTS or target.output.format == "png"
+
+
 def generate(chart: object, target: Target) -> bytes:
     from .emit.render import RenderError
     from .ir import Chart
@@ -285,8 +369,19 @@ class BuildError(Exception):
     """An output could not be generated (Graphviz missing, say)."""
 
 
+_FOREIGN = (
+    "a file statewright build did not write is in its place: move it away, or run "
+    "`statewright build --force` to replace it"
+)
+
+
 def build_chart(
-    chart_path: Path, targets: list[Target], root: Path, strict: bool, check: bool
+    chart_path: Path,
+    targets: list[Target],
+    root: Path,
+    strict: bool,
+    check: bool,
+    force: bool = False,
 ) -> tuple[ChartReport, list[Result]]:
     """Parse and check one chart, then bring each of its targets up to date (or, with
     `check`, say which are not). Runs in a worker process."""
@@ -308,13 +403,25 @@ def build_chart(
             existing: bytes | None = target.path.read_bytes()
         except OSError:
             existing = None
+        # a file without a header is the build's when its manifest names it; the bytes
+        # tell whether it was edited since
+        ours = existing is None or has_header(target) or target.recorded is not None
+        edited = existing is not None and not has_header(target) and (
+            _sha(existing) != target.recorded
+        )
         if existing == data:
-            results.append(Result(target, "unchanged"))
+            results.append(Result(target, "unchanged", digest=_sha(data)))
         elif check:
-            results.append(Result(target, "missing" if existing is None else "stale"))
+            status = "missing" if existing is None else "edited" if edited else "stale"
+            results.append(Result(target, status))
+        elif not ours and not force:
+            results.append(Result(target, "failed", _FOREIGN))
         else:
             _write(target.path, data)
-            results.append(Result(target, "written", "" if existing is None else "replaced"))
+            detail = "" if existing is None else "replaced"
+            if edited and ours:
+                detail = "replaced a file edited by hand"
+            results.append(Result(target, "written", detail, digest=_sha(data)))
         if broken and not check and results[-1].status != "failed":
             results[-1].detail = "written from a chart with findings"
     return report, results
@@ -361,14 +468,7 @@ def run(
         if known == "up-to-date" or (check and known in ("stale", "edited")):
             results.append(Result(target, known))
         elif known == "foreign" and not force:
-            results.append(
-                Result(
-                    target,
-                    "failed",
-                    "a file statewright build did not write is in its place: move it away, or "
-                    "run `statewright build --force` to replace it",
-                )
-            )
+            results.append(Result(target, "failed", _FOREIGN))
         else:
             if known in ("edited", "foreign"):
                 edited.add(target.path)
@@ -389,13 +489,14 @@ def run(
                 progress(done, total, result)
 
     work = [(chart, chart_targets) for chart, chart_targets in sorted(pending.items())]
+    settings = (project.root, project.strict, check, force)
     if jobs <= 1 or len(work) <= 1:
         for chart, chart_targets in work:
-            collect(*build_chart(chart, chart_targets, project.root, project.strict, check))
+            collect(*build_chart(chart, chart_targets, *settings))
     else:
         with concurrent.futures.ProcessPoolExecutor(max_workers=jobs) as pool:
             futures = [
-                pool.submit(build_chart, chart, chart_targets, project.root, project.strict, check)
+                pool.submit(build_chart, chart, chart_targets, *settings)
                 for chart, chart_targets in work
             ]
             for future in concurrent.futures.as_completed(futures):
@@ -407,27 +508,45 @@ def run(
     if not check:
         for orphan in orphans:
             orphan.unlink(missing_ok=True)
+        _record(project, results)
     return BuildRun(results, reports, orphans)
 
 
+def _record(project: Project, results: list[Result]) -> None:
+    """Write each output folder's manifest: the files without a header that the build now
+    stands behind (a header proves the rest)."""
+    folders: dict[Path, dict[str, str]] = {output.out: {} for output in project.outputs}
+    for result in results:
+        path = result.target.path
+        if result.digest is not None and not has_header(result.target):
+            folders.setdefault(path.parent, {})[path.name] = result.digest
+    for folder, files in folders.items():
+        if folder.is_dir():
+            write_manifest(folder, files)
+
+
 def find_orphans(project: Project, targets: list[Target]) -> list[Path]:
-    """Files in the output folders that an earlier build wrote (they carry its header) but
-    that no output of the project makes any more: their chart was removed or renamed, or
-    their output was. Files without the header are never touched."""
+    """Files in the output folders that an earlier build wrote (they carry its header, or
+    the folder's manifest holds their bytes) but that no output of the project makes any
+    more: their chart was removed or renamed, or their output was. Files the build did not
+    write are never touched."""
     current = {target.path.resolve() for target in targets}
-    folders = sorted({output.out.resolve() for output in project.outputs})
+    folders = sorted({output.out for output in project.outputs})
     found: list[Path] = []
     for folder in folders:
-        if not folder.is_dir():
+        if not folder.is_dir() or folder.is_symlink():
             continue
+        manifest = read_manifest(folder)
         for path in sorted(folder.iterdir()):
-            if path.name.startswith(".") or not path.is_file() or path.resolve() in current:
+            if path.name.startswith(".") or path.is_symlink() or not path.is_file():
+                continue
+            if path.resolve() in current:
                 continue
             try:
                 data = path.read_bytes()
             except OSError:
                 continue
-            if read_header(data) is not None:
+            if read_header(data) is not None or manifest.get(path.name) == _sha(data):
                 found.append(path)
     return found
 

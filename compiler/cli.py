@@ -272,10 +272,19 @@ def _argument_parser() -> argparse.ArgumentParser:
     studio.add_argument(
         "--host",
         default="127.0.0.1",
-        help="the address to listen on (default 127.0.0.1: this machine only)",
+        help="the address to listen on (default 127.0.0.1: this machine only; any other "
+        "address prints a URL with a token that every request must carry)",
     )
     studio.add_argument(
         "--store", metavar="DIR|URL", help="a store to inspect (a folder or postgresql://...)"
+    )
+    studio.add_argument(
+        "--allow-host",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="also answer requests for this host name (a DNS name of this machine), when "
+        "--host is not loopback",
     )
     studio.add_argument("--open", action="store_true", help="open the page in a browser")
     studio.set_defaults(run=_studio)
@@ -633,7 +642,7 @@ def _studio(args: argparse.Namespace) -> int:
             webbrowser.open(url)
 
     try:
-        server = serve(studio, args.host, args.port, ready)
+        server = serve(studio, args.host, args.port, ready, allow_hosts=tuple(args.allow_host))
     except OSError as error:
         raise UsageError(f"cannot listen on {args.host}:{args.port}: {error.strerror}") from None
     try:

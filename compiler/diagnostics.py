@@ -112,8 +112,8 @@ def _render(diagnostic: Diagnostic, source_lines: list[str] | None, color: bool)
     span = diagnostic.span
     head = paint(
         f"{diagnostic.severity.value}[{diagnostic.code}]", _COLORS[diagnostic.severity]
-    ) + paint(f": {visible(diagnostic.message, keep_tabs=False)}", _BOLD if color else "")
-    hint = visible(diagnostic.hint, keep_tabs=False) if diagnostic.hint else None
+    ) + paint(f": {_shown(diagnostic.message)}", _BOLD if color else "")
+    hint = _shown(diagnostic.hint) if diagnostic.hint else None
     lines = [head]
     if span.line <= 0:
         lines.append(f" --> {visible(span.file)}")
@@ -140,8 +140,16 @@ def _render(diagnostic: Diagnostic, source_lines: list[str] | None, color: bool)
         lines.append(f"  = hint: {hint}")
     for related in diagnostic.related:
         where = visible(str(related.span))
-        lines.append(f"{gutter} = note: {visible(related.message, keep_tabs=False)} at {where}")
+        lines.append(f"{gutter} = note: {_shown(related.message)} at {where}")
     return "\n".join(lines)
+
+
+def _shown(text: str) -> str:
+    """A message or hint as rendered: control characters as escapes, and at most `EXCERPT`
+    times 3 characters (a message quoting a huge name stays readable; JSON keeps it all)."""
+    limit = EXCERPT * 3
+    cut = text if len(text) <= limit else text[: limit - 1] + "…"
+    return visible(cut, keep_tabs=False)
 
 
 def _excerpt(line: str, column: int, end_column: int | None) -> tuple[str, int, int]:

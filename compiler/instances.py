@@ -208,10 +208,19 @@ def _send(store: Any, args: argparse.Namespace) -> int:
 
 
 def _list(store: Any, args: argparse.Namespace) -> int:
+    """Every instance, one JSON line each; one that cannot be opened gets a line with its
+    problem and the listing goes on (exit 1 at the end)."""
+    from ..runtime.errors import StatewrightError
+
+    failed = False
     for resource_id in store.ids():
-        with store.open(resource_id) as instance:
-            print(json.dumps(_summary(instance)))
-    return 0
+        try:
+            with store.open(resource_id) as instance:
+                print(json.dumps(_summary(instance)))
+        except (StatewrightError, OSError) as error:
+            failed = True
+            print(json.dumps({"id": resource_id, "problem": str(error)}))
+    return 1 if failed else 0
 
 
 def _show(store: Any, args: argparse.Namespace) -> int:

@@ -6,7 +6,9 @@ mapping is deterministic and documented in docs/diagnostics.md (SC024, SC025):
 - NFKC-normalise the text, then replace every run of characters that cannot appear in a Python
   identifier with one `_`, and drop `_` at both ends: `caps lock` -> `caps_lock`,
   `^check` -> `check`, `send SYN+ACK` -> `send_SYN_ACK`;
-- a name that starts with a digit gets a leading `_`; a name with nothing left becomes `_`.
+- a name that starts with a digit gets a leading `_`; a name with nothing left becomes `_`;
+- characters that NFKC leaves outside identifiers become `_`, and a name never starts with two
+  `_` (Python would mangle it inside the class).
 """
 
 from __future__ import annotations
@@ -58,6 +60,8 @@ def python_identifier(text: str) -> str:
         cleaned = "_" + cleaned
     if not cleaned.isidentifier():  # a character \w admits that identifiers do not
         cleaned = re.sub(r"[^A-Za-z0-9_]", "_", cleaned)
+    if cleaned.startswith("__"):  # Python would mangle `__name` inside the generated class
+        cleaned = "_" + cleaned.lstrip("_")
     return cleaned
 
 

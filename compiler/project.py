@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import string
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -45,6 +46,8 @@ DIAGRAM_OPTIONS = {
 _TOP_KEYS = ("charts", "exclude", "out", "strict", "outputs")
 _OUTPUT_KEYS = ("format", "out", "charts", "filename", *DIAGRAM_OPTIONS)
 DEFAULT_OUT = "build/statewright"
+#: how deep a project file may nest (it needs four levels; its reader recurses)
+MAX_NESTING = 32
 DEFAULT_FILENAME = "{stem}{ext}"
 
 
@@ -98,7 +101,7 @@ def find_config(start: Path) -> Path | None:
                 return candidate
             try:
                 document = tomllib.loads(candidate.read_text("utf-8"))
-            except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+            except (OSError, ValueError, RecursionError):  # TOMLDecodeError is a ValueError
                 return candidate  # reported when it is loaded
             if "statewright" in document.get("tool", {}):
                 return candidate
@@ -127,12 +130,18 @@ def _toml_table(data: bytes, name: str) -> tuple[dict[str, object], Locate]:
         document = tomllib.loads(text)
     except UnicodeDecodeError:
         raise ProjectError("the file is not UTF-8 text", Span(name, 1, 1, 1, 2)) from None
+    except RecursionError:
+        raise ProjectError("the file nests values too deep", Span(name, 1, 1, 1, 2)) from None
     except tomllib.TOMLDecodeError as error:
         found = re.search(r"\(at line (\d+), column (\d+)\)", str(error))
         line, column = (int(found[1]), int(found[2])) if found else (1, 1)
         message = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(error))
         raise ProjectError(
             f"not valid TOML: {message}", Span(name, line, column, line, column + 1)
+        ) from None
+    except ValueError as error:  # not a TOML error: a number of more digits than Python reads
+        raise ProjectError(
+            f"not a usable TOML file: {str(error).split(';')[0]}", Span(name, 1, 1, 1, 2)
         ) from None
     tool = document.get("tool", {})
     table = tool.get("statewright") if isinstance(tool, dict) else None
@@ -206,6 +215,8 @@ def _yaml_table(data: bytes, name: str) -> tuple[dict[str, object], Locate]:
 
     def value(node: Node, where: Where) -> object:
         positions[where] = node.span
+        if len(where) > MAX_NESTING:  # a project file is a few levels deep
+            raise ProjectError(f"the file nests more than {MAX_NESTING} levels deep", node.span)
         if isinstance(node, Mapping):
             result: dict[str, object] = {}
             for key, item in node.pairs:
@@ -310,12 +321,19 @@ class _Validator:
             options.append((option, value))
         filename = self.text(item, "filename", where) or DEFAULT_FILENAME
         try:
-            probe = filename.format(stem="x", ext=".y")
-        except (KeyError, IndexError, ValueError):
+            fields = list(string.Formatter().parse(filename))
+        except ValueError:
+            fields = [("", "?", "", None)]  # an unbalanced brace
+        if any(
+            name is not None and (name not in ("stem", "ext") or spec or conversion)
+            for _, name, spec, conversion in fields
+        ):
             raise self.fail(
-                f"`filename` is `{filename}`: it may use only {{stem}} and {{ext}}",
+                f"`filename` is `{filename[:80]}`: it may use only {{stem}} and {{ext}}, "
+                "without formats",
                 (*where, "filename"),
             ) from None
+        probe = filename.format(stem="x", ext=".y")
         if "/" in probe or "\\" in probe or "{stem}" not in filename:
             raise self.fail(
                 "`filename` must be a file name holding {stem} (use `out` for the folder)",

@@ -6,13 +6,19 @@ library's threading HTTP server (the app is one page of plain HTML and JavaScrip
 the page sends the chart text it holds and the steps it has taken, and the server parses,
 checks, renders and replays them, so undo is dropping a step and no state lives in the server.
 
-Safety, since the server can write files:
+Safety, since the server can write files (docs/security.md):
 - it binds to 127.0.0.1 unless `--host` says otherwise, and answers only requests whose `Host`
   names the address it serves (no DNS rebinding);
+- bound beyond loopback, every API call needs the random token printed in the URL (as
+  Jupyter does): another machine on the network reaches nothing without it;
 - requests that change anything need the `X-Statewright-Studio` header, which a page of
   another origin cannot send without a CORS preflight this server never grants;
 - it reads and writes only chart files (.smcat, .yaml, .yml, .scxml) inside PATH, after
-  resolving links; a save is refused when the file changed on disk since it was loaded;
+  resolving links, never in hidden or dependency folders and never the project file; a save
+  is refused when the file changed on disk since it was loaded;
+- requests are bounded: the body (`MAX_BODY`), the time a client may take to send it
+  (`TIMEOUT`), the connections served at once (`MAX_CONNECTIONS`) and a diagram's layout
+  (`RENDER_SECONDS`);
 - the instance inspector reads the store (its logs, by replay) and never opens an instance,
   so it never recovers, locks or writes anything.
 """
@@ -20,9 +26,12 @@ Safety, since the server can write files:
 from __future__ import annotations
 
 import hashlib
+import hmac
 import importlib.resources
 import json
 import os
+import secrets
+import socket
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -43,6 +52,14 @@ MAX_FILES = 2000
 MAX_BODY = 2 * 1024 * 1024
 MAX_STEPS = 10_000
 HEADER = "X-Statewright-Studio"
+TOKEN_HEADER = "X-Statewright-Token"
+#: seconds a client may take to send a request (a half-sent request holds a thread)
+TIMEOUT = 30
+#: connections served at once; more are answered 503 at once
+MAX_CONNECTIONS = 64
+#: seconds Graphviz may take to lay out the diagram of one request
+RENDER_SECONDS = 20.0
+LOOPBACK = frozenset({"127.0.0.1", "::1", "localhost"})
 
 
 class StudioError(Exception):
@@ -91,13 +108,18 @@ class Studio:
         return True
 
     def resolve(self, name: str) -> Path:
-        """The file `name` names under the root; StudioError for anything else."""
+        """The file `name` names under the root, by the rules `files` lists by: a chart file,
+        not hidden, not in a hidden or dependency folder, not the project file; StudioError
+        for anything else."""
         if not name or "\x00" in name:
             raise StudioError(HTTPStatus.BAD_REQUEST, "no file named")
         path = self.root / name
+        parts = Path(name).parts
         if (
             Path(name).is_absolute()
-            or ".." in Path(name).parts
+            or ".." in parts
+            or any(part.startswith(".") or part in SKIPPED_FOLDERS for part in parts)
+            or path.name in PROJECT_FILES
             or path.suffix not in CHART_SUFFIXES
             or not self._inside(path)
             or (self.only is not None and path.resolve() != self.only.resolve())
@@ -150,7 +172,12 @@ class Studio:
         return chart, diagnostics
 
     def render(self, name: str, text: str, steps: list[Any], context: Any) -> dict[str, Any]:
-        """Diagnostics, the diagram with the active states lit, and the simulation."""
+        """Diagnostics, the diagram with the active states lit, and the simulation (a few at
+        a time: see `_WORK`)."""
+        with _WORK:
+            return self._render(name, text, steps, context)
+
+    def _render(self, name: str, text: str, steps: list[Any], context: Any) -> dict[str, Any]:
         chart, diagnostics = self.chart(name, text)
         result: dict[str, Any] = {
             "diagnostics": [_diagnostic(d) for d in diagnostics],
@@ -210,6 +237,10 @@ class Studio:
         return found
 
     def instance(self, resource_id: str, seq: int | None) -> dict[str, Any]:
+        with _WORK:
+            return self._instance(resource_id, seq)
+
+    def _instance(self, resource_id: str, seq: int | None) -> dict[str, Any]:
         from ..runtime.store import check_resource_id
 
         try:
@@ -243,6 +274,10 @@ class Studio:
 
 _SAVE_LOCK = threading.Lock()
 _STORE_LOCK = threading.Lock()
+#: renders (parse, check, simulate, Graphviz) run a few at a time, whatever the number of
+#: connections: more at once would not finish sooner on this machine's cores, and each holds
+#: a chart's worth of memory
+_WORK = threading.BoundedSemaphore(max(2, os.cpu_count() or 2))
 
 
 @dataclass(frozen=True)
@@ -269,7 +304,7 @@ def _diagnostic(diagnostic: Diagnostic) -> dict[str, Any]:
 def _svg(chart: Chart, active: list[str]) -> tuple[str | None, str | None]:
     from .emit.render import RenderError, emit_svg
 
-    options: dict[str, Any] = {"highlight": {"active": active}}
+    options: dict[str, Any] = {"highlight": {"active": active}, "timeout": RENDER_SECONDS}
     try:
         return emit_svg(chart, options), None
     except RenderError as error:
@@ -372,10 +407,16 @@ def asset(name: str) -> bytes:
     return importlib.resources.files("statewright.templates").joinpath(name).read_bytes()
 
 
-def make_handler(studio: Studio, allowed_hosts: set[str]) -> type[BaseHTTPRequestHandler]:
+def make_handler(
+    studio: Studio, allowed_hosts: set[str], token: str | None = None
+) -> type[BaseHTTPRequestHandler]:
+    """The request handler: `allowed_hosts` are the `Host` values it answers (lowercase),
+    `token` the secret every API call must carry (None on loopback)."""
+
     class Handler(BaseHTTPRequestHandler):
         server_version = "statewright-studio"
         protocol_version = "HTTP/1.1"
+        timeout = TIMEOUT  # a client that stops sending mid-request is dropped
 
         def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
             return  # quiet: the terminal shows the URL and errors only
@@ -393,11 +434,18 @@ def make_handler(studio: Studio, allowed_hosts: set[str]) -> type[BaseHTTPReques
             self, route: Callable[[str, dict[str, list[str]]], Any], mutating: bool = False
         ) -> None:
             try:
-                if self.headers.get("Host", "") not in allowed_hosts:
+                if self.headers.get("Host", "").lower() not in allowed_hosts:
                     raise StudioError(HTTPStatus.FORBIDDEN, "unknown Host header")
                 if mutating and self.headers.get(HEADER) != "1":
                     raise StudioError(HTTPStatus.FORBIDDEN, f"missing the {HEADER} header")
                 url = urlsplit(self.path)
+                if token is not None and url.path.startswith("/api/"):
+                    given = self.headers.get(TOKEN_HEADER, "")
+                    if not hmac.compare_digest(given.encode(), token.encode()):
+                        raise StudioError(
+                            HTTPStatus.UNAUTHORIZED,
+                            "this studio needs its token: open the URL it printed",
+                        )
                 result = route(url.path, parse_qs(url.query))
                 if isinstance(result, _Script):
                     self._send(HTTPStatus.OK, result.data, "text/javascript; charset=utf-8")
@@ -414,13 +462,28 @@ def make_handler(studio: Studio, allowed_hosts: set[str]) -> type[BaseHTTPReques
                 )
 
         def _body(self) -> Any:
-            length = int(self.headers.get("Content-Length") or 0)
+            declared = self.headers.get("Content-Length") or "0"
+            if not declared.isdigit():  # negative, or not a number: never read
+                self.close_connection = True
+                raise StudioError(HTTPStatus.BAD_REQUEST, "a bad Content-Length")
+            length = int(declared)
             if length > MAX_BODY:
+                self.close_connection = True
                 raise StudioError(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "the request is too large")
             try:
-                return json.loads(self.rfile.read(length) or b"{}")
-            except ValueError:
+                raw = self.rfile.read(length)
+            except TimeoutError:
+                self.close_connection = True
+                raise StudioError(
+                    HTTPStatus.REQUEST_TIMEOUT, "the request came too slowly"
+                ) from None
+            try:
+                body = json.loads(raw or b"{}")
+            except (ValueError, RecursionError):
                 raise StudioError(HTTPStatus.BAD_REQUEST, "the request is not JSON") from None
+            if not isinstance(body, dict):
+                raise StudioError(HTTPStatus.BAD_REQUEST, "the request is not a JSON object")
+            return body
 
         def _get(self, path: str, query: dict[str, list[str]]) -> Any:
             if path in ("/", "/index.html"):
@@ -491,25 +554,115 @@ def make_handler(studio: Studio, allowed_hosts: set[str]) -> type[BaseHTTPReques
     return Handler
 
 
+class StudioServer(ThreadingHTTPServer):
+    """The standard threading server, bounded: a longer listen queue than the default 5 (a
+    burst of renders is queued, not reset) and at most `MAX_CONNECTIONS` handled at once."""
+
+    request_queue_size = 128
+    daemon_threads = True
+
+    #: the stack of each request's thread: requests recurse little (Graphviz is a process of
+    #: its own), and 64 threads with the default 8 MiB would reserve half a GiB
+    THREAD_STACK = 2 * 1024 * 1024
+
+    def __init__(self, address: tuple[str, int]) -> None:
+        _fewer_malloc_arenas()
+        family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
+        self.address_family = family
+        super().__init__(address, BaseHTTPRequestHandler)
+        self.slots = threading.BoundedSemaphore(MAX_CONNECTIONS)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        if not self.slots.acquire(blocking=False):
+            self._busy(request)
+            return
+        try:
+            super().process_request(request, client_address)
+        except RuntimeError:  # no thread could be started (memory): busy, not broken
+            self.slots.release()
+            self._busy(request)
+
+    def _busy(self, request: Any) -> None:
+        try:
+            request.sendall(
+                b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n"
+                b"Connection: close\r\n\r\n"
+            )
+        except OSError:
+            pass
+        self.shutdown_request(request)
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        # (started with THREAD_STACK bytes of stack: see `serve_forever`)
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self.slots.release()
+
+    def serve_forever(self, poll_interval: float = 0.5) -> None:
+        previous = threading.stack_size(self.THREAD_STACK)
+        try:
+            super().serve_forever(poll_interval)
+        finally:
+            threading.stack_size(previous)
+
+
+def _fewer_malloc_arenas() -> None:
+    """Ask glibc's malloc for at most 4 arenas (`MALLOC_ARENA_MAX`). By default each thread
+    that meets contention gets an arena of its own, up to 8 per core, each reserving 64 MiB
+    of address space: a burst of connections would reserve a GiB it never uses. Elsewhere
+    (macOS, musl) this does nothing."""
+    import ctypes
+    import ctypes.util
+
+    name = ctypes.util.find_library("c")
+    if name is None or "libc.so" not in name:
+        return
+    try:
+        ctypes.CDLL(name).mallopt(-8, 4)  # M_ARENA_MAX
+    except (OSError, AttributeError):
+        pass
+
+
 def serve(
-    studio: Studio, host: str, port: int, ready: Callable[[str], None]
-) -> ThreadingHTTPServer:
-    """Start serving (the caller runs `serve_forever`); `ready` gets the URL."""
-    server = ThreadingHTTPServer((host, port), BaseHTTPRequestHandler)
+    studio: Studio,
+    host: str,
+    port: int,
+    ready: Callable[[str], None],
+    *,
+    allow_hosts: tuple[str, ...] = (),
+) -> StudioServer:
+    """Start serving (the caller runs `serve_forever`); `ready` gets the URL. On loopback the
+    URL is plain; on any other address it carries the token every API call must send, and
+    the `Host` names answered are the address's own (for 0.0.0.0 or ::, this machine's names
+    and addresses) and `allow_hosts`."""
+    server = StudioServer((host, port))
     bound = server.server_address[1]
     shown = f"[{host}]" if ":" in host else host
-    names = {f"{shown}:{bound}"}
-    if host in ("127.0.0.1", "::1", "localhost"):
-        names |= {f"127.0.0.1:{bound}", f"localhost:{bound}", f"[::1]:{bound}"}
-    elif host in ("0.0.0.0", "::"):
-        names = set()  # any Host: the user asked to serve everyone
-    server.RequestHandlerClass = (
-        make_handler(studio, names) if names else make_handler(studio, _Any())
-    )
-    ready(f"http://{shown}:{bound}/")
+    if host in LOOPBACK or host.startswith("127."):
+        names = {shown, "127.0.0.1", "localhost", "[::1]"}
+        token = None
+    else:
+        names = {shown, *_own_names(host), "127.0.0.1", "localhost", "[::1]", *allow_hosts}
+        token = secrets.token_urlsafe(24)
+    allowed = {f"{name.lower()}:{bound}" for name in names}
+    server.RequestHandlerClass = make_handler(studio, allowed, token)
+    # on every interface, a URL a browser can open: this machine's name (0.0.0.0 is not)
+    where = socket.gethostname() if host in ("0.0.0.0", "::") else shown
+    ready(f"http://{where}:{bound}/" + (f"?token={token}" if token else ""))
     return server
 
 
-class _Any(set[str]):
-    def __contains__(self, item: object) -> bool:
-        return True
+def _own_names(host: str) -> set[str]:
+    """The names and addresses a browser on the network may use for this machine, when the
+    studio listens on every interface (0.0.0.0 or ::)."""
+    if host not in ("0.0.0.0", "::"):
+        return set()
+    found = {socket.gethostname(), socket.getfqdn()}
+    try:
+        for *_, address in socket.getaddrinfo(socket.gethostname(), None):
+            text = str(address[0])
+            found.add(f"[{text}]" if ":" in text else text)
+    except OSError:
+        pass
+    return {name for name in found if name}

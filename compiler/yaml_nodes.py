@@ -68,7 +68,13 @@ class Scalar(Node):
         if self.tag in (INT, FLOAT):
             loader = yaml.SafeLoader("")
             node = yaml.ScalarNode(self.tag, self.value)
-            return loader.construct_object(node)
+            try:
+                number = loader.construct_object(node)
+            except ValueError:  # an integer of more digits than Python converts
+                return float("-inf") if self.value.lstrip().startswith("-") else float("inf")
+            if isinstance(number, int) and number.bit_length() > 1024:
+                return float("inf") if number > 0 else float("-inf")  # beyond any float
+            return number
         return self.value
 
 

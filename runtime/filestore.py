@@ -15,6 +15,7 @@ file in the same directory, fsync, `os.replace`, fsync of the directory). POSIX-
 from __future__ import annotations
 
 import errno
+import fcntl
 import json
 import os
 import secrets
@@ -22,8 +23,6 @@ import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
-
-import portalocker
 
 from . import logfile
 from .logfile import LogCorrupt, Scan
@@ -45,6 +44,7 @@ from .store import (
     UnknownInstance,
     WallClock,
     apply,
+    check_event_id,
     check_resource_id,
     cloud_event,
     durable_snapshot,
@@ -70,11 +70,8 @@ Migrate = Callable[[dict[str, Any], Mapping[str, Any], Mapping[str, Any]], dict[
 # -- small durable file operations -----------------------------------------------------------------
 
 
-_EXCLUSIVE = portalocker.LockFlags.EXCLUSIVE
-
-
 class FileLock:
-    """An exclusive OS lock on a file (flock through portalocker): held only around a
+    """An exclusive OS lock on a file (`flock`; the store is POSIX-only): held only around a
     compare-and-write, released by the kernel if its holder dies, so a SIGKILL never leaves a
     stale lock. Reentrant within a handle; the descriptor stays open between uses."""
 
@@ -87,19 +84,34 @@ class FileLock:
         if self._depth == 0:
             if self._fd is None:
                 self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
-            portalocker.lock(self._fd, _EXCLUSIVE)
+            fcntl.flock(self._fd, fcntl.LOCK_EX)
         self._depth += 1
         return self
 
     def __exit__(self, *exc: object) -> None:
         self._depth -= 1
         if self._depth == 0 and self._fd is not None:
-            portalocker.unlock(self._fd)
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
 
     def close(self) -> None:
         if self._fd is not None and self._depth == 0:
             os.close(self._fd)
             self._fd = None
+
+
+def _write_new(path: Path, data: bytes) -> None:
+    """Create `path` (it must not exist), write `data` and fsync it; when that fails, remove
+    what was created (a full disk leaves no empty file behind) and raise the OSError."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    try:
+        try:
+            _write_all(fd, data)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    except OSError:
+        path.unlink(missing_ok=True)
+        raise
 
 
 def _fsync_dir(path: Path) -> None:
@@ -199,7 +211,11 @@ class FileStore(OneShot):
         """Every instance id, sorted."""
         if not self.resources.is_dir():
             return []
-        return sorted(p.name for p in self.resources.iterdir() if (p / "chart.json").is_file())
+        return sorted(
+            p.name
+            for p in self.resources.iterdir()
+            if not p.is_symlink() and (p / "chart.json").is_file()  # a link leaves the store
+        )
 
     def create(
         self,
@@ -222,12 +238,7 @@ class FileStore(OneShot):
         atomic_write(folder / "chart.json", json.dumps(stored).encode())
         salt = secrets.token_hex(8)
         head = logfile.frame(logfile.header(resource_id, chart.hash, 1, salt))
-        fd = os.open(folder / "events.log", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-        try:
-            _write_all(fd, head)
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        _write_new(folder / "events.log", head)
         _fsync_dir(folder)
         instance = Instance(self, resource_id, chart, fresh=True)
         instance._create(dict(context or {}))
@@ -420,11 +431,17 @@ class Instance(DurableHandle):
             self.machine = chart.new(clock=store.clock)
             self._open_log()
         elif not migrating:
-            with self.lock:
-                self._load()
-                if getattr(self.machine, "rolling_back", False):
-                    self.recovered.append("resumed an interrupted rollback")
-                    self._compensate()
+            try:
+                with self.lock:
+                    self._load()
+                    if getattr(self.machine, "rolling_back", False):
+                        self.recovered.append("resumed an interrupted rollback")
+                        self._compensate()
+            except OSError as error:  # a full disk, a read error: the files are as they were
+                self.close(snapshot=False)
+                raise StoreIOError(
+                    f"{self.folder}: cannot open the instance: {error.strerror or error}"
+                ) from None
             self._deliver()
 
     # -- sending ----------------------------------------------------------------------------
@@ -443,7 +460,7 @@ class Instance(DurableHandle):
         `expected_version`, a conflict is raised to the caller; without, a conflict (another
         writer got there first) reloads the instance and applies the event again, with capped
         exponential backoff and jitter."""
-        event_id = event_id or new_event_id()
+        event_id = new_event_id() if event_id is None else check_event_id(event_id)
         if expected_version is not None:
             return self._send_once(event, event_id, data, expected_version)
         try:
@@ -614,12 +631,7 @@ class Instance(DurableHandle):
             logfile.header(self.resource_id, self.chart.hash, base_seq, secrets.token_hex(8))
         )
         temporary = self.folder / f".events.log.{secrets.token_hex(4)}.tmp"
-        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-        try:
-            _write_all(fd, head)
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        _write_new(temporary, head)
         os.replace(temporary, self.log_path)
         _fsync_dir(self.folder)
         self._base_seq = base_seq
@@ -674,6 +686,7 @@ class Instance(DurableHandle):
     def close(self, *, snapshot: bool = True) -> None:
         """Write a snapshot (when events came since the last) and release the log."""
         if self._fd is None:
+            self.lock.close()
             return
         if snapshot and not self._poisoned and self.last_seq > self._snapshot_seq:
             with self.lock:
@@ -806,7 +819,7 @@ class Instance(DurableHandle):
                 ),
             )
         keep = self.folder / f"events.log.torn-{int(self.store.clock.now() * 1000)}"
-        keep.write_bytes(tail)
+        _write_new(keep, tail)  # on failure the log is not cut: the next open tries again
         fd = os.open(self.log_path, os.O_WRONLY)
         try:
             os.ftruncate(fd, scanned.good_length)
@@ -895,6 +908,7 @@ class Batch:
         self, instance: Instance, event: str, *, event_id: str | None = None, **data: Any
     ) -> Receipt:
         """Apply and write one event; it is acknowledged when the batch ends without error."""
+        event_id = new_event_id() if event_id is None else check_event_id(event_id)
         if instance._batch is not self:
             if instance._batch is not None:
                 raise StoreError(f"{instance.resource_id} is in another batch")
@@ -903,7 +917,6 @@ class Batch:
             instance.lock.__enter__()
             instance._batch = self
             self.instances.append(instance)
-        event_id = event_id or new_event_id()
         try:
             receipt = instance._send_once(event, event_id, data, None)
         except ConcurrencyConflict:  # caught up under the lock we hold: cannot conflict again

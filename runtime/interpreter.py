@@ -20,7 +20,7 @@ from typing import Any
 from .document import MAX_BYTES, ChartError
 from .errors import StatewrightError
 from .expr import lookup
-from .model import Edge, Model, Node, build
+from .model import Edge, Model, Node, build, own_matching
 from .timers import Clock, SystemClock
 
 ActionHook = Callable[..., Any]
@@ -347,12 +347,11 @@ class Machine:
     def _first_enabled(self, state: Node, event: str | None) -> Edge | None:
         candidates = state.table.get(event)
         if candidates is None:
-            candidates = state.table[event] = tuple(
-                edge
-                for node in (state, *state.ancestors)
-                for edge in node.transitions
-                if _matches(edge.event, event)
+            candidates = tuple(
+                edge for node in (state, *state.ancestors) for edge in own_matching(node, event)
             )
+            if event is None or event in self.model.known_events:
+                state.table[event] = candidates  # not for names the chart never mentions
         for edge in candidates:
             if edge.guard is None and edge.guard_text is None:
                 return edge
@@ -608,15 +607,6 @@ def _lcca(states: list[Node], root: Node) -> Node:
             if all(_is_descendant(s, anc) for s in rest):
                 return anc
     return root
-
-
-def _matches(descriptor: str | None, event: str | None) -> bool:
-    if descriptor is None or event is None:
-        return descriptor is None and event is None
-    if descriptor in ("*", event):
-        return True
-    prefix = descriptor.removesuffix(".*")
-    return event.startswith(prefix + ".")
 
 
 def load(

@@ -52,8 +52,12 @@ class Node:
     rollback: bool = False
     commit: bool = False
     #: event -> the transitions of this state and its ancestors that it matches, innermost
-    #: first (filled on first use: the interpreter's transition table)
+    #: first (filled on first use: the interpreter's transition table; events the chart
+    #: names only, so that unknown events sent by the thousand do not grow it)
     table: dict[str | None, tuple[Edge, ...]] = field(default_factory=dict)
+    #: this state's own transitions by event descriptor (None: eventless), each with its
+    #: position among `transitions` (see `own_matching`)
+    by_event: dict[str | None, list[tuple[int, Edge]]] = field(default_factory=dict)
     #: set by freeze(): children that are states (not history), history children, and kind
     states: list[Node] = field(default_factory=list)
     histories: list[Node] = field(default_factory=list)
@@ -105,6 +109,8 @@ class Model:
     nodes: dict[str, Node]
     events: list[str]
     guard_names: list[str]
+    #: the exact event names the chart's transitions take (timers' included)
+    known_events: frozenset[str] = frozenset()
 
     @property
     def has_sagas(self) -> bool:
@@ -284,7 +290,11 @@ class _Builder:
             self._transition(raw, region, joins)
         self._initials(self.root)
         self._refuse_entry_cycles()
-        return Model(self.root, self.nodes, events, self.guards)
+        known: set[str] = set()
+        for node in (self.root, *self.nodes.values()):
+            _index(node)
+            known.update(e for e in node.by_event if e is not None)
+        return Model(self.root, self.nodes, events, self.guards, frozenset(known))
 
     def _refuse_entry_cycles(self) -> None:
         """A state whose default entry enters itself again (`p.initial => p;`, a history
@@ -517,6 +527,50 @@ def _entered_with(owner: Node, targets: list[Node]) -> list[str]:
             if ancestor.is_parallel:
                 entered += [r.name for r in ancestor.states if r is not below]
     return entered
+
+
+def matches(descriptor: str | None, event: str | None) -> bool:
+    """Whether a transition's event descriptor matches an event (SCXML 3.12.1: `*` any event,
+    `a.*` and `a` the event `a` and `a.b...`); None is the eventless descriptor."""
+    if descriptor is None or event is None:
+        return descriptor is None and event is None
+    if descriptor in ("*", event):
+        return True
+    prefix = descriptor.removesuffix(".*")
+    return event.startswith(prefix + ".")
+
+
+def _index(node: Node) -> None:
+    """Fill `by_event` from the node's transitions, once they are final."""
+    node.by_event = {}
+    for position, edge in enumerate(node.transitions):
+        node.by_event.setdefault(edge.event, []).append((position, edge))
+
+
+def _descriptors(event: str) -> list[str]:
+    """The descriptors that can match `event` (`matches`): the event itself, `*`, and for
+    each prefix ending before a `.`, the prefix and the prefix with `.*`. As many lookups as
+    the name has dots: a transition index, not a scan."""
+    found = [event, "*"]
+    position = event.find(".")
+    while position != -1:
+        prefix = event[:position]
+        found += (prefix, prefix + ".*")
+        position = event.find(".", position + 1)
+    return found
+
+
+def own_matching(node: Node, event: str | None) -> list[Edge]:
+    """The node's own transitions that `event` takes (None: the eventless ones), in their
+    order among the node's transitions."""
+    if event is None:
+        return [edge for _, edge in node.by_event.get(None, ())]
+    found: list[tuple[int, Edge]] = []
+    for descriptor in _descriptors(event):
+        found += node.by_event.get(descriptor, ())
+    if len(found) > 1:
+        found.sort(key=lambda entry: entry[0])
+    return [edge for _, edge in found]
 
 
 def _all_active(markers: list[Node]) -> Compiled:

@@ -17,12 +17,14 @@ acknowledgement. Needs `psycopg` 3 and `psycopg_pool` (`pip install 'statewright
 
 from __future__ import annotations
 
+import functools
+import inspect
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import psycopg
 from psycopg.types.json import Jsonb
-from psycopg_pool import ConnectionPool
+from psycopg_pool import ConnectionPool, PoolClosed, PoolTimeout
 
 from .store import (
     CREATE,
@@ -38,8 +40,10 @@ from .store import (
     Sink,
     StoredChart,
     StoreError,
+    StoreIOError,
     UnknownInstance,
     WallClock,
+    check_event_id,
     check_resource_id,
     cloud_event,
     durable_snapshot,
@@ -52,6 +56,8 @@ from .store import (
 from .timers import Clock
 
 Migrate = Callable[[dict[str, Any], Mapping[str, Any], Mapping[str, Any]], dict[str, Any]]
+_F = TypeVar("_F", bound=Callable[..., Any])
+_C = TypeVar("_C", bound=type)
 
 #: (version, SQL): applied in order, each in its own transaction, never edited once released.
 MIGRATIONS: list[tuple[int, str]] = [
@@ -137,11 +143,57 @@ def upgrade(dsn: str) -> list[int]:
     return applied
 
 
+#: what the database or its pool raise; nothing of it leaves the store untranslated
+_DATABASE_ERRORS: tuple[type[Exception], ...] = (psycopg.Error, PoolTimeout, PoolClosed)
+
+
+def _translated(error: Exception) -> StoreError:
+    """A database error as the store's own: a lost connection, a server shutting down or a
+    pool without connections is a `StoreIOError` (nothing acknowledged, reload and retry);
+    anything else the server refused is a `StoreError` with its first line."""
+    text = (str(error).strip() or type(error).__name__).splitlines()[0][:300]
+    if isinstance(error, psycopg.OperationalError | PoolTimeout | PoolClosed):
+        return StoreIOError(f"PostgreSQL: {text} (nothing was acknowledged)")
+    return StoreError(f"PostgreSQL refused it: {text}")
+
+
+def _store_errors(function: _F) -> _F:
+    """Translate database errors raised by `function` (a generator too) into StoreErrors."""
+    if inspect.isgeneratorfunction(function):
+
+        @functools.wraps(function)
+        def generator(*args: Any, **kwargs: Any) -> Any:
+            try:
+                yield from function(*args, **kwargs)
+            except _DATABASE_ERRORS as error:
+                raise _translated(error) from None
+
+        return cast(_F, generator)
+
+    @functools.wraps(function)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return function(*args, **kwargs)
+        except _DATABASE_ERRORS as error:
+            raise _translated(error) from None
+
+    return cast(_F, wrapper)
+
+
+def _translating(cls: _C) -> _C:
+    """Apply `_store_errors` to every public method of a class."""
+    for name, value in list(vars(cls).items()):
+        if not name.startswith("_") and inspect.isfunction(value):
+            setattr(cls, name, _store_errors(value))
+    return cls
+
+
 def _conflict_or_raise(error: psycopg.Error) -> None:
     if isinstance(error, psycopg.errors.UniqueViolation | psycopg.errors.SerializationFailure):
         raise ConcurrencyConflict(str(error).splitlines()[0]) from None
 
 
+@_translating
 class PostgresStore(OneShot):
     """Instances in PostgreSQL (see the module docstring). Same methods as FileStore."""
 
@@ -336,6 +388,12 @@ class PostgresStore(OneShot):
         last = records[-1] if records else None
         if last is None:
             raise StoreError(f"instance {resource_id!r} has an empty log")
+        for record in records:  # ids an older store took that this one cannot index
+            try:
+                check_event_id(record.get("id"))
+            except StoreError as error:
+                where = f"instance {resource_id!r}, event {record.get('seq')}"
+                raise StoreError(f"{where}: {error}") from None
         chart = {k: v for k, v in stored.items() if k in ("document", "ir", "previous", "chain")}
         try:
             with self.pool.connection() as conn, conn.transaction():
@@ -519,6 +577,7 @@ class PostgresStore(OneShot):
                     return
 
 
+@_translating
 class PgInstance(DurableHandle):
     """One durable instance in PostgreSQL (the FileStore `Instance` surface)."""
 
@@ -561,7 +620,7 @@ class PgInstance(DurableHandle):
         **data: Any,
     ) -> Receipt:
         given = event_id is not None
-        event_id = event_id or new_event_id()
+        event_id = new_event_id() if event_id is None else check_event_id(event_id)
         if expected_version is not None:
             return self._send_once(event, event_id, data, expected_version, given_id=given)
         for attempt in self._retrying:

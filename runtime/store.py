@@ -72,6 +72,26 @@ class ReplayDivergence(StoreError):
     """Replaying the log does not reach the configuration a record says it reached."""
 
 
+class BadEventId(StoreError, ValueError):
+    """An event id no store can keep (empty, not text, or too long to index)."""
+
+
+#: the longest event id, in characters. PostgreSQL's unique index on (instance, event_id)
+#: holds at most 2,704 bytes an entry; 256 characters (1 KiB in UTF-8 at worst) keep well
+#: inside it, and every store refuses longer ids alike, before anything is written.
+MAX_EVENT_ID = 256
+
+
+def check_event_id(event_id: object) -> str:
+    """An event id (the idempotency key) is 1 to `MAX_EVENT_ID` characters of text."""
+    if not isinstance(event_id, str) or not 0 < len(event_id) <= MAX_EVENT_ID:
+        shown = f"{len(event_id)} characters" if isinstance(event_id, str) else repr(event_id)
+        raise BadEventId(
+            f"an event id must be 1 to {MAX_EVENT_ID} characters of text, not {shown[:80]}"
+        )
+    return event_id
+
+
 _RESOURCE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
 
 

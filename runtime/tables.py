@@ -22,8 +22,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .interpreter import Machine, _matches, _order
-from .model import Edge, Model, Node
+from .interpreter import Machine, _order
+from .model import Edge, Model, Node, own_matching
 from .timers import delay_ms
 
 #: Configurations explored at most; the rest run on the interpreter.
@@ -137,9 +137,7 @@ class _Explorer:
         known guards (joins: "every marker is active") decided against the configuration."""
         found = []
         for node in (state, *state.ancestors):
-            for edge in node.transitions:
-                if not _matches(edge.event, event):
-                    continue
+            for edge in own_matching(node, event):
                 if edge.guard is not None and edge.guard_text is None:  # a join
                     names = {n.name for n in configuration}
                     if not edge.guard(lambda _: 0, names.__contains__):

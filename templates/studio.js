@@ -2,6 +2,20 @@
 "use strict";
 const $ = (id) => document.getElementById(id);
 const HEADERS = {"Content-Type": "application/json", "X-Statewright-Studio": "1"};
+// Served beyond loopback, the studio prints its URL with a token that every API call carries;
+// the page keeps it for this tab and takes it out of the address bar.
+(() => {
+  const params = new URLSearchParams(location.search);
+  const token = params.get("token");
+  if (token) {
+    sessionStorage.setItem("statewright-token", token);
+    params.delete("token");
+    const rest = params.toString();
+    history.replaceState(null, "", location.pathname + (rest ? "?" + rest : "") + location.hash);
+  }
+  const kept = sessionStorage.getItem("statewright-token");
+  if (kept) HEADERS["X-Statewright-Token"] = kept;
+})();
 const state = {
   path: null, hash: null, saved: "", steps: [], redo: [], diagnostics: [],
   renderSeq: 0, timer: null, instance: null, seq: null,

@@ -116,7 +116,7 @@ def test_build_rebuilds_only_what_changed_and_check_catches_staleness(tmp_path: 
     edited = _sw(project, "build", "--check")
     assert edited.returncode == 1
     assert "edited: generated/door_machine.py (changed by hand" in edited.stdout
-    assert "stale: generated/player.json" in edited.stdout
+    assert "edited: generated/player.json (changed by hand" in edited.stdout  # the manifest
     assert "2 of" in edited.stdout
     fixed = _sw(project, "build")
     assert "replaced a file edited by hand" in fixed.stderr
@@ -362,8 +362,9 @@ def test_outputs_no_output_makes_any_more_are_removed(tmp_path: Path) -> None:
     built = _sw(project, "build")
     assert built.returncode == 0, built.stderr
     assert "removed: generated/player_machine.py" in built.stderr
-    # JSON has no header to prove the build wrote it: it stays (docs/build.md says so)
-    assert sorted(p.name for p in generated.rglob("player*")) == ["player.json"]
+    # JSON has no header: the folder's manifest says the build wrote it, with these bytes
+    assert "removed: generated/player.json" in built.stderr
+    assert sorted(p.name for p in generated.rglob("player*")) == []
     assert (generated / "jukebox_machine.py").exists()
     assert mine.read_text("utf-8") == "kept: no header\n"
     assert _sw(project, "build", "--check").returncode == 0

@@ -64,37 +64,6 @@ def _codes(document: str | bytes) -> tuple[Chart | None, list[str]]:
     return chart, [d.code for d in diagnostics]
 
 
-BILLION_LAUGHS = """<?xml version="1.0"?>
-<!DOCTYPE lolz [
-  <!ENTITY lol "lol">
-  <!ENTITY lol1 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
-  <!ENTITY lol2 "&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;">
-  <!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">
-]>
-<scxml xmlns="http://www.w3.org/2005/07/scxml" version="1.0"><state id="a"><onentry>
-<log expr="'&lol3;'"/></onentry></state></scxml>
-"""
-
-XXE = """<?xml version="1.0"?>
-<!DOCTYPE scxml [<!ENTITY secret SYSTEM "file:///etc/passwd">]>
-<scxml xmlns="http://www.w3.org/2005/07/scxml" version="1.0"><state id="a">
-<onentry><log expr="'&secret;'"/></onentry></state></scxml>
-"""
-
-EXTERNAL_DTD = """<?xml version="1.0"?>
-<!DOCTYPE scxml SYSTEM "http://127.0.0.1:9/evil.dtd">
-<scxml xmlns="http://www.w3.org/2005/07/scxml" version="1.0"><state id="a"/></scxml>
-"""
-
-
-@pytest.mark.parametrize(
-    "document", [BILLION_LAUGHS, XXE, EXTERNAL_DTD], ids=["billion-laughs", "xxe", "dtd"]
-)
-def test_a_doctype_is_refused_before_anything_is_expanded_or_fetched(document: str) -> None:
-    chart, codes = _codes(document)
-    assert chart is None and codes == ["I002"]
-
-
 def test_an_undeclared_entity_is_an_xml_error_not_a_lookup() -> None:
     chart, codes = _codes(
         '<scxml xmlns="http://www.w3.org/2005/07/scxml"><state id="&x;"/></scxml>'
@@ -186,13 +155,4 @@ def test_the_cli_imports_to_smcat_and_reports_bad_input_without_a_traceback(
     assert "idle => busy: start [count > 2];" in run.stdout
     assert "warning[I003]: <raise> is not imported" in run.stderr
     assert f"--> {source}:5:" in run.stderr
-    bomb = tmp_path / "bomb.scxml"
-    bomb.write_text(BILLION_LAUGHS, "utf-8")
-    for command in (["import", str(bomb)], ["check", str(bomb)], ["compile", str(bomb)]):
-        run = subprocess.run(
-            [sys.executable, "-m", "statewright.compiler.cli", *command],
-            capture_output=True,
-            text=True,
-        )
-        assert run.returncode == 1
-        assert "error[I002]" in run.stderr + run.stdout and "Traceback" not in run.stderr
+    # hostile documents (entities, DTDs, size, depth): tests/hostile/test_documents.py

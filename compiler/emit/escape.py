@@ -52,7 +52,12 @@ def python_text(text: str) -> str:
 def python_name(name: str) -> str:
     """`name`, which must be a Python identifier that is not a keyword (the emitter maps chart
     names to identifiers before they get here); ValueError otherwise."""
-    if not isinstance(name, str) or not name.isidentifier() or keyword.iskeyword(name):
+    if (
+        not isinstance(name, str)
+        or not name.isidentifier()
+        or keyword.iskeyword(name)
+        or name.startswith("__")  # mangled inside a class
+    ):
         raise ValueError(f"not a usable Python identifier: {name!r}")
     return name
 

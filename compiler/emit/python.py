@@ -35,6 +35,11 @@ from .escape import python_guard, python_literal, python_name, python_text
 from .ir_json import to_document
 from .lowering import delay_ms
 
+#: the largest module (in characters, before formatting) that black formats: about 200
+#: events, 3 s on one core; black's time grows faster than the module beyond (minutes for
+#: thousands of events)
+BLACK_LIMIT = 200_000
+
 _ENVIRONMENT = jinja2.Environment(
     loader=jinja2.PackageLoader("statewright.templates", ""),
     autoescape=False,
@@ -74,6 +79,9 @@ def emit(chart: Chart, options: Mapping[str, Any] | None = None) -> str:
         invokes=tuple(_invokes(chart)),
         stepping=_stepping(tables),
     )
+    if len(text) > BLACK_LIMIT:
+        # written as the template lays it out: valid Python, unformatted (docs/python.md)
+        return text
     return black.format_str(text, mode=black.Mode(line_length=100))
 
 

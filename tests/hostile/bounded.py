@@ -24,15 +24,47 @@ _LIMIT = (
 
 
 def cli(
-    args: list[str], cwd: Path, *, stdin: bytes | None = None, env: dict[str, str] | None = None
+    args: list[str],
+    cwd: Path,
+    *,
+    stdin: bytes | None = None,
+    env: dict[str, str] | None = None,
+    disk_full: bool = False,
 ) -> subprocess.CompletedProcess[str]:
-    """`statewright ARGS` in a bounded child (the console script's own entry point)."""
+    """`statewright ARGS` in a bounded child (the console script's own entry point). With
+    `disk_full`, every write that grows a file fails (RLIMIT_FSIZE 0: EFBIG), as on a full
+    disk."""
+    full = (
+        "import signal; signal.signal(signal.SIGXFSZ, signal.SIG_IGN); "
+        "resource.setrlimit(resource.RLIMIT_FSIZE, (0, 0)); "
+        if disk_full
+        else ""
+    )
+    code = (
+        _LIMIT
+        + full
+        + f"sys.argv = ['statewright', *{args!r}]; "
+        + "from statewright.compiler.cli import main; sys.exit(main())"
+    )
+    return _run(code, cwd, stdin, env)
+
+
+def spawn(args: list[str], cwd: Path) -> subprocess.Popen[str]:
+    """`statewright ARGS` started in a bounded child that keeps running (a server): the
+    caller reads its output and stops it."""
     code = (
         _LIMIT
         + f"sys.argv = ['statewright', *{args!r}]; "
         + "from statewright.compiler.cli import main; sys.exit(main())"
     )
-    return _run(code, cwd, stdin, env)
+    return subprocess.Popen(
+        [sys.executable, "-u", "-c", code],
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "NO_COLOR": "1"},
+    )
 
 
 def python(code: str, cwd: Path) -> subprocess.CompletedProcess[str]:

@@ -1,0 +1,227 @@
+"""The build and the studio stay inside their folders and within bounds (issue 16, §5)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import socket
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from test_studio import _call  # the studio tests' own client
+
+from bounded import assert_handled, cli, spawn
+from conftest import EXAMPLES
+
+PROJECT = "charts: ['charts/*.smcat']\nout: generated\noutputs:\n  - format: json\n  - format: ir\n"
+
+
+def _project(tmp_path: Path) -> Path:
+    project = tmp_path / "project"
+    (project / "charts").mkdir(parents=True)
+    shutil.copy(EXAMPLES / "door.smcat", project / "charts")
+    (project / "statewright.yaml").write_text(PROJECT, "utf-8")
+    return project
+
+
+def test_a_linked_output_folder_is_refused(tmp_path: Path) -> None:
+    project = _project(tmp_path)
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "precious.json").write_text("{}", "utf-8")
+    (project / "generated").symlink_to(outside, target_is_directory=True)
+    for command in (["build"], ["build", "--check"], ["build", "--force"]):
+        assert_handled(cli(command, project), 2, says="outside the project folder")
+    assert sorted(p.name for p in outside.iterdir()) == ["precious.json"]
+
+
+def test_a_linked_chart_is_refused(tmp_path: Path) -> None:
+    project = _project(tmp_path)
+    (tmp_path / "elsewhere.smcat").write_text("a => b;\n", "utf-8")
+    (project / "charts" / "elsewhere.smcat").symlink_to(tmp_path / "elsewhere.smcat")
+    assert_handled(cli(["build"], project), 2, says="outside the project folder")
+    assert not (project / "generated").exists()
+
+
+@pytest.mark.parametrize("name", ["door.json", "door.ir.json"])
+def test_a_hand_made_file_without_a_header_is_never_replaced(tmp_path: Path, name: str) -> None:
+    project = _project(tmp_path)
+    (project / "generated").mkdir()
+    mine = project / "generated" / name
+    mine.write_text('{"mine": true}\n', "utf-8")
+    assert_handled(cli(["build"], project), 1, says="did not write is in its place")
+    assert mine.read_text("utf-8") == '{"mine": true}\n'
+    assert_handled(cli(["build", "--check"], project), 1, says=f"edited: generated/{name}")
+    # removing the chart does not make the hand-made file an orphan either
+    (project / "charts" / "door.smcat").rename(project / "charts" / "gate.smcat")
+    assert_handled(cli(["build"], project), 0)
+    assert_handled(cli(["build", "--force"], project), 0)
+    assert mine.read_text("utf-8") == '{"mine": true}\n'  # in no output's place: kept
+
+
+def test_force_replaces_and_then_the_build_owns_the_file(tmp_path: Path) -> None:
+    project = _project(tmp_path)
+    (project / "generated").mkdir()
+    mine = project / "generated" / "door.json"
+    mine.write_text("{}\n", "utf-8")
+    assert_handled(cli(["build", "--force"], project), 0)
+    assert mine.read_text("utf-8") != "{}\n"
+    manifest = json.loads((project / "generated" / ".statewright-build.json").read_text("utf-8"))
+    assert set(manifest["files"]) == {"door.json", "door.ir.json"}
+    assert_handled(cli(["build", "--check"], project), 0)
+
+
+# -- the studio -----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def charts(tmp_path: Path) -> Path:
+    folder = tmp_path / "charts"
+    (folder / ".github" / "workflows").mkdir(parents=True)
+    shutil.copy(EXAMPLES / "door.smcat", folder)
+    (folder / "statewright.yaml").write_text(PROJECT, "utf-8")
+    (folder / ".github" / "workflows" / "ci.yml").write_text("on: push\n", "utf-8")
+    return folder
+
+
+def _start(args: list[str], cwd: Path) -> tuple[subprocess.Popen[str], str]:
+    server = spawn(["studio", *args, "--port", "0"], cwd)
+    assert server.stdout is not None
+    line = server.stdout.readline()
+    assert line.startswith("statewright studio: http://"), line + (server.stderr.read() or "")
+    return server, line.split()[2]
+
+
+@pytest.fixture
+def studio(charts: Path) -> Iterator[tuple[str, int, str | None]]:
+    """The studio on all interfaces, in a bounded child: (host, port, token)."""
+    server, url = _start([str(charts), "--host", "0.0.0.0"], charts.parent)
+    port = int(url.split(":")[2].split("/")[0])
+    token = url.split("token=")[1] if "token=" in url else None
+    try:
+        yield "127.0.0.1", port, token
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def test_beyond_loopback_every_call_needs_the_token(studio: tuple[str, int, str | None]) -> None:
+    _, port, token = studio
+    assert token and len(token) >= 32
+    assert _call(port, "GET", "/api/files")[0] == 401
+    assert _call(port, "GET", "/api/files", headers={"X-Statewright-Token": "guess"})[0] == 401
+    status, listing = _call(port, "GET", "/api/files", headers={"X-Statewright-Token": token})
+    assert status == 200 and listing["files"] == ["door.smcat"]
+    # the page itself carries no data and loads without it; a rebinding Host is still refused
+    assert _call(port, "GET", "/")[0] == 200
+    rebinding = {"X-Statewright-Token": token, "Host": f"attacker.example:{port}"}
+    assert _call(port, "GET", "/api/files", headers=rebinding)[0] == 403
+
+
+def test_the_studio_edits_chart_files_only(studio: tuple[str, int, str | None]) -> None:
+    _, port, token = studio
+    auth = {"X-Statewright-Token": token or ""}
+    for path in ("statewright.yaml", ".github/workflows/ci.yml", "node_modules/x.smcat"):
+        status, _ = _call(
+            port, "PUT", "/api/file", {"path": path, "text": "x", "create": True}, auth
+        )
+        assert status == 403, path
+        assert _call(port, "GET", f"/api/file?path={path}", headers=auth)[0] == 403, path
+
+
+def test_a_bad_content_length_is_refused_unread(studio: tuple[str, int, str | None]) -> None:
+    _, port, token = studio
+    for length in ("-400000000", "nine", "99999999999"):
+        with socket.create_connection(("127.0.0.1", port), timeout=30) as connection:
+            connection.sendall(
+                f"POST /api/render HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+                f"X-Statewright-Studio: 1\r\nX-Statewright-Token: {token}\r\n"
+                f"Content-Length: {length}\r\n\r\n".encode()
+            )
+            answer = connection.recv(4096).decode()
+        assert answer.split()[1] in ("400", "413"), answer
+
+
+def test_half_sent_requests_hold_a_bounded_number_of_threads(
+    studio: tuple[str, int, str | None],
+) -> None:
+    """200 clients that never finish their request: the studio serves at most 64 at once,
+    answers the rest 503 at once, and serves again when they go."""
+    _, port, token = studio
+    from statewright.compiler.studio import MAX_CONNECTIONS
+
+    idle = []
+    for _ in range(200):
+        connection = socket.create_connection(("127.0.0.1", port), timeout=30)
+        connection.sendall(b"GET /api/files HTTP/1.1\r\nHost: 127.0.0.1\r\n")  # never ends
+        idle.append(connection)
+    refused = 0
+    for connection in idle:
+        connection.settimeout(0.5)
+        try:
+            refused += connection.recv(64).startswith(b"HTTP/1.1 503")
+        except TimeoutError:
+            pass
+    assert refused >= 200 - MAX_CONNECTIONS - 5  # the rest were refused, not queued
+    for connection in idle:
+        connection.close()
+    deadline = time.monotonic() + 60  # stops a runaway; the slots free as the sockets close
+    while time.monotonic() < deadline:
+        if _call(port, "GET", "/api/files", headers={"X-Statewright-Token": token or ""})[0] == 200:
+            break
+        time.sleep(0.2)
+    else:
+        pytest.fail("the studio did not serve again")
+
+
+@pytest.mark.skipif(shutil.which("dot") is None, reason="needs Graphviz (apt-get install graphviz)")
+def test_fifty_renders_at_once_all_succeed(studio: tuple[str, int, str | None]) -> None:
+    _, port, token = studio
+    text = (EXAMPLES / "door.smcat").read_text("utf-8")
+    statuses: list[int] = []
+
+    def render() -> None:
+        status, _ = _call(
+            port,
+            "POST",
+            "/api/render",
+            {"path": "door.smcat", "text": text, "steps": [], "context": {}},
+            {"X-Statewright-Token": token or "", "Content-Type": "application/json"},
+        )
+        statuses.append(status)
+
+    threads = [threading.Thread(target=render) for _ in range(50)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert statuses == [200] * 50
+
+
+def test_a_client_that_stops_sending_is_dropped(charts: Path, monkeypatch: Any) -> None:
+    from statewright.compiler import studio as module
+
+    monkeypatch.setattr(module, "TIMEOUT", 1)
+    urls: list[str] = []
+    server = module.serve(module.Studio(charts.resolve()), "127.0.0.1", 0, urls.append)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        port = server.server_address[1]
+        with socket.create_connection(("127.0.0.1", port), timeout=30) as connection:
+            connection.sendall(
+                f"POST /api/render HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+                "X-Statewright-Studio: 1\r\nContent-Length: 10\r\n\r\nabc".encode()
+            )
+            answer = b""
+            while chunk := connection.recv(4096):  # until the server closes the connection
+                answer += chunk
+        assert answer.startswith(b"HTTP/1.1 408"), answer
+    finally:
+        server.shutdown()
+        server.server_close()
