@@ -1,11 +1,11 @@
 """Hostile inputs as whole processes: time and peak memory beside `check` of the door chart.
 
-The inputs of issue 16, §2, which once took minutes and gigabytes: a 10,000-state chart on one
-line, 4,000 declared and 4,000 misspelt names (did-you-mean for each), a YAML mapping of
-40,000 keys, an SCXML document of 20,000 anonymous states on one line, and a transition on
-40,000 events compiled to Python. Each runs as `statewright ...` in a child process whose peak
-resident memory is read from `wait4`; the yardstick is `statewright check` of
-examples/door.smcat in the same run, and every row gives its ratio to it.
+The hostile inputs of docs/security.md, which once took minutes and gigabytes: a 10,000-state
+chart on one line, 4,000 declared and 4,000 misspelt names (did-you-mean for each), a YAML
+mapping of 40,000 keys, an SCXML document of 20,000 anonymous states on one line, and a
+transition on 40,000 events compiled to Python. Each runs as `statewright ...` in a child
+process whose peak resident memory is read from `wait4`; the yardstick is `statewright check`
+of examples/door.smcat in the same run, and every row gives its ratio to it.
 
     python bench/hostile_bench.py [--repeat 3]
 """

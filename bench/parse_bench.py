@@ -7,7 +7,7 @@ line (flat when the cost grows linearly).
 
     python bench/parse_bench.py [--sizes 1000 10000 100000] [--repeat 3] [--smcat PATH]
 
-smcat is looked up on PATH, then in bench/.smcat/ (installed there with npm when missing).
+smcat is looked up on PATH, then in tests/node/ (the pinned version, installed with npm ci).
 """
 
 from __future__ import annotations
@@ -76,18 +76,14 @@ def find_smcat(explicit: str | None) -> str | None:
     found = shutil.which("smcat")
     if found:
         return found
-    local = HERE / ".smcat" / "node_modules" / ".bin" / "smcat"
+    # the version the tests pin (tests/node/package-lock.json), installed with `npm ci`
+    pinned = HERE.parent / "tests" / "node"
+    local = pinned / "node_modules" / ".bin" / "smcat"
     if not local.exists() and shutil.which("npm"):
-        print("installing state-machine-cat@15 into bench/.smcat ...", file=sys.stderr)
+        print("npm ci in tests/node (state-machine-cat, pinned) ...", file=sys.stderr)
         subprocess.run(
-            [
-                "npm",
-                "install",
-                "--silent",
-                "--prefix",
-                str(HERE / ".smcat"),
-                "state-machine-cat@15",
-            ],
+            ["npm", "ci", "--silent", "--no-audit", "--no-fund"],
+            cwd=pinned,
             check=False,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,

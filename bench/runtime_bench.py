@@ -1,14 +1,14 @@
 #!/usr/bin/env python3
 """The interpreter beside its peers, in one process: events per second on machines A, B, C.
 
-Reuses the machines, the semantic checks and the timing of ../shared/bench/peers_bench.py
+Reuses the machines, the semantic checks and the timing of bench/peers_bench.py
 (python-statemachine, transitions, sismic and hand-written baselines), and adds statewright's
 generated classes (`compile -T python`) and its interpreter (`statewright.runtime.load`) on the
 same three machines, written in smcat. Prints one table with each figure and its ratio to the
 hand-written baseline and to python-statemachine, then the memory of an idle machine-A
 instance (tracemalloc, 10,000 live instances, as the peers are measured).
 
-Usage: python bench/runtime_bench.py [--quick]. Needs ../shared (skips with a message if absent).
+Usage: python bench/runtime_bench.py [--quick].
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
-PEERS = HERE.parent.parent / "shared" / "bench"
+PEERS = HERE  # peers_bench.py: the peers' harness, kept beside this file
 
 A = """
 off, on;

@@ -206,6 +206,11 @@ def _argument_parser() -> argparse.ArgumentParser:
         help="also run the checks of this output (Python names, portable SCXML guards)",
     )
     check.add_argument(
+        "--charts-only",
+        action="store_true",
+        help="pass over YAML files that are not charts (no top-level `states` or `transitions`)",
+    )
+    check.add_argument(
         "--max-findings",
         type=int,
         default=SHOWN_PER_CODE,
@@ -444,7 +449,8 @@ def _fmt(args: argparse.Namespace) -> int:
 def _check(args: argparse.Namespace) -> int:
     if args.max_findings < 0:
         raise UsageError("--max-findings must be 0 or more")
-    loaded = _load_all(args.files, target=args.target, report=False)
+    names = [n for n in args.files if not (args.charts_only and _other_yaml(n))]
+    loaded = _load_all(names, target=args.target, report=False)
     diagnostics = [d for source, _ in loaded for d in source.diagnostics]
     if args.format == "json":
         sys.stdout.write(to_json(diagnostics))
@@ -708,6 +714,24 @@ def _load_all(
             _report(source)
         results.append((source, chart))
     return results
+
+
+def _other_yaml(name: str) -> bool:
+    """Whether a file is YAML that is not a chart: its top level is not a mapping with
+    `states` or `transitions` (read safely). A file that does not read as YAML is a chart when
+    a line starts with `states:` or `transitions:` (its YAML error is then reported)."""
+    if not is_yaml(name) or name == "-":
+        return False
+    import re
+
+    from .yaml_nodes import Mapping, YamlError, read
+
+    data = _read(name)
+    try:
+        root = read(data, name)
+    except YamlError:
+        return re.search(rb"^(states|transitions)\s*:", data, re.M) is None
+    return not (isinstance(root, Mapping) and {"states", "transitions"} & set(root.index))
 
 
 def _too_large_yaml(name: str, display: str) -> Diagnostic | None:

@@ -260,9 +260,15 @@ def _relay(store: Any, args: argparse.Namespace) -> int:
     """One pass over the outbox (or, with --follow, one every --interval seconds): each sink
     gets, in order per instance, the notifications its cursor has not passed. A FileStore
     delivers what an instance's sinks missed when the instance is opened; PostgreSQL reads the
-    outbox table. At least once: a sink may see an event twice after a crash (same `id`)."""
-    import time
+    outbox table. At least once: a sink may see an event twice after a crash (same `id`).
+    With --follow, Ctrl-C or SIGTERM stops it after the pass in flight (exit 0)."""
+    import signal
+    import threading
 
+    stop = threading.Event()
+    if args.follow:
+        for number in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(number, lambda *_: stop.set())
     while True:
         if hasattr(store, "relay"):
             delivered = store.relay()
@@ -273,11 +279,7 @@ def _relay(store: Any, args: argparse.Namespace) -> int:
                 with store.open(resource_id):
                     opened += 1
             print(json.dumps({"instances": opened}), flush=True)
-        if not args.follow:
-            return 0
-        try:
-            time.sleep(args.interval)
-        except KeyboardInterrupt:
+        if not args.follow or stop.wait(args.interval):
             return 0
 
 

@@ -11,6 +11,10 @@ black, so generated classes and deployed IR documents run with it alone.
 
 from __future__ import annotations
 
+#: the version of the `statewright-runtime` distribution (runtime/pyproject.toml says the same;
+#: tests/test_packaging.py checks it)
+__version__ = "0.1.0"
+
 from .aio import AsyncMachine, TimerThread
 from .compiled import CompiledMachine, MissingHooksError
 from .document import ChartError
@@ -20,6 +24,7 @@ from .interpreter import Machine, load
 from .timers import Clock, FakeClock, SystemClock
 
 __all__ = [
+    "__version__",
     "AsyncMachine",
     "CompiledMachine",
     "MissingHooksError",

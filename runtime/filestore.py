@@ -51,7 +51,7 @@ from .store import (
     new_event_id,
     replay_until,
     restore_durable,
-    retrying,
+    retry_conflicts,
     timestamp,
 )
 from .timers import Clock, FakeClock
@@ -425,7 +425,6 @@ class Instance(DurableHandle):
         self._batch: Batch | None = None  # set while a group commit holds this instance
         self._fd: int | None = None
         self._poisoned = False
-        self._retrying = retrying()
         self.machine: Any = None
         if fresh:
             self.machine = chart.new(clock=store.clock)
@@ -463,14 +462,8 @@ class Instance(DurableHandle):
         event_id = new_event_id() if event_id is None else check_event_id(event_id)
         if expected_version is not None:
             return self._send_once(event, event_id, data, expected_version)
-        try:
-            return self._send_once(event, event_id, data, None)
-        except ConcurrencyConflict:
-            pass  # another writer was first: retry with backoff, reloading each time
-        for attempt in self._retrying:
-            with attempt:
-                return self._send_once(event, event_id, data, None)
-        raise AssertionError("unreachable")  # pragma: no cover
+        # another writer first: reload and apply again, with backoff
+        return retry_conflicts(lambda: self._send_once(event, event_id, data, None))
 
     def _send_once(
         self,

@@ -50,7 +50,7 @@ from .store import (
     new_event_id,
     replay_until,
     restore_durable,
-    retrying,
+    retry_conflicts,
     timestamp,
 )
 from .timers import Clock
@@ -593,7 +593,6 @@ class PgInstance(DurableHandle):
         #: how many commits lost a race and were retried (the bench reports the rate)
         self.conflicts = 0
         self._timed = chart.has_timers
-        self._retrying = retrying()
 
     def close(self, *, snapshot: bool = True) -> None:
         """Nothing to release: every commit already updated the instance's row."""
@@ -623,10 +622,7 @@ class PgInstance(DurableHandle):
         event_id = new_event_id() if event_id is None else check_event_id(event_id)
         if expected_version is not None:
             return self._send_once(event, event_id, data, expected_version, given_id=given)
-        for attempt in self._retrying:
-            with attempt:
-                return self._send_once(event, event_id, data, None, given_id=given)
-        raise AssertionError("unreachable")  # pragma: no cover
+        return retry_conflicts(lambda: self._send_once(event, event_id, data, None, given_id=given))
 
     def _send_once(
         self,

@@ -10,6 +10,8 @@ CloudEvents notifications. `runtime.filestore.FileStore` is the embedded store.
 from __future__ import annotations
 
 import json
+import os
+import random
 import re
 import time
 import uuid
@@ -17,19 +19,14 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Protocol
-
-from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_random_exponential
+from typing import Any, Protocol, TypeVar
 
 from .errors import StatewrightError
 from .interpreter import Machine
 from .model import build, chart_hash, runnable_document
 from .timers import Clock, FakeClock
 
-try:  # Python 3.14 has uuid7 in the standard library
-    _uuid7: Callable[[], uuid.UUID] = uuid.uuid7  # type: ignore[attr-defined]
-except AttributeError:  # pragma: no cover - depends on the Python version
-    from uuid6 import uuid7 as _uuid7
+T = TypeVar("T")
 
 
 class StoreError(StatewrightError):
@@ -108,7 +105,18 @@ def check_resource_id(resource_id: object) -> str:
 
 def new_event_id() -> str:
     """A time-ordered UUIDv7 string: the idempotency key of an event."""
-    return str(_uuid7())
+    return str(uuid7())
+
+
+def uuid7() -> uuid.UUID:
+    """A UUID version 7 (RFC 9562): 48 bits of Unix time in milliseconds, then 74 random
+    bits, so ids sort by creation time (Python 3.14's `uuid.uuid7`, written out for 3.11)."""
+    milliseconds = time.time_ns() // 1_000_000
+    random_bits = int.from_bytes(os.urandom(10), "big")
+    value = (milliseconds & (2**48 - 1)) << 80 | random_bits
+    value = (value & ~(0xF << 76)) | (7 << 76)  # version
+    value = (value & ~(0x3 << 62)) | (0x2 << 62)  # variant 10
+    return uuid.UUID(int=value)
 
 
 def timestamp(seconds: float) -> str:
@@ -258,15 +266,22 @@ class DurableHandle(MachineView):
         }
 
 
-def retrying() -> Retrying:
-    """How a handle retries a send that lost a race: reload and apply again, with capped
-    exponential backoff and full jitter."""
-    return Retrying(
-        retry=retry_if_exception_type(ConcurrencyConflict),
-        wait=wait_random_exponential(multiplier=0.002, max=0.2),
-        stop=stop_after_attempt(200),
-        reraise=True,
-    )
+#: how often a send that lost a race is tried again before the conflict is raised
+RETRIES = 200
+
+
+def retry_conflicts(step: Callable[[], T]) -> T:
+    """Run `step` (a send: reload, apply again) until it does not lose a race, waiting between
+    attempts with capped exponential backoff and full jitter (a random wait up to 2 ms, 4 ms,
+    ... at most 200 ms); after `RETRIES` attempts the last `ConcurrencyConflict` is raised."""
+    for attempt in range(RETRIES):
+        try:
+            return step()
+        except ConcurrencyConflict:
+            if attempt == RETRIES - 1:
+                raise
+            time.sleep(random.uniform(0, min(0.2, 0.002 * 2**attempt)))
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 class OneShot:

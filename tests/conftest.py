@@ -18,7 +18,11 @@ from statewright.compiler.parse import parse
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = ROOT / "tests" / "golden"
 EXAMPLES = ROOT / "examples"
-NODE_DIR = ROOT / ".ci" / "node"  # node packages the tests compare with (.ci/run installs them)
+NODE_DIR = (
+    ROOT / "tests" / "node"
+)  # the npm references the tests compare with (make test installs them)
+#: how to get what a skipped test needs, for skip reasons
+INSTALL_NODE = "make node-references (npm ci in tests/node; needs nodejs and npm)"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -95,7 +99,7 @@ def pg_server() -> Any:
     import pgserver
 
     if pgserver.binaries() is None:
-        pytest.skip("PostgreSQL is not installed (.ci/run installs it)")
+        pytest.skip("PostgreSQL is not installed: apt-get install postgresql")
     server = pgserver.Server().start()
     yield server
     server.stop()

@@ -1,7 +1,7 @@
 """A throwaway PostgreSQL server for tests: `initdb` and `pg_ctl` in a temporary folder, on a free
 loopback port, as the `postgres` user when the tests run as root (the server refuses root).
 No mocks: the PostgresStore tests run against this real server, and skip with a reason when
-PostgreSQL is not installed (.ci/run installs it)."""
+PostgreSQL is not installed (apt-get install postgresql; `sudo bash .ci/run` installs it)."""
 
 from __future__ import annotations
 

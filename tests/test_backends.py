@@ -30,7 +30,9 @@ print(json.dumps(out))
 """
 
 
-@pytest.mark.skipif(not accelerated(), reason="lark-cython is not installed")
+@pytest.mark.skipif(
+    not accelerated(), reason="lark-cython is not installed: pip install 'statewright[fast]'"
+)
 def test_pure_lark_and_lark_cython_agree() -> None:
     files = [str(p) for p in golden_cases()]
     files += [str(p) for p in sorted(EXAMPLES.glob("*.smcat"))]

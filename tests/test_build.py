@@ -304,7 +304,7 @@ def test_progress_on_a_terminal_and_exclude(tmp_path: Path) -> None:
     assert not (project / "generated" / "tcp.json").exists()
 
 
-@pytest.mark.skipif(not HAVE_DOT, reason="needs Graphviz")
+@pytest.mark.skipif(not HAVE_DOT, reason="needs Graphviz: apt-get install graphviz")
 def test_png_outputs_carry_the_header_in_a_text_chunk(tmp_path: Path) -> None:
     project = _sample(tmp_path, svg=False)
     pyproject = project / "pyproject.toml"

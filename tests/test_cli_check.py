@@ -53,3 +53,17 @@ def test_compile_still_renders_a_chart_with_errors(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "error[SC012]" in result.stderr
     assert json.loads(result.stdout)["transitions"]
+
+
+def test_charts_only_passes_over_yaml_that_is_not_a_chart(tmp_path: Path) -> None:
+    (tmp_path / "workflow.yml").write_text("on: push\njobs: {}\n", "utf-8")
+    (tmp_path / "statewright.yaml").write_text("charts: ['*.yaml']\noutputs: []\n", "utf-8")
+    (tmp_path / "broken.yaml").write_text("states: [a\n", "utf-8")  # a chart that does not read
+    order = tmp_path / "order.yaml"
+    order.write_text((EXAMPLES / "order.yaml").read_text("utf-8"), "utf-8")
+    names = [str(tmp_path / n) for n in ("workflow.yml", "statewright.yaml", "broken.yaml")]
+    result = run("check", "--charts-only", *names, str(order), str(EXAMPLES / "door.smcat"))
+    assert result.returncode == 1  # the broken chart
+    assert result.stdout.endswith("3 files checked: 1 error\n"), result.stdout
+    assert "broken.yaml" in result.stdout and "workflow" not in result.stdout
+    assert run("check", *names).returncode == 1  # without the flag, every file is a chart

@@ -19,7 +19,9 @@ from statewright.compiler.ir import Chart, TransitionKind
 from statewright.compiler.parse import parse
 
 CASES = golden_cases()
-needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz is not installed")
+needs_dot = pytest.mark.skipif(
+    shutil.which("dot") is None, reason="Graphviz is not installed: apt-get install graphviz"
+)
 SVG = "{http://www.w3.org/2000/svg}"
 
 

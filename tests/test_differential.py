@@ -32,6 +32,9 @@ from statewright.compiler.parse import parse
 from statewright.runtime import load
 from statewright.runtime.interpreter import LivelockError
 
+#: heavy: `make test` runs it, `make test-fast` leaves it out
+pytestmark = pytest.mark.slow
+
 EVENTS = ("a", "b", "c")
 GUARDS = ("x == 1", "x == 0", "x > 0 && x < 5")  # the portable subset (SC026)
 

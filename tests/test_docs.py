@@ -201,3 +201,25 @@ def test_the_python_and_shell_examples_run(
         else:
             printed = None
     assert ran >= 2
+
+
+def test_the_readme_commands_run_from_the_root_after_make_demo(tmp_path: Path) -> None:
+    """The README's command block, line by line, from a folder laid out as the repository is
+    after `make demo` (examples/, with examples/out/), each line exiting 0."""
+    text = (ROOT / "README.md").read_text("utf-8")
+    (block,) = [m for m in BLOCK.finditer(text) if m["title"] == "after make demo"]
+    shutil.copytree(ROOT / "examples", tmp_path / "examples", ignore=shutil.ignore_patterns("out"))
+    (tmp_path / "examples" / "out").mkdir()
+    lines = [line for line in block["body"].splitlines() if line.strip()]
+    assert len(lines) >= 8
+    for line in lines:
+        words = shlex.split(line.split(" #")[0])
+        assert words[0] == ".venv/bin/statewright", line  # one venv path, as `make demo` makes
+        done = subprocess.run(
+            [sys.executable, "-m", "statewright.compiler.cli", *words[1:]],
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
+        )
+        assert done.returncode == 0, (line, done.stdout, done.stderr)
+    assert (tmp_path / "examples" / "out" / "door_machine.py").is_file()

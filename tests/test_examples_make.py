@@ -14,7 +14,7 @@ from conftest import EXAMPLES
 
 pytestmark = pytest.mark.skipif(
     shutil.which("dot") is None or shutil.which("make") is None,
-    reason="needs Graphviz and make",
+    reason="needs Graphviz and make: apt-get install graphviz make",
 )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -16,6 +17,9 @@ from conftest import golden_cases
 from statewright.compiler.diagnostics import render
 from statewright.compiler.emit import dot, ir_json, smcat, smcat_json
 from statewright.compiler.parse import parse
+
+#: heavy: `make test` runs it, `make test-fast` leaves it out
+pytestmark = pytest.mark.slow
 
 SEEDS = [p.read_text("utf-8") for p in golden_cases()]
 # Characters that matter to the grammar, and some that do not.

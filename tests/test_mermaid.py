@@ -1,5 +1,5 @@
 """`-T mermaid`: golden outputs, and every golden chart's output accepted by the official
-Mermaid parser (npm `mermaid` in Node with jsdom; `.ci/run` installs it into .ci/node)."""
+Mermaid parser (npm `mermaid` in Node with jsdom; `make test` installs it into tests/node)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import EXAMPLES, NODE_DIR, ROOT, chart_of, golden_cases, run_node
+from conftest import EXAMPLES, INSTALL_NODE, NODE_DIR, ROOT, chart_of, golden_cases, run_node
 from statewright.compiler.emit import mermaid
 from statewright.compiler.parse import parse
 
@@ -45,8 +45,12 @@ def test_structure() -> None:
     assert "s7 --> s1 : [else]" in text
 
 
-@pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
-@pytest.mark.skipif(not HAVE_MERMAID, reason="npm mermaid and jsdom not installed (.ci/run does)")
+@pytest.mark.skipif(
+    shutil.which("node") is None, reason="node is not installed: apt-get install nodejs npm"
+)
+@pytest.mark.skipif(
+    not HAVE_MERMAID, reason=f"npm mermaid and jsdom are not installed: {INSTALL_NODE}"
+)
 def test_official_parser_accepts_every_chart(tmp_path: Path) -> None:
     cases = CASES + sorted(EXAMPLES.glob("*.smcat"))
     sources = [_emit(case) for case in cases]

@@ -5,8 +5,8 @@ Node process) and through ours. Where smcat accepts, we accept and print the sam
 where smcat rejects, we reject, except for the documented extensions listed in `EXTENSIONS`
 (docs/language.md, "Where statewright differs").
 
-Needs node and state-machine-cat@15: `.ci/run` installs it into .ci/node; set SMCAT_DIST to
-another copy's dist/index.mjs. Skipped with the reason when neither is there.
+Needs node and state-machine-cat@15: `make test` installs it into tests/node; set SMCAT_DIST to
+another copy's dist/index.mjs. Skipped, naming what to install, when neither is there.
 """
 
 from __future__ import annotations
@@ -22,21 +22,26 @@ from typing import Any
 
 import pytest
 
-from conftest import ROOT, golden_cases
+from conftest import INSTALL_NODE, NODE_DIR, ROOT, golden_cases
 from statewright.compiler.emit import smcat_json
 from statewright.compiler.parse import parse
 
 CANDIDATES = [
     os.environ.get("SMCAT_DIST", ""),
-    str(ROOT / ".ci" / "node" / "node_modules" / "state-machine-cat" / "dist" / "index.mjs"),
+    str(NODE_DIR / "node_modules" / "state-machine-cat" / "dist" / "index.mjs"),
 ]
 SMCAT = next((c for c in CANDIDATES if c and Path(c).is_file()), None)
 COUNT = 3_000
 PIECES = list(',;:{}[]="\\#/*-<>^]\n ') + ["=>", "<=", "/*", "*/", "//", '\\"', "initial", ":>"]
 
 pytestmark = [
-    pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed"),
-    pytest.mark.skipif(SMCAT is None, reason="state-machine-cat@15 not installed (.ci/run does)"),
+    pytest.mark.slow,  # heavy: `make test-fast` leaves it out
+    pytest.mark.skipif(
+        shutil.which("node") is None, reason="node is not installed: apt-get install nodejs npm"
+    ),
+    pytest.mark.skipif(
+        SMCAT is None, reason=f"state-machine-cat@15 is not installed: {INSTALL_NODE}"
+    ),
 ]
 
 # Inputs we accept on purpose where smcat rejects them (documented in docs/language.md).

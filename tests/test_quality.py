@@ -24,10 +24,21 @@ def _run(*command: str, env: dict[str, str] | None = None) -> subprocess.Complet
 
 @pytest.fixture(scope="module")
 def installed_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A plain (non-editable) install of the packages, which mypy and grimp can read."""
+    """A plain (non-editable) install of both distributions, which mypy and grimp can read."""
     target = tmp_path_factory.mktemp("typecheck")
     result = _run(
-        sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(target), "."
+        sys.executable,
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        "--no-deps",
+        "--no-build-isolation",
+        "--disable-pip-version-check",
+        "--target",
+        str(target),
+        "./runtime",
+        ".",
     )
     assert result.returncode == 0, result.stderr
     return target
@@ -136,6 +147,9 @@ def test_no_bare_top_level_modules_installed(installed_copy: Path) -> None:
         "compiler",
         "grammars",
         "runtime",
+        "schemas",
         "templates",
     ]
     assert (package / "grammars" / "smcat.lark").is_file()
+    # `statewright` itself stays a namespace: its only file is `python -m statewright`
+    assert sorted(p.name for p in package.iterdir() if p.is_file()) == ["__main__.py"]

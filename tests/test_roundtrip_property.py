@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -26,6 +27,9 @@ from statewright.compiler.ir import (
     TransitionKind,
 )
 from statewright.compiler.parse import js_trim, parse, split_label
+
+#: heavy: `make test` runs it, `make test-fast` leaves it out
+pytestmark = pytest.mark.slow
 
 NAME_CHARS = 'abcxyz019 ^]#./*-_"é;,{}[]=<>:'
 TEXT_CHARS = 'abc xyz 019 ,;{}[]/"#*=>.:é'

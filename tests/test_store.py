@@ -1,7 +1,7 @@
 """The store contract: durable instances survive reopening, conflicts, duplicates and bad input.
 
-Written against `FileStore`; the PostgreSQL store will run the same tests (issue 8). Crash and
-fault-injection tests are in tests/crash/.
+Written against `FileStore`; tests/test_pgstore.py runs the PostgreSQL store through the same
+contract. Crash and fault-injection tests are in tests/crash/.
 """
 
 from __future__ import annotations

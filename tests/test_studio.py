@@ -245,9 +245,10 @@ def _playwright() -> Any:
     return sync_playwright
 
 
-@pytest.mark.skipif(CHROMIUM is None, reason="needs Debian's chromium (.ci/run installs it)")
-@pytest.mark.skipif(not HAVE_DOT, reason="needs Graphviz for the diagram")
-@pytest.mark.skipif(_playwright() is None, reason="needs playwright (.ci/run installs it)")
+@pytest.mark.slow
+@pytest.mark.skipif(CHROMIUM is None, reason="needs Debian's chromium: apt-get install chromium")
+@pytest.mark.skipif(not HAVE_DOT, reason="needs Graphviz for the diagram: apt-get install graphviz")
+@pytest.mark.skipif(_playwright() is None, reason="needs playwright: make install (the dev extra)")
 def test_studio_in_a_browser(server: tuple[str, int], folder: Path, tmp_path: Path) -> None:
     url, _ = server
     shots = Path(os.environ.get("STUDIO_SCREENSHOTS") or tmp_path / "shots")

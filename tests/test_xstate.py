@@ -12,17 +12,19 @@ from typing import Any
 import pytest
 from test_scxml import PIPELINE
 
-from conftest import EXAMPLES, NODE_DIR, ROOT, chart_of, golden_cases, run_node
+from conftest import EXAMPLES, INSTALL_NODE, NODE_DIR, ROOT, chart_of, golden_cases, run_node
 from statewright.compiler.check import check
 from statewright.compiler.emit import xstate
 from statewright.compiler.parse import parse
 
 CASES = golden_cases()
 needs_xstate = [
-    pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed"),
+    pytest.mark.skipif(
+        shutil.which("node") is None, reason="node is not installed: apt-get install nodejs npm"
+    ),
     pytest.mark.skipif(
         not (NODE_DIR / "node_modules" / "xstate").is_dir(),
-        reason="npm xstate is not installed (.ci/run does)",
+        reason=f"npm xstate is not installed: {INSTALL_NODE}",
     ),
 ]
 

@@ -1,4 +1,4 @@
-"""Crash and fault-injection tests for FileStore (the plan in ../shared/DURABILITY.md, §2.3).
+"""Crash and fault-injection tests for FileStore (the plan of docs/persistence.md, "Proof").
 
 1. Random SIGKILL: a forked writer sends events in a loop and reports each acknowledgement on a
    pipe; it is killed at a random moment, 200 times. After each kill the instance opens,
@@ -31,6 +31,9 @@ from statewright.compiler.parse import parse
 from statewright.runtime.filestore import FileStore
 from statewright.runtime.logfile import LogCorrupt
 from statewright.runtime.store import StoredChart, StoreIOError
+
+#: heavy: `make test` runs it, `make test-fast` leaves it out
+pytestmark = pytest.mark.slow
 
 TOGGLE = "off, on;\noff => on: flip / count;\non => off: flip / count;\n"
 KILLS = 200

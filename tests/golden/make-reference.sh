@@ -2,13 +2,15 @@
 # Regenerate the reference outputs of state-machine-cat for the golden corpus:
 #   tests/golden/NNN-*.smcat        -> NNN-*.json          (smcat -T json)
 #   tests/golden/errors/NNN-*.smcat -> NNN-*.smcat-error   (smcat's error message: it rejects them)
-# Needs node and npm; installs state-machine-cat@15 into a temporary directory.
+# Needs node and npm: runs the state-machine-cat the tests pin (tests/node/package-lock.json,
+# installed with `npm ci` when missing).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
+node_dir="$here/../node"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
-(cd "$work" && npm init -y >/dev/null && npm install --silent state-machine-cat@15 >/dev/null 2>&1)
-smcat="$work/node_modules/.bin/smcat"
+smcat="$node_dir/node_modules/.bin/smcat"
+[ -x "$smcat" ] || (cd "$node_dir" && npm ci --silent --no-audit --no-fund)
 "$smcat" --version
 for input in "$here"/*.smcat; do
     if ! "$smcat" -T json "$input" -o "${input%.smcat}.json" 2>"$work/err"; then

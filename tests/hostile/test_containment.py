@@ -1,4 +1,5 @@
-"""The build and the studio stay inside their folders and within bounds (issue 16, §5)."""
+"""The build and the studio stay inside their folders and within bounds (docs/security.md: "The
+studio's network exposure", "Build outputs")."""
 
 from __future__ import annotations
 

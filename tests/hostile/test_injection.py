@@ -1,4 +1,4 @@
-"""Chart text never becomes code (issue 16, §1).
+"""Chart text never becomes code (docs/security.md, "Chart files").
 
 Hostile strings (quotes of every kind, triple quotes, backslashes, line breaks of every kind,
 NUL, template syntax, comment starts, and whole Python statements) in every place a chart

@@ -1,5 +1,7 @@
-"""Charts the runtime must refuse, IR documents from nobody knows where, and event data that
-tries to exhaust the machine (issue 16, §3 and §4). Each case runs in a bounded child."""
+"""Charts the runtime must refuse, IR documents from nobody knows where, and event data that tries
+to exhaust the machine (docs/security.md: "IR documents", "Event data and guards"). Each case
+runs in a bounded child.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Inputs that used to end in a traceback end in a diagnostic or a clean error (issue 16, §6)."""
+"""Inputs that used to end in a traceback end in a diagnostic or a clean error
+(docs/security.md)."""
 
 from __future__ import annotations
 

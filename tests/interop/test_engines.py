@@ -8,7 +8,8 @@ guard variable 0 (named guards false) and once with every variable 1 (named guar
 
 Known engine deviations are listed in DEVIATIONS below, each decided from the SCXML spec's
 Appendix D algorithm; the comparison itself is never loosened. Needs node and the npm packages
-`.ci/run` installs; each engine's test skips with a reason when the engine is missing.
+`make test` installs (tests/node); each engine's test skips, naming what to install, when the
+engine is missing.
 """
 
 from __future__ import annotations
@@ -27,12 +28,24 @@ from typing import Any
 import pytest
 from lxml import etree
 
-from conftest import EXAMPLES, NODE_DIR, ROOT, chart_of, generated_module, golden_cases, run_node
+from conftest import (
+    EXAMPLES,
+    INSTALL_NODE,
+    NODE_DIR,
+    ROOT,
+    chart_of,
+    generated_module,
+    golden_cases,
+    run_node,
+)
 from statewright.compiler.check import check
 from statewright.compiler.emit import scxml, xstate
 from statewright.compiler.emit.lowering import Ids, delay_ms
 from statewright.compiler.ir import Chart
 from statewright.runtime.model import activity_role
+
+#: heavy: `make test` runs it, `make test-fast` leaves it out
+pytestmark = pytest.mark.slow
 
 HERE = Path(__file__).resolve().parent
 UNKNOWN_EVENT = "sw_no_such_event"
@@ -296,10 +309,10 @@ def _available(engine: str) -> str | None:
             return "python-statemachine 3 is not installed (pip install '.[dev]')"
         return None
     if shutil.which("node") is None:
-        return "node is not installed (.ci/run installs it)"
+        return "node is not installed: apt-get install nodejs npm"
     package = {"scion": "@scion-scxml/scxml", "xstate": "xstate"}[engine]
     if not (NODE_DIR / "node_modules" / package).is_dir():
-        return f"npm {package} is not installed (.ci/run installs it)"
+        return f"npm {package} is not installed: {INSTALL_NODE}"
     return None
 
 

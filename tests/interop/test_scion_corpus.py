@@ -18,15 +18,17 @@ from typing import Any
 import pytest
 from test_engines import HERE, _atomic, run_psm
 
-from conftest import NODE_DIR, run_node
+from conftest import INSTALL_NODE, NODE_DIR, run_node
 from statewright.compiler.emit import scxml
 from statewright.compiler.pipeline import diagnose_scxml
 
 CORPUS = NODE_DIR / "node_modules" / "@scion-scxml" / "test-framework" / "test"
 
 pytestmark = [
+    pytest.mark.slow,  # heavy: `make test-fast` leaves it out
     pytest.mark.skipif(
-        not CORPUS.is_dir(), reason="npm @scion-scxml/test-framework is not installed"
+        not CORPUS.is_dir(),
+        reason=f"npm @scion-scxml/test-framework is not installed: {INSTALL_NODE}",
     ),
 ]
 
@@ -110,7 +112,7 @@ def test_the_export_of_the_import_passes_what_the_original_passes(
             shutil.which("node") is None
             or not (NODE_DIR / "node_modules" / "@scion-scxml" / "scxml").is_dir()
         ):
-            pytest.skip("node or npm @scion-scxml/scxml is not installed (.ci/run installs them)")
+            pytest.skip(f"node or npm @scion-scxml/scxml is not installed: {INSTALL_NODE}")
         runner = _scion
     else:
         pytest.importorskip("statemachine.io")
