@@ -49,7 +49,7 @@ def _chart() -> Any:
 
 
 def _record_bytes() -> bytes:
-    from statewright.runtime.logfile import frame
+    from statewright.runtime.store.logfile import frame
 
     return frame(
         {
@@ -86,7 +86,7 @@ def raw(folder: Path, n: int, gap_us: float = 0.0) -> float:
 
 
 def store_one(folder: Path, n: int, snapshot_every: int, name: str = "one") -> float:
-    from statewright.runtime.filestore import FileStore
+    from statewright.runtime.store import FileStore
 
     store = FileStore(folder, snapshot_every=snapshot_every)
     with store.create(name, _chart()) as instance:
@@ -101,7 +101,7 @@ def store_one(folder: Path, n: int, snapshot_every: int, name: str = "one") -> f
 def group(folder: Path, n: int, instances: int, per_batch: int) -> float:
     """Group commit: batches of `per_batch` events over `instances` instances, one fsync per
     instance per batch (in parallel)."""
-    from statewright.runtime.filestore import FileStore
+    from statewright.runtime.store import FileStore
 
     store = FileStore(folder)
     handles = [store.create(f"g{instances}-{k}", _chart()) for k in range(instances)]
@@ -131,8 +131,8 @@ def threads(target: Any, count: int) -> float:
 def recovery(folder: Path, n: int) -> tuple[float, float]:
     """Seconds to open an instance with `n` logged events: replaying all of them, and from a
     snapshot at the end."""
-    from statewright.runtime.filestore import FileStore
-    from statewright.runtime.logfile import frame
+    from statewright.runtime.store import FileStore
+    from statewright.runtime.store.logfile import frame
 
     store = FileStore(folder, snapshot_every=10**9, segment_records=10**9)
     store.create("big", _chart()).close()
@@ -175,7 +175,7 @@ def recovery(folder: Path, n: int) -> tuple[float, float]:
 
 
 def _pg_writer(dsn: str, names: list[str], n: int, queue: Any) -> None:
-    from statewright.runtime.pgstore import PostgresStore
+    from statewright.runtime.store.postgres import PostgresStore
 
     with PostgresStore(dsn, pool_size=1) as store:
         instances = [store.open(name, _chart()) for name in names]
@@ -226,7 +226,7 @@ def postgres_rows(n: int) -> list[tuple[str, float, float | None]]:
     sys.path.insert(0, str(HERE.parent / "tests"))
     import pgserver  # noqa: PLC0415 - the tests' throwaway server
 
-    from statewright.runtime.pgstore import PostgresStore, upgrade
+    from statewright.runtime.store.postgres import PostgresStore, upgrade
 
     if pgserver.binaries() is None:
         print("PostgreSQL is not installed: no PostgreSQL rows")

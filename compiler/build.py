@@ -41,9 +41,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..runtime.store.disk import atomic_write
 from .diagnostics import Diagnostic, Severity
 from .emit import emitter
-from .files import atomic_write
 from .pipeline import diagnose_file
 from .project import Output, Project, ProjectError
 

@@ -16,11 +16,12 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from ..runtime.expr import GuardSyntaxError, guard_names, parse_guard
+from ..runtime.lowering import fork_targets
 from ..runtime.model import activity_role, entry_cycles
 from .codes import CODES
 from .delays import delay_ms
 from .diagnostics import Diagnostic, Related
-from .emit.lowering import fork_targets
+from .emit.lowering import outline
 from .guards import ecmascript
 from .ir import ActionKind, Chart, Machine, Span, State, StateKind, Transition
 from .names import (
@@ -464,6 +465,7 @@ def _check_entry(model: _Model) -> Iterator[Diagnostic]:
     such as `p.initial => p;`) and initial transitions that leave their composite (SC032).
     The runtime refuses the same cycles when it loads a chart (`runtime.model`)."""
     chart = model.chart
+    lowered = outline(chart)
     successors: dict[str, list[str]] = {}
     origin: dict[str, Span] = {}
     for state in chart.states():
@@ -475,7 +477,7 @@ def _check_entry(model: _Model) -> Iterator[Diagnostic]:
         elif state.machine is not None:
             initial = next((c for c in state.machine.states if c.kind is StateKind.INITIAL), None)
             default = chart.transitions_from(initial.name)[:1] if initial is not None else ()
-            targets = [t for d in default for t in fork_targets(chart, d.target)]
+            targets = [t for d in default for t in fork_targets(lowered, d.target)]
             for transition in default:
                 origin[name] = transition.span
                 yield from _leaving(chart, state, transition, targets)
@@ -484,7 +486,7 @@ def _check_entry(model: _Model) -> Iterator[Diagnostic]:
             successors[name] = _entered_with(chart, name, targets)
         elif state.kind in _HISTORY and (parent := chart.parent_of(name)) is not None:
             default = chart.transitions_from(name)[:1]
-            targets = [t for d in default for t in fork_targets(chart, d.target)]
+            targets = [t for d in default for t in fork_targets(lowered, d.target)]
             origin.update((name, d.span) for d in default)
             successors[name] = _entered_with(chart, parent, targets)
     for cycle in entry_cycles(successors):

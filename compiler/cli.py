@@ -770,7 +770,7 @@ def _use_color() -> bool:
 
 def _write(path: Path, data: bytes | str) -> None:
     """Write to `path` atomically: readers see the old file or the new one."""
-    from .files import atomic_write
+    from ..runtime.store.disk import atomic_write
 
     try:
         atomic_write(path, data.encode("utf-8") if isinstance(data, str) else data)

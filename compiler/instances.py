@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -86,21 +86,6 @@ def add_parser(
     migrate.set_defaults(run=_migrate, usage_error=usage_error)
 
 
-def open_store(location: str, sinks: Sequence[Any] = ()) -> Any:
-    """`--store`: a folder (FileStore) or a `postgresql://` URL (PostgresStore)."""
-    if location.startswith(("postgresql://", "postgres://")):
-        try:
-            from ..runtime.pgstore import PostgresStore
-        except ImportError:
-            raise OSError(
-                "PostgreSQL stores need psycopg: pip install 'statewright[postgres]'"
-            ) from None
-        return PostgresStore(location, sinks=sinks)
-    from ..runtime.filestore import FileStore
-
-    return FileStore(location, sinks=sinks)
-
-
 def _sinks(args: argparse.Namespace) -> list[Any]:
     from ..runtime.store import JsonlSink, WebhookSink
 
@@ -117,6 +102,7 @@ def _sinks(args: argparse.Namespace) -> list[Any]:
 
 def _run(args: argparse.Namespace) -> int:
     from ..runtime.errors import StatewrightError
+    from ..runtime.store import open_store
 
     try:
         store = open_store(args.store, _sinks(args))
@@ -146,7 +132,7 @@ def _db_upgrade(args: argparse.Namespace) -> int:
         print("statewright: db upgrade needs a postgresql:// URL", file=sys.stderr)
         return 2
     try:
-        from ..runtime.pgstore import SCHEMA_VERSION, upgrade
+        from ..runtime.store.postgres import SCHEMA_VERSION, upgrade
 
         applied = upgrade(args.store)
     except ImportError:
@@ -294,14 +280,22 @@ def _verify(store: Any, args: argparse.Namespace) -> int:
 
 def _migrate(args: argparse.Namespace) -> int:
     from ..runtime.errors import StatewrightError
-    from ..runtime.filestore import FileStore
+    from ..runtime.store import FileStore
 
     if not args.target.startswith(("postgresql://", "postgres://")):
         raise args.usage_error("--to must be a postgresql:// URL")
     source = FileStore(args.source)
     failed = False
     try:
-        target = open_store(args.target)
+        from ..runtime.store.postgres import PostgresStore
+
+        target = PostgresStore(args.target)
+    except ImportError:
+        print(
+            "statewright: PostgreSQL needs psycopg: pip install 'statewright[postgres]'",
+            file=sys.stderr,
+        )
+        return 1
     except (StatewrightError, OSError) as error:
         print(f"statewright: {error}", file=sys.stderr)
         return 1

@@ -41,8 +41,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from ..runtime.store.disk import atomic_write
 from .diagnostics import Diagnostic, Severity
-from .files import atomic_write
 from .ir import Chart
 from .pipeline import CHART_SUFFIXES, diagnose_file
 
@@ -204,7 +204,7 @@ class Studio:
             raise StudioError(HTTPStatus.NOT_FOUND, "no store: start the studio with --store")
         with _STORE_LOCK:
             if self._store is None:
-                from .instances import open_store
+                from ..runtime.store import open_store
 
                 self._store = open_store(self.store_location)
             return self._store

@@ -23,6 +23,7 @@ from typing import Any
 
 from .document import ChartError, validate
 from .expr import Compiled, compile_guard
+from .lowering import Outline, else_last, fork_actions, fork_targets, join_plans
 from .timers import delay_ms
 
 _RESTING = ("regular", "final", "parallel", "terminate")
@@ -273,6 +274,7 @@ class _Builder:
         self.join_exits: dict[int, tuple[Node, list[Node]]] = {}  # join's way out -> owner
 
     def model(self) -> Model:
+        self.outline = Outline.of_document(self.document)
         self._states(self.document["machine"], self.root)
         for raw, _ in self.raw:
             self.outgoing.setdefault(raw["source"], []).append(raw)
@@ -367,66 +369,40 @@ class _Builder:
     # -- joins ---------------------------------------------------------------------------------
 
     def _plan_joins(self) -> dict[int, Node]:
-        """Marker states for joins (transition id -> marker), as the SCXML export plans them."""
+        """Marker states for the joins `runtime.lowering` plans (transition id -> marker): one
+        beside each arriving transition's source, and the join itself compiled away."""
         markers: dict[int, Node] = {}
-        for name, kind in self.kinds.items():
-            if kind != "join":
-                continue
-            incoming = self.incoming.get(name, [])
-            outgoing = self.outgoing.get(name, [])
-            sources = [self.nodes[r["source"]] for r in incoming if r["source"] in self.nodes]
-            if len(sources) < 2 or len(outgoing) != 1 or len(sources) != len(incoming):
-                continue
-            owner = self._common_parallel(sources)
-            if owner is None:
+        for plan in join_plans(self.outline):
+            owner = self.nodes.get(plan.owner)
+            if owner is None or any(a.source not in self.nodes for a in plan.arrivals):
                 continue
             made = []
-            for raw in incoming:
-                region = self.nodes[raw["source"]].parent
+            for arrival in plan.arrivals:
+                region = self.nodes[arrival.source].parent
                 assert region is not None
-                marker = Node(f"{name}.from.{raw['source']}", "regular", region)
+                marker = Node(f"{plan.join}.from.{arrival.source}", "regular", region)
                 region.children.append(marker)
-                markers[raw["id"]] = marker
+                markers[arrival.transition] = marker
                 made.append(marker)
-            joined = self.nodes.pop(name)  # compiled away: markers and a guarded transition
+            joined = self.nodes.pop(plan.join)  # compiled away: markers and a guarded transition
             assert joined.parent is not None
             joined.parent.children.remove(joined)
-            self.join_exits[outgoing[0]["id"]] = (owner, made)
+            self.join_exits[plan.exit.id] = (owner, made)
         if markers:
             self.counter = 0
             self._number(self.root, ())
         return markers
-
-    @staticmethod
-    def _common_parallel(nodes: list[Node]) -> Node | None:
-        common = set(nodes[0].ancestors)
-        for node in nodes[1:]:
-            common &= set(node.ancestors)
-        for ancestor in nodes[0].ancestors:
-            if ancestor in common:
-                return ancestor if ancestor.is_parallel else None
-        return None
 
     # -- transitions ---------------------------------------------------------------------------
 
     def _targets(self, name: str) -> tuple[list[Node], list[str]]:
         """The nodes a transition into `name` enters, and the actions of fork branches."""
         targets: list[Node] = []
-        actions: list[str] = []
-        pending, seen = [name], set()
-        while pending:
-            current = pending.pop(0)
-            if current in seen:
-                continue
-            seen.add(current)
-            if self.kinds.get(current) == "fork":
-                for raw in self.outgoing.get(current, []):
-                    pending.append(raw["target"])
-                    if raw.get("action") and current == name:
-                        actions.append(raw["action"])
-            elif current in self.nodes and self.nodes[current] not in targets:
-                targets.append(self.nodes[current])
-        return targets, actions
+        for target in fork_targets(self.outline, name):
+            node = self.nodes.get(target)
+            if node is not None and node not in targets:
+                targets.append(node)
+        return targets, fork_actions(self.outline, name)
 
     def _guard(self, text: str | None) -> Compiled | None:
         text = (text or "").strip()
@@ -493,7 +469,7 @@ class _Builder:
             self._initials(child)
         if node.transitions and self.kinds.get(node.name) in ("choice", "junction", "forkjoin"):
             # `[else]` (or an unguarded branch) last, as in the exports
-            node.transitions.sort(key=lambda e: e.guard is None)
+            node.transitions = else_last(node.transitions, lambda edge: edge.guard_text)
         if node.is_parallel or not node.states and node is not self.root:
             return
         initial = self.initial_of.get(node.name if node is not self.root else None)

@@ -95,15 +95,16 @@ def test_mermaid() -> None:
 
 
 def test_fork_targets_follow_forks_into_forks_once() -> None:
-    from statewright.compiler.emit.lowering import fork_targets
+    from statewright.compiler.emit.lowering import outline
     from statewright.compiler.parse import parse
+    from statewright.runtime.lowering import fork_targets
 
     chart, _ = parse(
         "f1 [type=fork], f2 [type=fork], a, b;\nf1 => f2;\nf1 => a;\nf2 => f1;\nf2 => b;\n"
     )
     assert chart is not None
-    assert fork_targets(chart, "f1") == ["a", "b"]
-    assert fork_targets(chart, "a") == ["a"]
+    assert fork_targets(outline(chart), "f1") == ["a", "b"]
+    assert fork_targets(outline(chart), "a") == ["a"]
 
 
 def test_timed_events_are_whole_milliseconds() -> None:

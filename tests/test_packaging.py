@@ -136,7 +136,7 @@ def test_the_runtime_wheel_alone_runs_generated_classes_and_instances(
 import json, sys
 from door_machine import DoorMachine
 from statewright.runtime import load
-from statewright.runtime.filestore import FileStore
+from statewright.runtime.store import FileStore
 from statewright.runtime.store import StoredChart
 
 class Door(DoorMachine):

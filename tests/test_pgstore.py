@@ -19,8 +19,8 @@ from conftest import EXAMPLES
 
 psycopg = pytest.importorskip("psycopg")
 
-from statewright.runtime.pgstore import SCHEMA_VERSION, PostgresStore, upgrade  # noqa: E402
 from statewright.runtime.store import CallbackSink, StoreError  # noqa: E402
+from statewright.runtime.store.postgres import SCHEMA_VERSION, PostgresStore, upgrade  # noqa: E402
 
 
 def test_a_database_without_the_schema_is_refused_until_upgraded(pg_server: Any) -> None:
@@ -120,7 +120,7 @@ def test_the_command_line_uses_a_postgresql_store(pg_dsn: str, tmp_path: Path) -
 
 
 def test_file_instances_migrate_into_postgresql(pg_dsn: str, tmp_path: Path) -> None:
-    from statewright.runtime.filestore import FileStore
+    from statewright.runtime.store import FileStore
 
     files = FileStore(tmp_path / "files")
     with files.create("a", counting(), context={"owner": "ann"}) as instance:

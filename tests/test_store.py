@@ -21,19 +21,19 @@ from conftest import EXAMPLES, chart_of, generated_module
 from statewright.compiler.emit import ir_json
 from statewright.compiler.parse import parse
 from statewright.runtime import FakeClock
-from statewright.runtime.filestore import FileStore
-from statewright.runtime.logfile import LogCorrupt, frame, scan, unframe
 from statewright.runtime.store import (
     BadResourceId,
     CallbackSink,
     ChartMismatch,
     ConcurrencyConflict,
+    FileStore,
     InstanceExists,
     JsonlSink,
     StoredChart,
     StoreError,
     UnknownInstance,
 )
+from statewright.runtime.store.logfile import LogCorrupt, frame, scan, unframe
 
 TOGGLE = "off, on;\noff => on: flip / count;\non => off: flip / count;\n"
 TIMED = "idle, busy, done;\nidle => busy: go;\nbusy => done: after 10s / finish;\n"
@@ -51,7 +51,7 @@ def make(request: pytest.FixtureRequest, tmp_path: Path) -> Any:
 
         factory.location = ("file", str(tmp_path / "store"))  # type: ignore[attr-defined]
     else:
-        from statewright.runtime.pgstore import PostgresStore
+        from statewright.runtime.store.postgres import PostgresStore
 
         dsn = request.getfixturevalue("pg_dsn")
 
@@ -71,7 +71,7 @@ def store_at(location: tuple[str, str]) -> Any:
     kind, where = location
     if kind == "file":
         return FileStore(where)
-    from statewright.runtime.pgstore import PostgresStore
+    from statewright.runtime.store.postgres import PostgresStore
 
     return PostgresStore(where)
 

@@ -1,4 +1,6 @@
-"""What the executable exports (SCXML, XState) share when they compile smcat into plainer terms.
+"""What the executable exports (SCXML, XState) share when they compile smcat into plainer terms:
+unique ids, the chart's `Outline` for the lowering of pseudo-states (`runtime.lowering`, shared
+with the interpreter), and the activities that run.
 
 Part of stage 3. It imports nothing from the parser.
 """
@@ -7,8 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
+from ...runtime import lowering
+from ...runtime.lowering import Arrow, Outline
 from ..delays import delay_ms as delay_ms
-from ..ir import Action, Chart, State, StateKind, Transition
+from ..ir import Action, Chart, State, Transition
 
 
 class Ids:
@@ -39,33 +43,18 @@ class Ids:
         return candidate
 
 
-def fork_targets(chart: Chart, name: str) -> list[str]:
-    """The names a transition into `name` enters: the state itself, or, for a fork, the targets
-    of its branches (forks into forks followed, each once)."""
-    targets: list[str] = []
-    pending, seen = [name], set()
-    while pending:
-        current = pending.pop(0)
-        if current in seen:
-            continue
-        seen.add(current)
-        if chart.has_state(current) and chart.state(current).kind is StateKind.FORK:
-            pending.extend(branch.target for branch in chart.transitions_from(current))
-        elif chart.has_state(current) and current not in targets:
-            targets.append(current)
-    return targets
-
-
-def fork_actions(chart: Chart, name: str) -> list[str]:
-    """The actions of a fork's branches, run by the one transition that replaces them."""
-    if not chart.has_state(name) or chart.state(name).kind is not StateKind.FORK:
-        return []
-    return [b.action for b in chart.transitions_from(name) if b.action]
+def outline(chart: Chart) -> Outline:
+    """The chart as `runtime.lowering` reads it: the one lowering of forks, joins and choices
+    that the interpreter, the SCXML export and the XState export share."""
+    return Outline.build(
+        ((state.name, state.kind.value, parent) for state, parent in chart.walk()),
+        (Arrow(t.id, t.source, t.target, t.action) for t in chart.transitions()),
+    )
 
 
 def else_last(transitions: Iterable[Transition]) -> list[Transition]:
     """A choice's branches in document order, the else (or unguarded) branch moved last."""
-    return sorted(transitions, key=lambda t: t.guard is None or t.guard.strip() == "else")
+    return lowering.else_last(transitions, lambda t: t.guard)
 
 
 def runnable(state: State) -> list[Action]:

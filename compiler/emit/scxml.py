@@ -26,12 +26,13 @@ from typing import Any
 
 from lxml import etree
 
+from ...runtime.lowering import JoinPlan, fork_actions, fork_targets, join_plans
 from ..guards import ecmascript, variables
 from ..ir import ActionKind, Chart, Machine, State, StateKind, Transition, TransitionKind
 from ..names import SCXML_NS, SW_NS
 from ..names import scxml_event as event_name
 from .escape import ecmascript_string, xml_text
-from .lowering import Ids, delay_ms, else_last, fork_actions, fork_targets, runnable
+from .lowering import Ids, delay_ms, else_last, outline, runnable
 
 _NSMAP = {None: SCXML_NS, "sw": SW_NS}
 _TRANSIENT = (StateKind.CHOICE, StateKind.JUNCTION, StateKind.FORKJOIN)
@@ -79,37 +80,20 @@ class _Builder:
         self.marker_join: dict[str, str] = {}
         self.markers_by_parent: dict[str | None, list[str]] = {}
         self.join_transitions: dict[str, list[tuple[list[str], Transition]]] = {}
-        for state in chart.states():
-            if state.kind is StateKind.JOIN:
-                self._plan_join(state)
+        self.outline = outline(chart)
+        for plan in join_plans(self.outline):
+            self._plan_join(plan)
 
-    def _plan_join(self, join: State) -> None:
-        incoming = self.chart.transitions_to(join.name)
-        outgoing = self.chart.transitions_from(join.name)
-        sources = [t.source for t in incoming if self.chart.has_state(t.source)]
-        if len(sources) < 2 or len(outgoing) != 1:
-            return  # ill-formed (the checker reports it): drawn as a transient state instead
-        owner = self._common_parallel(sources)
-        if owner is None:
-            return
+    def _plan_join(self, plan: JoinPlan) -> None:
         markers = []
-        for transition in incoming:
-            marker = self.names.fresh(f"{join.name}.from.{transition.source}")
-            self.join_markers[transition.id] = marker
-            self.marker_join[marker] = join.name
-            parent = self.chart.parent_of(transition.source)
-            self.markers_by_parent.setdefault(parent, []).append(marker)
+        for arrival in plan.arrivals:
+            marker = self.names.fresh(f"{plan.join}.from.{arrival.source}")
+            self.join_markers[arrival.transition] = marker
+            self.marker_join[marker] = plan.join
+            self.markers_by_parent.setdefault(arrival.parent, []).append(marker)
             markers.append(marker)
-        self.join_transitions.setdefault(owner, []).append((markers, outgoing[0]))
-
-    def _common_parallel(self, names: list[str]) -> str | None:
-        common = set(self.chart.ancestors_of(names[0]))
-        for name in names[1:]:
-            common &= set(self.chart.ancestors_of(name))
-        for ancestor in self.chart.ancestors_of(names[0]):  # nearest first
-            if ancestor in common:
-                return ancestor if self.kind[ancestor] is StateKind.PARALLEL else None
-        return None
+        (leaving,) = self.chart.transitions_from(plan.join)
+        self.join_transitions.setdefault(plan.owner, []).append((markers, leaving))
 
     # -- document ------------------------------------------------------------------------------
 
@@ -330,11 +314,11 @@ class _Builder:
                 element.set(_sw("transition-type"), "internal")
         if transition.action:
             _log(element, "action", transition.action)
-        for action in fork_actions(self.chart, transition.target):
+        for action in fork_actions(self.outline, transition.target):
             _log(element, "action", action)
 
     def _targets(self, name: str) -> list[str]:
-        return [self.ids[n] for n in fork_targets(self.chart, name) if n in self.ids]
+        return [self.ids[n] for n in fork_targets(self.outline, name) if n in self.ids]
 
     def _name(self, element: etree._Element, name: str) -> None:
         if element.get("id") != name:

@@ -23,8 +23,9 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from ...runtime.lowering import JoinPlan, fork_actions, fork_targets, join_plans
 from ..ir import ActionKind, Chart, Machine, State, StateKind, Transition, TransitionKind
-from .lowering import Ids, delay_ms, else_last, fork_targets, runnable
+from .lowering import Ids, delay_ms, else_last, outline, runnable
 
 _NOT_ID = re.compile(r"[^A-Za-z0-9_\-]+")
 _TRANSIENT = (StateKind.CHOICE, StateKind.JUNCTION, StateKind.FORKJOIN)
@@ -44,39 +45,21 @@ class _Builder:
         self.markers_in: dict[str, list[str]] = {}  # region name -> marker ids
         self.on_done: dict[str, Transition] = {}  # parallel name -> the join's way out
         self.joined: set[str] = set()
-        for state in chart.states():
-            if state.kind is StateKind.JOIN:
-                self._plan_join(state)
+        self.outline = outline(chart)
+        for plan in join_plans(self.outline):
+            self._plan_join(plan)
 
-    def _plan_join(self, join: State) -> None:
-        incoming = self.chart.transitions_to(join.name)
-        outgoing = self.chart.transitions_from(join.name)
-        if len(incoming) < 2 or len(outgoing) != 1:
+    def _plan_join(self, plan: JoinPlan) -> None:
+        """XState can say a join that gathers every region of a parallel state, once: a final
+        marker state in each region and `onDone` on the parallel state."""
+        if not plan.covers_every_region or plan.owner in self.on_done:
             return
-        regions: list[str] = []
-        owner: str | None = None
-        for transition in incoming:
-            path = (transition.source, *self.chart.ancestors_of(transition.source))
-            parallel = next(
-                (i for i, name in enumerate(path) if self.kind.get(name) is StateKind.PARALLEL),
-                None,
-            )
-            if parallel is None or parallel == 0:
-                return
-            if owner not in (None, path[parallel]):
-                return
-            owner = path[parallel]
-            regions.append(path[parallel - 1])
-        assert owner is not None
-        every_region = [s.name for s in self.chart.children_of(owner)]
-        if sorted(regions) != sorted(every_region) or owner in self.on_done:
-            return
-        for transition in incoming:
-            marker = self.names.fresh(f"{join.name}_from_{transition.source}")
-            self.markers[transition.id] = marker
-            self.markers_in.setdefault(regions[incoming.index(transition)], []).append(marker)
-        self.on_done[owner] = outgoing[0]
-        self.joined.add(join.name)
+        for arrival in plan.arrivals:
+            marker = self.names.fresh(f"{plan.join}_from_{arrival.source}")
+            self.markers[arrival.transition] = marker
+            self.markers_in.setdefault(arrival.region, []).append(marker)
+        (self.on_done[plan.owner],) = self.chart.transitions_from(plan.join)
+        self.joined.add(plan.join)
 
     # -- machine -------------------------------------------------------------------------------
 
@@ -214,12 +197,7 @@ class _Builder:
         if guard and guard != "else":
             built["guard"] = {"type": guard}
         actions = [{"type": transition.action}] if transition.action else []
-        if self.kind.get(transition.target) is StateKind.FORK:
-            actions += [
-                {"type": b.action}
-                for b in self.chart.transitions_from(transition.target)
-                if b.action
-            ]
+        actions += [{"type": a} for a in fork_actions(self.outline, transition.target)]
         if actions:
             built["actions"] = actions
         if transition.kind is not TransitionKind.INTERNAL and (
@@ -230,7 +208,7 @@ class _Builder:
         return built
 
     def _targets(self, name: str) -> list[str]:
-        return [f"#{self.ids[n]}" for n in fork_targets(self.chart, name) if n in self.ids]
+        return [f"#{self.ids[n]}" for n in fork_targets(self.outline, name) if n in self.ids]
 
 
 def _state_id(name: str) -> str:

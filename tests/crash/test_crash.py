@@ -28,9 +28,8 @@ import pytest
 
 from statewright.compiler.emit import ir_json
 from statewright.compiler.parse import parse
-from statewright.runtime.filestore import FileStore
-from statewright.runtime.logfile import LogCorrupt
-from statewright.runtime.store import StoredChart, StoreIOError
+from statewright.runtime.store import FileStore, StoredChart, StoreIOError
+from statewright.runtime.store.logfile import LogCorrupt
 
 #: heavy: `make test` runs it, `make test-fast` leaves it out
 pytestmark = pytest.mark.slow

@@ -18,8 +18,8 @@ psycopg = pytest.importorskip("psycopg")
 
 from test_store import counting  # noqa: E402
 
-from statewright.runtime.pgstore import PostgresStore  # noqa: E402
 from statewright.runtime.store import CallbackSink  # noqa: E402
+from statewright.runtime.store.postgres import PostgresStore  # noqa: E402
 
 #: heavy: `make test` runs it, `make test-fast` leaves it out
 pytestmark = pytest.mark.slow

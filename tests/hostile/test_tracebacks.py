@@ -133,9 +133,10 @@ def test_migrating_an_id_postgresql_cannot_index_is_reported(tmp_path: Path, pg_
     PostgreSQL reports it for that instance and goes on."""
     _store(tmp_path)
     code = (
-        "import statewright.runtime.filestore as files\n"
-        "files.check_event_id = lambda event_id: event_id  # as before the bound\n"
-        "store = files.FileStore('s')\n"
+        "import statewright.runtime.store.instance as handles\n"
+        "from statewright.runtime.store import FileStore\n"
+        "handles.check_event_id = lambda event_id: event_id  # as before the bound\n"
+        "store = FileStore('s')\n"
         "with store.open('door') as door:\n"
         "    door.send('open', event_id='x' * 40_000)\n"
     )
@@ -153,8 +154,8 @@ def test_migrating_an_id_postgresql_cannot_index_is_reported(tmp_path: Path, pg_
 def test_a_lost_database_connection_is_a_store_error(pg_dsn: str, pg_server: Any) -> None:
     import psycopg
 
-    from statewright.runtime.pgstore import PostgresStore
     from statewright.runtime.store import StoreError
+    from statewright.runtime.store.postgres import PostgresStore
 
     with PostgresStore(pg_dsn, pool_size=2) as store:
         assert store.ids() == []

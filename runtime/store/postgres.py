@@ -1,63 +1,49 @@
 """PostgresStore: the same durable instances in PostgreSQL, shared by processes and hosts.
 
-The contract is FileStore's (docs/persistence.md); the storage is three tables, created by
-versioned migrations (`statewright db upgrade --store postgresql://...`, or `upgrade(dsn)`):
+Part of `statewright.runtime.store`; needs the `postgres` extra (psycopg 3 and psycopg_pool).
+The contract is FileStore's (docs/persistence.md); the storage is tables created by versioned
+migrations (`statewright db upgrade --store postgresql://...`, or `upgrade(dsn)`):
 
     sw_instances(id, chart_id, chart_hash, chart, snapshot jsonb, version, last_seq, ...)
     sw_events(instance, seq, event_id, ts, record jsonb)   primary key (instance, seq),
                                                             unique (instance, event_id)
     sw_outbox(id, instance, seq, event jsonb)               one row per committed record
     sw_outbox_cursors(sink, instance, seq)                  how far each sink got
+    sw_timers(instance, due, leased_until)                  the next due timer of an instance
 
-One transaction per accepted event: insert the event, insert its outbox row, and
-`UPDATE sw_instances ... WHERE id = %s AND version = %s`; no row updated (or the event's
-sequence number taken) is a `ConcurrencyConflict`, retried as with files. The commit is the
-acknowledgement. Needs `psycopg` 3 and `psycopg_pool` (`pip install 'statewright[postgres]'`).
+One transaction per accepted event (`postgres_instance`): insert the event, insert its outbox
+row, and `UPDATE sw_instances ... WHERE id = %s AND version = %s`; no row updated (or the
+event's sequence number taken) is a `ConcurrencyConflict`, retried as with files. The commit is
+the acknowledgement. Every database error leaving the store is a `StoreError`.
 """
 
 from __future__ import annotations
 
-import functools
-import inspect
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import Any, TypeVar, cast
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
 
 import psycopg
 from psycopg.types.json import Jsonb
-from psycopg_pool import ConnectionPool, PoolClosed, PoolTimeout
+from psycopg_pool import ConnectionPool
 
-from .store import (
-    CREATE,
-    MIGRATE,
+from ..timers import Clock
+from .charts import StoredChart
+from .errors import (
     ChartMismatch,
     ConcurrencyConflict,
-    DurableHandle,
     InstanceExists,
-    OneShot,
-    Receipt,
-    Replay,
     ReplayDivergence,
-    Sink,
-    StoredChart,
     StoreError,
-    StoreIOError,
     UnknownInstance,
-    WallClock,
     check_event_id,
     check_resource_id,
-    cloud_event,
-    durable_snapshot,
-    new_event_id,
-    replay_until,
-    restore_durable,
-    retry_conflicts,
-    timestamp,
 )
-from .timers import Clock
-
-Migrate = Callable[[dict[str, Any], Mapping[str, Any], Mapping[str, Any]], dict[str, Any]]
-_F = TypeVar("_F", bound=Callable[..., Any])
-_C = TypeVar("_C", bound=type)
+from .instance import Migrate, StoreBase
+from .pg import has_table, safe_dsn, translating
+from .postgres_instance import PgInstance
+from .records import Receipt, Record, WallClock
+from .replay import Replay, durable_snapshot, replay_until, restore_durable
+from .sinks import Sink
 
 #: (version, SQL): applied in order, each in its own transaction, never edited once released.
 MIGRATIONS: list[tuple[int, str]] = [
@@ -143,58 +129,8 @@ def upgrade(dsn: str) -> list[int]:
     return applied
 
 
-#: what the database or its pool raise; nothing of it leaves the store untranslated
-_DATABASE_ERRORS: tuple[type[Exception], ...] = (psycopg.Error, PoolTimeout, PoolClosed)
-
-
-def _translated(error: Exception) -> StoreError:
-    """A database error as the store's own: a lost connection, a server shutting down or a
-    pool without connections is a `StoreIOError` (nothing acknowledged, reload and retry);
-    anything else the server refused is a `StoreError` with its first line."""
-    text = (str(error).strip() or type(error).__name__).splitlines()[0][:300]
-    if isinstance(error, psycopg.OperationalError | PoolTimeout | PoolClosed):
-        return StoreIOError(f"PostgreSQL: {text} (nothing was acknowledged)")
-    return StoreError(f"PostgreSQL refused it: {text}")
-
-
-def _store_errors(function: _F) -> _F:
-    """Translate database errors raised by `function` (a generator too) into StoreErrors."""
-    if inspect.isgeneratorfunction(function):
-
-        @functools.wraps(function)
-        def generator(*args: Any, **kwargs: Any) -> Any:
-            try:
-                yield from function(*args, **kwargs)
-            except _DATABASE_ERRORS as error:
-                raise _translated(error) from None
-
-        return cast(_F, generator)
-
-    @functools.wraps(function)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return function(*args, **kwargs)
-        except _DATABASE_ERRORS as error:
-            raise _translated(error) from None
-
-    return cast(_F, wrapper)
-
-
-def _translating(cls: _C) -> _C:
-    """Apply `_store_errors` to every public method of a class."""
-    for name, value in list(vars(cls).items()):
-        if not name.startswith("_") and inspect.isfunction(value):
-            setattr(cls, name, _store_errors(value))
-    return cls
-
-
-def _conflict_or_raise(error: psycopg.Error) -> None:
-    if isinstance(error, psycopg.errors.UniqueViolation | psycopg.errors.SerializationFailure):
-        raise ConcurrencyConflict(str(error).splitlines()[0]) from None
-
-
-@_translating
-class PostgresStore(OneShot):
+@translating
+class PostgresStore(StoreBase):
     """Instances in PostgreSQL (see the module docstring). Same methods as FileStore."""
 
     def __init__(
@@ -215,17 +151,17 @@ class PostgresStore(OneShot):
             with psycopg.connect(dsn, connect_timeout=10) as conn:
                 row = conn.execute(
                     "SELECT max(version) FROM sw_schema"
-                    if _has_table(conn, "sw_schema")
+                    if has_table(conn, "sw_schema")
                     else "SELECT NULL"
                 ).fetchone()
         except psycopg.Error as error:
             text = str(error).strip()
             raise StoreError(
-                f"cannot reach {_safe(dsn)}: {text.splitlines()[0] if text else error!r}"
+                f"cannot reach {safe_dsn(dsn)}: {text.splitlines()[0] if text else error!r}"
             ) from None
         if row is None or row[0] != SCHEMA_VERSION:
             raise StoreError(
-                f"{_safe(dsn)} has schema {row[0] if row else None}, this statewright needs "
+                f"{safe_dsn(dsn)} has schema {row[0] if row else None}, this statewright needs "
                 f"{SCHEMA_VERSION}: run `statewright db upgrade --store URL`"
             )
         self.pool = ConnectionPool(dsn, min_size=1, max_size=pool_size, open=True, timeout=30)
@@ -254,20 +190,12 @@ class PostgresStore(OneShot):
     ) -> PgInstance:
         check_resource_id(resource_id)
         instance = PgInstance(self, resource_id, chart)
-        machine = instance.machine = chart.new(clock=self.clock)
+        machine = instance.machine
         machine.context.update(dict(context or {}))
         machine.start()
-        record = {
-            "seq": 1,
-            "id": new_event_id(),
-            "ts": timestamp(self.clock.now()),
-            "type": CREATE,
-            "data": {},
-            "version": 1,
-            "from": None,
-            "to": machine.configuration,
-            "context": dict(machine.context),
-        }
+        record = Record.creation(
+            now=self.clock.now(), to=machine.configuration, context=machine.context
+        )
         stored: dict[str, Any] = {"document": chart.document}
         if chart.source is not None:
             stored["ir"] = chart.source
@@ -284,7 +212,7 @@ class PostgresStore(OneShot):
                         Jsonb(durable_snapshot(machine, self.clock)),
                     ),
                 )
-                instance._insert(conn, record)
+                instance._insert(conn, record.to_json())
                 if instance._timed:
                     instance._schedule(conn)
         except psycopg.errors.UniqueViolation:
@@ -317,7 +245,7 @@ class PostgresStore(OneShot):
             row = self._row(resource_id)
         instance = PgInstance(self, resource_id, chart)
         instance._load(row)
-        if getattr(instance.machine, "rolling_back", False):
+        if instance.machine.rolling_back:
             instance.recovered.append("resumed an interrupted rollback")
             instance._compensate()
         instance._deliver()
@@ -332,7 +260,6 @@ class PostgresStore(OneShot):
         old._load(row)
         snapshot = migrate(old.snapshot(), row["chart"]["document"], chart.document)
         moved = PgInstance(self, resource_id, chart)
-        moved.machine = chart.new(clock=self.clock)
         restore_durable(moved.machine, snapshot, self.clock)
         moved.version, moved.last_seq = int(row["version"]), int(row["last_seq"])
         stored = dict(row["chart"])
@@ -345,17 +272,7 @@ class PostgresStore(OneShot):
             row["chart_hash"],
         ]
         stored["document"] = chart.document
-        record = {
-            "seq": moved.last_seq + 1,
-            "id": new_event_id(),
-            "ts": timestamp(self.clock.now()),
-            "type": MIGRATE,
-            "data": {"from_hash": row["chart_hash"], "to_hash": chart.hash},
-            "version": moved.version + 1,
-            "from": None,
-            "to": moved.machine.configuration,
-            "snapshot": snapshot,
-        }
+        record = moved._migration(row["chart_hash"], snapshot)
         with self.pool.connection() as conn, conn.transaction():
             updated = conn.execute(
                 "UPDATE sw_instances SET chart = %s, chart_hash = %s WHERE id = %s AND "
@@ -438,7 +355,7 @@ class PostgresStore(OneShot):
             (resource_id,),
         ).fetchone()
         if row is None:
-            raise UnknownInstance(f"no instance {resource_id!r} in {_safe(self.dsn)}")
+            raise UnknownInstance(f"no instance {resource_id!r} in {safe_dsn(self.dsn)}")
         keys = ("chart_id", "chart_hash", "chart", "snapshot", "version", "last_seq")
         return dict(zip(keys, row, strict=True))
 
@@ -575,234 +492,3 @@ class PostgresStore(OneShot):
                     woke = True
                 if not woke:
                     return
-
-
-@_translating
-class PgInstance(DurableHandle):
-    """One durable instance in PostgreSQL (the FileStore `Instance` surface)."""
-
-    def __init__(self, store: PostgresStore, resource_id: str, chart: StoredChart) -> None:
-        self.store = store
-        self.resource_id = resource_id
-        self.chart = chart
-        self.machine: Any = None
-        self.version = 0
-        self.last_seq = 0
-        self.recovered: list[str] = []
-        self.warnings: list[str] = []
-        #: how many commits lost a race and were retried (the bench reports the rate)
-        self.conflicts = 0
-        self._timed = chart.has_timers
-
-    def close(self, *, snapshot: bool = True) -> None:
-        """Nothing to release: every commit already updated the instance's row."""
-
-    def __enter__(self) -> PgInstance:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def _load(self, row: Mapping[str, Any] | None = None) -> None:
-        row = row or self.store._row(self.resource_id)
-        machine = self.chart.new(clock=self.store.clock)
-        restore_durable(machine, row["snapshot"], self.store.clock)
-        self.machine = machine
-        self.version, self.last_seq = int(row["version"]), int(row["last_seq"])
-
-    def send(
-        self,
-        event: str,
-        *,
-        event_id: str | None = None,
-        expected_version: int | None = None,
-        **data: Any,
-    ) -> Receipt:
-        given = event_id is not None
-        event_id = new_event_id() if event_id is None else check_event_id(event_id)
-        if expected_version is not None:
-            return self._send_once(event, event_id, data, expected_version, given_id=given)
-        return retry_conflicts(lambda: self._send_once(event, event_id, data, None, given_id=given))
-
-    def _send_once(
-        self,
-        event: str,
-        event_id: str,
-        data: Mapping[str, Any],
-        expected_version: int | None,
-        *,
-        given_id: bool = True,
-    ) -> Receipt:
-        if given_id:  # a caller's id may have been committed already (a retry)
-            seen = self._committed(event_id)
-            if seen is not None:
-                return self._duplicate(seen, event, event_id)
-        if expected_version is not None and expected_version != self.version:
-            self._load()
-            if expected_version != self.version:
-                self.conflicts += 1
-                raise ConcurrencyConflict(
-                    f"{self.resource_id} is at version {self.version}, not {expected_version}"
-                )
-        record = self._step(event, event_id, data, self.machine.configuration)
-        try:
-            inserted = self._commit(record)
-        except ConcurrencyConflict:
-            self.conflicts += 1
-            self._load()  # the step ran on a stale machine: start again from the database
-            raise
-        if not inserted:  # the same id committed by another writer meanwhile
-            self._load()
-            seen = self._committed(event_id)
-            assert seen is not None
-            return self._duplicate(seen, event, event_id)
-        receipt = Receipt(
-            self.resource_id, record["seq"], record["version"], event, event_id, record["to"]
-        )
-        self._compensate()
-        self._deliver()
-        return receipt
-
-    def _schedule(self, conn: psycopg.Connection[Any]) -> None:
-        """Keep the instance's row in sw_timers at its next due time (none: no row), so that
-        any worker can fire it, after a restart too."""
-        due = self.machine.next_due
-        if due is None:
-            conn.execute("DELETE FROM sw_timers WHERE instance = %s", (self.resource_id,))
-        else:
-            conn.execute(
-                "INSERT INTO sw_timers (instance, due) VALUES (%s, to_timestamp(%s)) "
-                "ON CONFLICT (instance) DO UPDATE SET due = excluded.due, leased_until = NULL",
-                (self.resource_id, due),
-            )
-
-    def _committed(self, event_id: str) -> dict[str, Any] | None:
-        with self.store.pool.connection() as conn:
-            row = conn.execute(
-                "SELECT record FROM sw_events WHERE instance = %s AND event_id = %s",
-                (self.resource_id, event_id),
-            ).fetchone()
-        return None if row is None else dict(row[0])
-
-    def _duplicate(self, record: Mapping[str, Any], event: str, event_id: str) -> Receipt:
-        return Receipt(
-            self.resource_id, record["seq"], self.version, event, event_id, record["to"], True
-        )
-
-    def _commit(self, record: Mapping[str, Any]) -> bool:
-        """The record, its outbox row, the instance's row and the watchers' wake-up in one
-        statement of one transaction. False: the event id was committed already (nothing
-        written); ConcurrencyConflict: another writer moved the instance first."""
-        event = cloud_event(
-            record,
-            resource_id=self.resource_id,
-            source=f"statewright://{_database(self.store.dsn)}/{self.chart.id}",
-            before=record.get("from"),
-            context_keys=self.store.notify_context,
-        )
-        try:
-            with self.store.pool.connection() as conn, conn.transaction():
-                row = conn.execute(
-                    _COMMIT,
-                    {
-                        "instance": self.resource_id,
-                        "seq": record["seq"],
-                        "id": record["id"],
-                        "ts": record["ts"],
-                        "record": Jsonb(dict(record)),
-                        "event": Jsonb(event),
-                        "snapshot": Jsonb(durable_snapshot(self.machine, self.store.clock)),
-                        "version": record["version"],
-                        "previous": self.version,
-                        "note": f"{self.resource_id}:{record['seq']}",
-                    },
-                ).fetchone()
-                assert row is not None
-                inserted, advanced = row
-                if inserted and not advanced:
-                    raise ConcurrencyConflict(f"{self.resource_id}: another writer committed")
-                if inserted and self._timed:
-                    self._schedule(conn)
-        except psycopg.Error as error:
-            _conflict_or_raise(error)
-            self._load()
-            raise StoreError(f"{self.resource_id}: the event was not committed: {error}") from None
-        if inserted:
-            self.version, self.last_seq = record["version"], record["seq"]
-        return bool(inserted)
-
-    def _compensate(self) -> None:
-        """Sagas: each compensation a `rollback/` state asked for, newest first, committed as
-        its own `sw.compensate` event (an interrupted rollback resumes on the next open)."""
-        while getattr(self.machine, "rolling_back", False):
-            before = self.machine.configuration
-            action = self.machine.compensate_one()
-            if action is None:
-                return
-            record = self._compensation(before, action)
-            self._commit(record)
-
-    def _insert(self, conn: psycopg.Connection[Any], record: Mapping[str, Any]) -> None:
-        """The event, its outbox row and the wake-up of watchers, in the caller's transaction."""
-        conn.execute(
-            "INSERT INTO sw_events (instance, seq, event_id, ts, record) "
-            "VALUES (%s, %s, %s, %s, %s)",
-            (self.resource_id, record["seq"], record["id"], record["ts"], Jsonb(record)),
-        )
-        source = f"statewright://{_database(self.store.dsn)}/{self.chart.id}"
-        event = cloud_event(
-            record,
-            resource_id=self.resource_id,
-            source=source,
-            before=record.get("from"),
-            context_keys=self.store.notify_context,
-        )
-        conn.execute(
-            "INSERT INTO sw_outbox (instance, seq, event) VALUES (%s, %s, %s)",
-            (self.resource_id, record["seq"], Jsonb(event)),
-        )
-        conn.execute("SELECT pg_notify('sw_events', %s)", (f"{self.resource_id}:{record['seq']}",))
-
-    def _deliver(self) -> None:
-        if self.store.sinks:
-            self.store.relay(self.resource_id)
-
-
-_COMMIT = """
-WITH e AS (
-    INSERT INTO sw_events (instance, seq, event_id, ts, record)
-    VALUES (%(instance)s, %(seq)s, %(id)s, %(ts)s, %(record)s)
-    ON CONFLICT (instance, event_id) DO NOTHING
-    RETURNING seq
-), o AS (
-    INSERT INTO sw_outbox (instance, seq, event)
-    SELECT %(instance)s, seq, %(event)s FROM e
-    RETURNING seq
-), u AS (
-    UPDATE sw_instances
-    SET snapshot = %(snapshot)s, version = %(version)s, last_seq = %(seq)s, updated_at = now()
-    WHERE id = %(instance)s AND version = %(previous)s AND EXISTS (SELECT 1 FROM e)
-    RETURNING 1
-), n AS (
-    SELECT pg_notify('sw_events', %(note)s) FROM u
-)
-SELECT (SELECT count(*) FROM e), (SELECT count(*) FROM u) + 0 * (SELECT count(*) FROM n)
-"""
-
-
-def _has_table(conn: psycopg.Connection[Any], name: str) -> bool:
-    row = conn.execute("SELECT to_regclass(%s)", (name,)).fetchone()
-    return row is not None and row[0] is not None
-
-
-def _safe(dsn: str) -> str:
-    """A DSN without its password, for messages."""
-    if "@" in dsn and "://" in dsn:
-        scheme, rest = dsn.split("://", 1)
-        credentials, host = rest.rsplit("@", 1)
-        return f"{scheme}://{credentials.split(':')[0]}@{host}"
-    return dsn
-
-
-def _database(dsn: str) -> str:
-    return dsn.rsplit("/", 1)[-1].split("?")[0] or "postgres"

@@ -22,14 +22,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import StatewrightError
+from .errors import StoreError
 
 LOG_FORMAT = "statewright-log/1"
 _SUFFIX = re.compile(rb',"crc":"([0-9a-f]{8})"\}\n\Z')
 SUFFIX_LENGTH = 19  # ,"crc":"xxxxxxxx"}\n
 
 
-class LogCorrupt(StatewrightError):
+class LogCorrupt(StoreError):
     """A log line that fails its check before a valid line, or a sequence out of order."""
 
     def __init__(self, path: Path, line: int, offset: int, reason: str) -> None:

@@ -1,0 +1,236 @@
+"""The lowering of smcat's pseudo-states into plainer statechart terms, in one place.
+
+Shared by the interpreter's model (`runtime.model`), the SCXML export and the XState export
+(`compiler/emit/`), so that a fork or a join means the same on every engine that runs the chart.
+It reads a chart through an `Outline` (names, kinds, the hierarchy and the transitions, built
+from a `statewright-ir/1` document or by the compiler from its IR) and gives plain data:
+
+- a transition into a fork enters every target of the fork's branches at once (forks into forks
+  followed, each once), and runs the branches' actions (`fork_targets`, `fork_actions`);
+- a join that gathers transitions from distinct regions of one parallel state waits until every
+  one of them has arrived (`join_plans`: where each arrival waits, and the transition that
+  leaves); how the wait is written is each consumer's (marker states and an `In()` guard in the
+  interpreter and SCXML, final states and `onDone` in XState);
+- the branches of a choice or junction are tried in document order, the `[else]` one last
+  (`else_last`).
+
+It imports nothing but the standard library (the runtime's rule).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+
+@dataclass(frozen=True, slots=True)
+class Arrow:
+    """A transition as the lowering sees it."""
+
+    id: int
+    source: str
+    target: str
+    action: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Outline:
+    """What the lowering reads of a chart. The first declaration of a name counts (the
+    checker reports the others)."""
+
+    #: state name -> kind (`"fork"`, `"parallel"`, ...)
+    kinds: Mapping[str, str]
+    #: state name -> the composite state holding it (None: the chart)
+    parents: Mapping[str, str | None]
+    #: composite name (None: the chart) -> its children's names, in document order
+    children: Mapping[str | None, tuple[str, ...]]
+    #: state name -> its transitions out / in, in document order
+    outgoing: Mapping[str, tuple[Arrow, ...]]
+    incoming: Mapping[str, tuple[Arrow, ...]]
+
+    @classmethod
+    def build(
+        cls, states: Iterable[tuple[str, str, str | None]], arrows: Iterable[Arrow]
+    ) -> Outline:
+        """From (name, kind, parent) in document order and the transitions."""
+        kinds: dict[str, str] = {}
+        parents: dict[str, str | None] = {}
+        children: dict[str | None, list[str]] = {None: []}
+        for name, kind, parent in states:
+            if name in kinds:
+                continue
+            kinds[name], parents[name] = kind, parent
+            children.setdefault(parent, []).append(name)
+        outgoing: dict[str, list[Arrow]] = {}
+        incoming: dict[str, list[Arrow]] = {}
+        for arrow in arrows:
+            outgoing.setdefault(arrow.source, []).append(arrow)
+            incoming.setdefault(arrow.target, []).append(arrow)
+        return cls(
+            kinds,
+            parents,
+            {k: tuple(v) for k, v in children.items()},
+            {k: tuple(v) for k, v in outgoing.items()},
+            {k: tuple(v) for k, v in incoming.items()},
+        )
+
+    @classmethod
+    def of_document(cls, document: Mapping[str, Any]) -> Outline:
+        """From a (validated) `statewright-ir/1` document: its states in document order, its
+        transitions by id."""
+        arrows: list[Arrow] = []
+        machines: list[Mapping[str, Any]] = [document["machine"]]
+        while machines:
+            machine = machines.pop()
+            arrows += (
+                Arrow(t["id"], t["source"], t["target"], t.get("action"))
+                for t in machine.get("transitions") or ()
+            )
+            machines += (s["machine"] for s in machine.get("states") or () if s.get("machine"))
+        return cls.build(_preorder(document), sorted(arrows, key=lambda a: a.id))
+
+    def ancestors(self, name: str) -> tuple[str, ...]:
+        """The composite states enclosing `name`, nearest first."""
+        found: list[str] = []
+        parent = self.parents.get(name)
+        while parent is not None:
+            found.append(parent)
+            parent = self.parents.get(parent)
+        return tuple(found)
+
+
+def _preorder(document: Mapping[str, Any]) -> list[tuple[str, str, str | None]]:
+    found: list[tuple[str, str, str | None]] = []
+    stack: list[tuple[Mapping[str, Any], str | None]] = [
+        (raw, None) for raw in reversed(document["machine"].get("states") or ())
+    ]
+    while stack:
+        raw, parent = stack.pop()
+        found.append((raw["name"], raw["kind"], parent))
+        inner = raw.get("machine")
+        if inner is not None:
+            stack.extend((child, raw["name"]) for child in reversed(inner.get("states") or ()))
+    return found
+
+
+# -- forks ----------------------------------------------------------------------------------------
+
+
+def fork_targets(outline: Outline, name: str) -> list[str]:
+    """The states a transition into `name` enters: the state itself, or, for a fork, the
+    targets of its branches (forks into forks followed, each once)."""
+    targets: list[str] = []
+    pending, seen = [name], set()
+    while pending:
+        current = pending.pop(0)
+        if current in seen:
+            continue
+        seen.add(current)
+        kind = outline.kinds.get(current)
+        if kind == "fork":
+            pending.extend(branch.target for branch in outline.outgoing.get(current, ()))
+        elif kind is not None and current not in targets:
+            targets.append(current)
+    return targets
+
+
+def fork_actions(outline: Outline, name: str) -> list[str]:
+    """The actions of a fork's branches, which the one transition into it runs."""
+    if outline.kinds.get(name) != "fork":
+        return []
+    return [b.action for b in outline.outgoing.get(name, ()) if b.action]
+
+
+# -- joins ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Arrival:
+    """One transition into a join: where its source is, and where it waits."""
+
+    transition: int
+    source: str
+    #: the composite state holding the source (the waiting place is beside it)
+    parent: str | None
+    #: the region of the join's parallel state that holds the source
+    region: str
+    #: whether the parallel state is the source's nearest parallel ancestor
+    direct: bool
+
+
+@dataclass(frozen=True, slots=True)
+class JoinPlan:
+    """A join that can be lowered: it gathers transitions from regions of `owner`, a parallel
+    state, and leaves by `exit` once every arrival is there."""
+
+    join: str
+    owner: str
+    arrivals: tuple[Arrival, ...]
+    exit: Arrow
+    #: every region of `owner`
+    regions: tuple[str, ...]
+
+    @property
+    def covers_every_region(self) -> bool:
+        """Each arrival comes straight from its own region, and every region has one (what
+        XState's `onDone` of a parallel state can say)."""
+        return all(a.direct for a in self.arrivals) and sorted(
+            a.region for a in self.arrivals
+        ) == sorted(self.regions)
+
+
+def join_plans(outline: Outline) -> list[JoinPlan]:
+    """The joins that can be lowered, in document order: two or more transitions in, from
+    states whose nearest common ancestor is a parallel state, and one transition out. Any
+    other join stays a transient state (the checker reports it, SC017)."""
+    plans: list[JoinPlan] = []
+    for name, kind in outline.kinds.items():
+        if kind != "join":
+            continue
+        incoming = outline.incoming.get(name, ())
+        outgoing = outline.outgoing.get(name, ())
+        sources = [a.source for a in incoming]
+        if len(sources) < 2 or len(outgoing) != 1 or any(s not in outline.kinds for s in sources):
+            continue
+        owner = common_parallel(outline, sources)
+        if owner is None:
+            continue
+        arrivals = []
+        for arrow in incoming:
+            path = (arrow.source, *outline.ancestors(arrow.source))
+            region = path[path.index(owner) - 1]
+            nearest = next((p for p in path[1:] if outline.kinds.get(p) == "parallel"), None)
+            parent = outline.parents[arrow.source]
+            arrivals.append(Arrival(arrow.id, arrow.source, parent, region, nearest == owner))
+        regions = outline.children.get(owner, ())
+        plans.append(JoinPlan(name, owner, tuple(arrivals), outgoing[0], regions))
+    return plans
+
+
+def common_parallel(outline: Outline, names: Sequence[str]) -> str | None:
+    """The nearest common ancestor of `names` when it is a parallel state, else None."""
+    common = set(outline.ancestors(names[0]))
+    for name in names[1:]:
+        common &= set(outline.ancestors(name))
+    for ancestor in outline.ancestors(names[0]):  # nearest first
+        if ancestor in common:
+            return ancestor if outline.kinds.get(ancestor) == "parallel" else None
+    return None
+
+
+# -- choices --------------------------------------------------------------------------------------
+
+
+B = TypeVar("B")
+
+
+def else_last(branches: Iterable[B], guard: Callable[[B], str | None]) -> list[B]:
+    """A choice's or junction's branches in document order, the `[else]` (or unguarded) one
+    moved last: it is taken only when no other holds. `guard` gives a branch's guard text."""
+
+    def is_else(branch: B) -> bool:
+        text = guard(branch)
+        return text is None or text.strip() == "else"
+
+    return sorted(branches, key=is_else)

@@ -1,0 +1,144 @@
+"""Small durable file operations: what the file store (and the compiler's tools) write with.
+
+Part of `statewright.runtime.store`, standard library only. A file is written whole and
+durably: `atomic_write` replaces a file (temporary file in the same folder, fsync, rename,
+fsync of the folder), so a reader or a crash sees the old bytes or the new ones, never a torn
+file; `write_new` creates one that must not exist, and removes it when the write fails (a full
+disk leaves nothing behind). `FileLock` is the compare-and-write lock. `checkpoint` is the
+crash tests' seam (`STATEWRIGHT_FAULT`): a step of the write protocol where they kill the
+process or fail the call.
+"""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import json
+import os
+import secrets
+import zlib
+from pathlib import Path
+from typing import Any
+
+
+class FileLock:
+    """An exclusive OS lock on a file (`flock`; the store is POSIX-only): held only around a
+    compare-and-write, released by the kernel if its holder dies, so a SIGKILL never leaves a
+    stale lock. Reentrant within a handle; the descriptor stays open between uses."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._fd: int | None = None
+        self._depth = 0
+
+    def __enter__(self) -> FileLock:
+        if self._depth == 0:
+            if self._fd is None:
+                self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            fcntl.flock(self._fd, fcntl.LOCK_EX)
+        self._depth += 1
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._depth -= 1
+        if self._depth == 0 and self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+
+    def close(self) -> None:
+        if self._fd is not None and self._depth == 0:
+            os.close(self._fd)
+            self._fd = None
+
+
+def write_all(fd: int, data: bytes) -> None:
+    """Write every byte (`os.write` may write fewer than asked)."""
+    view = memoryview(data)
+    while view:
+        written = os.write(fd, view)
+        view = view[written:]
+
+
+def write_new(path: Path, data: bytes) -> None:
+    """Create `path` (it must not exist), write `data` and fsync it; when that fails, remove
+    what was created (a full disk leaves no empty file behind) and raise the OSError."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    try:
+        try:
+            write_all(fd, data)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    except OSError:
+        path.unlink(missing_ok=True)
+        raise
+
+
+def fsync_dir(path: Path) -> None:
+    """Make a folder's entries durable (a created or renamed file in it)."""
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Replace `path` with `data` (raises OSError; the target is then untouched). A replaced
+    file keeps its permissions; a new one gets 0666 less the umask, as `open` would give it."""
+    folder = path.parent if str(path.parent) else Path(".")
+    mode = path.stat().st_mode & 0o777 if path.exists() else 0o666 & ~_umask()
+    temporary = folder / f".{path.name}.{secrets.token_hex(4)}.tmp"
+    try:
+        write_new(temporary, data)
+        os.chmod(temporary, mode)
+        checkpoint("before-replace")
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    checkpoint("before-dir-fsync")
+    fsync_dir(folder)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def with_crc(document: dict[str, Any]) -> bytes:
+    """A JSON document with the CRC-32 of its canonical form (a snapshot file)."""
+    body = json.dumps(document, sort_keys=True, separators=(",", ":")).encode()
+    return json.dumps({"crc": f"{zlib.crc32(body):08x}", "state": document}).encode() + b"\n"
+
+
+def without_crc(data: bytes) -> dict[str, Any] | None:
+    """The document `with_crc` wrote, or None when it fails its check."""
+    try:
+        outer = json.loads(data)
+        document = outer["state"]
+        body = json.dumps(document, sort_keys=True, separators=(",", ":")).encode()
+        if outer["crc"] != f"{zlib.crc32(body):08x}":
+            return None
+        return document if isinstance(document, dict) else None
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def checkpoint(step: str) -> None:
+    """Fault injection for the crash tests: `STATEWRIGHT_FAULT=kill-at:<step>` SIGKILLs the
+    process at that step of the write protocol (`mid-write` tears the record first);
+    `io-error-at:<step>` raises EIO there, `no-space-at:<step>` ENOSPC. Steps: before-write,
+    after-write, after-fsync, before-snapshot, before-replace, before-dir-fsync."""
+    fault = os.environ.get("STATEWRIGHT_FAULT")
+    if not fault:
+        return
+    kind, _, where = fault.partition(":")
+    if where != step:
+        return
+    if kind == "kill-at":
+        os.kill(os.getpid(), 9)
+    if kind == "io-error-at":
+        raise OSError(errno.EIO, os.strerror(errno.EIO))
+    if kind == "no-space-at":
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))

@@ -1,0 +1,500 @@
+"""One instance of a FileStore: its log, recovery, snapshots and segments.
+
+Part of `statewright.runtime.store` (the store itself is `files`). The commit is one `os.write`
+of the framed record on an O_APPEND descriptor and its `fsync`; that fsync is the
+acknowledgement. Snapshots and cursors are replaced atomically (`disk.atomic_write`).
+Recovery follows the rules of `logfile` (docs/persistence.md): a torn tail is cut and kept
+aside, anything else wrong is reported, never repaired in silence.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from ..timers import FakeClock
+from . import logfile
+from .charts import StoredChart
+from .disk import (
+    FileLock,
+    atomic_write,
+    checkpoint,
+    fsync_dir,
+    with_crc,
+    without_crc,
+    write_all,
+    write_new,
+)
+from .errors import (
+    AcknowledgedEventsLost,
+    ConcurrencyConflict,
+    StoreError,
+    StoreIOError,
+)
+from .instance import DurableInstance
+from .logfile import LogCorrupt, Scan
+from .records import Receipt, Record
+from .replay import apply, durable_snapshot, restore_durable
+from .sinks import cloud_event
+
+if TYPE_CHECKING:
+    from .files import Batch, FileStore
+
+STATE_FORMAT = "statewright-state/1"
+
+
+class FileInstance(DurableInstance):
+    """One durable instance, opened from a FileStore. Use it from one thread; several
+    processes (or handles) may write one instance: the log decides who is first."""
+
+    store: FileStore
+
+    def __init__(
+        self,
+        store: FileStore,
+        resource_id: str,
+        chart: StoredChart,
+        *,
+        fresh: bool = False,
+        migrating: bool = False,
+    ) -> None:
+        self.store = store
+        self.resource_id = resource_id
+        self.chart = chart
+        self.folder = store.folder(resource_id)
+        self.log_path = self.folder / "events.log"
+        self.lock = FileLock(str(self.folder / ".lock"))
+        #: what recovery did when the instance was opened (torn tails cut, snapshot rebuilt)
+        self.recovered: list[str] = []
+        #: problems that did not stop a commit (a snapshot that could not be written)
+        self.warnings: list[str] = []
+        self.version = 0
+        self.last_seq = 0
+        self._snapshot_seq = 0
+        self._log_identity: tuple[int, int] = (0, 0)
+        self._event_ids: dict[str, int] = {}
+        self._base_seq = 1
+        self._configuration_after: dict[int, list[str]] = {}
+        self._recent: list[dict[str, Any]] = []  # the last records committed (for the sinks)
+        self._batch: Batch | None = None  # set while a group commit holds this instance
+        self._fd: int | None = None
+        self._poisoned = False
+        self.machine = chart.new(clock=store.clock)  # replaced by the loaded state
+        if fresh:
+            self._open_log()
+        elif not migrating:
+            try:
+                with self.lock:
+                    self._load()
+                    if self.machine.rolling_back:
+                        self.recovered.append("resumed an interrupted rollback")
+                        self._compensate()
+            except OSError as error:  # a full disk, a read error: the files are as they were
+                self.close(snapshot=False)
+                raise StoreIOError(
+                    f"{self.folder}: cannot open the instance: {error.strerror or error}"
+                ) from None
+            self._deliver()
+
+    # -- sending ----------------------------------------------------------------------------
+
+    def _send_once(
+        self,
+        event: str,
+        event_id: str,
+        data: Mapping[str, Any],
+        expected_version: int | None,
+        given_id: bool,
+    ) -> Receipt:
+        if self._poisoned:
+            self._reload()
+        with self.lock:
+            if self._stale():
+                self._catch_up()
+                if expected_version is None:
+                    raise ConcurrencyConflict(f"{self.resource_id}: another writer committed")
+            if expected_version is not None and expected_version != self.version:
+                raise ConcurrencyConflict(
+                    f"{self.resource_id} is at version {self.version}, not {expected_version}"
+                )
+            seen = self._find_event(event_id)
+            if seen is not None:
+                return self._receipt(seen, event, event_id, duplicate=True)
+            before = self._configuration_after.get(self.last_seq) or self.machine.configuration
+            try:
+                record = self._step(event, event_id, data, before)
+            except BaseException:
+                self._poisoned = True  # a hook failed mid-step: reload before the next use
+                raise
+            self._commit(record)
+            self._compensate()
+            if self._batch is None:
+                self._maybe_snapshot()
+        if self._batch is None:
+            self._deliver()
+        return self._receipt(record.seq, event, event_id)
+
+    def _interrupted(self) -> None:
+        self._poisoned = True  # reload from the files before the next use
+
+    def _create(self, context: dict[str, Any]) -> None:
+        with self.lock:
+            self.machine.context.update(context)
+            self.machine.start()
+            record = Record.creation(
+                now=self.store.clock.now(),
+                to=self.machine.configuration,
+                context=self.machine.context,
+            )
+            self._commit(record)
+            self._compensate()
+            self._write_snapshot()
+        self._deliver()
+
+    def _commit(self, committed: Record) -> bool:
+        """Append and fsync the record: the acknowledgement. On failure nothing is
+        acknowledged and the handle reloads from the files (the event is in doubt: it may be in
+        the log, unacknowledged; a retry with its id is applied at most once)."""
+        record = committed.to_json()
+        line = logfile.frame(record)
+        assert self._fd is not None
+        fault = os.environ.get("STATEWRIGHT_FAULT")
+        try:
+            if fault:
+                checkpoint("before-write")
+                if fault == "kill-at:mid-write":
+                    write_all(self._fd, line[: len(line) // 2])  # a record torn by a crash
+                    os.kill(os.getpid(), 9)
+            write_all(self._fd, line)
+            if fault:
+                checkpoint("after-write")
+            if self._batch is None:
+                os.fsync(self._fd)
+                if fault:
+                    checkpoint("after-fsync")
+        except OSError as error:
+            self._poisoned = True
+            try:  # show what the files hold: the event is in doubt, it may be there
+                self._load()
+                self._poisoned = False
+            except (OSError, StoreError):
+                pass  # reloaded before the next use instead
+            raise StoreIOError(
+                f"{self.log_path}: the event was not committed ({error.strerror or error}); "
+                "it is in doubt: send it again with the same event id"
+            ) from None
+        self.last_seq = record["seq"]
+        self.version = record["version"]
+        self._event_ids[record["id"]] = record["seq"]
+        self._configuration_after[record["seq"]] = record["to"]
+        self._configuration_after.pop(record["seq"] - 100, None)  # the recent ones only
+        self._recent.append(record)
+        del self._recent[:-64]
+        stat = os.fstat(self._fd)
+        self._log_identity = (stat.st_ino, stat.st_size)
+        return True
+
+    def _receipt(self, seq: int, event: str, event_id: str, *, duplicate: bool = False) -> Receipt:
+        configuration = self._configuration_after.get(seq)
+        if configuration is None:
+            configuration = self.machine.configuration
+        return Receipt(
+            self.resource_id, seq, self.version, event, event_id, configuration, duplicate
+        )
+
+    # -- snapshots and segments --------------------------------------------------------------
+
+    def _maybe_snapshot(self) -> None:
+        if self.last_seq - self._snapshot_seq >= self.store.snapshot_every:
+            try:
+                self._write_snapshot()
+                if self.last_seq - self._base_seq + 1 >= self.store.segment_records:
+                    self._rotate()
+            except OSError as error:  # the log holds the event: loading replays it
+                self.warnings.append(f"snapshot not written: {error}")
+
+    def _write_snapshot(self) -> None:
+        checkpoint("before-snapshot")
+        state = {
+            "format": STATE_FORMAT,
+            "instance": self.resource_id,
+            "chart_id": self.chart.id,
+            "chart_hash": self.chart.hash,
+            "version": self.version,
+            "last_seq": self.last_seq,
+            "saved_at": self.store.clock.now(),
+            "machine": durable_snapshot(self.machine, self.store.clock),
+        }
+        atomic_write(self.folder / "state.json", with_crc(state))
+        self._snapshot_seq = self.last_seq
+
+    def _rotate(self) -> None:
+        """Close the current segment under its first sequence number and start a new one (the
+        snapshot at `last_seq` is on disk, so loading never needs the old segment)."""
+        assert self._fd is not None
+        os.close(self._fd)
+        self._fd = None
+        os.replace(self.log_path, self.folder / f"events.{self._base_seq:012d}.log")
+        fsync_dir(self.folder)
+        self._new_segment(self.last_seq + 1)
+
+    def _new_segment(self, base_seq: int) -> None:
+        head = logfile.frame(
+            logfile.header(self.resource_id, self.chart.hash, base_seq, secrets.token_hex(8))
+        )
+        temporary = self.folder / f".events.log.{secrets.token_hex(4)}.tmp"
+        write_new(temporary, head)
+        os.replace(temporary, self.log_path)
+        fsync_dir(self.folder)
+        self._base_seq = base_seq
+        self._event_ids = {}
+        self._open_log()
+
+    def _open_log(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+        self._fd = os.open(self.log_path, os.O_WRONLY | os.O_APPEND)
+        stat = os.fstat(self._fd)
+        self._log_identity = (stat.st_ino, stat.st_size)
+
+    def _migrated(self, snapshot: dict[str, Any], old_hash: str) -> None:
+        """Carry the instance over to a new chart: the old log is closed as a segment, a new one
+        starts with an `sw.migrate` record holding the migrated snapshot."""
+        with self.lock:
+            stored = self.store._stored_chart(self.folder, self.resource_id)
+            previous = dict(stored.get("previous") or {})
+            previous[old_hash] = stored["document"]
+            scanned = logfile.scan(self.log_path)
+            if scanned.header is None or scanned.torn is not None:
+                raise StoreError(f"{self.log_path}: open the instance once before migrating it")
+            self._base_seq = scanned.header["base_seq"]
+            last = scanned.records[-1] if scanned.records else None
+            self.last_seq = last["seq"] if last else self._base_seq - 1
+            self.version = last["version"] if last else 0
+            self.machine = self.chart.new(clock=self.store.clock)
+            restore_durable(self.machine, snapshot, self.store.clock)
+            os.replace(self.log_path, self.folder / f"events.{self._base_seq:012d}.log")
+            fsync_dir(self.folder)
+            self._new_segment(self.last_seq + 1)
+            document = {**stored, "hash": self.chart.hash, "document": self.chart.document}
+            document["previous"] = previous
+            document["chain"] = [*(stored.get("chain") or stored.get("previous") or []), old_hash]
+            atomic_write(self.folder / "chart.json", json.dumps(document).encode())
+            self._commit(self._migration(old_hash, snapshot))
+            self._write_snapshot()
+        self._deliver()
+
+    def close(self, *, snapshot: bool = True) -> None:
+        """Write a snapshot (when events came since the last) and release the log."""
+        if self._fd is None:
+            self.lock.close()
+            return
+        if snapshot and not self._poisoned and self.last_seq > self._snapshot_seq:
+            with self.lock:
+                if not self._stale():
+                    try:
+                        self._write_snapshot()
+                    except OSError as error:
+                        self.warnings.append(f"snapshot not written: {error}")
+        os.close(self._fd)
+        self._fd = None
+        self.lock.close()
+
+    def __enter__(self) -> FileInstance:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- loading and recovery -----------------------------------------------------------------
+
+    def _stale(self) -> bool:
+        try:
+            stat = os.stat(self.log_path)
+        except FileNotFoundError:
+            return True
+        return (stat.st_ino, stat.st_size) != self._log_identity
+
+    def _reload(self) -> None:
+        self._poisoned = False
+        with self.lock:
+            self._load()
+            if self.machine.rolling_back:
+                self.recovered.append("resumed an interrupted rollback")
+                self._compensate()
+
+    def _catch_up(self) -> None:
+        """Another writer appended (or rotated): read what is new and replay it."""
+        try:
+            self._load()
+        except OSError as error:
+            raise StoreIOError(f"{self.log_path}: cannot read: {error}") from None
+
+    def _load(self) -> None:
+        """Recover the instance from its files (the rules of docs/persistence.md)."""
+        for leftover in self.folder.glob(".*.tmp"):
+            leftover.unlink(missing_ok=True)
+            self.recovered.append(f"removed the leftover {leftover.name}")
+        if not self.log_path.exists():
+            self._recover_rotation()
+        state = self._read_state()
+        scanned = logfile.scan(self.log_path)
+        if scanned.header is None:
+            raise LogCorrupt(self.log_path, 1, 0, "no valid header")
+        if scanned.header.get("chart_hash") != self.chart.hash or (
+            scanned.header.get("instance") != self.resource_id
+        ):
+            raise LogCorrupt(self.log_path, 1, 0, "the header names another instance or chart")
+        self._base_seq = scanned.header["base_seq"]
+        last = self._base_seq + len(scanned.records) - 1
+        if scanned.torn is not None:
+            self._cut_tail(scanned, state)
+        if state is not None and state["last_seq"] > last:
+            raise AcknowledgedEventsLost(
+                f"{self.folder / 'state.json'} records event {state['last_seq']} but "
+                f"{self.log_path} ends at {last}: the disk lost acknowledged events"
+            )
+        clock = FakeClock()
+        machine = self.chart.new(clock=clock, replaying=True)
+        records = scanned.records
+        if state is not None and state["last_seq"] >= self._base_seq - 1:
+            clock.time = float(state.get("saved_at", self.store.clock.now()))
+            restore_durable(machine, state["machine"], clock)
+            replay = [r for r in records if r["seq"] > state["last_seq"]]
+            self._snapshot_seq = state["last_seq"]
+        else:  # no usable snapshot: replay from the first segment
+            if state is None:
+                self.recovered.append("state.json was missing or damaged: rebuilt from the log")
+            replay = [
+                r
+                for segment in self.store.segments(self.resource_id)
+                for r in (logfile.scan(segment).records if segment != self.log_path else records)
+            ]
+            self._snapshot_seq = 0
+        for record in replay:
+            apply(machine, record, clock)
+        live = self.chart.new(clock=self.store.clock)
+        restore_durable(live, durable_snapshot(machine, clock), self.store.clock)
+        self.machine = live
+        final = records[-1] if records else None
+        self.last_seq = final["seq"] if final else self._base_seq - 1
+        self.version = final["version"] if final else (state["version"] if state else 0)
+        self._event_ids = {r["id"]: r["seq"] for r in records}
+        self._configuration_after = {r["seq"]: r["to"] for r in records[-100:]}
+        self._open_log()
+
+    def _read_state(self) -> dict[str, Any] | None:
+        try:
+            data = (self.folder / "state.json").read_bytes()
+        except FileNotFoundError:
+            return None
+        state = without_crc(data)
+        if state is None or state.get("format") != STATE_FORMAT:
+            self.recovered.append("state.json failed its checksum: rebuilt from the log")
+            return None
+        if state.get("chart_hash") != self.chart.hash:
+            self.recovered.append("state.json was for another chart: rebuilt from the log")
+            return None
+        return state
+
+    def _cut_tail(self, scanned: Scan, state: dict[str, Any] | None) -> None:
+        """Cut the record in flight: a partial line and NUL bytes always; one complete line
+        that fails its check only when no snapshot says it was committed (it cannot be told
+        from media corruption otherwise); more than one bad line never."""
+        tail = scanned.torn or b""
+        complete = tail.rstrip(b"\0").count(b"\n")
+        claimed = (
+            state is not None
+            and scanned.torn_seq is not None
+            and (state["last_seq"] >= scanned.torn_seq)
+        )
+        if complete > 1 or (complete == 1 and claimed):
+            raise LogCorrupt(
+                self.log_path,
+                scanned.header["base_seq"] + len(scanned.records) if scanned.header else 1,
+                scanned.good_length,
+                (
+                    "the last records fail their checks"
+                    if complete > 1
+                    else "the last record fails its check, and the snapshot says it was committed"
+                ),
+            )
+        keep = self.folder / f"events.log.torn-{int(self.store.clock.now() * 1000)}"
+        write_new(keep, tail)  # on failure the log is not cut: the next open tries again
+        fd = os.open(self.log_path, os.O_WRONLY)
+        try:
+            os.ftruncate(fd, scanned.good_length)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        fsync_dir(self.folder)
+        self.recovered.append(
+            f"cut a torn last record ({len(tail)} bytes at byte {scanned.good_length}; "
+            f"kept in {keep.name})"
+        )
+
+    def _recover_rotation(self) -> None:
+        """A crash between closing a segment and starting the next: start the next."""
+        rotated = [p for p in self.store.segments(self.resource_id) if p != self.log_path]
+        if not rotated:
+            raise StoreError(f"{self.log_path}: missing, and no earlier segment")
+        scanned = logfile.scan(rotated[-1])
+        if scanned.header is None:
+            raise LogCorrupt(rotated[-1], 1, 0, "no valid header")
+        last = scanned.header["base_seq"] + len(scanned.records) - 1
+        self._new_segment(last + 1)
+        self.recovered.append(f"started the segment after {rotated[-1].name}")
+
+    def _find_event(self, event_id: str) -> int | None:
+        seq = self._event_ids.get(event_id)
+        if seq is not None or self._base_seq == 1:
+            return seq
+        for segment in self.store.segments(self.resource_id)[:-1]:  # older segments, rarely
+            for record in logfile.scan(segment).records:
+                if record["id"] == event_id:
+                    return int(record["seq"])
+        return None
+
+    # -- notifications --------------------------------------------------------------------------
+
+    def _deliver(self) -> None:
+        """Send every committed record a sink has not had yet, in order (at least once): the
+        log is the outbox, and each sink's cursor file says how far it got."""
+        if not self.store.sinks:
+            return
+        outbox = self.folder / "outbox"
+        outbox.mkdir(exist_ok=True)
+        source = f"statewright://{self.store.base.name}/{self.chart.id}"
+        with FileLock(str(outbox / ".lock")):
+            for sink in self.store.sinks:
+                cursor_path = outbox / f"{sink.name}.cursor"
+                try:
+                    cursor = int(cursor_path.read_text() or 0)
+                except (FileNotFoundError, ValueError):
+                    cursor = 0
+                if cursor >= self.last_seq:
+                    continue
+                recent = self._recent
+                if not recent or recent[0]["seq"] > cursor + 1:
+                    recent = list(self.store.history(self.resource_id))  # catching up
+                for record in recent:
+                    if record["seq"] <= cursor:
+                        continue
+                    try:
+                        sink.deliver(
+                            cloud_event(
+                                record,
+                                resource_id=self.resource_id,
+                                source=source,
+                                before=record.get("from"),
+                                context_keys=self.store.notify_context,
+                            )
+                        )
+                    except Exception as error:  # noqa: BLE001 - retried at the next commit
+                        self.warnings.append(f"sink {sink.name}: {error}")
+                        break
+                    cursor = record["seq"]
+                    atomic_write(cursor_path, str(cursor).encode())

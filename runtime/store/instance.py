@@ -1,0 +1,250 @@
+"""What every store's instance handle does the same way, whatever keeps its bytes.
+
+Part of `statewright.runtime.store`. `DurableInstance` runs a step on the machine and describes
+it as a `Record`, retries a send that lost a race (capped exponential backoff, full jitter),
+runs a saga's compensations one committed record at a time, fires due timers, and builds the
+record of a migration. A store's handle (`FileInstance`, `PgInstance`) only commits records
+and loads state: `_send_once`, `_commit`. `StoreBase` is what every store does with its own
+`open`; `Store` is the contract tests/test_store.py runs against each store.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, Protocol, TypeVar
+
+from ..timers import Clock
+from .charts import RunningMachine, StoredChart
+from .errors import ConcurrencyConflict, check_event_id
+from .records import TICK, Receipt, Record, new_event_id
+from .replay import durable_snapshot
+
+T = TypeVar("T")
+
+#: migrate(snapshot, old document, new document) -> the snapshot the new chart continues from
+Migrate = Callable[[dict[str, Any], Mapping[str, Any], Mapping[str, Any]], dict[str, Any]]
+
+#: how often a send that lost a race is tried again before the conflict is raised
+RETRIES = 200
+
+
+def retry_conflicts(step: Callable[[], T]) -> T:
+    """Run `step` (a send: reload, apply again) until it does not lose a race, waiting between
+    attempts with capped exponential backoff and full jitter (a random wait up to 2 ms, 4 ms,
+    ... at most 200 ms); after `RETRIES` attempts the last `ConcurrencyConflict` is raised."""
+    for attempt in range(RETRIES):
+        try:
+            return step()
+        except ConcurrencyConflict:
+            if attempt == RETRIES - 1:
+                raise
+            time.sleep(random.uniform(0, min(0.2, 0.002 * 2**attempt)))
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+class _Clocked(Protocol):
+    clock: Clock
+
+
+class DurableInstance:
+    """An open durable instance: the part both stores share (see the module docstring)."""
+
+    store: _Clocked
+    chart: StoredChart
+    machine: RunningMachine
+    resource_id: str
+    version: int
+    last_seq: int
+    #: what recovery did when the instance was opened (torn tails cut, snapshot rebuilt)
+    recovered: list[str]
+    #: problems that did not stop a commit (a snapshot that could not be written)
+    warnings: list[str]
+
+    # -- what the store implements -----------------------------------------------------------
+
+    def _send_once(
+        self,
+        event: str,
+        event_id: str,
+        data: Mapping[str, Any],
+        expected_version: int | None,
+        given_id: bool,
+    ) -> Receipt:
+        raise NotImplementedError  # pragma: no cover - each store commits its own way
+
+    def _commit(self, record: Record) -> bool:
+        """Write the record durably (the acknowledgement); False when its event id was
+        committed already. Raises ConcurrencyConflict or StoreIOError."""
+        raise NotImplementedError  # pragma: no cover
+
+    def _interrupted(self) -> None:
+        """A hook raised mid-step: the machine may be between configurations."""
+
+    # -- reading ---------------------------------------------------------------------------------
+
+    @property
+    def configuration(self) -> list[str]:
+        return self.machine.configuration
+
+    @property
+    def context(self) -> dict[str, Any]:
+        return self.machine.context
+
+    def snapshot(self) -> dict[str, Any]:
+        """The machine's snapshot, timers as absolute times."""
+        return durable_snapshot(self.machine, self.store.clock)
+
+    # -- sending -------------------------------------------------------------------------------
+
+    def send(
+        self,
+        event: str,
+        *,
+        event_id: str | None = None,
+        expected_version: int | None = None,
+        **data: Any,
+    ) -> Receipt:
+        """Process one event and commit it (acknowledged once committed durably).
+
+        An event id already committed is acknowledged again, not applied twice. With
+        `expected_version`, a conflict is raised to the caller; without, a conflict (another
+        writer got there first) reloads the instance and applies the event again, with capped
+        exponential backoff and jitter. An event id is 1 to 256 characters."""
+        given = event_id is not None
+        event_id = new_event_id() if event_id is None else check_event_id(event_id)
+        if expected_version is not None:
+            return self._send_once(event, event_id, data, expected_version, given)
+        return retry_conflicts(lambda: self._send_once(event, event_id, data, None, given))
+
+    def tick(self) -> Receipt | None:
+        """Commit the timed events that are due now, as one `sw.tick` record (replay fires the
+        same timers: their due times are absolute and the record carries the time)."""
+        due = self.machine.next_due
+        if due is None or due > self.store.clock.now():
+            return None
+        return self.send(TICK)
+
+    def _step(
+        self, event: str, event_id: str, data: Mapping[str, Any], before: list[str]
+    ) -> Record:
+        """Run one event on the machine (hooks run here) and describe it: the configuration
+        before and after, and the context when the step changed it."""
+        context = self.machine.context
+        context_before = json.dumps(context, default=str) if context else ""
+        if event == TICK:
+            self.machine.tick()
+        else:
+            self.machine.send(event, **data)
+        context = self.machine.context
+        changed = (json.dumps(context, default=str) if context else "") != context_before
+        return Record.step(
+            seq=self.last_seq + 1,
+            version=self.version + 1,
+            now=self.store.clock.now(),
+            event=event,
+            event_id=event_id,
+            data=data,
+            before=before,
+            to=self.machine.configuration,
+            context=dict(context) if changed else None,
+        )
+
+    def _compensate(self) -> None:
+        """Sagas: run the compensations a `rollback/` state asked for, newest first, each one
+        committed as its own `sw.compensate` record as it completes, so that an interrupted
+        rollback resumes when the instance is next opened."""
+        while self.machine.rolling_back:
+            before = self.machine.configuration
+            try:
+                action = self.machine.compensate_one()
+            except BaseException:
+                self._interrupted()  # the compensation failed: it runs again on reload
+                raise
+            if action is None:
+                return
+            self._commit(
+                Record.compensation(
+                    seq=self.last_seq + 1,
+                    version=self.version + 1,
+                    now=self.store.clock.now(),
+                    action=action,
+                    before=before,
+                    to=self.machine.configuration,
+                )
+            )
+
+    def _migration(self, old_hash: str, snapshot: Mapping[str, Any]) -> Record:
+        """The record that carries the instance over to its new chart (`migrate=`)."""
+        return Record.migration(
+            seq=self.last_seq + 1,
+            version=self.version + 1,
+            now=self.store.clock.now(),
+            from_hash=old_hash,
+            to_hash=self.chart.hash,
+            to=self.machine.configuration,
+            snapshot=snapshot,
+        )
+
+
+class StoreBase:
+    """What every store does with its own `open`: one event, durably, then close."""
+
+    def open(self, resource_id: str, chart: StoredChart | None = None) -> Any:
+        raise NotImplementedError  # pragma: no cover - each store has its own
+
+    def send(
+        self,
+        resource_id: str,
+        event: str,
+        data: Mapping[str, Any] | None = None,
+        *,
+        event_id: str | None = None,
+        chart: StoredChart | None = None,
+    ) -> Receipt:
+        """Open, send one event durably, close (what `statewright instances send` does)."""
+        with self.open(resource_id, chart) as instance:
+            receipt: Receipt = instance.send(event, event_id=event_id, **dict(data or {}))
+            return receipt
+
+
+class Store(Protocol):
+    """The contract every store keeps (tests/test_store.py runs it against each one)."""
+
+    clock: Clock
+
+    def ids(self) -> list[str]: ...
+
+    def create(
+        self, resource_id: str, chart: StoredChart, *, context: Mapping[str, Any] | None = None
+    ) -> Any: ...
+
+    def open(self, resource_id: str, chart: StoredChart | None = None) -> Any: ...
+
+    def send(
+        self,
+        resource_id: str,
+        event: str,
+        data: Mapping[str, Any] | None = None,
+        *,
+        event_id: str | None = None,
+        chart: StoredChart | None = None,
+    ) -> Receipt: ...
+
+    def history(self, resource_id: str) -> Iterable[dict[str, Any]]: ...
+
+    def chart_source(self, resource_id: str) -> dict[str, Any] | None: ...
+
+    def state_at(
+        self, resource_id: str, *, seq: int | None = None, at: float | str | None = None
+    ) -> dict[str, Any]: ...
+
+    def verify(self, resource_id: str) -> list[str]: ...
+
+    def close(self) -> None: ...
+
+    def __enter__(self) -> Store: ...
+
+    def __exit__(self, *exc: object) -> None: ...

@@ -1,0 +1,216 @@
+"""One instance in PostgreSQL: a step is one transaction (docs/persistence.md).
+
+Part of `statewright.runtime.store` (the store itself is `postgres`). `_commit` writes the
+record, its outbox row, the instance's row and the watchers' wake-up in one statement of one
+transaction; the instance's version in the `UPDATE ... WHERE version = %s` decides who was
+first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+import psycopg
+from psycopg.types.json import Jsonb
+
+from .charts import StoredChart
+from .errors import ConcurrencyConflict, StoreError
+from .instance import DurableInstance
+from .pg import conflict_or_raise, database_name, translating
+from .records import Receipt, Record
+from .replay import durable_snapshot, restore_durable
+from .sinks import cloud_event
+
+if TYPE_CHECKING:
+    from .postgres import PostgresStore
+
+
+@translating
+class PgInstance(DurableInstance):
+    """One durable instance in PostgreSQL (the `FileInstance` surface)."""
+
+    store: PostgresStore
+
+    def __init__(self, store: PostgresStore, resource_id: str, chart: StoredChart) -> None:
+        self.store = store
+        self.resource_id = resource_id
+        self.chart = chart
+        self.machine = chart.new(clock=store.clock)  # replaced by the loaded state
+        self.version = 0
+        self.last_seq = 0
+        self.recovered: list[str] = []
+        self.warnings: list[str] = []
+        #: how many commits lost a race and were retried (the bench reports the rate)
+        self.conflicts = 0
+        self._timed = chart.has_timers
+
+    def close(self, *, snapshot: bool = True) -> None:
+        """Nothing to release: every commit already updated the instance's row."""
+
+    def __enter__(self) -> PgInstance:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _load(self, row: Mapping[str, Any] | None = None) -> None:
+        row = row or self.store._row(self.resource_id)
+        machine = self.chart.new(clock=self.store.clock)
+        restore_durable(machine, row["snapshot"], self.store.clock)
+        self.machine = machine
+        self.version, self.last_seq = int(row["version"]), int(row["last_seq"])
+
+    def _send_once(
+        self,
+        event: str,
+        event_id: str,
+        data: Mapping[str, Any],
+        expected_version: int | None,
+        given_id: bool,
+    ) -> Receipt:
+        if given_id:  # a caller's id may have been committed already (a retry)
+            seen = self._committed(event_id)
+            if seen is not None:
+                return self._duplicate(seen, event, event_id)
+        if expected_version is not None and expected_version != self.version:
+            self._load()
+            if expected_version != self.version:
+                self.conflicts += 1
+                raise ConcurrencyConflict(
+                    f"{self.resource_id} is at version {self.version}, not {expected_version}"
+                )
+        record = self._step(event, event_id, data, self.machine.configuration)
+        try:
+            inserted = self._commit(record)
+        except ConcurrencyConflict:
+            self.conflicts += 1
+            self._load()  # the step ran on a stale machine: start again from the database
+            raise
+        if not inserted:  # the same id committed by another writer meanwhile
+            self._load()
+            seen = self._committed(event_id)
+            assert seen is not None
+            return self._duplicate(seen, event, event_id)
+        receipt = Receipt(
+            self.resource_id, record.seq, record.version, event, event_id, list(record.to)
+        )
+        self._compensate()
+        self._deliver()
+        return receipt
+
+    def _schedule(self, conn: psycopg.Connection[Any]) -> None:
+        """Keep the instance's row in sw_timers at its next due time (none: no row), so that
+        any worker can fire it, after a restart too."""
+        due = self.machine.next_due
+        if due is None:
+            conn.execute("DELETE FROM sw_timers WHERE instance = %s", (self.resource_id,))
+        else:
+            conn.execute(
+                "INSERT INTO sw_timers (instance, due) VALUES (%s, to_timestamp(%s)) "
+                "ON CONFLICT (instance) DO UPDATE SET due = excluded.due, leased_until = NULL",
+                (self.resource_id, due),
+            )
+
+    def _committed(self, event_id: str) -> dict[str, Any] | None:
+        with self.store.pool.connection() as conn:
+            row = conn.execute(
+                "SELECT record FROM sw_events WHERE instance = %s AND event_id = %s",
+                (self.resource_id, event_id),
+            ).fetchone()
+        return None if row is None else dict(row[0])
+
+    def _duplicate(self, record: Mapping[str, Any], event: str, event_id: str) -> Receipt:
+        return Receipt(
+            self.resource_id, record["seq"], self.version, event, event_id, record["to"], True
+        )
+
+    def _commit(self, committed: Record) -> bool:
+        """The record, its outbox row, the instance's row and the watchers' wake-up in one
+        statement of one transaction. False: the event id was committed already (nothing
+        written); ConcurrencyConflict: another writer moved the instance first."""
+        record = committed.to_json()
+        event = cloud_event(
+            record,
+            resource_id=self.resource_id,
+            source=f"statewright://{database_name(self.store.dsn)}/{self.chart.id}",
+            before=record.get("from"),
+            context_keys=self.store.notify_context,
+        )
+        try:
+            with self.store.pool.connection() as conn, conn.transaction():
+                row = conn.execute(
+                    _COMMIT,
+                    {
+                        "instance": self.resource_id,
+                        "seq": record["seq"],
+                        "id": record["id"],
+                        "ts": record["ts"],
+                        "record": Jsonb(record),
+                        "event": Jsonb(event),
+                        "snapshot": Jsonb(durable_snapshot(self.machine, self.store.clock)),
+                        "version": record["version"],
+                        "previous": self.version,
+                        "note": f"{self.resource_id}:{record['seq']}",
+                    },
+                ).fetchone()
+                assert row is not None
+                inserted, advanced = row
+                if inserted and not advanced:
+                    raise ConcurrencyConflict(f"{self.resource_id}: another writer committed")
+                if inserted and self._timed:
+                    self._schedule(conn)
+        except psycopg.Error as error:
+            conflict_or_raise(error)
+            self._load()
+            raise StoreError(f"{self.resource_id}: the event was not committed: {error}") from None
+        if inserted:
+            self.version, self.last_seq = record["version"], record["seq"]
+        return bool(inserted)
+
+    def _insert(self, conn: psycopg.Connection[Any], record: Mapping[str, Any]) -> None:
+        """The event, its outbox row and the wake-up of watchers, in the caller's transaction."""
+        conn.execute(
+            "INSERT INTO sw_events (instance, seq, event_id, ts, record) "
+            "VALUES (%s, %s, %s, %s, %s)",
+            (self.resource_id, record["seq"], record["id"], record["ts"], Jsonb(record)),
+        )
+        source = f"statewright://{database_name(self.store.dsn)}/{self.chart.id}"
+        event = cloud_event(
+            record,
+            resource_id=self.resource_id,
+            source=source,
+            before=record.get("from"),
+            context_keys=self.store.notify_context,
+        )
+        conn.execute(
+            "INSERT INTO sw_outbox (instance, seq, event) VALUES (%s, %s, %s)",
+            (self.resource_id, record["seq"], Jsonb(event)),
+        )
+        conn.execute("SELECT pg_notify('sw_events', %s)", (f"{self.resource_id}:{record['seq']}",))
+
+    def _deliver(self) -> None:
+        if self.store.sinks:
+            self.store.relay(self.resource_id)
+
+
+_COMMIT = """
+WITH e AS (
+    INSERT INTO sw_events (instance, seq, event_id, ts, record)
+    VALUES (%(instance)s, %(seq)s, %(id)s, %(ts)s, %(record)s)
+    ON CONFLICT (instance, event_id) DO NOTHING
+    RETURNING seq
+), o AS (
+    INSERT INTO sw_outbox (instance, seq, event)
+    SELECT %(instance)s, seq, %(event)s FROM e
+    RETURNING seq
+), u AS (
+    UPDATE sw_instances
+    SET snapshot = %(snapshot)s, version = %(version)s, last_seq = %(seq)s, updated_at = now()
+    WHERE id = %(instance)s AND version = %(previous)s AND EXISTS (SELECT 1 FROM e)
+    RETURNING 1
+), n AS (
+    SELECT pg_notify('sw_events', %(note)s) FROM u
+)
+SELECT (SELECT count(*) FROM e), (SELECT count(*) FROM u) + 0 * (SELECT count(*) FROM n)
+"""

@@ -1,0 +1,173 @@
+"""Log records: what a durable instance keeps of each accepted event (docs/persistence.md).
+
+Part of `statewright.runtime.store`. A record is a `Record` while a store builds it (one
+constructor per kind: a step, the creation, a compensation, a migration) and plain JSON once
+written (`to_json`: the same keys, in the same order, in a log line and in a database row).
+Replay reads the JSON form. Also here: event ids (UUIDv7), timestamps, and the receipt a send
+returns.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+#: the kinds of records that are not events of the chart
+CREATE = "sw.create"
+TICK = "sw.tick"
+MIGRATE = "sw.migrate"
+COMPENSATE = "sw.compensate"
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """One accepted event and what it did: sequence number and version (both one more than
+    the instance had), its id, time and kind, the event's data, the configuration before and
+    after, and the context when the step changed it (always at creation); a migration carries
+    the migrated snapshot."""
+
+    seq: int
+    id: str
+    ts: str
+    type: str
+    data: Mapping[str, Any]
+    version: int
+    before: Sequence[str] | None
+    to: Sequence[str]
+    context: Mapping[str, Any] | None = None
+    snapshot: Mapping[str, Any] | None = None
+
+    @classmethod
+    def step(
+        cls,
+        *,
+        seq: int,
+        version: int,
+        now: float,
+        event: str,
+        event_id: str,
+        data: Mapping[str, Any],
+        before: Sequence[str] | None,
+        to: Sequence[str],
+        context: Mapping[str, Any] | None = None,
+    ) -> Record:
+        """An event of the chart (or a tick of its timers) that the machine processed."""
+        return cls(seq, event_id, timestamp(now), event, dict(data), version, before, to, context)
+
+    @classmethod
+    def creation(cls, *, now: float, to: Sequence[str], context: Mapping[str, Any]) -> Record:
+        """The first record of every instance: the machine started, with its context."""
+        return cls(1, new_event_id(), timestamp(now), CREATE, {}, 1, None, to, dict(context))
+
+    @classmethod
+    def compensation(
+        cls,
+        *,
+        seq: int,
+        version: int,
+        now: float,
+        action: str,
+        before: Sequence[str],
+        to: Sequence[str],
+    ) -> Record:
+        """One compensation a saga ran (its action), logged as it completed."""
+        data = {"action": action}
+        return cls(seq, new_event_id(), timestamp(now), COMPENSATE, data, version, before, to)
+
+    @classmethod
+    def migration(
+        cls,
+        *,
+        seq: int,
+        version: int,
+        now: float,
+        from_hash: str,
+        to_hash: str,
+        to: Sequence[str],
+        snapshot: Mapping[str, Any],
+    ) -> Record:
+        """The instance carried over to another chart: the snapshot it continues from."""
+        data = {"from_hash": from_hash, "to_hash": to_hash}
+        return cls(
+            seq, new_event_id(), timestamp(now), MIGRATE, data, version, None, to, None, snapshot
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        """The record as it is written (log line, database row, replay input)."""
+        found: dict[str, Any] = {
+            "seq": self.seq,
+            "id": self.id,
+            "ts": self.ts,
+            "type": self.type,
+            "data": dict(self.data),
+            "version": self.version,
+            "from": list(self.before) if self.before is not None else None,
+            "to": list(self.to),
+        }
+        if self.context is not None:
+            found["context"] = dict(self.context)
+        if self.snapshot is not None:
+            found["snapshot"] = dict(self.snapshot)
+        return found
+
+
+def new_event_id() -> str:
+    """A time-ordered UUIDv7 string: the idempotency key of an event."""
+    return str(uuid7())
+
+
+def uuid7() -> uuid.UUID:
+    """A UUID version 7 (RFC 9562): 48 bits of Unix time in milliseconds, then 74 random
+    bits, so ids sort by creation time (Python 3.14's `uuid.uuid7`, written out for 3.11)."""
+    milliseconds = time.time_ns() // 1_000_000
+    random_bits = int.from_bytes(os.urandom(10), "big")
+    value = (milliseconds & (2**48 - 1)) << 80 | random_bits
+    value = (value & ~(0xF << 76)) | (7 << 76)  # version
+    value = (value & ~(0x3 << 62)) | (0x2 << 62)  # variant 10
+    return uuid.UUID(int=value)
+
+
+def timestamp(seconds: float) -> str:
+    """RFC 3339 in UTC with milliseconds (`2026-11-23T10:00:00.123Z`)."""
+    moment = datetime.fromtimestamp(seconds, tz=UTC)
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def seconds(stamp: str) -> float:
+    return datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp()
+
+
+class WallClock:
+    """Durable instances read wall-clock time, so a timer survives a restart (`time.time`)."""
+
+    def now(self) -> float:
+        return time.time()
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What a committed (or recognised) event did."""
+
+    resource_id: str
+    seq: int
+    version: int
+    event: str
+    event_id: str
+    configuration: list[str]
+    duplicate: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.resource_id,
+            "seq": self.seq,
+            "version": self.version,
+            "event": self.event,
+            "event_id": self.event_id,
+            "configuration": self.configuration,
+            "duplicate": self.duplicate,
+        }
