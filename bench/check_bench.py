@@ -13,8 +13,8 @@ import argparse
 import sys
 import time
 
+from statewright.compiler import parse
 from statewright.compiler.check import check
-from statewright.compiler.parse import parse
 
 
 def generate(states: int) -> str:

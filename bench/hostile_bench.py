@@ -55,7 +55,7 @@ def inputs(folder: Path) -> list[tuple[str, list[str]]]:
 
 def measure(arguments: list[str], folder: Path) -> tuple[float, float, int]:
     """Seconds, peak resident MiB and exit code of one `statewright` process."""
-    command = [sys.executable, "-m", "statewright.compiler.cli", *arguments]
+    command = [sys.executable, "-m", "statewright", *arguments]
     start = time.perf_counter()
     child = subprocess.Popen(
         command, cwd=folder, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL

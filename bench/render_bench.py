@@ -15,7 +15,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from parse_bench import OUT, best_time, find_smcat, generate  # noqa: E402
 
-from statewright.compiler.parse import parse  # noqa: E402
+from statewright.compiler import parse  # noqa: E402
 
 
 def chart_with_states(states: int) -> tuple[str, int]:

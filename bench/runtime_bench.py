@@ -69,8 +69,8 @@ P [type=parallel] {
 
 
 def _machine(text: str, counters: dict[str, int] | None = None) -> Any:
+    from statewright.compiler import parse
     from statewright.compiler.emit import ir_json
-    from statewright.compiler.parse import parse
     from statewright.runtime import load
 
     chart, diagnostics = parse(text)
@@ -90,8 +90,8 @@ def _machine(text: str, counters: dict[str, int] | None = None) -> Any:
 
 def _generated(text: str, stem: str) -> Any:
     """The class `compile -T python` writes for the chart, imported from a temporary file."""
+    from statewright.compiler import parse
     from statewright.compiler.emit import python
-    from statewright.compiler.parse import parse
 
     chart, diagnostics = parse(text)
     assert chart is not None, diagnostics

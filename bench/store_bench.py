@@ -39,8 +39,8 @@ TOGGLE = "off, on;\noff => on: flip;\non => off: flip;\n"
 
 
 def _chart() -> Any:
+    from statewright.compiler import parse
     from statewright.compiler.emit import ir_json
-    from statewright.compiler.parse import parse
     from statewright.runtime.store import StoredChart
 
     chart, _ = parse(TOGGLE)

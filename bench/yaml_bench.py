@@ -21,9 +21,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from parse_bench import generate  # noqa: E402
 
+from statewright.compiler import parse  # noqa: E402
 from statewright.compiler.emit import smcat, yaml_text  # noqa: E402
-from statewright.compiler.parse import parse  # noqa: E402
-from statewright.compiler.yaml_load import read_yaml  # noqa: E402
+from statewright.compiler.read.yaml_chart import read as read_yaml  # noqa: E402
 
 
 def best(function: Callable[[], object], repeat: int) -> float:
@@ -68,7 +68,7 @@ def main() -> int:
         dsl = smcat.emit(chart)
         document = yaml_text.emit(chart).encode()
         back, _ = read_yaml(document, "bench.yaml")
-        assert back is not None and back.machine == chart.machine
+        assert back is not None and back.region == chart.region
         ours = best(lambda document=document: read_yaml(document, "bench.yaml"), args.repeat)
         theirs = best(
             lambda document=document: yaml.load(document, Loader=loader),  # noqa: S506

@@ -1,14 +1,17 @@
 """statewright.compiler: smcat text -> IR -> checked chart -> JSON, SCXML, diagrams, code.
 
-The stages, one module each: `parse` (text -> Chart and diagnostics), `resolve` (the passes smcat
-applies after parsing), `emit.*` (Chart -> text). `cli` is the only module that touches files.
+The stages are folders: `read/` (a reader per input language: bytes -> Chart and diagnostics),
+`check/` (Chart -> diagnostics), `emit/` (Chart -> an output format); `pipeline` strings them
+together and `tools/` holds the programs over them (the CLI, the build, the studio). The map is
+docs/architecture.md. From here: `parse` (smcat text -> Chart and diagnostics), the IR types,
+`Diagnostic` and `render`.
 """
 
 from __future__ import annotations
 
 from .diagnostics import Diagnostic, Severity, render
-from .ir import Action, ActionKind, Chart, Machine, Span, State, StateKind, Transition
-from .parse import parse
+from .ir import Action, ActionKind, Chart, Region, Span, State, StateKind, Transition
+from .read.smcat import parse
 
 
 def __getattr__(name: str) -> str:
@@ -28,7 +31,7 @@ __all__ = [
     "ActionKind",
     "Chart",
     "Diagnostic",
-    "Machine",
+    "Region",
     "Severity",
     "Span",
     "State",

@@ -72,6 +72,7 @@ CODES: dict[str, Code] = {
         Code("I003", "not-imported", _W, "An SCXML construct the IR has no place for."),
         Code("I004", "bad-scxml-reference", _E, "A duplicate id or a target naming no state."),
         Code("I005", "non-portable-condition", _W, "An imported condition outside the subset."),
+        Code("R001", "bad-ir-document", _E, "An IR file that is not a statewright-ir/1 chart."),
         Code("Y001", "unreadable-yaml", _E, "A YAML chart that cannot be read safely."),
         Code("Y002", "yaml-shape", _E, "A YAML chart with a key or value out of place."),
         Code("Y003", "not-smcat", _E, "YAML text the smcat language would read differently."),

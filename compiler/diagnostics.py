@@ -1,7 +1,8 @@
 """Diagnostics: findings about a chart, as values, and their rustc-style rendering.
 
-Stage: shared by parse, check and the CLI. A `Diagnostic` carries a stable code (`P0xx` for
-syntax, `SC0xx` for structure), a severity, a one-sentence message with names in backticks, the
+Shared by the readers, the checker and the tools. A `Diagnostic` carries a stable code (`P0xx`
+for smcat syntax, `SC0xx` for structure, `I`/`Y`/`R` for the SCXML, YAML and IR readers: the
+table is `codes.py`), a severity, a one-sentence message with names in backticks, the
 span it is about, and a hint. `render` turns one into text with the source line and a caret. It
 imports nothing from lark.
 """

@@ -1,7 +1,8 @@
 """The statewright IR: a typed, immutable statechart with source spans.
 
-Stage: shared by every stage. Parse builds it, passes rewrite it with `dataclasses.replace`,
-check and the emitters read it. It imports nothing from lark, lxml, jinja2 or graphviz.
+Shared by every stage: the readers build it, passes rewrite it with `dataclasses.replace`, the
+checker and the emitters read it. It imports nothing from lark, lxml, jinja2 or graphviz; of the
+runtime, only the lowering that `Chart.outline` feeds.
 
 One namespace holds every state of a chart (as in state-machine-cat): a transition names its
 source and target by name, wherever in the hierarchy they are declared. Queries that look a
@@ -11,9 +12,17 @@ document order when a malformed chart declares a name twice; the checker reports
 
 from __future__ import annotations
 
+import contextlib
 import enum
+import gc
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+
+from ..runtime.lowering import Arrow, Outline
+
+#: Every reader refuses composite states nested deeper than this (smcat P004, YAML, SCXML):
+#: later stages walk the hierarchy recursively, and no hand-written chart comes near it.
+MAX_NESTING = 100
 
 
 class StateKind(enum.Enum):
@@ -87,7 +96,7 @@ class Action:
 class State:
     """A state, pseudo-state or composite state.
 
-    `machine` holds the children of a composite state (for a parallel state, its regions).
+    `region` holds the children of a composite state (for a parallel state, its regions).
     `declared` is False for states that only appear in transitions; `kind_explicit` records an
     explicit `[type=...]`.
     """
@@ -102,12 +111,12 @@ class State:
     active: bool = False
     actions: tuple[Action, ...] = ()
     notes: tuple[str, ...] = ()
-    machine: Machine | None = None
+    region: Region | None = None
     span: Span = field(default=NO_SPAN, compare=False)
 
     @property
     def is_composite(self) -> bool:
-        return self.machine is not None
+        return self.region is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,7 +158,7 @@ class Comment:
 
 
 @dataclass(frozen=True, slots=True)
-class Machine:
+class Region:
     """The inside of a composite state, or the chart itself: states, then transitions."""
 
     states: tuple[State, ...] = ()
@@ -174,14 +183,14 @@ class _Index:
 
 @dataclass(frozen=True, slots=True)
 class Chart:
-    """A whole statechart: its top-level machine and where it came from.
+    """A whole statechart: its top-level region and where it came from.
 
     `shadowed` keeps declarations that a later declaration of the same name in the same list
     replaced (state-machine-cat keeps the last one); the checker reports them. `comments` are
     the source's comments, in order (for the formatter).
     """
 
-    machine: Machine
+    region: Region
     file: str = "<input>"
     shadowed: tuple[State, ...] = field(default=(), compare=False)
     comments: tuple[Comment, ...] = field(default=(), compare=False)
@@ -191,7 +200,7 @@ class Chart:
 
     def _idx(self) -> _Index:
         if self._index is None:
-            object.__setattr__(self, "_index", _build_index(self.machine))
+            object.__setattr__(self, "_index", _build_index(self.region))
         assert self._index is not None
         return self._index
 
@@ -208,6 +217,14 @@ class Chart:
         idx = self._idx()
         for state in idx.preorder:
             yield state, idx.parents[state.name]
+
+    def outline(self) -> Outline:
+        """The chart as `runtime.lowering` reads it: the one lowering of forks, joins and
+        choices that the interpreter, the checker and the SCXML and XState exports share."""
+        return Outline.build(
+            ((state.name, state.kind.value, parent) for state, parent in self.walk()),
+            (Arrow(t.id, t.source, t.target, t.action) for t in self.transitions()),
+        )
 
     # -- queries -----------------------------------------------------------------------------
 
@@ -255,7 +272,7 @@ class Chart:
         return len(self.ancestors_of(name))
 
 
-def _build_index(root: Machine) -> _Index:
+def _build_index(root: Region) -> _Index:
     states: dict[str, State] = {}
     parents: dict[str, str | None] = {}
     children: dict[str | None, tuple[State, ...]] = {None: root.states}
@@ -272,10 +289,10 @@ def _build_index(root: Machine) -> _Index:
         if state.name not in states:
             states[state.name] = state
             parents[state.name] = parent
-        if state.machine is not None:
-            children.setdefault(state.name, state.machine.states)
-            transitions.extend(state.machine.transitions)
-            stack.extend((child, state.name) for child in reversed(state.machine.states))
+        if state.region is not None:
+            children.setdefault(state.name, state.region.states)
+            transitions.extend(state.region.transitions)
+            stack.extend((child, state.name) for child in reversed(state.region.states))
     transitions.sort(key=lambda t: t.id)
     for transition in transitions:
         outgoing.setdefault(transition.source, []).append(transition)
@@ -289,3 +306,18 @@ def _build_index(root: Machine) -> _Index:
         preorder=tuple(preorder),
         transitions=tuple(transitions),
     )
+
+
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while a stage builds large acyclic structures
+    from a chart (the parse tree's IR, the checker's indexes, the lowering's outline). Each
+    allocation-triggered collection walks every object alive, the chart's included: on a chart
+    of 40k states they cost more than the work itself. Nothing built here forms cycles."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()

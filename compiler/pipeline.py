@@ -1,35 +1,18 @@
-"""The pipeline as functions: bytes -> text -> Chart -> checked Chart.
+"""The pipeline as functions: bytes -> Chart (a reader) -> checked Chart (the checker).
 
-Used by the CLI (which does the file I/O around it) and by tools and tests that want the same
-diagnostics `statewright check` prints, without a process.
+Used by the tools (the CLI, the build and the studio do the file I/O around it) and by tests
+that want the same diagnostics `statewright check` prints, without a process. Emitting is the
+caller's: `emit.emitter(format)`.
 """
 
 from __future__ import annotations
 
 from .check import check
-from .diagnostics import Diagnostic, Severity
-from .ir import Chart, Span
-from .parse import parse
-
-
-def decode(data: bytes, name: str) -> tuple[str | None, list[Diagnostic]]:
-    """Bytes -> text; a file that is not UTF-8 gives P001 at its first bad byte."""
-    try:
-        return data.decode("utf-8"), []
-    except UnicodeDecodeError as error:
-        before = data[: error.start]
-        line = before.count(b"\n") + 1
-        column = len(before) - (before.rfind(b"\n") + 1) + 1
-        return None, [
-            Diagnostic(
-                "P001",
-                Severity.ERROR,
-                f"the file is not UTF-8 text (byte 0x{data[error.start]:02x} at offset "
-                f"{error.start})",
-                Span(name, line, column, line, column + 1),
-                "save the file as UTF-8",
-            )
-        ]
+from .diagnostics import Diagnostic
+from .ir import Chart
+from .read import language_of, reader
+from .read.smcat import decode as decode
+from .read.smcat import parse
 
 
 def diagnose(
@@ -46,24 +29,30 @@ def diagnose_scxml(
     data: bytes, name: str, *, target: str | None = None, checks: bool = True
 ) -> tuple[Chart | None, list[Diagnostic]]:
     """Import SCXML and check the chart: what `diagnose` is for smcat text."""
-    from .scxml_import import read_scxml  # lxml loads only for SCXML input
-
-    chart, diagnostics = read_scxml(data, name)
-    if chart is not None and checks:
-        diagnostics = diagnostics + check(chart, target=target)
-    return chart, diagnostics
+    return diagnose_data(data, name, "scxml", target=target, checks=checks)
 
 
 def diagnose_yaml(
     data: bytes, name: str, *, target: str | None = None, checks: bool = True
 ) -> tuple[Chart | None, list[Diagnostic]]:
     """Read a YAML chart and check it: what `diagnose` is for smcat text."""
-    from .yaml_load import read_yaml, yaml_hints
+    return diagnose_data(data, name, "yaml_chart", target=target, checks=checks)
 
-    chart, diagnostics = read_yaml(data, name)
-    if chart is not None and checks:
-        diagnostics = diagnostics + yaml_hints(check(chart, target=target))
-    return chart, diagnostics
+
+def diagnose_data(
+    data: bytes, name: str, language: str, *, target: str | None = None, checks: bool = True
+) -> tuple[Chart | None, list[Diagnostic]]:
+    """Read `data` with the reader of `language` (a module of `read/`), then check the chart
+    unless `checks` is off: the chart (None when it cannot be read) and every diagnostic."""
+    chart, diagnostics = reader(language)(data, name)
+    if chart is None or not checks:
+        return chart, diagnostics
+    found = check(chart, target=target)
+    if language == "yaml_chart":
+        from .read.yaml_chart import yaml_hints  # the hints say what to write in YAML
+
+        found = yaml_hints(found)
+    return chart, diagnostics + found
 
 
 def diagnose_file(
@@ -75,19 +64,13 @@ def diagnose_file(
     scxml: bool = False,
 ) -> tuple[str | None, Chart | None, list[Diagnostic]]:
     """The bytes of a chart file -> its text (for carets; None when it is not UTF-8), its
-    chart and every diagnostic. The name's ending picks the reader: YAML (`.yaml`, `.yml`),
-    SCXML (`.scxml`, or `scxml`), else smcat text. With `checks` off only reading runs."""
-    if is_yaml(name):
-        chart, diagnostics = diagnose_yaml(data, name, target=target, checks=checks)
-        return data.decode("utf-8", "replace"), chart, diagnostics
-    if scxml or name.endswith(".scxml"):
-        chart, diagnostics = diagnose_scxml(data, name, target=target, checks=checks)
-        return data.decode("utf-8", "replace"), chart, diagnostics
-    text, diagnostics = decode(data, name)
-    if text is None:
-        return None, None, diagnostics
-    chart, found = diagnose(text, name, target=target) if checks else parse(text, name)
-    return text, chart, diagnostics + found
+    chart and every diagnostic. The name's ending picks the reader (`read.SUFFIXES`: smcat,
+    YAML, SCXML, IR), or `scxml` says it is SCXML. With `checks` off only reading runs."""
+    language = "scxml" if scxml else language_of(name)
+    chart, diagnostics = diagnose_data(data, name, language, target=target, checks=checks)
+    if language == "smcat" and any(d.code == "P001" for d in diagnostics):
+        return None, chart, diagnostics
+    return data.decode("utf-8", "replace"), chart, diagnostics
 
 
 def is_yaml(name: str) -> bool:

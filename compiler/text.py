@@ -1,30 +1,12 @@
-"""Text helpers shared by every stage: JavaScript's notion of blank text, which smcat's
-patterns and trimming rely on, and `visible`, which makes chart text safe to show on one line.
-
-Shared by parse (to read text as smcat does), the smcat emitter (to know what text survives
-reading), the diagnostics renderer and the emitters' escaping (`emit/escape.py`). Imports
-nothing.
+"""`visible`: chart text made safe to show on one line, every unprintable character written as
+an escape. Shared by the diagnostics renderer and the emitters' escaping (`emit/escape.py`).
+Imports nothing. (JavaScript's notion of blank text, which smcat trims with, is smcat notation:
+`notation.py`.)
 """
 
 from __future__ import annotations
 
 import re
-
-#: The characters of JavaScript's `\\s` class, as a regex character-class body.
-JS_SPACE_CLASS = "\t\n\x0b\x0c\r \xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
-
-#: The same characters, for `str.strip`.
-JS_TRIM = (
-    "\t\n\x0b\x0c\r \xa0\u1680"
-    + "".join(chr(c) for c in range(0x2000, 0x200B))
-    + "\u2028\u2029\u202f\u205f\u3000\ufeff"
-)
-
-
-def js_trim(text: str) -> str:
-    """Trim as JavaScript's `String.prototype.trim` does."""
-    return text.strip(JS_TRIM)
-
 
 _INVISIBLE = re.compile(r"[^\t -~]")  # fast path: printable ASCII and tab need no look
 

@@ -16,7 +16,9 @@ It imports nothing but the standard library.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from .errors import StatewrightError
@@ -160,3 +162,26 @@ def _brief(text: str) -> str:
 
 def _brief_path(path: str) -> str:
     return path if len(path) <= 160 else f"{path[:70]}...{path[-70:]}"
+
+
+def read_document(path: Path) -> Any:
+    """The JSON value of an IR file, or `ChartError` (too large, not UTF-8 JSON, nested
+    deeper than the JSON reader goes) naming the file."""
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(MAX_BYTES + 1)
+    except OSError as error:
+        raise ChartError(f"{path}: cannot read the chart: {error.strerror}") from None
+    return parse_document(data, str(path))
+
+
+def parse_document(data: bytes, name: str) -> Any:
+    """The JSON value of an IR document's bytes, or `ChartError` naming `name`: larger than
+    `MAX_BYTES`, not UTF-8 JSON, or nested deeper than the JSON reader goes."""
+    if len(data) > MAX_BYTES:
+        raise ChartError(f"{name}: cannot read the chart: larger than {MAX_BYTES:,} bytes")
+    try:
+        return json.loads(data.decode("utf-8"))
+    except (ValueError, RecursionError) as error:
+        reason = "nested too deep" if isinstance(error, RecursionError) else str(error)
+        raise ChartError(f"{name}: cannot read the chart: not JSON: {reason}") from None

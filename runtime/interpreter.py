@@ -10,17 +10,16 @@ Deliberate differences from SCXML are in docs/semantics.md.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from .document import MAX_BYTES, ChartError
-from .errors import StatewrightError
+from .document import ChartError, read_document
+from .errors import LivelockError as LivelockError
 from .expr import lookup
-from .model import Edge, Model, Node, build, own_matching
+from .model import Edge, Model, Node, build, is_descendant, lcca, order, own_matching
 from .timers import Clock, SystemClock
 
 ActionHook = Callable[..., Any]
@@ -31,10 +30,6 @@ _log = logging.getLogger("statewright.runtime")
 
 #: A macrostep that takes more microsteps than this is an eventless loop.
 MAX_MICROSTEPS = 10_000
-
-
-class LivelockError(StatewrightError):
-    """Eventless transitions keep firing: the macrostep never ends."""
 
 
 Listener = Callable[[dict[str, Any]], None]
@@ -194,7 +189,7 @@ class Machine:
     # -- actors ---------------------------------------------------------------------------------
 
     def _start_children(self) -> None:
-        for state in sorted(self._configuration, key=_order):
+        for state in sorted(self._configuration, key=order):
             for name in state.invokes:
                 if name not in self.children:
                     self._adopt(name, self.machines[name]()).start()
@@ -297,12 +292,12 @@ class Machine:
     @property
     def configuration(self) -> list[str]:
         """The active atomic states, in document order."""
-        return [n.name for n in sorted(self._configuration, key=_order) if n.is_atomic]
+        return [n.name for n in sorted(self._configuration, key=order) if n.is_atomic]
 
     @property
     def active(self) -> list[str]:
         """Every active state (atomic and their ancestors), in document order."""
-        return [n.name for n in sorted(self._configuration, key=_order)]
+        return [n.name for n in sorted(self._configuration, key=order)]
 
     def is_active(self, name: str) -> bool:
         node = self.model.nodes.get(name)
@@ -337,7 +332,7 @@ class Machine:
 
     def _select(self, event: str | None) -> list[Edge]:
         chosen: list[Edge] = []
-        atomic = sorted((n for n in self._configuration if n.is_atomic), key=_order)
+        atomic = sorted((n for n in self._configuration if n.is_atomic), key=order)
         for state in atomic:
             found = self._first_enabled(state, event)
             if found is not None and found not in chosen:
@@ -387,7 +382,7 @@ class Machine:
             exits1 = self._exit_set([t1])
             for t2 in filtered:
                 if exits1 & self._exit_set([t2]):
-                    if _is_descendant(t1.source, t2.source):
+                    if is_descendant(t1.source, t2.source):
                         to_remove.append(t2)
                     else:
                         preempted = True
@@ -415,30 +410,30 @@ class Machine:
         if (
             edge.internal
             and edge.source.is_compound
-            and all(_is_descendant(s, edge.source) for s in targets)
+            and all(is_descendant(s, edge.source) for s in targets)
         ):
             return edge.source
-        return _lcca([edge.source, *targets], self.model.root)
+        return lcca([edge.source, *targets], self.model.root)
 
     def _exit_set(self, edges: Iterable[Edge]) -> set[Node]:
         result: set[Node] = set()
         for edge in edges:
             if edge.targets:
                 domain = self._domain(edge)
-                result |= {s for s in self._configuration if _is_descendant(s, domain)}
+                result |= {s for s in self._configuration if is_descendant(s, domain)}
         return result
 
     def _exit(self, enabled: list[Edge]) -> None:
-        leaving = sorted(self._exit_set(enabled), key=_order, reverse=True)
+        leaving = sorted(self._exit_set(enabled), key=order, reverse=True)
         for state in leaving:
             for history in state.histories:
                 if history.kind == "deephistory":
                     kept = [
-                        s for s in self._configuration if s.is_atomic and _is_descendant(s, state)
+                        s for s in self._configuration if s.is_atomic and is_descendant(s, state)
                     ]
                 else:
                     kept = [s for s in self._configuration if s.parent is state]
-                self._history[history.name] = sorted(kept, key=_order)
+                self._history[history.name] = sorted(kept, key=order)
         for state in leaving:
             self._run(state.exit, "exit", state)
             self._configuration.discard(state)
@@ -473,7 +468,7 @@ class Machine:
             ancestor = self.model.root if initial else self._domain(edge)
             for target in self._effective_targets(edge):
                 self._add_ancestors(target, ancestor, entering, defaults, history_content)
-        for state in sorted(entering, key=_order):
+        for state in sorted(entering, key=order):
             if state is self.model.root:
                 continue
             self._configuration.add(state)
@@ -538,7 +533,7 @@ class Machine:
                 self._add_ancestors(s, state, entering, defaults, history_content)
         elif state.is_parallel:
             for child in state.states:
-                if not any(_is_descendant(s, child) for s in entering):
+                if not any(is_descendant(s, child) for s in entering):
                     self._add_descendants(child, entering, defaults, history_content)
 
     def _add_ancestors(
@@ -555,7 +550,7 @@ class Machine:
             entering.add(anc)
             if anc.is_parallel:
                 for child in anc.states:
-                    if not any(_is_descendant(s, child) for s in entering):
+                    if not any(is_descendant(s, child) for s in entering):
                         self._add_descendants(child, entering, defaults, history_content)
 
     def _in_final(self, state: Node) -> bool:
@@ -592,23 +587,6 @@ def guard_failed(listeners: Iterable[Listener] | None, guard: str, error: Except
     return False
 
 
-def _order(node: Node) -> int:
-    return node.order
-
-
-def _is_descendant(state: Node, ancestor: Node | None) -> bool:
-    return ancestor is not None and ancestor in state.ancestors
-
-
-def _lcca(states: list[Node], root: Node) -> Node:
-    head, rest = states[0], states[1:]
-    for anc in head.ancestors:
-        if anc is root or anc.is_compound:
-            if all(_is_descendant(s, anc) for s in rest):
-                return anc
-    return root
-
-
 def load(
     source: str | Path | Mapping[str, Any],
     **options: Any,
@@ -616,26 +594,3 @@ def load(
     """A machine for a `statewright-ir/1` document (a path, or the parsed JSON), not started."""
     document = read_document(Path(source)) if isinstance(source, str | Path) else source
     return Machine(build(document), **options)
-
-
-def read_document(path: Path) -> Any:
-    """The JSON value of an IR file, or `ChartError` (too large, not UTF-8 JSON, nested
-    deeper than the JSON reader goes) naming the file."""
-    try:
-        with path.open("rb") as handle:
-            data = handle.read(MAX_BYTES + 1)
-    except OSError as error:
-        raise ChartError(f"{path}: cannot read the chart: {error.strerror}") from None
-    return parse_document(data, str(path))
-
-
-def parse_document(data: bytes, name: str) -> Any:
-    """The JSON value of an IR document's bytes, or `ChartError` naming `name`: larger than
-    `MAX_BYTES`, not UTF-8 JSON, or nested deeper than the JSON reader goes."""
-    if len(data) > MAX_BYTES:
-        raise ChartError(f"{name}: cannot read the chart: larger than {MAX_BYTES:,} bytes")
-    try:
-        return json.loads(data.decode("utf-8"))
-    except (ValueError, RecursionError) as error:
-        reason = "nested too deep" if isinstance(error, RecursionError) else str(error)
-        raise ChartError(f"{name}: cannot read the chart: not JSON: {reason}") from None

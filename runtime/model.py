@@ -552,3 +552,24 @@ def own_matching(node: Node, event: str | None) -> list[Edge]:
 def _all_active(markers: list[Node]) -> Compiled:
     names = [m.name for m in markers]
     return lambda env, active: all(active(n) for n in names)
+
+
+def order(node: Node) -> int:
+    """A node's place in document order (sort key)."""
+    return node.order
+
+
+def is_descendant(state: Node, ancestor: Node | None) -> bool:
+    """Whether `state` is strictly inside `ancestor`."""
+    return ancestor is not None and ancestor in state.ancestors
+
+
+def lcca(states: list[Node], root: Node) -> Node:
+    """The least common compound ancestor of `states` (SCXML's LCCA): the innermost compound
+    state (or the root) that holds them all."""
+    head, rest = states[0], states[1:]
+    for anc in head.ancestors:
+        if anc is root or anc.is_compound:
+            if all(is_descendant(s, anc) for s in rest):
+                return anc
+    return root

@@ -22,8 +22,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .interpreter import Machine, _order
-from .model import Edge, Model, Node, own_matching
+from .interpreter import Machine
+from .model import Edge, Model, Node, order, own_matching
 from .timers import delay_ms
 
 #: Configurations explored at most; the rest run on the interpreter.
@@ -113,7 +113,7 @@ class _Explorer:
         if len(self.ids) >= self.limit:
             return -1
         number = self.ids[key] = len(self.ids)
-        ordered = sorted(key, key=_order)
+        ordered = sorted(key, key=order)
         self.tables.configurations.append(tuple(n.name for n in ordered))
         self.tables.atomic.append(tuple(n.name for n in ordered if n.is_atomic))
         self.pending.append(key)
@@ -121,7 +121,7 @@ class _Explorer:
 
     def _visit(self, configuration: frozenset[Node]) -> None:
         number = self.ids[configuration]
-        atomic = sorted((n for n in configuration if n.is_atomic), key=_order)
+        atomic = sorted((n for n in configuration if n.is_atomic), key=order)
         for event in self.events:
             arms = self._arms(configuration, atomic, event)
             row = self.tables.rows.setdefault(event, {})

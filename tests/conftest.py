@@ -6,14 +6,15 @@ import importlib.util
 import json
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import pytest
 
+from statewright.compiler import parse
 from statewright.compiler.ir import Chart
-from statewright.compiler.parse import parse
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = ROOT / "tests" / "golden"
@@ -36,6 +37,40 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 @pytest.fixture
 def update_golden(request: pytest.FixtureRequest) -> bool:
     return bool(request.config.getoption("--update-golden"))
+
+
+GoldenCompare = Callable[[str, Path], None]
+
+
+@pytest.fixture
+def golden(update_golden: bool) -> GoldenCompare:
+    """`golden(actual, path)`: assert that `actual` is the text of the golden file at `path`
+    (byte for byte); with `--update-golden`, write it there first. A missing file, or the
+    first line that differs, is named in the failure."""
+
+    def compare(actual: str, path: Path) -> None:
+        if update_golden:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(actual, "utf-8")
+        assert path.exists(), f"{path.relative_to(ROOT)} is missing: run pytest --update-golden"
+        expected = path.read_text("utf-8")
+        if actual != expected:
+            ours, theirs = actual.splitlines(), expected.splitlines()
+            line = next(
+                (i for i, (a, b) in enumerate(zip(ours, theirs, strict=False)) if a != b),
+                min(len(ours), len(theirs)),
+            )
+            shown = (
+                ours[line] if line < len(ours) else "<end>",
+                theirs[line] if line < len(theirs) else "<end>",
+            )
+            raise AssertionError(
+                f"{path.relative_to(ROOT)} differs at line {line + 1}:\n"
+                f"  got:      {shown[0]!r}\n  expected: {shown[1]!r}\n"
+                "(review the change; pytest --update-golden rewrites the golden files)"
+            )
+
+    return compare
 
 
 def golden_cases() -> list[Path]:

@@ -11,12 +11,12 @@ import pytest
 
 from conftest import EXAMPLES, GOLDEN, golden_cases
 from statewright.compiler.emit import ir_json
-from statewright.compiler.parse import accelerated, parse
+from statewright.compiler.read.smcat import accelerated, parse
 
 SCRIPT = """
 import json, sys
 from pathlib import Path
-from statewright.compiler.parse import parse, accelerated
+from statewright.compiler.read.smcat import accelerated, parse
 from statewright.compiler.emit import ir_json
 assert not accelerated()
 out = {}

@@ -15,7 +15,7 @@ import pytest
 
 from conftest import EXAMPLES
 
-SW = [sys.executable, "-m", "statewright.compiler.cli"]
+SW = [sys.executable, "-m", "statewright"]
 HAVE_DOT = shutil.which("dot") is not None
 
 PYPROJECT = """\

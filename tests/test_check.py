@@ -9,13 +9,19 @@ from pathlib import Path
 
 import pytest
 
-from conftest import EXAMPLES, ROOT, golden_cases
+from conftest import EXAMPLES, ROOT, GoldenCompare, golden_cases
+from statewright.compiler import parse
 from statewright.compiler.check import check
 from statewright.compiler.codes import CODES
 from statewright.compiler.diagnostics import Severity, render_all
-from statewright.compiler.parse import parse
-from statewright.compiler.pipeline import decode, diagnose, diagnose_scxml, diagnose_yaml
-from statewright.compiler.report import to_json, to_sarif
+from statewright.compiler.pipeline import (
+    decode,
+    diagnose,
+    diagnose_file,
+    diagnose_scxml,
+    diagnose_yaml,
+)
+from statewright.compiler.tools.cli.report import to_json, to_sarif
 
 FIXTURES = ROOT / "tests" / "check"
 
@@ -37,8 +43,9 @@ ILL_FORMED = {
 
 
 def _fixture(code: str, suffix: str = "") -> Path:
-    """The fixture of a code: smcat text, or SCXML for the import codes (I...)."""
-    for extension in (".scxml", ".yaml"):
+    """The fixture of a code: smcat text, or the input its reader takes (SCXML for the import
+    codes I..., YAML for Y..., an IR document for R...)."""
+    for extension in (".scxml", ".yaml", ".ir.json"):
         other = FIXTURES / f"{code}{suffix}{extension}"
         if other.is_file():
             return other
@@ -46,7 +53,11 @@ def _fixture(code: str, suffix: str = "") -> Path:
 
 
 def _diagnose(path: Path) -> tuple[list[str], str]:
-    target = CODES[path.stem.removesuffix("-ok")].target
+    target = CODES[path.name.split(".")[0].removesuffix("-ok")].target
+    if path.name.endswith(".ir.json"):
+        data = path.read_bytes()
+        diagnostics = diagnose_file(data, path.name, target=target)[2]
+        return [d.code for d in diagnostics], render_all(diagnostics, {path.name: data.decode()})
     if path.suffix == ".scxml":
         data = path.read_bytes()
         diagnostics = diagnose_scxml(data, path.name, target=target)[1]
@@ -62,13 +73,11 @@ def _diagnose(path: Path) -> tuple[list[str], str]:
 
 
 @pytest.mark.parametrize("code", sorted(CODES))
-def test_code_has_a_trigger_and_a_near_miss(code: str, update_golden: bool) -> None:
+def test_code_has_a_trigger_and_a_near_miss(code: str, golden: GoldenCompare) -> None:
     codes, rendered = _diagnose(_fixture(code))
     assert code in codes
     expected = FIXTURES / f"{code}.diag"
-    if update_golden:
-        expected.write_text(rendered, "utf-8")
-    assert rendered == expected.read_text("utf-8")
+    golden(rendered, expected)
     near_codes, near_rendered = _diagnose(_fixture(code, "-ok"))
     assert code not in near_codes, near_rendered
 

@@ -12,7 +12,7 @@ import pytest
 
 from conftest import EXAMPLES
 
-EXE = [sys.executable, "-m", "statewright.compiler.cli"]
+EXE = [sys.executable, "-m", "statewright"]
 
 
 def run(

@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from conftest import EXAMPLES, chart_of, golden_cases
+from conftest import EXAMPLES, GoldenCompare, chart_of, golden_cases
+from statewright.compiler import parse
 from statewright.compiler.emit import dot
 from statewright.compiler.emit.render import emit_svg
 from statewright.compiler.ir import Chart, TransitionKind
-from statewright.compiler.parse import parse
 
 CASES = golden_cases()
 needs_dot = pytest.mark.skipif(
@@ -29,12 +29,10 @@ _chart = chart_of
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda p: p.stem)
-def test_golden_dot(case: Path, update_golden: bool) -> None:
+def test_golden_dot(case: Path, golden: GoldenCompare) -> None:
     text = dot.emit(_chart(case))
     expected = case.with_suffix(".dot")
-    if update_golden:
-        expected.write_text(text, "utf-8")
-    assert text == expected.read_text("utf-8")
+    golden(text, expected)
 
 
 def test_every_golden_case_has_every_sibling() -> None:
@@ -112,7 +110,7 @@ def test_notes_are_drawn_as_notes() -> None:
 def test_missing_graphviz_is_a_clear_error(tmp_path: Path) -> None:
     env = dict(os.environ, PATH=str(tmp_path), NO_COLOR="1")
     result = subprocess.run(
-        [sys.executable, "-m", "statewright.compiler.cli", "compile", "-", "-T", "svg"],
+        [sys.executable, "-m", "statewright", "compile", "-", "-T", "svg"],
         input="a => b;\n",
         capture_output=True,
         text=True,

@@ -26,9 +26,9 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from conftest import generated_module
+from statewright.compiler import parse
 from statewright.compiler.check import check
 from statewright.compiler.emit import ir_json, scxml
-from statewright.compiler.parse import parse
 from statewright.runtime import load
 from statewright.runtime.interpreter import LivelockError
 

@@ -1,6 +1,6 @@
 """The docs stay true: every `smcat` block in docs/ parses (or fails with the code its
-`<!-- error: CODE -->` marker names), every `json` block is valid JSON, the IR example
-validates against the schema, and every P-code is documented."""
+`<!-- error: CODE -->` marker names), every `json` block is a document statewright writes (the
+IR example validates against the schema and reads back), and every P-code is documented."""
 
 from __future__ import annotations
 
@@ -52,10 +52,41 @@ def test_smcat_blocks(where: str, code: str | None, body: str) -> None:
 
 @pytest.mark.parametrize(("where", "code", "body"), _blocks("json"), ids=lambda v: str(v)[:40])
 def test_json_blocks(where: str, code: str | None, body: str) -> None:
+    """Each JSON block is one of the documents statewright writes, and is what statewright
+    writes: an IR document (valid by the schema, read back and written again unchanged), a
+    list of diagnostics (exactly what the checker reports for the chart it describes), or a
+    log line (its CRC and its keys those the store writes). Any other JSON is a failure: a
+    new kind of block needs its check here."""
     document = json.loads(body)
     if isinstance(document, dict) and document.get("format") == "statewright-ir/1":
+        from statewright.compiler.emit.ir_json import to_document
+        from statewright.compiler.read.ir import load
+
         schema = json.loads((ROOT / "docs" / "ir.schema.json").read_text("utf-8"))
         jsonschema.validate(document, schema)
+        assert to_document(load(document)) == document
+        # it is what `-T ir` writes for the smcat block just before it in the same page
+        page, offset = where.split(":")
+        text = (ROOT / "docs" / page).read_text("utf-8")[: int(offset)]
+        source = text[text.rindex("```smcat\n") + 9 :].split("```")[0]
+        chart, _ = diagnose(source, document["file"])
+        assert chart is not None and to_document(chart) == document
+    elif isinstance(document, list) and document and all("code" in d for d in document):
+        # the documented diagnostic: P007 for a state declared after a transition
+        assert [d["code"] for d in document] == ["P007"], where
+        _, diagnostics = diagnose("a => b;\nc;\n", document[0]["file"])
+        assert [d.to_dict() for d in diagnostics if d.code == "P007"] == document
+    elif isinstance(document, dict) and "crc" in document:
+        from statewright.runtime.store.logfile import unframe
+        from statewright.runtime.store.records import Record
+
+        line = body.strip().encode("utf-8") + b"\n"
+        crc = document.pop("crc")
+        assert unframe(line) == document, f"{where}: the CRC {crc} does not match the line"
+        written = Record(1, "x", "t", "e", {}, 1, [], []).to_json()
+        assert list(document) == [k for k in written if k in document], where
+    else:
+        pytest.fail(f"{where}: a JSON block this test does not know how to check")
 
 
 @pytest.mark.parametrize(("where", "code", "body"), _blocks("yaml"), ids=lambda v: str(v)[:40])
@@ -67,7 +98,7 @@ def test_yaml_blocks(where: str, code: str | None, body: str) -> None:
     except yaml.YAMLError:
         document = None  # an example of a broken chart
     if isinstance(document, dict) and "charts" in document:
-        from statewright.compiler.project import load_project
+        from statewright.compiler.tools.build.project import load_project
 
         load_project(body.encode(), "statewright.yaml", Path("."))
         return
@@ -82,7 +113,7 @@ def test_yaml_blocks(where: str, code: str | None, body: str) -> None:
 @pytest.mark.parametrize(("where", "code", "body"), _blocks("toml"), ids=lambda v: str(v)[:40])
 def test_toml_blocks(where: str, code: str | None, body: str) -> None:
     """A TOML block with a [tool.statewright] table is a project file that loads."""
-    from statewright.compiler.project import load_project
+    from statewright.compiler.tools.build.project import load_project
 
     assert "[tool.statewright]" in body, where
     project = load_project(body.encode(), "pyproject.toml", Path("."))
@@ -119,7 +150,7 @@ def test_yaml_page_shows_the_same_chart_twice() -> None:
     from_yaml, _ = diagnose_yaml(first_yaml.encode(), "order.yaml")
     from_smcat, _ = diagnose(first_smcat, "order.smcat")
     assert from_yaml is not None and from_smcat is not None
-    assert from_yaml.machine == from_smcat.machine
+    assert from_yaml.region == from_smcat.region
 
 
 def test_every_code_used_is_in_the_table() -> None:
@@ -183,7 +214,7 @@ def test_the_python_and_shell_examples_run(
                     continue
                 if not words or words[0] not in ("statewright", "python"):
                     continue
-                program = ["-m", "statewright.compiler.cli"] if words[0] == "statewright" else []
+                program = ["-m", "statewright"] if words[0] == "statewright" else []
                 command = [sys.executable, *program, *words[1:]]
                 done = subprocess.run(
                     command, capture_output=True, text=True, check=False, cwd=folder
@@ -216,10 +247,26 @@ def test_the_readme_commands_run_from_the_root_after_make_demo(tmp_path: Path) -
         words = shlex.split(line.split(" #")[0])
         assert words[0] == ".venv/bin/statewright", line  # one venv path, as `make demo` makes
         done = subprocess.run(
-            [sys.executable, "-m", "statewright.compiler.cli", *words[1:]],
+            [sys.executable, "-m", "statewright", *words[1:]],
             capture_output=True,
             text=True,
             cwd=tmp_path,
         )
         assert done.returncode == 0, (line, done.stdout, done.stderr)
     assert (tmp_path / "examples" / "out" / "door_machine.py").is_file()
+
+
+def test_the_architecture_page_names_every_folder_and_module() -> None:
+    """docs/architecture.md stays the map: every package folder of the source has its place
+    in it, and every module directly under compiler/ and runtime/ is named."""
+    page = (ROOT / "docs" / "architecture.md").read_text("utf-8")
+    for top in ("compiler", "runtime"):
+        for init in sorted((ROOT / top).rglob("__init__.py")):
+            folder = init.parent.relative_to(ROOT).as_posix()
+            if "build/lib" in folder:
+                continue
+            short = folder.removeprefix("compiler/")
+            assert f"{folder}/" in page or f"`{short}/`" in page, folder
+        for module in sorted((ROOT / top).glob("*.py")):
+            if module.name not in ("__init__.py", "__main__.py"):
+                assert module.name in page or f"`{module.stem}`" in page, module

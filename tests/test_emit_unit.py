@@ -9,7 +9,7 @@ from statewright.compiler.ir import (
     Action,
     ActionKind,
     Chart,
-    Machine,
+    Region,
     State,
     StateKind,
     Transition,
@@ -17,7 +17,7 @@ from statewright.compiler.ir import (
 )
 
 CHART = Chart(
-    Machine(
+    Region(
         (
             State("initial", StateKind.INITIAL),
             State(
@@ -26,7 +26,7 @@ CHART = Chart(
                 color="green",
                 actions=(Action(ActionKind.ENTRY, "light"), Action(ActionKind.ACTIVITY, "hum")),
                 notes=("watch the fuse",),
-                machine=Machine(
+                region=Region(
                     (State("low"), State("high", active=True)),
                     (Transition(1, "low", "high", label="up", event="up"),),
                 ),
@@ -95,20 +95,19 @@ def test_mermaid() -> None:
 
 
 def test_fork_targets_follow_forks_into_forks_once() -> None:
-    from statewright.compiler.emit.lowering import outline
-    from statewright.compiler.parse import parse
+    from statewright.compiler import parse
     from statewright.runtime.lowering import fork_targets
 
     chart, _ = parse(
         "f1 [type=fork], f2 [type=fork], a, b;\nf1 => f2;\nf1 => a;\nf2 => f1;\nf2 => b;\n"
     )
     assert chart is not None
-    assert fork_targets(outline(chart), "f1") == ["a", "b"]
-    assert fork_targets(outline(chart), "a") == ["a"]
+    assert fork_targets(chart.outline(), "f1") == ["a", "b"]
+    assert fork_targets(chart.outline(), "a") == ["a"]
 
 
 def test_timed_events_are_whole_milliseconds() -> None:
-    from statewright.compiler.emit.lowering import delay_ms
+    from statewright.runtime.timers import delay_ms
 
     assert delay_ms("after 50ms") == 50
     assert delay_ms("after 30s") == 30_000

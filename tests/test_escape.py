@@ -17,8 +17,8 @@ from lxml import etree
 
 from conftest import ROOT
 from statewright.compiler.emit import escape
-from statewright.compiler.ir import Chart, Machine, State, Transition
-from statewright.compiler.scxml_import import _js_string
+from statewright.compiler.ir import Chart, Region, State, Transition
+from statewright.compiler.read.scxml import _js_string
 from statewright.compiler.text import visible
 
 TEMPLATES = sorted((ROOT / "templates").glob("*.j2"))
@@ -113,7 +113,7 @@ def test_dot_strings_render_with_graphviz() -> None:
         Transition(i + 1, a, b, event=a)
         for i, (a, b) in enumerate(zip(names, names[1:], strict=False))
     )
-    chart = Chart(Machine(states, transitions))
+    chart = Chart(Region(states, transitions))
     svg = etree.fromstring(emit_svg(chart).encode())
     shown = "".join(svg.itertext())
     assert 'a"b' in shown and "x\\x00y" in shown and "\\x1b[31m" in shown

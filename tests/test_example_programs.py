@@ -13,7 +13,7 @@ import pytest
 from conftest import EXAMPLES
 
 PROGRAMS = sorted(EXAMPLES.glob("*_app.py"))
-SW = [sys.executable, "-m", "statewright.compiler.cli", "instances"]
+SW = [sys.executable, "-m", "statewright", "instances"]
 
 
 def test_every_example_chart_has_a_program() -> None:

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from conftest import EXAMPLES, golden_cases
+from statewright.compiler import parse
 from statewright.compiler.emit import smcat
-from statewright.compiler.parse import parse
 
 CASES = golden_cases() + sorted(EXAMPLES.glob("*.smcat"))
 

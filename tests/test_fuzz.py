@@ -14,9 +14,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import golden_cases
+from statewright.compiler import parse
 from statewright.compiler.diagnostics import render
 from statewright.compiler.emit import dot, ir_json, smcat, smcat_json
-from statewright.compiler.parse import parse
 
 #: heavy: `make test` runs it, `make test-fast` leaves it out
 pytestmark = pytest.mark.slow

@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 
 from conftest import golden_cases
+from statewright.compiler import parse
 from statewright.compiler.emit import smcat_json
-from statewright.compiler.parse import parse
 
 
 def _strip_ids(node: Any, ids: list[int]) -> Any:

@@ -9,10 +9,10 @@ import jsonschema
 import pytest
 
 from conftest import EXAMPLES, ROOT, golden_cases
+from statewright.compiler import parse
 from statewright.compiler.emit import ir_json
-from statewright.compiler.ir import Chart, Machine, State, StateKind, Transition
-from statewright.compiler.load_ir import IRFormatError, load
-from statewright.compiler.parse import parse
+from statewright.compiler.ir import Chart, Region, State, StateKind, Transition
+from statewright.compiler.read.ir import IRFormatError, load
 
 SCHEMA = json.loads((ROOT / "docs" / "ir.schema.json").read_text("utf-8"))
 
@@ -42,13 +42,13 @@ def test_loader_names_the_bad_value() -> None:
 
 
 def _chart() -> Chart:
-    inner = Machine(
-        (State("c"), State("d", machine=Machine((State("e"),)))),
+    inner = Region(
+        (State("c"), State("d", region=Region((State("e"),)))),
         (Transition(1, "c", "d"),),
     )
     return Chart(
-        Machine(
-            (State("a"), State("b", machine=inner), State("f", StateKind.FINAL)),
+        Region(
+            (State("a"), State("b", region=inner), State("f", StateKind.FINAL)),
             (Transition(2, "a", "b"), Transition(3, "e", "f", event="go")),
         )
     )

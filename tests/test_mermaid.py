@@ -8,9 +8,18 @@ from pathlib import Path
 
 import pytest
 
-from conftest import EXAMPLES, INSTALL_NODE, NODE_DIR, ROOT, chart_of, golden_cases, run_node
+from conftest import (
+    EXAMPLES,
+    INSTALL_NODE,
+    NODE_DIR,
+    ROOT,
+    GoldenCompare,
+    chart_of,
+    golden_cases,
+    run_node,
+)
+from statewright.compiler import parse
 from statewright.compiler.emit import mermaid
-from statewright.compiler.parse import parse
 
 HAVE_MERMAID = (NODE_DIR / "node_modules" / "mermaid").is_dir() and (
     NODE_DIR / "node_modules" / "jsdom"
@@ -23,12 +32,10 @@ def _emit(path: Path) -> str:
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda p: p.stem)
-def test_golden_mermaid(case: Path, update_golden: bool) -> None:
+def test_golden_mermaid(case: Path, golden: GoldenCompare) -> None:
     text = _emit(case)
     expected = case.with_suffix(".mmd")
-    if update_golden:
-        expected.write_text(text, "utf-8")
-    assert text == expected.read_text("utf-8")
+    golden(text, expected)
 
 
 def test_structure() -> None:

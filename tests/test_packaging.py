@@ -86,7 +86,8 @@ def test_each_wheel_holds_its_own_packages(wheels: dict[str, Path]) -> None:
     assert not any(n.startswith("statewright/runtime/") for n in full)
     for expected in (
         "statewright/__main__.py",
-        "statewright/compiler/cli.py",
+        "statewright/compiler/tools/cli/main.py",
+        "statewright/compiler/read/smcat.py",
         "statewright/compiler/py.typed",
         "statewright/grammars/smcat.lark",
         "statewright/templates/python.py.j2",
@@ -126,7 +127,7 @@ def test_the_runtime_wheel_alone_runs_generated_classes_and_instances(
     )
     work = tmp_path / "app"
     work.mkdir()
-    sw = [sys.executable, "-m", "statewright.compiler.cli"]
+    sw = [sys.executable, "-m", "statewright"]
     door = str(EXAMPLES / "door.smcat")
     subprocess.run(
         [*sw, "compile", door, "-T", "python", "-o", str(work / "door_machine.py")], check=True
@@ -253,6 +254,11 @@ def test_the_source_distribution_leaves_the_tests_out(tmp_path: Path) -> None:
     with tarfile.open(tmp_path / built.stdout.strip().splitlines()[-1]) as archive:
         names = [n.split("/", 1)[1] for n in archive.getnames() if "/" in n]
     assert not any(n.startswith("tests/") for n in names)
-    for expected in ("LICENSE", "CHANGELOG.md", "docs/chart.schema.json", "compiler/cli.py"):
+    for expected in (
+        "LICENSE",
+        "CHANGELOG.md",
+        "docs/chart.schema.json",
+        "compiler/tools/cli/main.py",
+    ):
         assert expected in names, expected
     assert "compiler/namespace/__main__.py" in names

@@ -23,8 +23,8 @@ from typing import Any
 import pytest
 
 from conftest import INSTALL_NODE, NODE_DIR, ROOT, golden_cases
+from statewright.compiler import parse
 from statewright.compiler.emit import smcat_json
-from statewright.compiler.parse import parse
 
 CANDIDATES = [
     os.environ.get("SMCAT_DIST", ""),

@@ -95,7 +95,7 @@ def test_watchers_in_other_processes_see_every_commit_in_order(pg_dsn: str) -> N
 def test_the_command_line_uses_a_postgresql_store(pg_dsn: str, tmp_path: Path) -> None:
     def sw(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            [sys.executable, "-m", "statewright.compiler.cli", *args],
+            [sys.executable, "-m", "statewright", *args],
             capture_output=True,
             text=True,
             check=False,
@@ -131,7 +131,7 @@ def test_file_instances_migrate_into_postgresql(pg_dsn: str, tmp_path: Path) -> 
         [
             sys.executable,
             "-m",
-            "statewright.compiler.cli",
+            "statewright",
             "instances",
             "migrate",
             "--from",
@@ -156,7 +156,7 @@ def test_file_instances_migrate_into_postgresql(pg_dsn: str, tmp_path: Path) -> 
         [
             sys.executable,
             "-m",
-            "statewright.compiler.cli",
+            "statewright",
             "instances",
             "migrate",
             "--from",

@@ -21,10 +21,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import EXAMPLES, GOLDEN, ROOT, chart_of, generated_module
+from conftest import EXAMPLES, GOLDEN, ROOT, GoldenCompare, chart_of, generated_module
+from statewright.compiler import parse
 from statewright.compiler.check import check
 from statewright.compiler.emit import ir_json, python
-from statewright.compiler.parse import parse
 from statewright.runtime import (
     AsyncMachine,
     FakeClock,
@@ -61,13 +61,10 @@ def _interpreter(text: str, **options: Any) -> Any:
 
 
 @pytest.mark.parametrize("case", BEHAVIOUR, ids=lambda p: p.stem)
-def test_golden_python(case: Path, update_golden: bool) -> None:
+def test_golden_python(case: Path, golden: GoldenCompare) -> None:
     text = python.emit(chart_of(case), {"name": case.stem, "source": case.name})
     expected = GOLDEN_PYTHON / f"{case.stem.replace('-', '_')}_machine.py"
-    if update_golden:
-        expected.parent.mkdir(exist_ok=True)
-        expected.write_text(text, "utf-8")
-    assert text == expected.read_text("utf-8")
+    golden(text, expected)
 
 
 def test_the_golden_modules_cover_the_behaviour_charts() -> None:
@@ -79,7 +76,7 @@ def test_the_golden_modules_cover_the_behaviour_charts() -> None:
 
 def test_the_command_line_writes_a_module_and_refuses_a_chart_with_errors(tmp_path: Path) -> None:
     out = tmp_path / "door_machine.py"
-    statewright = [sys.executable, "-m", "statewright.compiler.cli"]
+    statewright = [sys.executable, "-m", "statewright"]
     done = subprocess.run(
         [*statewright, "compile", str(EXAMPLES / "door.smcat"), "-T", "python", "-o", str(out)],
         capture_output=True,

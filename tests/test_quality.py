@@ -1,9 +1,12 @@
 """Code quality gates, run with the suite so CI enforces them: ruff, black, mypy --strict on the
-installed packages, and import-linter's layer contracts (runtime never imports the compiler,
-emitters never import the parser, nothing imports the CLI)."""
+installed packages, import-linter's contracts (pyproject.toml: the runtime never imports the
+compiler, the core never imports the tools, readers and emitters never import each other, no
+import cycle), and the shape docs/architecture.md describes: only the CLI prints or exits, no
+source module over 600 lines, at most 12 modules directly under compiler/."""
 
 from __future__ import annotations
 
+import ast
 import os
 import subprocess
 import sys
@@ -153,3 +156,66 @@ def test_no_bare_top_level_modules_installed(installed_copy: Path) -> None:
     assert (package / "grammars" / "smcat.lark").is_file()
     # `statewright` itself stays a namespace: its only file is `python -m statewright`
     assert sorted(p.name for p in package.iterdir() if p.is_file()) == ["__main__.py"]
+
+
+SOURCES = sorted(
+    p
+    for folder in ("compiler", "runtime")
+    for p in (ROOT / folder).rglob("*.py")
+    if "build" not in p.relative_to(ROOT).parts[1:2]
+)
+CLI = ROOT / "compiler" / "tools" / "cli"
+
+
+def _prints_or_exits(tree: ast.AST) -> list[str]:
+    """What in a module writes to the terminal or ends the process: print(), sys.exit(),
+    exit(), quit(), os._exit(), SystemExit, sys.stdout, sys.stderr."""
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+            if node.func.id in ("print", "exit", "quit"):
+                found.append(f"{node.func.id}() at line {node.lineno}")
+        elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+            if (node.value.id, node.attr) in (
+                ("sys", "exit"),
+                ("sys", "stdout"),
+                ("sys", "stderr"),
+                ("os", "_exit"),
+            ):
+                found.append(f"{node.value.id}.{node.attr} at line {node.lineno}")
+        elif isinstance(node, ast.Name) and node.id == "SystemExit":
+            found.append(f"SystemExit at line {node.lineno}")
+    return found
+
+
+def test_only_the_cli_prints_or_exits() -> None:
+    offenders = {}
+    for path in SOURCES:
+        if path.is_relative_to(CLI) or path.name == "__main__.py":
+            continue  # the CLI layer, and the entry points that call it
+        found = _prints_or_exits(ast.parse(path.read_text("utf-8")))
+        if found:
+            offenders[str(path.relative_to(ROOT))] = found
+    assert offenders == {}
+
+
+def test_the_print_rule_sees_what_it_forbids() -> None:
+    code = "import sys, os\nprint(1)\nsys.stderr.write('x')\nos._exit(3)\nraise SystemExit(2)\n"
+    assert len(_prints_or_exits(ast.parse(code))) == 4
+    assert _prints_or_exits(ast.parse("log.print = 1\nstdout = None\n")) == []
+
+
+def test_no_source_module_is_over_600_lines() -> None:
+    sizes = {str(p.relative_to(ROOT)): len(p.read_text("utf-8").splitlines()) for p in SOURCES}
+    assert len(sizes) > 60
+    assert {name: size for name, size in sizes.items() if size > 600} == {}
+
+
+def test_the_compiler_folder_shows_the_pipeline() -> None:
+    """At most 12 modules directly under compiler/; the stages and the tools are folders."""
+    modules = sorted(p.name for p in (ROOT / "compiler").glob("*.py"))
+    assert len(modules) <= 12, modules
+    folders = sorted(p.name for p in (ROOT / "compiler").iterdir() if (p / "__init__.py").exists())
+    assert folders == ["check", "emit", "read", "tools"]
+    tools = sorted(p.name for p in (ROOT / "compiler" / "tools").iterdir() if p.is_dir())
+    assert [t for t in tools if t != "__pycache__"] == ["build", "cli", "studio"]

@@ -14,7 +14,7 @@ import pytest
 
 from conftest import EXAMPLES
 
-SW = [sys.executable, "-m", "statewright.compiler.cli", "instances"]
+SW = [sys.executable, "-m", "statewright", "instances"]
 
 
 def _sw(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:

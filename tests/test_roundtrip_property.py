@@ -15,18 +15,19 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from statewright.compiler import parse
 from statewright.compiler.emit import smcat
 from statewright.compiler.ir import (
     Action,
     ActionKind,
     Chart,
-    Machine,
+    Region,
     State,
     StateKind,
     Transition,
     TransitionKind,
 )
-from statewright.compiler.parse import js_trim, parse, split_label
+from statewright.compiler.notation import js_trim, split_label
 
 #: heavy: `make test` runs it, `make test-fast` leaves it out
 pytestmark = pytest.mark.slow
@@ -83,25 +84,25 @@ def charts(draw: st.DrawFn) -> Chart:
             active=draw(st.booleans()),
             actions=draw(actions),
             notes=draw(notes),
-            machine=machine,
+            region=machine,
         )
 
-    def region(depth: int) -> Machine:
+    def region(depth: int) -> Region:
         states = []
         for _ in range(draw(st.integers(0, 3))):
             made = state(depth)
             if made is not None:
                 states.append(made)
-        return Machine(tuple(states))
+        return Region(tuple(states))
 
     root = region(0)
     if not root.states:
-        root = Machine((State(pool[0], StateKind.REGULAR, kind_explicit=True),))
+        root = Region((State(pool[0], StateKind.REGULAR, kind_explicit=True),))
     declared = [s.name for s, _ in Chart(root).walk()]
 
-    def transitions(machine: Machine) -> Machine:
+    def transitions(machine: Region) -> Region:
         inner = tuple(
-            replace(s, machine=transitions(s.machine)) if s.machine is not None else s
+            replace(s, region=transitions(s.region)) if s.region is not None else s
             for s in machine.states
         )
         made = []
@@ -126,7 +127,7 @@ def charts(draw: st.DrawFn) -> Chart:
                     notes=draw(notes),
                 )
             )
-        return Machine(inner, tuple(made))
+        return Region(inner, tuple(made))
 
     return _number(Chart(transitions(root)))
 
@@ -135,15 +136,15 @@ def _number(chart: Chart) -> Chart:
     """Ids in document order: a composite's transitions come before its parent's."""
     counter = iter(range(1, 10_000))
 
-    def visit(machine: Machine) -> Machine:
+    def visit(machine: Region) -> Region:
         states = tuple(
-            replace(s, machine=visit(s.machine)) if s.machine is not None else s
+            replace(s, region=visit(s.region)) if s.region is not None else s
             for s in machine.states
         )
         numbered = tuple(replace(t, id=next(counter)) for t in machine.transitions)
-        return Machine(states, numbered)
+        return Region(states, numbered)
 
-    return Chart(visit(chart.machine))
+    return Chart(visit(chart.region))
 
 
 @settings(

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
+from statewright.compiler import parse
 from statewright.compiler.emit import ir_json
-from statewright.compiler.parse import parse
 from statewright.runtime import ChartError, GuardSyntaxError, Machine, load
 from statewright.runtime.expr import compile_guard, lookup
 from statewright.runtime.interpreter import LivelockError
@@ -218,7 +218,7 @@ def _simulate(*args: str) -> tuple[int, list[Any], str]:
     import sys
 
     run = subprocess.run(
-        [sys.executable, "-m", "statewright.compiler.cli", "simulate", *args],
+        [sys.executable, "-m", "statewright", "simulate", *args],
         capture_output=True,
         text=True,
     )

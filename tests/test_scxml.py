@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from conftest import EXAMPLES, ROOT, chart_of, golden_cases
+from conftest import EXAMPLES, ROOT, GoldenCompare, chart_of, golden_cases
+from statewright.compiler import parse
 from statewright.compiler.check import check
-from statewright.compiler.delays import delay_ms
 from statewright.compiler.emit import scxml
-from statewright.compiler.parse import parse
+from statewright.runtime.timers import delay_ms
 
 XSD = ROOT / "tests" / "data" / "scxml-xsd" / "scxml.xsd"  # W3C's schema (its README)
 CASES = golden_cases()
@@ -33,12 +33,10 @@ def _well_formed() -> list[Path]:
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda p: p.stem)
-def test_golden_scxml(case: Path, update_golden: bool) -> None:
+def test_golden_scxml(case: Path, golden: GoldenCompare) -> None:
     text = scxml.emit(_chart(case))
     expected = case.with_suffix(".scxml")
-    if update_golden:
-        expected.write_text(text, "utf-8")
-    assert text == expected.read_text("utf-8")
+    golden(text, expected)
 
 
 def test_every_well_formed_chart_validates_against_the_w3c_schema() -> None:
@@ -225,7 +223,7 @@ def test_guards_in_python_spelling_are_exported_in_the_portable_subset(tmp_path:
     SC026); the text as written rides along in sw:cond, so importing gives it back; and
     python-statemachine takes the same branches as the interpreter."""
     from statewright.compiler.guards import ecmascript
-    from statewright.compiler.scxml_import import read_scxml
+    from statewright.compiler.read.scxml import read as read_scxml
     from statewright.runtime import load
 
     assert ecmascript("a and b or c") == "(a && b) || c"

@@ -14,7 +14,7 @@ from conftest import chart_of, golden_cases
 from statewright.compiler.emit import scxml
 from statewright.compiler.ir import Chart
 from statewright.compiler.pipeline import diagnose_scxml
-from statewright.compiler.scxml_import import read_scxml
+from statewright.compiler.read.scxml import read as read_scxml
 
 # The documented desugaring (docs/scxml.md, "Import"): what a round trip does not give back.
 NOT_EXPORTED = {
@@ -147,7 +147,7 @@ def test_the_cli_imports_to_smcat_and_reports_bad_input_without_a_traceback(
     source = tmp_path / "foreign.scxml"
     source.write_text(FOREIGN, "utf-8")
     run = subprocess.run(
-        [sys.executable, "-m", "statewright.compiler.cli", "import", str(source)],
+        [sys.executable, "-m", "statewright", "import", str(source)],
         capture_output=True,
         text=True,
     )

@@ -18,8 +18,8 @@ from typing import Any
 import pytest
 
 from conftest import EXAMPLES, chart_of, generated_module
+from statewright.compiler import parse
 from statewright.compiler.emit import ir_json
-from statewright.compiler.parse import parse
 from statewright.runtime import FakeClock
 from statewright.runtime.store import (
     BadResourceId,
@@ -305,7 +305,7 @@ def test_the_command_line_drives_instances_without_tracebacks(tmp_path: Path) ->
             [
                 sys.executable,
                 "-m",
-                "statewright.compiler.cli",
+                "statewright",
                 "instances",
                 *args,
                 "--store",

@@ -20,7 +20,8 @@ from typing import Any
 import pytest
 
 from conftest import EXAMPLES
-from statewright.compiler.studio import Studio, serve
+from statewright.compiler.tools.studio.app import Studio
+from statewright.compiler.tools.studio.server import serve
 
 HAVE_DOT = shutil.which("dot") is not None
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -37,7 +38,7 @@ def folder(tmp_path: Path) -> Path:
     (charts / ".venv" / "lib").mkdir(parents=True)  # never walked
     (charts / ".venv" / "lib" / "vendored.smcat").write_text("a;\n", "utf-8")
     store = tmp_path / "store"
-    sw = [sys.executable, "-m", "statewright.compiler.cli", "instances"]
+    sw = [sys.executable, "-m", "statewright", "instances"]
     subprocess.run(
         [*sw, "create", str(charts / "door.smcat"), "--store", str(store)],
         check=True,
@@ -217,7 +218,7 @@ def test_instance_inspector(server: tuple[str, int]) -> None:
 
 
 def test_cli_refuses_bad_arguments(tmp_path: Path) -> None:
-    sw = [sys.executable, "-m", "statewright.compiler.cli", "studio"]
+    sw = [sys.executable, "-m", "statewright", "studio"]
     missing = subprocess.run([*sw, str(tmp_path / "nothing")], capture_output=True, text=True)
     assert missing.returncode == 2 and "no such file or folder" in missing.stderr
     (tmp_path / "notes.txt").write_text("x", "utf-8")
@@ -388,7 +389,7 @@ def test_studio_in_a_browser(server: tuple[str, int], folder: Path, tmp_path: Pa
 
 def test_instance_inspector_on_postgresql(pg_dsn: str, folder: Path) -> None:
     """The inspector reads a PostgreSQL store the same way (replay, never opening)."""
-    sw = [sys.executable, "-m", "statewright.compiler.cli", "instances"]
+    sw = [sys.executable, "-m", "statewright", "instances"]
     door = folder / "charts" / "door.smcat"
     subprocess.run([*sw, "create", str(door), "--store", pg_dsn], check=True, capture_output=True)
     for event in ("open", "close"):

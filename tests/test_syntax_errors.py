@@ -10,23 +10,21 @@ from pathlib import Path
 
 import pytest
 
-from conftest import GOLDEN
+from conftest import GOLDEN, GoldenCompare
+from statewright.compiler import parse
 from statewright.compiler.diagnostics import render_all
-from statewright.compiler.parse import parse
 
 ERRORS = sorted((GOLDEN / "errors").glob("*.smcat"))
 
 
 @pytest.mark.parametrize("case", ERRORS, ids=lambda p: p.stem)
-def test_error_is_reported_as_expected(case: Path, update_golden: bool) -> None:
+def test_error_is_reported_as_expected(case: Path, golden: GoldenCompare) -> None:
     text = case.read_text("utf-8")
     chart, diagnostics = parse(text, case.name)
     assert diagnostics and any(d.is_error for d in diagnostics)
     rendered = render_all(diagnostics, {case.name: text})
     expected = case.with_suffix(".diag")
-    if update_golden:
-        expected.write_text(rendered, "utf-8")
-    assert rendered == expected.read_text("utf-8")
+    golden(rendered, expected)
     assert case.with_suffix(".smcat-error").exists(), "smcat must reject it too"
 
 
@@ -70,4 +68,4 @@ def test_empty_composite_is_accepted() -> None:
     # An extension: smcat rejects `a {};` (it reads `}` as a state name there).
     chart, diagnostics = parse("a {};\n")
     assert chart is not None and not diagnostics
-    assert chart.state("a").machine is not None
+    assert chart.state("a").region is not None

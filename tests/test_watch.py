@@ -12,7 +12,7 @@ from pathlib import Path
 
 from test_build import _sample
 
-SW = [sys.executable, "-m", "statewright.compiler.cli"]
+SW = [sys.executable, "-m", "statewright"]
 
 
 def _lines(stream: object, into: queue.Queue[str]) -> None:

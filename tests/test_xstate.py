@@ -12,10 +12,19 @@ from typing import Any
 import pytest
 from test_scxml import PIPELINE
 
-from conftest import EXAMPLES, INSTALL_NODE, NODE_DIR, ROOT, chart_of, golden_cases, run_node
+from conftest import (
+    EXAMPLES,
+    INSTALL_NODE,
+    NODE_DIR,
+    ROOT,
+    GoldenCompare,
+    chart_of,
+    golden_cases,
+    run_node,
+)
+from statewright.compiler import parse
 from statewright.compiler.check import check
 from statewright.compiler.emit import xstate
-from statewright.compiler.parse import parse
 
 CASES = golden_cases()
 needs_xstate = [
@@ -40,12 +49,10 @@ def _run(cases: list[dict[str, Any]], tmp_path: Path) -> list[dict[str, Any]]:
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda p: p.stem)
-def test_golden_xstate(case: Path, update_golden: bool) -> None:
+def test_golden_xstate(case: Path, golden: GoldenCompare) -> None:
     text = xstate.emit(_chart(case))
     expected = case.with_suffix(".xstate.json")
-    if update_golden:
-        expected.write_text(text, "utf-8")
-    assert text == expected.read_text("utf-8")
+    golden(text, expected)
 
 
 @needs_xstate[0]

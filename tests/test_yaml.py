@@ -16,16 +16,16 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from test_roundtrip_property import charts
 
-from conftest import EXAMPLES, ROOT, chart_of, golden_cases
+from conftest import EXAMPLES, ROOT, GoldenCompare, chart_of, golden_cases
+from statewright.compiler import parse
 from statewright.compiler.emit import smcat, yaml_text
 from statewright.compiler.ir import StateKind
-from statewright.compiler.parse import parse
 from statewright.compiler.pipeline import diagnose, diagnose_yaml
-from statewright.compiler.yaml_load import read_yaml
+from statewright.compiler.read.yaml_chart import read as read_yaml
 
 SCHEMA = json.loads((ROOT / "docs" / "chart.schema.json").read_text("utf-8"))
 CASES = golden_cases() + sorted(EXAMPLES.glob("*.smcat"))
-SW = [sys.executable, "-m", "statewright.compiler.cli"]
+SW = [sys.executable, "-m", "statewright"]
 
 
 def _read(text: str, name: str = "chart.yaml"):  # type: ignore[no-untyped-def]
@@ -34,12 +34,10 @@ def _read(text: str, name: str = "chart.yaml"):  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.parametrize("case", golden_cases(), ids=lambda p: p.stem)
-def test_golden_yaml(case: Path, update_golden: bool) -> None:
+def test_golden_yaml(case: Path, golden: GoldenCompare) -> None:
     text = yaml_text.emit(chart_of(case))
     expected = case.with_suffix(".yaml")
-    if update_golden:
-        expected.write_text(text, "utf-8")
-    assert text == expected.read_text("utf-8")
+    golden(text, expected)
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda p: p.stem)
@@ -49,9 +47,9 @@ def test_dsl_yaml_dsl_round_trip(case: Path) -> None:
     back, diagnostics = _read(text)
     assert back is not None, diagnostics
     assert [d for d in diagnostics if d.code.startswith(("Y", "P"))] == []
-    assert back.machine == chart.machine, text
+    assert back.region == chart.region, text
     again, _ = parse(smcat.emit(back))
-    assert again is not None and again.machine == chart.machine
+    assert again is not None and again.region == chart.region
     # the checker finds the same things in both forms (positions differ, codes do not); a
     # declaration a later one replaced (SC018) is not written out
     if chart.shadowed:
@@ -82,7 +80,7 @@ def test_any_chart_round_trips_through_yaml(chart) -> None:  # type: ignore[no-u
     back, diagnostics = _read(text)
     assert back is not None, (text, diagnostics)
     assert [d for d in diagnostics if d.code.startswith("Y")] == [], diagnostics
-    assert back.machine == chart.machine, text
+    assert back.region == chart.region, text
 
 
 def test_authoring_form() -> None:
@@ -120,7 +118,7 @@ def test_authoring_form() -> None:
     assert [t.id for t in chart.transitions()] == [1, 2, 3, 4]
     # the same chart written in smcat reads to the same IR
     dsl, _ = parse(smcat.emit(chart))
-    assert dsl is not None and dsl.machine == chart.machine
+    assert dsl is not None and dsl.region == chart.region
 
 
 def test_diagnostics_point_at_yaml_lines_and_columns() -> None:
@@ -167,7 +165,7 @@ def test_cli_reads_and_writes_yaml(tmp_path: Path) -> None:
         [*SW, "compile", str(door), "-T", "smcat"], capture_output=True, text=True, check=True
     )
     again, _ = parse(back.stdout)
-    assert again is not None and again.machine == chart_of(EXAMPLES / "door.smcat").machine
+    assert again is not None and again.region == chart_of(EXAMPLES / "door.smcat").region
     refused = subprocess.run([*SW, "fmt", str(door)], capture_output=True, text=True)
     assert refused.returncode == 2 and "fmt rewrites smcat text only" in refused.stderr
 

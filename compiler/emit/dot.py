@@ -5,7 +5,7 @@ activities and internal transitions; pseudo-states take their UML shapes (a fill
 bullseye, a diamond, a bar, a circled H); composite states are clusters, parallel regions are
 dashed sub-clusters, and transitions to or from a composite state end at its border (compound
 edges through an invisible anchor inside the cluster). Output is deterministic: ids follow
-document order and nothing iterates over a set. It imports nothing from the parser.
+document order and nothing iterates over a set. It imports no reader.
 
 Options (all optional): `direction` (top-down, left-right, bottom-top, right-left), `theme`
 (light, dark), `highlight` ({"active": [state names], "transition": id}).
@@ -17,11 +17,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ..formats import DIRECTIONS, THEMES
 from ..ir import ActionKind, Chart, State, StateKind, Transition, TransitionKind
+from ..notation import compose_label
 from .escape import dot_html, dot_string
-from .smcat import compose_label
 
-DIRECTIONS = {"top-down": "TB", "left-right": "LR", "bottom-top": "BT", "right-left": "RL"}
+#: Graphviz's `rankdir` of each of `formats.DIRECTIONS`
+RANKDIR = dict(zip(DIRECTIONS, ("TB", "LR", "BT", "RL"), strict=True))
 
 
 @dataclass(frozen=True)
@@ -34,10 +36,17 @@ class Theme:
     accent: str
 
 
-THEMES = {
-    "light": Theme("white", "#1a1a1a", "#ffffff", "#fff8c4", "#fff2a8", "#d1495b"),
-    "dark": Theme("#1e1e1e", "#e6e6e6", "#2a2a2a", "#4a4430", "#5c4f12", "#ff7b8a"),
-}
+#: the colours of each of `formats.THEMES`
+COLORS = dict(
+    zip(
+        THEMES,
+        (
+            Theme("white", "#1a1a1a", "#ffffff", "#fff8c4", "#fff2a8", "#d1495b"),  # light
+            Theme("#1e1e1e", "#e6e6e6", "#2a2a2a", "#4a4430", "#5c4f12", "#ff7b8a"),  # dark
+        ),
+        strict=True,
+    )
+)
 
 
 def emit(chart: Chart, options: Mapping[str, Any] | None = None) -> str:
@@ -48,13 +57,13 @@ class _Writer:
     def __init__(self, chart: Chart, options: Mapping[str, Any]) -> None:
         self.chart = chart
         direction = str(options.get("direction", "top-down"))
-        if direction not in DIRECTIONS:
+        if direction not in RANKDIR:
             raise ValueError(f"unknown direction {direction!r}: use one of {', '.join(DIRECTIONS)}")
         theme = str(options.get("theme", "light"))
-        if theme not in THEMES:
+        if theme not in COLORS:
             raise ValueError(f"unknown theme {theme!r}: use one of {', '.join(THEMES)}")
-        self.rankdir = DIRECTIONS[direction]
-        self.theme = THEMES[theme]
+        self.rankdir = RANKDIR[direction]
+        self.theme = COLORS[theme]
         highlight = options.get("highlight") or {}
         self.active = tuple(str(n) for n in highlight.get("active", ()))
         self.last = highlight.get("transition")
@@ -64,7 +73,7 @@ class _Writer:
         for index, state in enumerate(chart.states()):
             self.ids.setdefault(state.name, f"s{index}")
             self.own[id(state)] = f"s{index}"
-        self.composites = frozenset(s.name for s in chart.states() if s.machine is not None)
+        self.composites = frozenset(s.name for s in chart.states() if s.region is not None)
         self.lines: list[str] = []
         self.note_count = 0
 
@@ -91,7 +100,7 @@ class _Writer:
         for state in states:
             if self.ids.get(state.name) != self.own.get(id(state)):
                 continue  # a duplicate declaration: drawn once, where first declared
-            if state.machine is not None:
+            if state.region is not None:
                 self._cluster(state, depth, region=parallel)
             else:
                 self._node(state, depth)
@@ -197,7 +206,7 @@ class _Writer:
         return (
             f'<<TABLE STYLE="ROUNDED" BORDER="{border}" CELLBORDER="0" CELLSPACING="0" '
             f'COLOR="{dot_html(ink)}" BGCOLOR="{dot_html(self._fill(state))}">'
-            f'{"".join(rows)}</TABLE>>'
+            f"{''.join(rows)}</TABLE>>"
         )
 
     def _compartment(self, state: State) -> list[str]:
@@ -218,7 +227,7 @@ class _Writer:
         return self.theme.fill
 
     def _cluster(self, state: State, depth: int, *, region: bool) -> None:
-        assert state.machine is not None
+        assert state.region is not None
         pad = "  " * depth
         t = self.theme
         node_id = self.ids[state.name]
@@ -249,7 +258,7 @@ class _Writer:
             f"{pad}  {node_id} [shape=point, style=invis, width=0.01, height=0.01, "
             'label="", class="anchor"]'
         )
-        self._states(state.machine.states, depth + 1, parallel=state.kind is StateKind.PARALLEL)
+        self._states(state.region.states, depth + 1, parallel=state.kind is StateKind.PARALLEL)
         self.lines.append(f"{pad}}}")
 
     def _notes(self, notes: tuple[str, ...], anchor: str, depth: int) -> None:

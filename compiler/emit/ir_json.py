@@ -12,9 +12,8 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from ..ir import Chart, Machine, Span, State, Transition
-
-FORMAT = "statewright-ir/1"
+from ...runtime.document import FORMAT as FORMAT
+from ..ir import Chart, Region, Span, State, Transition
 
 
 def emit(chart: Chart, options: Mapping[str, Any] | None = None) -> str:
@@ -22,13 +21,13 @@ def emit(chart: Chart, options: Mapping[str, Any] | None = None) -> str:
 
 
 def to_document(chart: Chart) -> dict[str, Any]:
-    return {"format": FORMAT, "file": chart.file, "machine": _machine(chart.machine)}
+    return {"format": FORMAT, "file": chart.file, "machine": _region(chart.region)}
 
 
-def _machine(machine: Machine) -> dict[str, Any]:
+def _region(region: Region) -> dict[str, Any]:
     return {
-        "states": [_state(s) for s in machine.states],
-        "transitions": [_transition(t) for t in machine.transitions],
+        "states": [_state(s) for s in region.states],
+        "transitions": [_transition(t) for t in region.transitions],
     }
 
 
@@ -44,7 +43,7 @@ def _state(state: State) -> dict[str, Any]:
         "active": state.active,
         "actions": [{"kind": a.kind.value, "body": a.body} for a in state.actions],
         "notes": list(state.notes),
-        "machine": _machine(state.machine) if state.machine is not None else None,
+        "machine": _region(state.region) if state.region is not None else None,
         "span": _span(state.span),
     }
 

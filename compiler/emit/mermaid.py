@@ -5,7 +5,7 @@ their names as descriptions; composites nest; a parallel state's regions are sep
 choice, fork and join use Mermaid's `<<choice>>`, `<<fork>>`, `<<join>>`; initial and final
 states become `[*]`; notes become `note right of`. Mermaid has no history, junction or terminate
 shapes: history shows as `H`/`H*`, a junction as a choice, terminate as `✕ name`. Internal
-transitions are drawn as loops. It imports nothing from the parser.
+transitions are drawn as loops. It imports no reader.
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ..ir import Chart, Machine, State, StateKind
+from ..ir import Chart, Region, State, StateKind
+from ..notation import compose_label
 from .escape import mermaid_note, mermaid_text
-from .smcat import compose_label
 
 _DIRECTION = {"top-down": "TB", "left-right": "LR", "bottom-top": "BT", "right-left": "RL"}
 _STEREOTYPE = {
@@ -36,7 +36,7 @@ def emit(chart: Chart, options: Mapping[str, Any] | None = None) -> str:
     lines = ["stateDiagram-v2"]
     direction = _DIRECTION.get(str(options.get("direction", "top-down")), "TB")
     lines.append(f"    direction {direction}")
-    _machine(chart.machine, 1, ids, kinds, lines, emitted=set())
+    _machine(chart.region, 1, ids, kinds, lines, emitted=set())
     active = [ids[s.name] for s in chart.states() if s.active and s.name in ids]
     if active:
         lines.append("    classDef active fill:#fff2a8,stroke-width:3px")
@@ -45,7 +45,7 @@ def emit(chart: Chart, options: Mapping[str, Any] | None = None) -> str:
 
 
 def _machine(
-    machine: Machine,
+    machine: Region,
     depth: int,
     ids: dict[str, str],
     kinds: dict[str, StateKind],
@@ -91,15 +91,15 @@ def _state(
         action.body if action.kind.value == "activity" else f"{action.kind.value}/ {action.body}"
         for action in state.actions
     ]
-    if state.machine is None:
+    if state.region is None:
         lines.extend(f"{pad}{node} : {mermaid_text(body)}" for body in activities)
     elif activities:
         # Mermaid gives composite states a label only: their activities go in a note.
         lines.append(f"{pad}note right of {node} : {mermaid_note(' · '.join(activities))}")
-    if state.machine is not None and state.kind not in (StateKind.INITIAL, StateKind.FINAL):
+    if state.region is not None and state.kind not in (StateKind.INITIAL, StateKind.FINAL):
         lines.append(f"{pad}state {node} {{")
         _machine(
-            state.machine,
+            state.region,
             depth + 1,
             ids,
             kinds,

@@ -32,8 +32,8 @@ from ...runtime.tables import Arm, Tables, tabulate
 from ..ir import Action, ActionKind, Chart, State, Transition
 from ..names import enum_member, event_method, hook_name, python_identifier
 from .escape import python_guard, python_literal, python_name, python_text
+from .executable import delay_ms
 from .ir_json import to_document
-from .lowering import delay_ms
 
 #: the largest module (in characters, before formatting) that black formats: about 200
 #: events, 3 s on one core; black's time grows faster than the module beyond (minutes for

@@ -2,7 +2,7 @@
 
 Stage 3 (emitter): Chart -> str (SVG) or bytes (PNG). It runs Graphviz through the `graphviz`
 package; `engine` picks the layout program (dot by default). When the program is missing it
-raises `RenderError` naming the package to install. It imports nothing from the parser.
+raises `RenderError` naming the package to install. It imports no reader.
 """
 
 from __future__ import annotations
@@ -10,17 +10,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from ..errors import RenderError as RenderError
+from ..formats import ENGINES
 from ..ir import Chart
 from . import dot
 
-ENGINES = ("dot", "neato", "fdp", "circo", "twopi", "osage")
 #: seconds a layout may take (option `timeout`): Graphviz on a huge or dense chart can take
 #: hours, and a server (the studio) must not wait that long
 TIMEOUT = 120.0
-
-
-class RenderError(Exception):
-    """Graphviz could not render the diagram (not installed, or it failed)."""
 
 
 def render(chart: Chart, options: Mapping[str, Any] | None, output: str) -> bytes:

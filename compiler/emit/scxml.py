@@ -1,7 +1,7 @@
 """Emit `-T scxml`: W3C SCXML 1.0 that other engines run the same way.
 
 Stage 3 (emitter): Chart -> str, built with lxml (never by string concatenation). It imports
-nothing from the parser. What SCXML lacks is compiled, not dropped (docs/scxml.md):
+no reader. What SCXML lacks is compiled, not dropped (docs/scxml.md):
 
 - ids are NCNames, unique; a state whose name is not its id keeps the name in `sw:name`;
 - every compound state and the document get an explicit initial (the initial pseudo-state's
@@ -28,11 +28,11 @@ from lxml import etree
 
 from ...runtime.lowering import JoinPlan, fork_actions, fork_targets, join_plans
 from ..guards import ecmascript, variables
-from ..ir import ActionKind, Chart, Machine, State, StateKind, Transition, TransitionKind
+from ..ir import ActionKind, Chart, Region, State, StateKind, Transition, TransitionKind
 from ..names import SCXML_NS, SW_NS
 from ..names import scxml_event as event_name
 from .escape import ecmascript_string, xml_text
-from .lowering import Ids, delay_ms, else_last, outline, runnable
+from .executable import Ids, delay_ms, else_last, runnable
 
 _NSMAP = {None: SCXML_NS, "sw": SW_NS}
 _TRANSIENT = (StateKind.CHOICE, StateKind.JUNCTION, StateKind.FORKJOIN)
@@ -80,7 +80,7 @@ class _Builder:
         self.marker_join: dict[str, str] = {}
         self.markers_by_parent: dict[str | None, list[str]] = {}
         self.join_transitions: dict[str, list[tuple[list[str], Transition]]] = {}
-        self.outline = outline(chart)
+        self.outline = chart.outline()
         for plan in join_plans(self.outline):
             self._plan_join(plan)
 
@@ -103,17 +103,17 @@ class _Builder:
         root.set("datamodel", "ecmascript")
         self._data(root)
         terminates: list[State] = []
-        children = self._region(root, self.chart.machine, None, terminates, top=True)
+        children = self._region(root, self.chart.region, None, terminates, top=True)
         if children:
             root.set("initial", children)
-        self._initial_name(root, self.chart.machine)
+        self._initial_name(root, self.chart.region)
         for state in terminates:
             final = etree.SubElement(root, _q("final"), id=self.ids[state.name])
             self._name(final, state.name)
             final.set(_sw("kind"), "terminate")
         return root
 
-    def _initial_name(self, element: etree._Element, machine: Machine) -> None:
+    def _initial_name(self, element: etree._Element, machine: Region) -> None:
         """`sw:initial-name`: the initial state that the `initial` attribute replaced."""
         initial = next((s for s in machine.states if s.kind is StateKind.INITIAL), None)
         start = element.get("initial")
@@ -141,7 +141,7 @@ class _Builder:
     def _region(
         self,
         parent: etree._Element,
-        machine: Machine,
+        machine: Region,
         owner: State | None,
         terminates: list[State],
         *,
@@ -197,7 +197,7 @@ class _Builder:
             self._history(parent, state)
             return
         tag = {StateKind.PARALLEL: "parallel", StateKind.FINAL: "final"}.get(kind, "state")
-        if tag == "final" and state.machine is not None:
+        if tag == "final" and state.region is not None:
             tag = "state"
         element = etree.SubElement(parent, _q(tag), id=self.ids[state.name])
         self._name(element, state.name)
@@ -207,11 +207,11 @@ class _Builder:
             element.set(_sw("kind"), kind.value)
         self._activities(element, state)
         self._timers(element, state)
-        if state.machine is not None:
-            start = self._region(element, state.machine, state, terminates)
+        if state.region is not None:
+            start = self._region(element, state.region, state, terminates)
             if start and tag == "state":
                 element.set("initial", start)
-                self._initial_name(element, state.machine)
+                self._initial_name(element, state.region)
         if tag == "final":
             return
         for transition in self._ordered(self.chart.transitions_from(state.name), kind):
@@ -248,7 +248,7 @@ class _Builder:
             self._transition(element, outgoing[0], event=None)
             return
         owner = self.chart.parent_of(state.name)
-        machine = self.chart.machine if owner is None else self.chart.state(owner).machine
+        machine = self.chart.region if owner is None else self.chart.state(owner).region
         first = machine.default_child() if machine is not None else None
         if first is not None:
             default = etree.SubElement(element, _q("transition"), target=self.ids[first.name])

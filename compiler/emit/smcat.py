@@ -3,7 +3,7 @@
 Stage 3 (emitter): Chart -> str. Parsing the output gives the same IR (spans aside), and
 formatting formatted text changes nothing. States that were only named in transitions stay
 implicit; names, activities and labels are quoted only where bare text would read differently.
-It imports nothing from the parser.
+It imports no reader.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from ..ir import Action, ActionKind, Chart, Machine, State, Transition
-from ..text import JS_TRIM
+from ..ir import Action, Chart, Region, State, Transition
+from ..notation import JS_TRIM, activity_line, compose_label
 from .escape import smcat_note, smcat_string
 from .smcat_json import js_number
 
@@ -24,12 +24,11 @@ INDENT = "    "
 _BARE_NAME = re.compile(r"[^;, \"\t\n\r=\-><:{\[]+")
 _CLAIMED_START = ("#", "//", "/*", "}")
 _CLAIMED_START_TARGET = ("//", "/*")
-_TRIGGERS = ("entry", "exit", "activity")
 
 
 def emit(chart: Chart, options: Mapping[str, Any] | None = None) -> str:
     placed = _Placed(chart)
-    lines = _machine(chart.machine, 0, placed)
+    lines = _machine(chart.region, 0, placed)
     if placed.end:
         if lines:
             lines.append("")
@@ -79,7 +78,7 @@ class _Placed:
         return [pad + text for text in leading] + lines
 
 
-def _machine(machine: Machine, depth: int, placed: _Placed) -> list[str]:
+def _machine(machine: Region, depth: int, placed: _Placed) -> list[str]:
     pad = INDENT * depth
     lines: list[str] = []
     declared = [s for s in machine.states if s.declared]
@@ -103,9 +102,9 @@ def _state(state: State, depth: int, separator: str, placed: _Placed) -> list[st
         head += f" [{attributes}]"
     if state.actions:
         head += ": " + _activities(state.actions, pad + INDENT)
-    if state.machine is None:
+    if state.region is None:
         return [head + separator]
-    inner = _machine(state.machine, depth + 1, placed)
+    inner = _machine(state.region, depth + 1, placed)
     if not inner:
         return [head + " {}" + separator]
     return [head + " {", *inner, pad + "}" + separator]
@@ -145,35 +144,12 @@ def _transition(transition: Transition) -> str:
     return text + ";"
 
 
-def compose_label(transition: Transition) -> str:
-    """`event [guard] / action` from a transition's parts (for charts built without text)."""
-    parts = []
-    if transition.event:
-        parts.append(transition.event)
-    if transition.guard is not None:
-        parts.append(f"[{transition.guard}]")
-    if transition.action is not None:
-        parts.append(f"/ {transition.action}")
-    return " ".join(parts)
-
-
 def _activities(actions: tuple[Action, ...], continuation: str) -> str:
     lines = [activity_line(a) for a in actions]
     text = "\n".join(lines)
     if _bare_ok(text, ",;{") and all(lines):
         return ("\n" + continuation).join(lines)
     return smcat_string(text)
-
-
-def activity_line(action: Action) -> str:
-    """One activity as a line of smcat text (reads back as the same action)."""
-    if action.kind is ActionKind.ACTIVITY:
-        # Free text that starts like a trigger would be read as one; `$` stops smcat from
-        # reading a trigger, so such text stays as written.
-        if action.body.startswith(_TRIGGERS) and "$" not in action.body:
-            return f"activity/ {action.body}"
-        return action.body
-    return f"{action.kind.value}/ {action.body}".rstrip(JS_TRIM)
 
 
 def name(text: str, *, statement_start: bool = True) -> str:

@@ -2,7 +2,7 @@
 
 Stage 3 (emitter): Chart -> str. For every input, the same JSON value that `smcat -T json` prints
 (key order aside; transition ids are ours: unique, in document order). Keys appear only when
-smcat would set them. It imports nothing from the parser.
+smcat would set them. It imports no reader.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from ..ir import Chart, Machine, State, Transition
+from ..ir import Chart, Region, State, Transition
 
 EmitOptions = Mapping[str, Any]
 
@@ -57,10 +57,10 @@ def _is_nested(value: dict[str, Any]) -> bool:
 
 def to_ast(chart: Chart) -> dict[str, Any]:
     """The smcat AST as plain data."""
-    return _machine(chart.machine)
+    return _machine(chart.region)
 
 
-def _machine(machine: Machine) -> dict[str, Any]:
+def _machine(machine: Region) -> dict[str, Any]:
     result: dict[str, Any] = {"states": [_state(s) for s in machine.states]}
     if machine.transitions:
         result["transitions"] = [_transition(t) for t in machine.transitions]
@@ -80,8 +80,8 @@ def _state(state: State) -> dict[str, Any]:
         result["actions"] = [{"type": a.kind.value, "body": a.body} for a in state.actions]
     if state.notes:
         result["note"] = list(state.notes)
-    if state.machine is not None:
-        result["statemachine"] = _machine(state.machine)
+    if state.region is not None:
+        result["statemachine"] = _machine(state.region)
     return result
 
 

@@ -1,6 +1,6 @@
 """Emit `-T xstate`: an XState v5 machine config (JSON) that `createMachine()` accepts.
 
-Stage 3 (emitter): Chart -> str. It imports nothing from the parser. Every state has an `id`
+Stage 3 (emitter): Chart -> str. It imports no reader. Every state has an `id`
 and every target is `#id`, so no path resolution is involved. Guards and actions are named
 references (`{"type": "..."}`, the text as written) for the host to `provide()`:
 
@@ -24,8 +24,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from ...runtime.lowering import JoinPlan, fork_actions, fork_targets, join_plans
-from ..ir import ActionKind, Chart, Machine, State, StateKind, Transition, TransitionKind
-from .lowering import Ids, delay_ms, else_last, outline, runnable
+from ..ir import ActionKind, Chart, Region, State, StateKind, Transition, TransitionKind
+from .executable import Ids, delay_ms, else_last, runnable
 
 _NOT_ID = re.compile(r"[^A-Za-z0-9_\-]+")
 _TRANSIENT = (StateKind.CHOICE, StateKind.JUNCTION, StateKind.FORKJOIN)
@@ -45,7 +45,7 @@ class _Builder:
         self.markers_in: dict[str, list[str]] = {}  # region name -> marker ids
         self.on_done: dict[str, Transition] = {}  # parallel name -> the join's way out
         self.joined: set[str] = set()
-        self.outline = outline(chart)
+        self.outline = chart.outline()
         for plan in join_plans(self.outline):
             self._plan_join(plan)
 
@@ -66,7 +66,7 @@ class _Builder:
     def build(self) -> dict[str, Any]:
         terminates: list[State] = []
         config: dict[str, Any] = {"id": "statechart"}
-        config.update(self._region(self.chart.machine, None, terminates))
+        config.update(self._region(self.chart.region, None, terminates))
         for state in terminates:
             config.setdefault("states", {})[self.ids[state.name]] = {
                 "id": self.ids[state.name],
@@ -75,7 +75,7 @@ class _Builder:
         return config
 
     def _region(
-        self, machine: Machine, owner: State | None, terminates: list[State]
+        self, machine: Region, owner: State | None, terminates: list[State]
     ) -> dict[str, Any]:
         result: dict[str, Any] = {}
         states: dict[str, Any] = {}
@@ -140,9 +140,9 @@ class _Builder:
             if targets:
                 node["target"] = targets[0]
             return node
-        if kind is StateKind.PARALLEL and state.machine is not None:
+        if kind is StateKind.PARALLEL and state.region is not None:
             node["type"] = "parallel"
-        elif kind is StateKind.FINAL and state.machine is None:
+        elif kind is StateKind.FINAL and state.region is None:
             node["type"] = "final"
         if state.label:
             node["description"] = state.label
@@ -152,8 +152,8 @@ class _Builder:
             node["entry"] = entry
         if exits:
             node["exit"] = exits
-        if state.machine is not None:
-            node.update(self._region(state.machine, state, terminates))
+        if state.region is not None:
+            node.update(self._region(state.region, state, terminates))
         if node.get("type") == "final":
             return node
         on: dict[str, list[dict[str, Any]]] = {}

@@ -1,11 +1,10 @@
 """Emit `-T yaml`: a chart as a YAML chart file (docs/yaml.md).
 
-Stage 3 (emitter): Chart -> str. Reading the output back (`yaml_load`) gives the same IR, spans
-aside: states only named in transitions stay out of `states`, a transition's label is written as
-`event`, `guard` and `action` when that is how smcat would split it and as `label` otherwise,
-and a state's activities are written as `entry`, `exit` and `activities` when each kind is one
-run in that order, else as smcat lines in `actions`. It imports nothing from the parser.
-"""
+Stage 3 (emitter): Chart -> str. Reading the output back (`read/yaml_chart.py`) gives the same IR,
+spans aside: states only named in transitions stay out of `states`, a transition's label is written
+as `event`, `guard` and `action` when that is how smcat would split it and as `label` otherwise,
+and a state's activities are written as `entry`, `exit` and `activities` when each kind is one run
+in that order, else as smcat lines in `actions`. It imports no reader."""
 
 from __future__ import annotations
 
@@ -16,8 +15,8 @@ from typing import Any
 
 import yaml
 
-from ..ir import Action, ActionKind, Chart, Machine, State, Transition
-from .smcat import activity_line, compose_label
+from ..ir import Action, ActionKind, Chart, Region, State, Transition
+from ..notation import activity_line, compose_label
 from .smcat_json import js_number
 
 HEADER = "# A statewright chart (docs/yaml.md); JSON Schema: docs/chart.schema.json\n"
@@ -26,7 +25,7 @@ _KEY = {ActionKind.ENTRY: "entry", ActionKind.EXIT: "exit", ActionKind.ACTIVITY:
 
 
 def emit(chart: Chart, options: Mapping[str, Any] | None = None) -> str:
-    document = _machine(chart.machine)
+    document = _machine(chart.region)
     if not document:
         return HEADER + "states: []\n"
     body = yaml.dump(
@@ -72,7 +71,7 @@ def _texts(items: list[str]) -> list[str]:
     return items
 
 
-def _machine(machine: Machine) -> dict[str, object]:
+def _machine(machine: Region) -> dict[str, object]:
     document: dict[str, object] = {}
     states = [_state(s) for s in machine.states if s.declared]
     if states:
@@ -96,8 +95,8 @@ def _state(state: State) -> dict[str, object]:
     if state.active:
         item["active"] = True
     item.update(_actions(state.actions))
-    if state.machine is not None:
-        inner = _machine(state.machine)
+    if state.region is not None:
+        inner = _machine(state.region)
         item.update(inner if inner else {"states": []})
     return item
 

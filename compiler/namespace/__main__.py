@@ -7,6 +7,6 @@ files to this folder; `statewright` itself stays a PEP 420 namespace shared with
 
 import sys
 
-from statewright.compiler.cli import main
+from statewright.compiler.tools.cli.main import main
 
 sys.exit(main())

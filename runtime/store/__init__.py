@@ -37,8 +37,8 @@ from .errors import (
     check_event_id,
     check_resource_id,
 )
-from .file_instance import FileInstance
-from .files import Batch, FileStore
+from .file_instance import Batch, FileInstance
+from .files import FileStore
 from .instance import DurableInstance, Migrate, Store
 from .logfile import LogCorrupt
 from .records import COMPENSATE, CREATE, MIGRATE, TICK, Receipt, Record, WallClock, new_event_id

@@ -12,10 +12,11 @@ from __future__ import annotations
 import json
 import os
 import secrets
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any, Protocol
 
-from ..timers import FakeClock
+from ..timers import Clock, FakeClock
 from . import logfile
 from .charts import StoredChart
 from .disk import (
@@ -33,15 +34,33 @@ from .errors import (
     ConcurrencyConflict,
     StoreError,
     StoreIOError,
+    check_event_id,
 )
 from .instance import DurableInstance
 from .logfile import LogCorrupt, Scan
-from .records import Receipt, Record
+from .records import Receipt, Record, new_event_id
 from .replay import apply, durable_snapshot, restore_durable
-from .sinks import cloud_event
+from .sinks import Sink, cloud_event
 
-if TYPE_CHECKING:
-    from .files import Batch, FileStore
+
+class FileHome(Protocol):
+    """What a `FileInstance` reads of the store that opened it (`files.FileStore`)."""
+
+    base: Path
+    clock: Clock
+    snapshot_every: int
+    segment_records: int
+    sinks: list[Sink]
+    notify_context: tuple[str, ...]
+
+    def folder(self, resource_id: str) -> Path: ...
+
+    def segments(self, resource_id: str) -> list[Path]: ...
+
+    def history(self, resource_id: str) -> Iterator[dict[str, Any]]: ...
+
+    def stored_chart(self, folder: Path, resource_id: str) -> dict[str, Any]: ...
+
 
 STATE_FORMAT = "statewright-state/1"
 
@@ -50,11 +69,11 @@ class FileInstance(DurableInstance):
     """One durable instance, opened from a FileStore. Use it from one thread; several
     processes (or handles) may write one instance: the log decides who is first."""
 
-    store: FileStore
+    store: FileHome
 
     def __init__(
         self,
-        store: FileStore,
+        store: FileHome,
         resource_id: str,
         chart: StoredChart,
         *,
@@ -264,7 +283,7 @@ class FileInstance(DurableInstance):
         """Carry the instance over to a new chart: the old log is closed as a segment, a new one
         starts with an `sw.migrate` record holding the migrated snapshot."""
         with self.lock:
-            stored = self.store._stored_chart(self.folder, self.resource_id)
+            stored = self.store.stored_chart(self.folder, self.resource_id)
             previous = dict(stored.get("previous") or {})
             previous[old_hash] = stored["document"]
             scanned = logfile.scan(self.log_path)
@@ -498,3 +517,73 @@ class FileInstance(DurableInstance):
                         break
                     cursor = record["seq"]
                     atomic_write(cursor_path, str(cursor).encode())
+
+
+class Batch:
+    """See `FileStore.batch`."""
+
+    def __init__(self, pool: Any) -> None:
+        self.pool = pool
+        self.instances: list[FileInstance] = []
+        self.receipts: list[Receipt] = []
+
+    def send(
+        self, instance: FileInstance, event: str, *, event_id: str | None = None, **data: Any
+    ) -> Receipt:
+        """Apply and write one event; it is acknowledged when the batch ends without error."""
+        event_id = new_event_id() if event_id is None else check_event_id(event_id)
+        if instance._batch is not self:
+            if instance._batch is not None:
+                raise StoreError(f"{instance.resource_id} is in another batch")
+            if instance._poisoned:
+                instance._reload()
+            instance.lock.__enter__()
+            instance._batch = self
+            self.instances.append(instance)
+        try:
+            receipt = instance._send_once(event, event_id, data, None, True)
+        except ConcurrencyConflict:  # caught up under the lock we hold: cannot conflict again
+            receipt = instance._send_once(event, event_id, data, None, True)
+        self.receipts.append(receipt)
+        return receipt
+
+    def __enter__(self) -> Batch:
+        return self
+
+    def __exit__(self, kind: object, error: object, trace: object) -> None:
+        failed: list[str] = []
+        try:
+            if kind is None and self.instances:
+
+                def sync(instance: FileInstance) -> None:
+                    try:
+                        assert instance._fd is not None
+                        os.fsync(instance._fd)
+                    except OSError as problem:
+                        instance._poisoned = True
+                        failed.append(f"{instance.log_path}: {problem.strerror or problem}")
+
+                if len(self.instances) == 1:
+                    sync(self.instances[0])
+                else:
+                    list(self.pool.map(sync, self.instances))
+            else:  # the block raised: what it wrote is in doubt
+                for instance in self.instances:
+                    instance._poisoned = True
+        finally:
+            for instance in self.instances:
+                instance._batch = None
+                if not instance._poisoned:
+                    try:
+                        instance._maybe_snapshot()
+                    finally:
+                        instance.lock.__exit__()
+                else:
+                    instance.lock.__exit__()
+        if failed:
+            raise StoreIOError(
+                "the batch was not committed (" + "; ".join(failed) + "); its events are in "
+                "doubt: send them again with the same event ids"
+            )
+        for instance in self.instances:
+            instance._deliver()

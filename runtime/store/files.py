@@ -28,18 +28,15 @@ from .charts import StoredChart
 from .disk import atomic_write, fsync_dir, without_crc, write_new
 from .errors import (
     ChartMismatch,
-    ConcurrencyConflict,
     InstanceExists,
     StoreError,
-    StoreIOError,
     UnknownInstance,
-    check_event_id,
     check_resource_id,
 )
-from .file_instance import FileInstance
+from .file_instance import Batch, FileInstance
 from .instance import Migrate, StoreBase
 from .logfile import LogCorrupt
-from .records import Receipt, WallClock, new_event_id
+from .records import WallClock
 from .replay import Replay, replay_until
 from .sinks import Sink
 
@@ -152,7 +149,7 @@ class FileStore(StoreBase):
         creation runs (with `actions` as its hooks). A chart with another hash is refused
         unless `migrate(snapshot, old_document, new_document)` gives the new snapshot."""
         folder = self.folder(resource_id)
-        stored = self._stored_chart(folder, resource_id)
+        stored = self.stored_chart(folder, resource_id)
         if chart is None:
             chart = StoredChart(stored["document"], actions=actions, chart_id=stored["chart_id"])
         if chart.hash != stored["hash"]:
@@ -165,7 +162,9 @@ class FileStore(StoreBase):
             return self._migrate(resource_id, stored, chart, migrate)
         return FileInstance(self, resource_id, chart)
 
-    def _stored_chart(self, folder: Path, resource_id: str) -> dict[str, Any]:
+    def stored_chart(self, folder: Path, resource_id: str) -> dict[str, Any]:
+        """An instance's `chart.json` (its chart, hash and source): UnknownInstance when the
+        instance does not exist."""
         try:
             stored: dict[str, Any] = json.loads((folder / "chart.json").read_bytes())
         except FileNotFoundError:
@@ -186,7 +185,7 @@ class FileStore(StoreBase):
 
     def chart_source(self, resource_id: str) -> dict[str, Any] | None:
         """The whole IR document an instance was created from (for drawing it), if kept."""
-        source = self._stored_chart(self.folder(resource_id), resource_id).get("ir")
+        source = self.stored_chart(self.folder(resource_id), resource_id).get("ir")
         return source if isinstance(source, dict) else None
 
     def batch(self) -> Batch:
@@ -225,7 +224,7 @@ class FileStore(StoreBase):
         """The instance as of sequence number `seq` or time `at` (epoch seconds or RFC 3339),
         by replaying its log from the start: `{"seq", "version", "configuration", "context",
         "snapshot"}`."""
-        stored = self._stored_chart(self.folder(resource_id), resource_id)
+        stored = self.stored_chart(self.folder(resource_id), resource_id)
         return replay_until(self.history(resource_id), Replay(stored), resource_id, seq=seq, at=at)
 
     # -- checking ---------------------------------------------------------------------------
@@ -237,7 +236,7 @@ class FileStore(StoreBase):
         problems: list[str] = []
         try:
             folder = self.folder(resource_id)
-            stored = self._stored_chart(folder, resource_id)
+            stored = self.stored_chart(folder, resource_id)
             segments = self.segments(resource_id)
             if not segments:
                 return ["no log segment"]
@@ -285,73 +284,3 @@ class FileStore(StoreBase):
         except (LogCorrupt, StoreError) as error:
             problems.append(str(error))
         return problems
-
-
-class Batch:
-    """See `FileStore.batch`."""
-
-    def __init__(self, pool: Any) -> None:
-        self.pool = pool
-        self.instances: list[FileInstance] = []
-        self.receipts: list[Receipt] = []
-
-    def send(
-        self, instance: FileInstance, event: str, *, event_id: str | None = None, **data: Any
-    ) -> Receipt:
-        """Apply and write one event; it is acknowledged when the batch ends without error."""
-        event_id = new_event_id() if event_id is None else check_event_id(event_id)
-        if instance._batch is not self:
-            if instance._batch is not None:
-                raise StoreError(f"{instance.resource_id} is in another batch")
-            if instance._poisoned:
-                instance._reload()
-            instance.lock.__enter__()
-            instance._batch = self
-            self.instances.append(instance)
-        try:
-            receipt = instance._send_once(event, event_id, data, None, True)
-        except ConcurrencyConflict:  # caught up under the lock we hold: cannot conflict again
-            receipt = instance._send_once(event, event_id, data, None, True)
-        self.receipts.append(receipt)
-        return receipt
-
-    def __enter__(self) -> Batch:
-        return self
-
-    def __exit__(self, kind: object, error: object, trace: object) -> None:
-        failed: list[str] = []
-        try:
-            if kind is None and self.instances:
-
-                def sync(instance: FileInstance) -> None:
-                    try:
-                        assert instance._fd is not None
-                        os.fsync(instance._fd)
-                    except OSError as problem:
-                        instance._poisoned = True
-                        failed.append(f"{instance.log_path}: {problem.strerror or problem}")
-
-                if len(self.instances) == 1:
-                    sync(self.instances[0])
-                else:
-                    list(self.pool.map(sync, self.instances))
-            else:  # the block raised: what it wrote is in doubt
-                for instance in self.instances:
-                    instance._poisoned = True
-        finally:
-            for instance in self.instances:
-                instance._batch = None
-                if not instance._poisoned:
-                    try:
-                        instance._maybe_snapshot()
-                    finally:
-                        instance.lock.__exit__()
-                else:
-                    instance.lock.__exit__()
-        if failed:
-            raise StoreIOError(
-                "the batch was not committed (" + "; ".join(failed) + "); its events are in "
-                "doubt: send them again with the same event ids"
-            )
-        for instance in self.instances:
-            instance._deliver()

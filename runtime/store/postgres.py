@@ -232,7 +232,7 @@ class PostgresStore(StoreBase):
         """An instance, loaded from its row. A chart with another hash is refused unless
         `migrate(snapshot, old_document, new_document)` gives the new snapshot (as FileStore)."""
         check_resource_id(resource_id)
-        row = self._row(resource_id)
+        row = self.row(resource_id)
         if chart is None:
             chart = StoredChart(row["chart"]["document"], chart_id=row["chart_id"])
         if chart.hash != row["chart_hash"]:
@@ -242,7 +242,7 @@ class PostgresStore(StoreBase):
                     f"{chart.hash[:12]}: pass migrate= to carry it over"
                 )
             self._migrate(resource_id, row, chart, migrate)
-            row = self._row(resource_id)
+            row = self.row(resource_id)
         instance = PgInstance(self, resource_id, chart)
         instance._load(row)
         if instance.machine.rolling_back:
@@ -286,7 +286,7 @@ class PostgresStore(StoreBase):
 
     def chart_source(self, resource_id: str) -> dict[str, Any] | None:
         """The whole IR document an instance was created from (for drawing it), if kept."""
-        source = self._row(resource_id)["chart"].get("ir")
+        source = self.row(resource_id)["chart"].get("ir")
         return source if isinstance(source, dict) else None
 
     def import_instance(
@@ -344,11 +344,11 @@ class PostgresStore(StoreBase):
         except psycopg.errors.UniqueViolation:
             raise InstanceExists(f"instance {resource_id!r} exists already") from None
 
-    def _row(self, resource_id: str, conn: psycopg.Connection[Any] | None = None) -> dict[str, Any]:
+    def row(self, resource_id: str, conn: psycopg.Connection[Any] | None = None) -> dict[str, Any]:
         """The instance's row (on `conn` when given: inside the caller's transaction)."""
         if conn is None:
             with self.pool.connection() as own:
-                return self._row(resource_id, own)
+                return self.row(resource_id, own)
         row = conn.execute(
             "SELECT chart_id, chart_hash, chart, snapshot, version, last_seq "
             "FROM sw_instances WHERE id = %s",
@@ -373,7 +373,7 @@ class PostgresStore(StoreBase):
     def state_at(
         self, resource_id: str, *, seq: int | None = None, at: float | str | None = None
     ) -> dict[str, Any]:
-        row = self._row(resource_id)
+        row = self.row(resource_id)
         replay = Replay({**row["chart"], "chart_id": row["chart_id"]})
         return replay_until(self.history(resource_id), replay, resource_id, seq=seq, at=at)
 
@@ -382,7 +382,7 @@ class PostgresStore(StoreBase):
         from 1, and the stored snapshot equal to a replay of the events."""
         problems: list[str] = []
         try:
-            row = self._row(resource_id)
+            row = self.row(resource_id)
             records = list(self.history(resource_id))
             seqs = [r["seq"] for r in records]
             if seqs != list(range(1, len(seqs) + 1)):
@@ -459,7 +459,7 @@ class PostgresStore(StoreBase):
                 ).fetchone()
             if row is None:
                 return receipts
-            stored = self._row(row[0])
+            stored = self.row(row[0])
             chart = by_hash.get(stored["chart_hash"]) or StoredChart(
                 stored["chart"]["document"], chart_id=stored["chart_id"]
             )

@@ -9,30 +9,45 @@ first.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import psycopg
 from psycopg.types.json import Jsonb
+from psycopg_pool import ConnectionPool
 
+from ..timers import Clock
 from .charts import StoredChart
 from .errors import ConcurrencyConflict, StoreError
 from .instance import DurableInstance
 from .pg import conflict_or_raise, database_name, translating
 from .records import Receipt, Record
 from .replay import durable_snapshot, restore_durable
-from .sinks import cloud_event
+from .sinks import Sink, cloud_event
 
-if TYPE_CHECKING:
-    from .postgres import PostgresStore
+
+class PgHome(Protocol):
+    """What a `PgInstance` reads of the store that opened it (`postgres.PostgresStore`)."""
+
+    clock: Clock
+    dsn: str
+    pool: ConnectionPool
+    sinks: list[Sink]
+    notify_context: tuple[str, ...]
+
+    def row(
+        self, resource_id: str, conn: psycopg.Connection[Any] | None = None
+    ) -> dict[str, Any]: ...
+
+    def relay(self, resource_id: str | None = None) -> int: ...
 
 
 @translating
 class PgInstance(DurableInstance):
     """One durable instance in PostgreSQL (the `FileInstance` surface)."""
 
-    store: PostgresStore
+    store: PgHome
 
-    def __init__(self, store: PostgresStore, resource_id: str, chart: StoredChart) -> None:
+    def __init__(self, store: PgHome, resource_id: str, chart: StoredChart) -> None:
         self.store = store
         self.resource_id = resource_id
         self.chart = chart
@@ -55,7 +70,7 @@ class PgInstance(DurableInstance):
         self.close()
 
     def _load(self, row: Mapping[str, Any] | None = None) -> None:
-        row = row or self.store._row(self.resource_id)
+        row = row or self.store.row(self.resource_id)
         machine = self.chart.new(clock=self.store.clock)
         restore_durable(machine, row["snapshot"], self.store.clock)
         self.machine = machine

@@ -26,8 +26,8 @@ from typing import Any
 
 import pytest
 
+from statewright.compiler import parse
 from statewright.compiler.emit import ir_json
-from statewright.compiler.parse import parse
 from statewright.runtime.store import FileStore, StoredChart, StoreIOError
 from statewright.runtime.store.logfile import LogCorrupt
 

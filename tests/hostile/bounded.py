@@ -44,7 +44,7 @@ def cli(
         _LIMIT
         + full
         + f"sys.argv = ['statewright', *{args!r}]; "
-        + "from statewright.compiler.cli import main; sys.exit(main())"
+        + "from statewright.compiler.tools.cli.main import main; sys.exit(main())"
     )
     return _run(code, cwd, stdin, env)
 
@@ -55,7 +55,7 @@ def spawn(args: list[str], cwd: Path) -> subprocess.Popen[str]:
     code = (
         _LIMIT
         + f"sys.argv = ['statewright', *{args!r}]; "
-        + "from statewright.compiler.cli import main; sys.exit(main())"
+        + "from statewright.compiler.tools.cli.main import main; sys.exit(main())"
     )
     return subprocess.Popen(
         [sys.executable, "-u", "-c", code],

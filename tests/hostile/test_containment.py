@@ -154,7 +154,7 @@ def test_half_sent_requests_hold_a_bounded_number_of_threads(
     """200 clients that never finish their request: the studio serves at most 64 at once,
     answers the rest 503 at once, and serves again when they go."""
     _, port, token = studio
-    from statewright.compiler.studio import MAX_CONNECTIONS
+    from statewright.compiler.tools.studio.server import MAX_CONNECTIONS
 
     idle = []
     for _ in range(200):
@@ -205,11 +205,12 @@ def test_fifty_renders_at_once_all_succeed(studio: tuple[str, int, str | None]) 
 
 
 def test_a_client_that_stops_sending_is_dropped(charts: Path, monkeypatch: Any) -> None:
-    from statewright.compiler import studio as module
+    from statewright.compiler.tools.studio import server as module
+    from statewright.compiler.tools.studio.app import Studio
 
     monkeypatch.setattr(module, "TIMEOUT", 1)
     urls: list[str] = []
-    server = module.serve(module.Studio(charts.resolve()), "127.0.0.1", 0, urls.append)
+    server = module.serve(Studio(charts.resolve()), "127.0.0.1", 0, urls.append)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

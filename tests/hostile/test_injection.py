@@ -26,14 +26,14 @@ from lxml import etree
 from bounded import assert_handled, python
 from conftest import EXAMPLES, GOLDEN, chart_of
 from shape import skeletons
+from statewright.compiler import parse
 from statewright.compiler.emit import python as python_emitter
 from statewright.compiler.emit.escape import ecmascript_string
 from statewright.compiler.emit.smcat import emit as smcat_text
-from statewright.compiler.ir import Action, ActionKind, Chart, Machine, State, Transition
+from statewright.compiler.ir import Action, ActionKind, Chart, Region, State, Transition
 from statewright.compiler.names import SCXML_NS, SW_NS
-from statewright.compiler.parse import parse
+from statewright.compiler.notation import js_trim
 from statewright.compiler.pipeline import diagnose_file
-from statewright.compiler.text import js_trim
 
 EXAMPLES_PER_RUN = int(os.environ.get("STATEWRIGHT_INJECTION_EXAMPLES", "2000"))
 
@@ -136,7 +136,7 @@ def _activities(spec: dict[str, Any], index: int) -> list[tuple[str, str]]:
 def _as_smcat(spec: dict[str, Any]) -> tuple[bytes, str]:
     states = spec["states"]
     chart = Chart(
-        Machine(
+        Region(
             tuple(
                 State(
                     name,

@@ -40,7 +40,7 @@ from conftest import (
 )
 from statewright.compiler.check import check
 from statewright.compiler.emit import scxml, xstate
-from statewright.compiler.emit.lowering import Ids, delay_ms
+from statewright.compiler.emit.executable import Ids, delay_ms
 from statewright.compiler.ir import Chart
 from statewright.runtime.model import activity_role
 

@@ -1,6 +1,7 @@
 """Read untrusted YAML into a small node tree with source positions, bounded in time and memory.
 
-Shared by the YAML chart reader (`yaml_load.py`) and the project file reader (`project.py`).
+Shared by the YAML chart reader (`yaml_chart.py`) and the project file reader
+(`tools/build/project.py`).
 It never constructs Python objects from tags (so no `!!python/...` can run), and it builds the
 tree itself from PyYAML's event stream instead of calling PyYAML's composer:
 
@@ -26,7 +27,8 @@ import yaml
 from yaml import events
 from yaml.resolver import Resolver
 
-from .ir import Span
+from ..errors import SpannedError
+from ..ir import Span
 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_DEPTH = 1000
@@ -37,12 +39,8 @@ STR, INT, FLOAT, BOOL, NULL = (f"{_CORE}{t}" for t in ("str", "int", "float", "b
 _ALLOWED_SCALAR_TAGS = frozenset({STR, INT, FLOAT, BOOL, NULL})
 
 
-class YamlError(Exception):
+class YamlError(SpannedError):
     """The document cannot be read: `span` says where."""
-
-    def __init__(self, message: str, span: Span, hint: str | None = None) -> None:
-        super().__init__(message)
-        self.message, self.span, self.hint = message, span, hint
 
 
 @dataclass(eq=False)

@@ -1,126 +1,51 @@
-"""Parse: smcat text -> (Chart, diagnostics).
+"""The smcat reader: smcat text -> (Chart, diagnostics).
 
-Stage 1 of the pipeline. It builds the Lark LALR parser for `grammars/smcat.lark` once, turns the
-parse tree into the IR (reading spans from the tokens), and runs the resolution passes of
-`resolve.py` that state-machine-cat applies after parsing. It never raises on bad input: every
-problem becomes a `Diagnostic`. It imports nothing from the emitters.
+Stage 1 of the pipeline (`read(data, name)`, and `parse(text, file)` for text). It builds the Lark
+LALR parser for `grammars/smcat.lark` once, turns the parse tree into the IR (reading spans from
+the tokens), and runs the resolution passes of `resolve.py` that state-machine-cat applies after
+parsing. It never raises on bad input: every problem becomes a `Diagnostic`. It imports no emitter.
 
-The table that derives a state's kind from its name, and the two patterns with which smcat splits
-a transition label and a state's activities, live here and nowhere else.
+smcat's naming, label and activity rules are not here: they live, lark-free and beside their
+inverses, in `notation.py`, which the YAML reader and the emitters share.
 """
 
 from __future__ import annotations
 
-import contextlib
 import contextvars
 import functools
-import gc
 import importlib.resources
 import importlib.util
 import os
-import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from lark import Lark, Token
 from lark.exceptions import UnexpectedInput
 
-from . import resolve
-from .diagnostics import Diagnostic, Severity
-from .ir import (
-    Action,
-    ActionKind,
+from ..diagnostics import Diagnostic, Severity
+from ..ir import (
+    MAX_NESTING,
     Chart,
     Comment,
-    Machine,
+    Region,
     Span,
     State,
     StateKind,
     Transition,
     TransitionKind,
+    gc_paused,
 )
-from .syntax_errors import syntax_error
-from .text import JS_SPACE_CLASS, js_trim
-
-#: Composite states nested deeper than this are refused with P004: later stages walk the
-#: hierarchy recursively, and no hand-written chart comes near it.
-MAX_NESTING = 100
-
-# Name -> kind, first match wins (state-machine-cat derives types from substrings of names).
-_KIND_BY_NAME: tuple[tuple[re.Pattern[str], StateKind], ...] = (
-    (re.compile("initial"), StateKind.INITIAL),
-    (re.compile("final"), StateKind.FINAL),
-    (re.compile("parallel"), StateKind.PARALLEL),
-    (
-        re.compile("(deep[^\n\r\u2028\u2029]*history)|(history[^\n\r\u2028\u2029]*deep)"),
-        StateKind.DEEP_HISTORY,
-    ),
-    (re.compile("history"), StateKind.HISTORY),
-    (re.compile(r"^\^"), StateKind.CHOICE),
-    (re.compile(r"^\]"), StateKind.FORKJOIN),
+from ..notation import (
+    COLOR_CHARS,
+    MAX_WIDTH,
+    js_trim,
+    kind_from_name,
+    split_activities,
+    split_label,
+    unquote,
 )
-
-# Cheap pre-test: a name none of the patterns above can match is a regular state.
-_MAY_BE_PSEUDO = re.compile(r"initial|final|parallel|history|^[\^\]]")
-
-# A transition label: `event [guard] / action`, every part optional, cut at smcat's lengths.
-_LABEL_PARTS = re.compile(
-    r"(?P<event>[^\[/]{1,256})?(?P<cond>\[[^\]]{1,256}\])?[^/]{0,100}"
-    r"(?P<action>/[^\n\r\u2028\u2029]{1,2048})?"
-)
-# A line of activities: `entry/ body`, `exit/ body`, `activity/ body`, else free text.
-_ACTIVITY_LINE = re.compile(
-    rf"(?P<trigger>entry|activity|exit)[{JS_SPACE_CLASS}]{{0,100}}/[{JS_SPACE_CLASS}]{{0,100}}"
-    r"(?P<body>[^\n$]{0,2048})(?:\n|\Z)"
-)
-_ACTIVITY_BREAK = re.compile(rf"\n[{JS_SPACE_CLASS}]*")
-
-# smcat's AST schema only admits these colours, classes and transition widths.
-_TRANSITION_COLOR = re.compile(r"[a-zA-Z0-9#,.:; ]*")
-COLOR_CHARS = _TRANSITION_COLOR
-CLASS_CHARS = re.compile(r"[a-zA-Z0-9_\- ]*")
-MAX_WIDTH = 30
-
-
-def kind_from_name(name: str) -> StateKind:
-    """The kind state-machine-cat gives a state from its name alone."""
-    if not _MAY_BE_PSEUDO.search(name):
-        return StateKind.REGULAR
-    for pattern, kind in _KIND_BY_NAME:
-        if pattern.search(name):
-            return kind
-    return StateKind.REGULAR
-
-
-def split_label(label: str) -> tuple[str | None, str | None, str | None]:
-    """Split a transition label into (event, guard, action), as state-machine-cat does."""
-    match = _LABEL_PARTS.match(label)
-    assert match is not None  # every part is optional: it always matches
-    event, cond, action = match.group("event", "cond", "action")
-    return (
-        js_trim(event) if event else None,
-        js_trim(cond[1:-1]) if cond else None,
-        js_trim(action[1:]) if action else None,
-    )
-
-
-def split_activities(text: str) -> tuple[Action, ...]:
-    """Split a state's activity text into actions, one per line."""
-    actions = []
-    for raw in _ACTIVITY_BREAK.split(text):
-        line = js_trim(raw)
-        match = _ACTIVITY_LINE.match(line)
-        if match:
-            actions.append(Action(ActionKind(match.group("trigger")), match.group("body")))
-        else:
-            actions.append(Action(ActionKind.ACTIVITY, line))
-    return tuple(actions)
-
-
-def unquote(token: str) -> str:
-    """The text of a QUOTED token: without the quotes, with `\\"` read as `"`."""
-    return token[1:-1].replace('\\"', '"')
+from . import resolve
+from .smcat_errors import syntax_error
 
 
 def accelerated() -> bool:
@@ -187,7 +112,7 @@ class _Context:
 
 @dataclass(frozen=True)
 class _Region:
-    machine: Machine
+    region: Region
     depth: int
     opening: Token
 
@@ -208,10 +133,10 @@ class _Builder:
 
     # -- structure -----------------------------------------------------------------------------
 
-    def start(self, children: list[tuple[Machine, int]]) -> Machine:
+    def start(self, children: list[tuple[Region, int]]) -> Region:
         return children[0][0]
 
-    def machine(self, children: list[object]) -> tuple[Machine, int]:
+    def machine(self, children: list[object]) -> tuple[Region, int]:
         states: tuple[State, ...] = ()
         transitions: list[Transition] = []
         depth = 0
@@ -222,7 +147,7 @@ class _Builder:
             else:
                 assert isinstance(child, Transition)
                 transitions.append(child)
-        return Machine(states, tuple(transitions)), depth
+        return Region(states, tuple(transitions)), depth
 
     def state_list(self, children: list[tuple[State, int]]) -> _StateList:
         # A later declaration of a name replaces an earlier one in place (smcat's `uniq`).
@@ -241,7 +166,7 @@ class _Builder:
 
     def region(self, children: list[Any]) -> _Region:
         opening: Token = children[0]
-        inner: tuple[Machine, int] = children[1]
+        inner: tuple[Region, int] = children[1]
         return _Region(inner[0], inner[1] + 1, opening)
 
     def state(self, children: list[object]) -> tuple[State, int]:
@@ -264,9 +189,9 @@ class _Builder:
                     # Enclosing states reduce later and overwrite this: the report names the
                     # outermost one. Their contents are dropped, so no later stage recurses deep.
                     self.ctx.too_deep = (name, self.ctx.span(name_token))
-                    fields["machine"] = Machine()
+                    fields["region"] = Region()
                 else:
-                    fields["machine"] = child.machine
+                    fields["region"] = child.region
         state = State(
             name=name,
             notes=notes,
@@ -343,7 +268,7 @@ class _Builder:
 
     def attr_color(self, children: list[Token]) -> tuple[str, object, Token]:
         value = unquote(children[1].value)
-        if children[1].type == "QUOTED" and not _TRANSITION_COLOR.fullmatch(value):
+        if children[1].type == "QUOTED" and not COLOR_CHARS.fullmatch(value):
             self.ctx.error(
                 "P005",
                 f"transition color `{value}` has characters state-machine-cat does not accept",
@@ -406,7 +331,37 @@ def _text(tokens: list[Token]) -> str:
     return unquote(token.value) if token.type == "QUOTED" else js_trim(token.value)
 
 
-# -- entry point ------------------------------------------------------------------------------
+# -- entry points -----------------------------------------------------------------------------
+
+
+def read(data: bytes, name: str) -> tuple[Chart | None, list[Diagnostic]]:
+    """smcat bytes -> the chart (None when the text cannot be read) and every diagnostic: the
+    reader's interface (`read/__init__.py`). Bytes that are not UTF-8 give P001."""
+    text, diagnostics = decode(data, name)
+    if text is None:
+        return None, diagnostics
+    chart, found = parse(text, name)
+    return chart, diagnostics + found
+
+
+def decode(data: bytes, name: str) -> tuple[str | None, list[Diagnostic]]:
+    """Bytes -> text; a file that is not UTF-8 gives P001 at its first bad byte."""
+    try:
+        return data.decode("utf-8"), []
+    except UnicodeDecodeError as error:
+        before = data[: error.start]
+        line = before.count(b"\n") + 1
+        column = len(before) - (before.rfind(b"\n") + 1) + 1
+        return None, [
+            Diagnostic(
+                "P001",
+                Severity.ERROR,
+                f"the file is not UTF-8 text (byte 0x{data[error.start]:02x} at offset "
+                f"{error.start})",
+                Span(name, line, column, line, column + 1),
+                "save the file as UTF-8",
+            )
+        ]
 
 
 def parse(text: str, file: str = "<input>") -> tuple[Chart | None, list[Diagnostic]]:
@@ -424,13 +379,13 @@ def parse(text: str, file: str = "<input>") -> tuple[Chart | None, list[Diagnost
     context = _Context(file)
     token = _CONTEXT.set(context)
     try:
-        with _gc_paused():
+        with gc_paused():
             machine = _parser().parse(text)
     except UnexpectedInput as error:
         return None, [syntax_error(error, text, file, _parse_example)]
     finally:
         _CONTEXT.reset(token)
-    assert isinstance(machine, Machine)
+    assert isinstance(machine, Region)
     if context.too_deep is not None:
         name, span = context.too_deep
         context.error(
@@ -458,19 +413,6 @@ def _comments(context: _Context, text: str) -> tuple[Comment, ...]:
         span = Span(context.file, token.line or 0, token.column or 0, end_line, end_column)
         found.append(Comment(value, span, trailing=bool(before.strip())))
     return tuple(found)
-
-
-@contextlib.contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector: parsing allocates many objects and no cycles, and
-    collections triggered by the allocation count cost a quarter of the parse time."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _parse_example(text: str) -> object:

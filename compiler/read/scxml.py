@@ -1,6 +1,6 @@
 """Read SCXML into the IR: `statewright import chart.scxml`, or any command given a `.scxml` file.
 
-Stage 1 for SCXML input (bytes -> Chart + diagnostics), beside `parse` for smcat text. It reads
+Stage 1 for SCXML input (bytes -> Chart + diagnostics), beside `smcat.py` for smcat text. It reads
 the W3C SCXML 1.0 state structure and the parts of executable content that have a meaning in
 the IR; everything else is reported (I003) with its XML line, never dropped in silence.
 The XML is untrusted: a document with a DOCTYPE is refused before any entity could be
@@ -27,21 +27,21 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
-from .diagnostics import Diagnostic, Severity
-from .guards import is_portable
-from .ir import (
+from ..diagnostics import Diagnostic, Severity
+from ..guards import is_portable
+from ..ir import (
     Action,
     ActionKind,
     Chart,
-    Machine,
+    Region,
     Span,
     State,
     StateKind,
     Transition,
     TransitionKind,
 )
-from .names import SCXML_NS, SW_NS
-from .parse import kind_from_name
+from ..names import SCXML_NS, SW_NS
+from ..notation import kind_from_name
 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_DEPTH = 100
@@ -72,7 +72,7 @@ def _sw(name: str) -> str:
     return f"{{{SW_NS}}}{name}"
 
 
-def read_scxml(data: bytes, name: str) -> tuple[Chart | None, list[Diagnostic]]:
+def read(data: bytes, name: str) -> tuple[Chart | None, list[Diagnostic]]:
     """SCXML bytes -> the chart (None when the document cannot be read) and the diagnostics."""
     reader = _Reader(data, name)
     chart = reader.read()
@@ -177,7 +177,7 @@ class _Reader:
         region = self._region(root, None, depth=0)
         if region is None:
             return None
-        machine = Machine(tuple(region.states), tuple(region.transitions))
+        machine = Region(tuple(region.states), tuple(region.transitions))
         return Chart(machine, file=self.file)
 
     def _document(self) -> etree._Element | None:
@@ -336,16 +336,16 @@ class _Reader:
                 pass
         self._other_children(element)
         nested = [c for c in element if c.tag in _STATE_TAGS]
-        machine: Machine | None = None
+        machine: Region | None = None
         if nested or tag == "parallel":
             inner = self._region(element, name, depth=depth + 1)
             if inner is None:
                 return None
-            machine = Machine(tuple(inner.states), tuple(inner.transitions))
+            machine = Region(tuple(inner.states), tuple(inner.transitions))
         elif element.find(_q("initial")) is not None or element.get("initial"):
             self._report("I003", f"`{name}` has an initial but no child states", element)
         state = self._new_state(
-            name, kind, element, machine=machine, actions=self._activities(element)
+            name, kind, element, region=machine, actions=self._activities(element)
         )
         region.states.append(state)
         for transition in element.findall(_q("transition")):
@@ -358,7 +358,7 @@ class _Reader:
         kind: StateKind,
         element: etree._Element,
         *,
-        machine: Machine | None = None,
+        region: Region | None = None,
         actions: tuple[Action, ...] = (),
     ) -> State:
         return State(
@@ -366,7 +366,7 @@ class _Reader:
             kind=kind,
             kind_explicit=kind is not kind_from_name(name),
             actions=actions,
-            machine=machine,
+            region=region,
             span=self._span(element),
         )
 
@@ -533,9 +533,7 @@ class _Reader:
     def _data(self, data: etree._Element) -> None:
         expr = (data.get("expr") or "").strip()
         if data.get("src") is not None or len(data) or (data.text or "").strip():
-            self._report(
-                "I003", f"the value of <data id=\"{data.get('id')}\"> is not imported", data
-            )
+            self._report("I003", f'the value of <data id="{data.get("id")}"> is not imported', data)
         elif not expr:
             self._report(
                 "I003",

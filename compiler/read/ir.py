@@ -1,21 +1,25 @@
-"""Load: a `statewright-ir/1` document -> Chart.
+"""The IR reader: a `statewright-ir/1` document -> Chart.
 
-The inverse of `emit/ir_json.py`, used by tests and by tools that keep charts as IR files. It
-checks the format tag and the shape as it reads, and reports a problem as `IRFormatError` naming
-the path of the offending value. It imports nothing from lark.
+The inverse of `emit/ir_json.py`. `read(data, name)` is the reader's interface (`.ir.json`
+files: bytes in, the chart and diagnostics out, R001 for a document it cannot use); `load`
+builds a chart from a document already parsed (a store's kept source, a generated class's
+`CHART`) and raises `IRFormatError`. Both check the format tag and the shape as they read, and
+name the path of the offending value. It imports nothing from lark.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from ..runtime.document import ChartError, validate
-from .emit.ir_json import FORMAT
-from .ir import (
+from ...runtime.document import FORMAT, ChartError, parse_document, validate
+from ..diagnostics import Diagnostic, Severity
+from ..errors import IRFormatError as IRFormatError
+from ..ir import (
     Action,
     ActionKind,
     Chart,
-    Machine,
+    Region,
     Span,
     State,
     StateKind,
@@ -24,8 +28,31 @@ from .ir import (
 )
 
 
-class IRFormatError(ValueError):
-    """The document is not a valid statewright-ir/1 document."""
+def read(data: bytes, name: str) -> tuple[Chart | None, list[Diagnostic]]:
+    """An IR file's bytes -> the chart, or None and R001 saying why it cannot be used (not
+    JSON, too large, not `statewright-ir/1`, or a value out of place: its JSON path). The
+    chart's spans point into the source the document was compiled from (its `file`)."""
+    span = Span(name, 1, 1, 1, 2)
+    try:
+        return load(parse_document(data, name)), []
+    except ChartError as error:  # not JSON: point at the place the JSON reader stopped
+        message, span = str(error), _json_error_at(data, name) or span
+    except IRFormatError as error:
+        message = str(error)
+    hint = "write it with `statewright compile CHART -T ir` (docs/ir.md)"
+    message = message.removeprefix(f"{name}: ")
+    return None, [Diagnostic("R001", Severity.ERROR, message, span, hint)]
+
+
+def _json_error_at(data: bytes, name: str) -> Span | None:
+    """Where the JSON reader stops in `data` (only asked after it failed)."""
+    try:
+        json.loads(data.decode("utf-8", "replace"))
+    except json.JSONDecodeError as error:
+        return Span(name, error.lineno, error.colno, error.lineno, error.colno + 1)
+    except (ValueError, RecursionError):
+        return None
+    return None
 
 
 def load(document: Any, *, compact: bool = False) -> Chart:
@@ -117,7 +144,7 @@ def _span(value: Any, file: str, path: str) -> Span:
     return Span(file, *value)
 
 
-def _machine(obj: dict[str, Any], file: str, path: str) -> Machine:
+def _machine(obj: dict[str, Any], file: str, path: str) -> Region:
     states = tuple(
         _state(s, file, f"{path}.states[{i}]")
         for i, s in enumerate(_get(obj, "states", list, path))
@@ -126,7 +153,7 @@ def _machine(obj: dict[str, Any], file: str, path: str) -> Machine:
         _transition(t, file, f"{path}.transitions[{i}]")
         for i, t in enumerate(_get(obj, "transitions", list, path))
     )
-    return Machine(states, transitions)
+    return Region(states, transitions)
 
 
 def _enum(enum_type: Any, value: Any, path: str) -> Any:
@@ -161,7 +188,7 @@ def _state(obj: Any, file: str, path: str) -> State:
         active=_get(obj, "active", bool, path),
         actions=tuple(actions),
         notes=tuple(_strings(obj, "notes", path)),
-        machine=_machine(inner, file, f"{path}.machine") if inner is not None else None,
+        region=_machine(inner, file, f"{path}.machine") if inner is not None else None,
         span=_span(obj.get("span"), file, path),
     )
 

@@ -1,7 +1,7 @@
 """Read a YAML chart into the IR: any command given a `.yaml` or `.yml` file.
 
-Stage 1 for YAML input (bytes -> Chart + diagnostics), beside `parse` for smcat text and
-`scxml_import` for SCXML. The YAML form has exactly the smcat language's meaning (docs/yaml.md):
+Stage 1 for YAML input (bytes -> Chart + diagnostics), beside `smcat.py` for smcat text and
+`scxml.py` for SCXML. The YAML form has exactly the smcat language's meaning (docs/yaml.md):
 a state's kind comes from its name unless `type` says otherwise, states named only in
 transitions are declared where smcat would declare them, a `label` is split into event, guard
 and action as smcat splits it. What the smcat language could not say (an action spanning lines,
@@ -19,30 +19,31 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import TypeVar
 
-from . import resolve
-from .diagnostics import Diagnostic, Severity
-from .emit.smcat import activity_line, compose_label
-from .ir import (
+from ..diagnostics import Diagnostic, Severity
+from ..ir import (
+    MAX_NESTING,
     Action,
     ActionKind,
     Chart,
-    Machine,
+    Region,
     Span,
     State,
     StateKind,
     Transition,
     TransitionKind,
 )
-from .parse import (
+from ..notation import (
     CLASS_CHARS,
     COLOR_CHARS,
-    MAX_NESTING,
     MAX_WIDTH,
+    activity_line,
+    compose_label,
+    js_trim,
     kind_from_name,
     split_activities,
     split_label,
 )
-from .text import js_trim
+from . import resolve
 from .yaml_nodes import (
     BOOL,
     FLOAT,
@@ -54,8 +55,8 @@ from .yaml_nodes import (
     Sequence,
     YamlError,
     check_size,
-    read,
 )
+from .yaml_nodes import read as read_nodes
 
 _CHART_KEYS = ("states", "transitions")
 _STATE_KEYS = (
@@ -104,10 +105,10 @@ _KINDS = {kind.value: kind for kind in StateKind}
 _TRANSITION_KINDS = {kind.value: kind for kind in TransitionKind}
 
 
-def read_yaml(data: bytes, name: str) -> tuple[Chart | None, list[Diagnostic]]:
+def read(data: bytes, name: str) -> tuple[Chart | None, list[Diagnostic]]:
     """YAML bytes -> the chart (None when the document cannot be read) and the diagnostics."""
     try:
-        root = read(data, name)
+        root = read_nodes(data, name)
     except YamlError as error:
         return None, [unreadable(error)]
     reader = _Reader(name)
@@ -157,9 +158,9 @@ class _Reader:
 
     # -- structure -----------------------------------------------------------------------------
 
-    def chart(self, root: Node | None) -> Machine:
+    def chart(self, root: Node | None) -> Region:
         if root is None:
-            return Machine()
+            return Region()
         if not isinstance(root, Mapping):
             self.error(
                 "Y002",
@@ -167,11 +168,11 @@ class _Reader:
                 root.span,
                 "start the file with `states:`",
             )
-            return Machine()
+            return Region()
         self.keys(root, _CHART_KEYS, "chart")
         return self.machine(root, depth=0)
 
-    def machine(self, mapping: Mapping, depth: int) -> Machine:
+    def machine(self, mapping: Mapping, depth: int) -> Region:
         states: list[State] = []
         order: dict[str, int] = {}
         for item in self.items(mapping.get("states"), "states"):
@@ -192,7 +193,7 @@ class _Reader:
                 transitions.append(self.transition(item))
             except _Refused:
                 continue
-        return Machine(tuple(states), tuple(transitions))
+        return Region(tuple(states), tuple(transitions))
 
     def items(self, node: Node | None, key: str) -> list[Mapping]:
         if node is None or (isinstance(node, Scalar) and node.tag == NULL):
@@ -253,9 +254,9 @@ class _Reader:
                     name_node.span,
                     "flatten the hierarchy; statewright refuses deeper nesting",
                 )
-                fields["machine"] = Machine()
+                fields["region"] = Region()
             else:
-                fields["machine"] = self.machine(mapping, depth + 1)
+                fields["region"] = self.machine(mapping, depth + 1)
         return State(name=name, notes=notes, span=name_node.span, **fields)  # type: ignore[arg-type]
 
     def transition(self, mapping: Mapping) -> Transition:
@@ -302,7 +303,7 @@ class _Reader:
             if width > MAX_WIDTH:
                 self.error(
                     "P006",
-                    f"transition width {_value(width_node)} is more than " f"{MAX_WIDTH}",
+                    f"transition width {_value(width_node)} is more than {MAX_WIDTH}",
                     width_node.span,
                     f"use a width from 0 to {MAX_WIDTH}",
                 )

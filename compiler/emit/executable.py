@@ -1,8 +1,8 @@
 """What the executable exports (SCXML, XState) share when they compile smcat into plainer terms:
-unique ids, the chart's `Outline` for the lowering of pseudo-states (`runtime.lowering`, shared
-with the interpreter), and the activities that run.
+unique ids, a choice's branches in the order they are tried, the activities that run. (The
+lowering of forks and joins is `runtime.lowering`, read through `Chart.outline()`.)
 
-Part of stage 3. It imports nothing from the parser.
+Part of stage 3. It imports no reader.
 """
 
 from __future__ import annotations
@@ -10,8 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 from ...runtime import lowering
-from ...runtime.lowering import Arrow, Outline
-from ..delays import delay_ms as delay_ms
+from ...runtime.timers import delay_ms as delay_ms
 from ..ir import Action, Chart, State, Transition
 
 
@@ -41,15 +40,6 @@ class Ids:
             candidate, suffix = f"{base}_{suffix}", suffix + 1
         self.taken.add(candidate)
         return candidate
-
-
-def outline(chart: Chart) -> Outline:
-    """The chart as `runtime.lowering` reads it: the one lowering of forks, joins and choices
-    that the interpreter, the SCXML export and the XState export share."""
-    return Outline.build(
-        ((state.name, state.kind.value, parent) for state, parent in chart.walk()),
-        (Arrow(t.id, t.source, t.target, t.action) for t in chart.transitions()),
-    )
 
 
 def else_last(transitions: Iterable[Transition]) -> list[Transition]:

@@ -1,6 +1,6 @@
 """The project file: which charts a build reads and which outputs it writes (docs/build.md).
 
-Stage: configuration, read by `statewright build`. Bytes -> `Project` (or `ProjectError` naming
+A tool's configuration (`tools/build`), read by `statewright build` and `watch`. Bytes -> `Project` (or `ProjectError` naming
 the file, line, column and key). Two forms with one meaning:
 
 - `pyproject.toml`, table `[tool.statewright]` (TOML; read with the standard library's
@@ -30,19 +30,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .emit import FORMATS
-from .ir import Span
-from .pipeline import chart_stem
-from .yaml_nodes import BOOL, NULL, Mapping, Node, Scalar, Sequence, YamlError
-from .yaml_nodes import read as read_yaml_nodes
+from ...errors import SpannedError
+from ...formats import DIAGRAM_OPTIONS, FORMATS
+from ...ir import Span
+from ...pipeline import chart_stem
+from ...read.yaml_nodes import BOOL, NULL, Mapping, Node, Scalar, Sequence, YamlError
+from ...read.yaml_nodes import read as read_yaml_nodes
 
 CONFIG_NAMES = ("statewright.yaml", "statewright.yml", "pyproject.toml")
-DIAGRAM_FORMATS = frozenset({"dot", "svg", "png"})
-DIAGRAM_OPTIONS = {
-    "direction": ("top-down", "left-right", "bottom-top", "right-left"),
-    "engine": ("dot", "neato", "fdp", "circo", "twopi", "osage"),
-    "theme": ("light", "dark"),
-}
 _TOP_KEYS = ("charts", "exclude", "out", "strict", "outputs")
 _OUTPUT_KEYS = ("format", "out", "charts", "filename", *DIAGRAM_OPTIONS)
 DEFAULT_OUT = "build/statewright"
@@ -51,12 +46,8 @@ MAX_NESTING = 32
 DEFAULT_FILENAME = "{stem}{ext}"
 
 
-class ProjectError(Exception):
+class ProjectError(SpannedError):
     """The project file is wrong: where, and what to do."""
-
-    def __init__(self, message: str, span: Span, hint: str | None = None) -> None:
-        super().__init__(message)
-        self.message, self.span, self.hint = message, span, hint
 
     def __str__(self) -> str:
         hint = f" ({self.hint})" if self.hint else ""
@@ -76,7 +67,7 @@ class Output:
 
     def path_for(self, chart: Path) -> Path:
         stem = chart_stem(chart.name)
-        return self.out / self.filename.format(stem=stem, ext=FORMATS[self.format][2])
+        return self.out / self.filename.format(stem=stem, ext=FORMATS[self.format].extension)
 
 
 @dataclass(frozen=True)
@@ -307,7 +298,7 @@ class _Validator:
             value = self.text(item, option, where)
             if value is None:
                 continue
-            if format_ not in DIAGRAM_FORMATS:
+            if not FORMATS[format_].diagram:
                 raise self.fail(
                     f"`{option}` applies to diagrams (dot, svg, png), not to {format_}",
                     (*where, option),

@@ -1,10 +1,11 @@
 """Resolve: Chart -> Chart, the passes state-machine-cat applies right after parsing.
 
-Stage 1b. Each pass takes a chart and returns a new one built with `dataclasses.replace`; none
-mutates its input. It imports nothing from lark or the emitters.
+Part of stage 1 (the smcat and YAML readers run it). Each pass takes a chart and returns a new one
+built with `dataclasses.replace`; none mutates its input. It imports nothing from lark or the
+emitters.
 
 1. `declare_implicit_states`: a state that is only named in transitions is declared in the
-   machine whose transition names it first, inner machines before outer ones (smcat's order).
+   region whose transition names it first, inner regions before outer ones (smcat's order).
 2. `classify_forkjoins`: a `]name` state without an explicit type becomes a fork (one way in,
    several out), a join (several in, one out) or a junction (anything else).
 """
@@ -15,7 +16,8 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import replace
 
-from .ir import Chart, Machine, State, StateKind
+from ..ir import Chart, Region, State, StateKind
+from ..notation import kind_from_name
 
 
 def resolve(chart: Chart) -> Chart:
@@ -24,17 +26,15 @@ def resolve(chart: Chart) -> Chart:
 
 
 def declare_implicit_states(chart: Chart) -> Chart:
-    from .parse import kind_from_name  # the name -> kind table lives in parse, once
+    known = {state.name for state in _states(chart.region)}
 
-    known = {state.name for state in _states(chart.machine)}
-
-    def visit(machine: Machine) -> Machine:
+    def visit(machine: Region) -> Region:
         states = []
         for state in machine.states:
-            if state.machine is not None:
-                inner = visit(state.machine)
-                if inner is not state.machine:
-                    state = replace(state, machine=inner)
+            if state.region is not None:
+                inner = visit(state.region)
+                if inner is not state.region:
+                    state = replace(state, region=inner)
             states.append(state)
         for transition in machine.transitions:
             for name, span in (
@@ -50,15 +50,13 @@ def declare_implicit_states(chart: Chart) -> Chart:
             return machine
         return replace(machine, states=tuple(states))
 
-    return replace(chart, machine=visit(chart.machine))
+    return replace(chart, region=visit(chart.region))
 
 
 def classify_forkjoins(chart: Chart) -> Chart:
-    if not any(
-        s.kind is StateKind.FORKJOIN and not s.kind_explicit for s in _states(chart.machine)
-    ):
+    if not any(s.kind is StateKind.FORKJOIN and not s.kind_explicit for s in _states(chart.region)):
         return chart
-    transitions = [t for machine in _machines(chart.machine) for t in machine.transitions]
+    transitions = [t for machine in _machines(chart.region) for t in machine.transitions]
     incoming = Counter(t.target for t in transitions)
     outgoing = Counter(t.source for t in transitions)
 
@@ -70,33 +68,33 @@ def classify_forkjoins(chart: Chart) -> Chart:
             return StateKind.JOIN
         return StateKind.JUNCTION
 
-    def visit(machine: Machine) -> Machine:
+    def visit(machine: Region) -> Region:
         states = []
         changed = False
         for state in machine.states:
             new = state
-            if state.machine is not None:
-                inner = visit(state.machine)
-                if inner is not state.machine:
-                    new = replace(new, machine=inner)
+            if state.region is not None:
+                inner = visit(state.region)
+                if inner is not state.region:
+                    new = replace(new, region=inner)
             if state.kind is StateKind.FORKJOIN and not state.kind_explicit:
                 new = replace(new, kind=classify(state))
             changed = changed or new is not state
             states.append(new)
         return replace(machine, states=tuple(states)) if changed else machine
 
-    return replace(chart, machine=visit(chart.machine))
+    return replace(chart, region=visit(chart.region))
 
 
-def _machines(root: Machine) -> Iterator[Machine]:
+def _machines(root: Region) -> Iterator[Region]:
     """Every machine of the chart (the root, then composites), without recursion."""
     stack = [root]
     while stack:
         machine = stack.pop()
         yield machine
-        stack.extend(s.machine for s in machine.states if s.machine is not None)
+        stack.extend(s.region for s in machine.states if s.region is not None)
 
 
-def _states(root: Machine) -> Iterator[State]:
+def _states(root: Region) -> Iterator[State]:
     for machine in _machines(root):
         yield from machine.states

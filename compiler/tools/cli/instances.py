@@ -10,16 +10,23 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from .common import EXIT_DIAGNOSTICS, EXIT_OK, UsageError, load_one
+
+if TYPE_CHECKING:
+    from ....runtime.store import Sink, Store
 
 MAX_DATA_BYTES = 1 << 20
 
 
-def add_parser(
-    commands: Any, usage_error: type[Exception], load_chart: Callable[[str], Any]
-) -> None:
+def add_parsers(commands: Any) -> None:
+    _add_instances(commands)
+    _add_db(commands)
+
+
+def _add_instances(commands: Any) -> None:
     instances = commands.add_parser(
         "instances",
         help="create, drive and inspect durable instances in a store",
@@ -32,7 +39,7 @@ def add_parser(
             name, help=help_text, description=help_text
         )
         parser.add_argument("--store", required=True, metavar="DIR", help="the store folder")
-        parser.set_defaults(run=_run, usage_error=usage_error, load_chart=load_chart)
+        parser.set_defaults(run=_run)
         return parser
 
     create = command("create", "create an instance of a chart (.smcat, .scxml or .ir.json)")
@@ -83,26 +90,26 @@ def add_parser(
     migrate.add_argument("--from", dest="source", required=True, metavar="DIR")
     migrate.add_argument("--to", dest="target", required=True, metavar="postgresql://...")
     migrate.add_argument("resource_ids", nargs="*", metavar="ID", help="default: every instance")
-    migrate.set_defaults(run=_migrate, usage_error=usage_error)
+    migrate.set_defaults(run=_migrate)
 
 
-def _sinks(args: argparse.Namespace) -> list[Any]:
-    from ..runtime.store import JsonlSink, WebhookSink
+def _sinks(args: argparse.Namespace) -> list[Sink]:
+    from ....runtime.store import JsonlSink, WebhookSink
 
     if getattr(args, "action", None) != "relay":
         return []
-    sinks: list[Any] = [WebhookSink(url) for url in args.webhook]
+    sinks: list[Sink] = [WebhookSink(url) for url in args.webhook]
     sinks += [JsonlSink(path) for path in args.jsonl]
     if not sinks:
-        raise args.usage_error("relay needs a sink: --webhook URL or --jsonl FILE")
+        raise UsageError("relay needs a sink: --webhook URL or --jsonl FILE")
     if args.interval <= 0:
-        raise args.usage_error("--interval must be more than 0")
+        raise UsageError("--interval must be more than 0")
     return sinks
 
 
 def _run(args: argparse.Namespace) -> int:
-    from ..runtime.errors import StatewrightError
-    from ..runtime.store import open_store
+    from ....runtime.errors import StatewrightError
+    from ....runtime.store import open_store
 
     try:
         store = open_store(args.store, _sinks(args))
@@ -110,12 +117,14 @@ def _run(args: argparse.Namespace) -> int:
             return int(ACTIONS[args.action](store, args))
         finally:
             getattr(store, "close", lambda: None)()
+    except UsageError:
+        raise  # exit 2, from `main`
     except (StatewrightError, OSError) as error:
         print(f"statewright: {error}", file=sys.stderr)
-        return 1
+        return EXIT_DIAGNOSTICS
 
 
-def add_db_parser(commands: Any) -> None:
+def _add_db(commands: Any) -> None:
     database = commands.add_parser(
         "db",
         help="manage a PostgreSQL store's schema",
@@ -129,10 +138,9 @@ def add_db_parser(commands: Any) -> None:
 
 def _db_upgrade(args: argparse.Namespace) -> int:
     if not args.store.startswith(("postgresql://", "postgres://")):
-        print("statewright: db upgrade needs a postgresql:// URL", file=sys.stderr)
-        return 2
+        raise UsageError("db upgrade needs a postgresql:// URL")
     try:
-        from ..runtime.store.postgres import SCHEMA_VERSION, upgrade
+        from ....runtime.store.postgres import SCHEMA_VERSION, upgrade
 
         applied = upgrade(args.store)
     except ImportError:
@@ -140,63 +148,63 @@ def _db_upgrade(args: argparse.Namespace) -> int:
             "statewright: PostgreSQL needs psycopg: pip install 'statewright[postgres]'",
             file=sys.stderr,
         )
-        return 1
+        return EXIT_DIAGNOSTICS
     except Exception as error:  # noqa: BLE001 - psycopg's errors: one line, no traceback
         print(f"statewright: {str(error).strip().splitlines()[0]}", file=sys.stderr)
-        return 1
+        return EXIT_DIAGNOSTICS
     print(json.dumps({"applied": applied, "schema": SCHEMA_VERSION}))
-    return 0
+    return EXIT_OK
 
 
-def _json_object(text: str | None, what: str, usage_error: type[Exception]) -> dict[str, Any]:
+def _json_object(text: str | None, what: str) -> dict[str, Any]:
     if text is None:
         return {}
     if len(text.encode()) > MAX_DATA_BYTES:
-        raise usage_error(f"{what} is larger than {MAX_DATA_BYTES} bytes")
+        raise UsageError(f"{what} is larger than {MAX_DATA_BYTES} bytes")
     try:
         value = json.loads(text)
     except (ValueError, RecursionError) as error:
-        raise usage_error(f"{what} is not JSON: {error}") from None
+        raise UsageError(f"{what} is not JSON: {error}") from None
     if not isinstance(value, dict):
-        raise usage_error(f"{what} must be a JSON object")
+        raise UsageError(f"{what} must be a JSON object")
     return value
 
 
-def _create(store: Any, args: argparse.Namespace) -> int:
-    from ..runtime.store import StoredChart
-    from .emit import ir_json
+def _create(store: Store, args: argparse.Namespace) -> int:
+    from ....runtime.store import StoredChart
+    from ...emit import ir_json
 
-    context = _json_object(args.context, "--context", args.usage_error)
+    context = _json_object(args.context, "--context")
     if args.chart.endswith(".json"):
         try:
             document = json.loads(Path(args.chart).read_bytes())
         except (OSError, ValueError) as error:
-            raise args.usage_error(f"{args.chart}: cannot read: {error}") from None
+            raise UsageError(f"{args.chart}: cannot read: {error}") from None
     else:
-        chart = args.load_chart(args.chart)
+        chart = load_one(args.chart, "creating an instance")
         if chart is None:
-            return 1
-        document = json.loads(ir_json.emit(chart))
+            return EXIT_DIAGNOSTICS
+        document = ir_json.to_document(chart)
     name = Path(args.chart).name.split(".")[0]
     resource_id = args.resource_id or name
     stored = StoredChart(document, chart_id=name, keep_source=True)
     instance = store.create(resource_id, stored, context=context)
     with instance:
         print(json.dumps(_summary(instance)))
-    return 0
+    return EXIT_OK
 
 
-def _send(store: Any, args: argparse.Namespace) -> int:
-    data = _json_object(args.data, "--data", args.usage_error)
+def _send(store: Store, args: argparse.Namespace) -> int:
+    data = _json_object(args.data, "--data")
     receipt = store.send(args.resource_id, args.event, data, event_id=args.event_id)
     print(json.dumps(receipt.to_dict()))
-    return 0
+    return EXIT_OK
 
 
-def _list(store: Any, args: argparse.Namespace) -> int:
+def _list(store: Store, args: argparse.Namespace) -> int:
     """Every instance, one JSON line each; one that cannot be opened gets a line with its
     problem and the listing goes on (exit 1 at the end)."""
-    from ..runtime.errors import StatewrightError
+    from ....runtime.errors import StatewrightError
 
     failed = False
     for resource_id in store.ids():
@@ -206,10 +214,10 @@ def _list(store: Any, args: argparse.Namespace) -> int:
         except (StatewrightError, OSError) as error:
             failed = True
             print(json.dumps({"id": resource_id, "problem": str(error)}))
-    return 1 if failed else 0
+    return EXIT_DIAGNOSTICS if failed else EXIT_OK
 
 
-def _show(store: Any, args: argparse.Namespace) -> int:
+def _show(store: Store, args: argparse.Namespace) -> int:
     with store.open(args.resource_id) as instance:
         summary = _summary(instance)
         summary["context"] = instance.context
@@ -217,32 +225,32 @@ def _show(store: Any, args: argparse.Namespace) -> int:
         print(json.dumps(summary))
         if args.output:
             _render(store, args.resource_id, instance.machine.active, Path(args.output))
-    return 0
+    return EXIT_OK
 
 
-def _history(store: Any, args: argparse.Namespace) -> int:
+def _history(store: Store, args: argparse.Namespace) -> int:
     if args.as_of is None:
         for record in store.history(args.resource_id):
             print(json.dumps(record))
-        return 0
+        return EXIT_OK
     point: dict[str, Any] = {"seq": int(args.as_of)} if args.as_of.isdigit() else {"at": args.as_of}
     try:
         state = store.state_at(args.resource_id, **point)
     except ValueError as error:
-        raise args.usage_error(f"--as-of {args.as_of}: {error}") from None
+        raise UsageError(f"--as-of {args.as_of}: {error}") from None
     state.pop("snapshot")
     print(json.dumps(state))
-    return 0
+    return EXIT_OK
 
 
-def _replay(store: Any, args: argparse.Namespace) -> int:
+def _replay(store: Store, args: argparse.Namespace) -> int:
     state = store.state_at(args.resource_id)
     state.pop("snapshot")
     print(json.dumps(state))
-    return 0
+    return EXIT_OK
 
 
-def _relay(store: Any, args: argparse.Namespace) -> int:
+def _relay(store: Store, args: argparse.Namespace) -> int:
     """One pass over the outbox (or, with --follow, one every --interval seconds): each sink
     gets, in order per instance, the notifications its cursor has not passed. A FileStore
     delivers what an instance's sinks missed when the instance is opened; PostgreSQL reads the
@@ -266,28 +274,28 @@ def _relay(store: Any, args: argparse.Namespace) -> int:
                     opened += 1
             print(json.dumps({"instances": opened}), flush=True)
         if not args.follow or stop.wait(args.interval):
-            return 0
+            return EXIT_OK
 
 
-def _verify(store: Any, args: argparse.Namespace) -> int:
+def _verify(store: Store, args: argparse.Namespace) -> int:
     failed = False
     for resource_id in args.resource_ids or store.ids():
         problems = store.verify(resource_id)
         failed = failed or bool(problems)
         print(json.dumps({"id": resource_id, "ok": not problems, "problems": problems}))
-    return 1 if failed else 0
+    return EXIT_DIAGNOSTICS if failed else EXIT_OK
 
 
 def _migrate(args: argparse.Namespace) -> int:
-    from ..runtime.errors import StatewrightError
-    from ..runtime.store import FileStore
+    from ....runtime.errors import StatewrightError
+    from ....runtime.store import FileStore
 
     if not args.target.startswith(("postgresql://", "postgres://")):
-        raise args.usage_error("--to must be a postgresql:// URL")
+        raise UsageError("--to must be a postgresql:// URL")
     source = FileStore(args.source)
     failed = False
     try:
-        from ..runtime.store.postgres import PostgresStore
+        from ....runtime.store.postgres import PostgresStore
 
         target = PostgresStore(args.target)
     except ImportError:
@@ -295,10 +303,10 @@ def _migrate(args: argparse.Namespace) -> int:
             "statewright: PostgreSQL needs psycopg: pip install 'statewright[postgres]'",
             file=sys.stderr,
         )
-        return 1
+        return EXIT_DIAGNOSTICS
     except (StatewrightError, OSError) as error:
         print(f"statewright: {error}", file=sys.stderr)
-        return 1
+        return EXIT_DIAGNOSTICS
     with target:
         for resource_id in args.resource_ids or source.ids():
             try:
@@ -315,7 +323,7 @@ def _migrate(args: argparse.Namespace) -> int:
             except (StatewrightError, OSError) as error:
                 failed = True
                 print(json.dumps({"id": resource_id, "ok": False, "problem": str(error)}))
-    return 1 if failed else 0
+    return EXIT_DIAGNOSTICS if failed else EXIT_OK
 
 
 def _summary(instance: Any) -> dict[str, Any]:
@@ -328,9 +336,10 @@ def _summary(instance: Any) -> dict[str, Any]:
     }
 
 
-def _render(store: Any, resource_id: str, active: list[str], path: Path) -> None:
-    from .emit import emitter
-    from .load_ir import IRFormatError, load
+def _render(store: Store, resource_id: str, active: list[str], path: Path) -> None:
+    from ...emit import emitter
+    from ...formats import FORMATS
+    from ...read.ir import IRFormatError, load
 
     source = store.chart_source(resource_id)
     if source is None:
@@ -341,8 +350,8 @@ def _render(store: Any, resource_id: str, active: list[str], path: Path) -> None
         raise OSError(
             f"instance {resource_id!r}: its diagram source is unreadable: {error}"
         ) from None
-    kind = path.suffix.lstrip(".") or "svg"
-    emit, _ = emitter(kind if kind in ("svg", "png", "dot") else "svg")
+    kind = path.suffix.lstrip(".")
+    emit, _ = emitter(kind if kind in FORMATS and FORMATS[kind].diagram else "svg")
     output = emit(chart, {"highlight": {"active": active}})
     path.write_bytes(output.encode() if isinstance(output, str) else output)
 

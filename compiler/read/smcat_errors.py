@@ -1,9 +1,8 @@
 """Syntax errors: one of lark's parse errors -> a Diagnostic at the offending token.
 
-Part of stage 1 (parse). It says what was expected in words, recognises the common mistakes
-(a declaration after a transition, a second declaration list, a missing `;`) from the parser's
-state, and points at the token that is wrong rather than at the start of the statement.
-"""
+Part of stage 1 (the smcat reader). It says what was expected in words, recognises the common
+mistakes (a declaration after a transition, a second declaration list, a missing `;`) from the
+parser's state, and points at the token that is wrong rather than at the start of the statement."""
 
 from __future__ import annotations
 
@@ -13,8 +12,8 @@ from typing import Any
 from lark import Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
-from .diagnostics import Diagnostic, Severity
-from .ir import Span, Transition
+from ..diagnostics import Diagnostic, Severity
+from ..ir import Span, Transition
 
 WORDS = {
     "IDENTIFIER": "a state name",

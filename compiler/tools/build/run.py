@@ -1,6 +1,6 @@
 """`statewright build`: every output of a project, regenerated only where its inputs changed.
 
-Stage: orchestration over the pipeline (Project -> list of `Result`). For each chart the
+A tool over the pipeline (Project -> list of `Result`). For each chart the
 project file names and each output it asks for, a *target* is one file to write. Whether a
 target is up to date is decided by content, never by timestamps (a fresh clone rebuilds
 nothing):
@@ -41,25 +41,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..runtime.store.disk import atomic_write
-from .diagnostics import Diagnostic, Severity
-from .emit import emitter
-from .pipeline import diagnose_file
+from ....runtime.store.disk import atomic_write
+from ...diagnostics import Diagnostic, Severity
+from ...emit import emitter
+from ...errors import CompilerError, RenderError
+from ...formats import FORMATS
+from ...pipeline import diagnose_file
 from .project import Output, Project, ProjectError
 
-#: formats that run: not written from a chart with errors
-EXECUTABLE = frozenset({"python", "scxml", "xstate"})
-
-#: format -> (comment opening, comment closing); formats not here carry no header
-_COMMENTS: dict[str, tuple[str, str]] = {
-    "python": ("# ", ""),
-    "yaml": ("# ", ""),
-    "smcat": ("// ", ""),
-    "dot": ("// ", ""),
-    "mermaid": ("%% ", ""),
-    "scxml": ("<!-- ", " -->"),
-    "svg": ("<!-- ", " -->"),
-}
 #: the manifest of an output folder: what the build wrote there
 MANIFEST = ".statewright-build.json"
 _MARK = "statewright build:"
@@ -248,9 +237,10 @@ def with_header(data: bytes, target: Target, root: Path) -> bytes:
         f"{_MARK} generated from {source} (sha256 {target.source_hash}); do not edit. "
         f"input={target.key} output={_body_hash(data)}"
     )
-    if target.output.format == "png":
+    found = FORMATS[target.output.format]
+    if found.binary:
         return _png_with_text(data, text)
-    comment = _COMMENTS.get(target.output.format)
+    comment = found.comment
     if comment is None:
         return data
     line = f"{comment[0]}{text}{comment[1]}\n".encode()
@@ -320,7 +310,7 @@ def read_header(data: bytes) -> tuple[str, str, bytes] | None:
 def status_of_existing(target: Target) -> str | None:
     """up-to-date, stale or edited from the file's header alone; None when the file must be
     generated to tell (it is missing, or its format has no header)."""
-    if target.output.format not in _COMMENTS and target.output.format != "png":
+    if not has_header(target):
         return None
     try:
         data = target.path.read_bytes()
@@ -346,12 +336,12 @@ def read_chart(path: Path, target: str | None) -> tuple[object, ChartReport]:
 
 def has_header(target: Target) -> bool:
     """Whether the target's format carries the build's header (a PNG its text chunk)."""
-    return target.output.format in _COMMENTS or target.output.format == "png"
+    found = FORMATS[target.output.format]
+    return found.comment is not None or found.binary
 
 
 def generate(chart: object, target: Target) -> bytes:
-    from .emit.render import RenderError
-    from .ir import Chart
+    from ...ir import Chart
 
     assert isinstance(chart, Chart)
     emit, _ = emitter(target.output.format)
@@ -365,7 +355,7 @@ def generate(chart: object, target: Target) -> bytes:
     return output.encode("utf-8") if isinstance(output, str) else output
 
 
-class BuildError(Exception):
+class BuildError(CompilerError):
     """An output could not be generated (Graphviz missing, say)."""
 
 
@@ -391,7 +381,7 @@ def build_chart(
     broken = chart is None or any(d.severity in failing for d in report.diagnostics)
     results: list[Result] = []
     for target in targets:
-        if chart is None or (broken and target.output.format in EXECUTABLE):
+        if chart is None or (broken and FORMATS[target.output.format].executable):
             results.append(Result(target, "failed", "the chart has errors"))
             continue
         try:

@@ -1,0 +1,105 @@
+"""`statewright check`: every finding of every chart, as text, JSON or SARIF."""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from ...diagnostics import SHOWN_PER_CODE, Diagnostic, Severity, render_all
+from ...pipeline import is_yaml
+from .common import EXIT_DIAGNOSTICS, EXIT_OK, UsageError, load_all, read, use_color
+from .report import to_json, to_sarif
+
+
+def add_parsers(commands: Any) -> None:
+    check = commands.add_parser(
+        "check",
+        help="report ill-formed constructs in .smcat files",
+        description="Parse and check each FILE; print every finding (docs/diagnostics.md).",
+    )
+    check.add_argument("files", nargs="+", metavar="FILE", help="input files; - is stdin")
+    check.add_argument(
+        "--format", choices=["text", "json", "sarif"], default="text", help="output format"
+    )
+    check.add_argument(
+        "--strict", action="store_true", help="warnings count as errors for the exit code"
+    )
+    check.add_argument(
+        "--target",
+        choices=["python", "scxml"],
+        help="also run the checks of this output (Python names, portable SCXML guards)",
+    )
+    check.add_argument(
+        "--charts-only",
+        action="store_true",
+        help="pass over YAML files that are not charts (no top-level `states` or `transitions`)",
+    )
+    check.add_argument(
+        "--max-findings",
+        type=int,
+        default=SHOWN_PER_CODE,
+        metavar="N",
+        help=f"show at most N findings of each code per file, then count the rest (default "
+        f"{SHOWN_PER_CODE}; 0 shows all; json and sarif always list all)",
+    )
+    check.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.max_findings < 0:
+        raise UsageError("--max-findings must be 0 or more")
+    names = [n for n in args.files if not (args.charts_only and _other_yaml(n))]
+    loaded = load_all(names, target=args.target, report=False)
+    diagnostics = [d for source, _ in loaded for d in source.diagnostics]
+    if args.format == "json":
+        sys.stdout.write(to_json(diagnostics))
+    elif args.format == "sarif":
+        from ... import __version__
+
+        sys.stdout.write(to_sarif(diagnostics, __version__))
+    else:
+        color = use_color(sys.stdout)
+        for source, _ in loaded:
+            sources = {source.display: source.text} if source.text is not None else {}
+            sys.stdout.write(
+                render_all(
+                    source.diagnostics, sources, color=color, shown_per_code=args.max_findings
+                )
+            )
+        sys.stdout.write(summary(diagnostics, len(loaded)) + "\n")
+    failing = {Severity.ERROR, Severity.WARNING} if args.strict else {Severity.ERROR}
+    return EXIT_DIAGNOSTICS if any(d.severity in failing for d in diagnostics) else EXIT_OK
+
+
+def summary(diagnostics: Sequence[Diagnostic], files: int) -> str:
+    """`3 files checked: 1 error, 2 warnings` (or `: no problems`)."""
+    counts = {severity: 0 for severity in Severity}
+    for diagnostic in diagnostics:
+        counts[diagnostic.severity] += 1
+    parts = [
+        f"{count} {severity.value}{'' if count == 1 else 's'}"
+        for severity, count in counts.items()
+        if count
+    ]
+    checked = f"{files} file{'' if files == 1 else 's'} checked"
+    return f"{checked}: {', '.join(parts)}" if parts else f"{checked}: no problems"
+
+
+def _other_yaml(name: str) -> bool:
+    """Whether a file is YAML that is not a chart: its top level is not a mapping with
+    `states` or `transitions` (read safely). A file that does not read as YAML is a chart when
+    a line starts with `states:` or `transitions:` (its YAML error is then reported)."""
+    if not is_yaml(name) or name == "-":
+        return False
+    from ...read.yaml_nodes import Mapping, YamlError
+    from ...read.yaml_nodes import read as read_yaml
+
+    data = read(name)
+    try:
+        root = read_yaml(data, name)
+    except YamlError:
+        return re.search(rb"^(states|transitions)\s*:", data, re.M) is None
+    return not (isinstance(root, Mapping) and {"states", "transitions"} & set(root.index))

@@ -1,0 +1,137 @@
+"""What every command of the CLI shares: exit codes, `UsageError`, reading charts from files
+or standard input (with their findings reported), writing outputs, and colour on terminals.
+
+Only the modules of this folder print and choose exit codes; everything they call returns
+values or raises.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from ...diagnostics import Diagnostic, has_errors, render_all
+from ...errors import CompilerError
+from ...ir import Chart
+from ...pipeline import diagnose_file, is_yaml
+
+EXIT_OK = 0
+EXIT_DIAGNOSTICS = 1
+EXIT_USAGE = 2
+
+
+class UsageError(CompilerError):
+    """A problem with the command line or the file system: exit 2."""
+
+
+@dataclass(frozen=True)
+class Source:
+    """One input as read: its name (`-` for standard input), its text (None when it could not
+    be read as text) and its findings."""
+
+    name: str
+    text: str | None
+    diagnostics: tuple[Diagnostic, ...] = ()
+
+    @property
+    def display(self) -> str:
+        """The name in reports: `<stdin>` for standard input."""
+        return "<stdin>" if self.name == "-" else self.name
+
+
+def load_all(
+    names: Sequence[str],
+    *,
+    target: str | None = None,
+    report: bool = True,
+    checks: bool = True,
+    scxml: bool = False,
+) -> list[tuple[Source, Chart | None]]:
+    """Read, parse and (unless `checks` is off) check each input; print the diagnostics to
+    stderr unless `report` is off. SCXML is read when `scxml` is on or the name ends in
+    `.scxml`."""
+    results = []
+    for name in names:
+        display = "<stdin>" if name == "-" else name
+        chart: Chart | None = None
+        if is_yaml(name) and (refused := _too_large_yaml(name, display)) is not None:
+            source = Source(name, None, (refused,))
+            if report:
+                report_findings(source)
+            results.append((source, chart))
+            continue
+        text, chart, diagnostics = diagnose_file(
+            read(name),
+            display,
+            target=target,
+            checks=checks,
+            scxml=scxml or name.endswith(".scxml"),
+        )
+        source = Source(name, text, tuple(diagnostics))
+        if report:
+            report_findings(source)
+        results.append((source, chart))
+    return results
+
+
+def load_one(path: str, doing: str) -> Chart | None:
+    """One chart, its findings on stderr; None (with a line saying it is not `doing` what was
+    asked) when it has errors."""
+    ((source, chart),) = load_all([path])
+    if chart is None or has_errors(source.diagnostics):
+        print(f"statewright: {path}: not {doing}: the chart has errors", file=sys.stderr)
+        return None
+    return chart
+
+
+def _too_large_yaml(name: str, display: str) -> Diagnostic | None:
+    """Y001 for a YAML file over the size limit, found before reading it."""
+    from ...read.yaml_chart import refuse_large
+
+    try:
+        size = Path(name).stat().st_size
+    except OSError:
+        return None  # reading it reports the problem
+    return refuse_large(size, display)
+
+
+def read(name: str) -> bytes:
+    """The bytes of file `name` (`-`: standard input); a clear UsageError when it cannot be
+    read."""
+    try:
+        return sys.stdin.buffer.read() if name == "-" else Path(name).read_bytes()
+    except FileNotFoundError:
+        raise UsageError(f"{name}: no such file") from None
+    except IsADirectoryError:
+        raise UsageError(f"{name}: is a directory") from None
+    except OSError as error:
+        raise UsageError(f"{name}: cannot read: {error.strerror}") from None
+
+
+def report_findings(source: Source) -> None:
+    """Print an input's findings to stderr, with their source lines."""
+    if not source.diagnostics:
+        return
+    sources = {source.display: source.text} if source.text is not None else {}
+    sys.stderr.write(render_all(source.diagnostics, sources, color=use_color()))
+
+
+def use_color(stream: object = None) -> bool:
+    """Whether to colour what goes to `stream` (stderr by default): a terminal, and NO_COLOR
+    unset."""
+    stream = sys.stderr if stream is None else stream
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty()) and "NO_COLOR" not in os.environ
+
+
+def write(path: Path, data: bytes | str) -> None:
+    """Write to `path` atomically: readers see the old file or the new one."""
+    from ....runtime.store.disk import atomic_write
+
+    try:
+        atomic_write(path, data.encode("utf-8") if isinstance(data, str) else data)
+    except OSError as error:
+        raise UsageError(f"cannot write {path}: {error.strerror}") from None

@@ -1,0 +1,367 @@
+"""The studio's model (`statewright studio [PATH]`): the charts it may read and write, what a
+render returns (diagnostics, the diagram, a simulation), and the instance inspector.
+
+A tool over the pipeline and the runtime, like the CLI; `server.py` puts it on HTTP. Every
+request is answered from scratch: the page sends the chart text it holds and the steps it has
+taken, and the model parses, checks, renders and replays them, so undo is dropping a step and
+no state lives in the server.
+
+What it may touch (docs/security.md): only chart files (.smcat, .yaml, .yml, .scxml) inside
+PATH, after resolving links, never in hidden or dependency folders and never the project file;
+a save is refused when the file changed on disk since it was loaded. Renders are bounded (a
+diagram's layout: `RENDER_SECONDS`; `MAX_STEPS` steps), and the instance inspector reads the
+store (its logs, by replay) and never opens an instance, so it never recovers, locks or writes
+anything.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+from dataclasses import dataclass, field
+from http import HTTPStatus
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ....runtime.store.disk import atomic_write
+from ...diagnostics import Diagnostic, Severity
+from ...errors import CompilerError, RenderError
+from ...ir import Chart
+from ...pipeline import CHART_SUFFIXES, diagnose_file
+
+if TYPE_CHECKING:
+    from ....runtime.store import Store
+
+SKIPPED_FOLDERS = frozenset({"node_modules", "__pycache__", "site-packages", "venv"})
+PROJECT_FILES = frozenset({"statewright.yaml", "statewright.yml"})
+MAX_FILES = 2000
+MAX_STEPS = 10_000
+#: seconds Graphviz may take to lay out the diagram of one request
+RENDER_SECONDS = 20.0
+
+
+class StudioError(CompilerError):
+    """A request the studio refuses: its status and a sentence for the page."""
+
+    def __init__(self, status: HTTPStatus, message: str, **extra: Any) -> None:
+        super().__init__(message)
+        self.status, self.message, self.extra = status, message, extra
+
+
+@dataclass
+class Studio:
+    """What the server serves: charts under `root` (or the one file `only`), and a store."""
+
+    root: Path
+    only: Path | None = None
+    store_location: str | None = None
+    _store: Store | None = field(default=None, init=False, repr=False)
+
+    # -- files ------------------------------------------------------------------------------
+
+    def files(self) -> list[str]:
+        if self.only is not None:
+            return [self.only.name]
+        found = []
+        for folder, folders, names in os.walk(self.root):
+            # hidden folders (.git, .venv) and dependency trees are not walked at all
+            folders[:] = sorted(
+                f for f in folders if not f.startswith(".") and f not in SKIPPED_FOLDERS
+            )
+            for name in sorted(names):
+                path = Path(folder) / name
+                if path.suffix in CHART_SUFFIXES and not name.startswith("."):
+                    if name in PROJECT_FILES or not self._inside(path):
+                        continue
+                    found.append(path.relative_to(self.root).as_posix())
+            if len(found) > MAX_FILES:
+                break
+        return sorted(found)[:MAX_FILES]
+
+    def _inside(self, path: Path) -> bool:
+        try:
+            path.resolve().relative_to(self.root.resolve())
+        except ValueError:
+            return False
+        return True
+
+    def resolve(self, name: str) -> Path:
+        """The file `name` names under the root, by the rules `files` lists by: a chart file,
+        not hidden, not in a hidden or dependency folder, not the project file; StudioError
+        for anything else."""
+        if not name or "\x00" in name:
+            raise StudioError(HTTPStatus.BAD_REQUEST, "no file named")
+        path = self.root / name
+        parts = Path(name).parts
+        if (
+            Path(name).is_absolute()
+            or ".." in parts
+            or any(part.startswith(".") or part in SKIPPED_FOLDERS for part in parts)
+            or path.name in PROJECT_FILES
+            or path.suffix not in CHART_SUFFIXES
+            or not self._inside(path)
+            or (self.only is not None and path.resolve() != self.only.resolve())
+        ):
+            raise StudioError(HTTPStatus.FORBIDDEN, f"{name}: not a chart file under the folder")
+        return path
+
+    def read(self, name: str) -> dict[str, Any]:
+        path = self.resolve(name)
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            raise StudioError(HTTPStatus.NOT_FOUND, f"{name}: no such file") from None
+        except OSError as error:
+            raise StudioError(HTTPStatus.FORBIDDEN, f"{name}: {error.strerror}") from None
+        return {"path": name, "text": data.decode("utf-8", "replace"), "hash": _hash(data)}
+
+    def save(
+        self, name: str, text: str, base: str | None, force: bool, create: bool = False
+    ) -> dict[str, Any]:
+        """Write a chart file: refused (409) when it changed on disk since `base` was read,
+        or, with `create`, when it exists at all."""
+        path = self.resolve(name)
+        data = text.encode("utf-8")
+        with _SAVE_LOCK:
+            try:
+                current = path.read_bytes()
+            except FileNotFoundError:
+                current = None
+            if current is not None and create:
+                raise StudioError(HTTPStatus.CONFLICT, f"{name} exists already")
+            if current is None and not create and base is not None and not force:
+                raise StudioError(HTTPStatus.CONFLICT, f"{name} was deleted since it was opened")
+            if current is None:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            if current is not None and not force and _hash(current) != base:
+                raise StudioError(
+                    HTTPStatus.CONFLICT,
+                    f"{name} changed on disk since it was opened",
+                    text=current.decode("utf-8", "replace"),
+                    hash=_hash(current),
+                )
+            atomic_write(path, data)
+        return {"path": name, "hash": _hash(data)}
+
+    # -- charts ------------------------------------------------------------------------------
+
+    def chart(self, name: str, text: str) -> tuple[Chart | None, list[Diagnostic]]:
+        _, chart, diagnostics = diagnose_file(text.encode("utf-8"), name, target="python")
+        return chart, diagnostics
+
+    def render(self, name: str, text: str, steps: list[Any], context: Any) -> dict[str, Any]:
+        """Diagnostics, the diagram with the active states lit, and the simulation (a few at
+        a time: see `_WORK`)."""
+        with _WORK:
+            return self._render(name, text, steps, context)
+
+    def _render(self, name: str, text: str, steps: list[Any], context: Any) -> dict[str, Any]:
+        chart, diagnostics = self.chart(name, text)
+        result: dict[str, Any] = {
+            "diagnostics": [_diagnostic(d) for d in diagnostics],
+            "svg": None,
+            "simulation": None,
+        }
+        if chart is None:
+            return result
+        active: list[str] = []
+        if not any(d.severity is Severity.ERROR for d in diagnostics):
+            simulation = simulate(chart, steps, context)
+            result["simulation"] = simulation
+            active = simulation["active"]
+        else:
+            result["simulation"] = {"error": "the chart has errors: fix them to simulate it"}
+        result["svg"], result["render_error"] = _svg(chart, active)
+        return result
+
+    # -- instances ---------------------------------------------------------------------------
+
+    def store(self) -> Store:
+        """The store, opened once (a PostgreSQL store keeps one connection pool)."""
+        if self.store_location is None:
+            raise StudioError(HTTPStatus.NOT_FOUND, "no store: start the studio with --store")
+        with _STORE_LOCK:
+            if self._store is None:
+                from ....runtime.store import open_store
+
+                self._store = open_store(self.store_location)
+            return self._store
+
+    def close(self) -> None:
+        """Release the store (its connections), if it was opened."""
+        with _STORE_LOCK:
+            if self._store is not None:
+                self._store.close()
+            self._store = None
+
+    def instances(self) -> list[dict[str, Any]]:
+        store = self.store()
+        found = []
+        for resource_id in store.ids():
+            try:
+                state = store.state_at(resource_id)
+                source = store.chart_source(resource_id)
+                found.append(
+                    {
+                        "id": resource_id,
+                        "seq": state["seq"],
+                        "version": state["version"],
+                        "configuration": state["configuration"],
+                        "drawable": source is not None,
+                    }
+                )
+            except Exception as error:  # noqa: BLE001 - one broken instance must not hide the rest
+                found.append({"id": resource_id, "problem": str(error)})
+        return found
+
+    def instance(self, resource_id: str, seq: int | None) -> dict[str, Any]:
+        with _WORK:
+            return self._instance(resource_id, seq)
+
+    def _instance(self, resource_id: str, seq: int | None) -> dict[str, Any]:
+        from ....runtime.store import check_resource_id
+
+        try:
+            check_resource_id(resource_id)
+        except ValueError as error:
+            raise StudioError(HTTPStatus.BAD_REQUEST, str(error)) from None
+        store = self.store()
+        if resource_id not in store.ids():
+            raise StudioError(HTTPStatus.NOT_FOUND, f"no instance {resource_id!r}")
+        records = list(store.history(resource_id))
+        state = store.state_at(resource_id, seq=seq) if seq is not None else None
+        state = state or store.state_at(resource_id)
+        state.pop("snapshot", None)
+        source = store.chart_source(resource_id)
+        svg: str | None = None
+        render_error: str | None = "the instance keeps no diagram source (created by a library)"
+        if source is not None:
+            from ...read.ir import load
+
+            chart = load(source, compact=True)
+            active = _with_ancestors(chart, state["configuration"])
+            svg, render_error = _svg(chart, active)
+        return {
+            "id": resource_id,
+            "records": records,
+            "state": state,
+            "svg": svg,
+            "render_error": render_error,
+        }
+
+
+_SAVE_LOCK = threading.Lock()
+_STORE_LOCK = threading.Lock()
+#: renders (parse, check, simulate, Graphviz) run a few at a time, whatever the number of
+#: connections: more at once would not finish sooner on this machine's cores, and each holds
+#: a chart's worth of memory
+_WORK = threading.BoundedSemaphore(max(2, os.cpu_count() or 2))
+
+
+def _hash(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _diagnostic(diagnostic: Diagnostic) -> dict[str, Any]:
+    found = diagnostic.to_dict()
+    found.pop("related", None)
+    return found
+
+
+def _svg(chart: Chart, active: list[str]) -> tuple[str | None, str | None]:
+    from ...emit.render import emit_svg
+
+    options: dict[str, Any] = {"highlight": {"active": active}, "timeout": RENDER_SECONDS}
+    try:
+        return emit_svg(chart, options), None
+    except RenderError as error:
+        return None, str(error)
+
+
+def _with_ancestors(chart: Chart, names: list[str]) -> list[str]:
+    active = list(names)
+    for name in names:
+        if chart.has_state(name):
+            active.extend(a for a in chart.ancestors_of(name) if a not in active)
+    return active
+
+
+def simulate(chart: Chart, steps: list[Any], context: Any) -> dict[str, Any]:
+    """Replay `steps` (`{"event": name, "data": {...}}` or `{"advance": seconds}`) from the
+    start on the interpreter: the configuration after each, the actions run, what can happen
+    next."""
+    from ....runtime import FakeClock, StatewrightError, load
+    from ...emit import ir_json
+
+    if not isinstance(context, dict):
+        return {"error": "the context must be a JSON object", "active": []}
+    if not isinstance(steps, list) or len(steps) > MAX_STEPS:
+        return {"error": "too many steps", "active": []}
+    clock = FakeClock()
+    timeline: list[dict[str, Any]] = []
+    actions: list[str] = []
+    error: str | None = None
+    try:
+        machine = load(ir_json.to_document(chart), context=context, clock=clock)
+        machine.add_listener(
+            lambda found: actions.append(str(found["action"])) if "action" in found else None
+        )
+        machine.start()
+        timeline.append(
+            {"step": None, "configuration": machine.configuration, "actions": actions[:]}
+        )
+        for step in steps:
+            actions.clear()
+            if not isinstance(step, dict):
+                raise StatewrightError("a step is an event or a clock advance")
+            if "advance" in step:
+                seconds = float(step["advance"])
+                if not 0 <= seconds <= 10**9:
+                    raise StatewrightError("advance the clock by 0 seconds or more")
+                clock.advance(seconds)
+                machine.tick()
+            else:
+                data = step.get("data") or {}
+                if not isinstance(data, dict):
+                    raise StatewrightError("event data must be a JSON object")
+                machine.send(str(step.get("event", "")), **data)
+            timeline.append(
+                {"step": step, "configuration": machine.configuration, "actions": actions[:]}
+            )
+        active = machine.active
+        enabled = _enabled(chart, active)
+        context_now: Any = machine.context
+        running = machine.running
+    except (StatewrightError, ValueError, TypeError) as problem:
+        error = str(problem)
+        active, enabled, context_now, running = [], [], context, False
+    return {
+        "timeline": timeline,
+        "active": active,
+        "configuration": timeline[-1]["configuration"] if timeline else [],
+        "enabled": enabled,
+        "context": context_now,
+        "running": running,
+        "error": error,
+    }
+
+
+def _enabled(chart: Chart, active: list[str]) -> list[dict[str, Any]]:
+    """The events the active states (and their ancestors) have transitions for; a timed event
+    says its delay (the page offers to advance the clock instead)."""
+    from ....runtime.timers import delay_ms
+
+    seen: dict[str, dict[str, Any]] = {}
+    for name in active:
+        for transition in chart.transitions_from(name):
+            event = transition.event
+            if not event or event in seen:
+                continue
+            delay = delay_ms(event)
+            seen[event] = {
+                "event": event,
+                "guarded": transition.guard is not None,
+                "delay": delay / 1000 if delay is not None else None,
+            }
+    return list(seen.values())
