@@ -219,3 +219,36 @@ def test_the_compiler_folder_shows_the_pipeline() -> None:
     assert folders == ["check", "emit", "read", "tools"]
     tools = sorted(p.name for p in (ROOT / "compiler" / "tools").iterdir() if p.is_dir())
     assert [t for t in tools if t != "__pycache__"] == ["build", "cli", "studio"]
+
+
+def test_git_ignores_no_source_file() -> None:
+    """A source file that .gitignore hides is missing from every clone (a folder named `build`
+    once was): no file of the source folders may be ignored, caches aside."""
+    result = _run(
+        "git",
+        "ls-files",
+        "--others",
+        "--ignored",
+        "--exclude-standard",
+        "--",
+        "compiler",
+        "runtime",
+        "grammars",
+        "templates",
+        "docs",
+        "tests",
+        "examples",
+    )
+    if result.returncode != 0:
+        pytest.skip("not a git checkout")
+    caches = (
+        "__pycache__",
+        ".egg-info",
+        "node_modules",
+        "runtime/build/",
+        ".pytest_cache",
+        ".hypothesis",
+    )
+    ignored = [n for n in result.stdout.splitlines() if not any(c in n for c in caches)]
+    ignored = [n for n in ignored if not n.startswith(("examples/out/", "tests/node/"))]
+    assert ignored == []
