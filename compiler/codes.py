@@ -67,6 +67,8 @@ CODES: dict[str, Code] = {
         Code("SC030", "invisible-character", _W, "Chart text holding a control character."),
         Code("SC031", "entry-cycle", _E, "A default entry that leads back to its own state."),
         Code("SC032", "initial-leaves", _E, "An initial transition that leaves its composite."),
+        Code("SC033", "join-leg-trigger", _W, "A transition into a join has an event or guard."),
+        Code("SC034", "done-event-xstate", _W, "A done event XState cannot raise.", "xstate"),
         Code("I001", "unreadable-scxml", _E, "An SCXML file that is not well-formed SCXML."),
         Code("I002", "scxml-doctype", _E, "An SCXML file with a DOCTYPE (DTDs are refused)."),
         Code("I003", "not-imported", _W, "An SCXML construct the IR has no place for."),

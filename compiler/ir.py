@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from ..runtime.lowering import Arrow, Outline
+from ..runtime.model import invoke_name
 
 #: Every reader refuses composite states nested deeper than this (smcat P004, YAML, SCXML):
 #: later stages walk the hierarchy recursively, and no hand-written chart comes near it.
@@ -223,7 +224,10 @@ class Chart:
         choices that the interpreter, the checker and the SCXML and XState exports share."""
         return Outline.build(
             ((state.name, state.kind.value, parent) for state, parent in self.walk()),
-            (Arrow(t.id, t.source, t.target, t.action) for t in self.transitions()),
+            (
+                Arrow(t.id, t.source, t.target, t.action, t.event, t.guard)
+                for t in self.transitions()
+            ),
         )
 
     # -- queries -----------------------------------------------------------------------------
@@ -265,6 +269,22 @@ class Chart:
         for ancestor in self.ancestors_of(second):
             if ancestor in enclosing:
                 return ancestor
+        return None
+
+    def done_owner(self, transition: Transition) -> str | None:
+        """For a transition taken on a done event: the state that finishes, when the
+        transition is that state's own or an enclosing state's (`done.state.X`), or when its
+        source invokes the machine (`done.invoke.NAME`, an `invoke/ NAME` activity); None for
+        any other transition (XState can raise only these, as `onDone`)."""
+        event, source = transition.event or "", transition.source
+        if event.startswith("done.state."):
+            done = event.removeprefix("done.state.")
+            if self.has_state(done) and (done == source or source in self.ancestors_of(done)):
+                return done
+        elif event.startswith("done.invoke.") and self.has_state(source):
+            invoked = event.removeprefix("done.invoke.")
+            if any(invoke_name(a.body) == invoked for a in self.state(source).actions):
+                return source
         return None
 
     def depth_of(self, name: str) -> int:

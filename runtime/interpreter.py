@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from . import snapshots
 from .document import ChartError, read_document
 from .errors import LivelockError as LivelockError
 from .expr import lookup
@@ -24,7 +25,7 @@ from .timers import Clock, SystemClock
 
 ActionHook = Callable[..., Any]
 
-SNAPSHOT_FORMAT = "statewright-snapshot/1"
+SNAPSHOT_FORMAT = snapshots.FORMAT
 
 _log = logging.getLogger("statewright.runtime")
 
@@ -90,6 +91,8 @@ class Machine:
         self.context: dict[str, Any] = dict(context or {})
         self._configuration: set[Node] = set()
         self._history: dict[str, list[Node]] = {}
+        #: joins: the legs that have arrived (their flags), each while its source is active
+        self._arrived: set[str] = set()
         self._internal: deque[str] = deque()
         self._listeners: list[Listener] = []
         self._event_data: Mapping[str, Any] = {}
@@ -161,6 +164,7 @@ class Machine:
             self._start_children()
         if self.done and not self._announced:
             self._announced = True
+            self._halt()
             for callback in self._done_callbacks:
                 callback()
 
@@ -230,63 +234,12 @@ class Machine:
         ]
 
     def snapshot(self) -> dict[str, Any]:
-        """The instance as JSON-ready data: every active state, history values, context and
-        pending timers (as seconds from now, since clocks differ between processes)."""
-        now = self.clock.now()
-        return {
-            "format": SNAPSHOT_FORMAT,
-            "active": self.active,
-            "history": {name: [s.name for s in kept] for name, kept in self._history.items()},
-            "context": dict(self.context),
-            "timers": [
-                {"in": max(0.0, due - now), "event": event, "state": state}
-                for due, _, event, state in sorted(self._timers)
-            ],
-            "running": self.running,
-            "done": self.done,
-            "children": {name: child.snapshot() for name, child in self.children.items()},
-            "compensations": list(self.compensations),
-            "rolling_back": self.rolling_back,
-        }
+        """The instance as JSON-ready data (`statewright-snapshot/1`, runtime.snapshots)."""
+        return snapshots.take(self)
 
     def restore(self, snapshot: Mapping[str, Any]) -> Machine:
         """Put the instance in the state a `snapshot()` recorded (no action runs)."""
-        if not isinstance(snapshot, Mapping) or snapshot.get("format") != SNAPSHOT_FORMAT:
-            raise ChartError(f"not a {SNAPSHOT_FORMAT} snapshot")
-        nodes = self.model.nodes
-
-        def node(name: Any) -> Node:
-            if not isinstance(name, str) or name not in nodes:
-                raise ChartError(f"the snapshot names `{name}`, which this chart does not have")
-            return nodes[name]
-
-        try:
-            active = {node(n) for n in snapshot["active"]}
-            history = {h: [node(n) for n in kept] for h, kept in snapshot["history"].items()}
-            context = dict(snapshot["context"])
-            now = self.clock.now()
-            timers = [
-                (now + float(t["in"]), i + 1, str(t["event"]), node(t["state"]).name)
-                for i, t in enumerate(snapshot["timers"])
-            ]
-        except (KeyError, TypeError, ValueError, AttributeError) as error:
-            if isinstance(error, ChartError):
-                raise
-            raise ChartError(f"a malformed snapshot: {error!r}") from None
-        children = snapshot.get("children") or {}
-        if not isinstance(children, Mapping) or set(children) - set(self.machines):
-            raise ChartError("the snapshot has children this machine has no factory for")
-        self._configuration, self._history, self.context = active, history, context
-        self._timers, self._timer_sequence = timers, len(timers)
-        self.running, self.done = bool(snapshot.get("running")), bool(snapshot.get("done"))
-        self._announced = self.done
-        self.compensations = [str(c) for c in snapshot.get("compensations") or []]
-        self.rolling_back = bool(snapshot.get("rolling_back"))
-        self.children = {}
-        for name, kept in children.items():
-            child = self.machines[name]()
-            child.restore(kept)
-            self._adopt(name, child)
+        snapshots.put(self, snapshot)
         return self
 
     @property
@@ -348,11 +301,22 @@ class Machine:
             if event is None or event in self.model.known_events:
                 state.table[event] = candidates  # not for names the chart never mentions
         for edge in candidates:
+            if edge.arrive is not None and edge.arrive in self._arrived:
+                continue  # this join leg has arrived already
+            if edge.requires and not self._joined(edge):
+                continue
             if edge.guard is None and edge.guard_text is None:
                 return edge
             if edge.guard is not None and self._holds(edge):
                 return edge
         return None
+
+    def _joined(self, edge: Edge) -> bool:
+        """A join's way out: every source active, every flagged leg arrived."""
+        configuration, arrived = self._configuration, self._arrived
+        return all(s in configuration for s in edge.requires) and all(
+            f in arrived for f in edge.flags
+        )
 
     def _holds(self, edge: Edge) -> bool:
         text = edge.guard_text
@@ -395,8 +359,11 @@ class Machine:
 
     def _microstep(self, enabled: list[Edge], event: str | None) -> None:
         self._exit(enabled)
-        for edge in sorted(enabled, key=lambda e: e.order):
+        for edge in enabled:  # in the order they were selected (SCXML: document order of
+            # the atomic states that selected them)
             self._run(edge.actions, "action", edge)
+            if edge.arrive is not None:
+                self._arrived.add(edge.arrive)
         self._enter(enabled)
         if self._listeners:
             self._notify({"event": event, "configuration": self.configuration})
@@ -437,10 +404,22 @@ class Machine:
         for state in leaving:
             self._run(state.exit, "exit", state)
             self._configuration.discard(state)
+            if state.clears:
+                self._arrived.difference_update(state.clears)
             for name in state.invokes:
                 self.children.pop(name, None)  # stopped: its completion no longer counts
             if state.timers:
                 self._timers = [t for t in self._timers if t[3] != state.name]
+
+    def _halt(self) -> None:
+        """The machine finished (SCXML `exitInterpreter`): every active state's exit actions
+        run, innermost first in reverse document order; its timers and actors stop. The
+        configuration stays as it was, so that it shows where the machine ended."""
+        for state in sorted(self._configuration, key=order, reverse=True):
+            self._run(state.exit, "exit", state)
+            for name in state.invokes:
+                self.children.pop(name, None)
+        self._timers = []
 
     # -- enter ----------------------------------------------------------------------------------
 

@@ -7,10 +7,14 @@ from a `statewright-ir/1` document or by the compiler from its IR) and gives pla
 
 - a transition into a fork enters every target of the fork's branches at once (forks into forks
   followed, each once), and runs the branches' actions (`fork_targets`, `fork_actions`);
-- a join that gathers transitions from distinct regions of one parallel state waits until every
-  one of them has arrived (`join_plans`: where each arrival waits, and the transition that
-  leaves); how the wait is written is each consumer's (marker states and an `In()` guard in the
-  interpreter and SCXML, final states and `onDone` in XState);
+- a join that gathers transitions from distinct regions of one parallel state fires as one
+  compound transition (UML): every source state stays active until each leg has arrived, then
+  the join's way out is taken from the parallel state (`join_plans`). A leg without event or
+  guard has arrived while its source is active; a leg with an event or a guard (which UML does
+  not allow; the checker warns) arrives when it is taken, which sets an arrival flag that
+  leaving its source clears. No state is added: the configuration shows the sources. How the
+  flags are kept is each consumer's (the interpreter's own set, SCXML `<data>`, XState
+  context);
 - the branches of a choice or junction are tried in document order, the `[else]` one last
   (`else_last`).
 
@@ -32,6 +36,8 @@ class Arrow:
     source: str
     target: str
     action: str | None = None
+    event: str | None = None
+    guard: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +90,14 @@ class Outline:
         while machines:
             machine = machines.pop()
             arrows += (
-                Arrow(t["id"], t["source"], t["target"], t.get("action"))
+                Arrow(
+                    t["id"],
+                    t["source"],
+                    t["target"],
+                    t.get("action"),
+                    t.get("event"),
+                    t.get("guard"),
+                )
                 for t in machine.get("transitions") or ()
             )
             machines += (s["machine"] for s in machine.get("states") or () if s.get("machine"))
@@ -147,16 +160,22 @@ def fork_actions(outline: Outline, name: str) -> list[str]:
 
 @dataclass(frozen=True, slots=True)
 class Arrival:
-    """One transition into a join: where its source is, and where it waits."""
+    """One transition into a join (a leg): its source, and how it arrives."""
 
     transition: int
     source: str
-    #: the composite state holding the source (the waiting place is beside it)
+    #: the composite state holding the source
     parent: str | None
     #: the region of the join's parallel state that holds the source
     region: str
     #: whether the parallel state is the source's nearest parallel ancestor
     direct: bool
+    event: str | None = None
+    guard: str | None = None
+    action: str | None = None
+    #: this leg's arrival flag (an event or a guard: it arrives when taken), or None (it has
+    #: arrived while its source is active); unique in the chart
+    flag: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,12 +191,21 @@ class JoinPlan:
     regions: tuple[str, ...]
 
     @property
-    def covers_every_region(self) -> bool:
-        """Each arrival comes straight from its own region, and every region has one (what
-        XState's `onDone` of a parallel state can say)."""
-        return all(a.direct for a in self.arrivals) and sorted(
-            a.region for a in self.arrivals
-        ) == sorted(self.regions)
+    def sources(self) -> tuple[str, ...]:
+        """The states that must all be active, in the order of the legs (no repeats)."""
+        return tuple(dict.fromkeys(a.source for a in self.arrivals))
+
+    @property
+    def flags(self) -> tuple[str, ...]:
+        """The arrival flags that must all be set."""
+        return tuple(a.flag for a in self.arrivals if a.flag is not None)
+
+    @property
+    def actions_on_firing(self) -> tuple[str, ...]:
+        """What the join runs when it fires: the actions of the legs that arrive with it (no
+        flag), then the way out's."""
+        found = [a.action for a in self.arrivals if a.flag is None and a.action]
+        return (*found, *((self.exit.action,) if self.exit.action else ()))
 
 
 def join_plans(outline: Outline) -> list[JoinPlan]:
@@ -185,6 +213,7 @@ def join_plans(outline: Outline) -> list[JoinPlan]:
     states whose nearest common ancestor is a parallel state, and one transition out. Any
     other join stays a transient state (the checker reports it, SC017)."""
     plans: list[JoinPlan] = []
+    flags = 0
     for name, kind in outline.kinds.items():
         if kind != "join":
             continue
@@ -202,7 +231,22 @@ def join_plans(outline: Outline) -> list[JoinPlan]:
             region = path[path.index(owner) - 1]
             nearest = next((p for p in path[1:] if outline.kinds.get(p) == "parallel"), None)
             parent = outline.parents[arrow.source]
-            arrivals.append(Arrival(arrow.id, arrow.source, parent, region, nearest == owner))
+            guard = (arrow.guard or "").strip() or None
+            flagged = bool(arrow.event) or guard is not None
+            flags += flagged
+            arrivals.append(
+                Arrival(
+                    arrow.id,
+                    arrow.source,
+                    parent,
+                    region,
+                    nearest == owner,
+                    arrow.event or None,
+                    guard,
+                    arrow.action,
+                    f"sw_join_{flags}" if flagged else None,
+                )
+            )
         regions = outline.children.get(owner, ())
         plans.append(JoinPlan(name, owner, tuple(arrivals), outgoing[0], regions))
     return plans

@@ -7,8 +7,9 @@ The smcat pseudo-states SCXML lacks are lowered here the way the SCXML export lo
 - choice, junction (and a forkjoin used as neither) are transient atomic states whose
   eventless transitions are tried in document order, the `[else]` branch last;
 - a transition into a fork enters all the fork's targets at once and runs its branches' actions;
-- a join becomes one marker state per incoming transition (in that transition's region) and an
-  eventless transition on the parallel state guarded by "every marker is active";
+- a join becomes one transition on its parallel state that needs every source state active
+  and every arrival flag set (`runtime.lowering`); a leg with an event or a guard becomes a
+  targetless transition of its source that sets its flag, which leaving the source clears;
 - terminate is a final state of the chart; a history state keeps its default transition.
 """
 
@@ -23,7 +24,15 @@ from typing import Any
 
 from .document import ChartError, validate
 from .expr import Compiled, compile_guard
-from .lowering import Outline, else_last, fork_actions, fork_targets, join_plans
+from .lowering import (
+    Arrival,
+    JoinPlan,
+    Outline,
+    else_last,
+    fork_actions,
+    fork_targets,
+    join_plans,
+)
 from .timers import delay_ms
 
 _RESTING = ("regular", "final", "parallel", "terminate")
@@ -50,6 +59,8 @@ class Node:
     #: sagas: actions that undo this step (`compensate/ action`), pushed when it is entered;
     #: `rollback/` runs the pushed ones in reverse when entered; `commit/` forgets them
     compensations: list[str] = field(default_factory=list)
+    #: joins: the arrival flags of the legs leaving this state, cleared when it is exited
+    clears: list[str] = field(default_factory=list)
     rollback: bool = False
     commit: bool = False
     #: event -> the transitions of this state and its ancestors that it matches, innermost
@@ -102,6 +113,12 @@ class Edge:
     actions: list[str]
     internal: bool
     order: int
+    #: a join's way out: the states that must all be active and the arrival flags that must
+    #: all be set before the guard is even tried
+    requires: tuple[Node, ...] = ()
+    flags: tuple[str, ...] = ()
+    #: a join's leg: the arrival flag that taking it sets (it is disabled while set)
+    arrive: str | None = None
 
 
 @dataclass(slots=True)
@@ -271,7 +288,7 @@ class _Builder:
         self.outgoing: dict[str, list[Mapping[str, Any]]] = {}
         self.incoming: dict[str, list[Mapping[str, Any]]] = {}
         self.initial_of: dict[str | None, str] = {}  # region (None: the chart) -> initial
-        self.join_exits: dict[int, tuple[Node, list[Node]]] = {}  # join's way out -> owner
+        self.join_exits: dict[int, JoinPlan] = {}  # a join's way out -> its plan
 
     def model(self) -> Model:
         self.outline = Outline.of_document(self.document)
@@ -281,15 +298,14 @@ class _Builder:
             self.incoming.setdefault(raw["target"], []).append(raw)
         self._number(self.root, ())
         self.root.freeze()
-        joins = self._plan_joins()
+        legs = self._plan_joins()
         events: list[str] = []
         for raw, _ in self.raw:
             event = raw.get("event")
             if event and event not in events:
                 events.append(event)
-        self.root.freeze()  # join markers are in place
         for raw, region in self.raw:
-            self._transition(raw, region, joins)
+            self._transition(raw, region, legs)
         self._initials(self.root)
         self._refuse_entry_cycles()
         known: set[str] = set()
@@ -368,30 +384,26 @@ class _Builder:
 
     # -- joins ---------------------------------------------------------------------------------
 
-    def _plan_joins(self) -> dict[int, Node]:
-        """Marker states for the joins `runtime.lowering` plans (transition id -> marker): one
-        beside each arriving transition's source, and the join itself compiled away."""
-        markers: dict[int, Node] = {}
+    def _plan_joins(self) -> dict[int, Arrival]:
+        """The joins `runtime.lowering` plans: their legs by transition id, and their ways out
+        (`join_exits`); the join states themselves are compiled away."""
+        legs: dict[int, Arrival] = {}
         for plan in join_plans(self.outline):
-            owner = self.nodes.get(plan.owner)
-            if owner is None or any(a.source not in self.nodes for a in plan.arrivals):
+            if plan.owner not in self.nodes or any(s not in self.nodes for s in plan.sources):
                 continue
-            made = []
             for arrival in plan.arrivals:
-                region = self.nodes[arrival.source].parent
-                assert region is not None
-                marker = Node(f"{plan.join}.from.{arrival.source}", "regular", region)
-                region.children.append(marker)
-                markers[arrival.transition] = marker
-                made.append(marker)
-            joined = self.nodes.pop(plan.join)  # compiled away: markers and a guarded transition
+                legs[arrival.transition] = arrival
+                if arrival.flag is not None:
+                    self.nodes[arrival.source].clears.append(arrival.flag)
+            joined = self.nodes.pop(plan.join)
             assert joined.parent is not None
             joined.parent.children.remove(joined)
-            self.join_exits[plan.exit.id] = (owner, made)
-        if markers:
+            self.join_exits[plan.exit.id] = plan
+        if self.join_exits:
             self.counter = 0
             self._number(self.root, ())
-        return markers
+            self.root.freeze()
+        return legs
 
     # -- transitions ---------------------------------------------------------------------------
 
@@ -413,32 +425,28 @@ class _Builder:
                 self.guards.append(word)
         return compile_guard(text)
 
-    def _transition(self, raw: Mapping[str, Any], region: Node, joins: dict[int, Node]) -> None:
+    def _transition(self, raw: Mapping[str, Any], region: Node, legs: dict[int, Arrival]) -> None:
         source_name, target_name = raw["source"], raw["target"]
         kind = self.kinds.get(source_name)
         if kind in ("initial", "fork"):
             return  # folded into the parent's initial and into the transitions into the fork
-        if raw["id"] in self.join_exits:
-            owner, markers = self.join_exits[raw["id"]]
-            targets, extra = self._targets(target_name)
-            actions = ([raw["action"]] if raw.get("action") else []) + extra
-            guard = _all_active(markers)
-            owner.transitions.append(
-                Edge(owner, targets, None, guard, None, actions, False, raw["id"])
-            )
-            return
+        plan = self.join_exits.get(raw["id"])
+        if plan is not None:  # a join's way out: from the parallel state, once all arrived
+            source_name = plan.owner
         source = self.nodes.get(source_name)
         if source is None:
             return
-        marker = joins.get(raw["id"])
-        if marker is not None:
-            targets, extra = [marker], []
-        elif raw.get("kind") == "internal" and source_name == target_name:
-            targets, extra = [], []
-        else:
+        leg = legs.get(raw["id"])
+        if leg is not None and leg.flag is None:
+            return  # it arrives while its source is active: the join's way out runs its action
+        targets: list[Node] = []
+        extra: list[str] = []
+        if leg is None and not (raw.get("kind") == "internal" and source_name == target_name):
             targets, extra = self._targets(target_name)
         actions = ([raw["action"]] if raw.get("action") else []) + extra
-        internal = raw.get("kind") == "internal"
+        if plan is not None:
+            actions = [*plan.actions_on_firing, *extra]
+        internal = raw.get("kind") == "internal" or leg is not None
         guard_text = (raw.get("guard") or "").strip() or None
         if guard_text == "else":
             guard_text = None  # taken when no other branch is: it is tried last
@@ -460,6 +468,11 @@ class _Builder:
             internal,
             raw["id"],
         )
+        if plan is not None:
+            edge.requires = tuple(self.nodes[name] for name in plan.sources)
+            edge.flags = plan.flags
+        elif leg is not None:
+            edge.arrive = leg.flag
         source.transitions.append(edge)
 
     # -- initial states ------------------------------------------------------------------------
@@ -510,10 +523,12 @@ def matches(descriptor: str | None, event: str | None) -> bool:
     `a.*` and `a` the event `a` and `a.b...`); None is the eventless descriptor."""
     if descriptor is None or event is None:
         return descriptor is None and event is None
+    if not event:
+        return False  # an empty name is no event: not even `*` matches it
     if descriptor in ("*", event):
         return True
     prefix = descriptor.removesuffix(".*")
-    return event.startswith(prefix + ".")
+    return event == prefix or event.startswith(prefix + ".")
 
 
 def _index(node: Node) -> None:
@@ -526,8 +541,10 @@ def _index(node: Node) -> None:
 def _descriptors(event: str) -> list[str]:
     """The descriptors that can match `event` (`matches`): the event itself, `*`, and for
     each prefix ending before a `.`, the prefix and the prefix with `.*`. As many lookups as
-    the name has dots: a transition index, not a scan."""
-    found = [event, "*"]
+    the name has dots: a transition index, not a scan. An empty name matches nothing."""
+    if not event:
+        return []
+    found = [event, "*", event + ".*"]
     position = event.find(".")
     while position != -1:
         prefix = event[:position]
@@ -547,11 +564,6 @@ def own_matching(node: Node, event: str | None) -> list[Edge]:
     if len(found) > 1:
         found.sort(key=lambda entry: entry[0])
     return [edge for _, edge in found]
-
-
-def _all_active(markers: list[Node]) -> Compiled:
-    names = [m.name for m in markers]
-    return lambda env, active: all(active(n) for n in names)
 
 
 def order(node: Node) -> int:

@@ -127,20 +127,27 @@ class _Explorer:
             row = self.tables.rows.setdefault(event, {})
             if arms != ():
                 row[number] = arms
-        if any(self._candidates(state, configuration, None) for state in atomic):
+        try:
+            eventless = any(self._candidates(state, configuration, None) for state in atomic)
+        except _Open:
+            self.tables.eventless[number] = None
+            return
+        if eventless:
             self.tables.eventless[number] = self._arms(configuration, atomic, None)
 
     def _candidates(
         self, state: Node, configuration: frozenset[Node], event: str | None
     ) -> list[Edge]:
-        """The transitions the state matches for the event, innermost first, with statically
-        known guards (joins: "every marker is active") decided against the configuration."""
+        """The transitions the state matches for the event, innermost first, with a join's
+        "every source is active" decided against the configuration. A join's arrival flags
+        are not in the configuration: a step that reads or sets one is open."""
         found = []
         for node in (state, *state.ancestors):
             for edge in own_matching(node, event):
-                if edge.guard is not None and edge.guard_text is None:  # a join
-                    names = {n.name for n in configuration}
-                    if not edge.guard(lambda _: 0, names.__contains__):
+                if edge.arrive is not None or edge.flags:
+                    raise _Open
+                if edge.requires:
+                    if not all(n in configuration for n in edge.requires):
                         continue
                     edge = self.unguarded.setdefault(edge.order, _unguarded(edge))
                 found.append(edge)
@@ -149,8 +156,8 @@ class _Explorer:
     def _arms(
         self, configuration: frozenset[Node], atomic: list[Node], event: str | None
     ) -> tuple[Arm, ...] | None:
-        per_state = [self._candidates(s, configuration, event) for s in atomic]
         try:
+            per_state = [self._candidates(s, configuration, event) for s in atomic]
             if len(atomic) == 1:
                 arms = []
                 for edge in per_state[0]:
@@ -211,7 +218,14 @@ class _Explorer:
             or scratch._internal
             or not scratch.running
             or any(
-                n.timers or n.is_final or n.invokes or n.compensations or n.rollback or n.commit
+                n.timers
+                or n.is_final
+                or n.invokes
+                or n.compensations
+                or n.rollback
+                or n.commit
+                or n.clears
+                or _enters_history(n)
                 for n in changed
             )
         ):
@@ -260,6 +274,12 @@ def _unguarded(edge: Edge) -> Edge:
     return Edge(
         edge.source, edge.targets, edge.event, None, None, edge.actions, edge.internal, edge.order
     )
+
+
+def _enters_history(node: Node) -> bool:
+    """Whether entering the state by default goes through a history pseudo-state (a compound
+    whose initial is one): what it enters depends on history the tables do not keep."""
+    return any(target.is_history for target in node.initial)
 
 
 def _unique(edges: Any) -> list[Edge]:

@@ -46,7 +46,8 @@ def test_smcat_blocks(where: str, code: str | None, body: str) -> None:
     else:
         found = [d.code for d in diagnostics]
         if chart is not None:
-            found += [d.code for d in diagnose(body, where, target="scxml")[1]]
+            for target in ("scxml", "xstate"):
+                found += [d.code for d in diagnose(body, where, target=target)[1]]
         assert code in found, (where, diagnostics)
 
 
@@ -156,9 +157,10 @@ def test_yaml_page_shows_the_same_chart_twice() -> None:
 def test_every_code_used_is_in_the_table() -> None:
     from statewright.compiler.codes import CODES
 
-    source = "".join(p.read_text("utf-8") for p in (ROOT / "compiler").glob("*.py"))
-    used = set(re.findall(r'"((?:P|SC|I|Y)\d{3})"', source))
+    source = "".join(p.read_text("utf-8") for p in (ROOT / "compiler").rglob("*.py"))
+    used = set(re.findall(r'"((?:P|SC|I|Y|R)\d{3})"', source))
     assert used and used <= set(CODES), used - set(CODES)
+    assert {"SC033", "SC034", "R001", "I005"} <= used  # the stages' folders are read too
 
 
 def test_docs_have_examples() -> None:

@@ -156,12 +156,14 @@ def test_choice_fork_and_join_behave_the_same_on_python_statemachine(tmp_path: P
     refused.send("submit")
     assert _configuration(refused) == ["stopped"]  # [else] taken: the guard `ok` is false
 
-    accepted = machine_class()
+    # a class of its own: python-statemachine 3.2.2 runs a document's <datamodel> for the
+    # first instance of a loaded class only (the second starts without `sw_join_1`)
+    accepted = _load(scxml.emit(chart), tmp_path, "pipeline2")()
     accepted.model.ok = True
     accepted.send("submit")  # choice -> fork: both regions entered at once
     assert _configuration(accepted) == ["both", "index", "left", "right", "upload"]
-    accepted.send("indexed")  # one region reached the join: wait for the other
-    assert _configuration(accepted) == ["both", "left", "right", "sync.from.index", "upload"]
+    accepted.send("indexed")  # one leg arrived: its source stays active, no marker state
+    assert _configuration(accepted) == ["both", "index", "left", "right", "upload"]
     accepted.send("sent")  # both arrived: the join fires
     assert _configuration(accepted) == ["final"]
 

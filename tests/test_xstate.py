@@ -87,6 +87,51 @@ def test_choice_fork_and_join_agree_with_python_statemachine(tmp_path: Path) -> 
     assert accepted["steps"] == [
         ["work"],
         ["index", "upload"],
-        ["sync_from_index", "upload"],
+        ["index", "upload"],  # UML: the sources stay active until the join fires
         ["final"],
     ]
+
+
+DONE_EVENTS = """\
+paying: invoke/ payment,
+job {
+    fetch, fetched [type=final];
+    fetch => fetched: got;
+},
+shipped [type=final];
+paying => job: done.invoke.payment;
+job => shipped: done.state.job;
+"""
+
+
+@needs_xstate[0]
+@needs_xstate[1]
+def test_done_events_become_on_done_and_xstate_moves_on(tmp_path: Path) -> None:
+    """XState never raises `done.state.*` or `done.invoke.*` as events: the export says them as
+    `onDone` of the state that finishes and of the invoke, and the chart moves on as the
+    interpreter does (with a payment machine that finishes at once)."""
+    from statewright.compiler.emit import ir_json
+    from statewright.runtime import load
+
+    chart, _ = parse(DONE_EVENTS)
+    assert chart is not None
+    config = json.loads(xstate.emit(chart))
+    assert config["states"]["paying"]["invoke"][0]["onDone"] == [{"target": "#job"}]
+    assert config["states"]["job"]["onDone"] == [{"target": "#shipped"}]
+    assert "on" not in config["states"]["paying"] and "on" not in config["states"]["job"]
+    (result,) = _run([{"config": config, "events": ["got"], "children": "done"}], tmp_path)
+    assert result["steps"] == [["fetch"], ["shipped"]]
+    assert result["status"] == "done"
+
+    finished = load(json.loads(ir_json.emit(chart)), machines={"payment": _finished})
+    finished.start()
+    assert finished.configuration == ["fetch"]
+    finished.send("got")
+    assert finished.configuration == ["shipped"] and finished.done
+
+
+def _finished() -> Any:
+    from statewright.runtime import load
+
+    return load({"format": "statewright-ir/1", "machine": {"states": [
+        {"name": "over", "kind": "final"}], "transitions": []}})  # fmt: skip

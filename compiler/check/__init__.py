@@ -46,6 +46,7 @@ RULES: tuple[Rule, ...] = (
 TARGET_RULES: dict[str, tuple[Rule, ...]] = {
     "python": (targets.check_python_names,),
     "scxml": (targets.check_portable_guards, targets.check_scxml_events),
+    "xstate": (targets.check_done_events,),
 }
 
 

@@ -214,6 +214,27 @@ def check_fork_join(model: Model) -> Iterator[Diagnostic]:
                 state.span,
                 f"a {state.kind.value} connects one state in each region of a parallel state",
             )
+        elif state.kind is StateKind.JOIN:
+            yield from _join_legs_with_triggers(chart, state)
+
+
+def _join_legs_with_triggers(chart: Chart, join: State) -> Iterator[Diagnostic]:
+    """SC033: UML gives a join's legs neither event nor guard (the join fires once every
+    source is active); statewright runs such a leg as an arrival that waits for its event."""
+    for leg in chart.transitions_to(join.name):
+        guard = (leg.guard or "").strip()
+        if not leg.event and not guard:
+            continue
+        trigger = f"the event `{leg.event}`" if leg.event else f"the guard [{guard}]"
+        yield finding(
+            "SC033",
+            f"the leg `{leg.source} => {join.name}` has {trigger}: it arrives when taken, and "
+            f"`{leg.source}` stays active until the join fires (UML join legs have neither "
+            "event nor guard)",
+            leg.span,
+            f"to wait in a state of its own, name it: `{leg.source} => waiting: "
+            f"{leg.event or '[' + guard + ']'}; waiting => {join.name};`",
+        )
 
 
 def _in_distinct_regions(chart: Chart, names: list[str]) -> bool:

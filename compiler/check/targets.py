@@ -144,6 +144,33 @@ def _clashes(
             )
 
 
+# -- XState ----------------------------------------------------------------------------------
+
+
+def check_done_events(model: Model) -> Iterator[Diagnostic]:
+    """SC034: XState raises no `done.state.*` or `done.invoke.*` event; the export says the
+    ones it can as `onDone`, and a transition on any other never fires there."""
+    chart = model.chart
+    for transition in model.transitions:
+        event = transition.event or ""
+        if not event.startswith(("done.state.", "done.invoke.")):
+            continue
+        if chart.done_owner(transition) is not None:
+            continue
+        what = event.split(".", 2)[2] if event.count(".") >= 2 else ""
+        yield finding(
+            "SC034",
+            f"`{transition.source}` takes `{event}`, which XState never raises: only the "
+            "`onDone` of the state that finishes (or of its invoke) can say it",
+            transition.span,
+            (
+                f"move the transition to `{what}` or a state around it"
+                if event.startswith("done.state.")
+                else f"take it on the state whose `invoke/ {what}` runs the machine"
+            ),
+        )
+
+
 def check_scxml_events(model: Model) -> Iterator[Diagnostic]:
     """Event names SCXML would split or reject are exported under another name (SC027)."""
     first: dict[str, str] = {}

@@ -9,8 +9,10 @@ no reader. What SCXML lacks is compiled, not dropped (docs/scxml.md):
   (in the document: a transient start state, since `<scxml>` cannot hold `<initial>`);
 - choice and junction become transient states with eventless transitions, `[else]` last;
 - a transition into a fork gets the fork's targets (one multi-target transition);
-- a join becomes one marker state per incoming transition, in that transition's region, and an
-  eventless transition on the parallel state guarded by `In()` of every marker;
+- a join becomes one transition on its parallel state guarded by `In()` of every source (UML:
+  the sources stay active until all have arrived); a leg with an event or a guard becomes a
+  targetless transition of its source that sets an arrival flag (`<data>`, cleared on exit),
+  and the join's guard needs the flag too;
 - terminate becomes a final state of the document; history always carries its default;
 - an internal self-transition becomes a targetless transition (no exit, no entry);
 - actions and activities become `<log label="action|entry|exit|activity" expr="'text'"/>`, so
@@ -26,7 +28,7 @@ from typing import Any
 
 from lxml import etree
 
-from ...runtime.lowering import JoinPlan, fork_actions, fork_targets, join_plans
+from ...runtime.lowering import Arrival, JoinPlan, fork_actions, fork_targets, join_plans
 from ..guards import ecmascript, variables
 from ..ir import ActionKind, Chart, Region, State, StateKind, Transition, TransitionKind
 from ..names import SCXML_NS, SW_NS
@@ -74,26 +76,23 @@ class _Builder:
         self.names = Ids(chart, ncname)
         self.ids = self.names.of
         self.kind = {s.name: s.kind for s in chart.states()}
-        # Joins: for each incoming transition, a marker state in the source's region.
         self.timers: dict[tuple[str, str], str] = {}  # (state, `after ...` event) -> event
-        self.join_markers: dict[int, str] = {}
-        self.marker_join: dict[str, str] = {}
-        self.markers_by_parent: dict[str | None, list[str]] = {}
-        self.join_transitions: dict[str, list[tuple[list[str], Transition]]] = {}
+        # Joins: the legs by transition id, the ways out by their parallel state, and the
+        # arrival flags (flag -> data id) and the states that clear them on exit
+        self.join_legs: dict[int, Arrival] = {}
+        self.join_ways: dict[str, list[JoinPlan]] = {}
+        self.planned_joins: set[str] = set()
+        self.flag_ids: dict[str, str] = {}
+        self.clears: dict[str, list[str]] = {}
         self.outline = chart.outline()
         for plan in join_plans(self.outline):
-            self._plan_join(plan)
-
-    def _plan_join(self, plan: JoinPlan) -> None:
-        markers = []
-        for arrival in plan.arrivals:
-            marker = self.names.fresh(f"{plan.join}.from.{arrival.source}")
-            self.join_markers[arrival.transition] = marker
-            self.marker_join[marker] = plan.join
-            self.markers_by_parent.setdefault(arrival.parent, []).append(marker)
-            markers.append(marker)
-        (leaving,) = self.chart.transitions_from(plan.join)
-        self.join_transitions.setdefault(plan.owner, []).append((markers, leaving))
+            self.planned_joins.add(plan.join)
+            self.join_ways.setdefault(plan.owner, []).append(plan)
+            for arrival in plan.arrivals:
+                self.join_legs[arrival.transition] = arrival
+                if arrival.flag is not None:
+                    self.flag_ids[arrival.flag] = self.names.fresh(arrival.flag)
+                    self.clears.setdefault(arrival.source, []).append(arrival.flag)
 
     # -- document ------------------------------------------------------------------------------
 
@@ -133,10 +132,15 @@ class _Builder:
                 names.extend(
                     n for n in variables(portable) if n not in names and n not in self.names.taken
                 )
-        if names:
+        if names or self.flag_ids:
             datamodel = etree.SubElement(root, _q("datamodel"))
             for name in names:
                 etree.SubElement(datamodel, _q("data"), id=name, expr="0")
+            for flag in self.flag_ids.values():
+                # 0 and 1, not false and true: python-statemachine's datamodel has no
+                # boolean literals (it reads them as unknown names)
+                data = etree.SubElement(datamodel, _q("data"), id=flag, expr="0")
+                data.set(_sw("synthetic"), "join")
 
     def _region(
         self,
@@ -176,20 +180,14 @@ class _Builder:
                 continue
             seen.add(state.name)
             self._state(parent, state, terminates)
-        for marker in self.markers_by_parent.get(owner.name if owner else None, []):
-            element = etree.SubElement(parent, _q("state"), id=marker)
-            element.set(_sw("synthetic"), "join")
-            element.set(_sw("join"), xml_text(self.marker_join[marker]))
         return start
 
     def _state(self, parent: etree._Element, state: State, terminates: list[State]) -> None:
         kind = state.kind
         if kind in (StateKind.INITIAL, StateKind.FORK):
             return  # written as `initial`, and as multi-target transitions
-        if kind is StateKind.JOIN and any(
-            self.join_markers.get(t.id) for t in self.chart.transitions_to(state.name)
-        ):
-            return  # compiled into markers and an In() transition
+        if kind is StateKind.JOIN and state.name in self.planned_joins:
+            return  # compiled into a transition of its parallel state
         if kind is StateKind.TERMINATE:
             terminates.append(state)
             return
@@ -215,11 +213,61 @@ class _Builder:
         if tag == "final":
             return
         for transition in self._ordered(self.chart.transitions_from(state.name), kind):
-            self._transition(element, transition)
-        for markers, out in self.join_transitions.get(state.name, []):
-            condition = " && ".join(f"In('{m}')" for m in markers)
-            self._transition(element, out, cond=condition, event=None)
-            element[-1].set(_sw("join"), xml_text(out.source))
+            leg = self.join_legs.get(transition.id)
+            if leg is None:
+                self._transition(element, transition)
+            elif leg.flag is not None:
+                self._leg(element, transition, leg)
+        for plan in self.join_ways.get(state.name, []):
+            self._join(element, plan)
+
+    def _leg(self, parent: etree._Element, transition: Transition, leg: Arrival) -> None:
+        """A join's leg with an event or a guard: it stays in its source and sets its arrival
+        flag (once: it is disabled while the flag is set)."""
+        assert leg.flag is not None
+        flag = self.flag_ids[leg.flag]
+        element = etree.SubElement(parent, _q("transition"))
+        self._event(element, transition)
+        condition = f"{flag} == 0"
+        if leg.guard is not None:
+            condition += f" && ({self._portable(leg.guard)})"
+            element.set(_sw("guard"), xml_text(leg.guard))
+        element.set("cond", xml_text(condition))
+        element.set(_sw("join"), xml_text(transition.target))
+        assign = etree.SubElement(element, _q("assign"), location=flag, expr="1")
+        assign.set(_sw("synthetic"), "join")
+        if transition.action:
+            _log(element, "action", transition.action)
+
+    def _join(self, parent: etree._Element, plan: JoinPlan) -> None:
+        """A join's way out, from the parallel state: every source active, every flag set."""
+        out = plan.exit
+        (leaving,) = self.chart.transitions_from(plan.join)
+        parts = [f"In('{self.ids[source]}')" for source in plan.sources]
+        parts += [f"{self.flag_ids[flag]} == 1" for flag in plan.flags]
+        guard = (leaving.guard or "").strip()
+        if guard and guard != "else":
+            parts.append(f"({self._portable(guard)})")
+        element = etree.SubElement(parent, _q("transition"))
+        self._event(element, leaving)
+        element.set("cond", xml_text(" && ".join(parts)))
+        if guard:
+            element.set(_sw("guard"), xml_text(guard))
+        targets = self._targets(out.target)
+        if targets:
+            element.set("target", " ".join(targets))
+        if self.kind.get(out.target) is StateKind.FORK:
+            element.set(_sw("fork"), xml_text(out.target))
+        element.set(_sw("join"), xml_text(plan.join))
+        element.set(_sw("sources"), " ".join(self.ids[source] for source in plan.sources))
+        for arrival in plan.arrivals:
+            if arrival.flag is None and arrival.action:
+                _log(element, "action", arrival.action)
+                element[-1].set(_sw("leg"), self.ids[arrival.source])
+        if leaving.action:
+            _log(element, "action", leaving.action)
+        for action in fork_actions(self.outline, out.target):
+            _log(element, "action", action)
 
     def _timers(self, element: etree._Element, state: State) -> None:
         """A timed event (`after 30s`) is a delayed `<send>` on entry, cancelled on exit, of an
@@ -265,6 +313,13 @@ class _Builder:
             block = etree.SubElement(element, _q("onexit"))
             for action in exits:
                 _log(block, "exit", action.body)
+        if state.name in self.clears:
+            block = etree.SubElement(element, _q("onexit"))
+            for flag in self.clears[state.name]:
+                assign = etree.SubElement(
+                    block, _q("assign"), location=self.flag_ids[flag], expr="0"
+                )
+                assign.set(_sw("synthetic"), "join")
 
     def _ordered(self, transitions: Iterable[Transition], kind: StateKind) -> list[Transition]:
         return else_last(transitions) if kind in _TRANSIENT else list(transitions)
@@ -274,34 +329,25 @@ class _Builder:
         parent: etree._Element,
         transition: Transition,
         *,
-        cond: str | None = None,
         event: str | None | bool = True,
     ) -> None:
         element = etree.SubElement(parent, _q("transition"))
-        if event is True and transition.event:
-            timer = self.timers.get((transition.source, transition.event))
-            element.set("event", timer or event_name(transition.event))
-            if element.get("event") != transition.event:
-                element.set(_sw("event-name"), xml_text(transition.event))
-        guard = cond if cond is not None else (transition.guard or "").strip()
-        if guard and guard != "else" and cond is None:
+        if event is True:
+            self._event(element, transition)
+        guard = (transition.guard or "").strip()
+        if guard and guard != "else":
             # the guard in the portable subset where it can be (`and` as `&&`, In() naming the
             # state's id); the text as written in sw:cond when that differs, for the import
-            portable = ecmascript(guard, lambda name: self.ids.get(name, name))
-            element.set("cond", xml_text(portable or guard))
-            if portable is not None and portable != guard:
+            portable = self._portable(guard)
+            element.set("cond", xml_text(portable))
+            if portable != guard:
                 element.set(_sw("cond"), xml_text(guard))
-        elif guard and guard != "else":
-            element.set("cond", xml_text(guard))
         elif guard == "else":
             element.set(_sw("guard"), "else")
-        marker = self.join_markers.get(transition.id)
         internal_self = (
             transition.kind is TransitionKind.INTERNAL and transition.source == transition.target
         )
-        if marker is not None:
-            element.set("target", marker)
-        elif not internal_self:
+        if not internal_self:
             targets = self._targets(transition.target)
             if targets:
                 element.set("target", " ".join(targets))
@@ -316,6 +362,19 @@ class _Builder:
             _log(element, "action", transition.action)
         for action in fork_actions(self.outline, transition.target):
             _log(element, "action", action)
+
+    def _event(self, element: etree._Element, transition: Transition) -> None:
+        """The transition's event: a timer's own event for `after ...`, names joined by `_`;
+        the name as written in `sw:event-name` when that differs."""
+        if transition.event:
+            timer = self.timers.get((transition.source, transition.event))
+            element.set("event", timer or event_name(transition.event))
+            if element.get("event") != transition.event:
+                element.set(_sw("event-name"), xml_text(transition.event))
+
+    def _portable(self, guard: str) -> str:
+        """A guard in the portable subset where it can be, else as written."""
+        return ecmascript(guard, lambda name: self.ids.get(name, name)) or guard
 
     def _targets(self, name: str) -> list[str]:
         return [self.ids[n] for n in fork_targets(self.outline, name) if n in self.ids]

@@ -7,9 +7,14 @@ references (`{"type": "..."}`, the text as written) for the host to `provide()`:
 - eventless transitions go in `always`; `[else]` (or an unguarded branch) comes last;
 - choice and junction become transient states with `always`; a transition into a fork gets all
   the fork's targets;
-- a join that gathers one transition from every region of a parallel state becomes a `final`
-  marker state in each region and `onDone` on the parallel state (UML join semantics);
-  any other join stays a transient state (the checker reports it);
+- a join (runtime.lowering) becomes a transition of its parallel state guarded by
+  `sw.join.<n>`, and a leg with an event or a guard a targetless transition guarded by
+  `sw.leg.<flag>` that runs `sw.arrive` (its source's exit runs `sw.leave`); `meta.statewright`
+  says what each of these guards checks, and docs/xstate.md gives the ten lines of JavaScript
+  that provide them (`stateIn` of every source, the arrival flags in `context.swJoins`). No
+  state is added, so the state value shows the sources while the join waits;
+- `done.state.X` taken by X or by a state around it becomes X's `onDone`; `done.invoke.NAME`
+  the `onDone` of the state's `invoke` of NAME (an `invoke/ NAME` activity);
 - terminate becomes a final state of the machine; history gets `history` and its default
   `target`; an external self-transition (or one into a descendant) gets `reenter: true`,
   as SCXML exits and re-enters there;
@@ -23,7 +28,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from ...runtime.lowering import JoinPlan, fork_actions, fork_targets, join_plans
+from ...runtime.lowering import Arrival, JoinPlan, fork_actions, fork_targets, join_plans
+from ...runtime.model import invoke_name
 from ..ir import ActionKind, Chart, Region, State, StateKind, Transition, TransitionKind
 from .executable import Ids, delay_ms, else_last, runnable
 
@@ -41,37 +47,61 @@ class _Builder:
         self.names = Ids(chart, _state_id)
         self.ids = self.names.of
         self.kind = {s.name: s.kind for s in chart.states()}
-        self.markers: dict[int, str] = {}  # incoming transition id -> final marker id
-        self.markers_in: dict[str, list[str]] = {}  # region name -> marker ids
-        self.on_done: dict[str, Transition] = {}  # parallel name -> the join's way out
-        self.joined: set[str] = set()
         self.outline = chart.outline()
+        # joins: the legs by transition id, the ways out by their parallel state, the flags
+        # each source clears on exit, and what the guards check (`meta.statewright`)
+        self.join_legs: dict[int, Arrival] = {}
+        self.join_ways: dict[str, list[JoinPlan]] = {}
+        self.planned_joins: set[str] = set()
+        self.clears: dict[str, list[str]] = {}
+        self.joins: dict[str, dict[str, Any]] = {}
+        self.join_guard: dict[str, str] = {}  # join -> its guard's name
+        self.legs: dict[str, dict[str, Any]] = {}
         for plan in join_plans(self.outline):
             self._plan_join(plan)
+        # done events: the state whose onDone takes each transition
+        self.on_done: dict[int, str] = {}
+        for transition in chart.transitions():
+            owner = chart.done_owner(transition)
+            if owner is not None:
+                self.on_done[transition.id] = owner
 
     def _plan_join(self, plan: JoinPlan) -> None:
-        """XState can say a join that gathers every region of a parallel state, once: a final
-        marker state in each region and `onDone` on the parallel state."""
-        if not plan.covers_every_region or plan.owner in self.on_done:
-            return
+        self.planned_joins.add(plan.join)
+        self.join_ways.setdefault(plan.owner, []).append(plan)
+        (leaving,) = self.chart.transitions_from(plan.join)
+        guard = (leaving.guard or "").strip()
+        name = self.join_guard[plan.join] = f"sw.join.{len(self.joins) + 1}"
+        self.joins[name] = {
+            "states": [f"#{self.ids[source]}" for source in plan.sources],
+            "flags": list(plan.flags),
+            "guard": guard if guard and guard != "else" else None,
+        }
         for arrival in plan.arrivals:
-            marker = self.names.fresh(f"{plan.join}_from_{arrival.source}")
-            self.markers[arrival.transition] = marker
-            self.markers_in.setdefault(arrival.region, []).append(marker)
-        (self.on_done[plan.owner],) = self.chart.transitions_from(plan.join)
-        self.joined.add(plan.join)
+            self.join_legs[arrival.transition] = arrival
+            if arrival.flag is not None:
+                self.clears.setdefault(arrival.source, []).append(arrival.flag)
+                self.legs[f"sw.leg.{arrival.flag}"] = {
+                    "flag": arrival.flag,
+                    "guard": arrival.guard,
+                }
 
     # -- machine -------------------------------------------------------------------------------
 
     def build(self) -> dict[str, Any]:
         terminates: list[State] = []
         config: dict[str, Any] = {"id": "statechart"}
+        if self.legs:
+            config["context"] = {"swJoins": {}}
         config.update(self._region(self.chart.region, None, terminates))
         for state in terminates:
             config.setdefault("states", {})[self.ids[state.name]] = {
                 "id": self.ids[state.name],
                 "type": "final",
             }
+        if self.joins:
+            meta = {"joins": self.joins, **({"legs": self.legs} if self.legs else {})}
+            config["meta"] = {"statewright": meta}
         return config
 
     def _region(
@@ -118,15 +148,13 @@ class _Builder:
             built = self._state(state, terminates)
             if built is not None:
                 states[self.ids[state.name]] = built
-        for marker in self.markers_in.get(owner.name if owner else "", []):
-            states[marker] = {"id": marker, "type": "final"}
         if states:
             result["states"] = states
         return result
 
     def _state(self, state: State, terminates: list[State]) -> dict[str, Any] | None:
         kind = state.kind
-        if kind in (StateKind.INITIAL, StateKind.FORK) or state.name in self.joined:
+        if kind in (StateKind.INITIAL, StateKind.FORK) or state.name in self.planned_joins:
             return None
         if kind is StateKind.TERMINATE:
             terminates.append(state)
@@ -146,12 +174,24 @@ class _Builder:
             node["type"] = "final"
         if state.label:
             node["description"] = state.label
-        entry = [{"type": a.body} for a in runnable(state) if a.kind is not ActionKind.EXIT]
-        exits = [{"type": a.body} for a in runnable(state) if a.kind is ActionKind.EXIT]
+        invoked = _invoked(state)
+        entry = [
+            {"type": a.body}
+            for a in runnable(state)
+            if a.kind is not ActionKind.EXIT and invoke_name(a.body) is None
+        ]
+        exits: list[dict[str, Any]] = [
+            {"type": a.body} for a in runnable(state) if a.kind is ActionKind.EXIT
+        ]
+        exits += [
+            {"type": "sw.leave", "params": {"flag": f}} for f in self.clears.get(state.name, [])
+        ]
         if entry:
             node["entry"] = entry
         if exits:
             node["exit"] = exits
+        if invoked:
+            node["invoke"] = [{"src": name, "id": name} for name in invoked]
         if state.region is not None:
             node.update(self._region(state.region, state, terminates))
         if node.get("type") == "final":
@@ -159,35 +199,101 @@ class _Builder:
         on: dict[str, list[dict[str, Any]]] = {}
         after: dict[str, list[dict[str, Any]]] = {}
         always: list[dict[str, Any]] = []
+        done: list[dict[str, Any]] = []
         leaving = self.chart.transitions_from(state.name)
-        for transition in else_last(leaving) if kind in _TRANSIENT else leaving:
-            built = self._transition(transition)
+        ordered = else_last(leaving) if kind in _TRANSIENT else leaving
+        built_list = [(t, self._built(t)) for t in ordered]
+        built_list += [
+            (self._way_out(plan), self._join(plan)) for plan in self.join_ways.get(state.name, [])
+        ]
+        for transition, built in built_list:
+            if built is None:
+                continue
             delay = delay_ms(transition.event)
-            if delay is not None:
+            if self.on_done.get(transition.id) == state.name:
+                done.append(built)
+            elif transition.id in self.on_done:
+                continue  # the onDone of the state that finishes (below)
+            elif delay is not None:
                 after.setdefault(str(delay), []).append(built)
             elif transition.event:
                 on.setdefault(transition.event, []).append(built)
             else:
                 always.append(built)
+        for transition in self.chart.transitions():
+            if self.on_done.get(transition.id) == state.name and transition.source != state.name:
+                built = self._built(transition)
+                if built is not None:
+                    done.append(built)
         if on:
             node["on"] = on
         if after:
             node["after"] = after
         if always:
             node["always"] = always
-        if state.name in self.on_done:
-            node["onDone"] = self._transition(self.on_done[state.name])
+        if (
+            done
+            and invoked
+            and all(
+                (t.event or "").startswith("done.invoke.")
+                for t in self.chart.transitions()
+                if self.on_done.get(t.id) == state.name
+            )
+        ):
+            self._invoke_done(node, state)
+        elif done:
+            node["onDone"] = done
         return node
+
+    def _invoke_done(self, node: dict[str, Any], state: State) -> None:
+        """`done.invoke.NAME` transitions: the onDone of the invoke of NAME."""
+        for invoke in node["invoke"]:
+            found = [
+                self._built(t)
+                for t in self.chart.transitions_from(state.name)
+                if t.event == f"done.invoke.{invoke['id']}"
+            ]
+            if found:
+                invoke["onDone"] = found
+
+    def _built(self, transition: Transition) -> dict[str, Any] | None:
+        """A transition as XState writes it; None for a join's leg that has no flag (the
+        join's way out stands for it)."""
+        leg = self.join_legs.get(transition.id)
+        if leg is None:
+            return self._transition(transition)
+        if leg.flag is None:
+            return None
+        built: dict[str, Any] = {"guard": {"type": f"sw.leg.{leg.flag}"}}
+        built["actions"] = [{"type": "sw.arrive", "params": {"flag": leg.flag}}]
+        if transition.action:
+            built["actions"].append({"type": transition.action})
+        return built
+
+    def _way_out(self, plan: JoinPlan) -> Transition:
+        (leaving,) = self.chart.transitions_from(plan.join)
+        return leaving
+
+    def _join(self, plan: JoinPlan) -> dict[str, Any]:
+        """A join's way out, from its parallel state."""
+        leaving = self._way_out(plan)
+        built: dict[str, Any] = {}
+        targets = self._targets(leaving.target)
+        if targets:
+            built["target"] = targets[0] if len(targets) == 1 else targets
+        built["guard"] = {"type": self.join_guard[plan.join]}
+        actions = [{"type": action} for action in plan.actions_on_firing]
+        actions += [{"type": a} for a in fork_actions(self.outline, leaving.target)]
+        if actions:
+            built["actions"] = actions
+        return built
 
     def _transition(self, transition: Transition) -> dict[str, Any]:
         built: dict[str, Any] = {}
         internal_self = (
             transition.kind is TransitionKind.INTERNAL and transition.source == transition.target
         )
-        marker = self.markers.get(transition.id)
-        if marker is not None:
-            built["target"] = f"#{marker}"
-        elif not internal_self:
+        if not internal_self:
             targets = self._targets(transition.target)
             if len(targets) == 1:
                 built["target"] = targets[0]
@@ -209,6 +315,12 @@ class _Builder:
 
     def _targets(self, name: str) -> list[str]:
         return [f"#{self.ids[n]}" for n in fork_targets(self.outline, name) if n in self.ids]
+
+
+def _invoked(state: State) -> list[str]:
+    """The machines a state invokes (`invoke/ NAME` activities), in order."""
+    found = [invoke_name(a.body) for a in state.actions if a.kind is ActionKind.ACTIVITY]
+    return [name for name in found if name is not None]
 
 
 def _state_id(name: str) -> str:

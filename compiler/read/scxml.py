@@ -42,15 +42,13 @@ from ..ir import (
 )
 from ..names import SCXML_NS, SW_NS
 from ..notation import kind_from_name
+from .scxml_text import joined, js_string
 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_DEPTH = 100
 
 _STATES = ("state", "parallel", "final", "history")
 _STATE_TAGS = frozenset(f"{{{SCXML_NS}}}{t}" for t in _STATES)
-_JS_STRING = re.compile(r"""^\s*(?:'((?:[^'\\]|\\.)*)'|"((?:[^"\\]|\\.)*)")\s*$""", re.S)
-_JS_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "0": "\0", "b": "\b", "f": "\f", "v": "\v"}
-_JS_ESCAPE = re.compile(r"\\(?:u([0-9A-Fa-f]{4})|x([0-9A-Fa-f]{2})|(.))", re.S)
 _NOT_IMPORTED = {
     "script": "a <script> runs code the IR has no place for",
     "invoke": "<invoke> starts another service, which the IR does not model",
@@ -107,7 +105,8 @@ class _Reader:
         self.next_id = 0
         self.anonymous = 0
         self.ours = False  # written by statewright (sw: names and kinds are trusted)
-        self.markers: dict[str, str] = {}  # join marker id -> join name
+        self.markers: dict[str, str] = {}  # join marker id -> join name (older exports)
+        self.flagged: set[tuple[str, str]] = set()  # (join, source) of legs with a flag
         self.forks: dict[str, tuple[str, list[str], str | None]] = {}
         self.nth: dict[etree._Element, int] = {}
         self.starts: dict[tuple[int, str], list[tuple[int, int]]] = {}
@@ -393,7 +392,9 @@ class _Reader:
         if self.ours and element.get(_sw("guard")) == "else":
             cond = "else"
         # the guard as written, before the export put it in the portable subset
-        portable_as_written = self.ours and element.get(_sw("cond")) is not None
+        portable_as_written = self.ours and (
+            element.get(_sw("cond")) is not None or element.get(_sw("join")) is not None
+        )
         if portable_as_written:
             cond = element.get(_sw("cond"))
         if (
@@ -412,14 +413,27 @@ class _Reader:
         actions = [text for text, _ in self._executable(element)]
         targets = (element.get("target") or "").split()
         kind = TransitionKind.INTERNAL if element.get("type") == "internal" else None
+        if kind is not None and targets == [element.getparent().get("id")]:
+            kind = None  # SCXML: the source is not its own descendant, so it is exited
         if self.ours and element.get(_sw("transition-type")) == "internal":
             kind = TransitionKind.INTERNAL
         join = element.get(_sw("join")) if self.ours else None
         if join is not None:
-            source, cond = join, None
+            cond = element.get(_sw("guard"))
+            if element.get(_sw("sources")) is None:  # a leg that sets its arrival flag
+                # (the join state is declared where its way out is: beside the parallel state)
+                self.flagged.add((join, source))
+                region.transitions.append(
+                    self._transition(
+                        source, join, (events or [None])[0], cond, joined(actions), None, element
+                    )
+                )
+                return
             if join not in self.names:
                 self.names.add(join)
                 region.states.append(self._new_state(join, StateKind.JOIN, element))
+            self._join_legs(element, join, region)
+            source = join
         for event in events or [None]:
             self._add_transition(region, element, source, targets, event, cond, actions, kind)
 
@@ -464,10 +478,25 @@ class _Reader:
                     region.transitions.append(
                         self._transition(target, branch, None, None, None, None, element)
                     )
-        action = "; ".join(actions) if actions else None
         region.transitions.append(
-            self._transition(source, target, event, guard, action, kind, element)
+            self._transition(source, target, event, guard, joined(actions), kind, element)
         )
+
+    def _join_legs(self, element: etree._Element, join: str, region: _Region) -> None:
+        """The legs of a join that arrive while their source is active (they have no element
+        of their own: the way out names their sources, and carries their actions)."""
+        for ident in (element.get(_sw("sources")) or "").split():
+            source = self.ids.get(ident)
+            if source is None or (join, source) in self.flagged:
+                continue
+            actions = [
+                js_string(log.get("expr", "")) or ""
+                for log in element.findall(_q("log"))
+                if log.get(_sw("leg")) == ident
+            ]
+            region.transitions.append(
+                self._transition(source, join, None, None, joined(actions), None, element)
+            )
 
     def _fresh_fork(self, source: str) -> str:
         name = f"]{source}.fork"
@@ -509,12 +538,15 @@ class _Reader:
         for child in holder:
             if not isinstance(child.tag, str) or not child.tag.startswith(f"{{{SCXML_NS}}}"):
                 continue
-            if self.ours and child.get(_sw("synthetic")) == "after":
-                continue  # the timer of an `after` event, given back by `sw:event-name`
+            if self.ours and child.get(_sw("synthetic")) in ("after", "join"):
+                continue  # the timer of an `after` event, given back by `sw:event-name`,
+                # and a join's arrival flag, given back by `sw:join`
+            if self.ours and child.get(_sw("leg")) is not None:
+                continue  # the action of a join's leg, given back with the leg
             if child.tag != _q("log"):
                 self._unsupported(child)
                 continue
-            text = _js_string(child.get("expr", ""))
+            text = js_string(child.get("expr", ""))
             if text is None:
                 text = child.get("expr") or child.get("label") or ""
                 self._report(
@@ -531,6 +563,8 @@ class _Reader:
         self._report("I003", why, element, "the chart is imported without it")
 
     def _data(self, data: etree._Element) -> None:
+        if self.ours and data.get(_sw("synthetic")) == "join":
+            return  # a join's arrival flag
         expr = (data.get("expr") or "").strip()
         if data.get("src") is not None or len(data) or (data.text or "").strip():
             self._report("I003", f'the value of <data id="{data.get("id")}"> is not imported', data)
@@ -547,21 +581,3 @@ class _Reader:
                 "start at 0 in exports)",
                 data,
             )
-
-
-def _js_string(expr: str) -> str | None:
-    match = _JS_STRING.match(expr)
-    if match is None:
-        return None
-    body = match.group(1) if match.group(1) is not None else match.group(2)
-    text = _JS_ESCAPE.sub(_unescape, body)
-    # `\\uD83D\\uDE00`: ECMAScript spells an astral character as a surrogate pair
-    return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
-
-
-def _unescape(match: re.Match[str]) -> str:
-    code = match.group(1) or match.group(2)
-    if code is not None:
-        return chr(int(code, 16))
-    char = match.group(3)
-    return _JS_ESCAPES.get(char, char)
