@@ -13,7 +13,7 @@ EXAMPLE_CHARTS = $(wildcard examples/*.smcat) $(filter-out examples/statewright.
 PIP := $(BIN)/python -m pip --disable-pip-version-check
 
 .PHONY: install demo test test-fast node-references lint format bench golden diagrams docs \
-	studio upgrade clean
+	studio upgrade clean conformance
 
 ## install: .venv with the runtime and the compiler as editable installs, every version pinned
 ## by constraints.txt
@@ -64,6 +64,12 @@ test: $(STAMP) $(NODE_STAMP)
 test-fast: $(STAMP) $(NODE_STAMP)
 	@bash .ci/os-packages --note
 	$(BIN)/python -m pytest -m "not slow"
+
+## conformance: SCION's SCXML corpus (316 documents, 189 of them the W3C IRP tests) on the
+## interpreter and the generated class beside SCION and python-statemachine, as a table;
+## `make conformance ARGS=--write-baseline` records ours in tests/data/conformance-baseline.json
+conformance: $(STAMP) $(NODE_STAMP)
+	$(BIN)/python tests/interop/conformance.py $(ARGS)
 
 ## upgrade: re-resolve every Python package to its newest release in a scratch environment and
 ## pin the result in constraints.txt; refresh tests/node/package-lock.json the same way. Run

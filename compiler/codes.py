@@ -59,7 +59,7 @@ CODES: dict[str, Code] = {
         Code("SC022", "unbalanced-quote", _W, "An event name with an unbalanced quote."),
         Code("SC023", "kind-from-name", _W, "A name that makes a state a pseudo-state."),
         Code("SC024", "python-name-clash", _E, "Names that clash as Python identifiers.", "python"),
-        Code("SC025", "python-keyword", _E, "A name that is a Python keyword.", "python"),
+        Code("SC025", "python-keyword", _I, "A name that is a Python keyword.", "python"),
         Code("SC026", "non-portable-guard", _W, "A guard outside the portable subset.", "scxml"),
         Code("SC027", "event-renamed", _W, "An event SCXML would split or reject.", "scxml"),
         Code("SC028", "hook-name-clash", _E, "Actions or guards that clash as methods.", "python"),

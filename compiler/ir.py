@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import enum
 import gc
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -91,6 +92,9 @@ class Action:
 
     kind: ActionKind
     body: str
+    #: SCXML executable content this action runs instead of a hook: JSON text of a block
+    #: (runtime.content), or None
+    content: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +118,9 @@ class State:
     notes: tuple[str, ...] = ()
     region: Region | None = None
     span: Span = field(default=NO_SPAN, compare=False)
+    #: SCXML: the state's `<data>` and a final state's `<donedata>`, as JSON text (docs/ir.md)
+    data: str | None = None
+    donedata: str | None = None
 
     @property
     def is_composite(self) -> bool:
@@ -141,6 +148,8 @@ class Transition:
     width: float | None = None
     notes: tuple[str, ...] = ()
     span: Span = field(default=NO_SPAN, compare=False)
+    #: SCXML executable content run instead of the action's hook: JSON text of a block
+    content: str | None = None
     source_span: Span = field(default=NO_SPAN, compare=False)
     target_span: Span = field(default=NO_SPAN, compare=False)
 
@@ -195,6 +204,9 @@ class Chart:
     file: str = "<input>"
     shadowed: tuple[State, ...] = field(default=(), compare=False)
     comments: tuple[Comment, ...] = field(default=(), compare=False)
+    #: SCXML: the document's datamodel (language, binding, name, `<data>`, scripts) as JSON
+    #: text, or None for statewright's guards over the context (docs/ir.md)
+    datamodel: str | None = None
     _index: _Index | None = field(default=None, init=False, repr=False, compare=False)
 
     # -- traversal ---------------------------------------------------------------------------
@@ -286,6 +298,15 @@ class Chart:
             if any(invoke_name(a.body) == invoked for a in self.state(source).actions):
                 return source
         return None
+
+    @property
+    def datamodel_language(self) -> str | None:
+        """The language of an imported SCXML document's datamodel (None: statewright's
+        guards over the context)."""
+        if self.datamodel is None:
+            return None
+        language = json.loads(self.datamodel).get("language")
+        return language if isinstance(language, str) else None
 
     def depth_of(self, name: str) -> int:
         """0 for a top-level state, 1 for its children, and so on."""

@@ -51,7 +51,18 @@ RESERVED_METHODS = frozenset(
 
 
 def python_identifier(text: str) -> str:
-    """The identifier generated code uses for a state name or an event."""
+    """The identifier generated code uses for a state name or an event: a Python keyword gets
+    `_` after it (`pass` -> `pass_`, docs/python.md)."""
+    identifier = _identifier(text)
+    return identifier + "_" if keyword.iskeyword(identifier) else identifier
+
+
+def is_keyword_name(text: str) -> bool:
+    """Whether `python_identifier` spells `text` with a `_` because it is a keyword."""
+    return keyword.iskeyword(_identifier(text))
+
+
+def _identifier(text: str) -> str:
     normal = unicodedata.normalize("NFKC", text)
     cleaned = _NOT_IDENTIFIER.sub("_", normal).strip("_")
     if not cleaned:

@@ -7,8 +7,10 @@ caller's: `emit.emitter(format)`.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from .check import check
-from .diagnostics import Diagnostic
+from .diagnostics import Diagnostic, Severity
 from .ir import Chart
 from .read import language_of, reader
 from .read.smcat import decode as decode
@@ -48,11 +50,25 @@ def diagnose_data(
     if chart is None or not checks:
         return chart, diagnostics
     found = check(chart, target=target)
+    if language == "scxml":
+        found = [_document_order(d) for d in found]
     if language == "yaml_chart":
         from .read.yaml_chart import yaml_hints  # the hints say what to write in YAML
 
         found = yaml_hints(found)
     return chart, diagnostics + found
+
+
+def _document_order(diagnostic: Diagnostic) -> Diagnostic:
+    """SC012 is a warning in SCXML, where document order decides between two transitions
+    with the same trigger (every engine takes the first)."""
+    if diagnostic.code != "SC012" or not diagnostic.is_error:
+        return diagnostic
+    return replace(
+        diagnostic,
+        severity=Severity.WARNING,
+        hint="SCXML takes the first in document order; the other never fires",
+    )
 
 
 def diagnose_file(

@@ -24,6 +24,7 @@ from functools import partial
 from typing import Any, ClassVar
 
 from .aio import bridged, resolve
+from .datamodel import Event
 from .errors import StatewrightError
 from .expr import arith, lookup
 from .interpreter import MAX_MICROSTEPS, Listener, LivelockError, Machine, guard_failed
@@ -393,8 +394,11 @@ class CompiledMachine:
         """Process the events hooks sent during the step, in order."""
         engine = self._engine
         while engine is not None and engine._external and not self._busy():
-            event, data = engine._external.popleft()
-            self._fire(event, dict(data))
+            event = engine._external.popleft()
+            if event.origin is not None or not isinstance(event.data or {}, Mapping):
+                self._on_engine(partial(engine.enqueue, event))  # a <send>: its fields
+            else:
+                self._fire(event.name, dict(event.data or {}))
 
     def _busy(self) -> bool:
         return self._c <= BUSY or self._c == INTERPRETER_BUSY
@@ -403,7 +407,7 @@ class CompiledMachine:
 
     def _slow(self, event: str, data: dict[str, Any]) -> None:
         if self._busy():  # sent by a hook: after the step, as the interpreter does
-            self._interpreter()._external.append((event, data))
+            self._interpreter()._external.append(Event(event, data or None))
             return
         if self._c == NOT_STARTED:
             self.start()

@@ -17,10 +17,14 @@ from pathlib import Path
 from typing import Any
 
 from . import snapshots
+from .content import execute
+from .datamodel import ContentError, Event
 from .document import ChartError, read_document
+from .entryset import add_ancestors, add_descendants, effective_targets
 from .errors import LivelockError as LivelockError
 from .expr import lookup
-from .model import Edge, Model, Node, build, is_descendant, lcca, order, own_matching
+from .model import Edge, Model, Node, Step, build, is_descendant, lcca, order, own_matching
+from .session import Session
 from .timers import Clock, SystemClock
 
 ActionHook = Callable[..., Any]
@@ -73,7 +77,7 @@ class Machine:
             )
         #: the running child machines (actors), by the name their state invokes
         self.children: dict[str, Any] = {}
-        self._external: deque[tuple[str, Mapping[str, Any]]] = deque()
+        self._external: deque[Event] = deque()
         self._stepping = False
         self._done_callbacks: list[Callable[[], None]] = []
         self._announced = False
@@ -93,14 +97,22 @@ class Machine:
         self._history: dict[str, list[Node]] = {}
         #: joins: the legs that have arrived (their flags), each while its source is active
         self._arrived: set[str] = set()
-        self._internal: deque[str] = deque()
+        self._internal: deque[Event] = deque()
         self._listeners: list[Listener] = []
         self._event_data: Mapping[str, Any] = {}
         self.clock: Clock = clock or SystemClock()
-        self._timers: list[tuple[float, int, str, str]] = []  # (due, sequence, event, state)
+        #: (due, sequence, event, the state that scheduled it or None, the target of a <send>,
+        #: the id that cancels it)
+        self._timers: list[tuple[float, int, Event, str | None, str | None, str | None]] = []
         self._timer_sequence = 0
         self.running = False
         self.done = False
+        #: an invoked machine's parent and its invoke id (SCXML `#_parent`)
+        self.parent: Any = None
+        self.invokeid: str | None = None
+        self._session = Session(self)
+        #: whether the datamodel keeps its own copy of the configuration (ECMAScript's In())
+        self._mirror = model.datamodel == "ecmascript"
 
     # -- public ---------------------------------------------------------------------------------
 
@@ -112,6 +124,8 @@ class Machine:
         root = self.model.root
         self._stepping = True
         try:
+            if self.model.datamodel is not None:
+                self._initialise()
             self._run(root.initial_actions, "action", root)
             self._enter(
                 [Edge(root, list(root.initial), None, None, None, [], False, -1)], initial=True
@@ -122,15 +136,35 @@ class Machine:
         self._drain()
         return self
 
+    def _initialise(self) -> None:
+        """SCXML's datamodel at start: the document's `<data>` (and with early binding every
+        state's), then its top-level `<script>`s."""
+        session, model = self._session, self.model
+        session.declare(model.data)
+        if model.binding != "late":
+            for node in sorted(model.nodes.values(), key=order):
+                if node.data:
+                    session.declare(node.data)
+                    session.initialised.add(node.name)
+        for block in model.scripts:
+            execute(block, session)
+
     def send(self, event: str, **data: Any) -> Machine:
         """Process one external event to completion (a macrostep). An event sent while a
         macrostep runs (by a hook, or a child machine finishing) is queued and processed after
         it, in order."""
         if not self.running:
             self.start()
-        self._external.append((event, data))
+        self._external.append(Event(event, data or None))
         self._drain()
         return self
+
+    def enqueue(self, event: Event) -> None:
+        """Put an event on the external queue (from a parent, a child, a delayed send) and
+        process it unless a macrostep is running."""
+        self._external.append(event)
+        if self.running:
+            self._drain()
 
     def on_done(self, callback: Callable[[], None]) -> None:
         """Call `callback()` once, after the macrostep in which the machine finishes (reaches a
@@ -139,15 +173,15 @@ class Machine:
 
     def _drain(self) -> None:
         while self._external and not self._stepping:
-            event, data = self._external.popleft()
+            event = self._external.popleft()
             if self.done:
                 continue
             self._stepping = True
             try:
-                self._event_data = data
-                enabled = self._select(event)
+                self._bind(event)
+                enabled = self._select(event.name)
                 if enabled:
-                    self._microstep(enabled, event)
+                    self._microstep(enabled, event.name)
                 self._complete()
             finally:
                 self._event_data = {}
@@ -178,6 +212,14 @@ class Machine:
         if not self.compensations:
             self.rolling_back = False
         return action
+
+    def _bind(self, event: Event) -> None:
+        """The event being processed: its data for guards and hooks, `_event` for the
+        datamodel."""
+        data = event.data
+        self._event_data = data if isinstance(data, Mapping) else {}
+        if self.model.datamodel is not None:
+            self._session.datamodel.bind_event(event)
 
     def _resume(self, data: Mapping[str, Any]) -> None:
         """Finish a macrostep that a generated class began on its tables."""
@@ -213,12 +255,28 @@ class Machine:
         `FakeClock` and call it)."""
         while self._timers and not self.done:
             self._timers.sort()
-            due, _, event, _ = self._timers[0]
+            due, _, event, _, target, _ = self._timers[0]
             if due > self.clock.now():
                 break
             self._timers.pop(0)
-            self.send(event)
+            if not self.running:
+                self.start()
+            self._session.deliver(event, target)
+            self._drain()
         return self
+
+    def _schedule(
+        self,
+        event: Event,
+        delay: float,
+        state: str | None,
+        target: str | None = None,
+        sendid: str | None = None,
+    ) -> None:
+        """A timed event: due `delay` seconds from now (a state's `after`, or a `<send>`)."""
+        self._timer_sequence += 1
+        due = self.clock.now() + delay
+        self._timers.append((due, self._timer_sequence, event, state, target, sendid))
 
     @property
     def next_due(self) -> float | None:
@@ -229,8 +287,8 @@ class Machine:
     def pending_timers(self) -> list[dict[str, Any]]:
         """The scheduled timed events: due time, event and the state that scheduled it."""
         return [
-            {"due": due, "event": event, "state": state}
-            for due, _, event, state in sorted(self._timers)
+            {"due": due, "event": event.name, "state": state}
+            for due, _, event, state, _, _ in sorted(self._timers)
         ]
 
     def snapshot(self) -> dict[str, Any]:
@@ -277,9 +335,10 @@ class Machine:
                 if not self._internal:
                     break
                 event = self._internal.popleft()
-                enabled = self._select(event)
+                self._bind(event)
+                enabled = self._select(event.name)
                 if enabled:
-                    self._microstep(enabled, event)
+                    self._microstep(enabled, event.name)
                 continue
             self._microstep(enabled, None)
 
@@ -307,7 +366,7 @@ class Machine:
                 continue
             if edge.guard is None and edge.guard_text is None:
                 return edge
-            if edge.guard is not None and self._holds(edge):
+            if self._holds(edge):
                 return edge
         return None
 
@@ -320,6 +379,12 @@ class Machine:
 
     def _holds(self, edge: Edge) -> bool:
         text = edge.guard_text
+        if edge.guard is None and text is not None:  # the document's datamodel evaluates it
+            try:
+                return self._session.datamodel.condition(text)
+            except ContentError as error:
+                self._session.error("error.execution", f"[{text[:80]}]: {error}")
+                return False
         try:
             if text is not None and text in self.guards:
                 return bool(self.guards[text](self.context, self._event_data))
@@ -404,6 +469,8 @@ class Machine:
         for state in leaving:
             self._run(state.exit, "exit", state)
             self._configuration.discard(state)
+            if self._mirror:
+                self._session.datamodel.activate(state.name, False)
             if state.clears:
                 self._arrived.difference_update(state.clears)
             for name in state.invokes:
@@ -424,18 +491,7 @@ class Machine:
     # -- enter ----------------------------------------------------------------------------------
 
     def _effective_targets(self, edge: Edge) -> list[Node]:
-        result: list[Node] = []
-        for target in edge.targets:
-            if target.is_history:
-                if target.name in self._history:
-                    result += [s for s in self._history[target.name] if s not in result]
-                elif target.transitions:
-                    result += [
-                        s for s in self._effective_targets(target.transitions[0]) if s not in result
-                    ]
-            elif target not in result:
-                result.append(target)
-        return result
+        return effective_targets(edge, self._history)
 
     def _enter(self, enabled: list[Edge], *, initial: bool = False) -> None:
         entering: set[Node] = set()
@@ -443,14 +499,19 @@ class Machine:
         history_content: dict[Node, Edge] = {}
         for edge in enabled:
             for target in edge.targets:
-                self._add_descendants(target, entering, defaults, history_content)
+                add_descendants(target, entering, defaults, history_content, self._history)
             ancestor = self.model.root if initial else self._domain(edge)
             for target in self._effective_targets(edge):
-                self._add_ancestors(target, ancestor, entering, defaults, history_content)
+                add_ancestors(target, ancestor, entering, defaults, history_content, self._history)
         for state in sorted(entering, key=order):
             if state is self.model.root:
                 continue
             self._configuration.add(state)
+            if self._mirror:
+                self._session.datamodel.activate(state.name, True)
+            if state.data and state.name not in self._session.initialised:
+                self._session.initialised.add(state.name)  # late binding: on first entry
+                self._session.declare(state.data)
             self._run(state.entry, "entry", state)
             if state.commit:
                 self.compensations.clear()
@@ -458,9 +519,7 @@ class Machine:
             if state.rollback:
                 self.rolling_back = True
             for delay, event in state.timers:
-                self._timer_sequence += 1
-                due = self.clock.now() + delay / 1000
-                self._timers.append((due, self._timer_sequence, event, state.name))
+                self._schedule(Event(event), delay / 1000, state.name, None)
             if state in defaults:
                 self._run(state.initial_actions, "action", state)
             if state in history_content:
@@ -471,66 +530,17 @@ class Machine:
                     self.running = False
                     self.done = True
                 else:
-                    self._internal.append(f"done.state.{parent.name}")
+                    data = self._session.donedata(state.donedata) if state.donedata else None
+                    self._internal.append(Event(f"done.state.{parent.name}", data, "platform"))
                     grandparent = parent.parent
                     if (
                         grandparent is not None
                         and grandparent.is_parallel
                         and all(self._in_final(child) for child in grandparent.states)
                     ):
-                        self._internal.append(f"done.state.{grandparent.name}")
-
-    def _add_descendants(
-        self,
-        state: Node,
-        entering: set[Node],
-        defaults: set[Node],
-        history_content: dict[Node, Edge],
-    ) -> None:
-        if state.is_history:
-            parent = state.parent
-            assert parent is not None
-            if state.name in self._history:
-                for s in self._history[state.name]:
-                    self._add_descendants(s, entering, defaults, history_content)
-                for s in self._history[state.name]:
-                    self._add_ancestors(s, parent, entering, defaults, history_content)
-            elif state.transitions:
-                default = state.transitions[0]
-                history_content[parent] = default
-                for s in default.targets:
-                    self._add_descendants(s, entering, defaults, history_content)
-                for s in default.targets:
-                    self._add_ancestors(s, parent, entering, defaults, history_content)
-            return
-        entering.add(state)
-        if state.is_compound:
-            defaults.add(state)
-            for s in state.initial:
-                self._add_descendants(s, entering, defaults, history_content)
-            for s in state.initial:
-                self._add_ancestors(s, state, entering, defaults, history_content)
-        elif state.is_parallel:
-            for child in state.states:
-                if not any(is_descendant(s, child) for s in entering):
-                    self._add_descendants(child, entering, defaults, history_content)
-
-    def _add_ancestors(
-        self,
-        state: Node,
-        ancestor: Node | None,
-        entering: set[Node],
-        defaults: set[Node],
-        history_content: dict[Node, Edge],
-    ) -> None:
-        for anc in state.ancestors:
-            if anc is ancestor:
-                break
-            entering.add(anc)
-            if anc.is_parallel:
-                for child in anc.states:
-                    if not any(is_descendant(s, child) for s in entering):
-                        self._add_descendants(child, entering, defaults, history_content)
+                        self._internal.append(
+                            Event(f"done.state.{grandparent.name}", type="platform")
+                        )
 
     def _in_final(self, state: Node) -> bool:
         if state.is_compound:
@@ -541,14 +551,20 @@ class Machine:
 
     # -- hooks ----------------------------------------------------------------------------------
 
-    def _run(self, texts: list[str], kind: str, where: Edge | Node) -> None:
-        if not texts:
+    def _run(self, steps: list[Step], kind: str, where: Edge | Node) -> None:
+        """Run actions: an action text calls its hook (if any), a block of executable content
+        runs on the session; listeners hear each."""
+        if not steps:
             return
-        for text in texts:
-            hook = self.actions.get(text)
-            if hook is not None:
-                hook(self.context, self._event_data)
-            self._notify({"action": text, "kind": kind})
+        for step in steps:
+            if isinstance(step, str):
+                hook = self.actions.get(step)
+                if hook is not None:
+                    hook(self.context, self._event_data)
+                self._notify({"action": step, "kind": kind})
+            else:
+                execute(step, self._session)
+                self._notify({"action": step.text, "kind": kind})
 
     def _notify(self, record: dict[str, Any]) -> None:
         for listener in self._listeners:

@@ -18,12 +18,14 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from .content import Block, validate_scxml
 from .document import ChartError, validate
 from .expr import Compiled, compile_guard
+from .graphs import entry_cycles
 from .lowering import (
     Arrival,
     JoinPlan,
@@ -38,6 +40,10 @@ from .timers import delay_ms
 _RESTING = ("regular", "final", "parallel", "terminate")
 
 
+#: an action: a hook's text, or a block of executable content
+Step = str | Block
+
+
 @dataclass(eq=False, slots=True)
 class Node:
     """A state of the running chart. `order` is its position in document order."""
@@ -47,11 +53,11 @@ class Node:
     parent: Node | None
     order: int = 0
     children: list[Node] = field(default_factory=list)
-    entry: list[str] = field(default_factory=list)
-    exit: list[str] = field(default_factory=list)
+    entry: list[Step] = field(default_factory=list)
+    exit: list[Step] = field(default_factory=list)
     transitions: list[Edge] = field(default_factory=list)
     initial: list[Node] = field(default_factory=list)
-    initial_actions: list[str] = field(default_factory=list)
+    initial_actions: list[Step] = field(default_factory=list)
     ancestors: tuple[Node, ...] = ()
     timers: list[tuple[int, str]] = field(default_factory=list)  # (delay ms, timer event)
     #: machines this state runs while it is active (`invoke/ name` activities)
@@ -59,6 +65,9 @@ class Node:
     #: sagas: actions that undo this step (`compensate/ action`), pushed when it is entered;
     #: `rollback/` runs the pushed ones in reverse when entered; `commit/` forgets them
     compensations: list[str] = field(default_factory=list)
+    #: SCXML: this state's `<data>` and a final state's `<donedata>` (docs/ir.md)
+    data: list[Mapping[str, Any]] = field(default_factory=list)
+    donedata: Mapping[str, Any] | None = None
     #: joins: the arrival flags of the legs leaving this state, cleared when it is exited
     clears: list[str] = field(default_factory=list)
     rollback: bool = False
@@ -110,7 +119,7 @@ class Edge:
     event: str | None
     guard: Compiled | None
     guard_text: str | None
-    actions: list[str]
+    actions: list[Step]
     internal: bool
     order: int
     #: a join's way out: the states that must all be active and the arrival flags that must
@@ -129,6 +138,32 @@ class Model:
     guard_names: list[str]
     #: the exact event names the chart's transitions take (timers' included)
     known_events: frozenset[str] = frozenset()
+    #: SCXML: the datamodel's language (None: statewright's guards over `context`, with no
+    #: `<data>`), its binding, the document's name, its `<data>` and top-level `<script>`s
+    datamodel: str | None = None
+    binding: str = "early"
+    name: str | None = None
+    data: list[Mapping[str, Any]] = field(default_factory=list)
+    scripts: list[Block] = field(default_factory=list)
+
+    @property
+    def scripted(self) -> bool:
+        """Whether the chart has a datamodel or executable content (what generated classes
+        leave to the interpreter)."""
+        return (
+            self.datamodel is not None
+            or any(
+                not isinstance(step, str)
+                for node in self.nodes.values()
+                for step in (*node.entry, *node.exit, *node.initial_actions)
+            )
+            or any(
+                not isinstance(step, str)
+                for node in self.nodes.values()
+                for edge in node.transitions
+                for step in edge.actions
+            )
+        )
 
     @property
     def has_sagas(self) -> bool:
@@ -163,17 +198,24 @@ def runnable_document(document: Mapping[str, Any]) -> dict[str, Any]:
     attributes, empty values): what generated classes embed and what `chart_hash` hashes.
     `ChartError` names the JSON path of the first part that is not a runnable document."""
     validate(document)
+    validate_scxml(document)
 
     def state(raw: Mapping[str, Any]) -> dict[str, Any]:
         found: dict[str, Any] = {"name": raw["name"], "kind": raw["kind"]}
         if raw.get("actions"):
-            found["actions"] = [{"kind": a["kind"], "body": a["body"]} for a in raw["actions"]]
+            found["actions"] = [
+                {key: a[key] for key in ("kind", "body", "content") if a.get(key) is not None}
+                for a in raw["actions"]
+            ]
+        for key in ("data", "donedata"):
+            if raw.get(key):
+                found[key] = raw[key]
         if raw.get("machine") is not None:
             found["machine"] = machine(raw["machine"])
         return found
 
     def machine(raw: Mapping[str, Any]) -> dict[str, Any]:
-        keys = ("id", "source", "target", "event", "guard", "action", "kind")
+        keys = ("id", "source", "target", "event", "guard", "action", "kind", "content")
         return {
             "states": [state(s) for s in raw.get("states", [])],
             "transitions": [
@@ -182,83 +224,10 @@ def runnable_document(document: Mapping[str, Any]) -> dict[str, Any]:
             ],
         }
 
-    return {"format": document["format"], "machine": machine(document["machine"])}
-
-
-def entry_cycles(successors: Mapping[str, Sequence[str]]) -> list[list[str]]:
-    """The cycles of a chart's default-entry graph, one per strongly connected part that has
-    one, each as names in order with the first repeated at the end (`[p, q, p]`).
-
-    `successors[s]` are the states that entering `s` by default enters next: a compound
-    state's initial targets, a parallel state's regions, a history state's default targets
-    (and the other regions of the parallel states between). Entering a state on a cycle never
-    ends, so the checker reports each (SC031) and the model builder refuses the chart.
-    Iterative (Tarjan's algorithm without recursion): charts may be large and deep."""
-    index: dict[str, int] = {}
-    low: dict[str, int] = {}
-    on_stack: set[str] = set()
-    stack: list[str] = []
-    cyclic: list[list[str]] = []
-    for start in successors:
-        if start in index:
-            continue
-        work: list[tuple[str, int]] = [(start, 0)]
-        while work:
-            node, position = work.pop()
-            if position == 0:
-                index[node] = low[node] = len(index)
-                stack.append(node)
-                on_stack.add(node)
-            following = successors.get(node, ())
-            if position < len(following):
-                work.append((node, position + 1))
-                child = following[position]
-                if child not in index:
-                    work.append((child, 0))
-                elif child in on_stack:
-                    low[node] = min(low[node], index[child])
-                continue
-            if work:
-                parent = work[-1][0]
-                low[parent] = min(low[parent], low[node])
-            if low[node] == index[node]:
-                part = []
-                while True:
-                    member = stack.pop()
-                    on_stack.discard(member)
-                    part.append(member)
-                    if member == node:
-                        break
-                if len(part) > 1 or node in successors.get(node, ()):
-                    cyclic.append(_cycle_through(part, successors))
-    order = {name: position for position, name in enumerate(successors)}
-    return sorted(cyclic, key=lambda cycle: order[cycle[0]])
-
-
-def _cycle_through(part: list[str], successors: Mapping[str, Sequence[str]]) -> list[str]:
-    """A concrete cycle inside one strongly connected part, from its first state in the
-    order of `successors` (breadth first: the shortest way back)."""
-    members = set(part)
-    order = {name: position for position, name in enumerate(successors)}
-    start = min(part, key=lambda name: order.get(name, len(order)))
-    came_from: dict[str, str] = {}
-    frontier = [start]
-    while frontier:
-        following: list[str] = []
-        for node in frontier:
-            for child in successors.get(node, ()):
-                if child not in members:
-                    continue
-                if child == start:
-                    path = [node]
-                    while path[-1] != start:
-                        path.append(came_from[path[-1]])
-                    return [*reversed(path), start]
-                if child not in came_from:
-                    came_from[child] = node
-                    following.append(child)
-        frontier = following
-    return [start, start]  # not reached: a strongly connected part with a cycle has a way back
+    runnable = {"format": document["format"], "machine": machine(document["machine"])}
+    if document.get("datamodel"):
+        runnable["datamodel"] = document["datamodel"]
+    return runnable
 
 
 def chart_hash(document: Mapping[str, Any]) -> str:
@@ -272,12 +241,16 @@ def build(document: Mapping[str, Any], hooks: Callable[[str], bool] | None = Non
     """A `statewright-ir/1` document -> the model the interpreter runs (`ChartError` for a
     document that is not runnable, with the JSON path of the problem)."""
     validate(document)
+    validate_scxml(document)
     return _Builder(document).model()
 
 
 class _Builder:
     def __init__(self, document: Mapping[str, Any]) -> None:
         self.document = document
+        language = (document.get("datamodel") or {}).get("language")
+        #: a datamodel that evaluates its own conditions (not statewright's guard language)
+        self.foreign = language in ("ecmascript", "null")
         self.root = Node("", "regular", None)
         self.nodes: dict[str, Node] = {}
         self.kinds: dict[str, str] = {}
@@ -312,7 +285,22 @@ class _Builder:
         for node in (self.root, *self.nodes.values()):
             _index(node)
             known.update(e for e in node.by_event if e is not None)
-        return Model(self.root, self.nodes, events, self.guards, frozenset(known))
+        extras = self.document.get("datamodel") or {}
+        return Model(
+            self.root,
+            self.nodes,
+            events,
+            self.guards,
+            frozenset(known),
+            extras.get("language") if extras else None,
+            extras.get("binding") or "early",
+            extras.get("name"),
+            list(extras.get("data") or []),
+            [
+                Block(({"do": "script", "source": src},), "script")
+                for src in extras.get("scripts") or []
+            ],
+        )
 
     def _refuse_entry_cycles(self) -> None:
         """A state whose default entry enters itself again (`p.initial => p;`, a history
@@ -350,10 +338,16 @@ class _Builder:
                 continue
             owner = self.root if kind == "terminate" else parent
             node = Node(name, kind, owner)
+            node.data = list(raw.get("data") or [])
+            node.donedata = raw.get("donedata")
             for action in raw.get("actions", []):
                 body = action["body"]
+                content = action.get("content")
                 role = activity_role(body) if action["kind"] == "activity" else None
-                if role is None:
+                if content is not None:
+                    block = Block(tuple(content), body)
+                    (node.exit if action["kind"] == "exit" else node.entry).append(block)
+                elif role is None:
                     if body.strip():
                         (node.exit if action["kind"] == "exit" else node.entry).append(body)
                 elif role[0] == "invoke":
@@ -418,8 +412,8 @@ class _Builder:
 
     def _guard(self, text: str | None) -> Compiled | None:
         text = (text or "").strip()
-        if not text or text == "else":
-            return None
+        if not text or text == "else" or self.foreign:
+            return None  # (a foreign datamodel evaluates its own conditions)
         for word in text.replace("(", " ").replace(")", " ").split():
             if word.isidentifier() and word not in self.guards:
                 self.guards.append(word)
@@ -443,7 +437,7 @@ class _Builder:
         extra: list[str] = []
         if leg is None and not (raw.get("kind") == "internal" and source_name == target_name):
             targets, extra = self._targets(target_name)
-        actions = ([raw["action"]] if raw.get("action") else []) + extra
+        actions = [*self._actions(raw), *extra]
         if plan is not None:
             actions = [*plan.actions_on_firing, *extra]
         internal = raw.get("kind") == "internal" or leg is not None
@@ -475,6 +469,13 @@ class _Builder:
             edge.arrive = leg.flag
         source.transitions.append(edge)
 
+    @staticmethod
+    def _actions(raw: Mapping[str, Any]) -> list[Step]:
+        """A transition's action: its executable content, or its action text (a hook)."""
+        if raw.get("content") is not None:
+            return [Block(tuple(raw["content"]), raw.get("action") or "")]
+        return [raw["action"]] if raw.get("action") else []
+
     # -- initial states ------------------------------------------------------------------------
 
     def _initials(self, node: Node) -> None:
@@ -488,7 +489,7 @@ class _Builder:
         initial = self.initial_of.get(node.name if node is not self.root else None)
         for raw in self.outgoing.get(initial or "", [])[:1]:
             node.initial, extra = self._targets(raw["target"])
-            node.initial_actions = ([raw["action"]] if raw.get("action") else []) + extra
+            node.initial_actions = [*self._actions(raw), *extra]
         if not node.initial:
             first = next(
                 (c for c in node.states if c.kind in _RESTING and c.kind != "terminate"), None

@@ -8,11 +8,14 @@ snapshot that names what the chart does not have (`ChartError`).
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping
 from typing import Any
 
+from .datamodel import ContentError, Event
 from .document import ChartError
 from .model import Node
+from .session import Session
 
 #: the interpreter's `Machine` (typed loosely: the interpreter imports this module)
 Machine = Any
@@ -23,15 +26,19 @@ FORMAT = "statewright-snapshot/1"
 def take(machine: Machine) -> dict[str, Any]:
     """The instance as JSON-ready data."""
     now = machine.clock.now()
-    return {
+    timers = []
+    for due, _, event, state, target, sendid in sorted(machine._timers):
+        timer = {"in": max(0.0, due - now), "event": event.name, "state": state}
+        if state is None:  # a <send>: everything its event carries
+            timer.update(fields=event.fields(), target=target, sendid=sendid)
+        timers.append(timer)
+    session = machine._session
+    found = {
         "format": FORMAT,
         "active": machine.active,
         "history": {name: [s.name for s in kept] for name, kept in machine._history.items()},
         "context": dict(machine.context),
-        "timers": [
-            {"in": max(0.0, due - now), "event": event, "state": state}
-            for due, _, event, state in sorted(machine._timers)
-        ],
+        "timers": timers,
         "running": machine.running,
         "done": machine.done,
         "children": {name: child.snapshot() for name, child in machine.children.items()},
@@ -39,6 +46,14 @@ def take(machine: Machine) -> dict[str, Any]:
         "rolling_back": machine.rolling_back,
         "arrived": sorted(machine._arrived),
     }
+    if machine.model.datamodel is not None:
+        found["context"] = session.datamodel.export()
+        found["session"] = {
+            "id": session.sessionid,
+            "sends": session._sendids,
+            "initialised": sorted(session.initialised),
+        }
+    return found
 
 
 def put(machine: Machine, snapshot: Mapping[str, Any]) -> None:
@@ -57,10 +72,10 @@ def put(machine: Machine, snapshot: Mapping[str, Any]) -> None:
         history = {h: [node(n) for n in kept] for h, kept in snapshot["history"].items()}
         context = dict(snapshot["context"])
         now = machine.clock.now()
-        timers = [
-            (now + float(t["in"]), i + 1, str(t["event"]), node(t["state"]).name)
-            for i, t in enumerate(snapshot["timers"])
-        ]
+        timers = [_timer(t, i + 1, now, node) for i, t in enumerate(snapshot["timers"])]
+        session = snapshot.get("session") or {}
+        sessionid, sends = str(session.get("id", "")), int(session.get("sends", 0))
+        initialised = {node(n).name for n in session.get("initialised", [])}
     except (KeyError, TypeError, ValueError, AttributeError) as error:
         if isinstance(error, ChartError):
             raise
@@ -73,6 +88,18 @@ def put(machine: Machine, snapshot: Mapping[str, Any]) -> None:
     if not isinstance(arrived, list) or not all(isinstance(f, str) and f in flags for f in arrived):
         raise ChartError("the snapshot has join arrivals this chart does not have")
     machine._configuration, machine._history, machine.context = active, history, context
+    if machine.model.datamodel is not None:
+        machine._session = Session(machine)
+        if sessionid:
+            machine._session.sessionid = sessionid
+        machine._session._sendids, machine._session.initialised = sends, initialised
+        model = machine._session.datamodel
+        for block in machine.model.scripts:  # functions a script defined are not data
+            with contextlib.suppress(ContentError):
+                model.script(block.nodes[0]["source"])
+        model.load(context)
+        for state in active:
+            model.activate(state.name, True)
     machine._timers, machine._timer_sequence = timers, len(timers)
     machine.running, machine.done = bool(snapshot.get("running")), bool(snapshot.get("done"))
     machine._announced = machine.done
@@ -84,3 +111,22 @@ def put(machine: Machine, snapshot: Mapping[str, Any]) -> None:
         child = machine.machines[name]()
         child.restore(kept)
         machine._adopt(name, child)
+
+
+def _timer(
+    raw: Mapping[str, Any], sequence: int, now: float, node: Any
+) -> tuple[float, int, Event, str | None, str | None, str | None]:
+    """A pending timer from a snapshot: a state's `after` (the state it belongs to) or a
+    delayed `<send>` (no state; its event's fields and target)."""
+    state = None if raw.get("state") is None else node(raw["state"]).name
+    fields = raw.get("fields")
+    event = Event.from_fields(fields) if isinstance(fields, Mapping) else Event(str(raw["event"]))
+    target, sendid = raw.get("target"), raw.get("sendid")
+    return (
+        now + float(raw["in"]),
+        sequence,
+        event,
+        state,
+        str(target) if target else None,
+        str(sendid) if sendid else None,
+    )

@@ -55,6 +55,10 @@ class _Open(Exception):
 
 
 def tabulate(model: Model, limit: int = MAX_CONFIGURATIONS) -> Tables:
+    """The tables of a chart; none for a chart with a datamodel or executable content (its
+    data is not in a configuration: the generated class runs it on the interpreter)."""
+    if model.scripted:
+        return Tables()
     return _Explorer(model, limit).run()
 
 

@@ -77,6 +77,11 @@ def test_json_blocks(where: str, code: str | None, body: str) -> None:
         assert [d["code"] for d in document] == ["P007"], where
         _, diagnostics = diagnose("a => b;\nc;\n", document[0]["file"])
         assert [d.to_dict() for d in diagnostics if d.code == "P007"] == document
+    elif isinstance(document, list) and document and all("do" in d for d in document):
+        # a block of executable content (docs/ir.md): the runtime accepts it
+        from statewright.runtime.content import validate_block
+
+        validate_block(document, where)
     elif isinstance(document, dict) and "crc" in document:
         from statewright.runtime.store.logfile import unframe
         from statewright.runtime.store.records import Record

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from ...runtime.graphs import entry_cycles
 from ...runtime.lowering import Outline, fork_targets
-from ...runtime.model import entry_cycles
 from ..diagnostics import Diagnostic, Related
 from ..ir import Chart, Span, State, StateKind, Transition
 from .model import BRANCHING, HISTORY, Model, entered_by_default, finding

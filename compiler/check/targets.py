@@ -6,6 +6,7 @@ the runtime's language; for `scxml`, events SCXML cannot name and guards that ar
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from typing import Any
 
 from ...runtime.expr import GuardSyntaxError, guard_names, parse_guard
 from ...runtime.model import activity_role
@@ -18,7 +19,7 @@ from ..names import (
     enum_member,
     event_method,
     hook_name,
-    is_keyword,
+    is_keyword_name,
     python_identifier,
     scxml_event,
 )
@@ -51,20 +52,20 @@ def _check_hooks(model: Model, event_methods: dict[str, str]) -> Iterator[Diagno
                 event_methods.setdefault(method, f"invoke/ {role[1]}")
             elif role is not None and role[0] == "compensate" and role[1]:
                 hooks.setdefault(role[1], state.span)
-            elif role is None and action.body.strip():
-                hooks.setdefault(action.body, state.span)
+            elif role is None and action.body.strip() and action.content is None:
+                hooks.setdefault(action.body, state.span)  # (content runs, it is no hook)
     for transition in model.transitions:
-        if transition.action:
+        if transition.action and transition.content is None:
             hooks.setdefault(transition.action, transition.span)
     owner: dict[str, str] = {}
     for text, span in hooks.items():
         method = hook_name(text)
-        if is_keyword(method):
+        if is_keyword_name(text):
             yield finding(
                 "SC025",
-                f"action `{text}` would be the Python keyword `{method}`",
+                f"action `{text}` is the hook method `{method}` (a Python keyword gets `_`)",
                 span,
-                "reword the action",
+                "nothing to do; reword the action for a plainer method name",
             )
         clash = None
         if method in event_methods:
@@ -103,8 +104,16 @@ def _guard_names(guard: str | None) -> list[str]:
         return []
 
 
+def foreign_datamodel(chart: Any) -> bool:
+    """Whether the chart's conditions are its datamodel's (ECMAScript, null), not guards."""
+    return chart.datamodel_language in ("ecmascript", "null")
+
+
 def _check_guard_language(model: Model) -> Iterator[Diagnostic]:
-    """A guard the runtime cannot read (SC029): generated code compiles every guard."""
+    """A guard the runtime cannot read (SC029): generated code compiles every guard (but for
+    a document whose own datamodel evaluates its conditions)."""
+    if foreign_datamodel(model.chart):
+        return
     for transition in model.transitions:
         text = (transition.guard or "").strip()
         if not text or text == "else":
@@ -127,12 +136,12 @@ def _clashes(
     owner: dict[str, str] = {}
     for name, span in names:
         identifier = naming(name)
-        if is_keyword(identifier):
+        if is_keyword_name(name):
             yield finding(
                 "SC025",
-                f"{what} `{name}` would be the Python keyword `{identifier}`",
+                f"{what} `{name}` is `{identifier}` in Python (a Python keyword gets `_`)",
                 span,
-                f"rename the {what}",
+                f"nothing to do; rename the {what} for a plainer name",
             )
         other = owner.setdefault(identifier, name)
         if other != name:

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ...runtime.document import FORMAT as FORMAT
-from ..ir import Chart, Region, Span, State, Transition
+from ..ir import Action, Chart, Region, Span, State, Transition
 
 
 def emit(chart: Chart, options: Mapping[str, Any] | None = None) -> str:
@@ -21,7 +21,10 @@ def emit(chart: Chart, options: Mapping[str, Any] | None = None) -> str:
 
 
 def to_document(chart: Chart) -> dict[str, Any]:
-    return {"format": FORMAT, "file": chart.file, "machine": _region(chart.region)}
+    document = {"format": FORMAT, "file": chart.file, "machine": _region(chart.region)}
+    if chart.datamodel is not None:  # the SCXML keys are there only when set
+        document["datamodel"] = json.loads(chart.datamodel)
+    return document
 
 
 def _region(region: Region) -> dict[str, Any]:
@@ -32,7 +35,7 @@ def _region(region: Region) -> dict[str, Any]:
 
 
 def _state(state: State) -> dict[str, Any]:
-    return {
+    found = {
         "name": state.name,
         "kind": state.kind.value,
         "kind_explicit": state.kind_explicit,
@@ -41,15 +44,27 @@ def _state(state: State) -> dict[str, Any]:
         "color": state.color,
         "class": state.css_class,
         "active": state.active,
-        "actions": [{"kind": a.kind.value, "body": a.body} for a in state.actions],
+        "actions": [_action(a) for a in state.actions],
         "notes": list(state.notes),
         "machine": _region(state.region) if state.region is not None else None,
         "span": _span(state.span),
     }
+    if state.data is not None:
+        found["data"] = json.loads(state.data)
+    if state.donedata is not None:
+        found["donedata"] = json.loads(state.donedata)
+    return found
+
+
+def _action(action: Action) -> dict[str, Any]:
+    found: dict[str, Any] = {"kind": action.kind.value, "body": action.body}
+    if action.content is not None:
+        found["content"] = json.loads(action.content)
+    return found
 
 
 def _transition(transition: Transition) -> dict[str, Any]:
-    return {
+    found = {
         "id": transition.id,
         "source": transition.source,
         "target": transition.target,
@@ -64,6 +79,9 @@ def _transition(transition: Transition) -> dict[str, Any]:
         "notes": list(transition.notes),
         "span": _span(transition.span),
     }
+    if transition.content is not None:
+        found["content"] = json.loads(transition.content)
+    return found
 
 
 def _span(span: Span) -> list[int]:

@@ -8,8 +8,9 @@ parses them, so they mean what the interpreter computes), the transition tables 
 `runtime.tables`, and the chart's `statewright-ir/1` document for the steps the tables leave to
 the interpreter.
 
-Names that would clash in Python are checker errors (SC024, SC025, SC028), so this emitter
-assumes a chart the checker passed for the `python` target.
+Names that would clash in Python are checker errors (SC024, SC028), so this emitter assumes a
+chart the checker passed for the `python` target; a Python keyword gets `_` (`pass_`, SC025
+says so).
 """
 
 from __future__ import annotations
@@ -138,11 +139,11 @@ def _hooks(chart: Chart) -> dict[str, str]:
             role = activity_role(body) if action.kind is ActionKind.ACTIVITY else None
             if role is not None and role[0] == "compensate" and role[1]:
                 found.setdefault(role[1], f"compensation of {state.name}")
-            elif body.strip() and role is None:
+            elif body.strip() and role is None and action.content is None:
                 kind = "exit" if action.kind is ActionKind.EXIT else "entry"
                 found.setdefault(body, f"{kind} of {state.name}")
     for transition in _transitions(chart):
-        if transition.action:
+        if transition.action and transition.content is None:
             found.setdefault(transition.action, f"action of {_describe(transition)}")
     return found
 
@@ -164,6 +165,8 @@ def _invokes(chart: Chart) -> list[tuple[str, str]]:
 
 def _guards(chart: Chart) -> list[str]:
     names: list[str] = []
+    if chart.datamodel_language in ("ecmascript", "null"):
+        return names  # the document's datamodel evaluates its conditions
     for transition in _transitions(chart):
         text = (transition.guard or "").strip()
         if text and text != "else":

@@ -21,6 +21,7 @@ no reader. What SCXML lacks is compiled, not dropped (docs/scxml.md):
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
@@ -33,6 +34,7 @@ from ..guards import ecmascript, variables
 from ..ir import ActionKind, Chart, Region, State, StateKind, Transition, TransitionKind
 from ..names import SCXML_NS, SW_NS
 from ..names import scxml_event as event_name
+from . import scxml_content
 from .escape import ecmascript_string, xml_text
 from .executable import Ids, delay_ms, else_last, runnable
 
@@ -100,7 +102,18 @@ class _Builder:
         root = etree.Element(_q("scxml"), nsmap=_NSMAP)
         root.set("version", "1.0")
         root.set("datamodel", "ecmascript")
-        self._data(root)
+        datamodel = json.loads(self.chart.datamodel) if self.chart.datamodel else None
+        if datamodel is None:
+            self._data(root)
+        else:  # the document's own (an imported SCXML document): written back as it was
+            root.set("datamodel", datamodel["language"])
+            root.set(_sw("datamodel"), "kept")
+            for key in ("binding", "name"):
+                if datamodel.get(key):
+                    root.set(key, datamodel[key])
+            scxml_content.data(root, datamodel.get("data", []))
+            for source in datamodel.get("scripts", []):
+                etree.SubElement(root, _q("script")).text = source
         terminates: list[State] = []
         children = self._region(root, self.chart.region, None, terminates, top=True)
         if children:
@@ -204,6 +217,8 @@ class _Builder:
         ):
             element.set(_sw("kind"), kind.value)
         self._activities(element, state)
+        if state.donedata is not None:
+            scxml_content.donedata(element, json.loads(state.donedata))
         self._timers(element, state)
         if state.region is not None:
             start = self._region(element, state.region, state, terminates)
@@ -303,6 +318,18 @@ class _Builder:
             default.set(_sw("synthetic"), "default")
 
     def _activities(self, element: etree._Element, state: State) -> None:
+        if state.data:
+            scxml_content.data(element, json.loads(state.data))
+        if any(a.content is not None for a in state.actions):
+            for action in state.actions:  # each block its own <onentry> or <onexit>
+                tag = "onexit" if action.kind is ActionKind.EXIT else "onentry"
+                holder = etree.SubElement(element, _q(tag))
+                if action.content is None:
+                    _log(holder, action.kind.value, action.body)
+                else:
+                    holder.set(_sw("content"), "block")
+                    scxml_content.block(holder, json.loads(action.content))
+            return
         entries = [a for a in runnable(state) if a.kind is not ActionKind.EXIT]
         exits = [a for a in runnable(state) if a.kind is ActionKind.EXIT]
         if entries:
@@ -358,7 +385,10 @@ class _Builder:
                 element.set("type", "internal")
             else:  # no effect in SCXML; kept so that import gives the chart back
                 element.set(_sw("transition-type"), "internal")
-        if transition.action:
+        if transition.content is not None:
+            element.set(_sw("content"), "block")
+            scxml_content.block(element, json.loads(transition.content))
+        elif transition.action:
             _log(element, "action", transition.action)
         for action in fork_actions(self.outline, transition.target):
             _log(element, "action", action)

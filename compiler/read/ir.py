@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from ...runtime.content import validate_scxml
 from ...runtime.document import FORMAT, ChartError, parse_document, validate
 from ..diagnostics import Diagnostic, Severity
 from ..errors import IRFormatError as IRFormatError
@@ -67,10 +68,12 @@ def load(document: Any, *, compact: bool = False) -> Chart:
         raise IRFormatError(f"not a {FORMAT} document (its `format` must be {FORMAT!r})")
     try:
         validate(document)  # the runtime's check first: bounded nesting and size, references
+        validate_scxml(document)
     except ChartError as error:
         raise IRFormatError(str(error)) from None
     file = _get(document, "file", str, "$")
-    return Chart(_machine(_get(document, "machine", dict, "$"), file, "$.machine"), file)
+    region = _machine(_get(document, "machine", dict, "$"), file, "$.machine")
+    return Chart(region, file, datamodel=_json_text(document.get("datamodel")))
 
 
 _STATE_DEFAULTS: dict[str, Any] = {
@@ -175,6 +178,7 @@ def _state(obj: Any, file: str, path: str) -> State:
             Action(
                 _enum(ActionKind, action.get("kind"), f"{path}.actions[{i}].kind"),
                 _get(action, "body", str, f"{path}.actions[{i}]"),
+                _json_text(action.get("content")),
             )
         )
     return State(
@@ -190,6 +194,8 @@ def _state(obj: Any, file: str, path: str) -> State:
         notes=tuple(_strings(obj, "notes", path)),
         region=_machine(inner, file, f"{path}.machine") if inner is not None else None,
         span=_span(obj.get("span"), file, path),
+        data=_json_text(obj.get("data")),
+        donedata=_json_text(obj.get("donedata")),
     )
 
 
@@ -219,4 +225,10 @@ def _transition(obj: Any, file: str, path: str) -> Transition:
         width=float(width) if width is not None else None,
         notes=tuple(_strings(obj, "notes", path)),
         span=_span(obj.get("span"), file, path),
+        content=_json_text(obj.get("content")),
     )
+
+
+def _json_text(value: Any) -> str | None:
+    """An SCXML part of the document (validated) as the IR keeps it: canonical JSON text."""
+    return None if value is None else json.dumps(value, sort_keys=True, ensure_ascii=False)

@@ -22,8 +22,9 @@ What maps to what (docs/scxml.md, "Import"):
 
 from __future__ import annotations
 
+import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from lxml import etree
 
@@ -34,7 +35,6 @@ from ..ir import (
     ActionKind,
     Chart,
     Region,
-    Span,
     State,
     StateKind,
     Transition,
@@ -42,24 +42,27 @@ from ..ir import (
 )
 from ..names import SCXML_NS, SW_NS
 from ..notation import kind_from_name
+from .scxml_content import ContentReader
 from .scxml_text import joined, js_string
+from .scxml_xml import MAX_BYTES as MAX_BYTES
+from .scxml_xml import XmlDocument
 
-MAX_BYTES = 10 * 1024 * 1024
 MAX_DEPTH = 100
 
 _STATES = ("state", "parallel", "final", "history")
 _STATE_TAGS = frozenset(f"{{{SCXML_NS}}}{t}" for t in _STATES)
 _NOT_IMPORTED = {
-    "script": "a <script> runs code the IR has no place for",
-    "invoke": "<invoke> starts another service, which the IR does not model",
-    "send": "<send> is not imported (delayed events are written as `after` events)",
-    "raise": "<raise> is not imported",
-    "assign": "<assign> changes the datamodel, which the IR does not model",
-    "if": "<if> is not imported",
-    "foreach": "<foreach> is not imported",
-    "cancel": "<cancel> is not imported",
-    "donedata": "<donedata> is not imported",
+    "invoke": "<invoke> is not imported yet: the state runs without the service",
 }
+_SYSTEM = re.compile(r"\b_(?:event|sessionid|name|ioprocessors|x)\b")
+#: what makes a document need its datamodel (else its conditions run on statewright's guards)
+_DATA_TAGS = frozenset(
+    _t
+    for _t in (
+        f"{{{SCXML_NS}}}{local}"
+        for local in ("data", "script", "assign", "foreach", "param", "donedata", "content")
+    )
+)
 
 
 def _q(tag: str) -> str:
@@ -77,29 +80,15 @@ def read(data: bytes, name: str) -> tuple[Chart | None, list[Diagnostic]]:
     return chart, reader.diagnostics
 
 
-def _parser() -> etree.XMLParser:
-    return etree.XMLParser(
-        resolve_entities=False,
-        no_network=True,
-        load_dtd=False,
-        dtd_validation=False,
-        huge_tree=False,
-        remove_comments=True,
-        remove_pis=True,
-    )
-
-
 @dataclass
 class _Region:
     states: list[State] = field(default_factory=list)
     transitions: list[Transition] = field(default_factory=list)
 
 
-class _Reader:
+class _Reader(XmlDocument):
     def __init__(self, data: bytes, name: str) -> None:
-        self.data, self.file = data, name
-        self.lines = data.decode("utf-8", "replace").splitlines()
-        self.diagnostics: list[Diagnostic] = []
+        super().__init__(data, name)
         self.ids: dict[str, str] = {}  # SCXML id -> state name
         self.names: set[str] = set()  # every state name taken (forks and joins included)
         self.next_id = 0
@@ -108,60 +97,8 @@ class _Reader:
         self.markers: dict[str, str] = {}  # join marker id -> join name (older exports)
         self.flagged: set[tuple[str, str]] = set()  # (join, source) of legs with a flag
         self.forks: dict[str, tuple[str, list[str], str | None]] = {}
-        self.nth: dict[etree._Element, int] = {}
-        self.starts: dict[tuple[int, str], list[tuple[int, int]]] = {}
-
-    # -- diagnostics ---------------------------------------------------------------------------
-
-    def _span(self, element: etree._Element | None, line: int | None = None) -> Span:
-        number = line if line is not None else (element.sourceline if element is not None else 1)
-        number = number or 1
-        text = self.lines[number - 1] if 0 < number <= len(self.lines) else ""
-        column, end = 1, max(len(text), 1) + 1
-        if element is not None:
-            local = etree.QName(element).localname
-            starts = self._tag_starts(number, local, text)
-            nth = self.nth.get(element, 0)
-            if nth < len(starts):
-                column = starts[nth][0] + 1
-                close = text.find(">", starts[nth][1])
-                end = (close + 2) if close >= 0 else len(text) + 1
-        return Span(self.file, number, column, number, end)
-
-    def _tag_starts(self, line: int, local: str, text: str) -> list[tuple[int, int]]:
-        """Where each start tag `<local` (any prefix) begins and its name ends on a line, found
-        once per line and tag: a document of 20,000 states on one line is read in linear
-        time, and the k-th element of a tag on a line gets the k-th position."""
-        key = (line, local)
-        found = self.starts.get(key)
-        if found is None:
-            pattern = rf"<([A-Za-z_][\w.-]*:)?{re.escape(local)}\b"
-            found = self.starts[key] = [(m.start(), m.end()) for m in re.finditer(pattern, text)]
-        return found
-
-    def _number_elements(self, root: etree._Element) -> None:
-        """Each element's rank among the elements of its tag that start on its line."""
-        seen: dict[tuple[int | None, str], int] = {}
-        for element in root.iter():
-            if not isinstance(element.tag, str):
-                continue
-            key = (element.sourceline, etree.QName(element).localname)
-            self.nth[element] = seen.get(key, 0)
-            seen[key] = self.nth[element] + 1
-
-    def _report(
-        self,
-        code: str,
-        message: str,
-        element: etree._Element | None,
-        hint: str | None = None,
-        *,
-        severity: Severity = Severity.WARNING,
-        line: int | None = None,
-    ) -> None:
-        self.diagnostics.append(
-            Diagnostic(code, severity, message, self._span(element, line), hint)
-        )
+        self.language: str | None = None  # the datamodel (None: statewright's guards)
+        self.content = ContentReader(lambda why, element: self._report("I003", why, element))
 
     # -- document ------------------------------------------------------------------------------
 
@@ -170,6 +107,9 @@ class _Reader:
         if root is None:
             return None
         self.ours = SW_NS in root.nsmap.values()
+        self.language = None if self.ours else _language(root)
+        if self.ours and root.get(_sw("datamodel")) == "kept":  # an imported document's own
+            self.language = root.get("datamodel")
         self._number_elements(root)
         self._collect_ids(root)
         self._other_children(root)
@@ -177,52 +117,24 @@ class _Reader:
         if region is None:
             return None
         machine = Region(tuple(region.states), tuple(region.transitions))
-        return Chart(machine, file=self.file)
+        return Chart(machine, file=self.file, datamodel=self._datamodel(root))
 
-    def _document(self) -> etree._Element | None:
-        if len(self.data) > MAX_BYTES:
-            self._report(
-                "I001",
-                f"the document is {len(self.data)} bytes; the limit is {MAX_BYTES}",
-                None,
-                severity=Severity.ERROR,
-            )
+    def _datamodel(self, root: etree._Element) -> str | None:
+        """The document's datamodel as the IR keeps it (None: statewright's guards)."""
+        if self.language is None:
             return None
-        doctype = re.search(rb"<!DOCTYPE", self.data, re.I)
-        if doctype is not None:
-            line = self.data[: doctype.start()].count(b"\n") + 1
-            self._report(
-                "I002",
-                "the document has a DOCTYPE; SCXML needs none, and statewright does not read "
-                "DTDs or expand entities",
-                None,
-                "remove the <!DOCTYPE ...> declaration",
-                severity=Severity.ERROR,
-                line=line,
-            )
-            return None
-        try:
-            root = etree.fromstring(self.data, _parser())
-        except etree.XMLSyntaxError as error:
-            line = error.lineno or 1
-            message = str(error.msg or error).split(" (line")[0]
-            self._report(
-                "I001", f"not well-formed XML: {message}", None, severity=Severity.ERROR, line=line
-            )
-            return None
-        if root.tag != _q("scxml"):
-            self._report(
-                "I001",
-                f"the root element is <{etree.QName(root).localname}>, not SCXML's <scxml>",
-                root,
-                f'an SCXML document starts with <scxml xmlns="{SCXML_NS}">',
-                severity=Severity.ERROR,
-            )
-            return None
-        if root.getroottree().docinfo.doctype:  # belt and braces: the scan above refuses it first
-            self._report("I002", "the document has a DOCTYPE", None, severity=Severity.ERROR)
-            return None
-        return root
+        found: dict[str, object] = {"language": self.language}
+        if root.get("binding") == "late":
+            found["binding"] = "late"
+        if root.get("name") is not None:
+            found["name"] = root.get("name")
+        data = [d for block in root.findall(_q("datamodel")) for d in self.content.data(block)]
+        if data:
+            found["data"] = data
+        scripts = [s.text or "" for s in root.findall(_q("script")) if s.get("src") is None]
+        if scripts:
+            found["scripts"] = scripts
+        return json.dumps(found, sort_keys=True, ensure_ascii=False)
 
     def _collect_ids(self, root: etree._Element) -> None:
         """Every state's name: `sw:name` in a statewright document, else the id."""
@@ -278,6 +190,12 @@ class _Reader:
                 continue
             if child.tag in known:
                 continue
+            if self.language is not None and child.tag in (
+                _q("datamodel"),
+                _q("donedata"),
+                _q("script"),
+            ):
+                continue  # read with the state or the document
             if child.tag == _q("datamodel"):
                 for data in child.findall(_q("data")):
                     self._data(data)
@@ -346,6 +264,8 @@ class _Reader:
         state = self._new_state(
             name, kind, element, region=machine, actions=self._activities(element)
         )
+        if self.language is not None:
+            state = self._with_data(state, element)
         region.states.append(state)
         for transition in element.findall(_q("transition")):
             self._transitions(transition, name, region)
@@ -369,7 +289,26 @@ class _Reader:
             span=self._span(element),
         )
 
+    def _with_data(self, state: State, element: etree._Element) -> State:
+        """A state's `<datamodel>` and a final state's `<donedata>` (documents with one)."""
+        data = [d for block in element.findall(_q("datamodel")) for d in self.content.data(block)]
+        done = element.find(_q("donedata"))
+        return replace(
+            state,
+            data=json.dumps(data, sort_keys=True, ensure_ascii=False) if data else None,
+            donedata=(
+                json.dumps(self.content.donedata(done), sort_keys=True, ensure_ascii=False)
+                if done is not None
+                else None
+            ),
+        )
+
     def _activities(self, element: etree._Element) -> tuple[Action, ...]:
+        if not self.ours or any(
+            holder.get(_sw("content")) is not None
+            for holder in (*element.findall(_q("onentry")), *element.findall(_q("onexit")))
+        ):
+            return self._blocks(element)
         actions: list[Action] = []
         for block, default in ((_q("onentry"), ActionKind.ENTRY), (_q("onexit"), ActionKind.EXIT)):
             for holder in element.findall(block):
@@ -378,6 +317,17 @@ class _Reader:
                     if default is ActionKind.ENTRY and label == "activity":
                         kind = ActionKind.ACTIVITY
                     actions.append(Action(kind, text))
+        return tuple(actions)
+
+    def _blocks(self, element: etree._Element) -> tuple[Action, ...]:
+        """A foreign document's `<onentry>` and `<onexit>` blocks, each one action that runs its
+        executable content (an error stops the block, not the next one: SCXML 4.1)."""
+        actions: list[Action] = []
+        for block, kind in ((_q("onentry"), ActionKind.ENTRY), (_q("onexit"), ActionKind.EXIT)):
+            for holder in element.findall(block):
+                nodes, text = self.content.block(holder)
+                if nodes:
+                    actions.append(Action(kind, text or kind.value, _json(nodes)))
         return tuple(actions)
 
     # -- transitions ---------------------------------------------------------------------------
@@ -410,7 +360,12 @@ class _Reader:
                 element,
                 "portable guards use variables, numbers, 'strings', comparisons, && || and In()",
             )
-        actions = [text for text, _ in self._executable(element)]
+        content = None
+        if self.ours and element.get(_sw("content")) is None:
+            actions = [text for text, _ in self._executable(element)]
+        else:
+            nodes, text = self.content.block(element)
+            actions, content = ([text], _json(nodes)) if nodes else ([], None)
         targets = (element.get("target") or "").split()
         kind = TransitionKind.INTERNAL if element.get("type") == "internal" else None
         if kind is not None and targets == [element.getparent().get("id")]:
@@ -435,7 +390,9 @@ class _Reader:
             self._join_legs(element, join, region)
             source = join
         for event in events or [None]:
-            self._add_transition(region, element, source, targets, event, cond, actions, kind)
+            self._add_transition(
+                region, element, source, targets, event, cond, actions, kind, content
+            )
 
     def _add_transition(
         self,
@@ -447,6 +404,7 @@ class _Reader:
         cond: str | None,
         actions: list[str],
         kind: TransitionKind | None,
+        content: str | None = None,
     ) -> None:
         names = []
         for target in targets:
@@ -478,9 +436,8 @@ class _Reader:
                     region.transitions.append(
                         self._transition(target, branch, None, None, None, None, element)
                     )
-        region.transitions.append(
-            self._transition(source, target, event, guard, joined(actions), kind, element)
-        )
+        made = self._transition(source, target, event, guard, joined(actions), kind, element)
+        region.transitions.append(replace(made, content=content) if content else made)
 
     def _join_legs(self, element: etree._Element, join: str, region: _Region) -> None:
         """The legs of a join that arrive while their source is active (they have no element
@@ -581,3 +538,28 @@ class _Reader:
                 "start at 0 in exports)",
                 data,
             )
+
+
+def _json(nodes: list[dict[str, object]]) -> str:
+    return json.dumps(nodes, sort_keys=True, ensure_ascii=False)
+
+
+def _language(root: etree._Element) -> str | None:
+    """The datamodel a document statewright did not write runs on: the one it names; when it
+    names none, None (statewright's guards) if it needs none (no data, no script, conditions
+    in the portable subset, logs of string literals), else ECMAScript (as SCION does)."""
+    named = root.get("datamodel")
+    if named is not None:
+        return str(named)
+    declared = "ecmascript"
+    for element in root.iter():
+        if element.tag in _DATA_TAGS:
+            return declared
+        for key, value in element.attrib.items():
+            if key == "cond" and (not is_portable(value.strip()) or _SYSTEM.search(value)):
+                return declared
+            if key.endswith("expr") and not (key == "expr" and js_string(value) is not None):
+                return declared
+            if key in ("namelist", "location", "idlocation", "array"):
+                return declared
+    return None

@@ -201,10 +201,13 @@ UNREADABLE = {
 
 @pytest.mark.parametrize("name", sorted(UNREADABLE))
 def test_a_guard_outside_the_bounds_is_refused_before_any_event(name: str, tmp_path: Path) -> None:
-    """Written in SCXML (smcat's own label syntax keeps guards to 256 characters)."""
+    """Written in SCXML (smcat's own label syntax keeps guards to 256 characters), in
+    statewright's datamodel (a document that names none runs such a condition as ECMAScript,
+    in its sandbox)."""
     cond = UNREADABLE[name].replace("&", "&amp;").replace("<", "&lt;").replace("'", "&apos;")
     (tmp_path / "g.scxml").write_text(
-        '<scxml xmlns="http://www.w3.org/2005/07/scxml" version="1.0" initial="a">'
+        '<scxml xmlns="http://www.w3.org/2005/07/scxml" version="1.0" initial="a" '
+        'datamodel="statewright">'
         f'<state id="a"><transition event="go" cond=\'{cond}\' target="b"/></state>'
         '<state id="b"><transition event="back" target="a"/></state></scxml>',
         "utf-8",

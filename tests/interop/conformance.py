@@ -159,13 +159,14 @@ def run_interpreter(case: Case) -> Outcome:
 
 
 def run_generated(case: Case, folder: Path) -> Outcome:
-    from statewright.compiler.check import check
     from statewright.compiler.emit import python
+    from statewright.compiler.pipeline import diagnose_scxml
     from statewright.runtime import FakeClock
     from statewright.runtime.compiled import CompiledMachine
 
     chart, _ = _imported(case)
-    refused = [d for d in check(chart, target="python") if d.is_error]
+    found = diagnose_scxml(case.path.read_bytes(), case.name, target="python")[1]
+    refused = [d for d in found if d.is_error]
     if refused:
         return Outcome(False, f"-T python: {refused[0].code} {refused[0].message}")
     stem = "case_" + "".join(c if c.isalnum() else "_" for c in case.name)

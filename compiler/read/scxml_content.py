@@ -1,0 +1,209 @@
+"""SCXML executable content and data -> the IR's blocks (runtime.content): the part of the SCXML
+import that reads `<onentry>`, `<onexit>`, transition bodies, `<datamodel>`, `<donedata>` and
+top-level `<script>`s of documents statewright did not write.
+
+Each block becomes JSON text (what `Action.content` and `Transition.content` hold) and a short
+text that diagrams and listeners show (`raise done; x = x + 1`). What has no place in the IR
+is reported by the caller's `report` (I003) and left out; elements of other namespaces are
+extensions, which SCXML engines ignore, and so does the import.
+
+Part of stage 1 (readers): no lark, no emitter.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from lxml import etree
+
+from ...runtime.content import SEND_ATTRIBUTES
+from ..names import SCXML_NS
+from .scxml_text import js_string
+
+#: the longest text an action shows for a block
+MAX_SHOWN = 120
+
+Report = Callable[[str, etree._Element], None]
+Node = dict[str, Any]
+
+#: the executable content elements (SCXML 4), and what needs a datamodel to run
+EXECUTABLE = ("raise", "log", "assign", "if", "foreach", "script", "send", "cancel")
+
+
+def _q(tag: str) -> str:
+    return f"{{{SCXML_NS}}}{tag}"
+
+
+def _local(element: etree._Element) -> str | None:
+    tag = element.tag
+    if not isinstance(tag, str) or not tag.startswith(f"{{{SCXML_NS}}}"):
+        return None  # a comment, a processing instruction, another namespace
+    return str(etree.QName(element).localname)
+
+
+class ContentReader:
+    """Reads blocks of executable content; `report(why, element)` hears what is left out."""
+
+    def __init__(self, report: Report) -> None:
+        self.report = report
+
+    def block(self, holder: etree._Element) -> tuple[list[Node], str]:
+        """The nodes of a block (the children of `holder`) and the text it shows."""
+        nodes = self._nodes(holder)
+        return nodes, shown(nodes)
+
+    def _nodes(self, holder: etree._Element) -> list[Node]:
+        found: list[Node] = []
+        for child in holder:
+            local = _local(child)
+            if local is None:
+                continue
+            node = self._node(child, local)
+            if node is not None:
+                found.append(node)
+        return found
+
+    def _node(self, element: etree._Element, local: str) -> Node | None:
+        get = element.get
+        if local == "raise":
+            return {"do": "raise", "event": get("event", "")}
+        if local == "log":
+            return _present({"do": "log", "label": get("label"), "expr": get("expr")})
+        if local == "assign":
+            node = _present({"do": "assign", "location": get("location", ""), "expr": get("expr")})
+            if "expr" not in node:
+                node["value"] = inline_value(element)
+            return node
+        if local == "if":
+            return self._if(element)
+        if local == "foreach":
+            node = _present(
+                {
+                    "do": "foreach",
+                    "array": get("array", ""),
+                    "item": get("item", ""),
+                    "index": get("index"),
+                }
+            )
+            node["then"] = self._nodes(element)
+            return node
+        if local == "script":
+            if get("src") is not None:
+                self.report("a <script src> is not imported (only inline scripts)", element)
+                return None
+            return {"do": "script", "source": element.text or ""}
+        if local == "send":
+            return self._send(element)
+        if local == "cancel":
+            return _present(
+                {"do": "cancel", "sendid": get("sendid"), "sendidexpr": get("sendidexpr")}
+            )
+        self.report(f"<{local}> is not executable content", element)
+        return None
+
+    def _if(self, element: etree._Element) -> Node:
+        branches: list[dict[str, Any]] = [{"cond": element.get("cond", "false"), "then": []}]
+        for child in element:
+            local = _local(child)
+            if local == "elseif":
+                branches.append({"cond": child.get("cond", "false"), "then": []})
+            elif local == "else":
+                branches.append({"cond": None, "then": []})
+            elif local is not None:
+                node = self._node(child, local)
+                if node is not None:
+                    branches[-1]["then"].append(node)
+        return {"do": "if", "branches": branches}
+
+    def _send(self, element: etree._Element) -> Node:
+        node = _present({"do": "send", **{k: element.get(k) for k in SEND_ATTRIBUTES}})
+        names = (element.get("namelist") or "").split()
+        if names:
+            node["namelist"] = names
+        params = [
+            _present(
+                {"name": p.get("name", ""), "expr": p.get("expr"), "location": p.get("location")}
+            )
+            for p in element.findall(_q("param"))
+        ]
+        if params:
+            node["params"] = params
+        content = element.find(_q("content"))
+        if content is not None:
+            node["content"] = (
+                {"expr": content.get("expr")}
+                if content.get("expr") is not None
+                else {"value": inline_value(content)}
+            )
+        return node
+
+    # -- data -----------------------------------------------------------------------------------
+
+    def data(self, datamodel: etree._Element) -> list[Node]:
+        """The declarations of a `<datamodel>`."""
+        found: list[Node] = []
+        for data in datamodel.findall(_q("data")):
+            if data.get("src") is not None:
+                self.report("<data src> is not imported: give the value inline", data)
+            declaration: Node = {"id": data.get("id", "")}
+            if data.get("expr") is not None:
+                declaration["expr"] = data.get("expr")
+            elif len(data) or (data.text or "").strip():
+                declaration["value"] = inline_value(data)
+            found.append(declaration)
+        return found
+
+    def donedata(self, element: etree._Element) -> Node:
+        content = element.find(_q("content"))
+        if content is not None:
+            if content.get("expr") is not None:
+                return {"content": {"expr": content.get("expr")}}
+            return {"content": {"value": inline_value(content)}}
+        params = [
+            _present(
+                {"name": p.get("name", ""), "expr": p.get("expr"), "location": p.get("location")}
+            )
+            for p in element.findall(_q("param"))
+        ]
+        return {"params": params}
+
+
+def inline_value(element: etree._Element) -> Any:
+    """The value of inline content (`<data>`, `<assign>`, `<content>` children or text): JSON
+    when the text is JSON, else the text (with child elements, their XML)."""
+    if len(element):
+        return "".join(etree.tostring(child, encoding="unicode") for child in element).strip()
+    text = (element.text or "").strip()
+    try:
+        return json.loads(text)
+    except ValueError:
+        return " ".join(text.split())
+
+
+def _present(node: dict[str, Any]) -> Node:
+    return {key: value for key, value in node.items() if value is not None}
+
+
+def shown(nodes: list[Node]) -> str:
+    """What a block shows (on a diagram, to listeners): each node in a few words."""
+    parts = []
+    for node in nodes:
+        kind = node["do"]
+        if kind == "raise":
+            parts.append(f"raise {node['event']}")
+        elif kind == "log":
+            literal = js_string(node.get("expr", "")) if node.get("expr") else None
+            parts.append(literal if literal is not None else f"log {node.get('expr', '')}")
+        elif kind == "assign":
+            value = node.get("expr", json.dumps(node.get("value"), ensure_ascii=False))
+            parts.append(f"{node['location']} = {value}")
+        elif kind == "send":
+            parts.append(f"send {node.get('event') or node.get('eventexpr', '')}")
+        elif kind == "cancel":
+            parts.append(f"cancel {node.get('sendid') or node.get('sendidexpr', '')}")
+        else:
+            parts.append(kind)
+    text = "; ".join(parts)
+    return text if len(text) <= MAX_SHOWN else text[: MAX_SHOWN - 3] + "..."

@@ -1,0 +1,144 @@
+"""The SCXML side of one running machine: its session id, its datamodel, and what executable
+content asks of it (`runtime.content.Runner`): raising internal events, dispatching `<send>`
+to a queue, a timer, the parent or a child, cancelling delayed sends, logging.
+
+The interpreter makes one `Session` per machine; a chart without a datamodel never notices it
+(statewright's own datamodel over `context` stands in until something asks for one).
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import Any
+
+from .content import Send
+from .datamodel import SCXML_PROCESSOR, ContentError, Datamodel, Event, make
+
+_log = logging.getLogger("statewright.runtime")
+
+#: the longest delay a `<send>` may ask for (a year): timers are kept in memory and snapshots
+MAX_DELAY = 365 * 24 * 3600.0
+
+
+class Session:
+    """One machine's SCXML session (see the module docstring)."""
+
+    def __init__(self, machine: Any) -> None:
+        self.machine = machine
+        self.sessionid = uuid.uuid4().hex
+        self._datamodel: Datamodel | None = None
+        self._sendids = 0
+        #: states whose `<data>` has been initialised (late binding initialises on entry)
+        self.initialised: set[str] = set()
+
+    # -- Host -----------------------------------------------------------------------------------
+
+    @property
+    def session_name(self) -> str | None:
+        name: str | None = self.machine.model.name
+        return name
+
+    def is_active(self, name: str) -> bool:
+        result: bool = self.machine.is_active(name)
+        return result
+
+    @property
+    def datamodel(self) -> Datamodel:
+        if self._datamodel is None:
+            self._datamodel = make(self.machine.model.datamodel, self, self.machine.context)
+        return self._datamodel
+
+    @property
+    def origin(self) -> str:
+        return f"#_scxml_{self.sessionid}"
+
+    # -- Runner ---------------------------------------------------------------------------------
+
+    def raise_internal(self, event: Event) -> None:
+        self.machine._internal.append(event)
+
+    def error(self, name: str, message: str, sendid: str | None = None) -> None:
+        """Raise `error.execution` or `error.communication` (SCXML 5.10.2)."""
+        _log.info("%s: %s", name, message)
+        self.raise_internal(Event(name, {"message": message[:500]}, type="platform", sendid=sendid))
+
+    def fresh_sendid(self) -> str:
+        self._sendids += 1
+        return f"{self.sessionid[:8]}.send.{self._sendids}"
+
+    def log(self, label: str | None, value: Any) -> None:
+        _log.info("log %s: %r", label or "", value)
+        self.machine._notify({"log": label or "", "value": value})
+
+    def dispatch(self, send: Send) -> None:
+        if send.delay > MAX_DELAY:
+            raise ContentError(f"a delay over {MAX_DELAY:.0f} s")
+        event = replace(send.event, origin=self.origin, origintype=SCXML_PROCESSOR)
+        target = send.target
+        if target == "#_internal":
+            self.raise_internal(replace(event, type="internal"))
+            return
+        if target is not None and target not in (self.origin, "#_parent"):
+            if not target.startswith("#_"):
+                raise ContentError(f"the send target `{target[:80]}` is not supported")
+            self.error("error.communication", f"no session `{target[:80]}`", send.sendid)
+            return
+        if target == "#_parent":
+            parent = self.machine.parent
+            if parent is None:
+                self.error("error.communication", "this session has no parent", send.sendid)
+                return
+        # Even without a delay, an event for an external queue is a timer due now: it comes
+        # after the call that sent it returns (`tick()` delivers it), as SCION delivers it
+        self.machine._schedule(event, send.delay, None, target, send.sendid)
+
+    def deliver(self, event: Event, target: str | None) -> None:
+        """An event whose time has come, to its queue."""
+        if target == "#_parent":
+            parent = self.machine.parent
+            if parent is not None:
+                parent.enqueue(replace(event, invokeid=self.machine.invokeid))
+            return
+        self.machine._external.append(event)
+
+    def cancel(self, sendid: str) -> None:
+        self.machine._timers = [t for t in self.machine._timers if t[5] != sendid]
+
+    # -- data ------------------------------------------------------------------------------------
+
+    def declare(self, declarations: list[Mapping[str, Any]]) -> None:
+        """`<data>` elements, in order; one that fails is declared empty and raises
+        `error.execution` (SCXML 5.3)."""
+        model = self.datamodel
+        for data in declarations:
+            try:
+                if data.get("expr") is not None:
+                    model.declare(data["id"], None)
+                    model.declare(data["id"], data["expr"])
+                elif "value" in data:
+                    model.declare(data["id"], None, data["value"])
+                else:
+                    model.declare(data["id"], None)
+            except ContentError as error:
+                self.error("error.execution", f"<data id={data['id']!r}>: {error}")
+
+    def donedata(self, spec: Mapping[str, Any]) -> Any:
+        """The data of a done event, from a final state's `<donedata>` (None: nothing)."""
+        model = self.datamodel
+        content = spec.get("content")
+        try:
+            if isinstance(content, Mapping):
+                if content.get("expr") is not None:
+                    return model.evaluate(content["expr"])
+                return content.get("value")
+            found: dict[str, Any] = {}
+            for param in spec.get("params", []):
+                source = param.get("expr") or param.get("location")
+                found[param["name"]] = model.evaluate(source)
+            return found or None
+        except ContentError as error:
+            self.error("error.execution", f"<donedata>: {error}")
+            return None
