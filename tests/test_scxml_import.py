@@ -212,3 +212,27 @@ def test_an_imported_document_is_exported_with_what_it_runs() -> None:
     assert runnable_document(ir_json.to_document(back)) == runnable_document(
         ir_json.to_document(chart)
     )
+
+
+def test_src_reads_files_beside_the_document_only(tmp_path: Path) -> None:
+    """`<script src>` and `<data src>` name files in the document's own folder: one outside it,
+    or a document that came from no file, is reported (I003) and not read."""
+    (tmp_path / "secret.js").write_text("var stolen = 1;", "utf-8")
+    folder = tmp_path / "charts"
+    folder.mkdir()
+    (folder / "setup.js").write_text("var x = 1;", "utf-8")
+    (folder / "value.json").write_text('{"n": 2}', "utf-8")
+    document = (
+        '<scxml xmlns="http://www.w3.org/2005/07/scxml" version="1.0" datamodel="ecmascript">'
+        '<datamodel><data id="v" src="file:value.json"/></datamodel>'
+        '<script src="setup.js"/><script src="../secret.js"/><state id="a"/></scxml>'
+    )
+    path = folder / "chart.scxml"
+    chart, diagnostics = read_scxml(document.encode(), str(path))
+    assert chart is not None and chart.datamodel is not None
+    datamodel = json.loads(chart.datamodel)
+    assert datamodel["scripts"] == ["var x = 1;"]
+    assert datamodel["data"] == [{"id": "v", "value": {"n": 2}}]
+    assert [(d.code, "secret.js" in d.message) for d in diagnostics] == [("I003", True)]
+    _, anonymous = read_scxml(document.encode(), "<stdin>")
+    assert [d.code for d in anonymous] == ["I003", "I003", "I003"]

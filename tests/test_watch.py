@@ -39,6 +39,9 @@ def test_watch_rebuilds_what_changed(tmp_path: Path) -> None:
         stderr=subprocess.PIPE,
         stdout=subprocess.DEVNULL,
         text=True,
+        # Ctrl-C as a terminal gives it, whatever the test runner was started with (a shell
+        # starts background jobs with SIGINT ignored, and a child inherits that)
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     lines: queue.Queue[str] = queue.Queue()
     threading.Thread(target=_lines, args=(process.stderr, lines), daemon=True).start()

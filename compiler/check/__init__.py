@@ -16,8 +16,9 @@ below (or in `TARGET_RULES` when it is about one output).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 
-from ..diagnostics import Diagnostic
+from ..diagnostics import Diagnostic, Severity
 from ..ir import Chart, gc_paused
 from . import declarations, flow, structure, targets
 from .model import Model
@@ -40,14 +41,25 @@ RULES: tuple[Rule, ...] = (
     declarations.check_text,
     structure.check_entry,
     declarations.check_invisible,
+    declarations.check_guard_language,
+    declarations.check_unclosed_guards,
 )
 
 #: the rules of each output, run only when the chart is checked for it
 TARGET_RULES: dict[str, tuple[Rule, ...]] = {
     "python": (targets.check_python_names,),
+    "run": (),
     "scxml": (targets.check_portable_guards, targets.check_scxml_events),
     "xstate": (targets.check_done_events,),
 }
+
+
+#: the targets a chart runs on: a guard the runtime cannot read is an error there (SC029)
+RUNNABLE = ("python", "run")
+
+
+def _warning(diagnostic: Diagnostic) -> Diagnostic:
+    return replace(diagnostic, severity=Severity.WARNING)
 
 
 def check(chart: Chart, *, target: str | None = None) -> list[Diagnostic]:
@@ -62,6 +74,8 @@ def check(chart: Chart, *, target: str | None = None) -> list[Diagnostic]:
         findings: list[Diagnostic] = []
         for rule in (*RULES, *TARGET_RULES.get(target or "", ())):
             findings.extend(rule(model))
+        if target not in RUNNABLE:  # a guard nothing runs is a warning (a drawing's prose)
+            findings = [_warning(d) if d.code == "SC029" else d for d in findings]
     return sorted(findings, key=lambda d: (d.span.line, d.span.column, d.code))
 
 

@@ -10,7 +10,9 @@ import difflib
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
+from typing import Any
 
+from ...runtime.expr import GuardSyntaxError, parse_guard
 from ..diagnostics import Diagnostic, Related
 from ..ir import Span, State, StateKind
 from .model import Model, finding
@@ -221,3 +223,49 @@ def check_invisible(model: Model) -> Iterator[Diagnostic]:
 
 def _article(word: str) -> str:
     return "an" if word[0] in "aeiou" else "a"
+
+
+def foreign_datamodel(chart: Any) -> bool:
+    """Whether the chart's conditions are its datamodel's (ECMAScript, null), not guards."""
+    return chart.datamodel_language in ("ecmascript", "null")
+
+
+def check_guard_language(model: Model) -> Iterator[Diagnostic]:
+    """A guard the runtime cannot read (SC029), on every chart (but for a document whose own
+    datamodel evaluates its conditions): an error where the chart is to run (`-T python`,
+    `simulate`, `check --target run`), a warning where it is only drawn or exported
+    (`check` says which)."""
+    if foreign_datamodel(model.chart):
+        return
+    for transition in model.transitions:
+        text = (transition.guard or "").strip()
+        if not text or text == "else":
+            continue
+        try:
+            parse_guard(text)
+        except GuardSyntaxError as error:
+            yield finding(
+                "SC029",
+                f"the guard [{text}] is not in the guard language: {error}",
+                transition.span,
+                "use names, numbers, quoted strings, comparisons, arithmetic, and/or/not, `in` "
+                "and In('state') (docs/semantics.md)",
+            )
+
+
+def check_unclosed_guards(model: Model) -> Iterator[Diagnostic]:
+    """SC035: a label whose `[` no `]` closes (`go [x > ;`): smcat reads the event before it
+    and drops the rest, guard and all, so the transition is taken without the condition."""
+    for transition in model.transitions:
+        label = transition.label or ""
+        opened = label.find("[")
+        if opened < 0 or transition.guard is not None or "]" in label[opened:]:
+            continue
+        head = label[:opened].strip()
+        yield finding(
+            "SC035",
+            f"the label `{label}` opens a guard that no `]` closes: smcat reads the event "
+            f"`{head}` and drops `{label[opened:].strip()}`, so no condition is tested",
+            transition.span,
+            f"close the guard: `{head} [{label[opened + 1 :].strip() or '...'}]`",
+        )

@@ -56,11 +56,22 @@ def check_initial_transitions(model: Model) -> Iterator[Diagnostic]:
         outgoing = model.chart.transitions_from(state.name)
         if len(outgoing) != 1:
             count = "no transition" if not outgoing else f"{len(outgoing)} transitions"
+            elsewhere = _written_elsewhere(model.chart, state.name, outgoing)
+            hint = f"write one `{state.name} => <first state>;`"
+            if elsewhere:
+                owner = model.chart.parent_of(state.name)
+                inside = f"inside `{owner}`" if owner is not None else "at the top level"
+                hint = (
+                    f"names are global in smcat: `{state.name}` in another level is the one "
+                    f"declared {inside}; give the inner one its own name "
+                    f"(`{owner or 'chart'}.{state.name}`)"
+                )
             yield finding(
                 "SC004",
                 f"initial state `{state.name}` has {count} out; it needs exactly one",
                 state.span,
-                f"write one `{state.name} => <first state>;`",
+                hint,
+                tuple(Related(t.span, "written in another level") for t in elsewhere),
             )
         for transition in outgoing:
             if transition.event or transition.guard is not None:
@@ -343,3 +354,14 @@ def _entered_with(chart: Chart, owner: str, targets: list[str]) -> list[str]:
                     if r.name != below and r.kind not in _NOT_REGIONS
                 ]
     return entered
+
+
+def _written_elsewhere(
+    chart: Chart, name: str, outgoing: tuple[Transition, ...]
+) -> list[Transition]:
+    """The transitions out of `name` written in another level than the one declaring it (the
+    trap of smcat's global names: a top-level `initial => door;` reuses `door`'s `initial`)."""
+    owner = chart.parent_of(name)
+    region = chart.region if owner is None else chart.state(owner).region
+    here = {t.id for t in region.transitions} if region is not None else set()
+    return [t for t in outgoing if t.id not in here]

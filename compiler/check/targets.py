@@ -6,9 +6,8 @@ the runtime's language; for `scxml`, events SCXML cannot name and guards that ar
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Any
 
-from ...runtime.expr import GuardSyntaxError, guard_names, parse_guard
+from ...runtime.expr import GuardSyntaxError, guard_names
 from ...runtime.model import activity_role
 from ...runtime.timers import delay_ms
 from ..diagnostics import Diagnostic
@@ -37,7 +36,6 @@ def check_python_names(model: Model) -> Iterator[Diagnostic]:
             events.setdefault(transition.event, transition.span)
     yield from _clashes("event", list(events.items()), event_method)
     yield from _check_hooks(model, {event_method(e): e for e in events})
-    yield from _check_guard_language(model)
 
 
 def _check_hooks(model: Model, event_methods: dict[str, str]) -> Iterator[Diagnostic]:
@@ -102,32 +100,6 @@ def _guard_names(guard: str | None) -> list[str]:
         return guard_names(text)
     except GuardSyntaxError:
         return []
-
-
-def foreign_datamodel(chart: Any) -> bool:
-    """Whether the chart's conditions are its datamodel's (ECMAScript, null), not guards."""
-    return chart.datamodel_language in ("ecmascript", "null")
-
-
-def _check_guard_language(model: Model) -> Iterator[Diagnostic]:
-    """A guard the runtime cannot read (SC029): generated code compiles every guard (but for
-    a document whose own datamodel evaluates its conditions)."""
-    if foreign_datamodel(model.chart):
-        return
-    for transition in model.transitions:
-        text = (transition.guard or "").strip()
-        if not text or text == "else":
-            continue
-        try:
-            parse_guard(text)
-        except GuardSyntaxError as error:
-            yield finding(
-                "SC029",
-                f"the guard [{text}] is not in the guard language: {error}",
-                transition.span,
-                "use names, numbers, quoted strings, comparisons, arithmetic, and/or/not, `in` "
-                "and In('state') (docs/semantics.md)",
-            )
 
 
 def _clashes(

@@ -25,6 +25,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 from lxml import etree
 
@@ -98,7 +99,11 @@ class _Reader(XmlDocument):
         self.flagged: set[tuple[str, str]] = set()  # (join, source) of legs with a flag
         self.forks: dict[str, tuple[str, list[str], str | None]] = {}
         self.language: str | None = None  # the datamodel (None: statewright's guards)
-        self.content = ContentReader(lambda why, element: self._report("I003", why, element))
+        folder = Path(name).parent if name and not name.startswith("<") else None
+        self.content = ContentReader(
+            lambda why, element: self._report("I003", why, element),
+            folder if folder is not None and folder.is_dir() else None,
+        )
 
     # -- document ------------------------------------------------------------------------------
 
@@ -131,7 +136,11 @@ class _Reader(XmlDocument):
         data = [d for block in root.findall(_q("datamodel")) for d in self.content.data(block)]
         if data:
             found["data"] = data
-        scripts = [s.text or "" for s in root.findall(_q("script")) if s.get("src") is None]
+        scripts = [
+            s.text or "" if s.get("src") is None else self.content.source(s.get("src", ""), s)
+            for s in root.findall(_q("script"))
+        ]
+        scripts = [text for text in scripts if text is not None]
         if scripts:
             found["scripts"] = scripts
         return json.dumps(found, sort_keys=True, ensure_ascii=False)

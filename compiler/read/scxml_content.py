@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from lxml import etree
@@ -43,11 +44,39 @@ def _local(element: etree._Element) -> str | None:
     return str(etree.QName(element).localname)
 
 
-class ContentReader:
-    """Reads blocks of executable content; `report(why, element)` hears what is left out."""
+#: the largest file a `src` attribute may name
+MAX_SOURCE = 1024 * 1024
 
-    def __init__(self, report: Report) -> None:
+
+class ContentReader:
+    """Reads blocks of executable content; `report(why, element)` hears what is left out.
+    `base` is the folder of the document (None: it came from no file): a `src` attribute may
+    name a file in it, never outside it."""
+
+    def __init__(self, report: Report, base: Path | None = None) -> None:
         self.report = report
+        self.base = base
+
+    def source(self, src: str, element: etree._Element) -> str | None:
+        """The text of the file `src` names (`file:` allowed), inside the document's folder
+        and at most `MAX_SOURCE` bytes; None (reported) otherwise."""
+        if self.base is None:
+            self.report(f"`{src[:80]}` cannot be read: the document came from no file", element)
+            return None
+        relative = src.removeprefix("file:")
+        base = self.base.resolve()
+        try:
+            path = (base / relative).resolve()
+            if not path.is_relative_to(base) or not path.is_file():
+                raise OSError("not a file in the document's folder")
+            with path.open("rb") as handle:
+                data = handle.read(MAX_SOURCE + 1)
+            if len(data) > MAX_SOURCE:
+                raise OSError(f"larger than {MAX_SOURCE} bytes")
+            return data.decode("utf-8")
+        except (OSError, ValueError) as error:
+            self.report(f"`{src[:80]}` is not read: {error}", element)
+            return None
 
     def block(self, holder: etree._Element) -> tuple[list[Node], str]:
         """The nodes of a block (the children of `holder`) and the text it shows."""
@@ -91,8 +120,8 @@ class ContentReader:
             return node
         if local == "script":
             if get("src") is not None:
-                self.report("a <script src> is not imported (only inline scripts)", element)
-                return None
+                text = self.source(get("src"), element)
+                return None if text is None else {"do": "script", "source": text}
             return {"do": "script", "source": element.text or ""}
         if local == "send":
             return self._send(element)
@@ -145,10 +174,12 @@ class ContentReader:
         """The declarations of a `<datamodel>`."""
         found: list[Node] = []
         for data in datamodel.findall(_q("data")):
-            if data.get("src") is not None:
-                self.report("<data src> is not imported: give the value inline", data)
             declaration: Node = {"id": data.get("id", "")}
-            if data.get("expr") is not None:
+            if data.get("src") is not None:
+                text = self.source(data.get("src", ""), data)
+                if text is not None:
+                    declaration["value"] = _text_value(text)
+            elif data.get("expr") is not None:
                 declaration["expr"] = data.get("expr")
             elif len(data) or (data.text or "").strip():
                 declaration["value"] = inline_value(data)
@@ -176,6 +207,13 @@ def inline_value(element: etree._Element) -> Any:
     if len(element):
         return "".join(etree.tostring(child, encoding="unicode") for child in element).strip()
     text = (element.text or "").strip()
+    try:
+        return json.loads(text)
+    except ValueError:
+        return " ".join(text.split())
+
+
+def _text_value(text: str) -> Any:
     try:
         return json.loads(text)
     except ValueError:

@@ -125,7 +125,7 @@ def _imported(case: Case) -> Any:
     from statewright.compiler.emit import ir_json
     from statewright.compiler.pipeline import diagnose_scxml
 
-    chart, diagnostics = diagnose_scxml(case.path.read_bytes(), case.name)
+    chart, diagnostics = diagnose_scxml(case.path.read_bytes(), str(case.path))
     errors = [d for d in diagnostics if d.is_error]
     if chart is None or errors:
         first = errors[0] if errors else diagnostics[0]
@@ -165,7 +165,7 @@ def run_generated(case: Case, folder: Path) -> Outcome:
     from statewright.runtime.compiled import CompiledMachine
 
     chart, _ = _imported(case)
-    found = diagnose_scxml(case.path.read_bytes(), case.name, target="python")[1]
+    found = diagnose_scxml(case.path.read_bytes(), str(case.path), target="python")[1]
     refused = [d for d in found if d.is_error]
     if refused:
         return Outcome(False, f"-T python: {refused[0].code} {refused[0].message}")

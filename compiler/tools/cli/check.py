@@ -29,8 +29,11 @@ def add_parsers(commands: Any) -> None:
     )
     check.add_argument(
         "--target",
-        choices=["python", "scxml"],
-        help="also run the checks of this output (Python names, portable SCXML guards)",
+        choices=["python", "scxml", "xstate", "run"],
+        help=(
+            "also run the checks of this output (Python names, portable SCXML guards, XState's "
+            "done events; run: what the runtime refuses)"
+        ),
     )
     check.add_argument(
         "--charts-only",

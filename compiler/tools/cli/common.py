@@ -77,10 +77,10 @@ def load_all(
     return results
 
 
-def load_one(path: str, doing: str) -> Chart | None:
-    """One chart, its findings on stderr; None (with a line saying it is not `doing` what was
-    asked) when it has errors."""
-    ((source, chart),) = load_all([path])
+def load_one(path: str, doing: str, *, target: str | None = None) -> Chart | None:
+    """One chart, its findings (with `target`'s) on stderr; None (with a line saying it is not
+    `doing` what was asked) when it has errors."""
+    ((source, chart),) = load_all([path], target=target)
     if chart is None or has_errors(source.diagnostics):
         print(f"statewright: {path}: not {doing}: the chart has errors", file=sys.stderr)
         return None

@@ -181,7 +181,7 @@ def _create(store: Store, args: argparse.Namespace) -> int:
         except (OSError, ValueError) as error:
             raise UsageError(f"{args.chart}: cannot read: {error}") from None
     else:
-        chart = load_one(args.chart, "creating an instance")
+        chart = load_one(args.chart, "creating an instance", target="run")
         if chart is None:
             return EXIT_DIAGNOSTICS
         document = ir_json.to_document(chart)

@@ -47,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
         except ChartError as error:  # not a JSON file at all
             raise UsageError(str(error)) from None
     else:
-        chart = load_one(args.file, "simulating")
+        chart = load_one(args.file, "simulating", target="run")
         if chart is None:
             return EXIT_DIAGNOSTICS
         document = ir_json.to_document(chart)
@@ -66,6 +66,7 @@ def run(args: argparse.Namespace) -> int:
                 machine.tick()
             else:
                 machine.send(event)
+                machine.tick()  # events the chart sent itself, due now
             print(json.dumps({"event": event, "configuration": machine.configuration}))
     except UsageError:
         raise  # exit 2, from `main`
