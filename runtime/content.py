@@ -26,10 +26,12 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from .datamodel import LANGUAGES, SCXML_TYPES, UNSET, ContentError, Datamodel, Event
-from .document import ChartError
+from .document import ChartError, validate
 
 #: how deep `if` and `foreach` may nest in one block
 MAX_NESTING = 32
+#: how deep documents may invoke documents
+MAX_INVOKED = 8
 #: the most nodes one document may hold in all its blocks (validated per block, summed by the
 #: document reader)
 MAX_TEXT = 100_000
@@ -130,10 +132,11 @@ def validate_block(nodes: Any, where: str, depth: int = 0) -> None:
             raise ChartError(f"{here}: `script` has a `source`")
 
 
-def validate_scxml(document: Mapping[str, Any]) -> None:
+def validate_scxml(document: Mapping[str, Any], depth: int = 0) -> None:
     """Refuse the SCXML parts of a `statewright-ir/1` document that are not well formed
-    (`ChartError` naming the JSON path): the datamodel, `<data>`, `<donedata>` and executable
-    content of actions and transitions. `runtime.document.validate` checks the rest first."""
+    (`ChartError` naming the JSON path): the datamodel, `<data>`, `<donedata>`, `<invoke>`
+    (and the documents it invokes, at most `MAX_INVOKED` deep) and executable content of
+    actions and transitions. `runtime.document.validate` checks the rest first."""
     extras = document.get("datamodel")
     if extras is not None:
         if not isinstance(extras, Mapping):
@@ -157,6 +160,8 @@ def validate_scxml(document: Mapping[str, Any]) -> None:
             done = state.get("donedata")
             if done is not None and not isinstance(done, Mapping):
                 raise ChartError(f"{where}.donedata: an object")
+            for number, spec in enumerate(state.get("invoke") or []):
+                _validate_invoke(spec, f"{where}.invoke[{number}]", depth)
             for number, action in enumerate(state.get("actions") or []):
                 if action.get("content") is not None:
                     validate_block(action["content"], f"{where}.actions[{number}].content")
@@ -165,6 +170,27 @@ def validate_scxml(document: Mapping[str, Any]) -> None:
         for index, transition in enumerate(machine.get("transitions") or []):
             if transition.get("content") is not None:
                 validate_block(transition["content"], f"{path}.transitions[{index}].content")
+
+
+def _validate_invoke(spec: Any, where: str, depth: int) -> None:
+    if not isinstance(spec, Mapping):
+        raise ChartError(f"{where}: an object")
+    for key in ("type", "typeexpr", "id", "idlocation", "srcexpr", "contentexpr"):
+        if not _text_or_none(spec.get(key)):
+            raise ChartError(f"{where}.{key}: a string")
+    if spec.get("finalize") is not None:
+        validate_block(spec["finalize"], f"{where}.finalize")
+    child = spec.get("document")
+    if child is not None:
+        if depth >= MAX_INVOKED:
+            raise ChartError(
+                f"{where}.document: documents invoke each other over {MAX_INVOKED} deep"
+            )
+        try:
+            validate(child)
+            validate_scxml(child, depth + 1)
+        except ChartError as error:
+            raise ChartError(f"{where}.document: {error}") from None
 
 
 def _validate_data(declarations: Any, where: str) -> None:

@@ -23,7 +23,9 @@ from .document import ChartError, read_document
 from .entryset import add_ancestors, add_descendants, effective_targets
 from .errors import LivelockError as LivelockError
 from .expr import lookup
+from .invocations import Invocations
 from .model import Edge, Model, Node, Step, build, is_descendant, lcca, order, own_matching
+from .scheduling import Scheduling
 from .session import Session
 from .timers import Clock, SystemClock
 
@@ -40,7 +42,7 @@ MAX_MICROSTEPS = 10_000
 Listener = Callable[[dict[str, Any]], None]
 
 
-class Machine:
+class Machine(Scheduling):
     """A running instance of a chart.
 
     Args:
@@ -111,6 +113,9 @@ class Machine:
         self.parent: Any = None
         self.invokeid: str | None = None
         self._session = Session(self)
+        self._invocations = Invocations(self)
+        #: the data of the done event of an invoked session (its final state's <donedata>)
+        self._done_data: Any = None
         #: whether the datamodel keeps its own copy of the configuration (ECMAScript's In())
         self._mirror = model.datamodel == "ecmascript"
 
@@ -179,6 +184,8 @@ class Machine:
             self._stepping = True
             try:
                 self._bind(event)
+                if self._invocations.running:
+                    self._invocations.before(event)
                 enabled = self._select(event.name)
                 if enabled:
                     self._microstep(enabled, event.name)
@@ -191,6 +198,10 @@ class Machine:
         """The end of a macrostep: eventless transitions and internal events, then the actors
         of the states that stay active start, then a finished machine says so."""
         self._settle()
+        while self._invocations.pending and self.running:  # SCXML: invoke, then go on
+            self._invocations.start_pending()
+            self._settle()
+        self._invocations.pending.clear()
         if self.rolling_back and self.auto_compensate:
             while self.compensate_one():
                 pass
@@ -248,48 +259,6 @@ class Machine:
     def _child_done(self, name: str, child: Any) -> None:
         if self.children.get(name) is child:
             self.deliver(f"done.invoke.{name}")
-
-    def tick(self) -> Machine:
-        """Fire every timed event that is due by the clock, earliest first, each as an external
-        event. Call it when `next_due` has passed (a driver loop does; tests move a
-        `FakeClock` and call it)."""
-        while self._timers and not self.done:
-            self._timers.sort()
-            due, _, event, _, target, _ = self._timers[0]
-            if due > self.clock.now():
-                break
-            self._timers.pop(0)
-            if not self.running:
-                self.start()
-            self._session.deliver(event, target)
-            self._drain()
-        return self
-
-    def _schedule(
-        self,
-        event: Event,
-        delay: float,
-        state: str | None,
-        target: str | None = None,
-        sendid: str | None = None,
-    ) -> None:
-        """A timed event: due `delay` seconds from now (a state's `after`, or a `<send>`)."""
-        self._timer_sequence += 1
-        due = self.clock.now() + delay
-        self._timers.append((due, self._timer_sequence, event, state, target, sendid))
-
-    @property
-    def next_due(self) -> float | None:
-        """When the earliest pending timed event is due (clock time), or None."""
-        return min((t[0] for t in self._timers), default=None)
-
-    @property
-    def pending_timers(self) -> list[dict[str, Any]]:
-        """The scheduled timed events: due time, event and the state that scheduled it."""
-        return [
-            {"due": due, "event": event.name, "state": state}
-            for due, _, event, state, _, _ in sorted(self._timers)
-        ]
 
     def snapshot(self) -> dict[str, Any]:
         """The instance as JSON-ready data (`statewright-snapshot/1`, runtime.snapshots)."""
@@ -469,6 +438,8 @@ class Machine:
         for state in leaving:
             self._run(state.exit, "exit", state)
             self._configuration.discard(state)
+            if self._invocations.running:
+                self._invocations.exited(state)
             if self._mirror:
                 self._session.datamodel.activate(state.name, False)
             if state.clears:
@@ -487,6 +458,15 @@ class Machine:
             for name in state.invokes:
                 self.children.pop(name, None)
         self._timers = []
+        self._invocations.cancel_all()
+        if self.parent is not None and self.invokeid is not None:
+            self.parent._invocations.finished(self.invokeid)
+            # delivered by the parent's tick(), as every event between sessions
+            self.parent._schedule(
+                Event(f"done.invoke.{self.invokeid}", self._done_data, invokeid=self.invokeid),
+                0.0,
+                None,
+            )
 
     # -- enter ----------------------------------------------------------------------------------
 
@@ -509,6 +489,8 @@ class Machine:
             self._configuration.add(state)
             if self._mirror:
                 self._session.datamodel.activate(state.name, True)
+            if state.scxml_invokes:
+                self._invocations.entered(state)
             if state.data and state.name not in self._session.initialised:
                 self._session.initialised.add(state.name)  # late binding: on first entry
                 self._session.declare(state.data)
@@ -529,6 +511,8 @@ class Machine:
                 if parent is self.model.root or parent is None or state.kind == "terminate":
                     self.running = False
                     self.done = True
+                    if state.donedata and self.parent is not None:
+                        self._done_data = self._session.donedata(state.donedata)
                 else:
                     data = self._session.donedata(state.donedata) if state.donedata else None
                     self._internal.append(Event(f"done.state.{parent.name}", data, "platform"))

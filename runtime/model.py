@@ -68,6 +68,8 @@ class Node:
     #: SCXML: this state's `<data>` and a final state's `<donedata>` (docs/ir.md)
     data: list[Mapping[str, Any]] = field(default_factory=list)
     donedata: Mapping[str, Any] | None = None
+    #: SCXML `<invoke>`s (runtime.invocations), each with its child document
+    scxml_invokes: list[Mapping[str, Any]] = field(default_factory=list)
     #: joins: the arrival flags of the legs leaving this state, cleared when it is exited
     clears: list[str] = field(default_factory=list)
     rollback: bool = False
@@ -207,7 +209,7 @@ def runnable_document(document: Mapping[str, Any]) -> dict[str, Any]:
                 {key: a[key] for key in ("kind", "body", "content") if a.get(key) is not None}
                 for a in raw["actions"]
             ]
-        for key in ("data", "donedata"):
+        for key in ("data", "donedata", "invoke"):
             if raw.get(key):
                 found[key] = raw[key]
         if raw.get("machine") is not None:
@@ -340,6 +342,7 @@ class _Builder:
             node = Node(name, kind, owner)
             node.data = list(raw.get("data") or [])
             node.donedata = raw.get("donedata")
+            node.scxml_invokes = list(raw.get("invoke") or [])
             for action in raw.get("actions", []):
                 body = action["body"]
                 content = action.get("content")

@@ -33,6 +33,9 @@ class Session:
         self._sendids = 0
         #: states whose `<data>` has been initialised (late binding initialises on entry)
         self.initialised: set[str] = set()
+        #: an invoked session's values from its parent's `namelist` and `<param>`s, which
+        #: replace the `<data>` of the same name
+        self.overrides: dict[str, Any] = {}
 
     # -- Host -----------------------------------------------------------------------------------
 
@@ -84,16 +87,34 @@ class Session:
         if target is not None and target not in (self.origin, "#_parent"):
             if not target.startswith("#_"):
                 raise ContentError(f"the send target `{target[:80]}` is not supported")
-            self.error("error.communication", f"no session `{target[:80]}`", send.sendid)
-            return
+            if self.machine._invocations.child(target[2:]) is None:
+                self.error("error.communication", f"no session `{target[:80]}`", send.sendid)
+                return
         if target == "#_parent":
             parent = self.machine.parent
             if parent is None:
                 self.error("error.communication", "this session has no parent", send.sendid)
                 return
         # Even without a delay, an event for an external queue is a timer due now: it comes
-        # after the call that sent it returns (`tick()` delivers it), as SCION delivers it
-        self.machine._schedule(event, send.delay, None, target, send.sendid)
+        # after the call that sent it returns (`tick()` delivers it), as SCION delivers it.
+        # Without a delay it is in the receiver's queue at once (a session that then ends
+        # does not take it along); with one, the sender keeps it (`<cancel>` may stop it).
+        receiver = self._receiver(target) if send.delay == 0 else None
+        if receiver is not None:
+            if target == "#_parent":
+                event = replace(event, invokeid=self.machine.invokeid)
+            receiver._schedule(event, 0.0, None)
+        else:
+            self.machine._schedule(event, send.delay, None, target, send.sendid)
+
+    def _receiver(self, target: str | None) -> Any:
+        """The machine that a `<send>` to `target` reaches (the parent or a child), or None
+        for this machine itself."""
+        if target == "#_parent":
+            return self.machine.parent
+        if target is not None and target != self.origin:
+            return self.machine._invocations.child(target[2:])
+        return None
 
     def deliver(self, event: Event, target: str | None) -> None:
         """An event whose time has come, to its queue."""
@@ -101,6 +122,13 @@ class Session:
             parent = self.machine.parent
             if parent is not None:
                 parent.enqueue(replace(event, invokeid=self.machine.invokeid))
+            return
+        if target is not None and target != self.origin:
+            child = self.machine._invocations.child(target[2:])
+            if child is None:
+                self.error("error.communication", f"no session `{target[:80]}`", event.sendid)
+            else:
+                child.enqueue(event)
             return
         self.machine._external.append(event)
 
@@ -124,6 +152,8 @@ class Session:
                     model.declare(data["id"], None)
             except ContentError as error:
                 self.error("error.execution", f"<data id={data['id']!r}>: {error}")
+            if data["id"] in self.overrides and model.is_location(data["id"]):
+                model.assign(data["id"], None, self.overrides[data["id"]])
 
     def donedata(self, spec: Mapping[str, Any]) -> Any:
         """The data of a done event, from a final state's `<donedata>` (None: nothing)."""

@@ -46,6 +46,16 @@ def take(machine: Machine) -> dict[str, Any]:
         "rolling_back": machine.rolling_back,
         "arrived": sorted(machine._arrived),
     }
+    invoked = {
+        invokeid: {
+            "state": invocation.state,
+            "index": machine.model.nodes[invocation.state].scxml_invokes.index(invocation.spec),
+            "snapshot": invocation.child.snapshot(),
+        }
+        for invokeid, invocation in machine._invocations.running.items()
+    }
+    if invoked:
+        found["invoked"] = invoked
     if machine.model.datamodel is not None:
         found["context"] = session.datamodel.export()
         found["session"] = {
@@ -106,6 +116,15 @@ def put(machine: Machine, snapshot: Mapping[str, Any]) -> None:
     machine.compensations = [str(c) for c in snapshot.get("compensations") or []]
     machine.rolling_back = bool(snapshot.get("rolling_back"))
     machine._arrived = set(arrived)
+    machine._invocations.running.clear()
+    for invokeid, kept in (snapshot.get("invoked") or {}).items():
+        try:
+            spec = node(kept["state"]).scxml_invokes[int(kept["index"])]
+        except (KeyError, TypeError, ValueError, IndexError):
+            raise ChartError(
+                f"the snapshot has an invocation `{invokeid}` this chart does not have"
+            ) from None
+        machine._invocations.restore(str(invokeid), kept["state"], spec, kept["snapshot"])
     machine.children = {}
     for name, kept in children.items():
         child = machine.machines[name]()

@@ -125,7 +125,7 @@ def test_unsupported_constructs_are_reported_at_their_line() -> None:
     assert chart is not None
     found = sorted((d.code, d.span.line, d.message.split(" ")[0]) for d in diagnostics)
     assert found == [
-        ("I003", 9, "<invoke>"),
+        ("I003", 9, "`child.scxml`"),  # no such file beside the document
         ("I005", 10, "the"),  # a condition outside the portable subset
     ]
     # executable content and data are imported (docs/ir.md): the datamodel, <data>, the
@@ -164,7 +164,7 @@ def test_the_cli_imports_to_smcat_and_reports_bad_input_without_a_traceback(
     )
     assert run.returncode == 0, run.stderr
     assert "idle => busy: start [count > 2];" in run.stdout
-    assert "warning[I003]: <invoke> is not imported" in run.stderr
+    assert "warning[I003]: `child.scxml` is not read" in run.stderr
     assert f"--> {source}:9:" in run.stderr
     # hostile documents (entities, DTDs, size, depth): tests/hostile/test_documents.py
 
@@ -236,3 +236,25 @@ def test_src_reads_files_beside_the_document_only(tmp_path: Path) -> None:
     assert [(d.code, "secret.js" in d.message) for d in diagnostics] == [("I003", True)]
     _, anonymous = read_scxml(document.encode(), "<stdin>")
     assert [d.code for d in anonymous] == ["I003", "I003", "I003"]
+
+
+def test_invoked_documents_nest_at_most_eight_deep() -> None:
+    """Each `<invoke>` with inline content is imported by a reader of its own; nine levels
+    are refused at the ninth (I003), so a hostile document cannot nest without end."""
+    inner = '<scxml xmlns="http://www.w3.org/2005/07/scxml" version="1.0"><final id="f"/></scxml>'
+    for _ in range(10):
+        inner = (
+            '<scxml xmlns="http://www.w3.org/2005/07/scxml" version="1.0" datamodel="ecmascript">'
+            f'<state id="s"><invoke type="scxml"><content>{inner}</content></invoke></state>'
+            "</scxml>"
+        )
+    chart, diagnostics = read_scxml(inner.encode(), "deep.scxml")
+    assert chart is not None
+    assert [d.code for d in diagnostics] == ["I003"]
+    assert "8 deep" in diagnostics[0].message
+    depth, document = 0, json.loads(chart.state("s").invoke or "")[0].get("document")
+    while document is not None:
+        depth += 1
+        invokes = document["machine"]["states"][0].get("invoke") or [{}]
+        document = invokes[0].get("document")
+    assert depth == 8

@@ -196,6 +196,7 @@ def _state(obj: Any, file: str, path: str) -> State:
         span=_span(obj.get("span"), file, path),
         data=_json_text(obj.get("data")),
         donedata=_json_text(obj.get("donedata")),
+        invoke=_json_text(obj.get("invoke")),
     )
 
 

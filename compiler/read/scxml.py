@@ -26,6 +26,7 @@ import json
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from lxml import etree
 
@@ -52,9 +53,9 @@ MAX_DEPTH = 100
 
 _STATES = ("state", "parallel", "final", "history")
 _STATE_TAGS = frozenset(f"{{{SCXML_NS}}}{t}" for t in _STATES)
-_NOT_IMPORTED = {
-    "invoke": "<invoke> is not imported yet: the state runs without the service",
-}
+_NOT_IMPORTED: dict[str, str] = {}
+#: how deep `<invoke>`s may nest documents inside documents
+MAX_INVOKE_DEPTH = 8
 _SYSTEM = re.compile(r"\b_(?:event|sessionid|name|ioprocessors|x)\b")
 #: what makes a document need its datamodel (else its conditions run on statewright's guards)
 _DATA_TAGS = frozenset(
@@ -88,8 +89,9 @@ class _Region:
 
 
 class _Reader(XmlDocument):
-    def __init__(self, data: bytes, name: str) -> None:
+    def __init__(self, data: bytes, name: str, *, depth: int = 0, base: Path | None = None) -> None:
         super().__init__(data, name)
+        self.depth = depth  # how deep this document is invoked (0: the document read)
         self.ids: dict[str, str] = {}  # SCXML id -> state name
         self.names: set[str] = set()  # every state name taken (forks and joins included)
         self.next_id = 0
@@ -102,7 +104,7 @@ class _Reader(XmlDocument):
         folder = Path(name).parent if name and not name.startswith("<") else None
         self.content = ContentReader(
             lambda why, element: self._report("I003", why, element),
-            folder if folder is not None and folder.is_dir() else None,
+            base or (folder if folder is not None and folder.is_dir() else None),
         )
 
     # -- document ------------------------------------------------------------------------------
@@ -148,6 +150,8 @@ class _Reader(XmlDocument):
     def _collect_ids(self, root: etree._Element) -> None:
         """Every state's name: `sw:name` in a statewright document, else the id."""
         for element in root.iter(*(_q(t) for t in _STATES)):
+            if next(element.iterancestors(_q("invoke")), None) is not None:
+                continue  # a state of an invoked document: its own ids
             ident = element.get("id")
             if ident is None:
                 self.anonymous += 1
@@ -193,7 +197,7 @@ class _Reader(XmlDocument):
     def _other_children(self, element: etree._Element) -> None:
         """Report the SCXML children of a state or the document that the IR has no place for
         (elements of other namespaces are extensions, which engines ignore too)."""
-        known = {_q(t) for t in (*_STATES, "initial", "transition", "onentry", "onexit")}
+        known = {_q(t) for t in (*_STATES, "initial", "transition", "onentry", "onexit", "invoke")}
         for child in element:
             if not isinstance(child.tag, str) or not child.tag.startswith(f"{{{SCXML_NS}}}"):
                 continue
@@ -275,6 +279,10 @@ class _Reader(XmlDocument):
         )
         if self.language is not None:
             state = self._with_data(state, element)
+        invokes = [self._invoke(child) for child in element.findall(_q("invoke"))]
+        kept = [found for found in invokes if found is not None]
+        if kept:
+            state = replace(state, invoke=_json(kept))
         region.states.append(state)
         for transition in element.findall(_q("transition")):
             self._transitions(transition, name, region)
@@ -327,6 +335,21 @@ class _Reader(XmlDocument):
                         kind = ActionKind.ACTIVITY
                     actions.append(Action(kind, text))
         return tuple(actions)
+
+    def _invoke(self, element: etree._Element) -> dict[str, object] | None:
+        """An `<invoke>`, with the document it invokes read by a reader of its own."""
+        if self.depth >= MAX_INVOKE_DEPTH and (
+            element.find(_q("content")) is not None or element.get("src") is not None
+        ):
+            self._report("I003", f"documents invoked over {MAX_INVOKE_DEPTH} deep", element)
+            return None
+        return self.content.invoke(element, self._read_invoked)
+
+    def _read_invoked(self, text: bytes) -> dict[str, Any] | None:
+        child = _Reader(text, self.file, depth=self.depth + 1, base=self.content.base)
+        chart = child.read()
+        self.diagnostics += child.diagnostics
+        return None if chart is None else chart.to_document()
 
     def _blocks(self, element: etree._Element) -> tuple[Action, ...]:
         """A foreign document's `<onentry>` and `<onexit>` blocks, each one action that runs its

@@ -186,6 +186,57 @@ class ContentReader:
             found.append(declaration)
         return found
 
+    def invoke(
+        self, element: etree._Element, read: Callable[[bytes], dict[str, Any] | None]
+    ) -> Node | None:
+        """An `<invoke>` of an SCXML session: its attributes, params, finalize block, and the
+        child document (inline `<content>`, or `src` from the document's folder) that `read`
+        imports; None (reported) when the document cannot be had."""
+        found: Node = {
+            key: element.get(key)
+            for key in ("type", "typeexpr", "id", "idlocation", "srcexpr")
+            if element.get(key) is not None
+        }
+        if element.get("autoforward") == "true":
+            found["autoforward"] = True
+        if element.get("namelist"):
+            found["namelist"] = element.get("namelist", "").split()
+        params = self.params(element)
+        if params:
+            found["params"] = params
+        finalize = element.find(_q("finalize"))
+        if finalize is not None:
+            found["finalize"] = self.block(finalize)[0]
+        text: bytes | None = None
+        content = element.find(_q("content"))
+        if content is not None and content.get("expr") is not None:
+            found["contentexpr"] = content.get("expr")
+        elif content is not None:
+            inner = content.find(_q("scxml"))
+            if inner is None:
+                self.report("<invoke> content that is not an <scxml> document", content)
+                return None
+            text = etree.tostring(inner)
+        elif element.get("src") is not None:
+            source = self.source(element.get("src", ""), element)
+            if source is None:
+                return None
+            text = source.encode("utf-8")
+        if text is not None:
+            document = read(text)
+            if document is None:
+                return None
+            found["document"] = document
+        return found
+
+    def params(self, element: etree._Element) -> list[Node]:
+        return [
+            _present(
+                {"name": p.get("name", ""), "expr": p.get("expr"), "location": p.get("location")}
+            )
+            for p in element.findall(_q("param"))
+        ]
+
     def donedata(self, element: etree._Element) -> Node:
         content = element.find(_q("content"))
         if content is not None:

@@ -1,0 +1,85 @@
+"""The timers of a running machine: a state's `after` events and delayed `<send>`s, fired by
+`tick()` when the clock says they are due (and the invoked children's with them).
+
+A mixin of `runtime.interpreter.Machine`, kept apart so that the algorithm reads on its own; it
+uses the machine's `_timers`, `clock`, queues and session.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .datamodel import Event
+from .invocations import Invocations
+from .session import Session
+
+#: how many rounds of due timers `tick()` fires before it stops (events that keep sending
+#: each other at once would otherwise never end)
+MAX_ROUNDS = 10_000
+
+
+class Scheduling:
+    _timers: list[tuple[float, int, Event, str | None, str | None, str | None]]
+    _timer_sequence: int
+    clock: Any
+    done: bool
+    running: bool
+    _session: Session
+    _invocations: Invocations
+
+    def start(self) -> Any: ...
+
+    def _drain(self) -> None: ...
+
+    def tick(self) -> Any:
+        """Fire every timed event that is due by the clock, earliest first, each as an external
+        event. Call it when `next_due` has passed (a driver loop does; tests move a
+        `FakeClock` and call it)."""
+        for _ in range(MAX_ROUNDS):
+            fired = False
+            while self._timers and not self.done:
+                self._timers.sort()
+                due, _, event, _, target, _ = self._timers[0]
+                if due > self.clock.now():
+                    break
+                self._timers.pop(0)
+                if not self.running:
+                    self.start()
+                self._session.deliver(event, target)
+                self._drain()
+                fired = True
+            if self._invocations.running and self._invocations.tick():
+                fired = True
+            if not fired or self.done:
+                break
+        return self
+
+    def _schedule(
+        self,
+        event: Event,
+        delay: float,
+        state: str | None,
+        target: str | None = None,
+        sendid: str | None = None,
+    ) -> None:
+        """A timed event: due `delay` seconds from now (a state's `after`, or a `<send>`)."""
+        self._timer_sequence += 1
+        due = self.clock.now() + delay
+        self._timers.append((due, self._timer_sequence, event, state, target, sendid))
+
+    @property
+    def next_due(self) -> float | None:
+        """When the earliest pending timed event is due (clock time), or None."""
+        own = min((t[0] for t in self._timers), default=None)
+        if not self._invocations.running:
+            return own
+        children = self._invocations.next_due()
+        return children if own is None else own if children is None else min(own, children)
+
+    @property
+    def pending_timers(self) -> list[dict[str, Any]]:
+        """The scheduled timed events: due time, event and the state that scheduled it."""
+        return [
+            {"due": due, "event": event.name, "state": state}
+            for due, _, event, state, _, _ in sorted(self._timers)
+        ]
