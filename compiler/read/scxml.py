@@ -23,7 +23,6 @@ What maps to what (docs/scxml.md, "Import"):
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -44,7 +43,7 @@ from ..ir import (
 )
 from ..names import SCXML_NS, SW_NS
 from ..notation import kind_from_name
-from .scxml_content import ContentReader
+from .scxml_content import ContentReader, datamodel_language
 from .scxml_text import joined, js_string
 from .scxml_xml import MAX_BYTES as MAX_BYTES
 from .scxml_xml import XmlDocument
@@ -56,15 +55,6 @@ _STATE_TAGS = frozenset(f"{{{SCXML_NS}}}{t}" for t in _STATES)
 _NOT_IMPORTED: dict[str, str] = {}
 #: how deep `<invoke>`s may nest documents inside documents
 MAX_INVOKE_DEPTH = 8
-_SYSTEM = re.compile(r"\b_(?:event|sessionid|name|ioprocessors|x)\b")
-#: what makes a document need its datamodel (else its conditions run on statewright's guards)
-_DATA_TAGS = frozenset(
-    _t
-    for _t in (
-        f"{{{SCXML_NS}}}{local}"
-        for local in ("data", "script", "assign", "foreach", "param", "donedata", "content")
-    )
-)
 
 
 def _q(tag: str) -> str:
@@ -114,7 +104,7 @@ class _Reader(XmlDocument):
         if root is None:
             return None
         self.ours = SW_NS in root.nsmap.values()
-        self.language = None if self.ours else _language(root)
+        self.language = None if self.ours else datamodel_language(root)
         if self.ours and root.get(_sw("datamodel")) == "kept":  # an imported document's own
             self.language = root.get("datamodel")
         self._number_elements(root)
@@ -574,24 +564,3 @@ class _Reader(XmlDocument):
 
 def _json(nodes: list[dict[str, object]]) -> str:
     return json.dumps(nodes, sort_keys=True, ensure_ascii=False)
-
-
-def _language(root: etree._Element) -> str | None:
-    """The datamodel a document statewright did not write runs on: the one it names; when it
-    names none, None (statewright's guards) if it needs none (no data, no script, conditions
-    in the portable subset, logs of string literals), else ECMAScript (as SCION does)."""
-    named = root.get("datamodel")
-    if named is not None:
-        return str(named)
-    declared = "ecmascript"
-    for element in root.iter():
-        if element.tag in _DATA_TAGS:
-            return declared
-        for key, value in element.attrib.items():
-            if key == "cond" and (not is_portable(value.strip()) or _SYSTEM.search(value)):
-                return declared
-            if key.endswith("expr") and not (key == "expr" and js_string(value) is not None):
-                return declared
-            if key in ("namelist", "location", "idlocation", "array"):
-                return declared
-    return None

@@ -13,6 +13,7 @@ Part of stage 1 (readers): no lark, no emitter.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from typing import Any
 from lxml import etree
 
 from ...runtime.content import SEND_ATTRIBUTES
+from ..guards import is_portable
 from ..names import SCXML_NS
 from .scxml_text import js_string
 
@@ -296,3 +298,44 @@ def shown(nodes: list[Node]) -> str:
             parts.append(kind)
     text = "; ".join(parts)
     return text if len(text) <= MAX_SHOWN else text[: MAX_SHOWN - 3] + "..."
+
+
+#: words a portable-looking condition cannot use as a variable in ECMAScript
+_JS_WORDS = re.compile(
+    r"\b(?:return|function|var|let|const|new|delete|typeof|void|this|if|else|for|while|do|"
+    r"switch|case|break|continue|throw|try|catch|finally|class|instanceof|in|of|with|yield|"
+    r"await|null|undefined)\b"
+)
+_SYSTEM = re.compile(r"\b_(?:event|sessionid|name|ioprocessors|x)\b")
+#: what makes a document need its datamodel (else its conditions run on statewright's guards)
+_DATA_TAGS = frozenset(
+    _t
+    for _t in (
+        f"{{{SCXML_NS}}}{local}"
+        for local in ("data", "script", "assign", "foreach", "param", "donedata", "content")
+    )
+)
+
+
+def datamodel_language(root: etree._Element) -> str | None:
+    """The datamodel a document statewright did not write runs on: the one it names, but for
+    an ECMAScript document (or one that names none, which SCION takes as ECMAScript) that
+    needs no datamodel at all (no data, no script, conditions in the portable subset, logs of
+    string literals): that one runs on statewright's guards, the same there, and needs no
+    JavaScript engine (None)."""
+    named = root.get("datamodel")
+    if named is not None and named != "ecmascript":
+        return str(named)
+    for element in root.iter():
+        if element.tag in _DATA_TAGS:
+            return "ecmascript"
+        for key, value in element.attrib.items():
+            if key == "cond" and (
+                not is_portable(value.strip()) or _SYSTEM.search(value) or _JS_WORDS.search(value)
+            ):
+                return "ecmascript"
+            if key.endswith("expr") and not (key == "expr" and js_string(value) is not None):
+                return "ecmascript"
+            if key in ("namelist", "location", "idlocation", "array"):
+                return "ecmascript"
+    return None

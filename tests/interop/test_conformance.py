@@ -38,3 +38,26 @@ def test_no_corpus_document_that_passed_fails_now(engine: str) -> None:
 def test_the_generated_class_passes_what_the_interpreter_passes() -> None:
     baseline = json.loads(BASELINE.read_text("utf-8"))
     assert baseline["statewright-python"] == baseline["statewright"]
+
+
+def test_documents_that_need_no_ecmascript_pass_without_the_extra(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Without QuickJS (the `ecmascript` extra), every baseline document that needs no
+    datamodel (the import runs it on statewright's guards) still passes."""
+    from statewright.compiler.pipeline import diagnose_scxml
+    from statewright.runtime.datamodel import ecmascript
+
+    monkeypatch.setattr(ecmascript, "quickjs", None)
+    baseline = set(json.loads(BASELINE.read_text("utf-8"))["statewright"])
+    all_cases = cases()
+    plain = []
+    for case in all_cases:
+        chart, _ = diagnose_scxml(case.path.read_bytes(), str(case.path))
+        if chart is not None and chart.datamodel_language != "ecmascript":
+            plain.append(case)
+    assert len(plain) >= 100
+    outcomes = run_ours("statewright", plain)
+    failed = {c.name: outcomes[c.name].why for c in plain if c.name in baseline}
+    failed = {name: why for name, why in failed.items() if not outcomes[name].passed}
+    assert failed == {}
