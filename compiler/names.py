@@ -16,6 +16,7 @@ from __future__ import annotations
 import keyword
 import re
 import unicodedata
+from typing import Any
 
 _NOT_IDENTIFIER = re.compile(r"\W+")
 
@@ -117,3 +118,56 @@ def scxml_event(text: str) -> str:
     wildcard = text.endswith(".*") and len(text) > 2
     cleaned = _NOT_SCXML_TOKEN.sub("_", text[:-2] if wildcard else text).strip("_") or "_"
     return cleaned + ".*" if wildcard else cleaned
+
+
+class PythonNames:
+    """The identifiers of one generated class, each unique where it lives, so that no chart is
+    refused for its names (docs/python.md): `State` members among states, `Event` members
+    among events, and the class's methods (event methods, hooks, `guard_<name>`,
+    `invoke_<name>`, beside the methods every machine has) among each other. A name whose
+    identifier is taken gets `_2`, `_3`, ... in the order the chart gives them (events first:
+    they are the class's public face). `renamed` lists (what, name, identifier, taken by) for
+    the ones that moved (SC024, SC028 say so).
+    """
+
+    def __init__(
+        self,
+        states: list[str],
+        events: list[str],
+        hooks: list[str],
+        guards: list[str],
+        invokes: list[str],
+    ) -> None:
+        self.renamed: list[tuple[str, str, str, str]] = []
+        self.states = self._unique("state", states, enum_member, {})
+        self.event_members = self._unique("event", events, enum_member, {})
+        methods: dict[str, str] = {name: "every machine" for name in RESERVED_METHODS}
+        self.event_methods = self._unique("event", events, event_method, methods)
+        self.hooks = self._unique("action", hooks, hook_name, methods)
+        self.guards = self._unique(
+            "guard name", guards, lambda n: "guard_" + python_identifier(n), methods
+        )
+        self.invokes = self._unique(
+            "invoked machine", invokes, lambda n: "invoke_" + python_identifier(n), methods
+        )
+
+    def _unique(
+        self, what: str, names: list[str], base: Any, taken: dict[str, str]
+    ) -> dict[str, str]:
+        found: dict[str, str] = {}
+        for name in names:
+            if name in found:
+                continue
+            identifier = base(name)
+            if identifier in taken:
+                owner = taken[identifier]
+                stem = identifier if identifier.endswith("_") else identifier + "_"
+                number = 2
+                while f"{stem}{number}" in taken:
+                    number += 1
+                if not any(r[:2] == (what, name) for r in self.renamed):  # said once
+                    self.renamed.append((what, name, f"{stem}{number}", owner))
+                identifier = f"{stem}{number}"
+            taken[identifier] = f"{what} `{name}`"
+            found[name] = identifier
+        return found

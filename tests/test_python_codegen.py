@@ -25,6 +25,7 @@ from conftest import EXAMPLES, GOLDEN, ROOT, GoldenCompare, chart_of, generated_
 from statewright.compiler import parse
 from statewright.compiler.check import check
 from statewright.compiler.emit import ir_json, python
+from statewright.compiler.names import event_method
 from statewright.runtime import (
     AsyncMachine,
     FakeClock,
@@ -400,7 +401,7 @@ def test_every_example_runs_as_a_generated_class(case: Path, tmp_path: Path) -> 
     events = [e.value for e in module.Event] * 2
     assert events, case
     for event in events:
-        getattr(generated, python.event_method(event))()
+        getattr(generated, event_method(event))()
         interpreted.send(event)
         assert generated.configuration == interpreted.configuration, event
     assert calls == interpreted_calls
@@ -468,3 +469,34 @@ def test_compiled_guards_compute_what_the_interpreter_computes(guard: str, x: An
     scope = {"env": env, "active": active, "arith": arith}
     compiled = eval(f"lambda: {source}", scope)  # noqa: S307 - test
     assert _outcome(compiled) == _outcome(lambda: closure(env, active)), source
+
+
+def test_names_python_would_clash_on_are_kept_apart_never_refused(tmp_path: Path) -> None:
+    """A keyword gets `_`, the later of two names that share an identifier `_2`: the chart
+    compiles, with no error, and runs (SC024, SC025, SC028 are information)."""
+    from conftest import generated_module
+
+    chart, _ = parse(
+        "pass, idle;\n"
+        "pass => idle: caps lock / send SYN+ACK;\n"
+        "idle => pass: caps-lock / send SYN ACK;\n"
+    )
+    assert chart is not None
+    found = check(chart, target="python")
+    assert not [d for d in found if d.is_error]
+    assert {d.code for d in found} >= {"SC024", "SC025", "SC028"}
+    module = generated_module(chart, tmp_path / "clash_machine.py")
+    assert module.State.pass_.value == "pass"
+    calls: list[str] = []
+
+    class Machine(module.machine_class):  # type: ignore[misc, name-defined]
+        def send_SYN_ACK(self, data: object) -> None:
+            calls.append("plus")
+
+        def send_SYN_ACK_2(self, data: object) -> None:
+            calls.append("blank")
+
+    machine = Machine()
+    machine.caps_lock()
+    machine.caps_lock_2()
+    assert machine.configuration == ["pass"] and calls == ["plus", "blank"]

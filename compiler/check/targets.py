@@ -5,7 +5,7 @@ the runtime's language; for `scxml`, events SCXML cannot name and guards that ar
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 from ...runtime.expr import GuardSyntaxError, guard_names
 from ...runtime.model import activity_role
@@ -13,83 +13,99 @@ from ...runtime.timers import delay_ms
 from ..diagnostics import Diagnostic
 from ..guards import ecmascript
 from ..ir import ActionKind, Span
-from ..names import (
-    RESERVED_METHODS,
-    enum_member,
-    event_method,
-    hook_name,
-    is_keyword_name,
-    python_identifier,
-    scxml_event,
-)
+from ..names import PythonNames, is_keyword_name, scxml_event
+from .declarations import foreign_datamodel
 from .model import Model, finding
 
 # -- generated Python ---------------------------------------------------------------------------
 
 
 def check_python_names(model: Model) -> Iterator[Diagnostic]:
-    states = [s for s in model.chart.states() if model.chart.state(s.name) is s]
-    yield from _clashes("state", [(s.name, s.span) for s in states], enum_member)
-    events: dict[str, Span] = {}
+    """What the generated class spells differently from the chart: a Python keyword gets `_`
+    (SC025), a name whose identifier another took gets `_2`, `_3`... (SC024 for states and
+    events, SC028 for hooks, guard names and invoked machines). Information: nothing is
+    refused for its name."""
+    chart = model.chart
+    spans: dict[tuple[str, str], Span] = {}
+    states = [s for s in chart.states() if chart.state(s.name) is s]
+    for state in states:
+        spans[("state", state.name)] = state.span
+    events: list[str] = []
     for transition in model.transitions:
-        if transition.event and "*" not in transition.event and delay_ms(transition.event) is None:
-            events.setdefault(transition.event, transition.span)
-    yield from _clashes("event", list(events.items()), event_method)
-    yield from _check_hooks(model, {event_method(e): e for e in events})
+        event = transition.event
+        if event and "*" not in event and delay_ms(event) is None and event not in events:
+            events.append(event)
+            spans[("event", event)] = transition.span
+    hooks, invokes = _hooks_and_invokes(model, spans)
+    guards: list[str] = []
+    if not foreign_datamodel(chart):
+        for transition in model.transitions:
+            for name in _guard_names(transition.guard):
+                if name not in guards:
+                    guards.append(name)
+                    spans[("guard name", name)] = transition.span
+    names = PythonNames([s.name for s in states], events, hooks, guards, invokes)
+    for what, written in (("state", [s.name for s in states]), ("event", events)):
+        for name in written:
+            if is_keyword_name(name):
+                identifier = names.states[name] if what == "state" else names.event_members[name]
+                yield finding(
+                    "SC025",
+                    f"{what} `{name}` is `{identifier}` in Python (a Python keyword gets `_`)",
+                    spans[(what, name)],
+                    f"nothing to do; rename the {what} for a plainer name",
+                )
+    for text in hooks:
+        if is_keyword_name(text):
+            yield finding(
+                "SC025",
+                f"action `{text}` is the hook method `{names.hooks[text]}` (a Python keyword "
+                "gets `_`)",
+                spans[("action", text)],
+                "nothing to do; reword the action for a plainer method name",
+            )
+    for what, name, identifier, owner in names.renamed:
+        yield finding(
+            "SC024" if what in ("state", "event") else "SC028",
+            f"{what} `{name}` is `{identifier}` in Python: its plain name is {owner}'s",
+            spans.get(
+                (what, name),
+                chart.region.states[0].span if chart.region.states else Span("", 0, 0, 0, 0),
+            ),
+            f"nothing to do; rename the {what} for a plainer name (docs/python.md)",
+        )
 
 
-def _check_hooks(model: Model, event_methods: dict[str, str]) -> Iterator[Diagnostic]:
-    """Action texts become hook methods (SC028): two texts may not become one method, nor a
-    hook take the name of an event method or of a method every machine has."""
-    hooks: dict[str, Span] = {}
+def _hooks_and_invokes(
+    model: Model, spans: dict[tuple[str, str], Span]
+) -> tuple[list[str], list[str]]:
+    """The action texts that become hook methods (not executable content), and the machines
+    `invoke/` activities name, in the order the generated class lists them."""
+    hooks: list[str] = []
+    invokes: list[str] = []
     for state in model.chart.states():
         for action in state.actions:
             role = activity_role(action.body) if action.kind is ActionKind.ACTIVITY else None
             if role is not None and role[0] == "invoke":
-                method = "invoke_" + python_identifier(role[1])
-                event_methods.setdefault(method, f"invoke/ {role[1]}")
+                if role[1] not in invokes:
+                    invokes.append(role[1])
+                    spans[("invoked machine", role[1])] = state.span
             elif role is not None and role[0] == "compensate" and role[1]:
-                hooks.setdefault(role[1], state.span)
+                text = role[1]
             elif role is None and action.body.strip() and action.content is None:
-                hooks.setdefault(action.body, state.span)  # (content runs, it is no hook)
+                text = action.body
+            else:
+                continue
+            if role is None or role[0] == "compensate":
+                if text not in hooks:
+                    hooks.append(text)
+                    spans[("action", text)] = state.span
     for transition in model.transitions:
-        if transition.action and transition.content is None:
-            hooks.setdefault(transition.action, transition.span)
-    owner: dict[str, str] = {}
-    for text, span in hooks.items():
-        method = hook_name(text)
-        if is_keyword_name(text):
-            yield finding(
-                "SC025",
-                f"action `{text}` is the hook method `{method}` (a Python keyword gets `_`)",
-                span,
-                "nothing to do; reword the action for a plainer method name",
-            )
-        clash = None
-        if method in event_methods:
-            clash = f"the method for `{event_methods[method]}`"
-        elif method in RESERVED_METHODS:
-            clash = f"`{method}`, which every machine has"
-        elif owner.setdefault(method, text) != text:
-            clash = f"the hook of action `{owner[method]}`"
-        if clash is not None:
-            yield finding(
-                "SC028",
-                f"action `{text}` would be the hook method `{method}`, the name of {clash}",
-                span,
-                "reword one of them (docs/python.md has the naming rule)",
-            )
-    guards: dict[str, str] = {}
-    for transition in model.transitions:
-        for name in _guard_names(transition.guard):
-            method = "guard_" + python_identifier(name)
-            if guards.setdefault(method, name) != name:
-                yield finding(
-                    "SC028",
-                    f"guard names `{guards[method]}` and `{name}` both become `{method}`",
-                    transition.span,
-                    "rename one of them",
-                )
+        text = transition.action or ""
+        if text and transition.content is None and text not in hooks:
+            hooks.append(text)
+            spans[("action", text)] = transition.span
+    return hooks, invokes
 
 
 def _guard_names(guard: str | None) -> list[str]:
@@ -100,29 +116,6 @@ def _guard_names(guard: str | None) -> list[str]:
         return guard_names(text)
     except GuardSyntaxError:
         return []
-
-
-def _clashes(
-    what: str, names: list[tuple[str, Span]], naming: Callable[[str], str]
-) -> Iterator[Diagnostic]:
-    owner: dict[str, str] = {}
-    for name, span in names:
-        identifier = naming(name)
-        if is_keyword_name(name):
-            yield finding(
-                "SC025",
-                f"{what} `{name}` is `{identifier}` in Python (a Python keyword gets `_`)",
-                span,
-                f"nothing to do; rename the {what} for a plainer name",
-            )
-        other = owner.setdefault(identifier, name)
-        if other != name:
-            yield finding(
-                "SC024",
-                f"{what}s `{other}` and `{name}` both become `{identifier}` in Python",
-                span,
-                f"rename one of the {what}s",
-            )
 
 
 # -- XState ----------------------------------------------------------------------------------

@@ -31,7 +31,7 @@ from ...runtime.model import (
 )
 from ...runtime.tables import Arm, Tables, tabulate
 from ..ir import Action, ActionKind, Chart, State, Transition
-from ..names import enum_member, event_method, hook_name, python_identifier
+from ..names import PythonNames, python_identifier
 from .escape import python_guard, python_literal, python_name, python_text
 from .executable import delay_ms
 from .ir_json import to_document
@@ -64,20 +64,31 @@ def emit(chart: Chart, options: Mapping[str, Any] | None = None) -> str:
     for text in tables.hooks:
         hooks.setdefault(text, "action")
     guards = _guards(chart)
-    guard_methods = {name: "guard_" + python_identifier(name) for name in guards}
+    events = _events(chart)
+    names = PythonNames(
+        [s.name for s in _unique_states(chart)],
+        list(events),
+        list(hooks),
+        guards,
+        _invoked_names(chart),
+    )
+    guard_methods = {name: names.guards[name] for name in guards}
     text = _ENVIRONMENT.get_template("python.py.j2").render(
         class_name=class_name,
         source=source,
         digest=chart_hash(document),
-        states=[(enum_member(s.name), s.name) for s in _unique_states(chart)],
-        events=_events(chart),
+        states=[(names.states[s.name], s.name) for s in _unique_states(chart)],
+        events=[
+            (names.event_methods[event], names.event_members[event], event, what)
+            for event, what in events.items()
+        ],
         guards=[(text, _guard_source(text, guard_methods)) for text in tables.guards],
         chart=document,
         tables=_plain(tables, list(hooks)),
-        hooks=[(text, hook_name(text), where) for text, where in hooks.items()],
-        hook_pairs=tuple((text, hook_name(text)) for text in hooks),
+        hooks=[(text, names.hooks[text], where) for text, where in hooks.items()],
+        hook_pairs=tuple((text, names.hooks[text]) for text in hooks),
         guard_methods=guard_methods,
-        invokes=tuple(_invokes(chart)),
+        invokes=tuple((name, names.invokes[name]) for name in _invoked_names(chart)),
         stepping=_stepping(tables),
     )
     if len(text) > BLACK_LIMIT:
@@ -102,23 +113,18 @@ def _unique_states(chart: Chart) -> list[State]:
     return [s for s in chart.states() if chart.state(s.name) is s]
 
 
-def _events(chart: Chart) -> list[tuple[str, str, str, str]]:
-    """(method, enum member, event, what it does) for every event a method can send."""
+def _events(chart: Chart) -> dict[str, str]:
+    """Every event a method can send -> what it does (for the method's docstring)."""
     found: dict[str, list[str]] = {}
     for transition in _transitions(chart):
         event = transition.event
         if not event or "*" in event or delay_ms(event) is not None:
             continue
         found.setdefault(event, []).append(_describe(transition))
-    return [
-        (
-            event_method(event),
-            enum_member(event),
-            event,
-            "; ".join(uses[:3]) + ("; ..." if len(uses) > 3 else ""),
-        )
+    return {
+        event: "; ".join(uses[:3]) + ("; ..." if len(uses) > 3 else "")
         for event, uses in found.items()
-    ]
+    }
 
 
 def _describe(transition: Transition) -> str:
@@ -152,15 +158,15 @@ def _invoked(action: Action) -> str | None:
     return invoke_name(action.body) if action.kind is ActionKind.ACTIVITY else None
 
 
-def _invokes(chart: Chart) -> list[tuple[str, str]]:
-    """(machine name, factory method) for every `invoke/ name` activity."""
+def _invoked_names(chart: Chart) -> list[str]:
+    """The machines `invoke/ name` activities name, in order."""
     found: list[str] = []
     for state in chart.states():
         for action in state.actions:
             name = _invoked(action)
             if name is not None and name not in found:
                 found.append(name)
-    return [(name, "invoke_" + python_identifier(name)) for name in found]
+    return found
 
 
 def _guards(chart: Chart) -> list[str]:
