@@ -309,11 +309,7 @@ _JS_WORDS = re.compile(
 _SYSTEM = re.compile(r"\b_(?:event|sessionid|name|ioprocessors|x)\b")
 #: what makes a document need its datamodel (else its conditions run on statewright's guards)
 _DATA_TAGS = frozenset(
-    _t
-    for _t in (
-        f"{{{SCXML_NS}}}{local}"
-        for local in ("data", "script", "assign", "foreach", "param", "donedata", "content")
-    )
+    _q(local) for local in ("data", "script", "assign", "foreach", "param", "donedata", "content")
 )
 
 
