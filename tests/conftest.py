@@ -86,7 +86,8 @@ def chart_of(path: Path) -> Chart:
 
 def run_node(script: Path, payload: Any, tmp_path: Path) -> Any:
     """Run an ES module from tests/parity/ in NODE_DIR (where its packages resolve), with the
-    JSON payload in a file named by its first argument; return its JSON output."""
+    JSON payload in a file named by its first argument; return the JSON it prints on its last
+    line, after `RESULTS ` (a chart under test may write to stdout through console.log)."""
     batch = tmp_path / f"{script.stem}-input.json"
     batch.write_text(json.dumps(payload), "utf-8")
     result = subprocess.run(
@@ -97,7 +98,9 @@ def run_node(script: Path, payload: Any, tmp_path: Path) -> Any:
         timeout=600,
         check=True,
     )
-    return json.loads(result.stdout)
+    marker = "\nRESULTS "
+    assert marker in result.stdout, result.stdout[-2000:]
+    return json.loads(result.stdout.rsplit(marker, 1)[1])
 
 
 def generated_module(chart: Chart, path: Path) -> ModuleType:

@@ -44,4 +44,4 @@ for (const { scxml: text, events = [] } of cases) {
   }
 }
 // Pending timers of the last machines would keep node alive: exit once the output is written.
-process.stdout.write(JSON.stringify(out), () => process.exit(0));
+process.stdout.write("\nRESULTS " + JSON.stringify(out) + "\n", () => process.exit(0));

@@ -19,4 +19,4 @@ for (const source of sources) {
     results.push(String(error?.message ?? error).slice(0, 400));
   }
 }
-process.stdout.write(JSON.stringify(results));
+process.stdout.write("\nRESULTS " + JSON.stringify(results) + "\n");

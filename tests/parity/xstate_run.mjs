@@ -85,4 +85,4 @@ for (const { config, events = [], true_guards = [], env = null, children = "" } 
     out.push({ error: String(error?.message ?? error).slice(0, 300) });
   }
 }
-process.stdout.write(JSON.stringify(out), () => process.exit(0));
+process.stdout.write("\nRESULTS " + JSON.stringify(out) + "\n", () => process.exit(0));
