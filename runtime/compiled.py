@@ -46,6 +46,9 @@ ResolvedArm = tuple[
     GuardFunction | None, tuple[Callable[..., Any], ...], int, tuple[Any, ...], bool
 ]
 
+#: a plain step: (hook functions, target configuration, listener record per hook)
+PlainStep = tuple[tuple[Callable[..., Any], ...], int, tuple[Any, ...]]
+
 
 class MissingHooksError(StatewrightError, TypeError):
     """A subclass of a generated machine does not implement every hook."""
@@ -84,8 +87,11 @@ class CompiledMachine:
     _rows: ClassVar[dict[str, dict[int, tuple[ResolvedArm, ...] | None]]] = {}
     _by_event: ClassVar[tuple[dict[int, tuple[ResolvedArm, ...] | None], ...]] = ()
     #: per event: configuration -> (hooks, target), where the only arm is unguarded and has
-    #: nothing to follow (a plain step, which the generated event methods take inline)
+    #: nothing to follow (a plain step, which the generated event methods and `send` take
+    #: inline; generated modules read this shape)
     _steps: ClassVar[tuple[dict[int, tuple[tuple[Callable[..., Any], ...], int]], ...]] = ()
+    #: the same by event name with the listener records, for `send(name)`
+    _named_steps: ClassVar[dict[str, dict[int, PlainStep]]] = {}
     _eventless: ClassVar[dict[int, tuple[ResolvedArm, ...] | None]] = {}
     _initial: ClassVar[ResolvedArm | None] = None
     _ids: ClassVar[dict[frozenset[str], int]] = {}
@@ -143,13 +149,20 @@ class CompiledMachine:
         }
         unknown: dict[int, tuple[ResolvedArm, ...] | None] = dict(waiting)
         cls._by_event = tuple(cls._rows.get(event, unknown) for event in cls.EVENTS)
-        cls._steps = tuple(
-            {
-                c: (arms[0][1], arms[0][2])
+        cls._named_steps = {
+            event: {
+                c: (arms[0][1], arms[0][2], arms[0][3])
                 for c, arms in row.items()
                 if arms is not None and len(arms) == 1 and arms[0][0] is None and not arms[0][4]
             }
-            for row in cls._by_event
+            for event, row in cls._rows.items()
+        }
+        cls._steps = tuple(
+            {
+                c: (calls, target)
+                for c, (calls, target, _) in cls._named_steps.get(event, {}).items()
+            }
+            for event in cls.EVENTS
         )
         cls._eventless = {
             c: None if arms is None else tuple(arm(a) for a in arms)
@@ -201,6 +214,30 @@ class CompiledMachine:
 
     def send(self, event: str, **data: Any) -> None:
         """Process one event to completion (a macrostep)."""
+        # the plain step inline, as the generated event methods take it
+        steps = self._named_steps.get(event)
+        if steps is not None:
+            step = steps.get(self._c)
+            if step is not None:
+                if self._listeners is not None:
+                    self._listened(step, event, data)
+                    return
+                calls, target, _ = step
+                if calls:
+                    c = self._c
+                    self._c = BUSY - c  # events the hooks send wait for the step
+                    try:
+                        for call in calls:
+                            call(self, data)
+                    except BaseException:
+                        self._c = c
+                        raise
+                    self._c = target
+                    if self._engine is not None:
+                        self._flush()
+                else:
+                    self._c = target
+                return
         self._fire(event, data)
 
     def tick(self) -> None:
@@ -312,6 +349,29 @@ class CompiledMachine:
             self._c = NOT_STARTED
 
     # -- the table path -------------------------------------------------------------------------
+
+    def _listened(self, step: PlainStep, event: str, data: dict[str, Any]) -> None:
+        """A plain step with listeners: they hear each hook, then the step."""
+        calls, target, records = step
+        listeners = self._listeners
+        assert listeners is not None
+        if calls:
+            c = self._c
+            self._c = BUSY - c
+            try:
+                for call, record in zip(calls, records, strict=True):
+                    call(self, data)
+                    for listener in listeners:
+                        listener(dict(record))
+            except BaseException:
+                self._c = c
+                raise
+        self._c = target
+        configuration = list(self.ATOMIC[target])
+        for listener in listeners:
+            listener({"event": event, "configuration": configuration})
+        if self._engine is not None:
+            self._flush()
 
     def _fire(self, event: str, data: dict[str, Any]) -> None:
         row = self._rows.get(event)

@@ -4,7 +4,7 @@ Stage: the runtime's input. An IR document may come from a file nobody checked, 
 program: `validate` walks it once, without recursion, and raises one `ChartError` naming the
 JSON path of the first problem (`$.machine.states[2].kind: ...`) instead of a KeyError,
 TypeError or RecursionError from deep inside the model builder. It checks what running reads
-(`runtime.model.runnable_document`: names, kinds, actions, nested machines, transitions) and
+(`runtime.runnable.runnable_document`: names, kinds, actions, nested machines, transitions) and
 the bounds every document must keep (docs/security.md):
 
 - composite states nest at most `MAX_NESTING` levels (as smcat text, P004);

@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import logging
 from collections import deque
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence, Set
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from . import snapshots
+from .actors import Actors
 from .content import execute
 from .datamodel import ContentError, Event
 from .document import ChartError, read_document
@@ -24,7 +26,8 @@ from .entryset import add_ancestors, add_descendants, effective_targets
 from .errors import LivelockError as LivelockError
 from .expr import lookup
 from .invocations import Invocations
-from .model import Edge, Model, Node, Step, build, is_descendant, lcca, order, own_matching
+from .model import Edge, Model, Node, Step, build, is_descendant, order
+from .plans import candidates, domain, exit_set, plan_for, remember, without_conflicts
 from .scheduling import Scheduling
 from .session import Session
 from .timers import Clock, SystemClock
@@ -41,8 +44,11 @@ MAX_MICROSTEPS = 10_000
 
 Listener = Callable[[dict[str, Any]], None]
 
+#: the data of an event that carries none (read-only: hooks may not change it)
+_NO_DATA: Mapping[str, Any] = MappingProxyType({})
 
-class Machine(Scheduling):
+
+class Machine(Scheduling, Actors):
     """A running instance of a chart.
 
     Args:
@@ -160,8 +166,28 @@ class Machine(Scheduling):
         it, in order."""
         if not self.running:
             self.start()
-        self._external.append(Event(event, data or None))
-        self._drain()
+        if (
+            self._stepping
+            or self._external
+            or self.model.datamodel is not None
+            or self._invocations.running
+        ):
+            self._external.append(Event(event, data or None))
+            self._drain()
+            return self
+        # nothing queued and nothing reads `_event`: the macrostep at once
+        if self.done:
+            return self
+        self._stepping = True
+        try:
+            self._event_data = data
+            self._step(event)
+            self._complete()
+        finally:
+            self._event_data = _NO_DATA
+            self._stepping = False
+        if self._external:
+            self._drain()
         return self
 
     def enqueue(self, event: Event) -> None:
@@ -186,12 +212,10 @@ class Machine(Scheduling):
                 self._bind(event)
                 if self._invocations.running:
                     self._invocations.before(event)
-                enabled = self._select(event.name)
-                if enabled:
-                    self._microstep(enabled, event.name)
+                self._step(event.name)
                 self._complete()
             finally:
-                self._event_data = {}
+                self._event_data = _NO_DATA
                 self._stepping = False
 
     def _complete(self) -> None:
@@ -205,7 +229,7 @@ class Machine(Scheduling):
         if self.rolling_back and self.auto_compensate:
             while self.compensate_one():
                 pass
-        if self.running:
+        if self.running and self.model.invoking:
             self._start_children()
         if self.done and not self._announced:
             self._announced = True
@@ -213,22 +237,14 @@ class Machine(Scheduling):
             for callback in self._done_callbacks:
                 callback()
 
-    def compensate_one(self) -> str | None:
-        """Run the newest compensation left (its hook), or return None when none is left."""
-        if not self.rolling_back or not self.compensations:
-            self.rolling_back = False
-            return None
-        action = self.compensations.pop()
-        self._run([action], "compensate", self.model.root)
-        if not self.compensations:
-            self.rolling_back = False
-        return action
-
     def _bind(self, event: Event) -> None:
         """The event being processed: its data for guards and hooks, `_event` for the
         datamodel."""
         data = event.data
-        self._event_data = data if isinstance(data, Mapping) else {}
+        if data is None:
+            self._event_data = {}
+        else:
+            self._event_data = data if isinstance(data, Mapping) else {}
         if self.model.datamodel is not None:
             self._session.datamodel.bind_event(event)
 
@@ -242,23 +258,6 @@ class Machine(Scheduling):
             self._event_data = {}
             self._stepping = False
         self._drain()
-
-    # -- actors ---------------------------------------------------------------------------------
-
-    def _start_children(self) -> None:
-        for state in sorted(self._configuration, key=order):
-            for name in state.invokes:
-                if name not in self.children:
-                    self._adopt(name, self.machines[name]()).start()
-
-    def _adopt(self, name: str, child: Any) -> Any:
-        self.children[name] = child
-        child.on_done(lambda: self._child_done(name, child))
-        return child
-
-    def _child_done(self, name: str, child: Any) -> None:
-        if self.children.get(name) is child:
-            self.deliver(f"done.invoke.{name}")
 
     def snapshot(self) -> dict[str, Any]:
         """The instance as JSON-ready data (`statewright-snapshot/1`, runtime.snapshots)."""
@@ -299,17 +298,42 @@ class Machine(Scheduling):
                     f"no stable configuration after {MAX_MICROSTEPS} microsteps "
                     f"(active: {', '.join(self.configuration)}): eventless transitions loop"
                 )
-            enabled = self._select(None)
-            if not enabled:
+            if not self._step(None):
                 if not self._internal:
                     break
                 event = self._internal.popleft()
                 self._bind(event)
-                enabled = self._select(event.name)
-                if enabled:
-                    self._microstep(enabled, event.name)
-                continue
-            self._microstep(enabled, None)
+                self._step(event.name)
+
+    def _step(self, event: str | None) -> bool:
+        """One microstep: take the transitions `event` enables (None: the eventless ones);
+        False when none is. From a plan when only the configuration and the event decide
+        (runtime.plans), else by the full algorithm."""
+        model = self.model
+        key = (frozenset(self._configuration), event)
+        plans = model.plans
+        if key in plans:
+            plan = plans[key]
+        else:
+            plan = plan_for(model, self._configuration, event)
+            if event is None or event in model.known_events:
+                remember(model, key, plan)
+        if plan is None:
+            enabled = self._select(event)
+            if not enabled:
+                return False
+            self._microstep(enabled, event)
+            return True
+        if not plan.edges:
+            return False
+        self._exit_states(plan.leaving)
+        for edge in plan.edges:
+            if edge.actions:
+                self._run(edge.actions, "action", edge)
+        self._enter_states(plan.entering, plan.defaults, {})
+        if self._listeners:
+            self._notify({"event": event, "configuration": self.configuration})
+        return True
 
     def _select(self, event: str | None) -> list[Edge]:
         chosen: list[Edge] = []
@@ -318,17 +342,10 @@ class Machine(Scheduling):
             found = self._first_enabled(state, event)
             if found is not None and found not in chosen:
                 chosen.append(found)
-        return self._without_conflicts(chosen)
+        return without_conflicts(chosen, self._configuration, self._history, self.model.root)
 
     def _first_enabled(self, state: Node, event: str | None) -> Edge | None:
-        candidates = state.table.get(event)
-        if candidates is None:
-            candidates = tuple(
-                edge for node in (state, *state.ancestors) for edge in own_matching(node, event)
-            )
-            if event is None or event in self.model.known_events:
-                state.table[event] = candidates  # not for names the chart never mentions
-        for edge in candidates:
+        for edge in candidates(self.model, state, event):
             if edge.arrive is not None and edge.arrive in self._arrived:
                 continue  # this join leg has arrived already
             if edge.requires and not self._joined(edge):
@@ -370,62 +387,33 @@ class Machine(Scheduling):
         except Exception as error:  # noqa: BLE001 - as SCXML: a guard that fails is false
             return guard_failed(self._listeners, text or "", error)
 
-    def _without_conflicts(self, enabled: list[Edge]) -> list[Edge]:
-        if len(enabled) < 2:
-            return enabled
-        filtered: list[Edge] = []
-        for t1 in enabled:
-            preempted = False
-            to_remove: list[Edge] = []
-            exits1 = self._exit_set([t1])
-            for t2 in filtered:
-                if exits1 & self._exit_set([t2]):
-                    if is_descendant(t1.source, t2.source):
-                        to_remove.append(t2)
-                    else:
-                        preempted = True
-                        break
-            if not preempted:
-                for t in to_remove:
-                    filtered.remove(t)
-                filtered.append(t1)
-        return filtered
-
     def _microstep(self, enabled: list[Edge], event: str | None) -> None:
         self._exit(enabled)
-        for edge in enabled:  # in the order they were selected (SCXML: document order of
-            # the atomic states that selected them)
-            self._run(edge.actions, "action", edge)
-            if edge.arrive is not None:
-                self._arrived.add(edge.arrive)
+        self._transition_actions(enabled)
         self._enter(enabled)
         if self._listeners:
             self._notify({"event": event, "configuration": self.configuration})
 
+    def _transition_actions(self, enabled: Iterable[Edge]) -> None:
+        """In the order the transitions were selected (SCXML: document order of the atomic
+        states that selected them)."""
+        for edge in enabled:
+            self._run(edge.actions, "action", edge)
+            if edge.arrive is not None:
+                self._arrived.add(edge.arrive)
+
     # -- exit -----------------------------------------------------------------------------------
 
     def _domain(self, edge: Edge) -> Node | None:
-        targets = self._effective_targets(edge)
-        if not targets:
-            return None
-        if (
-            edge.internal
-            and edge.source.is_compound
-            and all(is_descendant(s, edge.source) for s in targets)
-        ):
-            return edge.source
-        return lcca([edge.source, *targets], self.model.root)
-
-    def _exit_set(self, edges: Iterable[Edge]) -> set[Node]:
-        result: set[Node] = set()
-        for edge in edges:
-            if edge.targets:
-                domain = self._domain(edge)
-                result |= {s for s in self._configuration if is_descendant(s, domain)}
-        return result
+        return domain(edge, self._effective_targets(edge), self.model.root)
 
     def _exit(self, enabled: list[Edge]) -> None:
-        leaving = sorted(self._exit_set(enabled), key=order, reverse=True)
+        configuration = self._configuration
+        leaving = exit_set(enabled, configuration, self._history, self.model.root)
+        self._exit_states(sorted(leaving, key=order, reverse=True))
+
+    def _exit_states(self, leaving: Sequence[Node]) -> None:
+        """Exit the states, in the order given (innermost first, reverse document order)."""
         for state in leaving:
             for history in state.histories:
                 if history.kind == "deephistory":
@@ -435,9 +423,14 @@ class Machine(Scheduling):
                 else:
                     kept = [s for s in self._configuration if s.parent is state]
                 self._history[history.name] = sorted(kept, key=order)
+        configuration = self._configuration
+        short = not self._mirror and not self._invocations.running
         for state in leaving:
-            self._run(state.exit, "exit", state)
-            self._configuration.discard(state)
+            if state.exit:
+                self._run(state.exit, "exit", state)
+            configuration.discard(state)
+            if short and state.plain_exit:
+                continue
             if self._invocations.running:
                 self._invocations.exited(state)
             if self._mirror:
@@ -483,10 +476,24 @@ class Machine(Scheduling):
             ancestor = self.model.root if initial else self._domain(edge)
             for target in self._effective_targets(edge):
                 add_ancestors(target, ancestor, entering, defaults, history_content, self._history)
-        for state in sorted(entering, key=order):
-            if state is self.model.root:
+        root = self.model.root
+        ordered = [s for s in sorted(entering, key=order) if s is not root]
+        self._enter_states(ordered, defaults, history_content)
+
+    def _enter_states(
+        self, entering: Iterable[Node], defaults: Set[Node], history_content: Mapping[Node, Edge]
+    ) -> None:
+        """Enter the states, in the order given (document order)."""
+        configuration = self._configuration
+        short = not self._mirror and not history_content
+        for state in entering:
+            configuration.add(state)
+            if short and state.plain_entry:
+                if state.entry:
+                    self._run(state.entry, "entry", state)
+                if state.initial_actions and state in defaults:
+                    self._run(state.initial_actions, "action", state)
                 continue
-            self._configuration.add(state)
             if self._mirror:
                 self._session.datamodel.activate(state.name, True)
             if state.scxml_invokes:
@@ -545,10 +552,12 @@ class Machine(Scheduling):
                 hook = self.actions.get(step)
                 if hook is not None:
                     hook(self.context, self._event_data)
-                self._notify({"action": step, "kind": kind})
+                if self._listeners:
+                    self._notify({"action": step, "kind": kind})
             else:
                 execute(step, self._session)
-                self._notify({"action": step.text, "kind": kind})
+                if self._listeners:
+                    self._notify({"action": step.text, "kind": kind})
 
     def _notify(self, record: dict[str, Any]) -> None:
         for listener in self._listeners:

@@ -15,8 +15,6 @@ The smcat pseudo-states SCXML lacks are lowered here the way the SCXML export lo
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -86,6 +84,10 @@ class Node:
     histories: list[Node] = field(default_factory=list)
     is_atomic: bool = True
     is_compound: bool = False
+    #: set when the model is complete: entering (exiting) the state does nothing beyond its
+    #: entry (exit) actions and its initial content (the interpreter's short path)
+    plain_entry: bool = False
+    plain_exit: bool = False
 
     @property
     def is_parallel(self) -> bool:
@@ -147,6 +149,12 @@ class Model:
     name: str | None = None
     data: list[Mapping[str, Any]] = field(default_factory=list)
     scripts: list[Block] = field(default_factory=list)
+    #: whether any state invokes a machine (`invoke/ name`): the interpreter looks for actors
+    #: to start after each macrostep only then
+    invoking: bool = False
+    #: the interpreter's memo of microsteps: (active states, event) -> a `runtime.plans.Plan`
+    #: (shared by every instance of the chart; see runtime.plans)
+    plans: dict[tuple[frozenset[Node], str | None], Any] = field(default_factory=dict)
 
     @property
     def scripted(self) -> bool:
@@ -193,50 +201,6 @@ def invoke_name(activity: str) -> str | None:
     """`invoke/ payment` -> `payment`: the machine a state runs while active (an actor)."""
     match = _INVOKE.match(activity)
     return match.group(1) if match else None
-
-
-def runnable_document(document: Mapping[str, Any]) -> dict[str, Any]:
-    """A `statewright-ir/1` document without what running it does not read (spans, notes,
-    attributes, empty values): what generated classes embed and what `chart_hash` hashes.
-    `ChartError` names the JSON path of the first part that is not a runnable document."""
-    validate(document)
-    validate_scxml(document)
-
-    def state(raw: Mapping[str, Any]) -> dict[str, Any]:
-        found: dict[str, Any] = {"name": raw["name"], "kind": raw["kind"]}
-        if raw.get("actions"):
-            found["actions"] = [
-                {key: a[key] for key in ("kind", "body", "content") if a.get(key) is not None}
-                for a in raw["actions"]
-            ]
-        for key in ("data", "donedata", "invoke"):
-            if raw.get(key):
-                found[key] = raw[key]
-        if raw.get("machine") is not None:
-            found["machine"] = machine(raw["machine"])
-        return found
-
-    def machine(raw: Mapping[str, Any]) -> dict[str, Any]:
-        keys = ("id", "source", "target", "event", "guard", "action", "kind", "content")
-        return {
-            "states": [state(s) for s in raw.get("states", [])],
-            "transitions": [
-                {key: t[key] for key in keys if t.get(key) is not None}
-                for t in raw.get("transitions", [])
-            ],
-        }
-
-    runnable = {"format": document["format"], "machine": machine(document["machine"])}
-    if document.get("datamodel"):
-        runnable["datamodel"] = document["datamodel"]
-    return runnable
-
-
-def chart_hash(document: Mapping[str, Any]) -> str:
-    """The SHA-256 of a chart's behaviour (its runnable document as canonical JSON): equal for
-    the `-T ir` file and the generated class of one chart, different when behaviour changes."""
-    canonical = json.dumps(runnable_document(document), sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
 def build(document: Mapping[str, Any], hooks: Callable[[str], bool] | None = None) -> Model:
@@ -287,6 +251,17 @@ class _Builder:
         for node in (self.root, *self.nodes.values()):
             _index(node)
             known.update(e for e in node.by_event if e is not None)
+        for node in self.nodes.values():
+            node.plain_entry = not (
+                node.scxml_invokes
+                or node.data
+                or node.commit
+                or node.compensations
+                or node.rollback
+                or node.timers
+                or node.is_final
+            )
+            node.plain_exit = not (node.histories or node.clears or node.invokes or node.timers)
         extras = self.document.get("datamodel") or {}
         return Model(
             self.root,
@@ -302,6 +277,7 @@ class _Builder:
                 Block(({"do": "script", "source": src},), "script")
                 for src in extras.get("scripts") or []
             ],
+            any(node.invokes for node in self.nodes.values()),
         )
 
     def _refuse_entry_cycles(self) -> None:

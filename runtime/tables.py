@@ -24,6 +24,7 @@ from typing import Any
 
 from .interpreter import Machine
 from .model import Edge, Model, Node, order, own_matching
+from .plans import without_conflicts
 from .timers import delay_ms
 
 #: Configurations explored at most; the rest run on the interpreter.
@@ -176,7 +177,12 @@ class _Explorer:
                         self._discover(configuration, [edge])
                 return None
             scratch = self._scratch(configuration)
-            chosen = scratch._without_conflicts(_unique(edges[0] for edges in per_state if edges))
+            chosen = without_conflicts(
+                _unique(edges[0] for edges in per_state if edges),
+                scratch._configuration,
+                scratch._history,
+                self.model.root,
+            )
             return (self._arm(configuration, chosen, -1),) if chosen else ()
         except _Open:
             return None

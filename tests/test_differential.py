@@ -183,6 +183,94 @@ def test_interpreter_and_generated_class_agree_at_every_step(
     assert _drive(machine, events) == expected, text
 
 
+def _drive_quietly(machine: Any, events: list[str], logs: list[str]) -> list[Any]:
+    """As `_drive`, with no listener attached (the fast paths run only without one): the
+    actions are read from `logs`, which the hooks append to."""
+    steps: list[Any] = []
+
+    def step(action: Any) -> None:
+        logs.clear()
+        try:
+            action()
+        except LivelockError:
+            steps.append("livelock")
+            return
+        steps.append((machine.configuration, list(logs)))
+
+    step(machine.start)
+    for event in events:
+        if steps[-1] == "livelock":
+            break
+        step(lambda event=event: machine.send(event))
+    return steps
+
+
+def _logging_hooks(document: dict[str, Any], logs: list[str]) -> dict[str, Any]:
+    """A hook per action text of the chart that appends the text to `logs`."""
+    from statewright.runtime.model import build
+
+    texts = set()
+    for node in build(document).nodes.values():
+        texts.update(node.entry, node.exit, node.initial_actions)
+        for edge in node.transitions:
+            texts.update(edge.actions)
+    return {text: (lambda context, data, text=text: logs.append(text)) for text in texts}
+
+
+@settings(
+    max_examples=120,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+@given(text=charts(), events=SCRIPT, x=st.integers(0, 1))
+def test_plans_and_the_full_algorithm_agree_at_every_step(
+    text: str, events: list[str], x: int
+) -> None:
+    """The interpreter's memoised microsteps (runtime.plans) against the full algorithm on
+    every step, listened to and not."""
+    from statewright.runtime import interpreter
+
+    chart = _well_formed(text)
+    assume(chart is not None)
+    document = json.loads(ir_json.emit(chart))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(interpreter, "plan_for", lambda *args: None)
+        expected = _drive(load(document, context={"x": x}), events)
+    assert _drive(load(document, context={"x": x}), events) == expected, text
+    logs: list[str] = []
+    quiet = load(document, context={"x": x}, actions=_logging_hooks(document, logs))
+    assert _drive_quietly(quiet, events, logs) == expected, text
+
+
+@settings(
+    max_examples=80,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+@given(text=charts(), events=SCRIPT, x=st.integers(0, 1))
+def test_send_by_name_without_listeners_agrees_with_the_interpreter(
+    text: str, events: list[str], x: int, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """A generated class's `send(name)` takes plain steps inline when no listener is
+    attached: configurations and hook calls as the interpreter's."""
+    chart = _well_formed(text)
+    assume(chart is not None)
+    logs: list[str] = []
+    document = json.loads(ir_json.emit(chart))
+    hooks = _logging_hooks(document, logs)
+    expected = _drive_quietly(load(document, context={"x": x}, actions=hooks), events, logs)
+    module = generated_module(chart, tmp_path_factory.mktemp("gen") / "chart_machine.py")
+    methods = {
+        name: (lambda self, data, text=text: logs.append(text))
+        for text, name in module.machine_class.HOOKS
+    }
+    recording = type("Recording", (module.machine_class,), methods)
+    machine = recording(context={"x": x}, start=False)
+    assert _drive_quietly(machine, events, logs) == expected, text
+
+
 # -- python-statemachine on the SCXML export ---------------------------------------------------
 
 

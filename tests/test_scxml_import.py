@@ -199,7 +199,7 @@ def test_an_imported_document_is_exported_with_what_it_runs() -> None:
     back (marked `sw:datamodel="kept"`, `sw:content`), and importing that gives the same
     runnable chart (the corpus check of tests/interop/ runs both on SCION)."""
     from statewright.compiler.emit import ir_json, scxml
-    from statewright.runtime.model import runnable_document
+    from statewright.runtime.runnable import runnable_document
 
     chart, _ = read_scxml(FOREIGN.encode(), "foreign.scxml")
     assert chart is not None

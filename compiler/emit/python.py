@@ -25,10 +25,9 @@ from ...runtime.expr import guard_names, python_source
 from ...runtime.model import (
     activity_role,
     build,
-    chart_hash,
     invoke_name,
-    runnable_document,
 )
+from ...runtime.runnable import chart_hash, runnable_document
 from ...runtime.tables import Arm, Tables, tabulate
 from ..ir import Action, ActionKind, Chart, State, Transition
 from ..names import PythonNames, python_identifier

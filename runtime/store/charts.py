@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from ..interpreter import Machine
-from ..model import build, chart_hash, runnable_document
+from ..model import build
+from ..runnable import chart_hash, runnable_document
 from ..timers import Clock
 from .errors import StoreError
 

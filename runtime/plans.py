@@ -1,0 +1,165 @@
+"""Microstep plans: the interpreter's memo of what an event does in a configuration.
+
+Selecting transitions (SCXML `selectTransitions` and `removeConflictingTransitions`) and
+computing the exit and entry sets take most of a microstep, and for most charts they depend on
+nothing but the active states and the event: no guard is tried before the transition that
+wins, no join leg waits for its partners, no history state is involved. For those, a `Plan`
+holds the outcome: the transitions in selection order, the states to exit (in exit order),
+the states to enter (in entry order) and which of them enter by default. The interpreter
+computes a plan the first time a (configuration, event) pair occurs, keeps it on the chart's
+`Model` (shared by every instance) and then only runs the plan's actions. Whatever the
+outcome depends on - guards, datamodel conditions, join arrivals, history - is left to the
+full algorithm, every time (`plan_for` returns None).
+
+The functions here are the pure parts of the algorithm (Appendix D: `getTransitionDomain`,
+`computeExitSet`, `removeConflictingTransitions`); the interpreter's full path uses them too,
+so both paths compute the same sets.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Set
+from dataclasses import dataclass
+
+from .entryset import add_ancestors, add_descendants, effective_targets
+from .model import Edge, Model, Node, is_descendant, lcca, order, own_matching
+
+#: a chart with more (configuration, event) pairs than this forgets its plans and starts again:
+#: memory stays bounded whatever the chart's state space
+MAX_PLANS = 4096
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """What an event does in a configuration, when only the two decide it."""
+
+    #: the transitions taken, in selection order (empty: the event changes nothing)
+    edges: tuple[Edge, ...]
+    #: the states exited, innermost first in reverse document order
+    leaving: tuple[Node, ...]
+    #: the states entered, in document order (the root left out)
+    entering: tuple[Node, ...]
+    #: the entered states whose initial content runs (they are entered by default)
+    defaults: frozenset[Node]
+
+
+#: nothing is enabled
+NOTHING = Plan((), (), (), frozenset())
+
+
+def domain(edge: Edge, targets: list[Node], root: Node) -> Node | None:
+    """The transition domain (SCXML `getTransitionDomain`) given its effective targets."""
+    if not targets:
+        return None
+    if (
+        edge.internal
+        and edge.source.is_compound
+        and all(is_descendant(s, edge.source) for s in targets)
+    ):
+        return edge.source
+    return lcca([edge.source, *targets], root)
+
+
+def exit_set(
+    edges: Iterable[Edge],
+    configuration: Set[Node],
+    history: Mapping[str, list[Node]],
+    root: Node,
+) -> set[Node]:
+    """The active states the transitions exit (SCXML `computeExitSet`)."""
+    result: set[Node] = set()
+    for edge in edges:
+        if edge.targets:
+            within = domain(edge, effective_targets(edge, history), root)
+            result |= {s for s in configuration if is_descendant(s, within)}
+    return result
+
+
+def without_conflicts(
+    enabled: list[Edge],
+    configuration: Set[Node],
+    history: Mapping[str, list[Node]],
+    root: Node,
+) -> list[Edge]:
+    """SCXML `removeConflictingTransitions`: of two transitions that exit a common state, the
+    one from the descendant state wins, else the one selected first."""
+    if len(enabled) < 2:
+        return enabled
+    filtered: list[Edge] = []
+    for t1 in enabled:
+        preempted = False
+        to_remove: list[Edge] = []
+        exits1 = exit_set([t1], configuration, history, root)
+        for t2 in filtered:
+            if exits1 & exit_set([t2], configuration, history, root):
+                if is_descendant(t1.source, t2.source):
+                    to_remove.append(t2)
+                else:
+                    preempted = True
+                    break
+        if not preempted:
+            for t in to_remove:
+                filtered.remove(t)
+            filtered.append(t1)
+    return filtered
+
+
+def candidates(model: Model, state: Node, event: str | None) -> tuple[Edge, ...]:
+    """The transitions of an atomic state and its ancestors that match the event, innermost
+    first (memoised on the state for the events the chart names)."""
+    found = state.table.get(event)
+    if found is None:
+        found = tuple(
+            edge for node in (state, *state.ancestors) for edge in own_matching(node, event)
+        )
+        if event is None or event in model.known_events:
+            state.table[event] = found  # not for names the chart never mentions
+    return found
+
+
+def plan_for(model: Model, configuration: Set[Node], event: str | None) -> Plan | None:
+    """The plan for `event` (None: the eventless transitions) in the configuration, or None
+    when the outcome depends on more than these two."""
+    chosen: list[Edge] = []
+    for state in sorted((n for n in configuration if n.is_atomic), key=order):
+        for edge in candidates(model, state, event):
+            if edge.guard is not None or edge.guard_text is not None:
+                return None  # a guard decides
+            if edge.arrive is not None or edge.requires:
+                return None  # join arrivals decide
+            if any(t.is_history for t in edge.targets):
+                return None  # what a history state remembers decides
+            if edge not in chosen:
+                chosen.append(edge)
+            break
+    if not chosen:
+        return NOTHING
+    root = model.root
+    history: Mapping[str, list[Node]] = {}
+    edges = without_conflicts(chosen, configuration, history, root)
+    leaving = sorted(exit_set(edges, configuration, history, root), key=order, reverse=True)
+    entering: set[Node] = set()
+    defaults: set[Node] = set()
+    content: dict[Node, Edge] = {}
+    for edge in edges:
+        for target in edge.targets:
+            add_descendants(target, entering, defaults, content, history)
+        ancestor = domain(edge, list(edge.targets), root)
+        for target in edge.targets:
+            add_ancestors(target, ancestor, entering, defaults, content, history)
+    if content or any(s.is_history for d in defaults for s in d.initial):
+        return None  # a history state is entered by default
+    return Plan(
+        tuple(edges),
+        tuple(leaving),
+        tuple(s for s in sorted(entering, key=order) if s is not root),
+        frozenset(defaults),
+    )
+
+
+def remember(model: Model, key: tuple[frozenset[Node], str | None], plan: Plan | None) -> None:
+    """Keep a plan (or that there is none) for the pair, within `MAX_PLANS`."""
+    plans = model.plans
+    if len(plans) >= MAX_PLANS:
+        plans.clear()
+    plans[key] = plan
