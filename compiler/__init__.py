@@ -9,21 +9,39 @@ docs/architecture.md. From here: `parse` (smcat text -> Chart and diagnostics), 
 
 from __future__ import annotations
 
-from .diagnostics import Diagnostic, Severity, render
-from .ir import Action, ActionKind, Chart, Region, Span, State, StateKind, Transition
-from .read.smcat import parse
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from ..runtime import __version__ as __version__  # one version for both distributions
+
+if TYPE_CHECKING:
+    from .diagnostics import Diagnostic, Severity, render
+    from .ir import Action, ActionKind, Chart, Region, Span, State, StateKind, Transition
+    from .read.smcat import parse
+
+#: public name -> the module that defines it: imported on first use (PEP 562), so that a
+#: command imports only what it runs (`statewright --version` loads neither lark nor the IR)
+_WHERE = {
+    **dict.fromkeys(("Diagnostic", "Severity", "render"), ".diagnostics"),
+    **dict.fromkeys(
+        ("Action", "ActionKind", "Chart", "Region", "Span", "State", "StateKind", "Transition"),
+        ".ir",
+    ),
+    "parse": ".read.smcat",
+}
 
 
-def __getattr__(name: str) -> str:
-    # Looked up on demand: importlib.metadata costs more start-up time than parsing a chart.
-    if name == "__version__":
-        from importlib.metadata import PackageNotFoundError, version
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
 
-        try:
-            return version("statewright")
-        except PackageNotFoundError:  # pragma: no cover - running from a source tree
-            return "0.0.0"
-    raise AttributeError(name)
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_WHERE})
 
 
 __all__ = [

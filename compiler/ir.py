@@ -20,8 +20,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..runtime.lowering import Arrow, Outline
-from ..runtime.model import invoke_name
+from ..runtime.lowering import Arrow, Outline, invoke_name
 
 #: Every reader refuses composite states nested deeper than this (smcat P004, YAML, SCXML):
 #: later stages walk the hierarchy recursively, and no hand-written chart comes near it.

@@ -16,13 +16,16 @@ from a `statewright-ir/1` document or by the compiler from its IR) and gives pla
   flags are kept is each consumer's (the interpreter's own set, SCXML `<data>`, XState
   context);
 - the branches of a choice or junction are tried in document order, the `[else]` one last
-  (`else_last`).
+  (`else_last`);
+- a state activity asks something of the runtime (`activity_role`: `invoke/ name` runs an
+  actor, `compensate/`, `rollback/` and `commit/` are a saga's) or is a plain hook.
 
 It imports nothing but the standard library (the runtime's rule).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -278,3 +281,26 @@ def else_last(branches: Iterable[B], guard: Callable[[B], str | None]) -> list[B
         return text is None or text.strip() == "else"
 
     return sorted(branches, key=is_else)
+
+
+_INVOKE = re.compile(r"^\s*invoke/\s*(\S(?:.*\S)?)\s*$")
+_SAGA = re.compile(r"^\s*(compensate|rollback|commit)/(.*)$")
+
+
+def activity_role(activity: str) -> tuple[str, str] | None:
+    """What a state activity asks of the runtime: `("invoke", machine)`, `("compensate",
+    action)`, `("rollback", "")`, `("commit", "")`, or None for a plain activity (a hook run
+    on entry)."""
+    invoked = invoke_name(activity)
+    if invoked is not None:
+        return ("invoke", invoked)
+    saga = _SAGA.match(activity)
+    if saga is not None:
+        return (saga.group(1), saga.group(2).strip())
+    return None
+
+
+def invoke_name(activity: str) -> str | None:
+    """`invoke/ payment` -> `payment`: the machine a state runs while active (an actor)."""
+    match = _INVOKE.match(activity)
+    return match.group(1) if match else None

@@ -15,7 +15,6 @@ The smcat pseudo-states SCXML lacks are lowered here the way the SCXML export lo
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,6 +27,7 @@ from .lowering import (
     Arrival,
     JoinPlan,
     Outline,
+    activity_role,
     else_last,
     fork_actions,
     fork_targets,
@@ -178,29 +178,6 @@ class Model:
     @property
     def has_sagas(self) -> bool:
         return any(n.compensations or n.rollback for n in self.nodes.values())
-
-
-_INVOKE = re.compile(r"^\s*invoke/\s*(\S(?:.*\S)?)\s*$")
-_SAGA = re.compile(r"^\s*(compensate|rollback|commit)/(.*)$")
-
-
-def activity_role(activity: str) -> tuple[str, str] | None:
-    """What a state activity asks of the runtime: `("invoke", machine)`, `("compensate",
-    action)`, `("rollback", "")`, `("commit", "")`, or None for a plain activity (a hook run
-    on entry)."""
-    invoked = invoke_name(activity)
-    if invoked is not None:
-        return ("invoke", invoked)
-    saga = _SAGA.match(activity)
-    if saga is not None:
-        return (saga.group(1), saga.group(2).strip())
-    return None
-
-
-def invoke_name(activity: str) -> str | None:
-    """`invoke/ payment` -> `payment`: the machine a state runs while active (an actor)."""
-    match = _INVOKE.match(activity)
-    return match.group(1) if match else None
 
 
 def build(document: Mapping[str, Any], hooks: Callable[[str], bool] | None = None) -> Model:

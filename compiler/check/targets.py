@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ...runtime.expr import GuardSyntaxError, guard_names
-from ...runtime.model import activity_role
+from ...runtime.lowering import activity_role
 from ...runtime.timers import delay_ms
 from ..diagnostics import Diagnostic
 from ..guards import ecmascript

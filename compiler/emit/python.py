@@ -22,11 +22,8 @@ import black
 import jinja2
 
 from ...runtime.expr import guard_names, python_source
-from ...runtime.model import (
-    activity_role,
-    build,
-    invoke_name,
-)
+from ...runtime.lowering import activity_role, invoke_name
+from ...runtime.model import build
 from ...runtime.runnable import chart_hash, runnable_document
 from ...runtime.tables import Arm, Tables, tabulate
 from ..ir import Action, ActionKind, Chart, State, Transition

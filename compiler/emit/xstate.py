@@ -28,8 +28,14 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from ...runtime.lowering import Arrival, JoinPlan, fork_actions, fork_targets, join_plans
-from ...runtime.model import invoke_name
+from ...runtime.lowering import (
+    Arrival,
+    JoinPlan,
+    fork_actions,
+    fork_targets,
+    invoke_name,
+    join_plans,
+)
 from ..ir import ActionKind, Chart, Region, State, StateKind, Transition, TransitionKind
 from .executable import Ids, delay_ms, else_last, runnable
 

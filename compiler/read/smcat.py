@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import contextvars
 import functools
-import importlib.resources
 import importlib.util
 import os
+import sys
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from lark import Lark, Token
@@ -62,23 +63,49 @@ def accelerated() -> bool:
 @functools.cache
 def _parser() -> Lark:
     """The parser, built once. It calls `_Builder` as it reduces (no parse tree is built)."""
-    grammar = importlib.resources.files("statewright.grammars").joinpath("smcat.lark")
+    from ... import grammars
+
+    text = (Path(grammars.__file__).parent / "smcat.lark").read_text(encoding="utf-8")
     options: dict[str, object] = {}
     if accelerated():
         import lark_cython
 
         options["_plugins"] = lark_cython.plugins
     return Lark(
-        grammar.read_text(encoding="utf-8"),
+        text,
         parser="lalr",
         lexer="contextual",
         propagate_positions=False,
         maybe_placeholders=False,
         transformer=_Builder(),
         lexer_callbacks={"COMMENT": _comment},
-        cache=True,
+        cache=_cache_file(bool(options)),
         **options,
     )
+
+
+def _cache_file(accelerated: bool) -> str | bool:
+    """Where lark keeps the analysed grammar (its LALR tables) between runs: a file in the
+    user's own cache folder (`$XDG_CACHE_HOME/statewright`, else `~/.cache/statewright`), made
+    private; lark checks the grammar's hash inside it and rebuilds a stale one. Never lark's
+    default, a predictable name in the shared temporary folder, whose pickle another local
+    user could plant. False (no cache: the tables are built each run) when there is no such
+    folder that only this user can write."""
+    import lark
+
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    folder = os.path.join(base, "statewright")
+    try:
+        os.makedirs(folder, mode=0o700, exist_ok=True)
+        status = os.stat(folder)
+    except OSError:
+        return False
+    getuid = getattr(os, "getuid", None)
+    if getuid is not None and (status.st_uid != getuid() or status.st_mode & 0o022):
+        return False
+    flavour = "-cython" if accelerated else ""
+    python = f"{sys.version_info[0]}{sys.version_info[1]}"
+    return os.path.join(folder, f"smcat-lark{lark.__version__}-py{python}{flavour}.cache")
 
 
 def _comment(token: Token) -> Token:

@@ -42,7 +42,7 @@ from statewright.compiler.check import check
 from statewright.compiler.emit import scxml, xstate
 from statewright.compiler.emit.executable import Ids, delay_ms
 from statewright.compiler.ir import Chart
-from statewright.runtime.model import activity_role
+from statewright.runtime.lowering import activity_role
 
 #: heavy: `make test` runs it, `make test-fast` leaves it out
 pytestmark = pytest.mark.slow

@@ -11,15 +11,24 @@ from __future__ import annotations
 
 import argparse
 import gc
+import importlib
 import os
 import sys
 from collections.abc import Sequence
 
-from . import build, check, compile, fmt, instances, simulate, studio
-from .common import EXIT_OK, EXIT_USAGE, UsageError
+#: the command modules of this folder in the order `--help` lists them, with the commands each
+#: one adds; a command line that names a command imports only its module (start-up time)
+COMMANDS = (
+    ("compile", ("compile", "import")),
+    ("simulate", ("simulate",)),
+    ("fmt", ("fmt",)),
+    ("check", ("check",)),
+    ("build", ("build", "watch")),
+    ("studio", ("studio",)),
+    ("instances", ("instances", "db")),
+)
 
-#: the commands in the order `--help` lists them
-COMMANDS = (compile, simulate, fmt, check, build, studio, instances)
+EXIT_OK, EXIT_USAGE = 0, 2  # as .common says (imported with the commands)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -28,11 +37,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     # rescan them again and again. Freeze what start-up allocated and collect rarely.
     gc.freeze()
     gc.set_threshold(200_000, 50, 100)
-    parser = argument_parser()
-    args = parser.parse_args(argv)
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    if arguments[:1] == ["--version"]:
+        return _print_version()
+    parser = argument_parser(arguments)
+    args = parser.parse_args(arguments)
     if args.command is None:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
+    from .common import UsageError
+
     try:
         code: int = args.run(args)
         return code
@@ -49,26 +63,37 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 141
 
 
+def _print_version() -> int:
+    from ... import __version__
+
+    print(f"statewright {__version__}")
+    return EXIT_OK
+
+
 class _VersionAction(argparse.Action):
     def __call__(self, *args: object, **kwargs: object) -> None:
-        from ... import __version__
-
-        print(f"statewright {__version__}")
-        raise SystemExit(EXIT_OK)
+        raise SystemExit(_print_version())
 
 
-def argument_parser() -> argparse.ArgumentParser:
-    """The parser of the whole command line."""
+def argument_parser(arguments: Sequence[str] = ()) -> argparse.ArgumentParser:
+    """The parser of the command line: of the one command `arguments` start with, or of all
+    of them (for `--help`, a mistyped command, or no arguments)."""
+    first = arguments[0] if arguments else None
+    named = [module for module, commands in COMMANDS if first in commands]
+    modules = [
+        importlib.import_module(f".{module}", __package__)
+        for module in (named or [module for module, _ in COMMANDS])
+    ]
     parser = argparse.ArgumentParser(
         prog="statewright",
         description="Statecharts from smcat text: check them, draw them, export and run them.",
-        epilog=compile.EXAMPLES,
+        epilog=None if named else modules[0].EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action=_VersionAction, nargs=0, help="print the version")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for command in COMMANDS:
-        command.add_parsers(commands)
+    for module in modules:
+        module.add_parsers(commands)
     return parser
 
 
