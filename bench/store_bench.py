@@ -185,6 +185,20 @@ def _pg_writer(dsn: str, names: list[str], n: int, queue: Any) -> None:
         queue.put((n, time.perf_counter() - start, sum(i.conflicts for i in instances)))
 
 
+def _pg_batch_writer(dsn: str, names: list[str], n: int, queue: Any) -> None:
+    """Group commit: batches of 10 events, one transaction each."""
+    from statewright.runtime.store.postgres import PostgresStore
+
+    with PostgresStore(dsn, pool_size=1) as store:
+        instances = [store.open(name, _chart()) for name in names]
+        start = time.perf_counter()
+        for k in range(0, n, 10):
+            with store.batch() as batch:
+                for j in range(10):
+                    batch.send(instances[(k + j) % len(instances)], "flip")
+        queue.put((n - n % 10, time.perf_counter() - start, 0))
+
+
 def _pg_raw_writer(dsn: str, name: str, n: int, queue: Any) -> None:
     """The same transaction without statewright: insert an event and an outbox row, update the
     instance's row where the version matches."""
@@ -218,9 +232,11 @@ def _pg_raw_writer(dsn: str, name: str, n: int, queue: Any) -> None:
         queue.put((n, time.perf_counter() - start, 0))
 
 
-def postgres_rows(n: int) -> list[tuple[str, float, float | None]]:
-    """Events/s with 1, 4 and 16 writer processes, on distinct instances and on one hot
-    instance, beside the raw transaction; needs PostgreSQL (a server is started here)."""
+def postgres_rows(
+    n: int, writers: tuple[int, ...] = (1, 4, 16), hot: bool = True
+) -> list[tuple[str, float, float | None]]:
+    """Events/s with 1, 4 and 16 writer processes, on distinct instances and (`hot`) on one
+    hot instance, beside the raw transaction; needs PostgreSQL (a server is started here)."""
     import multiprocessing
 
     sys.path.insert(0, str(HERE.parent / "tests"))
@@ -257,23 +273,29 @@ def postgres_rows(n: int) -> list[tuple[str, float, float | None]]:
             events = sum(r[0] for r in results)
             return events / max(r[1] for r in results), sum(r[2] for r in results)
 
-        for writers in (1, 4, 16):
-            limit, _ = run(_pg_raw_writer, lambda k: (server.dsn, f"r{k}"), writers)
+        for count in writers:
+            limit, _ = run(_pg_raw_writer, lambda k: (server.dsn, f"r{k}"), count)
             rows.append(
-                (f"PostgreSQL raw transaction, {writers} writer(s), distinct rows", limit, 1.0)
+                (f"PostgreSQL raw transaction, {count} writer(s), distinct rows", limit, 1.0)
             )
-            ours, _ = run(_pg_writer, lambda k: (server.dsn, [f"w{k}"]), writers)
+            ours, _ = run(_pg_writer, lambda k: (server.dsn, [f"w{k}"]), count)
             rows.append(
-                (f"PostgresStore, {writers} writer(s), distinct instances", ours, ours / limit)
+                (f"PostgresStore, {count} writer(s), distinct instances", ours, ours / limit)
             )
-            hot, conflicts = run(_pg_writer, lambda k: (server.dsn, ["hot"]), writers)
-            rate = conflicts / max(1, (max(20, n // writers) * writers))
+            grouped, _ = run(_pg_batch_writer, lambda k: (server.dsn, [f"w{k}"]), count)
+            rows.append(
+                (f"PostgresStore, {count} writer(s), group commit of 10", grouped, grouped / limit)
+            )
+            if not hot:
+                continue
+            rate_hot, conflicts = run(_pg_writer, lambda k: (server.dsn, ["hot"]), count)
+            share = conflicts / max(1, (max(20, n // count) * count))
             rows.append(
                 (
-                    f"PostgresStore, {writers} writer(s), one hot instance "
-                    f"({rate:.0%} conflicts retried)",
-                    hot,
-                    hot / limit,
+                    f"PostgresStore, {count} writer(s), one hot instance "
+                    f"({share:.0%} conflicts retried)",
+                    rate_hot,
+                    rate_hot / limit,
                 )
             )
     finally:

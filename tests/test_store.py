@@ -505,3 +505,111 @@ def test_a_chain_of_migrations_replays_each_era_on_its_own_chart(make: Any) -> N
     assert store.verify("t") == []
     eras = [store.state_at("t", seq=n)["configuration"] for n in range(1, 9)]
     assert eras == [["off"], ["on"], ["lit"], ["off"], ["lit"], ["glow"], ["off"], ["glow"]]
+
+
+def test_sends_after_rotation_read_no_older_segment_and_ids_stay_unique(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A new event (a fresh UUIDv7) is never looked up; a caller's id is looked up in the
+    older segments once, then from memory, and a retry of an old id is still recognised."""
+    from statewright.runtime.store import logfile
+
+    scans: list[Path] = []
+    real_scan = logfile.scan
+
+    def counted(path: Path, data: bytes | None = None) -> Any:
+        scans.append(path)
+        return real_scan(path, data)
+
+    store = FileStore(tmp_path, snapshot_every=5, segment_records=10)
+    chart = counting()
+    with store.create("r1", chart) as instance:
+        first = instance.send("flip", event_id="first-id")
+        monkeypatch.setattr(logfile, "scan", counted)
+        for _ in range(60):
+            instance.send("flip")
+        assert len(store.segments("r1")) >= 5 and scans == []
+        for k in range(20):
+            instance.send("flip", event_id=f"given-{k}")  # crosses two more rotations
+        older = len(store.segments("r1")) - 1
+        assert 0 < len(scans) <= older  # each older segment read once, at the first lookup
+        scans.clear()
+        again = instance.send("flip", event_id="first-id")
+        assert again.duplicate and again.seq == first.seq
+        assert instance.send("flip", event_id="given-3").duplicate
+        assert scans == []
+        version = instance.version
+    with store.open("r1", chart) as reopened:
+        assert reopened.send("flip", event_id="given-0").duplicate
+        assert reopened.version == version
+
+
+def test_timestamps_and_event_ids_are_formatted_as_the_standard_library_would() -> None:
+    import random
+    import uuid
+    from datetime import UTC, datetime
+
+    from statewright.runtime.store.records import new_event_id, timestamp
+
+    chosen = random.Random(20)
+    moments = [0.0, 1.5, 1732874400.123, 1732874400.9995, 1732874400.9999996, 1e9 + 0.001]
+    moments += [chosen.uniform(0, 4e9) for _ in range(20_000)]
+    for moment in moments:
+        iso = datetime.fromtimestamp(moment, tz=UTC).isoformat(timespec="milliseconds")
+        assert timestamp(moment) == iso.replace("+00:00", "Z"), moment
+    ids = [new_event_id() for _ in range(1000)]
+    assert len(set(ids)) == 1000
+    for text in ids:
+        parsed = uuid.UUID(text)
+        assert str(parsed) == text and parsed.version == 7 and parsed.variant == uuid.RFC_4122
+
+
+def test_a_group_commit_holds_its_events_and_catches_up_on_both_stores(make: Any) -> None:
+    """`store.batch()` on every store: the receipts of the block in order, a duplicate id
+    applied once, another handle's commit caught up inside the next batch, and everything
+    readable from a second handle afterwards."""
+    store = make()
+    first, second = store.create("a", counting()), store.create("b", counting())
+    with store.batch() as batch:
+        for _ in range(5):
+            batch.send(first, "flip")
+        batch.send(second, "flip", event_id="only-once")
+        batch.send(second, "flip", event_id="only-once")
+    assert [r.version for r in batch.receipts] == [2, 3, 4, 5, 6, 2, 2]
+    assert batch.receipts[-1].duplicate and not batch.receipts[-2].duplicate
+    other = store.open("a", counting())
+    other.send("flip")  # version 7, behind `first`'s back
+    with store.batch() as batch:
+        assert batch.send(first, "flip").version == 8
+        assert batch.send(first, "flip").configuration == ["off"]
+    for handle in (first, second, other):
+        handle.close()
+    reread = store_at(make.location)
+    assert reread.open("a", counting()).version == 9
+    assert [r["version"] for r in reread.history("b")] == [1, 2]
+    assert reread.open("a", counting()).context == {"count": 8}
+
+
+def test_a_postgres_batch_that_raises_or_cannot_commit_commits_nothing(pg_dsn: str) -> None:
+    import psycopg
+
+    from statewright.runtime.store.postgres import PostgresStore
+
+    with PostgresStore(pg_dsn) as store:
+        instance = store.create("p", counting())
+        with pytest.raises(ValueError), store.batch() as batch:
+            batch.send(instance, "flip")
+            batch.send(instance, "flip")
+            raise ValueError("the block failed")
+        assert instance.version == 1 and instance.configuration == ["off"]  # reloaded
+        assert store.open("p", counting()).version == 1
+        with pytest.raises(StoreError, match="not committed"), store.batch() as batch:
+            batch.send(instance, "flip")
+            assert batch.conn is not None
+            pid = batch.conn.info.backend_pid
+            with psycopg.connect(pg_dsn, autocommit=True) as killer:
+                killer.execute("SELECT pg_terminate_backend(%s)", (pid,))
+        assert store.open("p", counting()).version == 1
+        assert instance.send("flip", event_id="after").version == 2  # the handle still works
+        with pytest.raises(StoreError, match="inside its `with` block"):
+            batch.send(instance, "flip")

@@ -95,6 +95,8 @@ class FileInstance(DurableInstance):
         self._snapshot_seq = 0
         self._log_identity: tuple[int, int] = (0, 0)
         self._event_ids: dict[str, int] = {}
+        #: the ids of the older segments, once a lookup needed them (see `_find_event`)
+        self._older_ids: dict[str, int] | None = None
         self._base_seq = 1
         self._configuration_after: dict[int, list[str]] = {}
         self._recent: list[dict[str, Any]] = []  # the last records committed (for the sinks)
@@ -139,7 +141,8 @@ class FileInstance(DurableInstance):
                 raise ConcurrencyConflict(
                     f"{self.resource_id} is at version {self.version}, not {expected_version}"
                 )
-            seen = self._find_event(event_id)
+            # a caller's id may have been committed already (a retry); a new UUIDv7 has not
+            seen = self._find_event(event_id) if given_id else None
             if seen is not None:
                 return self._receipt(seen, event, event_id, duplicate=True)
             before = self._configuration_after.get(self.last_seq) or self.machine.configuration
@@ -269,6 +272,8 @@ class FileInstance(DurableInstance):
         os.replace(temporary, self.log_path)
         fsync_dir(self.folder)
         self._base_seq = base_seq
+        if self._older_ids is not None:
+            self._older_ids.update(self._event_ids)  # the closed segment's ids are older now
         self._event_ids = {}
         self._open_log()
 
@@ -402,6 +407,7 @@ class FileInstance(DurableInstance):
         self.last_seq = final["seq"] if final else self._base_seq - 1
         self.version = final["version"] if final else (state["version"] if state else 0)
         self._event_ids = {r["id"]: r["seq"] for r in records}
+        self._older_ids = None  # read again when a lookup needs them
         self._configuration_after = {r["seq"]: r["to"] for r in records[-100:]}
         self._open_log()
 
@@ -468,14 +474,18 @@ class FileInstance(DurableInstance):
         self.recovered.append(f"started the segment after {rotated[-1].name}")
 
     def _find_event(self, event_id: str) -> int | None:
+        """The sequence number of a committed event id, or None. The ids of the older
+        segments are read once, on the first lookup that needs them, and kept."""
         seq = self._event_ids.get(event_id)
         if seq is not None or self._base_seq == 1:
             return seq
-        for segment in self.store.segments(self.resource_id)[:-1]:  # older segments, rarely
-            for record in logfile.scan(segment).records:
-                if record["id"] == event_id:
-                    return int(record["seq"])
-        return None
+        if self._older_ids is None:
+            self._older_ids = {
+                record["id"]: int(record["seq"])
+                for segment in self.store.segments(self.resource_id)[:-1]
+                for record in logfile.scan(segment).records
+            }
+        return self._older_ids.get(event_id)
 
     # -- notifications --------------------------------------------------------------------------
 

@@ -37,10 +37,13 @@ class LogCorrupt(StoreError):
         self.path, self.line, self.offset, self.reason = path, line, offset, reason
 
 
+#: one encoder for every line (json.dumps with options builds a new one per call)
+_encode = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+
+
 def frame(record: dict[str, Any]) -> bytes:
     """One log line: the record as compact JSON, with its CRC as the last member."""
-    body = json.dumps(record, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
-    head = body[:-1]
+    head = _encode(record).encode("utf-8")[:-1]
     return head + b',"crc":"%08x"}\n' % zlib.crc32(head)
 
 

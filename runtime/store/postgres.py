@@ -40,7 +40,7 @@ from .errors import (
 )
 from .instance import Migrate, StoreBase
 from .pg import has_table, safe_dsn, translating
-from .postgres_instance import PgInstance
+from .postgres_instance import PgBatch, PgInstance
 from .records import Receipt, Record, WallClock
 from .replay import Replay, durable_snapshot, replay_until, restore_durable
 from .sinks import Sink
@@ -164,10 +164,29 @@ class PostgresStore(StoreBase):
                 f"{safe_dsn(dsn)} has schema {row[0] if row else None}, this statewright needs "
                 f"{SCHEMA_VERSION}: run `statewright db upgrade --store URL`"
             )
-        self.pool = ConnectionPool(dsn, min_size=1, max_size=pool_size, open=True, timeout=30)
+        # autocommit: a statement outside `conn.transaction()` is its own transaction, so that a
+        # commit that is one statement (most steps) is one round trip, not BEGIN/it/COMMIT
+        self.pool = ConnectionPool(
+            dsn,
+            min_size=1,
+            max_size=pool_size,
+            open=True,
+            timeout=30,
+            kwargs={"autocommit": True},
+        )
 
     def close(self) -> None:
         self.pool.close()
+
+    def batch(self) -> PgBatch:
+        """A group commit: `with store.batch() as batch: batch.send(instance, event)`. Each
+        send runs its step and writes its rows at once, in one transaction for the whole
+        block, which commits when the block ends: that is the acknowledgement of every event
+        in it (one commit and one WAL flush for all). If the block raises or the commit fails,
+        nothing of it is committed, its instances are loaded again, and its events are in
+        doubt (send them again with the same ids). The block holds one pooled connection, and
+        the rows it updated stay locked until it ends."""
+        return PgBatch(self)
 
     def __enter__(self) -> PostgresStore:
         return self

@@ -8,6 +8,7 @@ first.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping
 from typing import Any, Protocol
 
@@ -17,10 +18,10 @@ from psycopg_pool import ConnectionPool
 
 from ..timers import Clock
 from .charts import StoredChart
-from .errors import ConcurrencyConflict, StoreError
-from .instance import DurableInstance
+from .errors import ConcurrencyConflict, StoreError, check_event_id
+from .instance import DurableInstance, retry_conflicts
 from .pg import conflict_or_raise, database_name, translating
-from .records import Receipt, Record
+from .records import Receipt, Record, new_event_id
 from .replay import durable_snapshot, restore_durable
 from .sinks import Sink, cloud_event
 
@@ -59,6 +60,8 @@ class PgInstance(DurableInstance):
         #: how many commits lost a race and were retried (the bench reports the rate)
         self.conflicts = 0
         self._timed = chart.has_timers
+        #: the group commit this instance is in (its connection and open transaction)
+        self._batch: PgBatch | None = None
 
     def close(self, *, snapshot: bool = True) -> None:
         """Nothing to release: every commit already updated the instance's row."""
@@ -69,8 +72,17 @@ class PgInstance(DurableInstance):
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def _connection(self) -> Any:
+        """The connection to write with: the batch's (inside its transaction) or the pool's."""
+        if self._batch is not None:
+            return contextlib.nullcontext(self._batch.conn)
+        return self.store.pool.connection()
+
     def _load(self, row: Mapping[str, Any] | None = None) -> None:
-        row = row or self.store.row(self.resource_id)
+        if row is None:
+            batch = self._batch
+            # in a batch: as the batch's transaction sees it (its own writes included)
+            row = self.store.row(self.resource_id, batch.conn if batch is not None else None)
         machine = self.chart.new(clock=self.store.clock)
         restore_durable(machine, row["snapshot"], self.store.clock)
         self.machine = machine
@@ -128,7 +140,7 @@ class PgInstance(DurableInstance):
             )
 
     def _committed(self, event_id: str) -> dict[str, Any] | None:
-        with self.store.pool.connection() as conn:
+        with self._connection() as conn:
             row = conn.execute(
                 "SELECT record FROM sw_events WHERE instance = %s AND event_id = %s",
                 (self.resource_id, event_id),
@@ -153,7 +165,9 @@ class PgInstance(DurableInstance):
             context_keys=self.store.notify_context,
         )
         try:
-            with self.store.pool.connection() as conn, conn.transaction():
+            # one statement is one transaction (autocommit); a timed chart also keeps its
+            # sw_timers row, in the same transaction
+            with self._connection() as conn, self._transaction(conn):
                 row = conn.execute(
                     _COMMIT,
                     {
@@ -177,11 +191,20 @@ class PgInstance(DurableInstance):
                     self._schedule(conn)
         except psycopg.Error as error:
             conflict_or_raise(error)
+            if self._batch is not None:
+                raise  # the batch's transaction is lost: the batch reloads its instances
             self._load()
             raise StoreError(f"{self.resource_id}: the event was not committed: {error}") from None
         if inserted:
             self.version, self.last_seq = record["version"], record["seq"]
         return bool(inserted)
+
+    def _transaction(self, conn: psycopg.Connection[Any]) -> Any:
+        """A transaction (a savepoint in a batch, so that a conflict undoes one send only)
+        when the commit is more than one statement or shares the batch's transaction."""
+        if self._timed or self._batch is not None:
+            return conn.transaction()
+        return contextlib.nullcontext()
 
     def _insert(self, conn: psycopg.Connection[Any], record: Mapping[str, Any]) -> None:
         """The event, its outbox row and the wake-up of watchers, in the caller's transaction."""
@@ -205,8 +228,74 @@ class PgInstance(DurableInstance):
         conn.execute("SELECT pg_notify('sw_events', %s)", (f"{self.resource_id}:{record['seq']}",))
 
     def _deliver(self) -> None:
-        if self.store.sinks:
+        if self.store.sinks and self._batch is None:  # a batch relays once it is committed
             self.store.relay(self.resource_id)
+
+
+class PgBatch:
+    """See `PostgresStore.batch`: the sends of the block in one transaction, committed when
+    the block ends (one commit, one WAL flush, for all of them)."""
+
+    def __init__(self, store: PgHome) -> None:
+        self.store = store
+        self.instances: list[PgInstance] = []
+        self.receipts: list[Receipt] = []
+        self.conn: psycopg.Connection[Any] | None = None
+        self._pooled: Any = None
+        self._transaction: Any = None
+
+    def __enter__(self) -> PgBatch:
+        self._pooled = self.store.pool.connection()
+        self.conn = self._pooled.__enter__()
+        self._transaction = self.conn.transaction()
+        self._transaction.__enter__()
+        return self
+
+    def send(
+        self, instance: PgInstance, event: str, *, event_id: str | None = None, **data: Any
+    ) -> Receipt:
+        """Apply and write one event; it is acknowledged when the batch ends without error.
+        A conflict with another writer undoes this send only, reloads the instance and
+        applies the event again."""
+        if self.conn is None:
+            raise StoreError("a batch sends inside its `with` block only")
+        if instance._batch is not self:
+            if instance._batch is not None:
+                raise StoreError(f"{instance.resource_id} is in another batch")
+            instance._batch = self
+            self.instances.append(instance)
+        given = event_id is not None
+        event_id = new_event_id() if event_id is None else check_event_id(event_id)
+        receipt = retry_conflicts(lambda: instance._send_once(event, event_id, data, None, given))
+        self.receipts.append(receipt)
+        return receipt
+
+    def __exit__(self, kind: object, error: object, trace: object) -> None:
+        failure: BaseException | None = None
+        try:
+            self._transaction.__exit__(kind, error, trace)  # commit, or roll back on error
+        except psycopg.Error as problem:
+            failure = problem
+        finally:
+            try:
+                self._pooled.__exit__(None, None, None)
+            finally:
+                self.conn = None
+                for instance in self.instances:
+                    instance._batch = None
+        if kind is not None or failure is not None:
+            for instance in self.instances:  # nothing of the block is committed
+                try:
+                    instance._load()
+                except (psycopg.Error, StoreError):
+                    pass  # loaded again at its next use
+        if failure is not None:
+            raise StoreError(
+                f"the batch was not committed ({failure}); its events are in doubt: send them "
+                "again with the same event ids"
+            ) from None
+        if kind is None and self.store.sinks:
+            self.store.relay()
 
 
 _COMMIT = """

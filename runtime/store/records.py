@@ -9,6 +9,7 @@ returns.
 
 from __future__ import annotations
 
+import math
 import os
 import time
 import uuid
@@ -24,12 +25,13 @@ MIGRATE = "sw.migrate"
 COMPENSATE = "sw.compensate"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Record:
     """One accepted event and what it did: sequence number and version (both one more than
     the instance had), its id, time and kind, the event's data, the configuration before and
     after, and the context when the step changed it (always at creation); a migration carries
-    the migrated snapshot."""
+    the migrated snapshot. Not changed once made (not frozen: one is made per event, and a
+    frozen dataclass costs a `object.__setattr__` per field)."""
 
     seq: int
     id: str
@@ -116,26 +118,44 @@ class Record:
         return found
 
 
-def new_event_id() -> str:
-    """A time-ordered UUIDv7 string: the idempotency key of an event."""
-    return str(uuid7())
-
-
 def uuid7() -> uuid.UUID:
     """A UUID version 7 (RFC 9562): 48 bits of Unix time in milliseconds, then 74 random
     bits, so ids sort by creation time (Python 3.14's `uuid.uuid7`, written out for 3.11)."""
+    return uuid.UUID(int=_uuid7_value())
+
+
+def _uuid7_value() -> int:
     milliseconds = time.time_ns() // 1_000_000
     random_bits = int.from_bytes(os.urandom(10), "big")
     value = (milliseconds & (2**48 - 1)) << 80 | random_bits
     value = (value & ~(0xF << 76)) | (7 << 76)  # version
-    value = (value & ~(0x3 << 62)) | (0x2 << 62)  # variant 10
-    return uuid.UUID(int=value)
+    return (value & ~(0x3 << 62)) | (0x2 << 62)  # variant 10
+
+
+def new_event_id() -> str:
+    """A time-ordered UUIDv7 string: the idempotency key of an event (`str(uuid7())`, formatted
+    without building the UUID object: one is made per event)."""
+    h = f"{_uuid7_value():032x}"
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
+#: the last whole second `timestamp` formatted, and its text up to the seconds
+_second: list[Any] = [None, ""]
 
 
 def timestamp(seconds: float) -> str:
     """RFC 3339 in UTC with milliseconds (`2026-11-23T10:00:00.123Z`)."""
-    moment = datetime.fromtimestamp(seconds, tz=UTC)
-    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    fraction, whole_seconds = math.modf(seconds)  # rounded as datetime.fromtimestamp rounds
+    microseconds = round(fraction * 1e6)
+    if microseconds >= 1_000_000:
+        whole_seconds, microseconds = whole_seconds + 1, microseconds - 1_000_000
+    elif microseconds < 0:
+        whole_seconds, microseconds = whole_seconds - 1, microseconds + 1_000_000
+    whole, milliseconds = int(whole_seconds), microseconds // 1000
+    if _second[0] != whole:
+        moment = datetime.fromtimestamp(whole, tz=UTC)
+        _second[:] = [whole, moment.strftime("%Y-%m-%dT%H:%M:%S")]
+    return f"{_second[1]}.{milliseconds:03d}Z"
 
 
 def seconds(stamp: str) -> float:
