@@ -215,30 +215,27 @@ class CompiledMachine:
     def send(self, event: str, **data: Any) -> None:
         """Process one event to completion (a macrostep)."""
         # the plain step inline, as the generated event methods take it
-        steps = self._named_steps.get(event)
-        if steps is not None:
-            step = steps.get(self._c)
-            if step is not None:
-                if self._listeners is not None:
-                    self._listened(step, event, data)
-                    return
-                calls, target, _ = step
-                if calls:
-                    c = self._c
-                    self._c = BUSY - c  # events the hooks send wait for the step
-                    try:
-                        for call in calls:
-                            call(self, data)
-                    except BaseException:
-                        self._c = c
-                        raise
-                    self._c = target
-                    if self._engine is not None:
-                        self._flush()
-                else:
-                    self._c = target
-                return
-        self._fire(event, data)
+        try:
+            calls, target, records = self._named_steps[event][self._c]
+        except KeyError:  # not a plain step here (or not an event of the tables)
+            self._fire(event, data)
+            return
+        if self._listeners is not None:
+            self._listened(calls, target, records, event, data)
+        elif calls:
+            c = self._c
+            self._c = BUSY - c  # events the hooks send wait for the step
+            try:
+                for call in calls:
+                    call(self, data)
+            except BaseException:
+                self._c = c
+                raise
+            self._c = target
+            if self._engine is not None:
+                self._flush()
+        else:
+            self._c = target
 
     def tick(self) -> None:
         """Fire the timed events that are due (see `Machine.tick`)."""
@@ -350,9 +347,15 @@ class CompiledMachine:
 
     # -- the table path -------------------------------------------------------------------------
 
-    def _listened(self, step: PlainStep, event: str, data: dict[str, Any]) -> None:
+    def _listened(
+        self,
+        calls: tuple[Callable[..., Any], ...],
+        target: int,
+        records: tuple[Any, ...],
+        event: str,
+        data: dict[str, Any],
+    ) -> None:
         """A plain step with listeners: they hear each hook, then the step."""
-        calls, target, records = step
         listeners = self._listeners
         assert listeners is not None
         if calls:
