@@ -359,6 +359,10 @@ class FileInstance(DurableInstance):
 
     def _load(self) -> None:
         """Recover the instance from its files (the rules of docs/persistence.md)."""
+        with logfile.gc_paused():  # a replay builds many acyclic records
+            self._recover()
+
+    def _recover(self) -> None:
         for leftover in self.folder.glob(".*.tmp"):
             leftover.unlink(missing_ok=True)
             self.recovered.append(f"removed the leftover {leftover.name}")

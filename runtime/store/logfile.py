@@ -15,9 +15,12 @@ byte offset, and never repaired silently.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import json
 import re
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -47,17 +50,30 @@ def frame(record: dict[str, Any]) -> bytes:
     return head + b',"crc":"%08x"}\n' % zlib.crc32(head)
 
 
+#: the parts of a line's suffix, `,"crc":"` + 8 hex digits + `"}\n`
+_CRC_OPEN = b',"crc":"'
+_CRC_CLOSE = b'"}\n'
+_HEX = frozenset(b"0123456789abcdef")
+_decode = json.JSONDecoder().decode
+
+
 def unframe(line: bytes) -> dict[str, Any] | None:
     """The record of a complete line, or None when the line fails its check."""
-    match = _SUFFIX.search(line)
-    if match is None:
+    if (
+        len(line) < SUFFIX_LENGTH
+        or not line.endswith(_CRC_CLOSE)
+        or line[-SUFFIX_LENGTH : -SUFFIX_LENGTH + 8] != _CRC_OPEN
+    ):
+        return None
+    digits = line[-11:-3]
+    if not _HEX.issuperset(digits):
         return None
     head = line[:-SUFFIX_LENGTH]
-    if zlib.crc32(head) != int(match.group(1), 16):
+    if zlib.crc32(head) != int(digits, 16):
         return None
     try:
-        record = json.loads(head + b"}")
-    except ValueError:
+        record = _decode((head + b"}").decode("utf-8"))
+    except ValueError:  # UnicodeDecodeError and JSONDecodeError included
         return None
     return record if isinstance(record, dict) else None
 
@@ -76,11 +92,28 @@ class Scan:
     torn_seq: int | None = None
 
 
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while a log is read or replayed: its records
+    are acyclic dicts, and each allocation-triggered collection walks every record read so far
+    (a million-record segment took 12 times as long as a 100,000-record one)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def scan(path: Path, data: bytes | None = None) -> Scan:
     """Read a segment (see the module docstring). Raises LogCorrupt for damage before the
     end; returns what is valid, and the torn tail if there is one (the caller decides)."""
-    if data is None:
-        data = path.read_bytes()
+    with gc_paused():
+        return _scan(path, path.read_bytes() if data is None else data)
+
+
+def _scan(path: Path, data: bytes) -> Scan:
     result = Scan()
     offset = 0
     line_number = 0
