@@ -95,6 +95,7 @@ format: $(STAMP)
 	$(BIN)/black --quiet .
 
 bench: $(STAMP)
+	$(BIN)/python bench/summary.py
 	$(BIN)/python bench/parse_bench.py
 	$(BIN)/python bench/check_bench.py
 	$(BIN)/python bench/render_bench.py
