@@ -37,7 +37,8 @@ from .errors import (
     check_event_id,
     check_resource_id,
 )
-from .file_instance import Batch, FileInstance
+from .file_batch import Batch
+from .file_instance import FileInstance
 from .files import FileStore
 from .instance import DurableInstance, Migrate, Store
 from .logfile import LogCorrupt

@@ -34,11 +34,10 @@ from .errors import (
     ConcurrencyConflict,
     StoreError,
     StoreIOError,
-    check_event_id,
 )
 from .instance import DurableInstance
 from .logfile import LogCorrupt, Scan
-from .records import Receipt, Record, new_event_id
+from .records import Receipt, Record
 from .replay import apply, durable_snapshot, restore_durable
 from .sinks import Sink, cloud_event
 
@@ -100,7 +99,8 @@ class FileInstance(DurableInstance):
         self._base_seq = 1
         self._configuration_after: dict[int, list[str]] = {}
         self._recent: list[dict[str, Any]] = []  # the last records committed (for the sinks)
-        self._batch: Batch | None = None  # set while a group commit holds this instance
+        #: the `file_batch.Batch` holding this instance while a group commit runs
+        self._batch: object | None = None
         self._fd: int | None = None
         self._poisoned = False
         self.machine = chart.new(clock=store.clock)  # replaced by the loaded state
@@ -531,73 +531,3 @@ class FileInstance(DurableInstance):
                         break
                     cursor = record["seq"]
                     atomic_write(cursor_path, str(cursor).encode())
-
-
-class Batch:
-    """See `FileStore.batch`."""
-
-    def __init__(self, pool: Any) -> None:
-        self.pool = pool
-        self.instances: list[FileInstance] = []
-        self.receipts: list[Receipt] = []
-
-    def send(
-        self, instance: FileInstance, event: str, *, event_id: str | None = None, **data: Any
-    ) -> Receipt:
-        """Apply and write one event; it is acknowledged when the batch ends without error."""
-        event_id = new_event_id() if event_id is None else check_event_id(event_id)
-        if instance._batch is not self:
-            if instance._batch is not None:
-                raise StoreError(f"{instance.resource_id} is in another batch")
-            if instance._poisoned:
-                instance._reload()
-            instance.lock.__enter__()
-            instance._batch = self
-            self.instances.append(instance)
-        try:
-            receipt = instance._send_once(event, event_id, data, None, True)
-        except ConcurrencyConflict:  # caught up under the lock we hold: cannot conflict again
-            receipt = instance._send_once(event, event_id, data, None, True)
-        self.receipts.append(receipt)
-        return receipt
-
-    def __enter__(self) -> Batch:
-        return self
-
-    def __exit__(self, kind: object, error: object, trace: object) -> None:
-        failed: list[str] = []
-        try:
-            if kind is None and self.instances:
-
-                def sync(instance: FileInstance) -> None:
-                    try:
-                        assert instance._fd is not None
-                        os.fsync(instance._fd)
-                    except OSError as problem:
-                        instance._poisoned = True
-                        failed.append(f"{instance.log_path}: {problem.strerror or problem}")
-
-                if len(self.instances) == 1:
-                    sync(self.instances[0])
-                else:
-                    list(self.pool.map(sync, self.instances))
-            else:  # the block raised: what it wrote is in doubt
-                for instance in self.instances:
-                    instance._poisoned = True
-        finally:
-            for instance in self.instances:
-                instance._batch = None
-                if not instance._poisoned:
-                    try:
-                        instance._maybe_snapshot()
-                    finally:
-                        instance.lock.__exit__()
-                else:
-                    instance.lock.__exit__()
-        if failed:
-            raise StoreIOError(
-                "the batch was not committed (" + "; ".join(failed) + "); its events are in "
-                "doubt: send them again with the same event ids"
-            )
-        for instance in self.instances:
-            instance._deliver()

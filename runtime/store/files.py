@@ -33,7 +33,8 @@ from .errors import (
     UnknownInstance,
     check_resource_id,
 )
-from .file_instance import Batch, FileInstance
+from .file_batch import Batch
+from .file_instance import FileInstance
 from .instance import Migrate, StoreBase
 from .logfile import LogCorrupt
 from .records import WallClock
