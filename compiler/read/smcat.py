@@ -124,7 +124,8 @@ class _Context:
     too_deep: tuple[str, Span] | None = None
 
     def span(self, first: Token, last: Token | None = None) -> Span:
-        last = last or first
+        if last is None:
+            last = first
         return Span(
             self.file,
             first.line or 0,
@@ -222,7 +223,7 @@ class _Builder:
         state = State(
             name=name,
             notes=notes,
-            span=self.ctx.span(name_token),
+            span=_CONTEXT.get().span(name_token),
             **fields,  # type: ignore[arg-type]
         )
         return state, depth
@@ -244,17 +245,18 @@ class _Builder:
                 fields.update(label=child.text, event=event, guard=guard, action=action)
             elif isinstance(child, _Attributes):
                 fields.update(child.values)
+        ctx = _CONTEXT.get()
         transition = Transition(
-            id=self.ctx.next_id,
+            id=ctx.next_id,
             source=_name(source),
             target=_name(target),
             notes=notes,
-            span=self.ctx.span(first, end),
-            source_span=self.ctx.span(source),
-            target_span=self.ctx.span(target),
+            span=ctx.span(first, end),
+            source_span=ctx.span(source),
+            target_span=ctx.span(target),
             **fields,  # type: ignore[arg-type]
         )
-        self.ctx.next_id += 1
+        ctx.next_id += 1
         return transition
 
     def notes(self, children: list[Token]) -> tuple[str, ...]:

@@ -30,6 +30,9 @@ COMMANDS = (
 
 EXIT_OK, EXIT_USAGE = 0, 2  # as .common says (imported with the commands)
 
+#: the commands that read their input, write their output and end
+ONE_SHOT = frozenset({"compile", "import", "check", "fmt", "simulate"})
+
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code (the console script exits with it)."""
@@ -47,6 +50,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     from .common import UsageError
 
+    # A command that reads charts and exits frees its memory by reference counting: the cyclic
+    # collector would only rescan the chart's objects (5% of compiling a 100k-line chart).
+    # Commands that keep running (studio, watch, instances, db) keep it.
+    one_shot = args.command in ONE_SHOT and gc.isenabled()
+    if one_shot:
+        gc.disable()
     try:
         code: int = args.run(args)
         return code
@@ -61,6 +70,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 141
+    finally:
+        if one_shot:
+            gc.enable()
 
 
 def _print_version() -> int:
