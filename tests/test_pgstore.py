@@ -218,3 +218,28 @@ def test_timed_events_are_rows_any_live_worker_fires_once(pg_dsn: str) -> None:
         assert store.fire_due() == []
         with psycopg.connect(pg_dsn) as conn:
             assert conn.execute("SELECT count(*) FROM sw_timers").fetchone()[0] == 0
+
+
+def test_commits_notify_only_while_someone_watches(pg_dsn: str) -> None:
+    """NOTIFY serialises every writer's commit: a commit notifies only while a watcher is
+    registered in sw_watchers, and a watcher leaves no row behind."""
+    with PostgresStore(pg_dsn) as store, psycopg.connect(pg_dsn, autocommit=True) as listener:
+        listener.execute("LISTEN sw_events")
+        instance = store.create("n", counting())
+        instance.send("flip")
+        assert list(listener.notifies(timeout=0.3, stop_after=1)) == []
+        watching = store.watch("n", timeout=5)
+        assert [r["seq"] for r in (next(watching), next(watching))] == [1, 2]
+        with psycopg.connect(pg_dsn, autocommit=True) as probe:
+            assert probe.execute("SELECT count(*) FROM sw_watchers").fetchone() == (1,)
+        instance.send("flip")
+        (note,) = list(listener.notifies(timeout=5, stop_after=1))
+        assert note.payload == "n:3"
+        assert next(watching)["seq"] == 3
+        watching.close()
+        with psycopg.connect(pg_dsn, autocommit=True) as probe:
+            assert probe.execute("SELECT count(*) FROM sw_watchers").fetchone() == (0,)
+            probe.execute("INSERT INTO sw_watchers (pid) VALUES (2147483000)")  # a dead one
+        assert [r["seq"] for r in store.watch("n", timeout=0.2)] == [1, 2, 3]
+        with psycopg.connect(pg_dsn, autocommit=True) as probe:
+            assert probe.execute("SELECT count(*) FROM sw_watchers").fetchone() == (0,)

@@ -19,6 +19,7 @@ the acknowledgement. Every database error leaving the store is a `StoreError`.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
@@ -100,7 +101,21 @@ MIGRATIONS.append(
         """,
     )
 )
+MIGRATIONS.append(
+    (
+        3,
+        """
+        CREATE TABLE sw_watchers (
+            pid integer PRIMARY KEY,
+            since timestamptz NOT NULL DEFAULT now()
+        );
+        """,
+    )
+)
 SCHEMA_VERSION = MIGRATIONS[-1][0]
+#: how often a watcher reads the events table even without a notification: a commit whose
+#: statement began before the watcher registered may not notify it (at most this late)
+WATCH_POLL_SECONDS = 1.0
 #: how long a worker that claimed a due timer has to commit it before another may
 TIMER_LEASE_SECONDS = 30.0
 _LOCK_KEY = 0x5717E7  # the advisory lock that serialises `upgrade` runs
@@ -494,20 +509,38 @@ class PostgresStore(StoreBase):
     def watch(
         self, resource_id: str, after: int = 0, *, timeout: float | None = None
     ) -> Iterator[dict[str, Any]]:
-        """Every committed record of an instance after `after`, in order, as it is committed
-        (LISTEN/NOTIFY wakes the watcher; each wake-up reads the events table, so nothing is
-        missed). Stops after `timeout` seconds without a new record (None: never)."""
+        """Every committed record of an instance after `after`, in order, as it is committed.
+        The watcher registers in `sw_watchers` (commits notify only while someone watches:
+        NOTIFY serialises the commits of every writer), LISTENs, and reads the events table at
+        each wake-up and at least every `WATCH_POLL_SECONDS`, so nothing is missed. Stops after
+        `timeout` seconds without a new record (None: never)."""
         with psycopg.connect(self.dsn, autocommit=True) as conn:
-            conn.execute("LISTEN sw_events")
-            while True:
-                fresh = list(self.history(resource_id, after))
-                for record in fresh:
-                    after = record["seq"]
-                    yield record
-                if fresh:
-                    continue
-                woke = False
-                for _ in conn.notifies(timeout=timeout, stop_after=1):
-                    woke = True
-                if not woke:
-                    return
+            pid = conn.info.backend_pid
+            conn.execute(  # rows of watchers whose session is gone
+                "DELETE FROM sw_watchers WHERE pid NOT IN (SELECT pid FROM pg_stat_activity)"
+            )
+            conn.execute(
+                "INSERT INTO sw_watchers (pid) VALUES (%s) ON CONFLICT (pid) DO NOTHING", (pid,)
+            )
+            try:
+                conn.execute("LISTEN sw_events")
+                quiet = 0.0
+                while True:
+                    fresh = list(self.history(resource_id, after))
+                    for record in fresh:
+                        after = record["seq"]
+                        yield record
+                    if fresh:
+                        quiet = 0.0
+                        continue
+                    if timeout is not None and quiet >= timeout:
+                        return
+                    wait = WATCH_POLL_SECONDS
+                    if timeout is not None:
+                        wait = min(wait, timeout - quiet)
+                    started = time.monotonic()
+                    for _ in conn.notifies(timeout=wait, stop_after=1):
+                        pass
+                    quiet += time.monotonic() - started
+            finally:
+                conn.execute("DELETE FROM sw_watchers WHERE pid = %s", (pid,))

@@ -225,7 +225,10 @@ class PgInstance(DurableInstance):
             "INSERT INTO sw_outbox (instance, seq, event) VALUES (%s, %s, %s)",
             (self.resource_id, record["seq"], Jsonb(event)),
         )
-        conn.execute("SELECT pg_notify('sw_events', %s)", (f"{self.resource_id}:{record['seq']}",))
+        conn.execute(
+            "SELECT pg_notify('sw_events', %s) WHERE EXISTS (SELECT 1 FROM sw_watchers)",
+            (f"{self.resource_id}:{record['seq']}",),
+        )
 
     def _deliver(self) -> None:
         if self.store.sinks and self._batch is None:  # a batch relays once it is committed
@@ -314,7 +317,7 @@ WITH e AS (
     WHERE id = %(instance)s AND version = %(previous)s AND EXISTS (SELECT 1 FROM e)
     RETURNING 1
 ), n AS (
-    SELECT pg_notify('sw_events', %(note)s) FROM u
+    SELECT pg_notify('sw_events', %(note)s) FROM u WHERE EXISTS (SELECT 1 FROM sw_watchers)
 )
 SELECT (SELECT count(*) FROM e), (SELECT count(*) FROM u) + 0 * (SELECT count(*) FROM n)
 """
