@@ -230,18 +230,12 @@ def durable(folder: Path) -> None:
         ">= 0.8",
     )
     if "--no-pg" not in sys.argv:
+        raw_rate = 0.0
         for name, rate, _ in store_bench.postgres_rows(events // 3, writers=(16,), hot=False):
             if "raw" in name:
                 raw_rate = rate
             else:
-                row(
-                    "4 durable",
-                    "PostgresStore, 16 writers / raw transaction",
-                    rate,
-                    raw_rate,
-                    "ev/s",
-                    ">= 0.7",
-                )
+                row("4 durable", f"{name} / raw transaction", rate, raw_rate, "ev/s", ">= 0.7")
     replayed = 100_000 if QUICK else 1_000_000
     full, _ = store_bench.recovery(folder, replayed)
     row("4 durable", f"replay of {replayed:,} events / 10 s", full, 10.0, "s", "< 1")
