@@ -120,3 +120,21 @@ def test_missing_graphviz_is_a_clear_error(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "apt-get install graphviz" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@needs_dot
+def test_final_and_terminate_states_show_their_names_and_activities() -> None:
+    """Two finals of one chart do not look alike: each shows its name (or label) beside its
+    symbol, with the entry actions the runtime runs; a coloured terminate colours its name."""
+    chart, _ = parse(
+        "a, failed [type=final]: entry/ page the operator, deleted [type=final],\n"
+        'boom [type=terminate label="Crash" color="red"];\n'
+        "a => failed: error;\na => deleted: delete;\na => boom: explode;\n"
+    )
+    assert chart is not None
+    svg = etree.fromstring(emit_svg(chart).encode())
+    texts = ["".join(t.itertext()) for t in svg.iter(f"{SVG}text")]
+    for shown in ("failed", "deleted", "entry/ page the operator", "Crash"):
+        assert shown in texts, (shown, texts)
+    crash = next(t for t in svg.iter(f"{SVG}text") if "".join(t.itertext()) == "Crash")
+    assert crash.get("fill") == "red"

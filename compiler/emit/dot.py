@@ -122,7 +122,6 @@ class _Writer:
         ink = state.color or t.ink
         bar = ("1.2", "0.08") if self.rankdir in ("TB", "BT") else ("0.08", "1.2")
         small = {"label": '""', "fixedsize": "true", "width": "0.18", "height": "0.18"}
-        caption = dot_string(state.label or state.name)
         kind = state.kind
         if kind is StateKind.INITIAL:
             return {"shape": "circle", "style": "filled", "fillcolor": dot_string(ink), **small}
@@ -135,7 +134,7 @@ class _Writer:
                 **small,
                 "width": "0.14",
                 "height": "0.14",
-                "xlabel": caption if state.label else '""',
+                "xlabel": self._end_caption(state),
             }
         if kind is StateKind.JUNCTION:
             return {
@@ -187,9 +186,19 @@ class _Writer:
                 "fontcolor": dot_string(ink),
                 "width": "0.3",
                 "height": "0.3",
-                "xlabel": caption if state.label else '""',
+                "xlabel": self._end_caption(state),
             }
         return {"shape": "plain", "label": self._box(state)}
+
+    def _end_caption(self, state: State) -> str:
+        """A final or terminate state's name (or label) beside its symbol, with its activities
+        under it: two finals of one chart must not look the same, and the runtime runs a final
+        state's `entry/` actions, so the picture shows them."""
+        lines = [f"<B>{_caption(state)}</B>"]
+        lines += [dot_html(line) for line in self._compartment(state)]
+        colour = f' COLOR="{dot_html(state.color)}"' if state.color else ""
+        body = '<BR ALIGN="LEFT"/>'.join(lines)
+        return f'<<FONT POINT-SIZE="10"{colour}>{body}</FONT>>'
 
     def _box(self, state: State) -> str:
         """The HTML-like label of a regular state: name, then its activities compartment."""
