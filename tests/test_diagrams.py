@@ -137,4 +137,25 @@ def test_final_and_terminate_states_show_their_names_and_activities() -> None:
     for shown in ("failed", "deleted", "entry/ page the operator", "Crash"):
         assert shown in texts, (shown, texts)
     crash = next(t for t in svg.iter(f"{SVG}text") if "".join(t.itertext()) == "Crash")
-    assert crash.get("fill") == "red"
+    assert crash.get("fill") == "#ff0000"  # as CSS says red is, in PNG too
+
+
+def test_named_colours_are_hex_and_readable_on_the_dark_theme() -> None:
+    """PNG (Graphviz's X11 names: green is lime) and SVG (CSS names) draw one colour: names are
+    written as CSS hex. The state's name takes its colour and its border thickens; on the dark
+    theme a colour that would vanish is blended towards the ink."""
+    from statewright.compiler.emit.colours import _contrast, _rgb
+
+    chart, _ = parse(
+        'ok [color="green"], bad [color="black"], odd [color="#12ab34"], both [color="red:blue"];\n'
+        'ok => bad [color="Red"]: fail;\n'
+    )
+    assert chart is not None
+    light = dot.emit(chart)
+    assert '"#008000"' in light and "green" not in light and '"#ff0000"' in light
+    assert '"#12ab34"' in light and '"#ff0000:#0000ff"' in light
+    assert '<FONT COLOR="#008000"><B>ok</B></FONT>' in light and 'BORDER="2"' in light
+    dark = dot.emit(chart, {"theme": "dark"})
+    background = _rgb(dot.COLORS["dark"].background)
+    drawn = dark.split('<FONT COLOR="', 2)[2].split('"')[0]  # bad's name
+    assert drawn != "#000000" and _contrast(_rgb(drawn), background) >= 4.5

@@ -20,6 +20,7 @@ from typing import Any
 from ..formats import DIRECTIONS, THEMES
 from ..ir import ActionKind, Chart, State, StateKind, Transition, TransitionKind
 from ..notation import compose_label
+from .colours import as_hex, readable
 from .escape import dot_html, dot_string
 
 #: Graphviz's `rankdir` of each of `formats.DIRECTIONS`
@@ -118,8 +119,7 @@ class _Writer:
         self.lines.append(f"{pad}{node_id} [{_attributes(attributes)}]")
 
     def _shape(self, state: State) -> dict[str, str]:
-        t = self.theme
-        ink = state.color or t.ink
+        ink = self._ink(state.color)
         bar = ("1.2", "0.08") if self.rankdir in ("TB", "BT") else ("0.08", "1.2")
         small = {"label": '""', "fixedsize": "true", "width": "0.18", "height": "0.18"}
         kind = state.kind
@@ -190,23 +190,34 @@ class _Writer:
             }
         return {"shape": "plain", "label": self._box(state)}
 
+    def _ink(self, colour: str | None) -> str:
+        """A chart's colour as drawn: CSS names as hex (PNG and SVG agree), and on the dark
+        theme blended towards the ink when it would vanish (compiler/emit/colours.py)."""
+        if not colour:
+            return self.theme.ink
+        if self.theme is COLORS["dark"]:
+            return readable(colour, self.theme.background, self.theme.ink)
+        return as_hex(colour)
+
     def _end_caption(self, state: State) -> str:
         """A final or terminate state's name (or label) beside its symbol, with its activities
         under it: two finals of one chart must not look the same, and the runtime runs a final
         state's `entry/` actions, so the picture shows them."""
         lines = [f"<B>{_caption(state)}</B>"]
         lines += [dot_html(line) for line in self._compartment(state)]
-        colour = f' COLOR="{dot_html(state.color)}"' if state.color else ""
+        colour = f' COLOR="{dot_html(self._ink(state.color))}"' if state.color else ""
         body = '<BR ALIGN="LEFT"/>'.join(lines)
         return f'<<FONT POINT-SIZE="10"{colour}>{body}</FONT>>'
 
     def _box(self, state: State) -> str:
         """The HTML-like label of a regular state: name, then its activities compartment."""
-        t = self.theme
-        ink = state.color or t.ink
+        ink = self._ink(state.color)
         active = state.active or state.name in self.active
-        border = "3" if active else "1"
-        rows = [f'<TR><TD CELLPADDING="6"><B>{_caption(state)}</B></TD></TR>']
+        border = "3" if active else ("2" if state.color else "1")
+        name = f"<B>{_caption(state)}</B>"
+        if state.color:  # as smcat: the name in the state's colour too
+            name = f'<FONT COLOR="{dot_html(ink)}">{name}</FONT>'
+        rows = [f'<TR><TD CELLPADDING="6">{name}</TD></TR>']
         lines = self._compartment(state)
         if lines:
             body = "".join(f'{dot_html(line)}<BR ALIGN="LEFT"/>' for line in lines)
@@ -244,16 +255,19 @@ class _Writer:
         style = "dashed" if region else "rounded"
         if active:
             style += ",filled"
+        ink = self._ink(state.color)
         title = [f"<B>{_caption(state)}</B>"]
+        if state.color:
+            title[0] = f'<FONT COLOR="{dot_html(ink)}">{title[0]}</FONT>'
         title += [dot_html(line) for line in self._compartment(state)]
         label = '<BR ALIGN="LEFT"/>'.join(title) + '<BR ALIGN="LEFT"/>'
         attributes = {
             "label": f"<{label}>",
             "labeljust": "l",
             "style": dot_string(style),
-            "color": dot_string(state.color or t.ink),
+            "color": dot_string(ink),
             "fillcolor": dot_string(t.active_fill),
-            "penwidth": "3" if active else ("1" if not region else "1"),
+            "penwidth": "3" if active else ("2" if state.color else "1"),
             "margin": "12",
         }
         if state.kind is StateKind.PARALLEL:
@@ -306,8 +320,8 @@ class _Writer:
             if target != source:
                 attributes["lhead"] = f"cluster_{self.ids[target]}"
         if transition.color:
-            attributes["color"] = dot_string(transition.color)
-            attributes["fontcolor"] = dot_string(transition.color)
+            attributes["color"] = dot_string(self._ink(transition.color))
+            attributes["fontcolor"] = dot_string(self._ink(transition.color))
         if transition.width:
             attributes["penwidth"] = f"{transition.width:g}"
         attributes["class"] = dot_string(_classes("transition", transition.css_class))
