@@ -64,3 +64,24 @@ def test_official_parser_accepts_every_chart(tmp_path: Path) -> None:
     verdicts = run_node(ROOT / "tests" / "parity" / "mermaid_check.mjs", sources, tmp_path)
     failures = [(c.name, v) for c, v in zip(cases, verdicts, strict=True) if v is not None]
     assert failures == []
+
+
+def test_notes_colours_captions_and_finals_keep_a_mermaid_form() -> None:
+    """What Mermaid can say is kept: a note on the initial state (beside the state it enters),
+    colours (a classDef per colour, as hex), a choice's caption (a note), and each of a
+    region's several finals (a named state each, not one merged `[*]`)."""
+    chart, _ = parse(
+        "# how it starts\ninitial,\n"
+        'a [color="green"], ^pick [label="which way?"], ok [type=final], failed [type=final];\n'
+        "initial => a;\na => ^pick: go;\n^pick => ok: [x];\n^pick => failed: [else];\n"
+    )
+    assert chart is not None
+    text = mermaid.emit(chart)
+    assert "note left of s1 : how it starts" in text
+    assert "classDef colour0 stroke:#008000,color:#008000,stroke-width:2px" in text
+    assert "class s1 colour0" in text
+    assert "state s2 <<choice>>" in text and "note right of s2 : which way?" in text
+    assert 'state "◉ ok" as s3' in text and 'state "◉ failed" as s4' in text
+    assert "s2 --> s3" in text and "s2 --> s4" in text and "--> [*]" not in text
+    single, _ = parse("a, done [type=final];\na => done;\n")
+    assert single is not None and "s0 --> [*]" in mermaid.emit(single)  # one final: [*]

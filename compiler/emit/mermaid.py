@@ -2,19 +2,24 @@
 
 Stage 3 (emitter): Chart -> str. States get stable ids (`s0`, `s1`, ... in document order) and
 their names as descriptions; composites nest; a parallel state's regions are separated by `--`;
-choice, fork and join use Mermaid's `<<choice>>`, `<<fork>>`, `<<join>>`; initial and final
-states become `[*]`; notes become `note right of`. Mermaid has no history, junction or terminate
-shapes: history shows as `H`/`H*`, a junction as a choice, terminate as `✕ name`. Internal
-transitions are drawn as loops. It imports no reader.
+choice, fork and join use Mermaid's `<<choice>>`, `<<fork>>`, `<<join>>` (a choice's name or
+label in a note beside it); initial states and a region's only final state become `[*]`, and
+when a region has several finals each is a named state `◉ name`, so that they stay apart;
+notes become `note right of` (a note on an initial state goes left of the state it enters).
+Colours become one `classDef` per colour (stroke and text). Mermaid has no history, junction
+or terminate shapes: history shows as `H`/`H*`, a junction as a choice, terminate as
+`✕ name`. Internal transitions are drawn as loops. It imports no reader.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
 from ..ir import Chart, Region, State, StateKind
 from ..notation import compose_label
+from .colours import as_hex
 from .escape import mermaid_note, mermaid_text
 
 _DIRECTION = {"top-down": "TB", "left-right": "LR", "bottom-top": "BT", "right-left": "RL"}
@@ -33,6 +38,10 @@ def emit(chart: Chart, options: Mapping[str, Any] | None = None) -> str:
     for index, state in enumerate(chart.states()):
         ids.setdefault(state.name, f"s{index}")
     kinds = {state.name: state.kind for state in chart.states()}
+    for region in _regions(chart.region):  # a region's several finals are drawn apart
+        finals = [s.name for s in region.states if s.kind is StateKind.FINAL]
+        if len(finals) > 1:
+            kinds.update(dict.fromkeys(finals, StateKind.REGULAR))
     lines = ["stateDiagram-v2"]
     direction = _DIRECTION.get(str(options.get("direction", "top-down")), "TB")
     lines.append(f"    direction {direction}")
@@ -41,7 +50,31 @@ def emit(chart: Chart, options: Mapping[str, Any] | None = None) -> str:
     if active:
         lines.append("    classDef active fill:#fff2a8,stroke-width:3px")
         lines.append(f"    class {','.join(dict.fromkeys(active))} active")
+    coloured: dict[str, list[str]] = {}
+    for state in chart.states():
+        drawn = kinds.get(state.name) not in (StateKind.INITIAL, StateKind.FINAL)
+        if state.color and state.name in ids and drawn:
+            coloured.setdefault(as_hex(state.color), []).append(ids[state.name])
+    for number, (colour, nodes) in enumerate(coloured.items()):
+        # a Mermaid style value ends at `,` or `;`: only a plain colour is kept
+        if _PLAIN_COLOUR.match(colour):
+            lines.append(
+                f"    classDef colour{number} stroke:{colour},color:{colour},stroke-width:2px"
+            )
+            lines.append(f"    class {','.join(dict.fromkeys(nodes))} colour{number}")
     return "\n".join(lines) + "\n"
+
+
+_PLAIN_COLOUR = re.compile(r"#[0-9a-fA-F]{3,8}\Z|[a-zA-Z]+\Z")
+
+
+def _regions(region: Region) -> list[Region]:
+    """Every region of the chart: the top one and each composite's, depth first."""
+    found = [region]
+    for state in region.states:
+        if state.region is not None:
+            found += _regions(state.region)
+    return found
 
 
 def _machine(
@@ -55,6 +88,9 @@ def _machine(
     parallel: bool = False,
 ) -> None:
     pad = "    " * depth
+    initial_notes = {
+        s.name: s.notes for s in machine.states if s.kind is StateKind.INITIAL and s.notes
+    }
     for position, state in enumerate(machine.states):
         if parallel and position > 0:
             lines.append(f"{pad}--")
@@ -69,6 +105,9 @@ def _machine(
         lines.append(f"{pad}{source} --> {target}" + (f" : {label}" if label else ""))
         for note in transition.notes:
             lines.append(f"{pad}note right of {ids[transition.source]} : {mermaid_note(note)}")
+        if source == "[*]" and target != "[*]":  # Mermaid has no note on [*]: beside its target
+            for note in initial_notes.pop(transition.source, ()):
+                lines.append(f"{pad}note left of {target} : {mermaid_note(note)}")
 
 
 def _state(
@@ -81,10 +120,13 @@ def _state(
 ) -> None:
     pad = "    " * depth
     node = ids[state.name]
-    if state.kind in (StateKind.INITIAL, StateKind.FINAL):
+    kind = kinds[state.name]  # a final drawn apart from the region's others is REGULAR here
+    if kind in (StateKind.INITIAL, StateKind.FINAL):
         pass  # drawn as [*] where transitions use them
-    elif state.kind in _STEREOTYPE:
-        lines.append(f"{pad}state {node} {_STEREOTYPE[state.kind]}")
+    elif kind in _STEREOTYPE:
+        lines.append(f"{pad}state {node} {_STEREOTYPE[kind]}")
+        if kind is StateKind.CHOICE and _pseudo_caption(state):
+            lines.append(f"{pad}note right of {node} : {mermaid_note(_pseudo_caption(state))}")
     else:
         lines.append(f'{pad}state "{_caption(state)}" as {node}')
     activities = [
@@ -96,7 +138,7 @@ def _state(
     elif activities:
         # Mermaid gives composite states a label only: their activities go in a note.
         lines.append(f"{pad}note right of {node} : {mermaid_note(' · '.join(activities))}")
-    if state.region is not None and state.kind not in (StateKind.INITIAL, StateKind.FINAL):
+    if state.region is not None and kind not in (StateKind.INITIAL, StateKind.FINAL):
         lines.append(f"{pad}state {node} {{")
         _machine(
             state.region,
@@ -109,7 +151,7 @@ def _state(
         )
         lines.append(f"{pad}}}")
     for note in state.notes:
-        if state.kind not in (StateKind.INITIAL, StateKind.FINAL):
+        if kind not in (StateKind.INITIAL, StateKind.FINAL):
             lines.append(f"{pad}note right of {node} : {mermaid_note(note)}")
 
 
@@ -122,6 +164,12 @@ def _end(name: str, ids: dict[str, str], kinds: dict[str, StateKind], *, as_targ
     return ids[name]
 
 
+def _pseudo_caption(state: State) -> str:
+    """A choice's caption, as the diagrams draw it: its label, or its name without smcat's
+    `^` prefix."""
+    return state.label or state.name.lstrip("^]")
+
+
 def _caption(state: State) -> str:
     text = state.label or state.name
     if state.kind is StateKind.HISTORY:
@@ -130,4 +178,6 @@ def _caption(state: State) -> str:
         text = "H*"
     elif state.kind is StateKind.TERMINATE:
         text = f"✕ {text}"
+    elif state.kind is StateKind.FINAL:  # one of a region's several finals, drawn by name
+        text = f"◉ {text}"
     return mermaid_text(text).replace('"', "#quot;") or " "
