@@ -159,3 +159,17 @@ def test_named_colours_are_hex_and_readable_on_the_dark_theme() -> None:
     background = _rgb(dot.COLORS["dark"].background)
     drawn = dark.split('<FONT COLOR="', 2)[2].split('"')[0]  # bad's name
     assert drawn != "#000000" and _contrast(_rgb(drawn), background) >= 4.5
+
+
+@needs_dot
+def test_a_transition_note_is_drawn_on_its_transition() -> None:
+    """A note on a transition is part of the transition's drawing (its label), in a dashed
+    box, not a note node beside the source state."""
+    chart, _ = parse("a {\n  b;\n  # only from the inside\n  b => c: open;\n};\n")
+    assert chart is not None
+    text = dot.emit(chart)
+    assert "shape=note" not in text and 'STYLE="dashed"' in text
+    svg = etree.fromstring(emit_svg(chart).encode())
+    (edge,) = [g for g in svg.iter(f"{SVG}g") if g.get("id") == "t1"]
+    inside = ["".join(t.itertext()) for t in edge.iter(f"{SVG}text")]
+    assert inside == ["open", "only from the inside"]

@@ -199,6 +199,18 @@ class _Writer:
             return readable(colour, self.theme.background, self.theme.ink)
         return as_hex(colour)
 
+    def _noted_label(self, label: str, notes: tuple[str, ...]) -> str:
+        """An edge's label with its notes under it, each in a dashed note box: a note on a
+        transition is drawn on the transition, not beside its source state."""
+        rows = [f"<TR><TD>{dot_html(label)}</TD></TR>"] if label else []
+        for note in notes:
+            rows.append(
+                f'<TR><TD BORDER="1" STYLE="dashed" CELLPADDING="4" '
+                f'BGCOLOR="{self.theme.note_fill}" COLOR="{self.theme.ink}">'
+                f'<FONT POINT-SIZE="10">{dot_html(note)}</FONT></TD></TR>'
+            )
+        return f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="2">{"".join(rows)}</TABLE>>'
+
     def _end_caption(self, state: State) -> str:
         """A final or terminate state's name (or label) beside its symbol, with its activities
         under it: two finals of one chart must not look the same, and the runtime runs a final
@@ -311,7 +323,9 @@ class _Writer:
             return
         attributes: dict[str, str] = {}
         label = _label(transition)
-        if label:
+        if transition.notes:
+            attributes["label"] = self._noted_label(label, transition.notes)
+        elif label:
             attributes["label"] = dot_string(" " + label + " ")
         composite = self.composites
         if source in composite and source not in self.chart.ancestors_of(target):
@@ -333,8 +347,6 @@ class _Writer:
             attributes["penwidth"] = "2.5"
         attributes["id"] = f'"t{transition.id}"'
         self.lines.append(f"  {self.ids[source]} -> {self.ids[target]} [{_attributes(attributes)}]")
-        if transition.notes:
-            self._notes(transition.notes, self.ids[source], 1)
 
 
 def _drawn_inside(transition: Transition) -> bool:
