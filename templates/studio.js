@@ -274,7 +274,7 @@ async function render() {
   showDiagnostics();
   const diagram = $("diagram");
   diagram.classList.remove("stale");
-  if (data.svg) diagram.innerHTML = data.svg;
+  if (data.svg) showSvg(diagram, data.svg);
   else if (data.render_error) diagram.replaceChildren(el("p", {class: "placeholder"}, data.render_error));
   else if (diagram.querySelector("svg")) {
     // the text does not read: keep the last diagram, dimmed, until it does again
@@ -287,6 +287,137 @@ async function render() {
   const warnings = data.diagnostics.length - errors;
   status(errors ? `${errors} error(s), ${warnings} other finding(s)` :
          warnings ? `${warnings} finding(s)` : "no problems", errors > 0);
+}
+
+/* ---- the diagram's viewport: fit, zoom, pan ------------------------------------------ */
+// A picture opens fitted to its pane. The wheel zooms around the pointer, dragging pans, and
+// the bar above the pane has Fit, 1:1, + and -. The zoom is kept while the same pane shows new
+// pictures (each step of the simulation), and the active states are brought into view.
+const views = new Map();  // pane id -> the viewBox the user chose (none: fitted)
+
+function natural(svg) {
+  const [x, y, w, h] = svg.dataset.natural.split(" ").map(Number);
+  return {x, y, w, h};
+}
+
+function viewOf(svg) {
+  const [x, y, w, h] = svg.getAttribute("viewBox").split(/[\s,]+/).map(Number);
+  return {x, y, w, h};
+}
+
+function setView(pane, view) {
+  const svg = pane.querySelector("svg");
+  if (!svg) return;
+  svg.setAttribute("viewBox", `${view.x} ${view.y} ${view.w} ${view.h}`);
+  views.set(pane.id, view);
+}
+
+function fit(pane) {
+  const svg = pane.querySelector("svg");
+  if (!svg) return;
+  const box = natural(svg);
+  svg.setAttribute("viewBox", `${box.x} ${box.y} ${box.w} ${box.h}`);
+  views.delete(pane.id);
+}
+
+function toSvg(svg, clientX, clientY) {
+  const matrix = svg.getScreenCTM();
+  if (!matrix) return {x: 0, y: 0};
+  const point = new DOMPoint(clientX, clientY).matrixTransform(matrix.inverse());
+  return {x: point.x, y: point.y};
+}
+
+function zoom(pane, factor, clientX, clientY) {
+  const svg = pane.querySelector("svg");
+  if (!svg) return;
+  const rect = svg.getBoundingClientRect();
+  const at = toSvg(svg, clientX ?? rect.left + rect.width / 2, clientY ?? rect.top + rect.height / 2);
+  const v = viewOf(svg), box = natural(svg);
+  const w = Math.min(Math.max(v.w * factor, box.w / 40), box.w * 8);
+  const scale = w / v.w;
+  setView(pane, {x: at.x - (at.x - v.x) * scale, y: at.y - (at.y - v.y) * scale, w, h: v.h * scale});
+}
+
+function actualSize(pane) {
+  // Graphviz measures in points: 1:1 is 4/3 px per unit
+  const svg = pane.querySelector("svg");
+  if (!svg) return;
+  const box = natural(svg);
+  setView(pane, {x: box.x, y: box.y, w: pane.clientWidth * 0.75, h: pane.clientHeight * 0.75});
+}
+
+function reveal(pane) {
+  // bring the active states into view when they are outside it (a zoomed-in pane)
+  const svg = pane.querySelector("svg");
+  if (!svg || !views.has(pane.id)) return;
+  const lit = [...svg.querySelectorAll("g.node.active, g.cluster.active")];
+  if (!lit.length) return;
+  const inverse = svg.getScreenCTM()?.inverse();
+  if (!inverse) return;
+  let left = Infinity, top = Infinity, right = -Infinity, bottom = -Infinity;
+  for (const node of lit) {
+    const r = node.getBoundingClientRect();
+    for (const [px, py] of [[r.left, r.top], [r.right, r.bottom]]) {
+      const p = new DOMPoint(px, py).matrixTransform(inverse);
+      left = Math.min(left, p.x); top = Math.min(top, p.y);
+      right = Math.max(right, p.x); bottom = Math.max(bottom, p.y);
+    }
+  }
+  const v = viewOf(svg);
+  if (left >= v.x && right <= v.x + v.w && top >= v.y && bottom <= v.y + v.h) return;
+  setView(pane, {x: (left + right) / 2 - v.w / 2, y: (top + bottom) / 2 - v.h / 2, w: v.w, h: v.h});
+}
+
+function showSvg(pane, text) {
+  const kept = views.get(pane.id);
+  pane.innerHTML = text;
+  const svg = pane.querySelector("svg");
+  if (!svg) return;
+  svg.dataset.natural = (svg.getAttribute("viewBox") || "0 0 100 100").trim().split(/[\s,]+/).join(" ");
+  svg.removeAttribute("width");
+  svg.removeAttribute("height");
+  svg.setAttribute("preserveAspectRatio", "xMidYMid meet");
+  if (kept) setView(pane, kept);
+  reveal(pane);
+}
+
+function attachViewport(pane) {
+  pane.addEventListener("wheel", (e) => {
+    if (!pane.querySelector("svg")) return;
+    e.preventDefault();
+    zoom(pane, e.deltaY > 0 ? 1.15 : 1 / 1.15, e.clientX, e.clientY);
+  }, {passive: false});
+  let drag = null;
+  pane.addEventListener("pointerdown", (e) => {
+    const svg = pane.querySelector("svg");
+    if (!svg || e.button !== 0 || e.target.closest("a, button")) return;
+    drag = {svg, start: toSvg(svg, e.clientX, e.clientY), view: viewOf(svg), moved: false};
+    pane.setPointerCapture(e.pointerId);
+  });
+  pane.addEventListener("pointermove", (e) => {
+    if (!drag) return;
+    const svg = drag.svg;
+    svg.setAttribute("viewBox", `${drag.view.x} ${drag.view.y} ${drag.view.w} ${drag.view.h}`);
+    const now = toSvg(svg, e.clientX, e.clientY);
+    const dx = now.x - drag.start.x, dy = now.y - drag.start.y;
+    drag.moved = drag.moved || Math.abs(dx) + Math.abs(dy) > 0;
+    setView(pane, {x: drag.view.x - dx, y: drag.view.y - dy, w: drag.view.w, h: drag.view.h});
+  });
+  const end = () => { drag = null; };
+  pane.addEventListener("pointerup", end);
+  pane.addEventListener("pointercancel", end);
+}
+
+for (const bar of document.querySelectorAll(".viewbar")) {
+  const pane = $(bar.dataset.pane);
+  attachViewport(pane);
+  bar.addEventListener("click", (e) => {
+    const action = e.target.closest("button")?.dataset.view;
+    if (action === "fit") fit(pane);
+    else if (action === "actual") actualSize(pane);
+    else if (action === "in") zoom(pane, 1 / 1.25);
+    else if (action === "out") zoom(pane, 1.25);
+  });
 }
 
 function showSimulation(sim) {
@@ -355,7 +486,7 @@ async function showInstance(id, seq) {
     item.classList.toggle("current", item.dataset.id === id);
   }
   const diagram = $("instance-diagram");
-  if (data.svg) diagram.innerHTML = data.svg;
+  if (data.svg) showSvg(diagram, data.svg);
   else diagram.replaceChildren(el("p", {class: "placeholder"}, data.render_error));
   const s = data.state;
   $("instance-state").textContent =

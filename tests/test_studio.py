@@ -270,6 +270,36 @@ def test_studio_in_a_browser(server: tuple[str, int], folder: Path, tmp_path: Pa
         active = "#diagram g.node.active"
         page.wait_for_function(_lit("#diagram", "closed"))
         page.screenshot(path=str(shots / "1-opened.png"))
+
+        # the picture fits its pane; the wheel zooms around the pointer, dragging pans, 1:1 is
+        # natural size and Fit goes back (the viewBox says what is shown)
+        def view() -> list[float]:
+            box = page.get_attribute("#diagram svg", "viewBox") or ""
+            return [float(part) for part in box.split()]
+
+        fitted = view()
+        assert fitted == [
+            float(v) for v in (page.get_attribute("#diagram svg", "data-natural") or "").split()
+        ]
+        pane = page.locator("#diagram").bounding_box()
+        assert pane is not None
+        page.mouse.move(pane["x"] + pane["width"] / 2, pane["y"] + pane["height"] / 2)
+        page.mouse.wheel(0, -300)
+        page.wait_for_function(
+            "document.querySelector('#diagram svg').viewBox.baseVal.width" f" < {fitted[2]}"
+        )
+        zoomed = view()
+        page.mouse.down()
+        page.mouse.move(pane["x"] + pane["width"] / 2 + 60, pane["y"] + pane["height"] / 2)
+        page.mouse.up()
+        panned = view()
+        assert panned[0] < zoomed[0] and panned[2] == zoomed[2]
+        page.click(".viewbar[data-pane='diagram'] button[data-view='actual']")
+        width = page.evaluate("document.getElementById('diagram').clientWidth")
+        assert abs(view()[2] - width * 0.75) < 1
+        page.click(".viewbar[data-pane='diagram'] button[data-view='fit']")
+        assert view() == fitted
+
         # the text is coloured (arrows, notes, ...) without losing a character
         assert page.locator("#backdrop .tok-arrow").count() >= 5
         assert page.locator("#backdrop .tok-note").count() == 1
@@ -301,8 +331,23 @@ def test_studio_in_a_browser(server: tuple[str, int], folder: Path, tmp_path: Pa
                 "buttons => buttons.map(b => b.dataset.event)"
             )
         ) == ["close", "kick"]
+        # zoomed into the top-left corner, a step brings the new active state into view
+        page.mouse.move(pane["x"] + 20, pane["y"] + 20)
+        for _ in range(8):
+            page.mouse.wheel(0, -300)
         page.click("#events button[data-event='kick']")
         page.wait_for_function(_lit("#diagram", "broken"))
+        lit_box = page.locator(active).bounding_box()
+        assert lit_box is not None
+        assert (
+            pane["x"] <= lit_box["x"]
+            and lit_box["x"] + lit_box["width"] <= pane["x"] + pane["width"]
+        )
+        assert (
+            pane["y"] <= lit_box["y"]
+            and lit_box["y"] + lit_box["height"] <= pane["y"] + pane["height"]
+        )
+        page.click(".viewbar[data-pane='diagram'] button[data-view='fit']")
         assert page.locator("#timeline li").count() == 3
         page.screenshot(path=str(shots / "3-simulated.png"))
         page.click("#undo")
