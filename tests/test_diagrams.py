@@ -173,3 +173,24 @@ def test_a_transition_note_is_drawn_on_its_transition() -> None:
     (edge,) = [g for g in svg.iter(f"{SVG}g") if g.get("id") == "t1"]
     inside = ["".join(t.itertext()) for t in edge.iter(f"{SVG}text")]
     assert inside == ["open", "only from the inside"]
+
+
+@needs_dot
+def test_only_the_active_leaves_are_filled() -> None:
+    """An active composite gets a light tint and a coloured border; the active atomic state
+    inside it has the highlight fill, so the leaf stands out from its lit parent."""
+    chart, _ = parse("on {\n  a, b;\n  a => b: go;\n}, off;\non => off: stop;\n")
+    assert chart is not None
+    light = dot.COLORS["light"]
+    svg = etree.fromstring(emit_svg(chart, {"highlight": {"active": ["on", "a"]}}).encode())
+    fills: dict[str, set[str]] = {}
+    for group in svg.iter(f"{SVG}g"):
+        title = group.find(f"{SVG}title")
+        if title is not None and group.get("class", "").endswith("active"):
+            fills[title.text or ""] = {
+                (shape.get("fill") or "").lower()
+                for shape in group.iter(f"{SVG}path", f"{SVG}polygon")
+            }
+    assert set(fills) == {"cluster_s0", "s1"}
+    assert light.active_fill in fills["s1"] and light.active_fill not in fills["cluster_s0"]
+    assert light.active_tint in fills["cluster_s0"]

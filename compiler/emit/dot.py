@@ -35,6 +35,10 @@ class Theme:
     note_fill: str
     active_fill: str
     accent: str
+    #: an active composite state: a light tint and a border of this colour (only the active
+    #: atomic states are filled, so that they stand out inside their lit parents)
+    active_tint: str
+    active_ink: str
 
 
 #: the colours of each of `formats.THEMES`
@@ -42,8 +46,19 @@ COLORS = dict(
     zip(
         THEMES,
         (
-            Theme("white", "#1a1a1a", "#ffffff", "#fff8c4", "#fff2a8", "#d1495b"),  # light
-            Theme("#1e1e1e", "#e6e6e6", "#2a2a2a", "#4a4430", "#5c4f12", "#ff7b8a"),  # dark
+            Theme(  # light
+                "white", "#1a1a1a", "#ffffff", "#fff8c4", "#fff2a8", "#d1495b", "#fffcee", "#b8860b"
+            ),
+            Theme(  # dark
+                "#1e1e1e",
+                "#e6e6e6",
+                "#2a2a2a",
+                "#4a4430",
+                "#5c4f12",
+                "#ff7b8a",
+                "#262319",
+                "#e0b84a",
+            ),
         ),
         strict=True,
     )
@@ -277,9 +292,9 @@ class _Writer:
             "label": f"<{label}>",
             "labeljust": "l",
             "style": dot_string(style),
-            "color": dot_string(ink),
-            "fillcolor": dot_string(t.active_fill),
-            "penwidth": "3" if active else ("2" if state.color else "1"),
+            "color": dot_string(t.active_ink if active else ink),
+            "fillcolor": dot_string(t.active_tint),
+            "penwidth": "2.5" if active else ("2" if state.color else "1"),
             "margin": "12",
         }
         if state.kind is StateKind.PARALLEL:
