@@ -266,6 +266,7 @@ async function render() {
   const seq = ++state.renderSeq;
   const {ok, data} = await api("POST", "/api/render", {
     path: state.path || "chart.smcat", text: $("editor").value, steps: state.steps, context,
+    theme: theme(),
   });
   if (seq !== state.renderSeq) return;  // a newer render is on its way
   if (!ok) { status(data.error, true); return; }
@@ -274,6 +275,8 @@ async function render() {
   showDiagnostics();
   const diagram = $("diagram");
   diagram.classList.remove("stale");
+  state.events = data.events || {}; state.lines = data.lines || {};
+  state.enabled = new Set(((data.simulation && data.simulation.enabled) || []).map((e) => e.event));
   if (data.svg) showSvg(diagram, data.svg);
   else if (data.render_error) diagram.replaceChildren(el("p", {class: "placeholder"}, data.render_error));
   else if (diagram.querySelector("svg")) {
@@ -390,20 +393,28 @@ function attachViewport(pane) {
   let drag = null;
   pane.addEventListener("pointerdown", (e) => {
     const svg = pane.querySelector("svg");
-    if (!svg || e.button !== 0 || e.target.closest("a, button")) return;
-    drag = {svg, start: toSvg(svg, e.clientX, e.clientY), view: viewOf(svg), moved: false};
-    pane.setPointerCapture(e.pointerId);
+    pane.dataset.dragged = "no";
+    if (!svg || e.button !== 0 || e.target.closest("button")) return;
+    drag = {svg, start: toSvg(svg, e.clientX, e.clientY), view: viewOf(svg),
+            x: e.clientX, y: e.clientY, moved: false, pointer: e.pointerId};
   });
   pane.addEventListener("pointermove", (e) => {
     if (!drag) return;
+    if (!drag.moved) {
+      if (Math.abs(e.clientX - drag.x) + Math.abs(e.clientY - drag.y) < 5) return;  // a click
+      drag.moved = true;
+      pane.setPointerCapture(drag.pointer);
+    }
     const svg = drag.svg;
     svg.setAttribute("viewBox", `${drag.view.x} ${drag.view.y} ${drag.view.w} ${drag.view.h}`);
     const now = toSvg(svg, e.clientX, e.clientY);
     const dx = now.x - drag.start.x, dy = now.y - drag.start.y;
-    drag.moved = drag.moved || Math.abs(dx) + Math.abs(dy) > 0;
     setView(pane, {x: drag.view.x - dx, y: drag.view.y - dy, w: drag.view.w, h: drag.view.h});
   });
-  const end = () => { drag = null; };
+  const end = () => {
+    pane.dataset.dragged = drag && drag.moved ? "yes" : "no";
+    drag = null;
+  };
   pane.addEventListener("pointerup", end);
   pane.addEventListener("pointercancel", end);
 }
@@ -454,7 +465,39 @@ function showSimulation(sim) {
 function sendEvent(name) {
   const data = readJson("event-data");
   if (data === null) { status("the event data is not a JSON object", true); return; }
+  $("event-data").value = "{}";  // the data goes with this event only
   step(Object.keys(data).length ? {event: name, data} : {event: name});
+}
+
+function theme() {
+  return matchMedia("(prefers-color-scheme: dark)").matches ? "dark" : "light";
+}
+
+function clickDiagram(e) {
+  // a transition sends its event (when the active states take it); a state shows its line
+  if ($("diagram").dataset.dragged === "yes") return;
+  const edge = e.target.closest("g.transition");
+  if (edge) {
+    const name = (state.events || {})[edge.id];
+    if (!name) return;
+    if (state.enabled && state.enabled.has(name)) sendEvent(name);
+    else status(`\`${name}\` is not taken by the active states now`);
+    return;
+  }
+  const node = e.target.closest("g.state");
+  const title = node && node.querySelector("a")?.getAttribute("xlink:title");
+  const line = title && (state.lines || {})[title];
+  if (line) goToLine(line);
+}
+
+function goToLine(line) {
+  const editor = $("editor");
+  const lines = editor.value.split("\n");
+  const start = lines.slice(0, line - 1).reduce((n, text) => n + text.length + 1, 0);
+  editor.focus();
+  editor.setSelectionRange(start, start + (lines[line - 1] || "").length);
+  editor.scrollTop = Math.max(0, (line - 3) * parseFloat(getComputedStyle(editor).lineHeight || "18"));
+  syncScroll();
 }
 
 function step(entry) { state.steps.push(entry); state.redo = []; render(); }
@@ -478,7 +521,8 @@ async function loadInstances() {
 }
 
 async function showInstance(id, seq) {
-  const query = "/api/instance?id=" + encodeURIComponent(id) + (seq !== null ? "&seq=" + seq : "");
+  const query = "/api/instance?id=" + encodeURIComponent(id) + (seq !== null ? "&seq=" + seq : "") +
+    "&theme=" + theme();
   const {ok, data} = await api("GET", query);
   if (!ok) { status(data.error, true); return; }
   state.instance = id; state.seq = seq;
@@ -512,6 +556,11 @@ function showTab(name) {
   if (name === "tab-instances") loadInstances();
 }
 
+$("diagram").addEventListener("click", clickDiagram);
+matchMedia("(prefers-color-scheme: dark)").addEventListener("change", () => {
+  render();
+  if (state.instance) showInstance(state.instance, state.seq);
+});
 $("tab-chart").addEventListener("click", () => showTab("tab-chart"));
 $("tab-instances").addEventListener("click", () => showTab("tab-instances"));
 $("file-select").addEventListener("change", (e) => openFile(e.target.value));
@@ -519,10 +568,6 @@ $("editor").addEventListener("input", () => changed());
 $("editor").addEventListener("scroll", syncScroll);
 $("editor").addEventListener("keydown", (e) => {
   if ((e.ctrlKey || e.metaKey) && e.key === "s") { e.preventDefault(); save(); }
-  if (e.key === "Tab") {
-    e.preventDefault();
-    document.execCommand("insertText", false, "    ");
-  }
 });
 $("save").addEventListener("click", () => save());
 $("new").addEventListener("click", () => newFile());

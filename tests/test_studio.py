@@ -361,6 +361,27 @@ def test_studio_in_a_browser(server: tuple[str, int], folder: Path, tmp_path: Pa
         page.fill("#event-data", '{"code": 1234}')
         page.click("#events button[data-event='unlock']")
         page.wait_for_function(_lit("#diagram", "closed"))
+        assert page.input_value("#event-data") == "{}"  # the data went with that event only
+
+        # the picture is clickable: a transition sends its event, a state shows its line
+        edges = page.evaluate(
+            "[...document.querySelectorAll('#diagram g.transition')].map(g => [g.id,"
+            " g.querySelector('text') ? g.querySelector('text').textContent.trim() : ''])"
+        )
+        lock = next(edge_id for edge_id, text in edges if text.startswith("lock"))
+        page.locator(f"#diagram g#{lock} text").first.click()
+        page.wait_for_function(_lit("#diagram", "locked"))
+        assert page.locator(f"#diagram g#{lock} a").first.get_attribute("xlink:title") == (
+            "lock / beep"
+        )  # the whole label on hover
+        page.locator("#diagram g.state a[*|title='opened']").first.click()
+        caret = page.evaluate("document.getElementById('editor').selectionStart")
+        before = page.input_value("#editor")[:caret]
+        assert before.count("\n") + 1 == 3  # door.smcat declares `opened` on line 3
+        page.keyboard.press("Tab")  # Tab leaves the editor (keyboard users are not trapped)
+        assert page.evaluate("document.activeElement.id") != "editor"
+        page.click("#timeline li >> nth=0")
+        page.wait_for_function(_lit("#diagram", "closed"))
 
         # a mistake is shown at its line
         editor.click()
@@ -428,6 +449,16 @@ def test_studio_in_a_browser(server: tuple[str, int], folder: Path, tmp_path: Pa
         strict.click("#events button[data-event='open']")
         strict.wait_for_selector("#timeline li:nth-child(2)")
         assert strict.locator("#configuration").text_content() == "opened"
+
+        # dark mode follows the system setting: the page's colours and the diagram's theme
+        dark = browser.new_page(color_scheme="dark", viewport={"width": 1280, "height": 720})
+        dark.goto(url)
+        dark.wait_for_selector("#diagram svg")
+        background = dark.evaluate("getComputedStyle(document.body).backgroundColor")
+        assert background == "rgb(30, 30, 30)"
+        canvas = dark.locator("#diagram svg g.graph > polygon").first.get_attribute("fill")
+        assert canvas == "#1e1e1e"
+        dark.screenshot(path=str(shots / "7-dark.png"))
         browser.close()
     assert errors == []
 

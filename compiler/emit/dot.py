@@ -342,6 +342,8 @@ class _Writer:
             attributes["label"] = self._noted_label(label, transition.notes)
         elif label:
             attributes["label"] = dot_string(" " + label + " ")
+        if label:  # the whole label on hover, over the line and over the label
+            attributes["tooltip"] = attributes["labeltooltip"] = dot_string(label)
         composite = self.composites
         if source in composite and source not in self.chart.ancestors_of(target):
             attributes["ltail"] = f"cluster_{self.ids[source]}"

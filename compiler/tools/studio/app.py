@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 from ....runtime.store.disk import atomic_write
 from ...diagnostics import Diagnostic, Severity
 from ...errors import CompilerError, RenderError
+from ...formats import THEMES
 from ...ir import Chart
 from ...pipeline import CHART_SUFFIXES, diagnose_file
 
@@ -150,13 +151,17 @@ class Studio:
         _, chart, diagnostics = diagnose_file(text.encode("utf-8"), name, target="python")
         return chart, diagnostics
 
-    def render(self, name: str, text: str, steps: list[Any], context: Any) -> dict[str, Any]:
+    def render(
+        self, name: str, text: str, steps: list[Any], context: Any, theme: str = "light"
+    ) -> dict[str, Any]:
         """Diagnostics, the diagram with the active states lit, and the simulation (a few at
         a time: see `_WORK`)."""
         with _WORK:
-            return self._render(name, text, steps, context)
+            return self._render(name, text, steps, context, theme)
 
-    def _render(self, name: str, text: str, steps: list[Any], context: Any) -> dict[str, Any]:
+    def _render(
+        self, name: str, text: str, steps: list[Any], context: Any, theme: str
+    ) -> dict[str, Any]:
         chart, diagnostics = self.chart(name, text)
         result: dict[str, Any] = {
             "diagnostics": [_diagnostic(d) for d in diagnostics],
@@ -165,6 +170,10 @@ class Studio:
         }
         if chart is None:
             return result
+        # what the page needs to make the picture clickable: each drawn transition's event
+        # (click it to send it) and each state's line (click it to go there)
+        result["events"] = {f"t{t.id}": t.event for t in chart.transitions() if t.event}
+        result["lines"] = {s.name: s.span.line for s in chart.states() if s.span.line}
         active: list[str] = []
         if not any(d.severity is Severity.ERROR for d in diagnostics):
             simulation = simulate(chart, steps, context)
@@ -172,7 +181,7 @@ class Studio:
             active = simulation["active"]
         else:
             result["simulation"] = {"error": "the chart has errors: fix them to simulate it"}
-        result["svg"], result["render_error"] = _svg(chart, active)
+        result["svg"], result["render_error"] = _svg(chart, active, theme)
         return result
 
     # -- instances ---------------------------------------------------------------------------
@@ -215,11 +224,11 @@ class Studio:
                 found.append({"id": resource_id, "problem": str(error)})
         return found
 
-    def instance(self, resource_id: str, seq: int | None) -> dict[str, Any]:
+    def instance(self, resource_id: str, seq: int | None, theme: str = "light") -> dict[str, Any]:
         with _WORK:
-            return self._instance(resource_id, seq)
+            return self._instance(resource_id, seq, theme)
 
-    def _instance(self, resource_id: str, seq: int | None) -> dict[str, Any]:
+    def _instance(self, resource_id: str, seq: int | None, theme: str) -> dict[str, Any]:
         from ....runtime.store import check_resource_id
 
         try:
@@ -241,7 +250,7 @@ class Studio:
 
             chart = load(source, compact=True)
             active = _with_ancestors(chart, state["configuration"])
-            svg, render_error = _svg(chart, active)
+            svg, render_error = _svg(chart, active, theme)
         return {
             "id": resource_id,
             "records": records,
@@ -269,10 +278,14 @@ def _diagnostic(diagnostic: Diagnostic) -> dict[str, Any]:
     return found
 
 
-def _svg(chart: Chart, active: list[str]) -> tuple[str | None, str | None]:
+def _svg(chart: Chart, active: list[str], theme: str = "light") -> tuple[str | None, str | None]:
     from ...emit.render import emit_svg
 
-    options: dict[str, Any] = {"highlight": {"active": active}, "timeout": RENDER_SECONDS}
+    options: dict[str, Any] = {
+        "highlight": {"active": active},
+        "timeout": RENDER_SECONDS,
+        "theme": theme if theme in THEMES else "light",
+    }
     try:
         return emit_svg(chart, options), None
     except RenderError as error:

@@ -156,7 +156,9 @@ def make_handler(
             if path == "/api/instance":
                 seq = query.get("seq", [None])[0]
                 return studio.instance(
-                    query.get("id", [""])[0], int(seq) if seq and seq.isdigit() else None
+                    query.get("id", [""])[0],
+                    int(seq) if seq and seq.isdigit() else None,
+                    query.get("theme", ["light"])[0],
                 )
             raise StudioError(HTTPStatus.NOT_FOUND, f"nothing at {path}")
 
@@ -171,6 +173,7 @@ def make_handler(
                     str(body.get("text", "")),
                     body.get("steps") or [],
                     body.get("context") or {},
+                    str(body.get("theme") or "light"),
                 )
             raise StudioError(HTTPStatus.NOT_FOUND, f"nothing at {path}")
 
