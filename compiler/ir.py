@@ -12,15 +12,14 @@ document order when a malformed chart declares a name twice; the checker reports
 
 from __future__ import annotations
 
-import contextlib
 import enum
-import gc
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..runtime.lowering import Arrow, Outline, invoke_name
+from ..runtime.memory import gc_paused as gc_paused  # the compiler's stages use it from here
 
 #: Every reader refuses composite states nested deeper than this (smcat P004, YAML, SCXML):
 #: later stages walk the hierarchy recursively, and no hand-written chart comes near it.
@@ -353,21 +352,6 @@ def _build_index(root: Region) -> _Index:
         preorder=tuple(preorder),
         transitions=tuple(transitions),
     )
-
-
-@contextlib.contextmanager
-def gc_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector while a stage builds large acyclic structures
-    from a chart (the parse tree's IR, the checker's indexes, the lowering's outline). Each
-    allocation-triggered collection walks every object alive, the chart's included: on a chart
-    of 40k states they cost more than the work itself. Nothing built here forms cycles."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 # -- the JSON form (`statewright-ir/1`, docs/ir.md) --------------------------------------------

@@ -130,9 +130,14 @@ def _interpreter(text: str, context: dict[str, int]) -> Any:
     return load(json.loads(ir_json.emit(chart)), context=context)
 
 
-def _drive(machine: Any, events: list[str]) -> list[Any]:
-    logs: list[str] = []
-    machine.add_listener(lambda r: logs.append(r["action"]) if "action" in r else None)
+def _drive(machine: Any, events: list[str], logs: list[str] | None = None) -> list[Any]:
+    """The configuration and the actions run after the start and after each event. The
+    actions are heard by a listener, or (`logs` given) read from `logs`, which the machine's
+    hooks append to: the fast paths run only without a listener."""
+    if logs is None:
+        logs = []
+        heard = logs
+        machine.add_listener(lambda r: heard.append(r["action"]) if "action" in r else None)
     steps: list[Any] = []
 
     def step(action: Any) -> None:
@@ -165,12 +170,17 @@ def _well_formed(text: str) -> Any:
 SCRIPT = st.lists(st.sampled_from(EVENTS), max_size=10)
 
 
-@settings(
-    max_examples=120,
-    deadline=None,
-    derandomize=True,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
-)
+def _settings(examples: int) -> Any:
+    """Hypothesis settings of these tests: a fixed number of derandomised examples."""
+    return settings(
+        max_examples=examples,
+        deadline=None,
+        derandomize=True,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+    )
+
+
+@_settings(120)
 @given(text=charts(), events=SCRIPT, x=st.integers(0, 1))
 def test_interpreter_and_generated_class_agree_at_every_step(
     text: str, events: list[str], x: int, tmp_path_factory: pytest.TempPathFactory
@@ -181,28 +191,6 @@ def test_interpreter_and_generated_class_agree_at_every_step(
     module = generated_module(chart, tmp_path_factory.mktemp("gen") / "chart_machine.py")
     machine = module.partial_class()(context={"x": x}, start=False)
     assert _drive(machine, events) == expected, text
-
-
-def _drive_quietly(machine: Any, events: list[str], logs: list[str]) -> list[Any]:
-    """As `_drive`, with no listener attached (the fast paths run only without one): the
-    actions are read from `logs`, which the hooks append to."""
-    steps: list[Any] = []
-
-    def step(action: Any) -> None:
-        logs.clear()
-        try:
-            action()
-        except LivelockError:
-            steps.append("livelock")
-            return
-        steps.append((machine.configuration, list(logs)))
-
-    step(machine.start)
-    for event in events:
-        if steps[-1] == "livelock":
-            break
-        step(lambda event=event: machine.send(event))
-    return steps
 
 
 def _logging_hooks(document: dict[str, Any], logs: list[str]) -> dict[str, Any]:
@@ -217,12 +205,7 @@ def _logging_hooks(document: dict[str, Any], logs: list[str]) -> dict[str, Any]:
     return {text: (lambda context, data, text=text: logs.append(text)) for text in texts}
 
 
-@settings(
-    max_examples=120,
-    deadline=None,
-    derandomize=True,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
-)
+@_settings(120)
 @given(text=charts(), events=SCRIPT, x=st.integers(0, 1))
 def test_plans_and_the_full_algorithm_agree_at_every_step(
     text: str, events: list[str], x: int
@@ -240,15 +223,10 @@ def test_plans_and_the_full_algorithm_agree_at_every_step(
     assert _drive(load(document, context={"x": x}), events) == expected, text
     logs: list[str] = []
     quiet = load(document, context={"x": x}, actions=_logging_hooks(document, logs))
-    assert _drive_quietly(quiet, events, logs) == expected, text
+    assert _drive(quiet, events, logs) == expected, text
 
 
-@settings(
-    max_examples=80,
-    deadline=None,
-    derandomize=True,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
-)
+@_settings(80)
 @given(text=charts(), events=SCRIPT, x=st.integers(0, 1))
 def test_send_by_name_without_listeners_agrees_with_the_interpreter(
     text: str, events: list[str], x: int, tmp_path_factory: pytest.TempPathFactory
@@ -260,7 +238,7 @@ def test_send_by_name_without_listeners_agrees_with_the_interpreter(
     logs: list[str] = []
     document = json.loads(ir_json.emit(chart))
     hooks = _logging_hooks(document, logs)
-    expected = _drive_quietly(load(document, context={"x": x}, actions=hooks), events, logs)
+    expected = _drive(load(document, context={"x": x}, actions=hooks), events, logs)
     module = generated_module(chart, tmp_path_factory.mktemp("gen") / "chart_machine.py")
     methods = {
         name: (lambda self, data, text=text: logs.append(text))
@@ -268,7 +246,7 @@ def test_send_by_name_without_listeners_agrees_with_the_interpreter(
     }
     recording = type("Recording", (module.machine_class,), methods)
     machine = recording(context={"x": x}, start=False)
-    assert _drive_quietly(machine, events, logs) == expected, text
+    assert _drive(machine, events, logs) == expected, text
 
 
 # -- python-statemachine on the SCXML export ---------------------------------------------------
@@ -303,12 +281,7 @@ def _psm_atomic(machine: Any) -> list[str]:
     return sorted(s.id for s in machine.configuration if s.is_atomic)
 
 
-@settings(
-    max_examples=200,
-    deadline=None,
-    derandomize=True,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
-)
+@_settings(200)
 @given(text=charts(), events=SCRIPT, x=st.integers(0, 1))
 def test_python_statemachine_agrees_on_the_scxml_export(
     text: str, events: list[str], x: int, tmp_path_factory: pytest.TempPathFactory
