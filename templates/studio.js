@@ -202,7 +202,8 @@ function paintEditor() {
     gutter.push(number);
     const [nodes, open] = colour(text, yaml, inComment);
     inComment = open;
-    const row = el("div", {class: kind}, ...nodes);
+    const span = mark ? columns(mark, line, text.length) : null;
+    const row = el("div", {class: kind}, ...(span ? underline(nodes, ...span, kind) : nodes));
     if (mark && mark.line === line) {
       row.append(el("span", {class: "note"}, `${mark.code}: ${mark.message}`));
     }
@@ -211,6 +212,40 @@ function paintEditor() {
   $("gutter").replaceChildren(...gutter);
   $("backdrop").replaceChildren(...backdrop);
   syncScroll();
+}
+
+function columns(d, line, length) {
+  // the 0-based columns [from, to) of line `line` that diagnostic `d` blames
+  const last = Math.max(d.line, d.end_line || d.line);
+  const from = line === d.line ? Math.max(d.column - 1, 0) : 0;
+  const to = line === last && d.end_column ? d.end_column - 1 : length;
+  return [from, Math.max(to, from + 1)];
+}
+
+function underline(nodes, from, to, kind) {
+  // the same text, with the characters in [from, to) underlined (a blamed span past the end of
+  // the line, such as "unexpected end of input", gets an empty marker after it: no character
+  // is added, so the text stays aligned with the editor's)
+  const out = [];
+  let at = 0;
+  const piece = (cls, text, marked) => {
+    if (!text) return;
+    const classes = [cls, marked ? "squiggle-" + kind : ""].filter(Boolean).join(" ");
+    out.push(classes ? el("span", {class: classes}, text) : text);
+  };
+  for (const node of nodes) {
+    const text = typeof node === "string" ? node : node.textContent;
+    const cls = typeof node === "string" ? "" : node.className;
+    const start = at, end = at + text.length;
+    at = end;
+    const a = Math.max(from, start), b = Math.min(to, end);
+    if (a >= b) { out.push(node); continue; }
+    piece(cls, text.slice(0, a - start), false);
+    piece(cls, text.slice(a - start, b - start), true);
+    piece(cls, text.slice(b - start), false);
+  }
+  if (from >= at) out.push(el("span", {class: `squiggle-${kind} past-end`}));
+  return out;
 }
 
 function syncScroll() {
@@ -434,6 +469,14 @@ for (const bar of document.querySelectorAll(".viewbar")) {
 function showSimulation(sim) {
   const events = $("events"), timeline = $("timeline");
   $("sim-error").textContent = sim && sim.error ? sim.error : "";
+  const broken = !(sim && sim.timeline);
+  $("simulator").classList.toggle("stale", broken && Boolean(state.simulated));
+  if (broken && state.simulated) {
+    // the chart does not read (or has errors): the last simulation stays, dimmed, until it does
+    for (const button of events.querySelectorAll("button")) button.disabled = true;
+    return;
+  }
+  state.simulated = Boolean(sim && sim.timeline);
   if (!sim || !sim.timeline) {
     events.replaceChildren(); timeline.replaceChildren(); $("configuration").replaceChildren();
     $("undo").disabled = state.steps.length === 0; $("redo").disabled = state.redo.length === 0;

@@ -391,6 +391,22 @@ def test_studio_in_a_browser(server: tuple[str, int], folder: Path, tmp_path: Pa
         assert "P002" in page.locator("#diagnostics").text_content()
         line = page.locator("#gutter div.error").first.text_content()
         assert line == str(len(page.input_value("#editor").splitlines()))
+        # the exact span is underlined: the characters the diagnostic blames, not the line
+        blamed = page.evaluate(
+            "(() => { const d = [...document.querySelectorAll('#diagnostics li')]"
+            ".map(li => li.textContent).find(t => t.includes('P002'));"
+            " return d.match(/ (\\d+):(\\d+) /).slice(1).map(Number); })()"
+        )
+        row = page.locator("#backdrop > div").nth(blamed[0] - 1)
+        before = row.evaluate(
+            "row => { let n = 0; for (const node of row.childNodes) {"
+            " if (node.classList && node.classList.contains('squiggle-error')) return n;"
+            " n += node.textContent.length; } return -1; }"
+        )
+        assert before == blamed[1] - 1
+        # the last simulation stays visible (dimmed) while the text does not read
+        assert page.locator("#simulator.stale").count() == 1
+        assert page.locator("#configuration .state").count() == 1
         page.screenshot(path=str(shots / "4-diagnostic.png"))
         page.keyboard.press("Backspace")
         for _ in range(len("broken => ;")):
