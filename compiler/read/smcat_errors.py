@@ -74,6 +74,9 @@ def syntax_error(
     """
     if isinstance(error, UnexpectedCharacters):
         return _unexpected_character(error, text, file)
+    stray = _stray_brace(error, file)
+    if stray is not None:
+        return stray
     if isinstance(error, UnexpectedEOF) or (
         isinstance(error, UnexpectedToken) and error.token.type == "$END"
     ):
@@ -91,6 +94,25 @@ def syntax_error(
     if _matches(error, parse) == "missing-semicolon":
         return Diagnostic("P002", Severity.ERROR, message, span, "end each statement with `;`")
     return Diagnostic("P002", Severity.ERROR, message, span, f"expected {expected}")
+
+
+def _stray_brace(error: UnexpectedInput, file: str) -> Diagnostic | None:
+    """A `}` where no composite state is open: smcat's names may contain `}`, so the lexer
+    reads it as the start of a transition and the parser stumbles on what follows (often the
+    end of the input, lines later). Blame the brace, where it is."""
+    stack = _value_stack(error)
+    if not stack or not _is_token(stack[-1]):
+        return None
+    brace = stack[-1]
+    if brace.type != "IDENTIFIER" or str(brace.value).strip() != "}":
+        return None
+    return Diagnostic(
+        "P002",
+        Severity.ERROR,
+        "unexpected `}`: no composite state is open here",
+        _token_span(brace, file, 1),
+        "remove it, or open the composite state it closes with `name {`",
+    )
 
 
 def _misplaced_declaration(error: UnexpectedToken, file: str) -> Diagnostic | None:
