@@ -500,6 +500,13 @@ function showSimulation(sim) {
     if (entry.actions.length) item.append(el("span", {class: "actions"}, ` / ${entry.actions.join("; ")}`));
     return item;
   }));
+  // the steps undone stay in view (dimmed) until a new step replaces them: click one to redo
+  // up to it
+  const undone = [...state.redo].reverse();
+  timeline.append(...undone.map((entry, offset) => el("li", {
+    class: "step undone", title: "redo up to this step",
+    onclick: () => { for (let k = 0; k <= offset; k++) state.steps.push(state.redo.pop()); render(); },
+  }, `${sim.timeline.length + offset}. ${entry.advance !== undefined ? `+${entry.advance}s` : entry.event}`)));
   $("context-now").textContent = JSON.stringify(sim.context, null, 1);
   $("undo").disabled = state.steps.length === 0;
   $("redo").disabled = state.redo.length === 0;

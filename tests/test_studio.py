@@ -352,6 +352,13 @@ def test_studio_in_a_browser(server: tuple[str, int], folder: Path, tmp_path: Pa
         page.screenshot(path=str(shots / "3-simulated.png"))
         page.click("#undo")
         page.wait_for_function(_lit("#diagram", "opened"))
+        # the undone step stays in the timeline, dimmed; clicking it redoes it
+        assert page.locator("#timeline li.undone").all_text_contents() == ["2. kick"]
+        page.click("#timeline li.undone")
+        page.wait_for_function(_lit("#diagram", "broken"))
+        assert page.locator("#timeline li.undone").count() == 0
+        page.click("#undo")
+        page.wait_for_function(_lit("#diagram", "opened"))
         page.click("#timeline li >> nth=0")  # back to the start
         page.wait_for_function(_lit("#diagram", "closed"))
 
