@@ -74,7 +74,7 @@ def _loop(send: Callable[[str], Any], events: list[str]) -> Any:
     return run
 
 
-def send_by_name() -> None:
+def send_by_name(folder: Path) -> None:
     toggle = runtime_bench._generated(runtime_bench.A, "a")
     hier = runtime_bench._generated(runtime_bench.B, "b")
     par = runtime_bench._generated(runtime_bench.C, "c")
@@ -183,7 +183,7 @@ def start_up(folder: Path) -> None:
     )
 
 
-def parsing() -> None:
+def parsing(folder: Path) -> None:
     import parse_bench
 
     smcat = parse_bench.find_smcat(None)
@@ -274,10 +274,7 @@ def main() -> int:
     try:
         for part in (send_by_name, start_up, parsing, durable, interpreter_against_xstate):
             print(f"measuring: {part.__name__}", file=sys.stderr)
-            if part in (send_by_name, parsing):
-                part()  # type: ignore[call-arg]
-            else:
-                part(folder)  # type: ignore[call-arg]
+            part(folder)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     print(f"# statewright speed summary  python {sys.version.split()[0]}  quick={QUICK}")

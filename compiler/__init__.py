@@ -9,10 +9,10 @@ docs/architecture.md. From here: `parse` (smcat text -> Chart and diagnostics), 
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING, Any
 
 from ..runtime import __version__ as __version__  # one version for both distributions
+from ..runtime import lazy
 
 if TYPE_CHECKING:
     from .diagnostics import Diagnostic, Severity, render
@@ -32,12 +32,7 @@ _WHERE = {
 
 
 def __getattr__(name: str) -> Any:
-    module = _WHERE.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module, __name__), name)
-    globals()[name] = value
-    return value
+    return lazy.load(__name__, globals(), _WHERE, name)
 
 
 def __dir__() -> list[str]:

@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..runtime.lowering import Arrow, Outline, invoke_name
-from ..runtime.memory import gc_paused as gc_paused  # the compiler's stages use it from here
 
 #: Every reader refuses composite states nested deeper than this (smcat P004, YAML, SCXML):
 #: later stages walk the hierarchy recursively, and no hand-written chart comes near it.

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 
-from .ir import Action, ActionKind, StateKind, Transition
+from .ir import Action, ActionKind, State, StateKind, Transition
 
 #: The characters of JavaScript's `\\s` class, as a regex character-class body.
 JS_SPACE_CLASS = "\t\n\x0b\x0c\r \xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
@@ -149,3 +149,11 @@ def activity_line(action: Action) -> str:
 COLOR_CHARS = re.compile(r"[a-zA-Z0-9#,.:; ]*")
 CLASS_CHARS = re.compile(r"[a-zA-Z0-9_\- ]*")
 MAX_WIDTH = 30
+
+
+def pseudo_caption(state: State) -> str:
+    """What a pseudo-state (a choice) is called in pictures: its label, or its name without
+    smcat's `^` / `]` prefix."""
+    if state.label:
+        return state.label
+    return state.name.lstrip("^]") or state.name

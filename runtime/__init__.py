@@ -14,8 +14,9 @@ package (the compiler reads `runtime.lowering`) does not pay for asyncio and the
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING, Any
+
+from . import lazy
 
 #: the version of the `statewright-runtime` distribution (runtime/pyproject.toml says the same;
 #: tests/test_packaging.py checks it)
@@ -64,12 +65,7 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    module = _WHERE.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module, __name__), name)
-    globals()[name] = value
-    return value
+    return lazy.load(__name__, globals(), _WHERE, name)
 
 
 def __dir__() -> list[str]:

@@ -220,17 +220,8 @@ class CompiledMachine:
         except KeyError:  # not a plain step here (or not an event of the tables)
             self._fire(event, data)
             return
-        listeners = self._listeners
-        if listeners is not None:
-            if calls:
-                self._listened(calls, target, records, event, data)
-                return
-            self._c = target  # no hook: the listeners hear the step only
-            configuration = list(self.ATOMIC[target])
-            for listener in listeners:
-                listener({"event": event, "configuration": configuration})
-            if self._engine is not None:
-                self._flush()
+        if self._listeners is not None:
+            self._listened(calls, target, records, event, data)
         elif calls:
             c = self._c
             self._c = BUSY - c  # events the hooks send wait for the step

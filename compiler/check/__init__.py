@@ -18,8 +18,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 
+from ...runtime.memory import gc_paused
 from ..diagnostics import Diagnostic, Severity
-from ..ir import Chart, gc_paused
+from ..ir import Chart
 from . import declarations, flow, structure, targets
 from .model import Model
 

@@ -19,7 +19,7 @@ from typing import Any
 
 from ..formats import DIRECTIONS, THEMES
 from ..ir import ActionKind, Chart, State, StateKind, Transition, TransitionKind
-from ..notation import compose_label
+from ..notation import compose_label, pseudo_caption
 from .colours import as_hex, readable
 from .escape import dot_html, dot_string
 
@@ -169,7 +169,7 @@ class _Writer:
                 **small,
                 "width": "0.32",
                 "height": "0.32",
-                "xlabel": dot_string(_pseudo_caption(state)),
+                "xlabel": dot_string(pseudo_caption(state)),
             }
         if kind in (StateKind.FORK, StateKind.JOIN, StateKind.FORKJOIN):
             return {
@@ -374,12 +374,6 @@ def _drawn_inside(transition: Transition) -> bool:
 def _label(transition: Transition) -> str:
     text = transition.label if transition.label is not None else compose_label(transition)
     return " ".join(text.split())
-
-
-def _pseudo_caption(state: State) -> str:
-    if state.label:
-        return state.label
-    return state.name.lstrip("^]") or state.name
 
 
 def _caption(state: State) -> str:

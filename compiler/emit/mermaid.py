@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..ir import Chart, Region, State, StateKind
-from ..notation import compose_label
+from ..notation import compose_label, pseudo_caption
 from .colours import as_hex
 from .escape import mermaid_note, mermaid_text
 
@@ -125,8 +125,8 @@ def _state(
         pass  # drawn as [*] where transitions use them
     elif kind in _STEREOTYPE:
         lines.append(f"{pad}state {node} {_STEREOTYPE[kind]}")
-        if kind is StateKind.CHOICE and _pseudo_caption(state):
-            lines.append(f"{pad}note right of {node} : {mermaid_note(_pseudo_caption(state))}")
+        if kind is StateKind.CHOICE and pseudo_caption(state):
+            lines.append(f"{pad}note right of {node} : {mermaid_note(pseudo_caption(state))}")
     else:
         lines.append(f'{pad}state "{_caption(state)}" as {node}')
     activities = [
@@ -162,12 +162,6 @@ def _end(name: str, ids: dict[str, str], kinds: dict[str, StateKind], *, as_targ
     if kind is StateKind.FINAL and as_target:
         return "[*]"
     return ids[name]
-
-
-def _pseudo_caption(state: State) -> str:
-    """A choice's caption, as the diagrams draw it: its label, or its name without smcat's
-    `^` prefix."""
-    return state.label or state.name.lstrip("^]")
 
 
 def _caption(state: State) -> str:

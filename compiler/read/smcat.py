@@ -23,6 +23,7 @@ from typing import Any
 from lark import Lark, Token
 from lark.exceptions import UnexpectedInput
 
+from ...runtime.memory import gc_paused
 from ..diagnostics import Diagnostic, Severity
 from ..ir import (
     MAX_NESTING,
@@ -34,7 +35,6 @@ from ..ir import (
     StateKind,
     Transition,
     TransitionKind,
-    gc_paused,
 )
 from ..notation import (
     COLOR_CHARS,

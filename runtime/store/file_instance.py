@@ -16,6 +16,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, Protocol
 
+from ..memory import gc_paused
 from ..timers import Clock, FakeClock
 from . import logfile
 from .charts import StoredChart
@@ -359,7 +360,7 @@ class FileInstance(DurableInstance):
 
     def _load(self) -> None:
         """Recover the instance from its files (the rules of docs/persistence.md)."""
-        with logfile.gc_paused():  # a replay builds many acyclic records
+        with gc_paused():  # a replay builds many acyclic records
             self._recover()
 
     def _recover(self) -> None:

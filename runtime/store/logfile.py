@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..memory import gc_paused as gc_paused  # the store's readers use it from here
+from ..memory import gc_paused
 from .errors import StoreError
 
 LOG_FORMAT = "statewright-log/1"
