@@ -107,6 +107,9 @@ class Machine(Scheduling, Actors):
         self._arrived: set[str] = set()
         self._internal: deque[Event] = deque()
         self._listeners: list[Listener] = []
+        #: for tools (the studio lights the transitions a step took): called, while listeners
+        #: are attached, with the ids of the chart's transitions each microstep takes
+        self.on_transitions: Callable[[list[int]], object] | None = None
         self._event_data: Mapping[str, Any] = {}
         self.clock: Clock = clock or SystemClock()
         #: (due, sequence, event, the state that scheduled it or None, the target of a <send>,
@@ -332,7 +335,7 @@ class Machine(Scheduling, Actors):
                 self._run(edge.actions, "action", edge)
         self._enter_states(plan.entering, plan.defaults, {})
         if self._listeners:
-            self._notify({"event": event, "configuration": self.configuration})
+            self._notify_step(event, plan.edges)
         return True
 
     def _select(self, event: str | None) -> list[Edge]:
@@ -392,7 +395,7 @@ class Machine(Scheduling, Actors):
         self._transition_actions(enabled)
         self._enter(enabled)
         if self._listeners:
-            self._notify({"event": event, "configuration": self.configuration})
+            self._notify_step(event, enabled)
 
     def _transition_actions(self, enabled: Iterable[Edge]) -> None:
         """In the order the transitions were selected (SCXML: document order of the atomic
@@ -558,6 +561,13 @@ class Machine(Scheduling, Actors):
                 execute(step, self._session)
                 if self._listeners:
                     self._notify({"action": step.text, "kind": kind})
+
+    def _notify_step(self, event: str | None, edges: Iterable[Edge]) -> None:
+        """A completed microstep: listeners hear its event and the configuration it left;
+        `on_transitions` (when set) gets the chart's ids of the transitions it took."""
+        if self.on_transitions is not None:
+            self.on_transitions([edge.order for edge in edges if edge.order >= 0])
+        self._notify({"event": event, "configuration": self.configuration})
 
     def _notify(self, record: dict[str, Any]) -> None:
         for listener in self._listeners:

@@ -92,6 +92,7 @@ def test_files_and_what_is_refused(server: tuple[str, int], folder: Path) -> Non
     status, listing = _call(port, "GET", "/api/files")
     assert status == 200 and listing == {
         "files": ["door.smcat", "order.yaml", "player.smcat"],
+        "generated": {},
         "store": True,
     }
     status, door = _call(port, "GET", "/api/file?path=door.smcat")
@@ -204,9 +205,17 @@ def test_instance_inspector(server: tuple[str, int]) -> None:
     _, port = server
     status, listing = _call(port, "GET", "/api/instances")
     assert listing["instances"] == [
-        {"id": "door", "seq": 4, "version": 4, "configuration": ["locked"], "drawable": True}
+        {
+            "id": "door",
+            "seq": 4,
+            "version": 4,
+            "configuration": ["locked"],
+            "drawable": True,
+            "chart": "door.smcat",
+        }
     ]
     status, now = _call(port, "GET", "/api/instance?id=door")
+    assert now["chart"] == "door.smcat"
     assert [r["type"] for r in now["records"]] == ["sw.create", "open", "close", "lock"]
     assert now["state"]["configuration"] == ["locked"]
     status, then = _call(port, "GET", "/api/instance?id=door&seq=2")

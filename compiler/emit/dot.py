@@ -8,7 +8,8 @@ edges through an invisible anchor inside the cluster). Output is deterministic: 
 document order and nothing iterates over a set. It imports no reader.
 
 Options (all optional): `direction` (top-down, left-right, bottom-top, right-left), `theme`
-(light, dark), `highlight` ({"active": [state names], "transition": id}).
+(light, dark), `highlight` ({"active": [state names], "transition": id or [ids]}: the states
+lit and the transitions last taken).
 """
 
 from __future__ import annotations
@@ -82,7 +83,9 @@ class _Writer:
         self.theme = COLORS[theme]
         highlight = options.get("highlight") or {}
         self.active = tuple(str(n) for n in highlight.get("active", ()))
-        self.last = highlight.get("transition")
+        last = highlight.get("transition")
+        taken = last if isinstance(last, list | tuple) else () if last is None else (last,)
+        self.last = frozenset(n for n in taken if isinstance(n, int) and not isinstance(n, bool))
         # One id per state name, in document order (the first declaration of a name wins).
         self.ids: dict[str, str] = {}
         self.own: dict[int, str] = {}  # id() of a declaration -> its node id
@@ -100,10 +103,10 @@ class _Writer:
         self.lines = [
             "digraph statechart {",
             f"  graph [compound=true, rankdir={self.rankdir}, splines=true, nodesep=0.4, "
-            f'ranksep=0.45, fontname="Helvetica", fontsize=11, bgcolor="{t.background}", '
+            f'ranksep=0.45, fontname="{FONT}", fontsize=11, bgcolor="{t.background}", '
             f'color="{t.ink}", fontcolor="{t.ink}", pad=0.2]',
-            f'  node [fontname="Helvetica", fontsize=11, color="{t.ink}", fontcolor="{t.ink}"]',
-            f'  edge [fontname="Helvetica", fontsize=10, color="{t.ink}", fontcolor="{t.ink}", '
+            f'  node [fontname="{FONT}", fontsize=11, color="{t.ink}", fontcolor="{t.ink}"]',
+            f'  edge [fontname="{FONT}", fontsize=10, color="{t.ink}", fontcolor="{t.ink}", '
             "arrowsize=0.7]",
         ]
         self._states(self.chart.children_of(None), 1, parallel=False)
@@ -355,10 +358,12 @@ class _Writer:
             attributes["fontcolor"] = dot_string(self._ink(transition.color))
         if transition.width:
             attributes["penwidth"] = f"{transition.width:g}"
-        attributes["class"] = dot_string(_classes("transition", transition.css_class))
+        taken = transition.id in self.last
+        extra = f"{transition.css_class or ''} taken".strip() if taken else transition.css_class
+        attributes["class"] = dot_string(_classes("transition", extra))
         if transition.kind is TransitionKind.INTERNAL:
             attributes["style"] = "dashed"
-        if self.last is not None and transition.id == self.last:
+        if taken:
             attributes["color"] = dot_string(self.theme.accent)
             attributes["fontcolor"] = dot_string(self.theme.accent)
             attributes["penwidth"] = "2.5"
@@ -379,6 +384,14 @@ def _label(transition: Transition) -> str:
 def _caption(state: State) -> str:
     # Graphviz rejects an empty <B></B>: an unnamed state shows a non-breaking space.
     return dot_html(state.label or state.name) or "&#160;"
+
+
+#: The labels' font: a family list whose members have the same metrics (Liberation Sans and
+#: Arimo are drawn to Arial's, Arial to Helvetica's). Graphviz measures every label with the
+#: first one it finds and writes the list into the SVG, so a browser (which takes the first it
+#: has) draws text as wide as the layout made room for: labels stay centred in their boxes.
+#: DejaVu Sans, which Graphviz picks for "Helvetica" on Linux, is wider than all of them.
+FONT = "Liberation Sans, Arimo, Arial, Helvetica, sans-serif"
 
 
 def _classes(*names: str | None) -> str:

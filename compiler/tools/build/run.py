@@ -47,17 +47,11 @@ from ...emit import emitter
 from ...errors import CompilerError, RenderError
 from ...formats import FORMATS
 from ...pipeline import diagnose_file
+from ..generated import HEAD_BYTES, HEADER, MARK
 from .project import Output, Project, ProjectError
 
 #: the manifest of an output folder: what the build wrote there
 MANIFEST = ".statewright-build.json"
-_MARK = "statewright build:"
-_HEADER = re.compile(
-    rb"statewright build: generated from (?P<source>.*?)(?: \(sha256 [0-9a-f]{16}\))?; "
-    rb"do not edit\. input=(?P<key>[0-9a-f]{16}) output=(?P<body>[0-9a-f]{16})"
-)
-
-
 @dataclass(frozen=True)
 class Target:
     chart: Path
@@ -234,7 +228,7 @@ def with_header(data: bytes, target: Target, root: Path) -> bytes:
     chart = target.chart
     source = chart.relative_to(root).as_posix() if chart.is_relative_to(root) else chart.name
     text = (
-        f"{_MARK} generated from {source} (sha256 {target.source_hash}); do not edit. "
+        f"{MARK} generated from {source} (sha256 {target.source_hash}); do not edit. "
         f"input={target.key} output={_body_hash(data)}"
     )
     found = FORMATS[target.output.format]
@@ -281,7 +275,7 @@ def _png_header(data: bytes) -> tuple[str, str, bytes] | None:
         if kind == b"tEXt":
             body = data[position + 8 : position + 8 + length]
             if body.startswith(_PNG_KEYWORD + b"\x00"):
-                match = _HEADER.search(body)
+                match = HEADER.search(body)
                 if match is None:
                     return None
                 rest = data[:position] + data[end:]
@@ -296,8 +290,8 @@ def read_header(data: bytes) -> tuple[str, str, bytes] | None:
     """(input key, recorded body hash, body without the header) of a generated file."""
     if data.startswith(_PNG):
         return _png_header(data)
-    head = data[:4096]
-    match = _HEADER.search(head)
+    head = data[:HEAD_BYTES]
+    match = HEADER.search(head)
     if match is None:
         return None
     start = head.rfind(b"\n", 0, match.start()) + 1

@@ -145,8 +145,10 @@ def make_handler(
             if path == "/favicon.ico":
                 return FAVICON
             if path == "/api/files":
+                files = studio.files()
                 return {
-                    "files": studio.files(),
+                    "files": files,
+                    "generated": studio.generated(files),
                     "store": studio.store_location is not None,
                 }
             if path == "/api/file":
@@ -174,7 +176,14 @@ def make_handler(
                     body.get("steps") or [],
                     body.get("context") or {},
                     str(body.get("theme") or "light"),
+                    str(body.get("direction") or "top-down"),
                 )
+            if path == "/api/export":
+                body = self._body()
+                name = str(body.get("path") or "chart.smcat")
+                if not name.endswith(CHART_SUFFIXES):
+                    name += ".smcat"
+                return studio.export(name, str(body.get("text", "")), str(body.get("format")))
             raise StudioError(HTTPStatus.NOT_FOUND, f"nothing at {path}")
 
         def _put(self, path: str, query: dict[str, list[str]]) -> Any:
