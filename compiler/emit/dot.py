@@ -70,6 +70,31 @@ def emit(chart: Chart, options: Mapping[str, Any] | None = None) -> str:
     return _Writer(chart, options or {}).write()
 
 
+def document_order(chart: Chart) -> list[list[str]]:
+    """Each scope's drawn states (the top level, each composite state, each region) in
+    document order, by their DOT names (`s3`, or `cluster_s1` for a composite state): what a
+    reader expects left to right (top to bottom when laid out left-right)."""
+    writer = _Writer(chart, {})
+    found: list[list[str]] = []
+
+    def walk(states: Iterable[State]) -> None:
+        scope = []
+        for state in states:
+            if writer.ids.get(state.name) != writer.own.get(id(state)):
+                continue
+            name = writer.ids[state.name]
+            if state.region is not None:
+                scope.append(f"cluster_{name}")
+                walk(state.region.states)
+            else:
+                scope.append(name)
+        if len(scope) > 1:
+            found.append(scope)
+
+    walk(chart.children_of(None))
+    return found
+
+
 class _Writer:
     def __init__(self, chart: Chart, options: Mapping[str, Any]) -> None:
         self.chart = chart

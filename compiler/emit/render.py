@@ -7,13 +7,15 @@ raises `RenderError` naming the package to install. It imports no reader.
 
 from __future__ import annotations
 
+import json
+import time
 from collections.abc import Mapping
 from typing import Any
 
 from ..errors import RenderError as RenderError
 from ..formats import ENGINES
 from ..ir import Chart
-from . import dot
+from . import dot, reading_order
 
 #: seconds a layout may take (option `timeout`): Graphviz on a huge or dense chart can take
 #: hours, and a server (the studio) must not wait that long
@@ -21,19 +23,52 @@ TIMEOUT = 120.0
 
 
 def render(chart: Chart, options: Mapping[str, Any] | None, output: str) -> bytes:
+    """The chart laid out by Graphviz, in `output` (svg, png). With `dot`, the layout is
+    checked against document order (`reading_order`): when its mirror image has fewer states
+    out of order (Graphviz may turn a scope around: regions right to left, the initial dot
+    right of what it starts), the mirror image is drawn."""
     options = options or {}
     engine = str(options.get("engine", "dot"))
     if engine not in ENGINES:
         raise RenderError(f"unknown engine {engine!r}: use one of {', '.join(ENGINES)}")
-    source = dot.emit(chart, options)
     seconds = float(options.get("timeout", TIMEOUT))
+    if engine != "dot":
+        return _layout(dot.emit(chart, options), engine, [f"-T{output}"], seconds)
+    deadline = time.monotonic() + seconds
+    source = dot.emit(chart, options)
+    data = _layout(source, engine, ["-Tjson0", f"-T{output}"], seconds)
+    layout, picture = _split(data)
+    order = dot.document_order(chart)
+    across = str(options.get("direction", "top-down")) in ("top-down", "bottom-top")
+    placed = reading_order.boxes(layout)
+    wrong = reading_order.inversions(placed, order, across=across)
+    if wrong == 0 or reading_order.inversions(placed, order, across=across, mirror=True) >= wrong:
+        return picture
+    turned = reading_order.mirrored(source, layout, across=across)
+    if turned is None:
+        return picture
+    try:
+        return _layout(turned, "neato", ["-n2", f"-T{output}"], max(deadline - time.monotonic(), 1))
+    except RenderError:
+        return picture  # out of time: the layout as Graphviz made it
+
+
+def _split(data: bytes) -> tuple[dict[str, Any], bytes]:
+    """Graphviz's `-Tjson0 -Tsvg` (or png) output: the layout, and the picture after it."""
+    text = data.decode("utf-8", "replace")
+    layout, end = json.JSONDecoder().raw_decode(text)
+    # the offset of the picture in bytes, not characters
+    return layout, data[len(text[:end].encode("utf-8")) :].lstrip(b"\n")
+
+
+def _layout(source: str, engine: str, formats: list[str], seconds: float) -> bytes:
     import subprocess
 
     # imported here: it costs start-up time every other format does not need
     import graphviz
     from graphviz.backend import dot_command, execute
 
-    command = dot_command.command(engine, output)
+    command = [*dot_command.command(engine, "svg")[:-1], *formats]
     try:
         # graphviz.pipe with a time limit: a layout that runs away is stopped, not waited for
         process = execute.run_check(
