@@ -15,7 +15,7 @@ from typing import Any
 from ..errors import RenderError as RenderError
 from ..formats import ENGINES
 from ..ir import Chart
-from . import dot, reading_order
+from . import dot, placement
 
 #: seconds a layout may take (option `timeout`): Graphviz on a huge or dense chart can take
 #: hours, and a server (the studio) must not wait that long
@@ -23,10 +23,11 @@ TIMEOUT = 120.0
 
 
 def render(chart: Chart, options: Mapping[str, Any] | None, output: str) -> bytes:
-    """The chart laid out by Graphviz, in `output` (svg, png). With `dot`, the layout is
-    checked against document order (`reading_order`): when its mirror image has fewer states
-    out of order (Graphviz may turn a scope around: regions right to left, the initial dot
-    right of what it starts), the mirror image is drawn."""
+    """The chart laid out by Graphviz, in `output` (svg, png). With `dot`, the layout gets a
+    second look (`placement`): when its mirror image has fewer states out of document order
+    (Graphviz may turn a scope around: regions right to left, the initial dot right of what
+    it starts), the mirror image is drawn; a label Graphviz put inside the composite state
+    its transition starts or ends at is moved out. Then `neato -n2` draws those positions."""
     options = options or {}
     engine = str(options.get("engine", "dot"))
     if engine not in ENGINES:
@@ -36,25 +37,30 @@ def render(chart: Chart, options: Mapping[str, Any] | None, output: str) -> byte
         return _layout(dot.emit(chart, options), engine, [f"-T{output}"], seconds)
     deadline = time.monotonic() + seconds
     source = dot.emit(chart, options)
-    data = _layout(source, engine, ["-Tjson0", f"-T{output}"], seconds)
+    data = _layout(source, engine, ["-Tjson", f"-T{output}"], seconds)
     layout, picture = _split(data)
     order = dot.document_order(chart)
     across = str(options.get("direction", "top-down")) in ("top-down", "bottom-top")
-    placed = reading_order.boxes(layout)
-    wrong = reading_order.inversions(placed, order, across=across)
-    if wrong == 0 or reading_order.inversions(placed, order, across=across, mirror=True) >= wrong:
+    placed = placement.boxes(layout)
+    wrong = placement.inversions(placed, order, across=across)
+    turned = wrong > 0 and placement.inversions(placed, order, across=across, mirror=True) < wrong
+    if turned:
+        layout = placement.mirror(layout, across=across)
+    moved = placement.labels_outside(layout)
+    if not turned and not moved:
         return picture
-    turned = reading_order.mirrored(source, layout, across=across)
-    if turned is None:
+    adjusted = placement.adjusted(source, layout)
+    if adjusted is None:
         return picture
     try:
-        return _layout(turned, "neato", ["-n2", f"-T{output}"], max(deadline - time.monotonic(), 1))
+        left = max(deadline - time.monotonic(), 1.0)
+        return _layout(adjusted, "neato", ["-n2", f"-T{output}"], left)
     except RenderError:
         return picture  # out of time: the layout as Graphviz made it
 
 
 def _split(data: bytes) -> tuple[dict[str, Any], bytes]:
-    """Graphviz's `-Tjson0 -Tsvg` (or png) output: the layout, and the picture after it."""
+    """Graphviz's `-Tjson -Tsvg` (or png) output: the layout, and the picture after it."""
     text = data.decode("utf-8", "replace")
     layout, end = json.JSONDecoder().raw_decode(text)
     # the offset of the picture in bytes, not characters
