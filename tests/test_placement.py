@@ -1,6 +1,7 @@
-"""Pictures read in document order (compiler/emit/placement.py): regions left to right
-as written, the initial dot before what it starts; the mirror image Graphviz's layout is
-drawn as when that reads better, and hostile text cannot steer it."""
+"""Pictures as a reader sees them (compiler/emit/placement.py and render.py): regions left to
+right as written, the initial dot before what it starts (the mirror image of Graphviz's layout
+is drawn when that reads better, and hostile text cannot steer it), labels of transitions at a
+composite's border outside it, and one set of colours in PNG and SVG."""
 
 from __future__ import annotations
 
@@ -176,3 +177,57 @@ def test_hostile_text_cannot_steer_the_mirror() -> None:
     # a layout of another chart does not match: no mirror is made from it
     other = _chart("a, b;\na => b;\n")
     assert placement.adjusted(dot.emit(other), layout) is None
+
+
+def _png_colours(data: bytes) -> set[tuple[int, int, int]]:
+    """The colours of a PNG's pixels (8-bit RGB or RGBA, as Graphviz's cairo writes them)."""
+    import struct
+    import zlib
+
+    assert data.startswith(b"\x89PNG\r\n\x1a\n")
+    at, idat, width, height, channels = 8, b"", 0, 0, 0
+    while at < len(data):
+        (length,) = struct.unpack(">I", data[at : at + 4])
+        kind, body = data[at + 4 : at + 8], data[at + 8 : at + 8 + length]
+        if kind == b"IHDR":
+            width, height, depth, colour = struct.unpack(">IIBB", body[:10])
+            assert depth == 8 and colour in (2, 6)
+            channels = 3 if colour == 2 else 4
+        elif kind == b"IDAT":
+            idat += body
+        at += 12 + length
+    raw, stride, found = zlib.decompress(idat), width * channels, set()
+    previous = bytearray(stride)
+    for row in range(height):
+        start = row * (stride + 1)
+        kind, line = raw[start], bytearray(raw[start + 1 : start + 1 + stride])
+        for i in range(stride):
+            left = line[i - channels] if i >= channels else 0
+            up, corner = previous[i], previous[i - channels] if i >= channels else 0
+            if kind == 1:
+                line[i] = (line[i] + left) & 255
+            elif kind == 2:
+                line[i] = (line[i] + up) & 255
+            elif kind == 3:
+                line[i] = (line[i] + (left + up) // 2) & 255
+            elif kind == 4:
+                p = left + up - corner
+                pa, pb, pc = abs(p - left), abs(p - up), abs(p - corner)
+                best = left if pa <= pb and pa <= pc else up if pb <= pc else corner
+                line[i] = (line[i] + best) & 255
+        found |= {tuple(line[i : i + 3]) for i in range(0, stride, channels)}  # type: ignore[misc]
+        previous = line
+    return found  # type: ignore[return-value]
+
+
+@needs_dot
+def test_png_and_svg_draw_the_same_hex_colours() -> None:
+    """`green` is CSS's #008000 in both (Graphviz alone draws X11's lime, #00ff00, in PNG)."""
+    from statewright.compiler.emit.render import emit_png
+
+    chart = _chart('ok [color="green"], bad [color="red"];\nok => bad [color="green"]: go;\n')
+    svg = emit_svg(chart)
+    assert "#008000" in svg and "lime" not in svg and "#00ff00" not in svg.lower()
+    colours = _png_colours(emit_png(chart))
+    assert (0, 128, 0) in colours and (255, 0, 0) in colours
+    assert (0, 255, 0) not in colours
