@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import shutil
+from pathlib import Path
 
 import pytest
 from lxml import etree
@@ -231,3 +232,33 @@ def test_png_and_svg_draw_the_same_hex_colours() -> None:
     colours = _png_colours(emit_png(chart))
     assert (0, 128, 0) in colours and (255, 0, 0) in colours
     assert (0, 255, 0) not in colours
+
+
+@needs_dot
+@pytest.mark.parametrize("name", ["reconcile.smcat", "provisioning.smcat", "order.yaml"])
+def test_final_state_names_sit_under_their_symbol(name: str) -> None:
+    """A final state's name is drawn under its bull's-eye (Graphviz put `deleted` beside it,
+    on the `delete` arrow), centred within a few points."""
+    chart = _chart_file(EXAMPLES / name)
+    root = etree.fromstring(emit_svg(chart).encode())
+    checked = 0
+    for group in root.iter(f"{SVG}g"):
+        if "final" not in (group.get("class") or "").split():
+            continue
+        rings = [e for e in group.iter(f"{SVG}ellipse")]
+        (text,) = group.iter(f"{SVG}text")
+        cx, cy = float(rings[0].get("cx", 0)), float(rings[0].get("cy", 0))
+        radius = max(float(e.get("ry", 0)) for e in rings)
+        assert float(text.get("y", 0)) > cy + radius  # under it (SVG's y grows downwards)
+        width = len(text.text or "") * 5.5  # 10 pt bold, about 5.5 pt a character
+        assert abs(float(text.get("x", 0)) + width / 2 - cx) < width / 2
+        checked += 1
+    assert checked >= 1
+
+
+def _chart_file(path: Path) -> Chart:
+    from statewright.compiler.pipeline import diagnose_file
+
+    _, chart, _ = diagnose_file(path.read_bytes(), path.name)
+    assert chart is not None
+    return chart

@@ -15,6 +15,7 @@ import pytest
 from test_studio import CHROMIUM, HAVE_DOT, _call, _lit, _playwright, folder, server  # noqa: F401
 
 from conftest import EXAMPLES
+from statewright.compiler.emit import dot
 
 
 def fifty_states() -> str:
@@ -227,6 +228,23 @@ def test_studio_page_in_a_browser(
             ".map(n => n.textContent).join('')).join('\\n')"
         )
         assert drawn == page.input_value("#editor")
+
+        # in a composite, only the active leaf is filled; its lit parent gets a tint
+        page.select_option("#file-select", "player.smcat")
+        page.wait_for_function(_lit("#diagram", "off"))
+        page.click("#events button[data-event='power']")
+        page.wait_for_selector("#diagram g.cluster.active")
+        light = dot.COLORS["light"]
+        leaf = page.locator("#diagram g.node.active path, #diagram g.node.active polygon")
+        assert light.active_fill in [
+            (f or "").lower() for f in leaf.evaluate_all("s => s.map(e => e.getAttribute('fill'))")
+        ]
+        parent = page.locator("#diagram g.cluster.active path, #diagram g.cluster.active polygon")
+        fills = {
+            (f or "").lower()
+            for f in parent.evaluate_all("s => s.map(e => e.getAttribute('fill'))")
+        }
+        assert light.active_tint in fills and light.active_fill not in fills
 
         # a 50-state chart opens at a readable scale (not shrunk whole into the pane), at its
         # top, with the active state in view; Fit shows it whole; left-right lays it out wide

@@ -7,6 +7,9 @@ borders of composite states.
   share a rank but are drawn out of document order; when the mirror image of the layout has
   fewer, the mirror image is drawn (`mirror`): every position reflected across the ranks.
   Text is not reflected, only where it stands.
+- **Captions.** A final state's name and a choice's question are captions beside the node
+  (`xlabel`); Graphviz keeps them off nodes but not off lines. `captions_clear` puts each under
+  its node when nothing is drawn there, else beside or above it.
 - **Labels at borders.** A transition to or from a composite state ends at its border, but
   Graphviz places its label as if it went on to the point inside that the edge is routed to:
   the label may sit inside the composite, beside its initial arrow, where it reads as the
@@ -160,6 +163,93 @@ def labels_outside(layout: Layout) -> int:
                 moved += 1
                 break
     return moved
+
+
+def captions_clear(layout: Layout) -> int:
+    """Put each caption Graphviz places beside a node (`xlabel`: a final state's name, a
+    choice's question) under its node when nothing is drawn there, else right, left or above
+    it, else where it crosses the fewest lines: Graphviz keeps captions off nodes but not off
+    edges (`deleted` sat on the `delete` arrow). How many captions were moved."""
+    objects = list(layout.get("objects", ()))
+    segments: list[tuple[tuple[float, float], tuple[float, float]]] = []
+    solid: list[Box] = []
+    for edge in layout.get("edges", ()):
+        line = _points(str(edge.get("pos", "")))
+        segments += list(zip(line, line[1:], strict=False))
+        label = _label_box(edge)
+        if label is not None:
+            solid.append(label)
+    for item in objects:
+        if "bb" in item:  # a cluster's border: four lines
+            x0, y0, x1, y1 = _box(str(item["bb"]))
+            corners = [(x0, y0), (x1, y0), (x1, y1), (x0, y1)]
+            segments += list(zip(corners, corners[1:] + corners[:1], strict=True))
+    placed = boxes(layout)
+    moved = 0
+    for item in objects:
+        if "xlp" not in item or "pos" not in item:
+            continue
+        caption = _label_box({"lp": item["xlp"], "_ldraw_": item.get("_ldraw_", ())})
+        if caption is None:
+            continue
+        name = str(item.get("name"))
+        x0, y0, x1, y1 = placed[name]
+        x, y = (x0 + x1) / 2, (y0 + y1) / 2
+        half_w, half_h = (caption[2] - caption[0]) / 2, (caption[3] - caption[1]) / 2
+        now = _centre(caption)
+        candidates = [
+            (x, y0 - _GAP - half_h),  # under it
+            (x1 + _GAP + half_w, y),  # right
+            (x0 - _GAP - half_w, y),  # left
+            (x, y1 + _GAP + half_h),  # above
+        ]
+        others = [b for other, b in placed.items() if other != name] + solid
+        scored = [
+            (_crossings((cx - half_w, cy - half_h, cx + half_w, cy + half_h), segments, others), i)
+            for i, (cx, cy) in enumerate([*candidates, now])
+        ]
+        best = min(scored)
+        if best[1] == len(candidates):
+            continue  # where Graphviz put it is best
+        cx, cy = candidates[best[1]]
+        if best[0] == 0 or best[0] < scored[-1][0]:
+            # the caption's text is drawn at `xlp`: move the drawing with it
+            item["xlp"] = f"{cx:.2f},{cy:.2f}"
+            moved += 1
+            _grow(layout, (cx - half_w, cy - half_h, cx + half_w, cy + half_h))
+    return moved
+
+
+def _grow(layout: Layout, box: Box) -> None:
+    """Make the picture's box hold `box` (a caption moved under the lowest state)."""
+    x0, y0, x1, y1 = _box(str(layout["bb"]))
+    grown = (min(x0, box[0]), min(y0, box[1]), max(x1, box[2]), max(y1, box[3]))
+    layout["bb"] = ",".join(f"{v:.2f}" for v in grown)
+
+
+def _crossings(
+    box: Box,
+    segments: list[tuple[tuple[float, float], tuple[float, float]]],
+    others: list[Box],
+) -> int:
+    """How many lines cross `box` and boxes overlap it."""
+    found = sum(1 for other in others if _overlap(box, other))
+    for (ax, ay), (bx, by) in segments:
+        if max(ax, bx) < box[0] or min(ax, bx) > box[2] or max(ay, by) < box[1]:
+            continue
+        if min(ay, by) > box[3]:
+            continue
+        steps = max(int(max(abs(bx - ax), abs(by - ay)) / 2), 1)
+        for k in range(steps + 1):
+            px, py = ax + (bx - ax) * k / steps, ay + (by - ay) * k / steps
+            if box[0] < px < box[2] and box[1] < py < box[3]:
+                found += 1
+                break
+    return found
+
+
+def _centre(box: Box) -> tuple[float, float]:
+    return (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
 
 
 def _label_box(edge: Mapping[str, Any]) -> Box | None:

@@ -46,7 +46,7 @@ def render(chart: Chart, options: Mapping[str, Any] | None, output: str) -> byte
     turned = wrong > 0 and placement.inversions(placed, order, across=across, mirror=True) < wrong
     if turned:
         layout = placement.mirror(layout, across=across)
-    moved = placement.labels_outside(layout)
+    moved = placement.labels_outside(layout) + placement.captions_clear(layout)
     if not turned and not moved:
         return picture
     adjusted = placement.adjusted(source, layout)
