@@ -255,18 +255,33 @@ def _playwright() -> Any:
     return sync_playwright
 
 
-@pytest.mark.slow
-@pytest.mark.skipif(CHROMIUM is None, reason="needs Debian's chromium: apt-get install chromium")
-@pytest.mark.skipif(not HAVE_DOT, reason="needs Graphviz for the diagram: apt-get install graphviz")
-@pytest.mark.skipif(_playwright() is None, reason="needs playwright: make install (the dev extra)")
-def test_studio_in_a_browser(server: tuple[str, int], folder: Path, tmp_path: Path) -> None:
-    url, _ = server
+def in_a_browser(test: Any) -> Any:
+    """A test that drives the page in Debian's Chromium (slow; needs Graphviz, playwright)."""
+    for mark in (
+        pytest.mark.skipif(_playwright() is None, reason="needs playwright: make install"),
+        pytest.mark.skipif(not HAVE_DOT, reason="needs Graphviz: apt-get install graphviz"),
+        pytest.mark.skipif(CHROMIUM is None, reason="needs chromium: apt-get install chromium"),
+        pytest.mark.slow,
+    ):
+        test = mark(test)
+    return test
+
+
+def _launch(playwright: Any, tmp_path: Path) -> tuple[Any, Path]:
+    """Chromium, and the folder for screenshots (STUDIO_SCREENSHOTS, or a temporary one)."""
     shots = Path(os.environ.get("STUDIO_SCREENSHOTS") or tmp_path / "shots")
     shots.mkdir(parents=True, exist_ok=True)
+    browser = playwright.chromium.launch(
+        executable_path=CHROMIUM, headless=True, args=["--no-sandbox"]
+    )
+    return browser, shots
+
+
+@in_a_browser
+def test_studio_in_a_browser(server: tuple[str, int], folder: Path, tmp_path: Path) -> None:
+    url, _ = server
     with _playwright()() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=["--no-sandbox"]
-        )
+        browser, shots = _launch(playwright, tmp_path)
         # the page's CSP forbids eval, which wait_for_function uses: the test bypasses it
         page = browser.new_page(viewport={"width": 1400, "height": 900}, bypass_csp=True)
         errors: list[str] = []

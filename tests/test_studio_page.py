@@ -7,12 +7,20 @@ Set STUDIO_SCREENSHOTS=DIR to keep the screenshots (docs/img/studio-*.png are ma
 from __future__ import annotations
 
 import base64
-import os
 import shutil
 from pathlib import Path
 
 import pytest
-from test_studio import CHROMIUM, HAVE_DOT, _call, _lit, _playwright, folder, server  # noqa: F401
+from test_studio import (  # noqa: F401
+    HAVE_DOT,
+    _call,
+    _launch,
+    _lit,
+    _playwright,
+    folder,
+    in_a_browser,
+    server,
+)
 
 from conftest import EXAMPLES
 from statewright.compiler.emit import dot
@@ -97,20 +105,13 @@ def test_export_generated_and_taken(server: tuple[str, int], charts: Path) -> No
         assert result["svg"].count(" taken") == 1
 
 
-@pytest.mark.slow
-@pytest.mark.skipif(CHROMIUM is None, reason="needs Debian's chromium: apt-get install chromium")
-@pytest.mark.skipif(not HAVE_DOT, reason="needs Graphviz for the diagram: apt-get install graphviz")
-@pytest.mark.skipif(_playwright() is None, reason="needs playwright: make install (the dev extra)")
+@in_a_browser
 def test_studio_page_in_a_browser(
     server: tuple[str, int], charts: Path, tmp_path: Path  # noqa: F811
 ) -> None:
     url, _ = server
-    shots = Path(os.environ.get("STUDIO_SCREENSHOTS") or tmp_path / "shots")
-    shots.mkdir(parents=True, exist_ok=True)
     with _playwright()() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=["--no-sandbox"]
-        )
+        browser, shots = _launch(playwright, tmp_path)
         page = browser.new_page(
             viewport={"width": 1280, "height": 720}, bypass_csp=True, accept_downloads=True
         )
