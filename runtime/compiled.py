@@ -332,6 +332,15 @@ class CompiledMachine:
         if self._engine is not None:
             self._engine.add_listener(listener)
 
+    def remove_listener(self, listener: Listener) -> None:
+        """Stop calling `listener` (added by `add_listener`)."""
+        if self._listeners is not None:
+            self._listeners.remove(listener)
+            if not self._listeners:
+                self._listeners = None  # the fast paths test for None
+        if self._engine is not None:
+            self._engine.remove_listener(listener)
+
     def snapshot(self) -> dict[str, Any]:
         """The instance as JSON-ready data (the interpreter's `statewright-snapshot/1`)."""
         return self._sync(self._interpreter()).snapshot()

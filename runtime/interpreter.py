@@ -290,6 +290,10 @@ class Machine(Scheduling, Actors):
         completed step (`{"event": ..., "configuration": [...]}`)."""
         self._listeners.append(listener)
 
+    def remove_listener(self, listener: Listener) -> None:
+        """Stop calling `listener` (added by `add_listener`)."""
+        self._listeners.remove(listener)
+
     # -- the algorithm --------------------------------------------------------------------------
 
     def _settle(self) -> None:

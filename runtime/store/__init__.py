@@ -30,9 +30,11 @@ from .errors import (
     ChartMismatch,
     ConcurrencyConflict,
     InstanceExists,
+    InstanceFinished,
     ReplayDivergence,
     StoreError,
     StoreIOError,
+    UnknownEvent,
     UnknownInstance,
     check_event_id,
     check_resource_id,
@@ -75,8 +77,10 @@ __all__ = [
     "RunningMachine",
     "Sink",
     "Store",
+    "InstanceFinished",
     "StoreError",
     "StoreIOError",
+    "UnknownEvent",
     "StoredChart",
     "TICK",
     "UnknownInstance",
@@ -95,9 +99,10 @@ __all__ = [
 ]
 
 
-def open_store(location: str, sinks: Sequence[Sink] = ()) -> Store:
+def open_store(location: str, sinks: Sequence[Sink] = (), *, strict: bool = True) -> Store:
     """The store at `location`: a folder (FileStore) or a `postgresql://` URL (PostgresStore,
-    which needs the `postgres` extra: a StoreError says so when psycopg is missing)."""
+    which needs the `postgres` extra: a StoreError says so when psycopg is missing). With
+    `strict` (the default) an event the chart has no transition for is refused."""
     if location.startswith(("postgresql://", "postgres://")):
         try:
             from .postgres import PostgresStore
@@ -105,8 +110,8 @@ def open_store(location: str, sinks: Sequence[Sink] = ()) -> Store:
             raise StoreError(
                 "PostgreSQL stores need psycopg: pip install 'statewright-runtime[postgres]'"
             ) from None
-        return PostgresStore(location, sinks=sinks)
-    return FileStore(location, sinks=sinks)
+        return PostgresStore(location, sinks=sinks, strict=strict)
+    return FileStore(location, sinks=sinks, strict=strict)
 
 
 def __getattr__(name: str) -> Any:

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from ..interpreter import Machine
-from ..model import build
+from ..model import _descriptors, build
 from ..runnable import chart_hash, runnable_document
 from ..timers import Clock
 from .errors import StoreError
@@ -50,6 +50,10 @@ class RunningMachine(Protocol):
     def restore(self, snapshot: Mapping[str, Any]) -> object: ...
 
     def compensate_one(self) -> str | None: ...
+
+    def add_listener(self, listener: Callable[[dict[str, Any]], Any]) -> None: ...
+
+    def remove_listener(self, listener: Callable[[dict[str, Any]], Any]) -> None: ...
 
 
 class StoredChart:
@@ -96,6 +100,28 @@ class StoredChart:
         self._replay_class: type | None = None
         #: whether the chart has timed events (`after 30s`)
         self.has_timers = any(node.timers for node in self._model.nodes.values())
+        #: the event descriptors of the chart's transitions (`open`, `error.*`, `*`)
+        self._descriptors = frozenset(
+            edge.event
+            for node in self._model.nodes.values()
+            for edge in node.transitions
+            if edge.event is not None and not edge.event.startswith("sw.after.")
+        )
+        #: the top-level final states: an instance in one of them is finished
+        self.finals = frozenset(c.name for c in self._model.root.states if c.is_final)
+
+    def knows(self, event: str) -> bool:
+        """Whether some transition of the chart takes `event` (SCXML's descriptors: `a`
+        takes `a` and `a.b`, `*` takes every event)."""
+        return any(d in self._descriptors for d in _descriptors(event))
+
+    def suggest(self, event: str) -> str | None:
+        """The chart's event name closest to a misspelt `event`, if one is close."""
+        import difflib
+
+        names = sorted(d for d in self._descriptors if d != "*" and not d.endswith(".*"))
+        found = difflib.get_close_matches(event, names, n=1, cutoff=0.6)
+        return found[0] if found else None
 
     def new(self, *, clock: Clock, replaying: bool = False) -> RunningMachine:
         """A machine of this chart, not started. Compensations (sagas) are left to the store,

@@ -27,6 +27,19 @@ class ChartMismatch(StoreError):
     """The chart given is not the chart the instance was created with (by hash)."""
 
 
+class UnknownEvent(StoreError, ValueError):
+    """An event the instance's chart has no transition for (a typo, usually): refused before
+    anything is written. Stores made with `strict=False` accept any event."""
+
+    def __init__(self, message: str, event: str, suggestion: str | None) -> None:
+        super().__init__(message)
+        self.event, self.suggestion = event, suggestion
+
+
+class InstanceFinished(StoreError):
+    """The instance reached a top-level final state: it takes no more events."""
+
+
 class UnknownInstance(StoreError, KeyError):
     """No instance with that id."""
 

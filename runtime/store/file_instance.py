@@ -146,6 +146,7 @@ class FileInstance(DurableInstance):
             seen = self._find_event(event_id) if given_id else None
             if seen is not None:
                 return self._receipt(seen, event, event_id, duplicate=True)
+            self._refuse_finished()
             before = self._configuration_after.get(self.last_seq) or self.machine.configuration
             try:
                 record = self._step(event, event_id, data, before)
@@ -158,7 +159,7 @@ class FileInstance(DurableInstance):
                 self._maybe_snapshot()
         if self._batch is None:
             self._deliver()
-        return self._receipt(record.seq, event, event_id)
+        return self._receipt(record.seq, event, event_id, handled=self._handled)
 
     def _interrupted(self) -> None:
         self._poisoned = True  # reload from the files before the next use
@@ -211,6 +212,7 @@ class FileInstance(DurableInstance):
             ) from None
         self.last_seq = record["seq"]
         self.version = record["version"]
+        self.last_time = record["ts"]
         self._event_ids[record["id"]] = record["seq"]
         self._configuration_after[record["seq"]] = record["to"]
         self._configuration_after.pop(record["seq"] - 100, None)  # the recent ones only
@@ -220,12 +222,22 @@ class FileInstance(DurableInstance):
         self._log_identity = (stat.st_ino, stat.st_size)
         return True
 
-    def _receipt(self, seq: int, event: str, event_id: str, *, duplicate: bool = False) -> Receipt:
+    def _receipt(
+        self,
+        seq: int,
+        event: str,
+        event_id: str,
+        *,
+        duplicate: bool = False,
+        handled: bool | None = None,
+    ) -> Receipt:
         configuration = self._configuration_after.get(seq)
         if configuration is None:
             configuration = self.machine.configuration
+        if handled is None:  # a duplicate: what the first delivery did, as the log says
+            handled = configuration != self._configuration_after.get(seq - 1)
         return Receipt(
-            self.resource_id, seq, self.version, event, event_id, configuration, duplicate
+            self.resource_id, seq, self.version, event, event_id, configuration, duplicate, handled
         )
 
     # -- snapshots and segments --------------------------------------------------------------
@@ -299,6 +311,7 @@ class FileInstance(DurableInstance):
             last = scanned.records[-1] if scanned.records else None
             self.last_seq = last["seq"] if last else self._base_seq - 1
             self.version = last["version"] if last else 0
+            self.last_time = last["ts"] if last else None
             self.machine = self.chart.new(clock=self.store.clock)
             restore_durable(self.machine, snapshot, self.store.clock)
             os.replace(self.log_path, self.folder / f"events.{self._base_seq:012d}.log")
@@ -411,6 +424,7 @@ class FileInstance(DurableInstance):
         final = records[-1] if records else None
         self.last_seq = final["seq"] if final else self._base_seq - 1
         self.version = final["version"] if final else (state["version"] if state else 0)
+        self.last_time = final["ts"] if final else None
         self._event_ids = {r["id"]: r["seq"] for r in records}
         self._older_ids = None  # read again when a lookup needs them
         self._configuration_after = {r["seq"]: r["to"] for r in records[-100:]}

@@ -70,8 +70,11 @@ class FileStore(StoreBase):
         sinks: Sequence[Sink] = (),
         notify_context: Iterable[str] = (),
         clock: Clock | None = None,
+        strict: bool = True,
     ) -> None:
         self.base = Path(base_dir)
+        #: refuse events the chart has no transition for (False: record any event)
+        self.strict = strict
         self.resources = self.base / "resources"
         self.snapshot_every = max(1, snapshot_every)
         self.segment_records = max(2, segment_records)

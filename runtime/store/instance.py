@@ -18,7 +18,7 @@ from typing import Any, Protocol, TypeVar
 
 from ..timers import Clock
 from .charts import RunningMachine, StoredChart
-from .errors import ConcurrencyConflict, check_event_id
+from .errors import ConcurrencyConflict, InstanceFinished, UnknownEvent, check_event_id
 from .records import TICK, Receipt, Record, new_event_id
 from .replay import durable_snapshot
 
@@ -62,6 +62,10 @@ class DurableInstance:
     recovered: list[str]
     #: problems that did not stop a commit (a snapshot that could not be written)
     warnings: list[str]
+    #: when the last record was committed (RFC 3339), if known
+    last_time: str | None = None
+    #: whether a transition took the last event this handle applied
+    _handled: bool = True
 
     # -- what the store implements -----------------------------------------------------------
 
@@ -82,6 +86,12 @@ class DurableInstance:
 
     def _interrupted(self) -> None:
         """A hook raised mid-step: the machine may be between configurations."""
+
+    @property
+    def strict(self) -> bool:
+        """Refuse events the chart has no transition for (`UnknownEvent`): the store's
+        setting (`strict=False` accepts any event)."""
+        return bool(getattr(self.store, "strict", True))
 
     # -- reading ---------------------------------------------------------------------------------
 
@@ -113,11 +123,48 @@ class DurableInstance:
         `expected_version`, a conflict is raised to the caller; without, a conflict (another
         writer got there first) reloads the instance and applies the event again, with capped
         exponential backoff and jitter. An event id is 1 to 256 characters."""
+        self._refuse_unknown(event)
         given = event_id is not None
         event_id = new_event_id() if event_id is None else check_event_id(event_id)
         if expected_version is not None:
             return self._send_once(event, event_id, data, expected_version, given)
         return retry_conflicts(lambda: self._send_once(event, event_id, data, None, given))
+
+    def _refuse_unknown(self, event: str) -> None:
+        """Refuse, before anything is written, an event no transition of the chart takes
+        (unless the store is not strict), and the names statewright keeps for itself."""
+        if event == TICK:
+            return
+        if event.startswith("sw."):
+            raise UnknownEvent(
+                f"{self.resource_id}: `{event}` is a name statewright keeps for itself "
+                "(events starting with `sw.`); nothing was written",
+                event,
+                None,
+            )
+        if not self.strict or self.chart.knows(event):
+            return
+        suggestion = self.chart.suggest(event)
+        hint = f" (did you mean `{suggestion}`?)" if suggestion else ""
+        raise UnknownEvent(
+            f"{self.resource_id}: its chart has no transition for `{event}`{hint}; nothing "
+            "was written (a store made with strict=False, or `--allow-unknown`, records "
+            "events the chart does not know)",
+            event,
+            suggestion,
+        )
+
+    def _refuse_finished(self) -> None:
+        """Refuse an event for an instance in a top-level final state (called once a send
+        knows it is not a duplicate, under the instance's lock)."""
+        ended = [name for name in self.machine.configuration if name in self.chart.finals]
+        if ended:
+            when = f" at {self.last_time}" if self.last_time else ""
+            raise InstanceFinished(
+                f"{self.resource_id} finished{when}: it reached the final state `{ended[0]}` "
+                f"(seq {self.last_seq}, version {self.version}) and takes no more events; "
+                "nothing was written"
+            )
 
     def tick(self) -> Receipt | None:
         """Commit the timed events that are due now, as one `sw.tick` record (replay fires the
@@ -134,10 +181,18 @@ class DurableInstance:
         before and after, and the context when the step changed it."""
         context = self.machine.context
         context_before = json.dumps(context, default=str) if context else ""
-        if event == TICK:
-            self.machine.tick()
-        else:
-            self.machine.send(event, **data)
+        steps: list[dict[str, Any]] = []
+        heard = steps.append
+        self.machine.add_listener(heard)
+        try:
+            if event == TICK:
+                self.machine.tick()
+            else:
+                self.machine.send(event, **data)
+        finally:
+            self.machine.remove_listener(heard)
+        # a microstep's record has the configuration it left; hooks' records do not
+        self._handled = any("configuration" in step for step in steps)
         context = self.machine.context
         changed = (json.dumps(context, default=str) if context else "") != context_before
         return Record.step(

@@ -156,8 +156,11 @@ class PostgresStore(StoreBase):
         notify_context: Sequence[str] = (),
         clock: Clock | None = None,
         pool_size: int = 4,
+        strict: bool = True,
     ) -> None:
         self.dsn = dsn
+        #: refuse events the chart has no transition for (False: record any event)
+        self.strict = strict
         self.sinks = list(sinks)
         self.notify_context = tuple(notify_context)
         self.clock: Clock = clock or WallClock()
@@ -384,13 +387,13 @@ class PostgresStore(StoreBase):
             with self.pool.connection() as own:
                 return self.row(resource_id, own)
         row = conn.execute(
-            "SELECT chart_id, chart_hash, chart, snapshot, version, last_seq "
+            "SELECT chart_id, chart_hash, chart, snapshot, version, last_seq, updated_at "
             "FROM sw_instances WHERE id = %s",
             (resource_id,),
         ).fetchone()
         if row is None:
             raise UnknownInstance(f"no instance {resource_id!r} in {safe_dsn(self.dsn)}")
-        keys = ("chart_id", "chart_hash", "chart", "snapshot", "version", "last_seq")
+        keys = ("chart_id", "chart_hash", "chart", "snapshot", "version", "last_seq", "updated_at")
         return dict(zip(keys, row, strict=True))
 
     # -- reading ----------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any, Protocol
 
 import psycopg
@@ -87,6 +88,8 @@ class PgInstance(DurableInstance):
         restore_durable(machine, row["snapshot"], self.store.clock)
         self.machine = machine
         self.version, self.last_seq = int(row["version"]), int(row["last_seq"])
+        updated = row.get("updated_at")
+        self.last_time = updated.isoformat() if isinstance(updated, datetime) else None
 
     def _send_once(
         self,
@@ -107,6 +110,7 @@ class PgInstance(DurableInstance):
                 raise ConcurrencyConflict(
                     f"{self.resource_id} is at version {self.version}, not {expected_version}"
                 )
+        self._refuse_finished()
         record = self._step(event, event_id, data, self.machine.configuration)
         try:
             inserted = self._commit(record)
@@ -120,7 +124,13 @@ class PgInstance(DurableInstance):
             assert seen is not None
             return self._duplicate(seen, event, event_id)
         receipt = Receipt(
-            self.resource_id, record.seq, record.version, event, event_id, list(record.to)
+            self.resource_id,
+            record.seq,
+            record.version,
+            event,
+            event_id,
+            list(record.to),
+            handled=self._handled,
         )
         self._compensate()
         self._deliver()
@@ -148,8 +158,17 @@ class PgInstance(DurableInstance):
         return None if row is None else dict(row[0])
 
     def _duplicate(self, record: Mapping[str, Any], event: str, event_id: str) -> Receipt:
+        # what the first delivery did, as far as the log says
+        handled = record.get("from") is None or list(record["from"]) != list(record["to"])
         return Receipt(
-            self.resource_id, record["seq"], self.version, event, event_id, record["to"], True
+            self.resource_id,
+            record["seq"],
+            self.version,
+            event,
+            event_id,
+            record["to"],
+            True,
+            handled,
         )
 
     def _commit(self, committed: Record) -> bool:
@@ -197,6 +216,7 @@ class PgInstance(DurableInstance):
             raise StoreError(f"{self.resource_id}: the event was not committed: {error}") from None
         if inserted:
             self.version, self.last_seq = record["version"], record["seq"]
+            self.last_time = record["ts"]
         return bool(inserted)
 
     def _transaction(self, conn: psycopg.Connection[Any]) -> Any:

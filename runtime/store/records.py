@@ -180,6 +180,10 @@ class Receipt:
     event_id: str
     configuration: list[str]
     duplicate: bool = False
+    #: whether a transition took the event (an event the chart knows but that the current
+    #: configuration ignores is still recorded: it happened); for a duplicate, whether the
+    #: first delivery changed the configuration
+    handled: bool = True
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -190,4 +194,5 @@ class Receipt:
             "event_id": self.event_id,
             "configuration": self.configuration,
             "duplicate": self.duplicate,
+            "handled": self.handled,
         }

@@ -38,12 +38,17 @@ def _add_instances(commands: Any) -> None:
         parser: argparse.ArgumentParser = sub.add_parser(
             name, help=help_text, description=help_text
         )
-        parser.add_argument("--store", required=True, metavar="DIR", help="the store folder")
+        parser.add_argument(
+            "--store",
+            required=True,
+            metavar="DIR|postgresql://...",
+            help="the store: a folder, or a PostgreSQL URL",
+        )
         parser.set_defaults(run=_run)
         return parser
 
     create = command("create", "create an instance of a chart (.smcat, .scxml or .ir.json)")
-    create.add_argument("chart", metavar="CHART")
+    create.add_argument("chart", metavar="CHART", help="a .smcat, .yaml, .scxml or .ir.json file")
     create.add_argument("--id", dest="resource_id", metavar="ID", help="default: the chart's name")
     create.add_argument("--context", metavar="JSON", help="the initial context, a JSON object")
 
@@ -52,6 +57,11 @@ def _add_instances(commands: Any) -> None:
     send.add_argument("event", metavar="EVENT")
     send.add_argument("--data", metavar="JSON", help="the event's data, a JSON object")
     send.add_argument("--event-id", metavar="ID", help="an idempotency key (default: a UUIDv7)")
+    send.add_argument(
+        "--allow-unknown",
+        action="store_true",
+        help="record an event the chart has no transition for (refused by default: a typo)",
+    )
 
     command("list", "list the instances with their configuration and version")
     show = command("show", "print an instance's state; -o renders its chart, active states lit")
@@ -112,7 +122,9 @@ def _run(args: argparse.Namespace) -> int:
     from ....runtime.store import open_store
 
     try:
-        store = open_store(args.store, _sinks(args))
+        store = open_store(
+            args.store, _sinks(args), strict=not getattr(args, "allow_unknown", False)
+        )
         try:
             return int(ACTIONS[args.action](store, args))
         finally:
