@@ -46,7 +46,16 @@ from .instance import DurableInstance, Migrate, Store
 from .logfile import LogCorrupt
 from .records import COMPENSATE, CREATE, MIGRATE, TICK, Receipt, Record, WallClock, new_event_id
 from .replay import Replay, apply, durable_snapshot, replay_until, restore_durable
-from .sinks import CallbackSink, JsonlSink, Sink, WebhookSink, cloud_event
+from .sinks import (
+    CallbackSink,
+    JsonlSink,
+    Sink,
+    WebhookSink,
+    cloud_event,
+    sign,
+    verify_signature,
+)
+from .worker import Pass, Worker
 
 if TYPE_CHECKING:
     from .postgres import PostgresStore, upgrade
@@ -96,6 +105,10 @@ __all__ = [
     "replay_until",
     "restore_durable",
     "upgrade",
+    "sign",
+    "verify_signature",
+    "Worker",
+    "Pass",
 ]
 
 

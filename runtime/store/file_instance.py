@@ -10,6 +10,7 @@ aside, anything else wrong is reported, never repaired in silence.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import secrets
 from collections.abc import Iterator, Mapping
@@ -41,6 +42,8 @@ from .logfile import LogCorrupt, Scan
 from .records import Receipt, Record
 from .replay import apply, durable_snapshot, restore_durable
 from .sinks import Sink, cloud_event
+
+_log = logging.getLogger("statewright.store")
 
 
 class FileHome(Protocol):
@@ -88,8 +91,6 @@ class FileInstance(DurableInstance):
         self.lock = FileLock(str(self.folder / ".lock"))
         #: what recovery did when the instance was opened (torn tails cut, snapshot rebuilt)
         self.recovered: list[str] = []
-        #: problems that did not stop a commit (a snapshot that could not be written)
-        self.warnings: list[str] = []
         self.version = 0
         self.last_seq = 0
         self._snapshot_seq = 0
@@ -104,6 +105,10 @@ class FileInstance(DurableInstance):
         self._batch: object | None = None
         self._fd: int | None = None
         self._poisoned = False
+        #: the deliveries to sinks made when this handle opened the instance (catching up)
+        self.delivered = 0
+        #: the next due time last written to the `due` hint (NaN: not written by this handle)
+        self._hinted: float | None = float("nan")
         self.machine = chart.new(clock=store.clock)  # replaced by the loaded state
         if fresh:
             self._open_log()
@@ -114,12 +119,13 @@ class FileInstance(DurableInstance):
                     if self.machine.rolling_back:
                         self.recovered.append("resumed an interrupted rollback")
                         self._compensate()
+                    self._hint_due()
             except OSError as error:  # a full disk, a read error: the files are as they were
                 self.close(snapshot=False)
                 raise StoreIOError(
                     f"{self.folder}: cannot open the instance: {error.strerror or error}"
                 ) from None
-            self._deliver()
+            self.delivered = self._deliver()
 
     # -- sending ----------------------------------------------------------------------------
 
@@ -146,7 +152,7 @@ class FileInstance(DurableInstance):
             seen = self._find_event(event_id) if given_id else None
             if seen is not None:
                 return self._receipt(seen, event, event_id, duplicate=True)
-            self._refuse_finished()
+            self._refuse(event)
             before = self._configuration_after.get(self.last_seq) or self.machine.configuration
             try:
                 record = self._step(event, event_id, data, before)
@@ -168,6 +174,7 @@ class FileInstance(DurableInstance):
         with self.lock:
             self.machine.context.update(context)
             self.machine.start()
+            self._hinted = float("nan")
             record = Record.creation(
                 now=self.store.clock.now(),
                 to=self.machine.configuration,
@@ -220,7 +227,24 @@ class FileInstance(DurableInstance):
         del self._recent[:-64]
         stat = os.fstat(self._fd)
         self._log_identity = (stat.st_ino, stat.st_size)
+        self._hint_due()
         return True
+
+    def _hint_due(self) -> None:
+        """Keep `due` (the instance's next timer, for workers: `FileStore.fire_due` opens only
+        the instances whose timers are due) when it changed. A hint, not a record: written by
+        rename without fsync; a lost or stale hint makes a worker open the instance and look
+        (`FileStore.hinted_due`)."""
+        due = self.machine.next_due
+        if due == self._hinted:
+            return
+        temporary = self.folder / f".due.{os.getpid()}.tmp"
+        try:
+            temporary.write_text("" if due is None else repr(float(due)), "ascii")
+            os.replace(temporary, self.folder / "due")
+            self._hinted = due
+        except OSError:
+            pass  # a worker without the hint opens the instance to see
 
     def _receipt(
         self,
@@ -249,7 +273,7 @@ class FileInstance(DurableInstance):
                 if self.last_seq - self._base_seq + 1 >= self.store.segment_records:
                     self._rotate()
             except OSError as error:  # the log holds the event: loading replays it
-                self.warnings.append(f"snapshot not written: {error}")
+                _log.warning("%s: snapshot not written: %s", self.resource_id, error)
 
     def _write_snapshot(self) -> None:
         checkpoint("before-snapshot")
@@ -336,7 +360,7 @@ class FileInstance(DurableInstance):
                     try:
                         self._write_snapshot()
                     except OSError as error:
-                        self.warnings.append(f"snapshot not written: {error}")
+                        _log.warning("%s: snapshot not written: %s", self.resource_id, error)
         os.close(self._fd)
         self._fd = None
         self.lock.close()
@@ -508,11 +532,14 @@ class FileInstance(DurableInstance):
 
     # -- notifications --------------------------------------------------------------------------
 
-    def _deliver(self) -> None:
+    def _deliver(self) -> int:
         """Send every committed record a sink has not had yet, in order (at least once): the
-        log is the outbox, and each sink's cursor file says how far it got."""
+        log is the outbox, and each sink's cursor file says how far it got. How many
+        deliveries were made (a sink that fails is logged to `statewright.store` and tried
+        again at the next commit, open or relay)."""
         if not self.store.sinks:
-            return
+            return 0
+        delivered = 0
         outbox = self.folder / "outbox"
         outbox.mkdir(exist_ok=True)
         source = f"statewright://{self.store.base.name}/{self.chart.id}"
@@ -542,7 +569,15 @@ class FileInstance(DurableInstance):
                             )
                         )
                     except Exception as error:  # noqa: BLE001 - retried at the next commit
-                        self.warnings.append(f"sink {sink.name}: {error}")
+                        _log.warning(
+                            "%s: sink %s did not take event %s (retried later): %s",
+                            self.resource_id,
+                            sink.name,
+                            record["seq"],
+                            error,
+                        )
                         break
                     cursor = record["seq"]
                     atomic_write(cursor_path, str(cursor).encode())
+                    delivered += 1
+        return delivered

@@ -8,6 +8,7 @@ Part of `statewright.runtime.store`. The folder's layout:
     base/resources/<id>/state.json      the snapshot (every N events and on close)
     base/resources/<id>/outbox/<sink>.cursor   the last sequence delivered to a sink
     base/resources/<id>/.lock           the compare-and-write lock (flock: dies with its owner)
+    base/resources/<id>/due             the next timer's due time, a hint for workers
 
 This module is the store: its folders, creating and opening instances, reading and checking
 their logs, group commit. One instance's log, recovery and snapshots are `file_instance`.
@@ -37,7 +38,7 @@ from .file_batch import Batch
 from .file_instance import FileInstance
 from .instance import Migrate, StoreBase
 from .logfile import LogCorrupt
-from .records import WallClock
+from .records import Receipt, WallClock
 from .replay import Replay, replay_until
 from .sinks import Sink
 
@@ -186,6 +187,74 @@ class FileStore(StoreBase):
         instance = FileInstance(self, resource_id, chart, migrating=True)
         instance._migrated(snapshot, stored["hash"])
         return instance
+
+    # -- timers --------------------------------------------------------------------------------
+
+    def hinted_due(self) -> dict[str, float | None]:
+        """Each instance's next due time as its `due` hint says (None: no timer). An
+        instance without a readable hint (never opened since it was written by an older
+        version, or the hint was lost in a crash) is due now: a worker opens it and looks."""
+        found: dict[str, float | None] = {}
+        for resource_id in self.ids():
+            try:
+                text = (self.folder(resource_id) / "due").read_text("ascii").strip()
+                found[resource_id] = float(text) if text else None
+            except (OSError, ValueError):
+                found[resource_id] = 0.0
+        return found
+
+    def next_due(self) -> float | None:
+        """The earliest due time of any instance (by the hints), None when none has a timer."""
+        times = [due for due in self.hinted_due().values() if due is not None]
+        return min(times) if times else None
+
+    def fire_due(
+        self,
+        charts: Sequence[StoredChart] = (),
+        *,
+        limit: int = 1000,
+        stop: Callable[[], bool] = lambda: False,
+    ) -> list[Receipt]:
+        """Commit the timed events that are due, for any instance, as PostgresStore's
+        `fire_due` does: each instance whose hint says it is due is opened (its lock makes
+        several workers take turns) and ticked; a timer another worker fired meanwhile is
+        not fired again, and nothing is written for it. An instance whose chart is in
+        `charts` (matched by hash) runs with that chart's hooks; others with none. `stop`
+        is asked between instances (a worker asked to stop finishes the one in flight)."""
+        by_hash = {chart.hash: chart for chart in charts}
+        receipts: list[Receipt] = []
+        now = self.clock.now()
+        due = sorted(
+            (when, resource_id)
+            for resource_id, when in self.hinted_due().items()
+            if when is not None and when <= now
+        )
+        for _, resource_id in due:
+            if len(receipts) >= limit or stop():
+                break
+            try:
+                stored = self.stored_chart(self.folder(resource_id), resource_id)
+            except UnknownInstance:
+                continue  # removed meanwhile
+            chart = by_hash.get(stored["hash"]) or StoredChart(
+                stored["document"], chart_id=stored["chart_id"]
+            )
+            with self.open(resource_id, chart) as instance:
+                receipt = instance.tick()
+            if receipt is not None:
+                receipts.append(receipt)
+        return receipts
+
+    def relay(self) -> int:
+        """Deliver to the sinks what they have not had, for every instance (an instance's
+        records also go to the sinks right after each commit and when it is opened); how many
+        deliveries were made."""
+        delivered = 0
+        if self.sinks:
+            for resource_id in self.ids():
+                with self.open(resource_id) as instance:
+                    delivered += instance.delivered
+        return delivered
 
     def chart_source(self, resource_id: str) -> dict[str, Any] | None:
         """The whole IR document an instance was created from (for drawing it), if kept."""

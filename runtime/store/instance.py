@@ -45,6 +45,10 @@ def retry_conflicts(step: Callable[[], T]) -> T:
     raise AssertionError("unreachable")  # pragma: no cover
 
 
+class _NothingDue(Exception):
+    """A tick found no timer due once the instance was current: nothing to write."""
+
+
 class _Clocked(Protocol):
     clock: Clock
 
@@ -60,8 +64,6 @@ class DurableInstance:
     last_seq: int
     #: what recovery did when the instance was opened (torn tails cut, snapshot rebuilt)
     recovered: list[str]
-    #: problems that did not stop a commit (a snapshot that could not be written)
-    warnings: list[str]
     #: when the last record was committed (RFC 3339), if known
     last_time: str | None = None
     #: whether a transition took the last event this handle applied
@@ -154,9 +156,15 @@ class DurableInstance:
             suggestion,
         )
 
-    def _refuse_finished(self) -> None:
-        """Refuse an event for an instance in a top-level final state (called once a send
-        knows it is not a duplicate, under the instance's lock)."""
+    def _refuse(self, event: str) -> None:
+        """Refuse an event for an instance in a top-level final state, and a tick when no
+        timer is due (another worker fired it: `tick` returns None, nothing is written).
+        Called once a send knows the event is not a duplicate, on the current state."""
+        if event == TICK:
+            due = self.machine.next_due
+            if due is None or due > self.store.clock.now():
+                raise _NothingDue
+            return
         ended = [name for name in self.machine.configuration if name in self.chart.finals]
         if ended:
             when = f" at {self.last_time}" if self.last_time else ""
@@ -172,7 +180,10 @@ class DurableInstance:
         due = self.machine.next_due
         if due is None or due > self.store.clock.now():
             return None
-        return self.send(TICK)
+        try:
+            return self.send(TICK)
+        except _NothingDue:  # fired meanwhile by another handle (a worker)
+            return None
 
     def _step(
         self, event: str, event_id: str, data: Mapping[str, Any], before: list[str]

@@ -19,8 +19,9 @@ the acknowledgement. Every database error leaving the store is a `StoreError`.
 
 from __future__ import annotations
 
+import logging
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 import psycopg
@@ -142,6 +143,9 @@ def upgrade(dsn: str) -> list[int]:
         finally:
             conn.execute("SELECT pg_advisory_unlock(%s)", (_LOCK_KEY,))
     return applied
+
+
+_log = logging.getLogger("statewright.store")
 
 
 @translating
@@ -464,7 +468,14 @@ class PostgresStore(StoreBase):
                         continue
                     try:
                         sink.deliver(event)
-                    except Exception:  # noqa: BLE001 - retried at the next relay
+                    except Exception as error:  # noqa: BLE001 - retried at the next relay
+                        _log.warning(
+                            "%s: sink %s did not take event %s (retried later): %s",
+                            instance,
+                            sink.name,
+                            seq,
+                            error,
+                        )
                         failed.add(instance)
                         continue
                     conn.execute(
@@ -476,7 +487,19 @@ class PostgresStore(StoreBase):
                     delivered += 1
         return delivered
 
-    def fire_due(self, charts: Sequence[StoredChart] = (), *, limit: int = 1000) -> list[Receipt]:
+    def next_due(self) -> float | None:
+        """The earliest due time of any instance's timer, None when none has one."""
+        with self.pool.connection() as conn:
+            row = conn.execute("SELECT extract(epoch FROM min(due)) FROM sw_timers").fetchone()
+        return float(row[0]) if row and row[0] is not None else None
+
+    def fire_due(
+        self,
+        charts: Sequence[StoredChart] = (),
+        *,
+        limit: int = 1000,
+        stop: Callable[[], bool] = lambda: False,
+    ) -> list[Receipt]:
         """Commit the timed events that are due, for any instance: each due instance is claimed
         with `FOR UPDATE SKIP LOCKED` and a lease, so concurrent workers share the work and an
         instance whose worker died is claimed again when its lease ends. An instance whose
@@ -484,7 +507,7 @@ class PostgresStore(StoreBase):
         Returns the receipts of the ticks committed by this call."""
         by_hash = {chart.hash: chart for chart in charts}
         receipts: list[Receipt] = []
-        while len(receipts) < limit:
+        while len(receipts) < limit and not stop():
             now = self.clock.now()
             with self.pool.connection() as conn, conn.transaction():
                 row = conn.execute(

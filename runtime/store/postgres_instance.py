@@ -57,7 +57,6 @@ class PgInstance(DurableInstance):
         self.version = 0
         self.last_seq = 0
         self.recovered: list[str] = []
-        self.warnings: list[str] = []
         #: how many commits lost a race and were retried (the bench reports the rate)
         self.conflicts = 0
         self._timed = chart.has_timers
@@ -110,7 +109,7 @@ class PgInstance(DurableInstance):
                 raise ConcurrencyConflict(
                     f"{self.resource_id} is at version {self.version}, not {expected_version}"
                 )
-        self._refuse_finished()
+        self._refuse(event)
         record = self._step(event, event_id, data, self.machine.configuration)
         try:
             inserted = self._commit(record)

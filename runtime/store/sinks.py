@@ -7,6 +7,7 @@ order per instance and at least once, what its cursor has not passed (docs/persi
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol
@@ -84,24 +85,143 @@ class JsonlSink:
 
 class WebhookSink:
     """POSTs each notification as `application/cloudevents+json` (structured mode). A
-    non-2xx answer or a network error stops delivery; it resumes at the next commit or open."""
+    non-2xx answer or a network error stops delivery; it resumes at the next commit, open or
+    relay (a worker's).
 
-    def __init__(self, url: str, *, timeout: float = 5.0, name: str | None = None) -> None:
+    Args:
+        url: http(s) URL.
+        timeout: seconds to connect, and to wait for the answer.
+        headers: more request headers (`{"Authorization": "Bearer ..."}`).
+        secret: signs each body (HMAC-SHA256, as GitHub and Stripe sign theirs): the header
+            `Statewright-Signature: t=<unix time>,v1=<hex>` signs `<t>.<body>`; a receiver
+            checks it with `verify_signature`.
+    The connection is kept open between deliveries (HTTP/1.1 keep-alive) and opened again
+    when the server closed it."""
+
+    SIGNATURE_HEADER = "Statewright-Signature"
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        timeout: float = 5.0,
+        name: str | None = None,
+        headers: Mapping[str, str] | None = None,
+        secret: str | bytes | None = None,
+    ) -> None:
+        from urllib.parse import urlsplit
+
         if not url.startswith(("http://", "https://")):
             raise StoreError(f"a webhook needs an http(s) URL, not {url!r}")
+        for key, value in (headers or {}).items():
+            if not re.fullmatch(r"[A-Za-z0-9!#$%&'*+.^_`|~-]+", key) or re.search(r"[\r\n]", value):
+                raise StoreError(f"a webhook header must be one line with a token name: {key!r}")
         self.url, self.timeout = url, timeout
         self.name = name or "webhook-" + re.sub(r"[^A-Za-z0-9._-]", "_", url)[:80]
+        self.headers = dict(headers or {})
+        self.secret = secret.encode() if isinstance(secret, str) else secret
+        parts = urlsplit(url)
+        self._https = parts.scheme == "https"
+        self._host = parts.hostname or ""
+        self._port = parts.port
+        self._path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        self._connection: Any = None
+        self._lock = threading.Lock()
 
     def deliver(self, event: dict[str, Any]) -> None:
         import json
-        import urllib.request
 
-        request = urllib.request.Request(
-            self.url,
-            data=json.dumps(event).encode(),
-            headers={"Content-Type": "application/cloudevents+json; charset=utf-8"},
-            method="POST",
-        )
-        with urllib.request.urlopen(request, timeout=self.timeout) as answer:  # noqa: S310
-            if not 200 <= answer.status < 300:
-                raise StoreError(f"webhook {self.url} answered {answer.status}")
+        body = json.dumps(event).encode()
+        headers = {
+            "Content-Type": "application/cloudevents+json; charset=utf-8",
+            "User-Agent": "statewright",
+            **self.headers,
+        }
+        if self.secret is not None:
+            headers[self.SIGNATURE_HEADER] = sign(body, self.secret)
+        with self._lock:
+            for attempt in (1, 2):  # a kept connection the server closed: once more, anew
+                connection = self._connect()
+                try:
+                    connection.request("POST", self._path, body=body, headers=headers)
+                    answer = connection.getresponse()
+                    answer.read()
+                except OSError as error:
+                    self._close()
+                    if attempt == 2 or not _stale_connection(error):
+                        raise StoreError(f"webhook {self.url}: {error}") from None
+                    continue
+                except Exception as error:  # http.client's protocol errors
+                    self._close()
+                    if attempt == 2:
+                        raise StoreError(f"webhook {self.url}: {error}") from None
+                    continue
+                if answer.getheader("Connection", "").lower() == "close":
+                    self._close()
+                if not 200 <= answer.status < 300:
+                    raise StoreError(f"webhook {self.url} answered {answer.status}")
+                return
+
+    def _connect(self) -> Any:
+        import http.client
+
+        if self._connection is None:
+            kind = http.client.HTTPSConnection if self._https else http.client.HTTPConnection
+            self._connection = kind(self._host, self._port, timeout=self.timeout)
+        return self._connection
+
+    def _close(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+        self._connection = None
+
+    def close(self) -> None:
+        """Close the kept connection."""
+        with self._lock:
+            self._close()
+
+
+def _stale_connection(error: OSError) -> bool:
+    import errno
+
+    return isinstance(error, ConnectionError) or error.errno in (errno.EPIPE, errno.ECONNRESET)
+
+
+def sign(body: bytes, secret: bytes, *, now: float | None = None) -> str:
+    """The `Statewright-Signature` of a webhook body: `t=<unix time>,v1=<HMAC-SHA256 hex of
+    "<t>.<body>">`."""
+    import hashlib
+    import hmac
+    import time
+
+    stamp = int(time.time() if now is None else now)
+    digest = hmac.new(secret, f"{stamp}.".encode() + body, hashlib.sha256).hexdigest()
+    return f"t={stamp},v1={digest}"
+
+
+def verify_signature(
+    body: bytes,
+    header: str | None,
+    secret: str | bytes,
+    *,
+    tolerance: float = 300.0,
+    now: float | None = None,
+) -> bool:
+    """For a webhook receiver: whether `header` (the `Statewright-Signature` value) signs
+    `body` with `secret`, within `tolerance` seconds of now (an old signature is a replay)."""
+    import hashlib
+    import hmac
+    import time
+
+    if not header:
+        return False
+    fields = dict(part.split("=", 1) for part in header.split(",") if "=" in part)
+    try:
+        stamp = int(fields["t"])
+    except (KeyError, ValueError):
+        return False
+    if abs((time.time() if now is None else now) - stamp) > tolerance:
+        return False
+    key = secret.encode() if isinstance(secret, str) else secret
+    expected = hmac.new(key, f"{stamp}.".encode() + body, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected, fields.get("v1", ""))

@@ -26,6 +26,7 @@ COMMANDS = (
     ("build", ("build", "watch")),
     ("studio", ("studio",)),
     ("instances", ("instances", "db")),
+    ("worker", ("worker",)),
 )
 
 EXIT_OK, EXIT_USAGE = 0, 2  # as .common says (imported with the commands)
