@@ -160,6 +160,7 @@ class FileInstance(DurableInstance):
                 self._poisoned = True  # a hook failed mid-step: reload before the next use
                 raise
             self._commit(record)
+            self._announce(record.version)
             self._compensate()
             if self._batch is None:
                 self._maybe_snapshot()

@@ -11,17 +11,20 @@ and loads state: `_send_once`, `_commit`. `StoreBase` is what every store does w
 from __future__ import annotations
 
 import json
+import logging
 import random
 import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Protocol, TypeVar
 
+from ..observe import Observer, Recorder, Transition
 from ..timers import Clock
 from .charts import RunningMachine, StoredChart
 from .errors import ConcurrencyConflict, InstanceFinished, UnknownEvent, check_event_id
 from .records import TICK, Receipt, Record, new_event_id
 from .replay import durable_snapshot
 
+_log = logging.getLogger("statewright.store")
 T = TypeVar("T")
 
 #: migrate(snapshot, old document, new document) -> the snapshot the new chart continues from
@@ -68,6 +71,8 @@ class DurableInstance:
     last_time: str | None = None
     #: whether a transition took the last event this handle applied
     _handled: bool = True
+    #: what the last step heard: (configuration before, machine records, data, event)
+    _heard: tuple[Any, ...] = ((), [], {}, None)
 
     # -- what the store implements -----------------------------------------------------------
 
@@ -204,6 +209,7 @@ class DurableInstance:
             self.machine.remove_listener(heard)
         # a microstep's record has the configuration it left; hooks' records do not
         self._handled = any("configuration" in step for step in steps)
+        self._heard = (before, steps, data, event)
         context = self.machine.context
         changed = (json.dumps(context, default=str) if context else "") != context_before
         return Record.step(
@@ -217,6 +223,28 @@ class DurableInstance:
             to=self.machine.configuration,
             context=dict(context) if changed else None,
         )
+
+    def _announce(self, version: int) -> None:
+        """Tell the store's observers (`store.observe`) what the event just committed did:
+        one `Transition` per step, with this instance's id and the version committed. An
+        observer that raises is logged, never the send's failure: the event is committed."""
+        observers = getattr(self.store, "observers", None)
+        if not observers:
+            return
+        before, steps, data, _ = self._heard
+        found: list[Transition] = []
+        recorder = Recorder(
+            list(before), found.append, self.store.clock.now, instance=self.resource_id
+        )
+        recorder.version, recorder.data = version, data
+        for step in steps:
+            recorder(step)
+        for transition in found:
+            for observer in list(observers):
+                try:
+                    observer(transition)
+                except Exception:  # noqa: BLE001 - the event is committed whatever it does
+                    _log.exception("an observer failed on %s", transition)
 
     def _compensate(self) -> None:
         """Sagas: run the compensations a `rollback/` state asked for, newest first, each one
@@ -260,6 +288,18 @@ class StoreBase:
 
     def open(self, resource_id: str, chart: StoredChart | None = None) -> Any:
         raise NotImplementedError  # pragma: no cover - each store has its own
+
+    #: callables that get a `Transition` for each step of each committed event
+    observers: list[Observer]
+
+    def observe(self, observer: Observer) -> Callable[[], None]:
+        """Call `observer` with a `Transition` (instance, event, source, target, actions,
+        version, time) for each step of every event committed through this store, once it
+        is committed; returns a function that stops the calls."""
+        if "observers" not in self.__dict__:
+            self.observers = []
+        self.observers.append(observer)
+        return lambda: self.observers.remove(observer)
 
     def send(
         self,

@@ -122,6 +122,7 @@ class PgInstance(DurableInstance):
             seen = self._committed(event_id)
             assert seen is not None
             return self._duplicate(seen, event, event_id)
+        self._announce(record.version)
         receipt = Receipt(
             self.resource_id,
             record.seq,
