@@ -177,6 +177,7 @@ RUNNABLE = [
     "python.md",
     "semantics.md",
     "persistence.md",
+    "operations.md",
     "yaml.md",
     "build.md",
     "diagrams.md",
