@@ -38,7 +38,7 @@ from ...read.yaml_nodes import BOOL, NULL, Mapping, Node, Scalar, Sequence, Yaml
 from ...read.yaml_nodes import read as read_yaml_nodes
 
 CONFIG_NAMES = ("statewright.yaml", "statewright.yml", "pyproject.toml")
-_TOP_KEYS = ("charts", "exclude", "out", "strict", "outputs")
+_TOP_KEYS = ("charts", "exclude", "out", "strict", "outputs", "select", "ignore")
 _OUTPUT_KEYS = ("format", "out", "charts", "filename", *DIAGRAM_OPTIONS)
 DEFAULT_OUT = "build/statewright"
 #: how deep a project file may nest (it needs four levels; its reader recurses)
@@ -78,6 +78,22 @@ class Project:
     outputs: tuple[Output, ...]
     exclude: tuple[str, ...] = ()
     strict: bool = False
+    #: `statewright check`: the codes (or prefixes of codes) to report; None: all
+    select: tuple[str, ...] | None = None
+    #: `statewright check`: the codes (or prefixes) not to report
+    ignore: tuple[str, ...] = ()
+
+
+def unknown_code(code: str) -> str | None:
+    """Why `code` names no diagnostic code nor a prefix of one (None: it does)."""
+    from ...codes import CODES
+
+    wanted = code.upper()
+    if wanted and any(known.startswith(wanted) for known in CODES):
+        return None
+    close = difflib.get_close_matches(wanted, list(CODES), n=1)
+    hint = f" (did you mean `{close[0]}`?)" if close else ""
+    return f"`{code}` is not a diagnostic code{hint}"
 
 
 def find_config(start: Path) -> Path | None:
@@ -272,7 +288,24 @@ class _Validator:
             outputs=outputs,
             exclude=exclude,
             strict=strict,
+            select=self.codes(table, "select"),
+            ignore=self.codes(table, "ignore") or (),
         )
+
+    def codes(self, table: dict[str, object], key: str) -> tuple[str, ...] | None:
+        """`select` or `ignore`: diagnostic codes, or their prefixes (`SC0`)."""
+        value = table.get(key)
+        if value is None:
+            return None
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise self.fail(f"`{key}` must be a list of diagnostic codes", ("", key))
+        for code in value:
+            problem = unknown_code(str(code))
+            if problem is not None:
+                raise self.fail(f"`{key}`: {problem}", ("", key), "docs/diagnostics.md lists them")
+        return tuple(str(v).upper() for v in value)
 
     def output(self, item: object, index: int, default_out: str) -> Output:
         where: Where = ("outputs", index)

@@ -6,23 +6,56 @@ import argparse
 import re
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from ...diagnostics import SHOWN_PER_CODE, Diagnostic, Severity, render_all
 from ...pipeline import is_yaml
-from .common import EXIT_DIAGNOSTICS, EXIT_OK, UsageError, load_all, read, use_color
-from .report import to_json, to_sarif
+from .common import (
+    EXIT_DIAGNOSTICS,
+    EXIT_OK,
+    UsageError,
+    add_stdin_filename,
+    load_all,
+    read,
+    use_color,
+)
+from .report import to_github, to_json, to_sarif
 
 
 def add_parsers(commands: Any) -> None:
     check = commands.add_parser(
         "check",
-        help="report ill-formed constructs in .smcat files",
+        help="report ill-formed constructs in charts (.smcat, .yaml, .scxml, .ir.json)",
         description="Parse and check each FILE; print every finding (docs/diagnostics.md).",
     )
-    check.add_argument("files", nargs="+", metavar="FILE", help="input files; - is stdin")
     check.add_argument(
-        "--format", choices=["text", "json", "sarif"], default="text", help="output format"
+        "files",
+        nargs="+",
+        metavar="FILE",
+        help="charts (.smcat, .yaml, .scxml, .ir.json); - is stdin",
+    )
+    add_stdin_filename(check)
+    check.add_argument(
+        "--format",
+        choices=["text", "json", "sarif", "github"],
+        default="text",
+        help="output format (github: annotations in a GitHub Actions log)",
+    )
+    check.add_argument(
+        "--select",
+        metavar="CODES",
+        help="report only these codes or prefixes, comma-separated (SC023,SC1); errors always",
+    )
+    check.add_argument(
+        "--ignore",
+        metavar="CODES",
+        help="do not report these codes or prefixes (errors are always reported)",
+    )
+    check.add_argument(
+        "--no-config",
+        action="store_true",
+        help="ignore select/ignore of the project file (statewright.yaml, pyproject.toml)",
     )
     check.add_argument(
         "--strict", action="store_true", help="warnings count as errors for the exit code"
@@ -55,10 +88,18 @@ def run(args: argparse.Namespace) -> int:
     if args.max_findings < 0:
         raise UsageError("--max-findings must be 0 or more")
     names = [n for n in args.files if not (args.charts_only and _other_yaml(n))]
-    loaded = load_all(names, target=args.target, report=False)
+    select, ignore = _selection(args)
+    loaded = [
+        (replace(source, diagnostics=_kept(source.diagnostics, select, ignore)), chart)
+        for source, chart in load_all(
+            names, target=args.target, report=False, stdin_name=args.stdin_filename
+        )
+    ]
     diagnostics = [d for source, _ in loaded for d in source.diagnostics]
     if args.format == "json":
         sys.stdout.write(to_json(diagnostics))
+    elif args.format == "github":
+        sys.stdout.write(to_github(diagnostics))
     elif args.format == "sarif":
         from ... import __version__
 
@@ -75,6 +116,53 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write(summary(diagnostics, len(loaded)) + "\n")
     failing = {Severity.ERROR, Severity.WARNING} if args.strict else {Severity.ERROR}
     return EXIT_DIAGNOSTICS if any(d.severity in failing for d in diagnostics) else EXIT_OK
+
+
+def _selection(args: argparse.Namespace) -> tuple[tuple[str, ...] | None, tuple[str, ...]]:
+    """The codes to report (None: all) and to leave out: from --select and --ignore, else
+    from the project file found from the current folder up (unless --no-config)."""
+    from pathlib import Path
+
+    from ..build.project import ProjectError, find_config, load_project, unknown_code
+
+    select: tuple[str, ...] | None = None
+    ignore: tuple[str, ...] = ()
+    if not args.no_config and (config := find_config(Path.cwd())) is not None:
+        try:
+            project = load_project(config.read_bytes(), config.name, config.parent)
+        except ProjectError as error:
+            raise UsageError(f"{config}: {error}") from None
+        except OSError as error:
+            raise UsageError(f"{config}: cannot read: {error.strerror}") from None
+        select, ignore = project.select, project.ignore
+    for option, value in (("--select", args.select), ("--ignore", args.ignore)):
+        if value is None:
+            continue
+        codes = tuple(code.strip().upper() for code in value.split(",") if code.strip())
+        for code in codes:
+            if (problem := unknown_code(code)) is not None:
+                raise UsageError(f"{option}: {problem}")
+        if option == "--select":
+            select = codes
+        else:
+            ignore = codes
+    return select, ignore
+
+
+def _kept(
+    diagnostics: Sequence[Diagnostic], select: tuple[str, ...] | None, ignore: tuple[str, ...]
+) -> tuple[Diagnostic, ...]:
+    """The findings to report: errors always (a chart with errors does not run), others when
+    selected (a code matches by prefix) and not ignored."""
+    return tuple(
+        d
+        for d in diagnostics
+        if d.severity is Severity.ERROR
+        or (
+            (select is None or d.code.startswith(select))
+            and not (ignore and d.code.startswith(ignore))
+        )
+    )
 
 
 def summary(diagnostics: Sequence[Diagnostic], files: int) -> str:

@@ -12,6 +12,7 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ...diagnostics import Diagnostic, has_errors, render_all
 from ...errors import CompilerError
@@ -42,6 +43,16 @@ class Source:
         return "<stdin>" if self.name == "-" else self.name
 
 
+def add_stdin_filename(parser: Any) -> None:
+    """`--stdin-filename NAME`: what standard input is called in reports, and its kind."""
+    parser.add_argument(
+        "--stdin-filename",
+        metavar="NAME",
+        help="the file name standard input (-) stands for: its kind (.smcat, .yaml, "
+        ".scxml) and its name in findings",
+    )
+
+
 def load_all(
     names: Sequence[str],
     *,
@@ -49,15 +60,18 @@ def load_all(
     report: bool = True,
     checks: bool = True,
     scxml: bool = False,
+    stdin_name: str | None = None,
 ) -> list[tuple[Source, Chart | None]]:
     """Read, parse and (unless `checks` is off) check each input; print the diagnostics to
     stderr unless `report` is off. SCXML is read when `scxml` is on or the name ends in
-    `.scxml`."""
+    `.scxml`; standard input (`-`) is read as the kind `stdin_name` says, and reported under
+    that name."""
     results = []
     for name in names:
-        display = "<stdin>" if name == "-" else name
+        kind = stdin_name if name == "-" and stdin_name else name
+        display = kind if name != "-" or stdin_name else "<stdin>"
         chart: Chart | None = None
-        if is_yaml(name) and (refused := _too_large_yaml(name, display)) is not None:
+        if name != "-" and is_yaml(name) and (refused := _too_large_yaml(name, display)):
             source = Source(name, None, (refused,))
             if report:
                 report_findings(source)
@@ -68,7 +82,7 @@ def load_all(
             display,
             target=target,
             checks=checks,
-            scxml=scxml or name.endswith(".scxml"),
+            scxml=scxml or kind.endswith(".scxml"),
         )
         source = Source(name, text, tuple(diagnostics))
         if report:
@@ -119,12 +133,24 @@ def report_findings(source: Source) -> None:
     sys.stderr.write(render_all(source.diagnostics, sources, color=use_color()))
 
 
+#: `--color`: auto (the default), always or never
+COLOR_MODES = ("auto", "always", "never")
+color_mode = "auto"
+
+
 def use_color(stream: object = None) -> bool:
-    """Whether to colour what goes to `stream` (stderr by default): a terminal, and NO_COLOR
-    unset."""
+    """Whether to colour what goes to `stream` (stderr by default). `--color always|never`
+    decides; else NO_COLOR (when not empty: no-color.org) says no, FORCE_COLOR (when not
+    empty) says yes, and otherwise colour goes to a terminal that is not TERM=dumb."""
+    if color_mode != "auto":
+        return color_mode == "always"
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
     stream = sys.stderr if stream is None else stream
     isatty = getattr(stream, "isatty", None)
-    return bool(isatty and isatty()) and "NO_COLOR" not in os.environ
+    return bool(isatty and isatty()) and os.environ.get("TERM") != "dumb"
 
 
 def write(path: Path, data: bytes | str) -> None:

@@ -12,7 +12,7 @@ from ...emit import emitter
 from ...errors import RenderError
 from ...formats import DIRECTIONS, ENGINES, FORMATS, THEMES
 from ...pipeline import chart_stem
-from .common import EXIT_DIAGNOSTICS, EXIT_OK, UsageError, load_all, write
+from .common import EXIT_DIAGNOSTICS, EXIT_OK, UsageError, add_stdin_filename, load_all, write
 
 EXAMPLES = """\
 examples:
@@ -31,12 +31,17 @@ examples:
 def add_parsers(commands: Any) -> None:
     compile_ = commands.add_parser(
         "compile",
-        help="turn .smcat files into another format",
+        help="turn charts (.smcat, .yaml, .scxml, .ir.json) into another format",
         description="Parse each FILE and write it in the format chosen with -T.",
         epilog=EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    compile_.add_argument("files", nargs="+", metavar="FILE", help="input files; - is stdin")
+    compile_.add_argument(
+        "files",
+        nargs="+",
+        metavar="FILE",
+        help="input files (.smcat, .yaml, .scxml, .ir.json); - is stdin",
+    )
     compile_.add_argument(
         "-T",
         "--output-type",
@@ -49,8 +54,9 @@ def add_parsers(commands: Any) -> None:
         "-o",
         "--output",
         metavar="OUT",
-        help="output file (a directory when there are several inputs); default: stdout",
+        help="output file (a directory when there are several inputs); default or -: stdout",
     )
+    add_stdin_filename(compile_)
     diagram = compile_.add_argument_group("diagrams (dot, svg, png)")
     diagram.add_argument("--direction", choices=DIRECTIONS, default=DIRECTIONS[0])
     diagram.add_argument("--engine", choices=ENGINES, default=ENGINES[0])
@@ -75,6 +81,7 @@ def add_parsers(commands: Any) -> None:
         "-T", "--output-type", dest="format", default="smcat", choices=sorted(FORMATS)
     )
     import_.add_argument("-o", "--output", metavar="OUT", help="output file or directory")
+    add_stdin_filename(import_)
     import_.set_defaults(
         run=run,
         scxml=True,
@@ -86,6 +93,8 @@ def add_parsers(commands: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.output == "-":
+        args.output = None  # as smcat: `-o -` is standard output
     emit, extension = emitter(args.format)
     options: dict[str, object] = {
         "direction": args.direction,
@@ -103,7 +112,10 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError(f"cannot create directory {out_dir}: {error.strerror}") from None
     failed = False
     scxml = getattr(args, "scxml", False)
-    for source, chart in load_all(args.files, target=args.format, scxml=scxml):
+    stdin_name = getattr(args, "stdin_filename", None)
+    for source, chart in load_all(
+        args.files, target=args.format, scxml=scxml, stdin_name=stdin_name
+    ):
         if chart is None:
             failed = True
             continue
@@ -115,8 +127,9 @@ def run(args: argparse.Namespace) -> int:
                     file=sys.stderr,
                 )
                 continue
-        options["name"] = "stdin" if source.name == "-" else chart_stem(source.name)
-        options["source"] = "<stdin>" if source.name == "-" else Path(source.name).name
+        named = stdin_name if source.name == "-" and stdin_name else source.name
+        options["name"] = "stdin" if named == "-" else chart_stem(Path(named).name)
+        options["source"] = "<stdin>" if named == "-" else Path(named).name
         try:
             output = emit(chart, options)
         except RenderError as error:

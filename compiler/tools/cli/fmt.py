@@ -23,6 +23,11 @@ def add_parsers(commands: Any) -> None:
     fmt.add_argument(
         "--check", action="store_true", help="change nothing; exit 1 if a file would change"
     )
+    fmt.add_argument(
+        "--diff",
+        action="store_true",
+        help="change nothing; print what would change as a unified diff; exit 1 if any",
+    )
     fmt.set_defaults(run=run)
 
 
@@ -40,19 +45,34 @@ def run(args: argparse.Namespace) -> int:
             failed = True
             continue
         formatted = smcat.emit(chart)
-        if source.name == "-":
-            if not args.check:
-                sys.stdout.write(formatted)
-            elif formatted != source.text:
-                changed.append("<stdin>")
+        dry = args.check or args.diff
+        if source.name == "-" and not dry:
+            sys.stdout.write(formatted)  # stdin formatted to stdout
             continue
-        if formatted != source.text:
-            changed.append(source.name)
-            if not args.check:
-                write(Path(source.name), formatted)
+        if formatted == source.text:
+            continue
+        changed.append(source.display)
+        if args.diff:
+            sys.stdout.writelines(_diff(source.text or "", formatted, source.display))
+        elif not dry:
+            write(Path(source.name), formatted)
     for name in changed:
-        verb = "would reformat" if args.check else "reformatted"
+        verb = "would reformat" if args.check or args.diff else "reformatted"
         print(f"{verb} {name}", file=sys.stderr)
     if failed:
         return EXIT_DIAGNOSTICS
-    return EXIT_DIAGNOSTICS if (args.check and changed) else EXIT_OK
+    return EXIT_DIAGNOSTICS if ((args.check or args.diff) and changed) else EXIT_OK
+
+
+def _diff(before: str, after: str, name: str) -> list[str]:
+    """A unified diff from the file as it is to the file formatted (`a/NAME`, `b/NAME`)."""
+    import difflib
+
+    return list(
+        difflib.unified_diff(
+            before.splitlines(keepends=True),
+            after.splitlines(keepends=True),
+            fromfile=f"a/{name}",
+            tofile=f"b/{name}",
+        )
+    )

@@ -15,6 +15,7 @@ import importlib
 import os
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 #: the command modules of this folder in the order `--help` lists them, with the commands each
 #: one adds; a command line that names a command imports only its module (start-up time)
@@ -27,6 +28,7 @@ COMMANDS = (
     ("studio", ("studio",)),
     ("instances", ("instances", "db")),
     ("worker", ("worker",)),
+    ("completion", ("completion",)),
 )
 
 EXIT_OK, EXIT_USAGE = 0, 2  # as .common says (imported with the commands)
@@ -49,7 +51,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
+    from . import common
     from .common import UsageError
+
+    common.color_mode = getattr(args, "color", None) or "auto"
 
     # A command that reads charts and exits frees its memory by reference counting: the cyclic
     # collector would only rescan the chart's objects (5% of compiling a 100k-line chart).
@@ -88,25 +93,54 @@ class _VersionAction(argparse.Action):
         raise SystemExit(_print_version())
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse's parser, with a suggestion for a misspelt command or choice (`statewright
+    chek`: did you mean `check`?)."""
+
+    def error(self, message: str) -> NoReturn:
+        import difflib
+        import re
+
+        found = re.search(r"invalid choice: '([^']*)' \(choose from (.*)\)", message)
+        if found:
+            choices = re.findall(r"'([^']*)'", found.group(2))
+            close = difflib.get_close_matches(found.group(1), choices, n=1)
+            if close:
+                message += f"; did you mean `{close[0]}`?"
+        super().error(message)
+
+
 def argument_parser(arguments: Sequence[str] = ()) -> argparse.ArgumentParser:
     """The parser of the command line: of the one command `arguments` start with, or of all
     of them (for `--help`, a mistyped command, or no arguments)."""
-    first = arguments[0] if arguments else None
+    first = next((a for a in arguments if not a.startswith("-")), None)
     named = [module for module, commands in COMMANDS if first in commands]
     modules = [
         importlib.import_module(f".{module}", __package__)
         for module in (named or [module for module, _ in COMMANDS])
     ]
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="statewright",
         description="Statecharts from smcat text: check them, draw them, export and run them.",
         epilog=None if named else modules[0].EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action=_VersionAction, nargs=0, help="print the version")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    parser.add_argument(
+        "--color",
+        choices=("auto", "always", "never"),
+        default=None,
+        help="colour findings: auto (a terminal; NO_COLOR, FORCE_COLOR and TERM=dumb are "
+        "honoured), always, never",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     for module in modules:
         module.add_parsers(commands)
+    for command in commands.choices.values():  # `--color` after the command too
+        if not any("--color" in action.option_strings for action in command._actions):
+            command.add_argument(
+                "--color", choices=("auto", "always", "never"), default=argparse.SUPPRESS
+            )
     return parser
 
 

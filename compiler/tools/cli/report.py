@@ -91,3 +91,40 @@ def _location(file: str, line: int, column: int, end_line: int, end_column: int)
             "region": region,
         }
     }
+
+
+_GITHUB_LEVEL = {"error": "error", "warning": "warning", "info": "notice"}
+
+
+def to_github(diagnostics: Sequence[Diagnostic]) -> str:
+    """GitHub Actions workflow commands: one `::error file=...,line=...::message` line per
+    finding, which GitHub shows as an annotation on the line (escaped as the runner expects:
+    `%`, CR and LF in messages; also `:` and `,` in properties)."""
+    lines = []
+    for diagnostic in diagnostics:
+        found = diagnostic.to_dict()
+        properties = {
+            "file": found["file"],
+            "line": found["line"],
+            "col": found["column"],
+            "endLine": found["end_line"],
+            "endColumn": found["end_column"],
+            "title": f"statewright {found['code']}",
+        }
+        shown = ",".join(
+            f"{key}={_github_property(str(value))}"
+            for key, value in properties.items()
+            if value not in (None, 0, "")
+        )
+        message = str(found["message"]) + (f" ({found['hint']})" if found.get("hint") else "")
+        level = _GITHUB_LEVEL.get(str(found["severity"]), "notice")
+        lines.append(f"::{level} {shown}::{_github_data(message)}\n")
+    return "".join(lines)
+
+
+def _github_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _github_property(text: str) -> str:
+    return _github_data(text).replace(":", "%3A").replace(",", "%2C")

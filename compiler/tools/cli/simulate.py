@@ -18,11 +18,21 @@ def add_parsers(commands: Any) -> None:
             "Start the chart in FILE (.smcat, .scxml, or with --ir a statewright-ir/1 "
             "document), send each EVENT, and print one JSON line per step: "
             '{"event": ..., "configuration": [...]} (docs/semantics.md). An EVENT written '
-            "+SECONDS moves the clock instead (timed events that fall due fire)."
+            "+SECONDS moves the clock instead (timed events that fall due fire); "
+            "EVENT:{JSON} sends the event with that data (pay:'{\"amount\": 30}'). "
+            "--steps FILE reads the steps from JSON lines instead: "
+            '{"event": "pay", "data": {...}} or {"advance": 1.5}.'
         ),
     )
-    simulate.add_argument("file", metavar="FILE")
+    simulate.add_argument(
+        "file", metavar="FILE", help="a .smcat, .yaml, .scxml or (with --ir) .ir.json file"
+    )
     simulate.add_argument("events", nargs="*", metavar="EVENT")
+    simulate.add_argument(
+        "--steps",
+        metavar="FILE.jsonl",
+        help="the steps as JSON lines (- reads them from stdin), after any EVENT given",
+    )
     simulate.add_argument("--context", metavar="JSON", help="the initial context, a JSON object")
     simulate.add_argument("--ir", action="store_true", help="FILE is a statewright-ir/1 document")
     simulate.set_defaults(run=run)
@@ -51,26 +61,80 @@ def run(args: argparse.Namespace) -> int:
         if chart is None:
             return EXIT_DIAGNOSTICS
         document = ir_json.to_document(chart)
+    steps = [_step(event) for event in args.events]
+    if args.steps is not None:
+        steps += _steps_file(args.steps)
     clock = FakeClock()
     try:
         machine = load(document, context=context, clock=clock).start()
         print(json.dumps({"event": None, "configuration": machine.configuration}))
-        for event in args.events:
-            if event.startswith("+"):
-                try:
-                    clock.advance(float(event[1:].removesuffix("s")))
-                except ValueError:
-                    raise UsageError(
-                        f"{event}: write a clock step as +SECONDS, like +1.5"
-                    ) from None
+        for shown, event, data, advance in steps:
+            if advance is not None:
+                clock.advance(advance)
                 machine.tick()
             else:
-                machine.send(event)
+                machine.send(event, **data)
                 machine.tick()  # events the chart sent itself, due now
-            print(json.dumps({"event": event, "configuration": machine.configuration}))
+            line: dict[str, Any] = {"event": shown, "configuration": machine.configuration}
+            if data:
+                line["data"] = data
+            print(json.dumps(line))
     except UsageError:
         raise  # exit 2, from `main`
     except StatewrightError as error:
         print(f"statewright: {args.file}: {error}", file=sys.stderr)
         return EXIT_DIAGNOSTICS
     return EXIT_OK
+
+
+#: one step: (what the output line calls it, the event, its data, or the seconds to advance)
+Step = tuple[str, str, dict[str, Any], float | None]
+
+
+def _step(text: str) -> Step:
+    """`EVENT`, `EVENT:{JSON}` (the event with data) or `+SECONDS` (the clock)."""
+    if text.startswith("+"):
+        try:
+            seconds = float(text[1:].removesuffix("s"))
+        except ValueError:
+            raise UsageError(f"{text}: write a clock step as +SECONDS, like +1.5") from None
+        if not 0 <= seconds < 10**9:
+            raise UsageError(f"{text}: the clock moves forward, by less than 10^9 seconds")
+        return text, "", {}, seconds
+    event, brace, rest = text.partition(":{")
+    if not brace:
+        return text, text, {}, None
+    return event, event, _data("{" + rest, f"{event}'s data"), None
+
+
+def _data(text: str, what: str) -> dict[str, Any]:
+    try:
+        data = json.loads(text)
+    except ValueError as error:
+        raise UsageError(f"{what} is not JSON: {error}") from None
+    if not isinstance(data, dict):
+        raise UsageError(f"{what} must be a JSON object")
+    return data
+
+
+def _steps_file(name: str) -> list[Step]:
+    """Steps from JSON lines: `{"event": ..., "data": {...}}` or `{"advance": SECONDS}`."""
+    steps: list[Step] = []
+    for number, line in enumerate(read(name).decode("utf-8", "replace").splitlines(), 1):
+        if not line.strip():
+            continue
+        where = f"{name}:{number}"
+        step = _data(line, where)
+        if "advance" in step:
+            seconds = step["advance"]
+            if not isinstance(seconds, int | float) or not 0 <= seconds < 10**9:
+                raise UsageError(f"{where}: advance is a number of seconds, 0 or more")
+            steps.append((f"+{seconds}", "", {}, float(seconds)))
+            continue
+        event, data = step.get("event"), step.get("data", {})
+        if not isinstance(event, str) or not event:
+            raise UsageError(f'{where}: a step is {{"event": NAME}} or {{"advance": SECONDS}}')
+        if not isinstance(data, dict):
+            raise UsageError(f"{where}: data must be a JSON object")
+        steps.append((event, event, data, None))
+    return steps
