@@ -119,3 +119,19 @@ def test_an_observer_that_fails_is_logged_and_the_event_stays_committed(
     assert receipt.version == 2 and "dashboard is down" in caplog.text
     stop()
     assert store.observers == []
+
+
+def test_postgresql_tells_the_same_transitions_as_files(tmp_path: Path, pg_dsn: str) -> None:
+    from statewright.runtime.store.postgres import PostgresStore
+
+    found: dict[str, list[tuple[Any, ...]]] = {}
+    chart = StoredChart(json.loads(ir_json.emit(chart_of(PLAYER))))
+    for kind, store in (("file", FileStore(tmp_path / "s")), ("pg", PostgresStore(pg_dsn))):
+        heard: list[Transition] = []
+        store.observe(heard.append)
+        with store.create("same", chart) as player:
+            for event in SCRIPT:
+                player.send(event)
+        store.close()
+        found[kind] = [(t.instance, t.version, *_shape([t])[0]) for t in heard]
+    assert found["file"] == found["pg"] and len(found["pg"]) == len(SCRIPT)
