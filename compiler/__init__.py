@@ -17,6 +17,7 @@ from ..runtime import lazy
 if TYPE_CHECKING:
     from .diagnostics import Diagnostic, Severity, render
     from .ir import Action, ActionKind, Chart, Region, Span, State, StateKind, Transition
+    from .pipeline import LoadError, load
     from .read.smcat import parse
 
 #: public name -> the module that defines it: imported on first use (PEP 562), so that a
@@ -28,6 +29,7 @@ _WHERE = {
         ".ir",
     ),
     "parse": ".read.smcat",
+    **dict.fromkeys(("load", "LoadError"), ".pipeline"),
 }
 
 
@@ -44,12 +46,14 @@ __all__ = [
     "ActionKind",
     "Chart",
     "Diagnostic",
+    "LoadError",
     "Region",
     "Severity",
     "Span",
     "State",
     "StateKind",
     "Transition",
+    "load",
     "parse",
     "render",
     "__version__",

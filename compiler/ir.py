@@ -217,6 +217,14 @@ class Chart:
         assert self._index is not None
         return self._index
 
+    def _repr_svg_(self) -> str | None:
+        """Jupyter: the chart's diagram (pipeline.chart_svg, found by name: the IR does not
+        import the emitters); None without Graphviz."""
+        import importlib
+
+        drawn: str | None = importlib.import_module(".pipeline", __package__).chart_svg(self)
+        return drawn
+
     def states(self) -> tuple[State, ...]:
         """Every state, in document (pre-)order."""
         return self._idx().preorder

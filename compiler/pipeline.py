@@ -1,20 +1,41 @@
-"""The pipeline as functions: bytes -> Chart (a reader) -> checked Chart (the checker).
+"""The pipeline as functions: bytes -> Chart (a reader) -> checked Chart (the checker), and
+its two ends for Python users: a chart file to a running machine (`load`) and a chart to a
+picture in a notebook (`chart_svg`, `document_svg`).
 
 Used by the tools (the CLI, the build and the studio do the file I/O around it) and by tests
 that want the same diagnostics `statewright check` prints, without a process. Emitting is the
 caller's: `emit.emitter(format)`.
+
+`load("door.smcat", actions=..., guards=..., context=...)` reads any chart kind (smcat, YAML,
+SCXML, IR JSON), checks it as the runtime will run it, and returns the interpreter's
+`Machine`, started. A chart with errors is refused with `LoadError`, whose message names the
+file, line and column of the first error (all are in `.diagnostics`). Hooks are given by
+action text (`actions={"engage bolt": fn}`) or found on an object by the method names a
+generated class would have (`hooks=door_hooks`: `engage bolt` -> `engage_bolt`).
+
+`chart_svg` and `document_svg` are what `Chart._repr_svg_` and `runtime/display.py` find by
+name (neither may import the emitters); None when the chart cannot be drawn (no Graphviz, a
+layout too slow): Jupyter then shows the `repr`.
 """
 
 from __future__ import annotations
 
+import inspect
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from .check import check
 from .diagnostics import Diagnostic, Severity
+from .errors import CompilerError, RenderError
 from .ir import Chart
 from .read import language_of, reader
 from .read.smcat import decode as decode
 from .read.smcat import parse
+
+if TYPE_CHECKING:
+    from ..runtime import Machine
 
 
 def diagnose(
@@ -105,3 +126,110 @@ def chart_stem(name: str) -> str:
     for suffix in CHART_SUFFIXES:
         base = base.removesuffix(suffix)
     return base
+
+
+# -- the ends of the pipeline for Python users ---------------------------------------
+
+
+class LoadError(CompilerError):
+    """A chart that cannot run: its file cannot be read, or it has errors."""
+
+    def __init__(self, message: str, diagnostics: tuple[Diagnostic, ...] = ()) -> None:
+        super().__init__(message)
+        self.diagnostics = diagnostics
+
+
+def load(
+    source: str | Path,
+    *,
+    actions: Mapping[str, Callable[..., Any]] | None = None,
+    guards: Mapping[str, Callable[..., Any]] | None = None,
+    context: Mapping[str, Any] | None = None,
+    hooks: object = None,
+    clock: Any = None,
+    start: bool = True,
+) -> Machine:
+    """The chart in the file `source` (.smcat, .yaml, .yml, .scxml, .ir.json) as a running
+    machine (see the module docstring). `hooks`: an object whose methods are the hooks, named
+    as a generated class names them; a method takes `(context, data)`, `(data)` or nothing.
+    `start=False` returns it not started."""
+    path = Path(source)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise LoadError(f"{path}: no such file") from None
+    except OSError as error:
+        raise LoadError(f"{path}: cannot read: {error.strerror or error}") from None
+    _, chart, diagnostics = diagnose_file(data, str(path), target="run")
+    errors = [d for d in diagnostics if d.severity is Severity.ERROR]
+    if chart is None or errors:
+        first = errors[0] if errors else None
+        where = f"{first.span.line}:{first.span.column}: " if first else ""
+        what = f"{first.message} [{first.code}]" if first else "it does not read as a chart"
+        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+        raise LoadError(f"{path}:{where}{what}{more}", tuple(diagnostics))
+    from ..runtime import load as run_document
+    from .emit import ir_json
+    from .emit.python import chart_guards, chart_hooks
+    from .names import hook_name, python_identifier
+
+    bound_actions = dict(actions or {})
+    bound_guards = dict(guards or {})
+    if hooks is not None:
+        for text in chart_hooks(chart):
+            method = getattr(hooks, hook_name(text), None)
+            if callable(method) and text not in bound_actions:
+                bound_actions[text] = _adapted(method)
+        for name in chart_guards(chart):
+            method = getattr(hooks, python_identifier(name), None)
+            if callable(method) and name not in bound_guards:
+                bound_guards[name] = _adapted(method)
+    machine = run_document(
+        ir_json.to_document(chart),
+        actions=bound_actions,
+        guards=bound_guards,
+        context=dict(context or {}),
+        **({"clock": clock} if clock is not None else {}),
+    )
+    return machine.start() if start else machine
+
+
+def _adapted(method: Callable[..., Any]) -> Callable[[Any, Any], Any]:
+    """A method that takes (context, data), (data) or nothing, as a hook (context, data)."""
+    try:
+        parameters = [
+            p
+            for p in inspect.signature(method).parameters.values()
+            if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+        ]
+    except (TypeError, ValueError):  # a builtin without a signature: give it both
+        return method
+    if len(parameters) >= 2:
+        return method
+    if len(parameters) == 1:
+        return lambda context, data: method(data)
+    return lambda context, data: method()
+
+
+#: seconds a notebook waits for a picture
+TIMEOUT = 20.0
+
+
+def chart_svg(chart: Chart, active: Sequence[str] = ()) -> str | None:
+    from .emit.render import emit_svg
+
+    try:
+        return emit_svg(chart, {"highlight": {"active": list(active)}, "timeout": TIMEOUT})
+    except (RenderError, ValueError):
+        return None
+
+
+def document_svg(document: Mapping[str, Any], active: Sequence[str] = ()) -> str | None:
+    """A `statewright-ir/1` document's chart as SVG."""
+    from .read.ir import load as read_ir
+
+    try:
+        chart = read_ir(dict(document), compact=True)
+    except Exception:  # noqa: BLE001 - a document the runtime runs but the IR reader refuses
+        return None
+    return chart_svg(chart, active)

@@ -332,6 +332,24 @@ class CompiledMachine:
         if self._engine is not None:
             self._engine.add_listener(listener)
 
+    def can(self, event: str, **data: Any) -> bool:
+        """Whether `event` (with `data`) would take a transition now; nothing changes."""
+        return self._sync(self._interpreter()).can(event, **data)
+
+    @property
+    def allowed_events(self) -> list[str]:
+        """The chart's events that would take a transition now (see `Machine`)."""
+        return self._sync(self._interpreter()).allowed_events
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} configuration={self.configuration!r}>"
+
+    def _repr_svg_(self) -> str | None:
+        """Jupyter: the chart drawn with the active states lit (`runtime.display`)."""
+        from .display import svg
+
+        return svg(self.CHART, self.active)
+
     def remove_listener(self, listener: Listener) -> None:
         """Stop calling `listener` (added by `add_listener`)."""
         if self._listeners is not None:

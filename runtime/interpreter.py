@@ -10,14 +10,13 @@ Deliberate differences from SCXML are in docs/semantics.md.
 
 from __future__ import annotations
 
-import logging
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence, Set
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from . import snapshots
+from . import display, introspect, snapshots
 from .actors import Actors
 from .content import execute
 from .datamodel import ContentError, Event
@@ -25,6 +24,7 @@ from .document import ChartError, read_document
 from .entryset import add_ancestors, add_descendants, effective_targets
 from .errors import LivelockError as LivelockError
 from .expr import lookup
+from .introspect import guard_failed as guard_failed
 from .invocations import Invocations
 from .model import Edge, Model, Node, Step, build, is_descendant, order
 from .plans import candidates, domain, exit_set, plan_for, remember, without_conflicts
@@ -36,7 +36,6 @@ ActionHook = Callable[..., Any]
 
 SNAPSHOT_FORMAT = snapshots.FORMAT
 
-_log = logging.getLogger("statewright.runtime")
 
 #: A macrostep that takes more microsteps than this is an eventless loop.
 MAX_MICROSTEPS = 10_000
@@ -284,6 +283,22 @@ class Machine(Scheduling, Actors):
     def is_active(self, name: str) -> bool:
         node = self.model.nodes.get(name)
         return node is not None and node in self._configuration
+
+    def can(self, event: str, **data: Any) -> bool:
+        """Whether `event` (with `data`) would take a transition now; nothing changes."""
+        return introspect.can(self, event, data)
+
+    @property
+    def allowed_events(self) -> list[str]:
+        """The chart's events a transition would take now (guards without event data)."""
+        return introspect.allowed_events(self)
+
+    def __repr__(self) -> str:
+        return introspect.describe(self)
+
+    def _repr_svg_(self) -> str | None:
+        """Jupyter: the chart with the active states lit (runtime.display)."""
+        return display.svg(self.model.document, self.active)
 
     def add_listener(self, listener: Listener) -> None:
         """Called with a dict for every action run (`{"action": text, ...}`) and every
@@ -578,21 +593,7 @@ class Machine(Scheduling, Actors):
             listener(record)
 
 
-def guard_failed(listeners: Iterable[Listener] | None, guard: str, error: Exception) -> bool:
-    """Report a guard that raised while it was evaluated (to the listeners, as
-    `{"guard": text, "error": ...}`, and to the `statewright.runtime` logger); it counts as
-    false, and the step goes on."""
-    message = f"{type(error).__name__}: {error}"
-    _log.warning("the guard [%s] failed and counts as false: %s", guard, message)
-    for listener in listeners or ():
-        listener({"guard": guard, "error": message})
-    return False
-
-
-def load(
-    source: str | Path | Mapping[str, Any],
-    **options: Any,
-) -> Machine:
+def load(source: str | Path | Mapping[str, Any], **options: Any) -> Machine:
     """A machine for a `statewright-ir/1` document (a path, or the parsed JSON), not started."""
     document = read_document(Path(source)) if isinstance(source, str | Path) else source
     return Machine(build(document), **options)

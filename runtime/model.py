@@ -155,6 +155,8 @@ class Model:
     #: the interpreter's memo of microsteps: (active states, event) -> a `runtime.plans.Plan`
     #: (shared by every instance of the chart; see runtime.plans)
     plans: dict[tuple[frozenset[Node], str | None], Any] = field(default_factory=dict)
+    #: the document the model was built from (for drawing the chart: runtime.display)
+    document: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def scripted(self) -> bool:
@@ -255,6 +257,7 @@ class _Builder:
                 for src in extras.get("scripts") or []
             ],
             any(node.invokes for node in self.nodes.values()),
+            document=self.document,
         )
 
     def _refuse_entry_cycles(self) -> None:

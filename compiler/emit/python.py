@@ -132,6 +132,16 @@ def _transitions(chart: Chart) -> tuple[Transition, ...]:
     return chart.transitions()
 
 
+def chart_hooks(chart: Chart) -> dict[str, str]:
+    """Every action text a hook runs for -> where it is first used (`entry of door`)."""
+    return _hooks(chart)
+
+
+def chart_guards(chart: Chart) -> list[str]:
+    """The names the chart's guards call (a generated class's guard methods)."""
+    return _guards(chart)
+
+
 def _hooks(chart: Chart) -> dict[str, str]:
     """Every action text -> where it is first used (for the stub's docstring)."""
     found: dict[str, str] = {}

@@ -1,0 +1,69 @@
+"""What a machine answers without changing: would an event be taken (`can`), which events
+would (`allowed_events`), its `repr`; and how a guard that raised is reported (it counts as
+false). The interpreter's `Machine` delegates here; generated classes ask their interpreter.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, Protocol
+
+_log = logging.getLogger("statewright.runtime")
+
+
+class _Asked(Protocol):
+    running: bool
+    done: bool
+    _event_data: Mapping[str, Any]
+
+    @property
+    def model(self) -> Any: ...
+
+    @property
+    def configuration(self) -> list[str]: ...
+
+    def _select(self, event: str | None) -> list[Any]: ...
+
+    def can(self, event: str, **data: Any) -> bool: ...
+
+
+def can(machine: _Asked, event: str, data: Mapping[str, Any]) -> bool:
+    """Whether `event` with `data` would take a transition now: the transitions are selected
+    as for a step (guards evaluated), and nothing else happens."""
+    if not machine.running or machine.done:
+        return False
+    saved = machine._event_data
+    machine._event_data = data
+    try:
+        return bool(machine._select(event))
+    finally:
+        machine._event_data = saved
+
+
+def allowed_events(machine: _Asked) -> list[str]:
+    """The chart's events that would take a transition now (guards evaluated without event
+    data), in the chart's order; timed events fire by the clock and are not listed."""
+    return [e for e in machine.model.events if not e.startswith("sw.after.") and machine.can(e)]
+
+
+def describe(machine: _Asked) -> str:
+    """`<Machine door running configuration=['closed']>`."""
+    file = str(machine.model.document.get("file") or "")
+    stem = file.replace("\\", "/").rsplit("/", 1)[-1].split(".")[0]
+    name = machine.model.name or stem or "chart"
+    state = "running" if machine.running else ("done" if machine.done else "not started")
+    return f"<Machine {name} {state} configuration={machine.configuration!r}>"
+
+
+def guard_failed(
+    listeners: Iterable[Callable[[dict[str, Any]], Any]] | None, guard: str, error: Exception
+) -> bool:
+    """Report a guard that raised while it was evaluated (to the listeners, as
+    `{"guard": text, "error": ...}`, and to the `statewright.runtime` logger); it counts as
+    false, and the step goes on."""
+    message = f"{type(error).__name__}: {error}"
+    _log.warning("the guard [%s] failed and counts as false: %s", guard, message)
+    for listener in listeners or ():
+        listener({"guard": guard, "error": message})
+    return False
