@@ -142,9 +142,11 @@ def test_the_site_builds_without_warnings(tmp_path: Path) -> None:
     assert not re.search(r"^WARNING", done.stderr, re.M), done.stderr
     tutorial = (site / "tutorial" / "index.html").read_text("utf-8")
     assert "Tutorial: from an empty folder" in tutorial
-    if shutil.which("dot"):
-        language = (site / "language" / "index.html").read_text("utf-8")
+    language = (site / "language" / "index.html").read_text("utf-8")
+    if shutil.which("dot"):  # drawn by the statewright MkDocs plugin (mkdocs.yml)
         assert language.count('<figure class="sw-picture"') >= 8
+    # smcat blocks are highlighted by statewright's Pygments lexer: arrows are operators
+    assert '<span class="o">=&gt;</span>' in language
 
 
 def test_yaml_page_shows_the_same_chart_twice() -> None:

@@ -218,7 +218,7 @@ def test_the_compiler_folder_shows_the_pipeline() -> None:
     folders = sorted(p.name for p in (ROOT / "compiler").iterdir() if (p / "__init__.py").exists())
     assert folders == ["check", "emit", "read", "tools"]
     tools = sorted(p.name for p in (ROOT / "compiler" / "tools").iterdir() if p.is_dir())
-    assert [t for t in tools if t != "__pycache__"] == ["build", "cli", "studio"]
+    assert [t for t in tools if t != "__pycache__"] == ["build", "cli", "docs", "studio"]
 
 
 def test_git_ignores_no_source_file() -> None:
