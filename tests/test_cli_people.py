@@ -190,3 +190,36 @@ def test_help_texts_name_every_input_kind_and_both_stores() -> None:
         assert ".yaml" in text and ".scxml" in text, command
     for command in (["instances", "send"], ["worker"]):
         assert "postgresql://" in sw(*command, "--help").stdout, command
+
+
+def test_the_documented_github_workflow_runs_its_statewright_steps(tmp_path: Path) -> None:
+    """docs/cli.md's workflow is YAML GitHub reads, and each `statewright` step runs (on a
+    copy of examples/ standing in for charts/)."""
+    import re
+
+    import yaml
+
+    page = (Path(__file__).parent.parent / "docs" / "cli.md").read_text("utf-8")
+    block = re.search(r"# \.github/workflows/statewright\.yml\n(.*?)```", page, re.S)
+    assert block is not None
+    workflow = yaml.safe_load(block.group(1))
+    steps = workflow["jobs"]["charts"]["steps"]
+    assert any(
+        str(step.get("uses", "")).startswith("github/codeql-action/upload-sarif") for step in steps
+    )
+    shutil.copytree(EXAMPLES, tmp_path / "charts")
+    ran = 0
+    for step in steps:
+        command = str(step.get("run", ""))
+        if not command.startswith("statewright"):
+            continue
+        words = command.split(">")[0].split()
+        folder = tmp_path / "charts" if words[1] == "build" else tmp_path
+        done = sw(
+            *[str(p) for w in words[1:] for p in (sorted(folder.glob(w)) if "*" in w else [w])],
+            cwd=folder,
+        )
+        assert done.returncode == 0, (command, done.stdout, done.stderr)
+        assert "Traceback" not in done.stderr
+        ran += 1
+    assert ran == 3
