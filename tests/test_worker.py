@@ -166,6 +166,7 @@ def test_a_webhook_is_signed_carries_headers_and_reuses_its_connection() -> None
         wrong.close()
     finally:
         server.shutdown()
+        server.server_close()
     assert len(_Receiver.seen) == 4
     assert all(h.get("Authorization") == "Bearer t0ken" for h, _ in _Receiver.seen[:3])
     assert len(_Receiver.connections) == 2  # one per sink: kept alive between deliveries

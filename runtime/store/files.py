@@ -85,10 +85,13 @@ class FileStore(StoreBase):
         self._pool: Any = None  # the threads that fsync a group commit's files together
 
     def close(self) -> None:
-        """Release what the store holds open (the threads of group commits)."""
+        """Release what the store holds open (the threads of group commits, the sinks'
+        connections)."""
         if self._pool is not None:
             self._pool.shutdown()
             self._pool = None
+        for sink in self.sinks:
+            getattr(sink, "close", lambda: None)()
 
     def __enter__(self) -> FileStore:
         return self

@@ -198,7 +198,10 @@ class PostgresStore(StoreBase):
         )
 
     def close(self) -> None:
+        """Close the connection pool and the sinks' connections."""
         self.pool.close()
+        for sink in self.sinks:
+            getattr(sink, "close", lambda: None)()
 
     def batch(self) -> PgBatch:
         """A group commit: `with store.batch() as batch: batch.send(instance, event)`. Each

@@ -176,9 +176,14 @@ class WebhookSink:
         self._connection = None
 
     def close(self) -> None:
-        """Close the kept connection."""
+        """Close the kept connection (a store closes its sinks when it is closed)."""
         with self._lock:
             self._close()
+
+    def __del__(self) -> None:
+        connection, self._connection = getattr(self, "_connection", None), None
+        if connection is not None:
+            connection.close()
 
 
 def _stale_connection(error: OSError) -> bool:
