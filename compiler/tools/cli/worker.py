@@ -101,10 +101,10 @@ def run(args: argparse.Namespace) -> int:
         totals["fired"] += done.fired
         totals["delivered"] += done.delivered
         if terminal:
-            wait = "no timer" if done.next_due is None else _until(done.next_due)
+            wait = "no timer set" if done.next_due is None else _until(done.next_due)
             line = (
                 f"worker: {totals['fired']} timer(s) fired, {totals['delivered']} "
-                f"delivery(ies); next {wait}"
+                f"delivery(ies); {wait}"
             )
             print(f"\r\x1b[K{line}", end="", flush=True)
         elif done.fired or done.delivered or args.once:
@@ -138,4 +138,8 @@ def _now() -> str:
 
 def _until(due: float) -> str:
     seconds = max(due - time.time(), 0)
-    return f"timer in {seconds:.0f} s" if seconds < 120 else f"timer in {seconds / 60:.0f} min"
+    return (
+        f"next timer in {seconds:.0f} s"
+        if seconds < 120
+        else f"next timer in {seconds / 60:.0f} min"
+    )
