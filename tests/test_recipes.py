@@ -1,0 +1,55 @@
+"""The framework recipes of docs/python.md run: FastAPI over durable doors
+(examples/recipes/fastapi_doors.py) with idempotency keys and errors as statuses."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conftest import EXAMPLES
+
+
+@pytest.fixture
+def client(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
+    from fastapi.testclient import TestClient
+
+    monkeypatch.setenv("STATEWRIGHT_STORE", str(tmp_path / "doors"))
+    monkeypatch.syspath_prepend(str(EXAMPLES / "recipes"))
+    sys.modules.pop("fastapi_doors", None)
+    module = importlib.import_module("fastapi_doors")
+    with TestClient(module.app) as test_client:
+        yield test_client
+    module.store.close()
+    sys.modules.pop("fastapi_doors", None)
+
+
+def test_fastapi_sends_events_with_idempotency_keys(client: Any) -> None:
+    assert client.put("/doors/front").status_code == 201
+    assert client.put("/doors/front").status_code == 409
+    first = client.post("/doors/front/events/lock", headers={"Idempotency-Key": "k-1"})
+    again = client.post("/doors/front/events/lock", headers={"Idempotency-Key": "k-1"})
+    assert first.status_code == again.status_code == 200
+    assert first.json()["configuration"] == ["locked"] and not first.json()["duplicate"]
+    assert again.json()["duplicate"] and again.json()["version"] == first.json()["version"]
+    state = client.get("/doors/front").json()
+    assert state["version"] == 2 and state["context"]["beeps"] == 1
+    assert state["context"]["bolted"] is True
+    wrong = client.post("/doors/front/events/unlock", json={"code": 1})
+    assert wrong.status_code == 200 and wrong.json()["handled"] is False
+    right = client.post("/doors/front/events/unlock", json={"code": 1234})
+    assert right.json()["configuration"] == ["closed"]
+
+
+def test_fastapi_answers_mistakes_with_a_status_and_a_sentence(client: Any) -> None:
+    client.put("/doors/back")
+    typo = client.post("/doors/back/events/opne")
+    assert typo.status_code == 422 and "did you mean `open`?" in typo.json()["detail"]
+    assert client.post("/doors/nowhere/events/open").status_code == 404
+    assert client.get("/doors/nowhere").status_code == 404
+    assert client.put("/doors/..").status_code in (400, 404)
+    long_key = client.post("/doors/back/events/lock", headers={"Idempotency-Key": "k" * 300})
+    assert long_key.status_code == 400
