@@ -1,11 +1,16 @@
 """Charts in other people's documentation (compiler/tools/docs): the Pygments lexer for smcat
-(found by name through its entry point, never failing on any text) and the MkDocs plugin
-(pictures of chart blocks; this project's own docs use both: tests/test_docs.py)."""
+(found by name through its entry point, never failing on any text), the MkDocs plugin
+(pictures of chart blocks; this project's own docs use both: tests/test_docs.py) and the
+Sphinx directive (`.. statewright::`, in a Sphinx project built here)."""
 
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
+from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -63,3 +68,38 @@ def test_the_mkdocs_plugin_draws_chart_blocks_and_leaves_the_rest() -> None:
     drawn = plugin.on_page_markdown(text, page, None, None)
     assert drawn.count('<figure class="sw-picture"') == 1
     assert plugin.on_page_markdown(text, other, None, None) == text
+
+
+def _sphinx(tmp_path: Path, index: str) -> Any:
+    source = tmp_path / "source"
+    source.mkdir()
+    (source / "conf.py").write_text(
+        'extensions = ["statewright.compiler.tools.docs.sphinx"]\nproject = "doors"\n', "utf-8"
+    )
+    (source / "index.rst").write_text(index, "utf-8")
+    shutil.copy(EXAMPLES / "door.smcat", source / "door.smcat")
+    return subprocess.run(
+        [sys.executable, "-m", "sphinx", "-b", "html", "-q", str(source), str(tmp_path / "html")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+@pytest.mark.skipif(shutil.which("dot") is None, reason="needs Graphviz: apt-get install graphviz")
+def test_the_sphinx_directive_draws_files_and_inline_charts(tmp_path: Path) -> None:
+    done = _sphinx(
+        tmp_path,
+        "Doors\n=====\n\n.. statewright:: door.smcat\n   :caption: The door\n\n"
+        ".. statewright::\n   :direction: left-right\n\n   a => b: go;\n\n"
+        ".. code-block:: smcat\n\n   a => b: go;\n",
+    )
+    assert done.returncode == 0, done.stderr
+    page = (tmp_path / "html" / "index.html").read_text("utf-8")
+    assert page.count("<svg") == 2 and "The door" in page
+    assert '<span class="o">=&gt;</span>' in page  # the smcat lexer highlights the code block
+
+
+def test_the_sphinx_directive_fails_the_build_on_a_broken_chart(tmp_path: Path) -> None:
+    done = _sphinx(tmp_path, "Doors\n=====\n\n.. statewright::\n\n   a => ;\n")
+    assert "has errors" in done.stderr and "P002" in done.stderr
