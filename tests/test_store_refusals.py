@@ -6,12 +6,11 @@ receipt says about an event the chart knows but the current state ignores (recor
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+from test_cli_people import sw
 from test_store import document, make  # noqa: F401
 
 from conftest import EXAMPLES
@@ -84,26 +83,16 @@ def test_a_finished_instance_refuses_events_and_says_when(make: Any) -> None:  #
     assert _log(store, "door-3") == before
 
 
-def _sw(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "statewright", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-
-
 def test_the_command_line_refuses_mistakes_with_exit_1(tmp_path: Path) -> None:
     store = str(tmp_path / "store")
     door = EXAMPLES / "door.smcat"
-    assert _sw("instances", "create", str(door), "--store", store, cwd=tmp_path).returncode == 0
-    typo = _sw("instances", "send", "door", "opne", "--store", store, cwd=tmp_path)
+    assert sw("instances", "create", str(door), "--store", store, cwd=tmp_path).returncode == 0
+    typo = sw("instances", "send", "door", "opne", "--store", store, cwd=tmp_path)
     assert typo.returncode == 1 and "did you mean `open`?" in typo.stderr
     assert "Traceback" not in typo.stderr
-    history = _sw("instances", "history", "door", "--store", store, cwd=tmp_path)
+    history = sw("instances", "history", "door", "--store", store, cwd=tmp_path)
     assert "opne" not in history.stdout
-    loose = _sw(
+    loose = sw(
         "instances", "send", "door", "opne", "--allow-unknown", "--store", store, cwd=tmp_path
     )
     assert loose.returncode == 0, loose.stderr

@@ -48,8 +48,7 @@ def boxes(layout: Mapping[str, Any]) -> dict[str, Box]:
     for item in layout.get("objects", ()):
         name = str(item.get("name", ""))
         if "bb" in item:
-            x0, y0, x1, y1 = (float(v) for v in str(item["bb"]).split(","))
-            found[name] = (x0, y0, x1, y1)
+            found[name] = _box(str(item["bb"]))
         elif "pos" in item:
             x, y = (float(v) for v in str(item["pos"]).split(",")[:2])
             w = float(item.get("width", 0)) * 36  # inches to points, halved
@@ -89,7 +88,7 @@ def mirror(layout: Mapping[str, Any], *, across: bool) -> Layout:
     """The layout reflected across the ranks (left and right swapped; top and bottom when
     laid out left-right). Cluster titles stay at their cluster's start."""
     turned: Layout = copy.deepcopy(dict(layout))
-    x0, y0, x1, y1 = (float(v) for v in str(layout["bb"]).split(","))
+    x0, y0, x1, y1 = _box(str(layout["bb"]))
 
     def point(x: float, y: float) -> tuple[float, float]:
         return (x0 + x1 - x, y) if across else (x, y0 + y1 - y)
@@ -105,7 +104,7 @@ def mirror(layout: Mapping[str, Any], *, across: bool) -> Layout:
 
     for item in turned.get("objects", ()):
         if "bb" in item:
-            bx0, by0, bx1, by1 = (float(v) for v in str(item["bb"]).split(","))
+            bx0, by0, bx1, by1 = _box(str(item["bb"]))
             ax, ay = point(bx0, by0)
             cx, cy = point(bx1, by1)
             nx0, ny0, nx1, ny1 = min(ax, cx), min(ay, cy), max(ax, cx), max(ay, cy)

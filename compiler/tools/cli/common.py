@@ -161,3 +161,46 @@ def write(path: Path, data: bytes | str) -> None:
         atomic_write(path, data.encode("utf-8") if isinstance(data, str) else data)
     except OSError as error:
         raise UsageError(f"cannot write {path}: {error.strerror}") from None
+
+
+def add_sink_arguments(parser: Any) -> None:
+    """Where notifications go (`worker`, `instances relay`): webhooks, with headers and a
+    signing secret, and JSON Lines files."""
+    parser.add_argument(
+        "--webhook", action="append", default=[], metavar="URL", help="POST notifications to URL"
+    )
+    parser.add_argument(
+        "--webhook-header",
+        action="append",
+        default=[],
+        metavar="'NAME: VALUE'",
+        help="a header for every webhook request (e.g. Authorization)",
+    )
+    parser.add_argument(
+        "--webhook-secret-env",
+        metavar="VARIABLE",
+        help="sign webhook bodies (HMAC-SHA256) with the secret in this environment variable",
+    )
+    parser.add_argument(
+        "--jsonl", action="append", default=[], metavar="FILE", help="append notifications to FILE"
+    )
+
+
+def sinks(args: Any) -> list[Any]:
+    """The sinks `--webhook` (with `--webhook-header`, `--webhook-secret-env`) and `--jsonl`
+    name."""
+    from ....runtime.store import JsonlSink, WebhookSink
+
+    headers = {}
+    for header in args.webhook_header:
+        name, colon, value = header.partition(":")
+        if not colon or not name.strip():
+            raise UsageError(f"--webhook-header wants 'NAME: VALUE', not {header!r}")
+        headers[name.strip()] = value.strip()
+    secret = None
+    if args.webhook_secret_env:
+        secret = os.environ.get(args.webhook_secret_env)
+        if not secret:
+            raise UsageError(f"--webhook-secret-env: ${args.webhook_secret_env} is not set")
+    found: list[Any] = [WebhookSink(url, headers=headers, secret=secret) for url in args.webhook]
+    return found + [JsonlSink(path) for path in args.jsonl]

@@ -13,7 +13,14 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .common import EXIT_DIAGNOSTICS, EXIT_OK, UsageError, load_one
+from .common import (
+    EXIT_DIAGNOSTICS,
+    EXIT_OK,
+    UsageError,
+    add_sink_arguments,
+    load_one,
+    sinks,
+)
 
 if TYPE_CHECKING:
     from ....runtime.store import Sink, Store
@@ -78,12 +85,7 @@ def _add_instances(commands: Any) -> None:
         "relay",
         "deliver the notifications (CloudEvents) a sink has not had yet, from the log as outbox",
     )
-    relay.add_argument(
-        "--webhook", action="append", default=[], metavar="URL", help="POST each one to URL"
-    )
-    relay.add_argument(
-        "--jsonl", action="append", default=[], metavar="FILE", help="append each one to FILE"
-    )
+    add_sink_arguments(relay)
     relay.add_argument(
         "--follow", action="store_true", help="keep relaying until interrupted (Ctrl-C)"
     )
@@ -104,17 +106,14 @@ def _add_instances(commands: Any) -> None:
 
 
 def _sinks(args: argparse.Namespace) -> list[Sink]:
-    from ....runtime.store import JsonlSink, WebhookSink
-
     if getattr(args, "action", None) != "relay":
         return []
-    sinks: list[Sink] = [WebhookSink(url) for url in args.webhook]
-    sinks += [JsonlSink(path) for path in args.jsonl]
-    if not sinks:
+    found: list[Sink] = sinks(args)
+    if not found:
         raise UsageError("relay needs a sink: --webhook URL or --jsonl FILE")
     if args.interval <= 0:
         raise UsageError("--interval must be more than 0")
-    return sinks
+    return found
 
 
 def _run(args: argparse.Namespace) -> int:

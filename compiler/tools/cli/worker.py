@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import signal
 import sys
 import threading
 import time
 from typing import Any
 
-from .common import EXIT_DIAGNOSTICS, EXIT_OK, UsageError
+from .common import EXIT_DIAGNOSTICS, EXIT_OK, UsageError, add_sink_arguments, sinks
 
 
 def add_parsers(commands: Any) -> None:
@@ -30,24 +29,7 @@ def add_parsers(commands: Any) -> None:
     )
     worker.add_argument("--store", required=True, metavar="DIR|postgresql://...", help="the store")
     worker.add_argument("--once", action="store_true", help="one pass, then exit (cron, tests)")
-    worker.add_argument(
-        "--webhook", action="append", default=[], metavar="URL", help="POST notifications to URL"
-    )
-    worker.add_argument(
-        "--webhook-header",
-        action="append",
-        default=[],
-        metavar="'NAME: VALUE'",
-        help="a header for every webhook request (e.g. Authorization)",
-    )
-    worker.add_argument(
-        "--webhook-secret-env",
-        metavar="VARIABLE",
-        help="sign webhook bodies (HMAC-SHA256) with the secret in this environment variable",
-    )
-    worker.add_argument(
-        "--jsonl", action="append", default=[], metavar="FILE", help="append notifications to FILE"
-    )
+    add_sink_arguments(worker)
     worker.add_argument(
         "--max-idle",
         type=float,
@@ -63,26 +45,6 @@ def add_parsers(commands: Any) -> None:
         help="a file store's full relay, every this many seconds (default 60)",
     )
     worker.set_defaults(run=run)
-
-
-def sinks(args: argparse.Namespace) -> list[Any]:
-    """The sinks `--webhook` (with `--webhook-header`, `--webhook-secret-env`) and `--jsonl`
-    name."""
-    from ....runtime.store import JsonlSink, WebhookSink
-
-    headers = {}
-    for header in args.webhook_header:
-        name, colon, value = header.partition(":")
-        if not colon or not name.strip():
-            raise UsageError(f"--webhook-header wants 'NAME: VALUE', not {header!r}")
-        headers[name.strip()] = value.strip()
-    secret = None
-    if args.webhook_secret_env:
-        secret = os.environ.get(args.webhook_secret_env)
-        if not secret:
-            raise UsageError(f"--webhook-secret-env: ${args.webhook_secret_env} is not set")
-    found: list[Any] = [WebhookSink(url, headers=headers, secret=secret) for url in args.webhook]
-    return found + [JsonlSink(path) for path in args.jsonl]
 
 
 def run(args: argparse.Namespace) -> int:

@@ -23,6 +23,8 @@ from mkdocs.config import config_options
 from mkdocs.config.base import Config
 from mkdocs.plugins import BasePlugin
 
+from . import inline_svg
+
 _log = logging.getLogger("mkdocs.plugins.statewright")
 
 BLOCK = re.compile(
@@ -78,5 +80,4 @@ def picture(lang: str, body: str, direction: str = "left-right") -> str | None:
     except RenderError as error:
         _log.warning("statewright: no picture: %s", error)
         return None
-    svg = re.sub(r"<\?xml[^>]*\?>|<!DOCTYPE[^>]*>|<!--.*?-->", "", svg, flags=re.S)
-    return "\n".join(line for line in svg.splitlines() if line.strip())
+    return inline_svg(svg)

@@ -18,7 +18,6 @@ without Graphviz the directive leaves a note and the build goes on.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -29,6 +28,7 @@ from sphinx.util.docutils import SphinxDirective
 from ...diagnostics import render_all
 from ...errors import RenderError
 from ...pipeline import diagnose, diagnose_file
+from . import inline_svg
 
 DIRECTIONS = ("top-down", "left-right", "bottom-top", "right-left")
 
@@ -66,9 +66,8 @@ class StatewrightDirective(SphinxDirective):
             svg = emit_svg(chart, {"direction": self.options.get("direction", "top-down")})
         except RenderError as error:
             return [nodes.warning("", nodes.paragraph(text=f"statewright: no picture: {error}"))]
-        svg = re.sub(r"<\?xml[^>]*\?>|<!DOCTYPE[^>]*>|<!--.*?-->", "", svg, flags=re.S)
         figure = nodes.figure(classes=["statewright"])
-        figure += nodes.raw("", svg, format="html")
+        figure += nodes.raw("", inline_svg(svg), format="html")
         if "caption" in self.options:
             figure += nodes.caption(text=self.options["caption"])
         return [figure]
