@@ -16,9 +16,10 @@ printed with its ratio against the yardstick measured in the same run:
   alone; replay of 1,000,000 logged events (seconds);
 - the interpreter against XState 5 on Node (bench/xstate_bench.mjs), machines A, B, C.
 
-    python bench/summary.py [--quick] [--full] [--no-pg] [--no-node]
+    python bench/summary.py [--quick] [--full] [--no-pg] [--no-node] [--only PART ...]
 
-`--quick` measures briefly (noisier); `--full` adds the 1M-line parse. Ratios are "ours /
+`--quick` measures briefly (noisier); `--full` adds the 1M-line parse; `--only` runs the named
+parts (send_by_name, start_up, parsing, durable, interpreter_against_xstate). Ratios are "ours /
 yardstick" for rates (higher is better) and "ours / yardstick" for times (lower is better),
 as each row's goal says.
 """
@@ -272,7 +273,15 @@ def interpreter_against_xstate(folder: Path) -> None:
 def main() -> int:
     folder = Path(tempfile.mkdtemp(prefix="sw-summary-"))
     try:
-        for part in (send_by_name, start_up, parsing, durable, interpreter_against_xstate):
+        parts = (send_by_name, start_up, parsing, durable, interpreter_against_xstate)
+        if "--only" in sys.argv:
+            chosen = set(sys.argv[sys.argv.index("--only") + 1 :])
+            unknown = chosen - {part.__name__ for part in parts}
+            if unknown:
+                print(f"no such part: {', '.join(sorted(unknown))}", file=sys.stderr)
+                return 2
+            parts = tuple(part for part in parts if part.__name__ in chosen)
+        for part in parts:
             print(f"measuring: {part.__name__}", file=sys.stderr)
             part(folder)
     finally:

@@ -225,6 +225,13 @@ class Chart:
         drawn: str | None = importlib.import_module(".pipeline", __package__).chart_svg(self)
         return drawn
 
+    def _repr_html_(self) -> str | None:
+        """Jupyter: the diagram captioned with the file and its size (runtime.display)."""
+        from ..runtime.display import figure
+
+        states, transitions = len(self.states()), len(self.transitions())
+        return figure(self._repr_svg_(), f"{self.file}: {states} states, {transitions} transitions")
+
     def states(self) -> tuple[State, ...]:
         """Every state, in document (pre-)order."""
         return self._idx().preorder

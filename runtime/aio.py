@@ -25,6 +25,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, TypeVar
 
 from .errors import StatewrightError
+from .outcome import Outcome
 
 T = TypeVar("T")
 
@@ -100,10 +101,11 @@ class AsyncMachine:
         await self._step(self.machine.start)
         return self
 
-    async def send(self, event: str, **data: Any) -> AsyncMachine:
-        """Process one event to completion; coroutine hooks are awaited in order."""
-        await self._step(self.machine.send, event, **data)
-        return self
+    async def send(self, event: str, **data: Any) -> Outcome:
+        """Process one event to completion and say what it did (`runtime.outcome`);
+        coroutine hooks are awaited in order."""
+        outcome: Outcome = await self._step(self.machine.send, event, **data)
+        return outcome
 
     async def tick(self) -> AsyncMachine:
         await self._step(self.machine.tick)
@@ -185,10 +187,11 @@ class TimerThread:
         self._thread = threading.Thread(target=self._run, name="statewright-timers", daemon=True)
         self._thread.start()
 
-    def send(self, event: str, **data: Any) -> None:
+    def send(self, event: str, **data: Any) -> Outcome:
         with self._wake:
-            self.machine.send(event, **data)
+            outcome: Outcome = self.machine.send(event, **data)
             self._wake.notify()
+            return outcome
 
     def stop(self) -> None:
         with self._wake:

@@ -1,4 +1,5 @@
-"""Charts and machines in notebooks: `_repr_svg_` draws the chart with the active states lit.
+"""Charts and machines in notebooks: `_repr_svg_` draws the chart with the active states lit,
+`_repr_html_` the same picture with a caption (the machine's `repr`), which Jupyter prefers.
 
 Drawing is the compiler's (its DOT emitter and Graphviz): the runtime never imports it. When
 the `statewright` distribution is installed, `svg` finds its drawing function by name, at the
@@ -8,6 +9,7 @@ picture and Jupyter shows the `repr` instead.
 
 from __future__ import annotations
 
+import html as _html
 import importlib
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -26,3 +28,32 @@ def svg(document: Mapping[str, Any], active: Sequence[str] = ()) -> str | None:
         return None
     drawn: str | None = getattr(module, DRAWER[1])(document, list(active))
     return drawn
+
+
+def figure(picture: str | None, caption: str) -> str | None:
+    """`picture` (SVG text) in an HTML figure with `caption` (escaped), or None without one."""
+    if picture is None:
+        return None
+    picture = picture[picture.find("<svg") :] if "<svg" in picture else picture  # no prolog
+    text = _html.escape(caption)
+    return (
+        '<figure class="statewright" style="margin:0">'
+        f'{picture}<figcaption style="font-family:monospace">{text}</figcaption></figure>'
+    )
+
+
+class Pictured:
+    """A machine's notebook face; the machine says what to draw (`_drawing`)."""
+
+    __slots__ = ()
+
+    def _drawing(self) -> tuple[Mapping[str, Any], Sequence[str]]:
+        raise NotImplementedError
+
+    def _repr_svg_(self) -> str | None:
+        """Jupyter: the chart with the active states lit."""
+        return svg(*self._drawing())
+
+    def _repr_html_(self) -> str | None:
+        """Jupyter: the chart with the active states lit, captioned with the `repr`."""
+        return figure(svg(*self._drawing()), repr(self))

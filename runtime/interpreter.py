@@ -16,17 +16,20 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from . import display, introspect, snapshots
+from . import outcome, snapshots
 from .actors import Actors
 from .content import execute
 from .datamodel import ContentError, Event
+from .display import Pictured
 from .document import ChartError, read_document
 from .entryset import add_ancestors, add_descendants, effective_targets
 from .errors import LivelockError as LivelockError
 from .expr import lookup
+from .introspect import Answers
 from .introspect import guard_failed as guard_failed
 from .invocations import Invocations
 from .model import Edge, Model, Node, Step, build, is_descendant, order
+from .outcome import Outcome
 from .plans import candidates, domain, exit_set, plan_for, remember, without_conflicts
 from .scheduling import Scheduling
 from .session import Session
@@ -47,7 +50,7 @@ Listener = Callable[[dict[str, Any]], None]
 _NO_DATA: Mapping[str, Any] = MappingProxyType({})
 
 
-class Machine(Scheduling, Actors):
+class Machine(Scheduling, Actors, Answers, Pictured):
     """A running instance of a chart.
 
     Args:
@@ -86,6 +89,8 @@ class Machine(Scheduling, Actors):
         self.children: dict[str, Any] = {}
         self._external: deque[Event] = deque()
         self._stepping = False
+        #: the active states when the last macrostep settled (`_step` keeps it)
+        self._settled: frozenset[Node] = frozenset()
         self._done_callbacks: list[Callable[[], None]] = []
         self._announced = False
         #: sagas: the compensations of the steps taken (`compensate/`), oldest first, and
@@ -138,7 +143,7 @@ class Machine(Scheduling, Actors):
         self._stepping = True
         try:
             if self.model.datamodel is not None:
-                self._initialise()
+                self._session.initialise()
             self._run(root.initial_actions, "action", root)
             self._enter(
                 [Edge(root, list(root.initial), None, None, None, [], False, -1)], initial=True
@@ -149,23 +154,10 @@ class Machine(Scheduling, Actors):
         self._drain()
         return self
 
-    def _initialise(self) -> None:
-        """SCXML's datamodel at start: the document's `<data>` (and with early binding every
-        state's), then its top-level `<script>`s."""
-        session, model = self._session, self.model
-        session.declare(model.data)
-        if model.binding != "late":
-            for node in sorted(model.nodes.values(), key=order):
-                if node.data:
-                    session.declare(node.data)
-                    session.initialised.add(node.name)
-        for block in model.scripts:
-            execute(block, session)
-
-    def send(self, event: str, **data: Any) -> Machine:
-        """Process one external event to completion (a macrostep). An event sent while a
-        macrostep runs (by a hook, or a child machine finishing) is queued and processed after
-        it, in order."""
+    def send(self, event: str, **data: Any) -> Outcome:
+        """Process one external event to completion (a macrostep) and say what it did
+        (`runtime.outcome`). An event sent while a macrostep runs (by a hook, or a child
+        machine finishing) is queued and processed after it, in order."""
         if not self.running:
             self.start()
         if (
@@ -174,23 +166,27 @@ class Machine(Scheduling, Actors):
             or self.model.datamodel is not None
             or self._invocations.running
         ):
-            self._external.append(Event(event, data or None))
-            self._drain()
-            return self
+            queued = Event(event, data or None)
+            self._external.append(queued)
+            return outcome.of_interpreter(self, event, self._drain(queued))
         # nothing queued and nothing reads `_event`: the macrostep at once
         if self.done:
-            return self
+            return outcome.of_interpreter(self, event, False)
         self._stepping = True
         try:
             self._event_data = data
-            self._step(event)
+            handled = self._step(event)
             self._complete()
         finally:
             self._event_data = _NO_DATA
             self._stepping = False
         if self._external:
             self._drain()
-        return self
+        if not self.done:  # the shared outcome of this configuration and event, if known
+            found: Outcome | None = self.model.outcomes.get((self._settled, event, handled, False))
+            if found is not None:
+                return found
+        return outcome.of_interpreter(self, event, handled)
 
     def enqueue(self, event: Event) -> None:
         """Put an event on the external queue (from a parent, a child, a delayed send) and
@@ -204,21 +200,27 @@ class Machine(Scheduling, Actors):
         top-level final or terminate state)."""
         self._done_callbacks.append(callback)
 
-    def _drain(self) -> None:
+    def _drain(self, watched: Event | None = None) -> bool | None:
+        """Process the queued events; whether `watched` took a transition (None: not
+        processed, as a macrostep is running)."""
+        handled: bool | None = None
         while self._external and not self._stepping:
             event = self._external.popleft()
             if self.done:
+                handled = False if event is watched else handled
                 continue
             self._stepping = True
             try:
                 self._bind(event)
                 if self._invocations.running:
                     self._invocations.before(event)
-                self._step(event.name)
+                took = self._step(event.name)
+                handled = took if event is watched else handled
                 self._complete()
             finally:
                 self._event_data = _NO_DATA
                 self._stepping = False
+        return handled
 
     def _complete(self) -> None:
         """The end of a macrostep: eventless transitions and internal events, then the actors
@@ -284,21 +286,9 @@ class Machine(Scheduling, Actors):
         node = self.model.nodes.get(name)
         return node is not None and node in self._configuration
 
-    def can(self, event: str, **data: Any) -> bool:
-        """Whether `event` (with `data`) would take a transition now; nothing changes."""
-        return introspect.can(self, event, data)
-
-    @property
-    def allowed_events(self) -> list[str]:
-        """The chart's events a transition would take now (guards without event data)."""
-        return introspect.allowed_events(self)
-
-    def __repr__(self) -> str:
-        return introspect.describe(self)
-
-    def _repr_svg_(self) -> str | None:
-        """Jupyter: the chart with the active states lit (runtime.display)."""
-        return display.svg(self.model.document, self.active)
+    def _drawing(self) -> tuple[Mapping[str, Any], list[str]]:
+        """What a notebook draws (`runtime.display`): the chart, the active states lit."""
+        return self.model.document, self.active
 
     def add_listener(self, listener: Listener) -> None:
         """Called with a dict for every action run (`{"action": text, ...}`) and every
@@ -343,10 +333,12 @@ class Machine(Scheduling, Actors):
         if plan is None:
             enabled = self._select(event)
             if not enabled:
+                self._settled = key[0]
                 return False
             self._microstep(enabled, event)
             return True
         if not plan.edges:
+            self._settled = key[0]  # a macrostep ends here: `runtime.outcome` reads it
             return False
         self._exit_states(plan.leaving)
         for edge in plan.edges:

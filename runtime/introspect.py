@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 _log = logging.getLogger("statewright.runtime")
 
@@ -54,6 +54,24 @@ def describe(machine: _Asked) -> str:
     name = machine.model.name or stem or "chart"
     state = "running" if machine.running else ("done" if machine.done else "not started")
     return f"<Machine {name} {state} configuration={machine.configuration!r}>"
+
+
+class Answers:
+    """The questions above as the interpreter's `Machine` is asked them (mixed into it)."""
+
+    __slots__ = ()
+
+    def can(self, event: str, **data: Any) -> bool:
+        """Whether `event` (with `data`) would take a transition now; nothing changes."""
+        return can(cast(_Asked, self), event, data)
+
+    @property
+    def allowed_events(self) -> list[str]:
+        """The chart's events a transition would take now (guards without event data)."""
+        return allowed_events(cast(_Asked, self))
+
+    def __repr__(self) -> str:
+        return describe(cast(_Asked, self))
 
 
 def guard_failed(

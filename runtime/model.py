@@ -155,6 +155,11 @@ class Model:
     #: the interpreter's memo of microsteps: (active states, event) -> a `runtime.plans.Plan`
     #: (shared by every instance of the chart; see runtime.plans)
     plans: dict[tuple[frozenset[Node], str | None], Any] = field(default_factory=dict)
+    #: the interpreter's shared `runtime.outcome.Outcome`s: (active states, event, handled,
+    #: done) -> the outcome
+    outcomes: dict[tuple[frozenset[Node], str, bool | None, bool], Any] = field(
+        default_factory=dict
+    )
     #: the document the model was built from (for drawing the chart: runtime.display)
     document: Mapping[str, Any] = field(default_factory=dict)
 

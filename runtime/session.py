@@ -14,8 +14,9 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from .content import Send
+from .content import Send, execute
 from .datamodel import SCXML_PROCESSOR, ContentError, Datamodel, Event, make
+from .model import order
 
 _log = logging.getLogger("statewright.runtime")
 
@@ -136,6 +137,19 @@ class Session:
         self.machine._timers = [t for t in self.machine._timers if t[5] != sendid]
 
     # -- data ------------------------------------------------------------------------------------
+
+    def initialise(self) -> None:
+        """SCXML's datamodel at start: the document's `<data>` (and with early binding every
+        state's), then its top-level `<script>`s."""
+        model = self.machine.model
+        self.declare(model.data)
+        if model.binding != "late":
+            for node in sorted(model.nodes.values(), key=order):
+                if node.data:
+                    self.declare(node.data)
+                    self.initialised.add(node.name)
+        for block in model.scripts:
+            execute(block, self)
 
     def declare(self, declarations: list[Mapping[str, Any]]) -> None:
         """`<data>` elements, in order; one that fails is declared empty and raises

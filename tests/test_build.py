@@ -368,3 +368,21 @@ def test_outputs_no_output_makes_any_more_are_removed(tmp_path: Path) -> None:
     assert (generated / "jukebox_machine.py").exists()
     assert mine.read_text("utf-8") == "kept: no header\n"
     assert _sw(project, "build", "--check").returncode == 0
+
+
+def test_python_outputs_are_stale_when_the_runtime_reads_other_tables(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A module generated for other tables is refused by the runtime (OutdatedModuleError):
+    its input key holds the tables' format, so `build` makes it again; other formats keep
+    their keys."""
+    from statewright.compiler.tools.build.project import Output
+    from statewright.compiler.tools.build.run import input_key
+    from statewright.runtime import resolved
+
+    source, chart = b"a => b;", Path("door.smcat")
+    python, json_ = Output("python", Path("out")), Output("json", Path("out"))
+    before = input_key(source, chart, python, "1.0"), input_key(source, chart, json_, "1.0")
+    monkeypatch.setattr(resolved, "TABLES", resolved.TABLES + 1)
+    after = input_key(source, chart, python, "1.0"), input_key(source, chart, json_, "1.0")
+    assert after[0] != before[0] and after[1] == before[1]

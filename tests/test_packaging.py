@@ -158,7 +158,7 @@ with store.open("front", chart) as instance:
 third = sorted({m.split(".")[0] for m in sys.modules} & {
     "lark", "jinja2", "graphviz", "lxml", "black", "yaml", "tenacity", "uuid6", "portalocker"})
 print(json.dumps({"class": door.configuration, "instance": seen, "interpreter":
-    load("door.ir.json").start().send("lock").configuration, "third": third}))
+    list(load("door.ir.json").start().send("lock").configuration), "third": third}))
 """
     done = subprocess.run(
         [str(python), "-c", program], cwd=work, capture_output=True, text=True, check=True

@@ -83,7 +83,9 @@ def test_introspection_is_the_same_on_both_engines(tmp_path: Path) -> None:
         assert "configuration=['locked']" in repr(machine)
     assert repr(engines[0]).startswith("<Machine door running")
     # the same state gives equal snapshots, on either engine and across them
-    assert engines[0].snapshot() == load(DOOR, context={"jammed": 0}).send("lock").snapshot()
+    again = load(DOOR, context={"jammed": 0})
+    again.send("lock")
+    assert engines[0].snapshot() == again.snapshot()
     assert engines[0].snapshot() == engines[1].snapshot()
 
 
@@ -99,6 +101,23 @@ def test_charts_and_machines_draw_themselves_in_notebooks(tmp_path: Path) -> Non
     module = generated_module(chart_of(DOOR), tmp_path / "door_machine.py")
     generated = module.partial_class()()
     assert 'class="node state regular active"' in (generated._repr_svg_() or "")
+    # the HTML form (which Jupyter prefers) is the picture captioned with the repr, escaped
+    page = generated._repr_html_() or ""
+    assert page.startswith('<figure class="statewright" style="margin:0"><svg')  # no prolog
+    assert "&lt;DoorMachinePartial configuration=[&#x27;closed&#x27;]&gt;</figcaption>" in page
+    assert "&lt;Machine door running configuration=[&#x27;locked&#x27;]&gt;" in (
+        machine._repr_html_() or ""
+    )
+    assert "&lt;input&gt;: 2 states, 1 transitions</figcaption>" in (chart._repr_html_() or "")
+
+
+def test_without_a_picture_there_is_no_html_either(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The runtime alone (no compiler) or no Graphviz: no picture, and Jupyter shows `repr`."""
+    from statewright.runtime import display
+
+    monkeypatch.setattr(display, "DRAWER", ("statewright.no_such_module", "draw"))
+    machine = load(DOOR)
+    assert machine._repr_svg_() is None and machine._repr_html_() is None
 
 
 def test_assert_path_shows_every_step_when_it_fails() -> None:

@@ -108,7 +108,7 @@ def test_generated_code_imports_only_the_runtime(tmp_path: Path) -> None:
         "import enum",
         "from collections.abc import Mapping",
         "from typing import Any, ClassVar",
-        "from statewright.runtime.compiled import BUSY, CompiledMachine, hook",
+        "from statewright.runtime.compiled import BUSY, CompiledMachine, Outcome, hook",
     ]
 
 

@@ -87,14 +87,17 @@ def test_history_choice_and_actions_in_order() -> None:
     machine.add_listener(lambda r: log.append(r["action"]) if "action" in r else None)
     machine.start()
     assert machine.configuration == ["off"]
-    machine.send("power").send("next").send("next")
+    for event in ("power", "next", "next"):
+        machine.send(event)
     assert machine.configuration == ["yellow"]
-    machine.send("power").send("power")  # deep history: back in yellow
+    machine.send("power")
+    machine.send("power")  # deep history: back in yellow
     assert machine.configuration == ["yellow"] and machine.is_active("on")
     machine.send("fault")
     assert machine.configuration == ["off"] and log == ["retry"]
     machine.context["retries"] = 3
-    machine.send("power").send("fault")
+    machine.send("power")
+    machine.send("fault")
     assert machine.configuration == ["broken"] and machine.done
     assert log == ["retry", "give up"]
     machine.send("power")  # a finished machine takes no more events
@@ -181,7 +184,8 @@ def test_snapshot_and_restore_keep_history_context_and_timers() -> None:
     machine = _machine(
         TRAFFIC + "off => off: after 2s / idle;\n", context={"retries": 1}, clock=clock
     )
-    machine.start().send("power").send("next").send("power")  # history holds `green`
+    for event in ("power", "next", "power"):  # history holds `green`
+        machine.send(event)
     clock.advance(0.5)
     snapshot = json.loads(json.dumps(machine.snapshot()))  # it is plain JSON
     assert snapshot["active"] == ["off"] and snapshot["history"] == {"on.history": ["green"]}

@@ -24,6 +24,7 @@ import jinja2
 from ...runtime.expr import guard_names, python_source
 from ...runtime.lowering import activity_role, invoke_name
 from ...runtime.model import build
+from ...runtime.resolved import TABLES
 from ...runtime.runnable import chart_hash, runnable_document
 from ...runtime.tables import Arm, Tables, tabulate
 from ..ir import Action, ActionKind, Chart, State, Transition
@@ -86,6 +87,7 @@ def emit(chart: Chart, options: Mapping[str, Any] | None = None) -> str:
         guard_methods=guard_methods,
         invokes=tuple((name, names.invokes[name]) for name in _invoked_names(chart)),
         stepping=_stepping(tables),
+        tables_format=TABLES,
     )
     if len(text) > BLACK_LIMIT:
         # written as the template lays it out: valid Python, unformatted (docs/python.md)

@@ -13,6 +13,7 @@ from typing import Any, Protocol
 
 from ..interpreter import Machine
 from ..model import _descriptors, build
+from ..outcome import Outcome
 from ..runnable import chart_hash, runnable_document
 from ..timers import Clock
 from .errors import StoreError
@@ -41,7 +42,7 @@ class RunningMachine(Protocol):
 
     def start(self) -> object: ...
 
-    def send(self, event: str, **data: Any) -> object: ...
+    def send(self, event: str, **data: Any) -> Outcome: ...
 
     def tick(self) -> object: ...
 

@@ -46,7 +46,7 @@ TEMPLATE_NAMES = frozenset(
         "None",
     }
 )
-RUNTIME_IMPORTS = frozenset({"BUSY", "CompiledMachine", "hook"})
+RUNTIME_IMPORTS = frozenset({"BUSY", "CompiledMachine", "Outcome", "hook"})
 
 
 class _Blank(ast.NodeTransformer):

@@ -6,7 +6,8 @@ target is up to date is decided by content, never by timestamps (a fresh clone r
 nothing):
 
 - the *input key* hashes what the output is made of: the chart's bytes, its name, the format,
-  the output's options and statewright's version;
+  the output's options and statewright's version (and for Python modules the format of the
+  runtime's tables, which refuses a module made for another);
 - text outputs carry a header line (in the format's own comment syntax) with the input key and
   a hash of the rest of the file. A target whose header holds the current key and whose body
   still has its hash is up to date without reading the chart; a body that does not match its
@@ -115,17 +116,18 @@ def unmatched_patterns(project: Project) -> list[str]:
 
 
 def input_key(source: bytes, chart: Path, output: Output, version: str) -> str:
-    recipe = json.dumps(
-        {
-            "statewright": version,
-            "format": output.format,
-            "options": dict(output.options),
-            "name": chart.name,
-            "source": hashlib.sha256(source).hexdigest(),
-        },
-        sort_keys=True,
-    )
-    return hashlib.sha256(recipe.encode()).hexdigest()[:16]
+    recipe: dict[str, object] = {
+        "statewright": version,
+        "format": output.format,
+        "options": dict(output.options),
+        "name": chart.name,
+        "source": hashlib.sha256(source).hexdigest(),
+    }
+    if output.format == "python":  # a module for other tables is refused by the runtime
+        from ....runtime.resolved import TABLES
+
+        recipe["tables"] = TABLES
+    return hashlib.sha256(json.dumps(recipe, sort_keys=True).encode()).hexdigest()[:16]
 
 
 def plan(project: Project, version: str) -> list[Target]:

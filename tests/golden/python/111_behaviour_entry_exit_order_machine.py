@@ -15,7 +15,7 @@ import enum
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from statewright.runtime.compiled import BUSY, CompiledMachine, hook
+from statewright.runtime.compiled import BUSY, CompiledMachine, Outcome, hook
 
 
 class State(enum.StrEnum):
@@ -38,6 +38,7 @@ class Chart111BehaviourEntryExitOrderMachine(CompiledMachine, generated=True):
 
     __slots__ = ()
 
+    FORMAT: ClassVar[int] = 2
     CHART: ClassVar[Mapping[str, Any]] = {
         "format": "statewright-ir/1",
         "machine": {
@@ -120,11 +121,11 @@ class Chart111BehaviourEntryExitOrderMachine(CompiledMachine, generated=True):
     )
     GUARDS = ()
 
-    def go(self, **data: Any) -> None:
+    def go(self, **data: Any) -> Outcome:
         """Send `go`: outer -> other."""
         step = self._steps[0].get(self._c)
         if step is not None and self._listeners is None:
-            calls, target = step
+            calls, target, outcome = step
             if calls:
                 c = self._c
                 self._c = BUSY - c  # events the hooks send wait for the step
@@ -137,16 +138,17 @@ class Chart111BehaviourEntryExitOrderMachine(CompiledMachine, generated=True):
                 self._c = target
                 if self._engine is not None:
                     self._flush()
+                    return self._outcome("go", True)
             else:
                 self._c = target
-            return
-        self._fire_row(self._by_event[0], "go", data)
+            return outcome
+        return self._fire_row(self._by_event[0], "go", data)
 
-    def back(self, **data: Any) -> None:
+    def back(self, **data: Any) -> Outcome:
         """Send `back`: other -> inner."""
         step = self._steps[1].get(self._c)
         if step is not None and self._listeners is None:
-            calls, target = step
+            calls, target, outcome = step
             if calls:
                 c = self._c
                 self._c = BUSY - c  # events the hooks send wait for the step
@@ -159,10 +161,11 @@ class Chart111BehaviourEntryExitOrderMachine(CompiledMachine, generated=True):
                 self._c = target
                 if self._engine is not None:
                     self._flush()
+                    return self._outcome("back", True)
             else:
                 self._c = target
-            return
-        self._fire_row(self._by_event[1], "back", data)
+            return outcome
+        return self._fire_row(self._by_event[1], "back", data)
 
     @hook
     def enter_outer(self, data: Mapping[str, Any]) -> None:

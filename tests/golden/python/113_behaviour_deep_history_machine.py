@@ -15,7 +15,7 @@ import enum
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from statewright.runtime.compiled import BUSY, CompiledMachine
+from statewright.runtime.compiled import BUSY, CompiledMachine, Outcome
 
 
 class State(enum.StrEnum):
@@ -44,6 +44,7 @@ class Chart113BehaviourDeepHistoryMachine(CompiledMachine, generated=True):
 
     __slots__ = ()
 
+    FORMAT: ClassVar[int] = 2
     CHART: ClassVar[Mapping[str, Any]] = {
         "format": "statewright-ir/1",
         "machine": {
@@ -109,11 +110,11 @@ class Chart113BehaviourDeepHistoryMachine(CompiledMachine, generated=True):
     )
     GUARDS = ()
 
-    def next(self, **data: Any) -> None:
+    def next(self, **data: Any) -> Outcome:
         """Send `next`: a1 -> a2."""
         step = self._steps[0].get(self._c)
         if step is not None and self._listeners is None:
-            calls, target = step
+            calls, target, outcome = step
             if calls:
                 c = self._c
                 self._c = BUSY - c  # events the hooks send wait for the step
@@ -126,16 +127,17 @@ class Chart113BehaviourDeepHistoryMachine(CompiledMachine, generated=True):
                 self._c = target
                 if self._engine is not None:
                     self._flush()
+                    return self._outcome("next", True)
             else:
                 self._c = target
-            return
-        self._fire_row(self._by_event[0], "next", data)
+            return outcome
+        return self._fire_row(self._by_event[0], "next", data)
 
-    def swap(self, **data: Any) -> None:
+    def swap(self, **data: Any) -> Outcome:
         """Send `swap`: a -> b; b -> a."""
         step = self._steps[1].get(self._c)
         if step is not None and self._listeners is None:
-            calls, target = step
+            calls, target, outcome = step
             if calls:
                 c = self._c
                 self._c = BUSY - c  # events the hooks send wait for the step
@@ -148,16 +150,17 @@ class Chart113BehaviourDeepHistoryMachine(CompiledMachine, generated=True):
                 self._c = target
                 if self._engine is not None:
                     self._flush()
+                    return self._outcome("swap", True)
             else:
                 self._c = target
-            return
-        self._fire_row(self._by_event[1], "swap", data)
+            return outcome
+        return self._fire_row(self._by_event[1], "swap", data)
 
-    def resume(self, **data: Any) -> None:
+    def resume(self, **data: Any) -> Outcome:
         """Send `resume`: idle -> work."""
         step = self._steps[2].get(self._c)
         if step is not None and self._listeners is None:
-            calls, target = step
+            calls, target, outcome = step
             if calls:
                 c = self._c
                 self._c = BUSY - c  # events the hooks send wait for the step
@@ -170,11 +173,12 @@ class Chart113BehaviourDeepHistoryMachine(CompiledMachine, generated=True):
                 self._c = target
                 if self._engine is not None:
                     self._flush()
+                    return self._outcome("resume", True)
             else:
                 self._c = target
-            return
-        self._fire_row(self._by_event[2], "resume", data)
+            return outcome
+        return self._fire_row(self._by_event[2], "resume", data)
 
-    def pause(self, **data: Any) -> None:
+    def pause(self, **data: Any) -> Outcome:
         """Send `pause`: work -> idle."""
-        self._fire_row(self._by_event[3], "pause", data)
+        return self._fire_row(self._by_event[3], "pause", data)

@@ -15,7 +15,7 @@ import enum
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from statewright.runtime.compiled import BUSY, CompiledMachine, hook
+from statewright.runtime.compiled import BUSY, CompiledMachine, Outcome, hook
 
 
 class State(enum.StrEnum):
@@ -41,6 +41,7 @@ class Chart114BehaviourParallelExitsMachine(CompiledMachine, generated=True):
 
     __slots__ = ()
 
+    FORMAT: ClassVar[int] = 2
     CHART: ClassVar[Mapping[str, Any]] = {
         "format": "statewright-ir/1",
         "machine": {
@@ -156,11 +157,11 @@ class Chart114BehaviourParallelExitsMachine(CompiledMachine, generated=True):
     )
     GUARDS = ()
 
-    def halt(self, **data: Any) -> None:
+    def halt(self, **data: Any) -> Outcome:
         """Send `halt`: running -> stopped."""
         step = self._steps[0].get(self._c)
         if step is not None and self._listeners is None:
-            calls, target = step
+            calls, target, outcome = step
             if calls:
                 c = self._c
                 self._c = BUSY - c  # events the hooks send wait for the step
@@ -173,16 +174,17 @@ class Chart114BehaviourParallelExitsMachine(CompiledMachine, generated=True):
                 self._c = target
                 if self._engine is not None:
                     self._flush()
+                    return self._outcome("halt", True)
             else:
                 self._c = target
-            return
-        self._fire_row(self._by_event[0], "halt", data)
+            return outcome
+        return self._fire_row(self._by_event[0], "halt", data)
 
-    def start_(self, **data: Any) -> None:
+    def start_(self, **data: Any) -> Outcome:
         """Send `start`: stopped -> running."""
         step = self._steps[1].get(self._c)
         if step is not None and self._listeners is None:
-            calls, target = step
+            calls, target, outcome = step
             if calls:
                 c = self._c
                 self._c = BUSY - c  # events the hooks send wait for the step
@@ -195,10 +197,11 @@ class Chart114BehaviourParallelExitsMachine(CompiledMachine, generated=True):
                 self._c = target
                 if self._engine is not None:
                     self._flush()
+                    return self._outcome("start", True)
             else:
                 self._c = target
-            return
-        self._fire_row(self._by_event[1], "start", data)
+            return outcome
+        return self._fire_row(self._by_event[1], "start", data)
 
     @hook
     def enter_left(self, data: Mapping[str, Any]) -> None:

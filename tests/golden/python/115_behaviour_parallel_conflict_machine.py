@@ -15,7 +15,7 @@ import enum
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from statewright.runtime.compiled import BUSY, CompiledMachine, hook
+from statewright.runtime.compiled import BUSY, CompiledMachine, Outcome, hook
 
 
 class State(enum.StrEnum):
@@ -44,6 +44,7 @@ class Chart115BehaviourParallelConflictMachine(CompiledMachine, generated=True):
 
     __slots__ = ()
 
+    FORMAT: ClassVar[int] = 2
     CHART: ClassVar[Mapping[str, Any]] = {
         "format": "statewright-ir/1",
         "machine": {
@@ -141,11 +142,11 @@ class Chart115BehaviourParallelConflictMachine(CompiledMachine, generated=True):
     )
     GUARDS = ()
 
-    def tick_(self, **data: Any) -> None:
+    def tick_(self, **data: Any) -> Outcome:
         """Send `tick`: x1 -> x2; x2 -> x1; y1 -> y2."""
         step = self._steps[0].get(self._c)
         if step is not None and self._listeners is None:
-            calls, target = step
+            calls, target, outcome = step
             if calls:
                 c = self._c
                 self._c = BUSY - c  # events the hooks send wait for the step
@@ -158,16 +159,17 @@ class Chart115BehaviourParallelConflictMachine(CompiledMachine, generated=True):
                 self._c = target
                 if self._engine is not None:
                     self._flush()
+                    return self._outcome("tick", True)
             else:
                 self._c = target
-            return
-        self._fire_row(self._by_event[0], "tick", data)
+            return outcome
+        return self._fire_row(self._by_event[0], "tick", data)
 
-    def tock(self, **data: Any) -> None:
+    def tock(self, **data: Any) -> Outcome:
         """Send `tock`: y2 -> y1; both -> out."""
         step = self._steps[1].get(self._c)
         if step is not None and self._listeners is None:
-            calls, target = step
+            calls, target, outcome = step
             if calls:
                 c = self._c
                 self._c = BUSY - c  # events the hooks send wait for the step
@@ -180,16 +182,17 @@ class Chart115BehaviourParallelConflictMachine(CompiledMachine, generated=True):
                 self._c = target
                 if self._engine is not None:
                     self._flush()
+                    return self._outcome("tock", True)
             else:
                 self._c = target
-            return
-        self._fire_row(self._by_event[1], "tock", data)
+            return outcome
+        return self._fire_row(self._by_event[1], "tock", data)
 
-    def again(self, **data: Any) -> None:
+    def again(self, **data: Any) -> Outcome:
         """Send `again`: out -> both."""
         step = self._steps[2].get(self._c)
         if step is not None and self._listeners is None:
-            calls, target = step
+            calls, target, outcome = step
             if calls:
                 c = self._c
                 self._c = BUSY - c  # events the hooks send wait for the step
@@ -202,10 +205,11 @@ class Chart115BehaviourParallelConflictMachine(CompiledMachine, generated=True):
                 self._c = target
                 if self._engine is not None:
                     self._flush()
+                    return self._outcome("again", True)
             else:
                 self._c = target
-            return
-        self._fire_row(self._by_event[2], "again", data)
+            return outcome
+        return self._fire_row(self._by_event[2], "again", data)
 
     @hook
     def x_ticks(self, data: Mapping[str, Any]) -> None:

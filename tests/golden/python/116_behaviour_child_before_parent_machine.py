@@ -15,7 +15,7 @@ import enum
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from statewright.runtime.compiled import BUSY, CompiledMachine, hook
+from statewright.runtime.compiled import BUSY, CompiledMachine, Outcome, hook
 
 
 class State(enum.StrEnum):
@@ -38,6 +38,7 @@ class Chart116BehaviourChildBeforeParentMachine(CompiledMachine, generated=True)
 
     __slots__ = ()
 
+    FORMAT: ClassVar[int] = 2
     CHART: ClassVar[Mapping[str, Any]] = {
         "format": "statewright-ir/1",
         "machine": {
@@ -95,11 +96,11 @@ class Chart116BehaviourChildBeforeParentMachine(CompiledMachine, generated=True)
     EVENTS: ClassVar[tuple[str, ...]] = ("go",)
     GUARDS = ()
 
-    def go(self, **data: Any) -> None:
+    def go(self, **data: Any) -> Outcome:
         """Send `go`: child1 -> child2; parent -> elsewhere; elsewhere -> parent."""
         step = self._steps[0].get(self._c)
         if step is not None and self._listeners is None:
-            calls, target = step
+            calls, target, outcome = step
             if calls:
                 c = self._c
                 self._c = BUSY - c  # events the hooks send wait for the step
@@ -112,10 +113,11 @@ class Chart116BehaviourChildBeforeParentMachine(CompiledMachine, generated=True)
                 self._c = target
                 if self._engine is not None:
                     self._flush()
+                    return self._outcome("go", True)
             else:
                 self._c = target
-            return
-        self._fire_row(self._by_event[0], "go", data)
+            return outcome
+        return self._fire_row(self._by_event[0], "go", data)
 
     @hook
     def child_goes(self, data: Mapping[str, Any]) -> None:

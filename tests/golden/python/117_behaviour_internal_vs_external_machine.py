@@ -15,7 +15,7 @@ import enum
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from statewright.runtime.compiled import BUSY, CompiledMachine, hook
+from statewright.runtime.compiled import BUSY, CompiledMachine, Outcome, hook
 
 
 class State(enum.StrEnum):
@@ -39,6 +39,7 @@ class Chart117BehaviourInternalVsExternalMachine(CompiledMachine, generated=True
 
     __slots__ = ()
 
+    FORMAT: ClassVar[int] = 2
     CHART: ClassVar[Mapping[str, Any]] = {
         "format": "statewright-ir/1",
         "machine": {
@@ -114,11 +115,11 @@ class Chart117BehaviourInternalVsExternalMachine(CompiledMachine, generated=True
     )
     GUARDS = ()
 
-    def inc(self, **data: Any) -> None:
+    def inc(self, **data: Any) -> Outcome:
         """Send `inc`: zero -> more."""
         step = self._steps[0].get(self._c)
         if step is not None and self._listeners is None:
-            calls, target = step
+            calls, target, outcome = step
             if calls:
                 c = self._c
                 self._c = BUSY - c  # events the hooks send wait for the step
@@ -131,16 +132,17 @@ class Chart117BehaviourInternalVsExternalMachine(CompiledMachine, generated=True
                 self._c = target
                 if self._engine is not None:
                     self._flush()
+                    return self._outcome("inc", True)
             else:
                 self._c = target
-            return
-        self._fire_row(self._by_event[0], "inc", data)
+            return outcome
+        return self._fire_row(self._by_event[0], "inc", data)
 
-    def restart(self, **data: Any) -> None:
+    def restart(self, **data: Any) -> Outcome:
         """Send `restart`: counter -> counter."""
         step = self._steps[1].get(self._c)
         if step is not None and self._listeners is None:
-            calls, target = step
+            calls, target, outcome = step
             if calls:
                 c = self._c
                 self._c = BUSY - c  # events the hooks send wait for the step
@@ -153,16 +155,17 @@ class Chart117BehaviourInternalVsExternalMachine(CompiledMachine, generated=True
                 self._c = target
                 if self._engine is not None:
                     self._flush()
+                    return self._outcome("restart", True)
             else:
                 self._c = target
-            return
-        self._fire_row(self._by_event[1], "restart", data)
+            return outcome
+        return self._fire_row(self._by_event[1], "restart", data)
 
-    def poke(self, **data: Any) -> None:
+    def poke(self, **data: Any) -> Outcome:
         """Send `poke`: counter -> counter."""
         step = self._steps[2].get(self._c)
         if step is not None and self._listeners is None:
-            calls, target = step
+            calls, target, outcome = step
             if calls:
                 c = self._c
                 self._c = BUSY - c  # events the hooks send wait for the step
@@ -175,10 +178,11 @@ class Chart117BehaviourInternalVsExternalMachine(CompiledMachine, generated=True
                 self._c = target
                 if self._engine is not None:
                     self._flush()
+                    return self._outcome("poke", True)
             else:
                 self._c = target
-            return
-        self._fire_row(self._by_event[2], "poke", data)
+            return outcome
+        return self._fire_row(self._by_event[2], "poke", data)
 
     @hook
     def reset(self, data: Mapping[str, Any]) -> None:

@@ -15,7 +15,7 @@ import enum
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from statewright.runtime.compiled import BUSY, CompiledMachine
+from statewright.runtime.compiled import BUSY, CompiledMachine, Outcome
 
 
 class State(enum.StrEnum):
@@ -55,6 +55,7 @@ class Chart118BehaviourGuardsAndChoiceMachine(CompiledMachine, generated=True):
 
     __slots__ = ()
 
+    FORMAT: ClassVar[int] = 2
     CHART: ClassVar[Mapping[str, Any]] = {
         "format": "statewright-ir/1",
         "machine": {
@@ -125,15 +126,15 @@ class Chart118BehaviourGuardsAndChoiceMachine(CompiledMachine, generated=True):
         _guard_1,
     )
 
-    def order(self, **data: Any) -> None:
+    def order(self, **data: Any) -> Outcome:
         """Send `order`: idle -> ^route."""
-        self._fire_row(self._by_event[0], "order", data)
+        return self._fire_row(self._by_event[0], "order", data)
 
-    def done(self, **data: Any) -> None:
+    def done(self, **data: Any) -> Outcome:
         """Send `done`: fast -> idle; slow -> idle."""
         step = self._steps[1].get(self._c)
         if step is not None and self._listeners is None:
-            calls, target = step
+            calls, target, outcome = step
             if calls:
                 c = self._c
                 self._c = BUSY - c  # events the hooks send wait for the step
@@ -146,16 +147,17 @@ class Chart118BehaviourGuardsAndChoiceMachine(CompiledMachine, generated=True):
                 self._c = target
                 if self._engine is not None:
                     self._flush()
+                    return self._outcome("done", True)
             else:
                 self._c = target
-            return
-        self._fire_row(self._by_event[1], "done", data)
+            return outcome
+        return self._fire_row(self._by_event[1], "done", data)
 
-    def retry(self, **data: Any) -> None:
+    def retry(self, **data: Any) -> Outcome:
         """Send `retry`: rejected -> idle."""
         step = self._steps[2].get(self._c)
         if step is not None and self._listeners is None:
-            calls, target = step
+            calls, target, outcome = step
             if calls:
                 c = self._c
                 self._c = BUSY - c  # events the hooks send wait for the step
@@ -168,10 +170,11 @@ class Chart118BehaviourGuardsAndChoiceMachine(CompiledMachine, generated=True):
                 self._c = target
                 if self._engine is not None:
                     self._flush()
+                    return self._outcome("retry", True)
             else:
                 self._c = target
-            return
-        self._fire_row(self._by_event[2], "retry", data)
+            return outcome
+        return self._fire_row(self._by_event[2], "retry", data)
 
     def guard_priority(self, data: Mapping[str, Any]) -> Any:
         """`priority` in guards: the context's value unless overridden."""

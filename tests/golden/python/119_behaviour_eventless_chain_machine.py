@@ -15,7 +15,7 @@ import enum
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from statewright.runtime.compiled import BUSY, CompiledMachine, hook
+from statewright.runtime.compiled import BUSY, CompiledMachine, Outcome, hook
 
 
 class State(enum.StrEnum):
@@ -46,6 +46,7 @@ class Chart119BehaviourEventlessChainMachine(CompiledMachine, generated=True):
 
     __slots__ = ()
 
+    FORMAT: ClassVar[int] = 2
     CHART: ClassVar[Mapping[str, Any]] = {
         "format": "statewright-ir/1",
         "machine": {
@@ -84,15 +85,15 @@ class Chart119BehaviourEventlessChainMachine(CompiledMachine, generated=True):
     )
     GUARDS = (_guard_0,)
 
-    def kick(self, **data: Any) -> None:
+    def kick(self, **data: Any) -> Outcome:
         """Send `kick`: start -> a."""
-        self._fire_row(self._by_event[0], "kick", data)
+        return self._fire_row(self._by_event[0], "kick", data)
 
-    def reset(self, **data: Any) -> None:
+    def reset(self, **data: Any) -> Outcome:
         """Send `reset`: c -> start."""
         step = self._steps[1].get(self._c)
         if step is not None and self._listeners is None:
-            calls, target = step
+            calls, target, outcome = step
             if calls:
                 c = self._c
                 self._c = BUSY - c  # events the hooks send wait for the step
@@ -105,10 +106,11 @@ class Chart119BehaviourEventlessChainMachine(CompiledMachine, generated=True):
                 self._c = target
                 if self._engine is not None:
                     self._flush()
+                    return self._outcome("reset", True)
             else:
                 self._c = target
-            return
-        self._fire_row(self._by_event[1], "reset", data)
+            return outcome
+        return self._fire_row(self._by_event[1], "reset", data)
 
     @hook
     def arrived(self, data: Mapping[str, Any]) -> None:

@@ -15,7 +15,7 @@ import enum
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from statewright.runtime.compiled import CompiledMachine
+from statewright.runtime.compiled import CompiledMachine, Outcome
 
 
 class State(enum.StrEnum):
@@ -46,6 +46,7 @@ class Chart120BehaviourFinalInCompositeMachine(CompiledMachine, generated=True):
 
     __slots__ = ()
 
+    FORMAT: ClassVar[int] = 2
     CHART: ClassVar[Mapping[str, Any]] = {
         "format": "statewright-ir/1",
         "machine": {
@@ -88,10 +89,10 @@ class Chart120BehaviourFinalInCompositeMachine(CompiledMachine, generated=True):
     )
     GUARDS = (_guard_0,)
 
-    def finish(self, **data: Any) -> None:
+    def finish(self, **data: Any) -> Outcome:
         """Send `finish`: running -> job.final."""
-        self._fire_row(self._by_event[0], "finish", data)
+        return self._fire_row(self._by_event[0], "finish", data)
 
-    def reopen(self, **data: Any) -> None:
+    def reopen(self, **data: Any) -> Outcome:
         """Send `reopen`: archived -> job."""
-        self._fire_row(self._by_event[1], "reopen", data)
+        return self._fire_row(self._by_event[1], "reopen", data)

@@ -15,7 +15,7 @@ import enum
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from statewright.runtime.compiled import BUSY, CompiledMachine
+from statewright.runtime.compiled import BUSY, CompiledMachine, Outcome
 
 
 class State(enum.StrEnum):
@@ -38,6 +38,7 @@ class Chart121BehaviourEventNamesMachine(CompiledMachine, generated=True):
 
     __slots__ = ()
 
+    FORMAT: ClassVar[int] = 2
     CHART: ClassVar[Mapping[str, Any]] = {
         "format": "statewright-ir/1",
         "machine": {
@@ -68,11 +69,11 @@ class Chart121BehaviourEventNamesMachine(CompiledMachine, generated=True):
     )
     GUARDS = ()
 
-    def open_door(self, **data: Any) -> None:
+    def open_door(self, **data: Any) -> Outcome:
         """Send `open door`: closed -> open."""
         step = self._steps[0].get(self._c)
         if step is not None and self._listeners is None:
-            calls, target = step
+            calls, target, outcome = step
             if calls:
                 c = self._c
                 self._c = BUSY - c  # events the hooks send wait for the step
@@ -85,16 +86,17 @@ class Chart121BehaviourEventNamesMachine(CompiledMachine, generated=True):
                 self._c = target
                 if self._engine is not None:
                     self._flush()
+                    return self._outcome("open door", True)
             else:
                 self._c = target
-            return
-        self._fire_row(self._by_event[0], "open door", data)
+            return outcome
+        return self._fire_row(self._by_event[0], "open door", data)
 
-    def close_door(self, **data: Any) -> None:
+    def close_door(self, **data: Any) -> Outcome:
         """Send `close-door!`: open -> closed."""
         step = self._steps[1].get(self._c)
         if step is not None and self._listeners is None:
-            calls, target = step
+            calls, target, outcome = step
             if calls:
                 c = self._c
                 self._c = BUSY - c  # events the hooks send wait for the step
@@ -107,16 +109,17 @@ class Chart121BehaviourEventNamesMachine(CompiledMachine, generated=True):
                 self._c = target
                 if self._engine is not None:
                     self._flush()
+                    return self._outcome("close-door!", True)
             else:
                 self._c = target
-            return
-        self._fire_row(self._by_event[1], "close-door!", data)
+            return outcome
+        return self._fire_row(self._by_event[1], "close-door!", data)
 
-    def door_bell(self, **data: Any) -> None:
+    def door_bell(self, **data: Any) -> Outcome:
         """Send `door.bell`: open -> open."""
         step = self._steps[2].get(self._c)
         if step is not None and self._listeners is None:
-            calls, target = step
+            calls, target, outcome = step
             if calls:
                 c = self._c
                 self._c = BUSY - c  # events the hooks send wait for the step
@@ -129,7 +132,8 @@ class Chart121BehaviourEventNamesMachine(CompiledMachine, generated=True):
                 self._c = target
                 if self._engine is not None:
                     self._flush()
+                    return self._outcome("door.bell", True)
             else:
                 self._c = target
-            return
-        self._fire_row(self._by_event[2], "door.bell", data)
+            return outcome
+        return self._fire_row(self._by_event[2], "door.bell", data)

@@ -15,7 +15,7 @@ import enum
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from statewright.runtime.compiled import BUSY, CompiledMachine, hook
+from statewright.runtime.compiled import BUSY, CompiledMachine, Outcome, hook
 
 
 class State(enum.StrEnum):
@@ -46,6 +46,7 @@ class Chart122BehaviourJunctionActionsMachine(CompiledMachine, generated=True):
 
     __slots__ = ()
 
+    FORMAT: ClassVar[int] = 2
     CHART: ClassVar[Mapping[str, Any]] = {
         "format": "statewright-ir/1",
         "machine": {
@@ -110,15 +111,15 @@ class Chart122BehaviourJunctionActionsMachine(CompiledMachine, generated=True):
     )
     GUARDS = (_guard_0,)
 
-    def measure(self, **data: Any) -> None:
+    def measure(self, **data: Any) -> Outcome:
         """Send `measure`: idle -> ]j."""
-        self._fire_row(self._by_event[0], "measure", data)
+        return self._fire_row(self._by_event[0], "measure", data)
 
-    def clear(self, **data: Any) -> None:
+    def clear(self, **data: Any) -> Outcome:
         """Send `clear`: big -> idle; small -> idle."""
         step = self._steps[1].get(self._c)
         if step is not None and self._listeners is None:
-            calls, target = step
+            calls, target, outcome = step
             if calls:
                 c = self._c
                 self._c = BUSY - c  # events the hooks send wait for the step
@@ -131,10 +132,11 @@ class Chart122BehaviourJunctionActionsMachine(CompiledMachine, generated=True):
                 self._c = target
                 if self._engine is not None:
                     self._flush()
+                    return self._outcome("clear", True)
             else:
                 self._c = target
-            return
-        self._fire_row(self._by_event[1], "clear", data)
+            return outcome
+        return self._fire_row(self._by_event[1], "clear", data)
 
     @hook
     def measuring(self, data: Mapping[str, Any]) -> None:

@@ -15,7 +15,7 @@ import enum
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from statewright.runtime.compiled import BUSY, CompiledMachine
+from statewright.runtime.compiled import BUSY, CompiledMachine, Outcome
 
 
 class State(enum.StrEnum):
@@ -45,6 +45,7 @@ class Chart123BehaviourNestedParallelHistoryMachine(CompiledMachine, generated=T
 
     __slots__ = ()
 
+    FORMAT: ClassVar[int] = 2
     CHART: ClassVar[Mapping[str, Any]] = {
         "format": "statewright-ir/1",
         "machine": {
@@ -146,11 +147,11 @@ class Chart123BehaviourNestedParallelHistoryMachine(CompiledMachine, generated=T
     )
     GUARDS = ()
 
-    def volume(self, **data: Any) -> None:
+    def volume(self, **data: Any) -> Outcome:
         """Send `volume`: mute -> loud; loud -> mute."""
         step = self._steps[0].get(self._c)
         if step is not None and self._listeners is None:
-            calls, target = step
+            calls, target, outcome = step
             if calls:
                 c = self._c
                 self._c = BUSY - c  # events the hooks send wait for the step
@@ -163,16 +164,17 @@ class Chart123BehaviourNestedParallelHistoryMachine(CompiledMachine, generated=T
                 self._c = target
                 if self._engine is not None:
                     self._flush()
+                    return self._outcome("volume", True)
             else:
                 self._c = target
-            return
-        self._fire_row(self._by_event[0], "volume", data)
+            return outcome
+        return self._fire_row(self._by_event[0], "volume", data)
 
-    def quality(self, **data: Any) -> None:
+    def quality(self, **data: Any) -> Outcome:
         """Send `quality`: sd -> hd; hd -> sd."""
         step = self._steps[1].get(self._c)
         if step is not None and self._listeners is None:
-            calls, target = step
+            calls, target, outcome = step
             if calls:
                 c = self._c
                 self._c = BUSY - c  # events the hooks send wait for the step
@@ -185,11 +187,12 @@ class Chart123BehaviourNestedParallelHistoryMachine(CompiledMachine, generated=T
                 self._c = target
                 if self._engine is not None:
                     self._flush()
+                    return self._outcome("quality", True)
             else:
                 self._c = target
-            return
-        self._fire_row(self._by_event[1], "quality", data)
+            return outcome
+        return self._fire_row(self._by_event[1], "quality", data)
 
-    def power(self, **data: Any) -> None:
+    def power(self, **data: Any) -> Outcome:
         """Send `power`: off -> audio.history; on -> off."""
-        self._fire_row(self._by_event[2], "power", data)
+        return self._fire_row(self._by_event[2], "power", data)

@@ -15,7 +15,7 @@ import enum
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from statewright.runtime.compiled import BUSY, CompiledMachine, hook
+from statewright.runtime.compiled import BUSY, CompiledMachine, Outcome, hook
 
 
 class State(enum.StrEnum):
@@ -40,6 +40,7 @@ class Chart124BehaviourInitialWithActionMachine(CompiledMachine, generated=True)
 
     __slots__ = ()
 
+    FORMAT: ClassVar[int] = 2
     CHART: ClassVar[Mapping[str, Any]] = {
         "format": "statewright-ir/1",
         "machine": {
@@ -93,11 +94,11 @@ class Chart124BehaviourInitialWithActionMachine(CompiledMachine, generated=True)
     )
     GUARDS = ()
 
-    def heat(self, **data: Any) -> None:
+    def heat(self, **data: Any) -> Outcome:
         """Send `heat`: warm -> hot."""
         step = self._steps[0].get(self._c)
         if step is not None and self._listeners is None:
-            calls, target = step
+            calls, target, outcome = step
             if calls:
                 c = self._c
                 self._c = BUSY - c  # events the hooks send wait for the step
@@ -110,16 +111,17 @@ class Chart124BehaviourInitialWithActionMachine(CompiledMachine, generated=True)
                 self._c = target
                 if self._engine is not None:
                     self._flush()
+                    return self._outcome("heat", True)
             else:
                 self._c = target
-            return
-        self._fire_row(self._by_event[0], "heat", data)
+            return outcome
+        return self._fire_row(self._by_event[0], "heat", data)
 
-    def reset(self, **data: Any) -> None:
+    def reset(self, **data: Any) -> Outcome:
         """Send `reset`: ready -> ready."""
         step = self._steps[1].get(self._c)
         if step is not None and self._listeners is None:
-            calls, target = step
+            calls, target, outcome = step
             if calls:
                 c = self._c
                 self._c = BUSY - c  # events the hooks send wait for the step
@@ -132,10 +134,11 @@ class Chart124BehaviourInitialWithActionMachine(CompiledMachine, generated=True)
                 self._c = target
                 if self._engine is not None:
                     self._flush()
+                    return self._outcome("reset", True)
             else:
                 self._c = target
-            return
-        self._fire_row(self._by_event[1], "reset", data)
+            return outcome
+        return self._fire_row(self._by_event[1], "reset", data)
 
     @hook
     def warming(self, data: Mapping[str, Any]) -> None:

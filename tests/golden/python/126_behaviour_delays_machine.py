@@ -15,7 +15,7 @@ import enum
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from statewright.runtime.compiled import BUSY, CompiledMachine
+from statewright.runtime.compiled import BUSY, CompiledMachine, Outcome
 
 
 class State(enum.StrEnum):
@@ -40,6 +40,7 @@ class Chart126BehaviourDelaysMachine(CompiledMachine, generated=True):
 
     __slots__ = ()
 
+    FORMAT: ClassVar[int] = 2
     CHART: ClassVar[Mapping[str, Any]] = {
         "format": "statewright-ir/1",
         "machine": {
@@ -77,19 +78,19 @@ class Chart126BehaviourDelaysMachine(CompiledMachine, generated=True):
     )
     GUARDS = ()
 
-    def start_(self, **data: Any) -> None:
+    def start_(self, **data: Any) -> Outcome:
         """Send `start`: idle -> waiting."""
-        self._fire_row(self._by_event[0], "start", data)
+        return self._fire_row(self._by_event[0], "start", data)
 
-    def reply(self, **data: Any) -> None:
+    def reply(self, **data: Any) -> Outcome:
         """Send `reply`: waiting -> done."""
-        self._fire_row(self._by_event[1], "reply", data)
+        return self._fire_row(self._by_event[1], "reply", data)
 
-    def reset(self, **data: Any) -> None:
+    def reset(self, **data: Any) -> Outcome:
         """Send `reset`: timedout -> idle; done -> idle."""
         step = self._steps[2].get(self._c)
         if step is not None and self._listeners is None:
-            calls, target = step
+            calls, target, outcome = step
             if calls:
                 c = self._c
                 self._c = BUSY - c  # events the hooks send wait for the step
@@ -102,7 +103,8 @@ class Chart126BehaviourDelaysMachine(CompiledMachine, generated=True):
                 self._c = target
                 if self._engine is not None:
                     self._flush()
+                    return self._outcome("reset", True)
             else:
                 self._c = target
-            return
-        self._fire_row(self._by_event[2], "reset", data)
+            return outcome
+        return self._fire_row(self._by_event[2], "reset", data)

@@ -15,7 +15,7 @@ import enum
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from statewright.runtime.compiled import BUSY, CompiledMachine, hook
+from statewright.runtime.compiled import BUSY, CompiledMachine, Outcome, hook
 
 
 class State(enum.StrEnum):
@@ -60,6 +60,7 @@ class Chart127BehaviourJoinMachine(CompiledMachine, generated=True):
 
     __slots__ = ()
 
+    FORMAT: ClassVar[int] = 2
     CHART: ClassVar[Mapping[str, Any]] = {
         "format": "statewright-ir/1",
         "machine": {
@@ -241,43 +242,43 @@ class Chart127BehaviourJoinMachine(CompiledMachine, generated=True):
     )
     GUARDS = ()
 
-    def upload(self, **data: Any) -> None:
+    def upload(self, **data: Any) -> Outcome:
         """Send `upload`: sending -> sent."""
-        self._fire_row(self._by_event[0], "upload", data)
+        return self._fire_row(self._by_event[0], "upload", data)
 
-    def index(self, **data: Any) -> None:
+    def index(self, **data: Any) -> Outcome:
         """Send `index`: indexing -> indexed."""
-        self._fire_row(self._by_event[1], "index", data)
+        return self._fire_row(self._by_event[1], "index", data)
 
-    def reindex(self, **data: Any) -> None:
+    def reindex(self, **data: Any) -> Outcome:
         """Send `reindex`: indexed -> indexing."""
-        self._fire_row(self._by_event[2], "reindex", data)
+        return self._fire_row(self._by_event[2], "reindex", data)
 
-    def check(self, **data: Any) -> None:
+    def check(self, **data: Any) -> Outcome:
         """Send `check`: checking -> checked."""
-        self._fire_row(self._by_event[3], "check", data)
+        return self._fire_row(self._by_event[3], "check", data)
 
-    def tag(self, **data: Any) -> None:
+    def tag(self, **data: Any) -> Outcome:
         """Send `tag`: tagging -> tagged."""
-        self._fire_row(self._by_event[4], "tag", data)
+        return self._fire_row(self._by_event[4], "tag", data)
 
-    def start_(self, **data: Any) -> None:
+    def start_(self, **data: Any) -> Outcome:
         """Send `start`: idle -> sending."""
-        self._fire_row(self._by_event[5], "start", data)
+        return self._fire_row(self._by_event[5], "start", data)
 
-    def confirm(self, **data: Any) -> None:
+    def confirm(self, **data: Any) -> Outcome:
         """Send `confirm`: sent -> ]synced."""
-        self._fire_row(self._by_event[6], "confirm", data)
+        return self._fire_row(self._by_event[6], "confirm", data)
 
-    def commit(self, **data: Any) -> None:
+    def commit(self, **data: Any) -> Outcome:
         """Send `commit`: indexed -> ]synced."""
-        self._fire_row(self._by_event[7], "commit", data)
+        return self._fire_row(self._by_event[7], "commit", data)
 
-    def cancel(self, **data: Any) -> None:
+    def cancel(self, **data: Any) -> Outcome:
         """Send `cancel`: sync -> idle."""
         step = self._steps[8].get(self._c)
         if step is not None and self._listeners is None:
-            calls, target = step
+            calls, target, outcome = step
             if calls:
                 c = self._c
                 self._c = BUSY - c  # events the hooks send wait for the step
@@ -290,10 +291,11 @@ class Chart127BehaviourJoinMachine(CompiledMachine, generated=True):
                 self._c = target
                 if self._engine is not None:
                     self._flush()
+                    return self._outcome("cancel", True)
             else:
                 self._c = target
-            return
-        self._fire_row(self._by_event[8], "cancel", data)
+            return outcome
+        return self._fire_row(self._by_event[8], "cancel", data)
 
     @hook
     def mark_uploaded(self, data: Mapping[str, Any]) -> None:

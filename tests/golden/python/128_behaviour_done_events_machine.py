@@ -15,7 +15,7 @@ import enum
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from statewright.runtime.compiled import BUSY, CompiledMachine, hook
+from statewright.runtime.compiled import BUSY, CompiledMachine, Outcome, hook
 
 
 class State(enum.StrEnum):
@@ -57,6 +57,7 @@ class Chart128BehaviourDoneEventsMachine(CompiledMachine, generated=True):
 
     __slots__ = ()
 
+    FORMAT: ClassVar[int] = 2
     CHART: ClassVar[Mapping[str, Any]] = {
         "format": "statewright-ir/1",
         "machine": {
@@ -182,11 +183,11 @@ class Chart128BehaviourDoneEventsMachine(CompiledMachine, generated=True):
     )
     GUARDS = ()
 
-    def fetched(self, **data: Any) -> None:
+    def fetched(self, **data: Any) -> Outcome:
         """Send `fetched`: fetch -> parse."""
         step = self._steps[0].get(self._c)
         if step is not None and self._listeners is None:
-            calls, target = step
+            calls, target, outcome = step
             if calls:
                 c = self._c
                 self._c = BUSY - c  # events the hooks send wait for the step
@@ -199,32 +200,33 @@ class Chart128BehaviourDoneEventsMachine(CompiledMachine, generated=True):
                 self._c = target
                 if self._engine is not None:
                     self._flush()
+                    return self._outcome("fetched", True)
             else:
                 self._c = target
-            return
-        self._fire_row(self._by_event[0], "fetched", data)
+            return outcome
+        return self._fire_row(self._by_event[0], "fetched", data)
 
-    def ok(self, **data: Any) -> None:
+    def ok(self, **data: Any) -> Outcome:
         """Send `ok`: parse -> parsed."""
-        self._fire_row(self._by_event[1], "ok", data)
+        return self._fire_row(self._by_event[1], "ok", data)
 
-    def x(self, **data: Any) -> None:
+    def x(self, **data: Any) -> Outcome:
         """Send `x`: l1 -> l2."""
-        self._fire_row(self._by_event[2], "x", data)
+        return self._fire_row(self._by_event[2], "x", data)
 
-    def y(self, **data: Any) -> None:
+    def y(self, **data: Any) -> Outcome:
         """Send `y`: r1 -> r2."""
-        self._fire_row(self._by_event[3], "y", data)
+        return self._fire_row(self._by_event[3], "y", data)
 
-    def z(self, **data: Any) -> None:
+    def z(self, **data: Any) -> Outcome:
         """Send `z`: i1 -> i2."""
-        self._fire_row(self._by_event[4], "z", data)
+        return self._fire_row(self._by_event[4], "z", data)
 
-    def done_state_job(self, **data: Any) -> None:
+    def done_state_job(self, **data: Any) -> Outcome:
         """Send `done.state.job`: job -> both."""
         step = self._steps[5].get(self._c)
         if step is not None and self._listeners is None:
-            calls, target = step
+            calls, target, outcome = step
             if calls:
                 c = self._c
                 self._c = BUSY - c  # events the hooks send wait for the step
@@ -237,16 +239,17 @@ class Chart128BehaviourDoneEventsMachine(CompiledMachine, generated=True):
                 self._c = target
                 if self._engine is not None:
                     self._flush()
+                    return self._outcome("done.state.job", True)
             else:
                 self._c = target
-            return
-        self._fire_row(self._by_event[5], "done.state.job", data)
+            return outcome
+        return self._fire_row(self._by_event[5], "done.state.job", data)
 
-    def done_state_both(self, **data: Any) -> None:
+    def done_state_both(self, **data: Any) -> Outcome:
         """Send `done.state.both`: both -> outer."""
         step = self._steps[6].get(self._c)
         if step is not None and self._listeners is None:
-            calls, target = step
+            calls, target, outcome = step
             if calls:
                 c = self._c
                 self._c = BUSY - c  # events the hooks send wait for the step
@@ -259,14 +262,15 @@ class Chart128BehaviourDoneEventsMachine(CompiledMachine, generated=True):
                 self._c = target
                 if self._engine is not None:
                     self._flush()
+                    return self._outcome("done.state.both", True)
             else:
                 self._c = target
-            return
-        self._fire_row(self._by_event[6], "done.state.both", data)
+            return outcome
+        return self._fire_row(self._by_event[6], "done.state.both", data)
 
-    def done_state_inner(self, **data: Any) -> None:
+    def done_state_inner(self, **data: Any) -> Outcome:
         """Send `done.state.inner`: outer -> finished."""
-        self._fire_row(self._by_event[7], "done.state.inner", data)
+        return self._fire_row(self._by_event[7], "done.state.inner", data)
 
     @hook
     def report(self, data: Mapping[str, Any]) -> None:
