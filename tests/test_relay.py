@@ -84,3 +84,25 @@ def test_relay_follow_keeps_delivering(tmp_path: Path) -> None:
 def test_relay_needs_a_sink(tmp_path: Path) -> None:
     refused = _sw("relay", "--store", str(tmp_path / "store"), cwd=tmp_path)
     assert refused.returncode == 2 and "relay needs a sink" in refused.stderr
+
+
+def test_delivering_to_sinks_leaves_no_descriptor_open(tmp_path: Path) -> None:
+    """Each delivery took the outbox's lock with a new descriptor and never closed it (found
+    when the power-loss explorer ran out of descriptors): a long-lived process with a sink
+    would have run out too."""
+    from statewright.compiler import parse
+    from statewright.compiler.emit import ir_json
+    from statewright.runtime.store import FileStore, JsonlSink, StoredChart
+
+    chart, _ = parse("off, on;\noff => on: flip;\non => off: flip;\n")
+    assert chart is not None
+    stored = StoredChart(json.loads(ir_json.emit(chart)))
+    store = FileStore(tmp_path / "store", sinks=[JsonlSink(tmp_path / "out.jsonl")])
+    descriptors = Path("/proc/self/fd")
+    with store.create("t", stored) as instance:
+        instance.send("flip")
+        before = len(list(descriptors.iterdir()))
+        for _ in range(50):
+            instance.send("flip")
+        assert len(list(descriptors.iterdir())) == before
+    assert len(_events(tmp_path / "out.jsonl")) == 52  # the creation and 51 flips

@@ -20,6 +20,8 @@ import zlib
 from pathlib import Path
 from typing import Any
 
+from . import fsio
+
 
 class FileLock:
     """An exclusive OS lock on a file (`flock`; the store is POSIX-only): held only around a
@@ -54,32 +56,29 @@ def write_all(fd: int, data: bytes) -> None:
     """Write every byte (`os.write` may write fewer than asked)."""
     view = memoryview(data)
     while view:
-        written = os.write(fd, view)
+        written = fsio.FILES.write(fd, view)
         view = view[written:]
 
 
 def write_new(path: Path, data: bytes) -> None:
     """Create `path` (it must not exist), write `data` and fsync it; when that fails, remove
     what was created (a full disk leaves no empty file behind) and raise the OSError."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    files = fsio.FILES
+    fd = files.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
     try:
         try:
             write_all(fd, data)
-            os.fsync(fd)
+            files.fsync(fd)
         finally:
-            os.close(fd)
+            files.close(fd)
     except OSError:
-        path.unlink(missing_ok=True)
+        fsio.unlink_if_there(path)
         raise
 
 
 def fsync_dir(path: Path) -> None:
     """Make a folder's entries durable (a created or renamed file in it)."""
-    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    fsio.FILES.fsync_dir(path)
 
 
 def atomic_write(path: Path, data: bytes) -> None:
@@ -92,9 +91,9 @@ def atomic_write(path: Path, data: bytes) -> None:
         write_new(temporary, data)
         os.chmod(temporary, mode)
         checkpoint("before-replace")
-        os.replace(temporary, path)
+        fsio.FILES.replace(temporary, path)
     except BaseException:
-        temporary.unlink(missing_ok=True)
+        fsio.unlink_if_there(temporary)
         raise
     checkpoint("before-dir-fsync")
     fsync_dir(folder)

@@ -6,9 +6,9 @@ Part of `statewright.runtime.store`; the instance it drives is `file_instance.Fi
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
+from . import fsio
 from .errors import ConcurrencyConflict, StoreError, StoreIOError, check_event_id
 from .file_instance import FileInstance
 from .records import Receipt, new_event_id
@@ -53,7 +53,7 @@ class Batch:
                 def sync(instance: FileInstance) -> None:
                     try:
                         assert instance._fd is not None
-                        os.fsync(instance._fd)
+                        fsio.FILES.fsync(instance._fd)
                     except OSError as problem:
                         instance._poisoned = True
                         failed.append(f"{instance.log_path}: {problem.strerror or problem}")

@@ -19,7 +19,7 @@ from typing import Any, Protocol
 
 from ..memory import gc_paused
 from ..timers import Clock, FakeClock
-from . import logfile
+from . import fsio, logfile
 from .charts import StoredChart
 from .disk import (
     FileLock,
@@ -37,11 +37,12 @@ from .errors import (
     StoreError,
     StoreIOError,
 )
+from .file_outbox import deliver
 from .instance import DurableInstance
 from .logfile import LogCorrupt, Scan
 from .records import Receipt, Record
 from .replay import apply, durable_snapshot, restore_durable
-from .sinks import Sink, cloud_event
+from .sinks import Sink
 
 _log = logging.getLogger("statewright.store")
 
@@ -82,11 +83,13 @@ class FileInstance(DurableInstance):
         *,
         fresh: bool = False,
         migrating: bool = False,
+        folder: Path | None = None,
     ) -> None:
         self.store = store
         self.resource_id = resource_id
         self.chart = chart
-        self.folder = store.folder(resource_id)
+        #: a fresh instance is made in a folder of its own first (`FileStore.create`)
+        self.folder = store.folder(resource_id) if folder is None else folder
         self.log_path = self.folder / "events.log"
         self.lock = FileLock(str(self.folder / ".lock"))
         #: what recovery did when the instance was opened (torn tails cut, snapshot rebuilt)
@@ -171,7 +174,7 @@ class FileInstance(DurableInstance):
     def _interrupted(self) -> None:
         self._poisoned = True  # reload from the files before the next use
 
-    def _create(self, context: dict[str, Any]) -> None:
+    def _create(self, context: dict[str, Any], *, deliver: bool = True) -> None:
         with self.lock:
             self.machine.context.update(context)
             self.machine.start()
@@ -184,7 +187,8 @@ class FileInstance(DurableInstance):
             self._commit(record)
             self._compensate()
             self._write_snapshot()
-        self._deliver()
+        if deliver:
+            self._deliver()
 
     def _commit(self, committed: Record) -> bool:
         """Append and fsync the record: the acknowledgement. On failure nothing is
@@ -204,7 +208,7 @@ class FileInstance(DurableInstance):
             if fault:
                 checkpoint("after-write")
             if self._batch is None:
-                os.fsync(self._fd)
+                fsio.FILES.fsync(self._fd)
                 if fault:
                     checkpoint("after-fsync")
         except OSError as error:
@@ -218,6 +222,12 @@ class FileInstance(DurableInstance):
                 f"{self.log_path}: the event was not committed ({error.strerror or error}); "
                 "it is in doubt: send it again with the same event id"
             ) from None
+        self._committed(record)
+        return True
+
+    def _committed(self, record: dict[str, Any]) -> None:
+        """What the handle keeps of a record on disk in its log."""
+        assert self._fd is not None
         self.last_seq = record["seq"]
         self.version = record["version"]
         self.last_time = record["ts"]
@@ -229,7 +239,6 @@ class FileInstance(DurableInstance):
         stat = os.fstat(self._fd)
         self._log_identity = (stat.st_ino, stat.st_size)
         self._hint_due()
-        return True
 
     def _hint_due(self) -> None:
         """Keep `due` (the instance's next timer, for workers: `FileStore.fire_due` opens only
@@ -240,9 +249,14 @@ class FileInstance(DurableInstance):
         if due == self._hinted:
             return
         temporary = self.folder / f".due.{os.getpid()}.tmp"
+        files = fsio.FILES
         try:
-            temporary.write_text("" if due is None else repr(float(due)), "ascii")
-            os.replace(temporary, self.folder / "due")
+            fd = files.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+            try:
+                write_all(fd, b"" if due is None else repr(float(due)).encode("ascii"))
+            finally:
+                files.close(fd)
+            files.replace(temporary, self.folder / "due")
             self._hinted = due
         except OSError:
             pass  # a worker without the hint opens the instance to see
@@ -295,9 +309,9 @@ class FileInstance(DurableInstance):
         """Close the current segment under its first sequence number and start a new one (the
         snapshot at `last_seq` is on disk, so loading never needs the old segment)."""
         assert self._fd is not None
-        os.close(self._fd)
+        fsio.FILES.close(self._fd)
         self._fd = None
-        os.replace(self.log_path, self.folder / f"events.{self._base_seq:012d}.log")
+        fsio.FILES.replace(self.log_path, self.folder / f"events.{self._base_seq:012d}.log")
         fsync_dir(self.folder)
         self._new_segment(self.last_seq + 1)
 
@@ -307,7 +321,7 @@ class FileInstance(DurableInstance):
         )
         temporary = self.folder / f".events.log.{secrets.token_hex(4)}.tmp"
         write_new(temporary, head)
-        os.replace(temporary, self.log_path)
+        fsio.FILES.replace(temporary, self.log_path)
         fsync_dir(self.folder)
         self._base_seq = base_seq
         if self._older_ids is not None:
@@ -317,8 +331,8 @@ class FileInstance(DurableInstance):
 
     def _open_log(self) -> None:
         if self._fd is not None:
-            os.close(self._fd)
-        self._fd = os.open(self.log_path, os.O_WRONLY | os.O_APPEND)
+            fsio.FILES.close(self._fd)
+        self._fd = fsio.FILES.open(self.log_path, os.O_WRONLY | os.O_APPEND)
         stat = os.fstat(self._fd)
         self._log_identity = (stat.st_ino, stat.st_size)
 
@@ -327,8 +341,6 @@ class FileInstance(DurableInstance):
         starts with an `sw.migrate` record holding the migrated snapshot."""
         with self.lock:
             stored = self.store.stored_chart(self.folder, self.resource_id)
-            previous = dict(stored.get("previous") or {})
-            previous[old_hash] = stored["document"]
             scanned = logfile.scan(self.log_path)
             if scanned.header is None or scanned.torn is not None:
                 raise StoreError(f"{self.log_path}: open the instance once before migrating it")
@@ -339,14 +351,25 @@ class FileInstance(DurableInstance):
             self.last_time = last["ts"] if last else None
             self.machine = self.chart.new(clock=self.store.clock)
             restore_durable(self.machine, snapshot, self.store.clock)
-            os.replace(self.log_path, self.folder / f"events.{self._base_seq:012d}.log")
-            fsync_dir(self.folder)
-            self._new_segment(self.last_seq + 1)
-            document = {**stored, "hash": self.chart.hash, "document": self.chart.document}
-            document["previous"] = previous
-            document["chain"] = [*(stored.get("chain") or stored.get("previous") or []), old_hash]
-            atomic_write(self.folder / "chart.json", json.dumps(document).encode())
-            self._commit(self._migration(old_hash, snapshot))
+            # The new segment is written whole, with its `sw.migrate` record, before it takes
+            # the log's name: a crash leaves the old log (the migration did not happen) or the
+            # new one (it did; `FileStore.open` then finishes chart.json), never a new log
+            # without the migrated snapshot.
+            migration = self._migration(old_hash, snapshot)
+            salt = secrets.token_hex(8)
+            head = logfile.header(self.resource_id, self.chart.hash, self.last_seq + 1, salt)
+            temporary = self.folder / f".events.log.{secrets.token_hex(4)}.tmp"
+            write_new(temporary, logfile.frame(head) + logfile.frame(migration.to_json()))
+            fsio.FILES.replace(self.log_path, self.folder / f"events.{self._base_seq:012d}.log")
+            fsync_dir(self.folder)  # the old log is a segment before the new one is the log
+            fsio.FILES.replace(temporary, self.log_path)
+            fsync_dir(self.folder)  # committed
+            atomic_write(self.folder / "chart.json", migrated_chart(stored, self.chart, old_hash))
+            if self._older_ids is not None:
+                self._older_ids.update(self._event_ids)
+            self._base_seq, self._event_ids = self.last_seq + 1, {}
+            self._open_log()
+            self._committed(migration.to_json())
             self._write_snapshot()
         self._deliver()
 
@@ -362,7 +385,7 @@ class FileInstance(DurableInstance):
                         self._write_snapshot()
                     except OSError as error:
                         _log.warning("%s: snapshot not written: %s", self.resource_id, error)
-        os.close(self._fd)
+        fsio.FILES.close(self._fd)
         self._fd = None
         self.lock.close()
 
@@ -403,7 +426,7 @@ class FileInstance(DurableInstance):
 
     def _recover(self) -> None:
         for leftover in self.folder.glob(".*.tmp"):
-            leftover.unlink(missing_ok=True)
+            fsio.unlink_if_there(leftover)
             self.recovered.append(f"removed the leftover {leftover.name}")
         if not self.log_path.exists():
             self._recover_rotation()
@@ -493,12 +516,13 @@ class FileInstance(DurableInstance):
             )
         keep = self.folder / f"events.log.torn-{int(self.store.clock.now() * 1000)}"
         write_new(keep, tail)  # on failure the log is not cut: the next open tries again
-        fd = os.open(self.log_path, os.O_WRONLY)
+        files = fsio.FILES
+        fd = files.open(self.log_path, os.O_WRONLY)
         try:
-            os.ftruncate(fd, scanned.good_length)
-            os.fsync(fd)
+            files.ftruncate(fd, scanned.good_length)
+            files.fsync(fd)
         finally:
-            os.close(fd)
+            files.close(fd)
         fsync_dir(self.folder)
         self.recovered.append(
             f"cut a torn last record ({len(tail)} bytes at byte {scanned.good_length}; "
@@ -534,51 +558,15 @@ class FileInstance(DurableInstance):
     # -- notifications --------------------------------------------------------------------------
 
     def _deliver(self) -> int:
-        """Send every committed record a sink has not had yet, in order (at least once): the
-        log is the outbox, and each sink's cursor file says how far it got. How many
-        deliveries were made (a sink that fails is logged to `statewright.store` and tried
-        again at the next commit, open or relay)."""
-        if not self.store.sinks:
-            return 0
-        delivered = 0
-        outbox = self.folder / "outbox"
-        outbox.mkdir(exist_ok=True)
-        source = f"statewright://{self.store.base.name}/{self.chart.id}"
-        with FileLock(str(outbox / ".lock")):
-            for sink in self.store.sinks:
-                cursor_path = outbox / f"{sink.name}.cursor"
-                try:
-                    cursor = int(cursor_path.read_text() or 0)
-                except (FileNotFoundError, ValueError):
-                    cursor = 0
-                if cursor >= self.last_seq:
-                    continue
-                recent = self._recent
-                if not recent or recent[0]["seq"] > cursor + 1:
-                    recent = list(self.store.history(self.resource_id))  # catching up
-                for record in recent:
-                    if record["seq"] <= cursor:
-                        continue
-                    try:
-                        sink.deliver(
-                            cloud_event(
-                                record,
-                                resource_id=self.resource_id,
-                                source=source,
-                                before=record.get("from"),
-                                context_keys=self.store.notify_context,
-                            )
-                        )
-                    except Exception as error:  # noqa: BLE001 - retried at the next commit
-                        _log.warning(
-                            "%s: sink %s did not take event %s (retried later): %s",
-                            self.resource_id,
-                            sink.name,
-                            record["seq"],
-                            error,
-                        )
-                        break
-                    cursor = record["seq"]
-                    atomic_write(cursor_path, str(cursor).encode())
-                    delivered += 1
-        return delivered
+        """Send the sinks what they have not had (`file_outbox.deliver`); how many went."""
+        return deliver(self) if self.store.sinks else 0
+
+
+def migrated_chart(stored: Mapping[str, Any], chart: StoredChart, old_hash: str) -> bytes:
+    """chart.json after a migration from `old_hash` to `chart`: the old document kept under
+    `previous` (older segments replay with it), the chain of hashes extended."""
+    previous = dict(stored.get("previous") or {})
+    previous[old_hash] = stored["document"]
+    document = {**stored, "hash": chart.hash, "document": chart.document, "previous": previous}
+    document["chain"] = [*(stored.get("chain") or stored.get("previous") or []), old_hash]
+    return json.dumps(document).encode()

@@ -16,15 +16,17 @@ their logs, group commit. One instance's log, recovery and snapshots are `file_i
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import secrets
+import shutil
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from ..timers import Clock
-from . import logfile
+from . import fsio, logfile
 from .charts import StoredChart
 from .disk import atomic_write, fsync_dir, without_crc, write_new
 from .errors import (
@@ -35,7 +37,7 @@ from .errors import (
     check_resource_id,
 )
 from .file_batch import Batch
-from .file_instance import FileInstance
+from .file_instance import FileInstance, migrated_chart
 from .instance import Migrate, StoreBase
 from .logfile import LogCorrupt
 from .records import Receipt, WallClock
@@ -115,7 +117,9 @@ class FileStore(StoreBase):
         return sorted(
             p.name
             for p in self.resources.iterdir()
-            if not p.is_symlink() and (p / "chart.json").is_file()  # a link leaves the store
+            if not p.name.startswith(".")  # an instance being created
+            and not p.is_symlink()  # a link would leave the store
+            and (p / "chart.json").is_file()
         )
 
     def create(
@@ -125,25 +129,41 @@ class FileStore(StoreBase):
         *,
         context: Mapping[str, Any] | None = None,
     ) -> FileInstance:
-        """A new instance: its folder, chart, log (with the creation record) and snapshot."""
+        """A new instance: its folder, chart, log (with the creation record) and snapshot.
+        The folder is made whole under a hidden name and renamed into place, so a crash
+        leaves the instance created or not there at all (never a folder that cannot be
+        opened, whose id could not be created again)."""
         folder = self.folder(resource_id)
-        self.resources.mkdir(parents=True, exist_ok=True)
+        if (folder / "chart.json").exists():
+            raise InstanceExists(f"instance {resource_id!r} exists already")
+        fsio.makedirs(self.resources)
+        building = self.resources / f".new.{resource_id}.{secrets.token_hex(4)}"
+        fsio.FILES.mkdir(building)
         try:
-            folder.mkdir()
-        except FileExistsError:
-            raise InstanceExists(f"instance {resource_id!r} exists already") from None
+            stored = {"chart_id": chart.id, "hash": chart.hash, "document": chart.document}
+            if chart.source is not None:
+                stored["ir"] = chart.source
+            atomic_write(building / "chart.json", json.dumps(stored).encode())
+            salt = secrets.token_hex(8)
+            head = logfile.frame(logfile.header(resource_id, chart.hash, 1, salt))
+            write_new(building / "events.log", head)
+            instance = FileInstance(self, resource_id, chart, fresh=True, folder=building)
+            try:
+                instance._create(dict(context or {}), deliver=False)
+            finally:
+                instance.close(snapshot=False)
+            fsync_dir(building)
+            try:  # a folder with an instance in it is never replaced: that is the claim
+                fsio.FILES.replace(building, folder)
+            except OSError as error:
+                if error.errno in (errno.ENOTEMPTY, errno.EEXIST, errno.EISDIR):
+                    raise InstanceExists(f"instance {resource_id!r} exists already") from None
+                raise
+        except BaseException:
+            shutil.rmtree(building, ignore_errors=True)
+            raise
         fsync_dir(self.resources)
-        stored = {"chart_id": chart.id, "hash": chart.hash, "document": chart.document}
-        if chart.source is not None:
-            stored["ir"] = chart.source
-        atomic_write(folder / "chart.json", json.dumps(stored).encode())
-        salt = secrets.token_hex(8)
-        head = logfile.frame(logfile.header(resource_id, chart.hash, 1, salt))
-        write_new(folder / "events.log", head)
-        fsync_dir(folder)
-        instance = FileInstance(self, resource_id, chart, fresh=True)
-        instance._create(dict(context or {}))
-        return instance
+        return FileInstance(self, resource_id, chart)
 
     def open(
         self,
@@ -158,6 +178,16 @@ class FileStore(StoreBase):
         unless `migrate(snapshot, old_document, new_document)` gives the new snapshot."""
         folder = self.folder(resource_id)
         stored = self.stored_chart(folder, resource_id)
+        finished = False
+        logged = self._log_chart(folder)
+        if logged is not None and logged != stored["hash"]:  # a migration cut short
+            if chart is None or chart.hash != logged:
+                raise StoreError(
+                    f"instance {resource_id!r} was being carried over to chart {logged[:12]} "
+                    "when it stopped: open it with that chart to finish"
+                )
+            atomic_write(folder / "chart.json", migrated_chart(stored, chart, stored["hash"]))
+            stored, finished = self.stored_chart(folder, resource_id), True
         if chart is None:
             chart = StoredChart(stored["document"], actions=actions, chart_id=stored["chart_id"])
         if chart.hash != stored["hash"]:
@@ -168,7 +198,20 @@ class FileStore(StoreBase):
                     "own chart"
                 )
             return self._migrate(resource_id, stored, chart, migrate)
-        return FileInstance(self, resource_id, chart)
+        instance = FileInstance(self, resource_id, chart)
+        if finished:
+            instance.recovered.append("finished an interrupted migration (chart.json)")
+        return instance
+
+    def _log_chart(self, folder: Path) -> str | None:
+        """The chart hash the instance's current log was started for (None: no readable
+        log; recovery deals with that)."""
+        try:
+            head = logfile.read_header(folder / "events.log")
+        except OSError:
+            return None
+        found = head.get("chart_hash") if head else None
+        return found if isinstance(found, str) else None
 
     def stored_chart(self, folder: Path, resource_id: str) -> dict[str, Any]:
         """An instance's `chart.json` (its chart, hash and source): UnknownInstance when the

@@ -155,3 +155,10 @@ def header(instance: str, chart_hash: str, base_seq: int, salt: str) -> dict[str
         "base_seq": base_seq,
         "salt": salt,
     }
+
+
+def read_header(path: Path) -> dict[str, Any] | None:
+    """The header of the log at `path` (its first line), or None when it has none that
+    checks out; raises OSError as reading does."""
+    with open(path, "rb") as file:
+        return unframe(file.readline())

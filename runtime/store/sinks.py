@@ -12,6 +12,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
+from . import fsio
+from .disk import write_all
 from .errors import StoreError
 
 
@@ -64,7 +66,9 @@ class CallbackSink:
 
 class JsonlSink:
     """Appends each notification to a JSON Lines file (fsynced): an outbox other programs
-    tail. At least once: after a crash a line may appear twice (same `id`)."""
+    tail. At least once: after a crash a line may appear twice (same `id`), and a power cut
+    may leave the last line torn (or zeros): the next line starts on a line of its own, so
+    a reader skips the one line that does not parse."""
 
     def __init__(self, path: str | Path, name: str | None = None) -> None:
         self.path = Path(path)
@@ -75,12 +79,19 @@ class JsonlSink:
         import os
 
         line = (json.dumps(event, separators=(",", ":"), ensure_ascii=False) + "\n").encode()
-        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        files = fsio.FILES
+        created = not self.path.exists()
+        fd = files.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
         try:
-            os.write(fd, line)
-            os.fsync(fd)
+            size = os.fstat(fd).st_size
+            if size and os.pread(fd, 1, size - 1) != b"\n":  # a line torn by a crash
+                line = b"\n" + line
+            write_all(fd, line)
+            files.fsync(fd)
         finally:
-            os.close(fd)
+            files.close(fd)
+        if created:  # the file's name is durable only once its folder is synced
+            files.fsync_dir(self.path.parent if str(self.path.parent) else Path("."))
 
 
 class WebhookSink:

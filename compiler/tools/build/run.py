@@ -42,6 +42,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ....runtime.store import fsio
 from ....runtime.store.disk import atomic_write
 from ...diagnostics import Diagnostic, Severity
 from ...emit import emitter
@@ -196,7 +197,7 @@ def write_manifest(folder: Path, files: dict[str, str]) -> None:
     """Record what the build wrote in `folder` (atomically; removed when nothing is left)."""
     path = folder / MANIFEST
     if not files:
-        path.unlink(missing_ok=True)
+        fsio.unlink_if_there(path)
         return
     document = {
         "format": "statewright-build-manifest/1",
@@ -414,7 +415,7 @@ def build_chart(
 
 
 def _write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    fsio.makedirs(path.parent)
     atomic_write(path, data)
 
 
@@ -444,6 +445,8 @@ def run(
     """Bring every target up to date (or with `check`, say which are not). A file in an
     output's place that the build did not write (no header) is left alone unless `force`."""
     targets = plan(project, version)
+    if not check:
+        _remove_leftovers(targets)
     results: list[Result] = []
     pending: dict[Path, list[Target]] = {}
     edited: set[Path] = set()
@@ -493,9 +496,22 @@ def run(
     orphans = find_orphans(project, targets)
     if not check:
         for orphan in orphans:
-            orphan.unlink(missing_ok=True)
+            fsio.unlink_if_there(orphan)
         _record(project, results)
     return BuildRun(results, reports, orphans)
+
+
+def _remove_leftovers(targets: list[Target]) -> None:
+    """The temporary files a build stopped by a crash left beside its outputs (the names
+    `disk.atomic_write` gives them: `.<output>.<8 hex>.tmp`)."""
+    names: dict[Path, set[str]] = {}
+    for target in targets:
+        names.setdefault(target.path.parent, {MANIFEST}).add(target.path.name)
+    for folder, outputs in names.items():
+        for leftover in folder.glob(".*.tmp") if folder.is_dir() else ():
+            name, _, rest = leftover.name[1:].rpartition(".tmp")[0].rpartition(".")
+            if name in outputs and len(rest) == 8 and all(c in "0123456789abcdef" for c in rest):
+                fsio.unlink_if_there(leftover)
 
 
 def _record(project: Project, results: list[Result]) -> None:
