@@ -9,6 +9,8 @@ opens it, and the invariants are checked:
 - the context (a count the chart's hook keeps) equals a replay of the log, and the instance
   verifies (`verify`: framing, sequence, snapshot equal to a replay of the log);
 - an instance whose creation was not acknowledged may be missing or refused, nothing else is;
+- nothing is repaired silently: a torn tail the store cuts is reported in `recovered` and
+  kept beside the log;
 - nothing raises but the store's documented errors.
 
 The scenarios: sends with snapshots, log rotation and a JSON Lines outbox with its cursor;
@@ -31,7 +33,14 @@ from power import Recorder, State, crash_states, kill_state
 
 from statewright.compiler import parse
 from statewright.compiler.emit import ir_json
-from statewright.runtime.store import FileStore, JsonlSink, StoredChart, UnknownInstance, fsio
+from statewright.runtime.store import (
+    FileStore,
+    JsonlSink,
+    StoredChart,
+    UnknownInstance,
+    fsio,
+    logfile,
+)
 from statewright.runtime.store.errors import StoreError
 
 #: heavy: `make test` runs it, `make test-fast` leaves it out
@@ -179,10 +188,16 @@ def check(state: State, folder: Path, openings: list[Opening]) -> str:
     for resource_id, chart, migrate in openings:
         acked = [m[2] for m in state.marks if m[0] == "ack" and m[1] == resource_id]
         created = ("created", resource_id) in state.marks
+        log = folder / "resources" / resource_id / "events.log"
+        torn = log.exists() and logfile.scan(log).torn is not None
         try:
             with store.open(resource_id, chart, migrate=migrate) as instance:
                 count = instance.context.get("count", 0)
                 rolling_back = instance.machine.rolling_back
+                said = " ".join(instance.recovered)
+            # nothing repaired silently: a tail cut is reported, and kept beside the log
+            assert not torn or "cut a torn last record" in said, f"{where}: cut silently"
+            assert not torn or any(log.parent.glob("events.log.torn-*")), f"{where}: not kept"
         except UnknownInstance:
             assert not created, f"{where}: the created instance {resource_id} is gone"
             outcomes.append("missing")
