@@ -6,7 +6,7 @@ states, about a thousand. This script runs the same scenarios and checks with mo
 variants per crash point and several seeds, and prints the count per scenario:
 
     python bench/crash_explore.py              # 4 seeds, 8 random variants per crash point
-    python bench/crash_explore.py --full       # 20 seeds, 32 random variants per crash point
+    python bench/crash_explore.py --full       # 20 seeds, 32 variants: an hour or more
     python bench/crash_explore.py --seeds 50 --samples 64 --only batches
 
 A broken invariant stops it with the state's description (crash point and variant), and the

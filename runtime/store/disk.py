@@ -17,6 +17,8 @@ import json
 import os
 import secrets
 import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +52,18 @@ class FileLock:
         if self._fd is not None and self._depth == 0:
             os.close(self._fd)
             self._fd = None
+
+
+@contextmanager
+def locked(path: str) -> Iterator[None]:
+    """Hold the lock on `path` for the block, then close its descriptor too (a `FileLock` used
+    as a context manager keeps it open for the next use)."""
+    lock = FileLock(path)
+    try:
+        with lock:
+            yield
+    finally:
+        lock.close()
 
 
 def write_all(fd: int, data: bytes) -> None:

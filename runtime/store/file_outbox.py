@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from . import fsio
-from .disk import FileLock, atomic_write
+from .disk import atomic_write, locked
 from .sinks import cloud_event
 
 
@@ -39,12 +39,8 @@ def deliver(instance: Outboxed) -> int:
         return 0
     outbox = instance.folder / "outbox"
     fsio.makedirs(outbox)
-    lock = FileLock(str(outbox / ".lock"))
-    try:
-        with lock:
-            return _to_sinks(instance, outbox)
-    finally:
-        lock.close()  # its descriptor too (one was left open per delivery)
+    with locked(str(outbox / ".lock")):  # and closed after (one was left open per delivery)
+        return _to_sinks(instance, outbox)
 
 
 def _to_sinks(instance: Outboxed, outbox: Path) -> int:
