@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from functools import partial
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from .aio import resolve
 from .datamodel import Event
@@ -44,6 +44,8 @@ from .resolved import GuardFunction as GuardFunction
 from .resolved import MissingHooksError as MissingHooksError
 from .resolved import OutdatedModuleError as OutdatedModuleError
 from .timers import Clock, SystemClock
+
+T = TypeVar("T")
 
 
 def hook(function: Callable[..., Any]) -> Callable[..., Any]:
@@ -262,10 +264,7 @@ class CompiledMachine(Pictured):
 
     def compensate_one(self) -> str | None:
         """Run the newest compensation left (see `Machine.compensate_one`)."""
-        engine = self._sync(self._interpreter())
-        done: list[str | None] = []
-        self._on_engine(lambda: done.append(engine.compensate_one()))
-        return done[0]
+        return self._on_engine(self._sync(self._interpreter()).compensate_one)
 
     def on_done(self, callback: Callable[[], None]) -> None:
         """Call `callback()` once the machine finishes (see `Machine.on_done`)."""
@@ -462,20 +461,21 @@ class CompiledMachine(Pictured):
             self.start()
             return self._fire(event, data)
         engine = self._sync(self._interpreter())
-        sent: list[Outcome] = []
-        self._on_engine(lambda: sent.append(engine.send(str(event), **data)))
-        return self._outcome(event, sent[0].handled if sent else None)
+        sent = self._on_engine(lambda: engine.send(str(event), **data))
+        return self._outcome(event, sent.handled)
 
-    def _on_engine(self, step: Callable[[], Any]) -> None:
-        """Run a step on the interpreter, then take the instance's state back from it."""
+    def _on_engine(self, step: Callable[[], T]) -> T:
+        """Run a step on the interpreter, then take the instance's state back from it; what
+        the step returned."""
         engine = self._engine
         assert engine is not None
         self._c = INTERPRETER_BUSY
         try:
-            step()
+            result = step()
         finally:
             self._map_back(engine)
         self._flush()
+        return result
 
     def _interpreter(self) -> Machine:
         engine = self._engine

@@ -15,6 +15,7 @@ import errno
 import fcntl
 import json
 import os
+import re
 import secrets
 import zlib
 from collections.abc import Iterator
@@ -100,7 +101,7 @@ def atomic_write(path: Path, data: bytes) -> None:
     file keeps its permissions; a new one gets 0666 less the umask, as `open` would give it."""
     folder = path.parent if str(path.parent) else Path(".")
     mode = path.stat().st_mode & 0o777 if path.exists() else 0o666 & ~_umask()
-    temporary = folder / f".{path.name}.{secrets.token_hex(4)}.tmp"
+    temporary = folder / f".{path.name}.{secrets.token_hex(4)}.tmp"  # see `replacing`
     try:
         write_new(temporary, data)
         os.chmod(temporary, mode)
@@ -111,6 +112,17 @@ def atomic_write(path: Path, data: bytes) -> None:
         raise
     checkpoint("before-dir-fsync")
     fsync_dir(folder)
+
+
+#: the name of `atomic_write`'s temporary file for `<name>`: `.<name>.<8 hex>.tmp`
+_TEMPORARY = re.compile(r"\.(?P<name>.+)\.[0-9a-f]{8}\.tmp")
+
+
+def replacing(leftover: str) -> str | None:
+    """The file an `atomic_write` temporary named `leftover` was to replace (left by a crash
+    between its creation and its rename), or None when the name is not one of those."""
+    match = _TEMPORARY.fullmatch(leftover)
+    return match["name"] if match else None
 
 
 def _umask() -> int:

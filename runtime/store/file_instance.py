@@ -364,7 +364,8 @@ class FileInstance(DurableInstance):
             fsync_dir(self.folder)  # the old log is a segment before the new one is the log
             fsio.FILES.replace(temporary, self.log_path)
             fsync_dir(self.folder)  # committed
-            atomic_write(self.folder / "chart.json", migrated_chart(stored, self.chart, old_hash))
+            document = migrated_chart(stored, self.chart, old_hash)
+            atomic_write(self.folder / "chart.json", json.dumps(document).encode())
             if self._older_ids is not None:
                 self._older_ids.update(self._event_ids)
             self._base_seq, self._event_ids = self.last_seq + 1, {}
@@ -562,11 +563,11 @@ class FileInstance(DurableInstance):
         return deliver(self) if self.store.sinks else 0
 
 
-def migrated_chart(stored: Mapping[str, Any], chart: StoredChart, old_hash: str) -> bytes:
+def migrated_chart(stored: Mapping[str, Any], chart: StoredChart, old_hash: str) -> dict[str, Any]:
     """chart.json after a migration from `old_hash` to `chart`: the old document kept under
     `previous` (older segments replay with it), the chain of hashes extended."""
     previous = dict(stored.get("previous") or {})
     previous[old_hash] = stored["document"]
     document = {**stored, "hash": chart.hash, "document": chart.document, "previous": previous}
     document["chain"] = [*(stored.get("chain") or stored.get("previous") or []), old_hash]
-    return json.dumps(document).encode()
+    return document

@@ -34,9 +34,8 @@ def deliver(instance: Outboxed) -> int:
     """Send every committed record a sink has not had yet, in order (at least once): the
     log is the outbox, and each sink's cursor file says how far it got. How many
     deliveries were made (a sink that fails is logged to `statewright.store` and tried
-    again at the next commit, open or relay)."""
-    if not instance.store.sinks:
-        return 0
+    again at the next commit, open or relay). For a store with sinks: it makes the outbox
+    folder."""
     outbox = instance.folder / "outbox"
     fsio.makedirs(outbox)
     with locked(str(outbox / ".lock")):  # and closed after (one was left open per delivery)

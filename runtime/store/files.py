@@ -186,8 +186,8 @@ class FileStore(StoreBase):
                     f"instance {resource_id!r} was being carried over to chart {logged[:12]} "
                     "when it stopped: open it with that chart to finish"
                 )
-            atomic_write(folder / "chart.json", migrated_chart(stored, chart, stored["hash"]))
-            stored, finished = self.stored_chart(folder, resource_id), True
+            stored, finished = migrated_chart(stored, chart, stored["hash"]), True
+            atomic_write(folder / "chart.json", json.dumps(stored).encode())
         if chart is None:
             chart = StoredChart(stored["document"], actions=actions, chart_id=stored["chart_id"])
         if chart.hash != stored["hash"]:

@@ -198,11 +198,12 @@ class DurableInstance:
         context = self.machine.context
         context_before = json.dumps(context, default=str) if context else ""
         steps: list[dict[str, Any]] = []
+        heard = steps.append
         # the steps are heard for the store's observers, and for a tick (which fires any
         # number of timers); a send says itself whether it took a transition
         listening = event == TICK or bool(getattr(self.store, "observers", None))
         if listening:
-            self.machine.add_listener(steps.append)
+            self.machine.add_listener(heard)
         try:
             if event == TICK:
                 self.machine.tick()
@@ -210,7 +211,7 @@ class DurableInstance:
                 self._handled = self.machine.send(event, **data).handled is not False
         finally:
             if listening:
-                self.machine.remove_listener(steps.append)
+                self.machine.remove_listener(heard)
         if event == TICK:  # a microstep's record has the configuration it left
             self._handled = any("configuration" in step for step in steps)
         self._heard = (before, steps, data, event)

@@ -55,8 +55,6 @@ class Recorder(fsio.Files):
         #: the disk before the run (all of it durable): relative path -> bytes; folders
         self.base_files: dict[str, bytes] = {}
         self.base_dirs: set[str] = set()
-        #: the live names: relative path -> inode number of this record
-        self._names: dict[str, int] = {}
         self._fds: dict[int, tuple[int, bool]] = {}  # fd -> (inode, append)
         self._inodes = 0
         for path in sorted(self.root.rglob("*")):
@@ -65,7 +63,10 @@ class Recorder(fsio.Files):
                 self.base_dirs.add(name)
             elif path.is_file():
                 self.base_files[name] = path.read_bytes()
-                self._names[name] = self._new_inode()
+        #: the numbers of the files there before the run (the images start from them)
+        self.base_inodes = {name: self._new_inode() for name in self.base_files}
+        #: the live names: relative path -> inode number of this record
+        self._names: dict[str, int] = dict(self.base_inodes)
 
     def _new_inode(self) -> int:
         self._inodes += 1
@@ -214,7 +215,7 @@ class State:
 def _image(record: Recorder, ops: list[Op], keep: set[int], torn: tuple[int, int] | None) -> Any:
     """The disk after the kept operations, applied in order (`torn`: that write's first
     bytes only)."""
-    names = _base_inodes(record)  # the files there before the run, by the record's numbers
+    names = dict(record.base_inodes)  # the files there before the run
     data = {names[name]: bytearray(content) for name, content in record.base_files.items()}
     dirs = set(record.base_dirs)
     for index in sorted(keep):
@@ -246,11 +247,6 @@ def _image(record: Recorder, ops: list[Op], keep: set[int], torn: tuple[int, int
         if _parent(name) == "." or _parent(name) in dirs
     }
     return files, dirs
-
-
-def _base_inodes(record: Recorder) -> dict[str, int]:
-    """The numbers the recorder gave the files it found (in sorted order, from 1)."""
-    return {name: number for number, name in enumerate(sorted(record.base_files), start=1)}
 
 
 def crash_states(record: Recorder, *, seed: int = 0, samples: int = 2) -> Iterator[State]:

@@ -43,7 +43,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ....runtime.store import fsio
-from ....runtime.store.disk import atomic_write
+from ....runtime.store.disk import atomic_write, replacing
 from ...diagnostics import Diagnostic, Severity
 from ...emit import emitter
 from ...errors import CompilerError, RenderError
@@ -502,15 +502,14 @@ def run(
 
 
 def _remove_leftovers(targets: list[Target]) -> None:
-    """The temporary files a build stopped by a crash left beside its outputs (the names
-    `disk.atomic_write` gives them: `.<output>.<8 hex>.tmp`)."""
+    """The temporary files a build stopped by a crash left beside its outputs (the
+    temporaries of `disk.atomic_write`)."""
     names: dict[Path, set[str]] = {}
     for target in targets:
         names.setdefault(target.path.parent, {MANIFEST}).add(target.path.name)
     for folder, outputs in names.items():
         for leftover in folder.glob(".*.tmp") if folder.is_dir() else ():
-            name, _, rest = leftover.name[1:].rpartition(".tmp")[0].rpartition(".")
-            if name in outputs and len(rest) == 8 and all(c in "0123456789abcdef" for c in rest):
+            if replacing(leftover.name) in outputs:
                 fsio.unlink_if_there(leftover)
 
 
