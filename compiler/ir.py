@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..runtime.declared import Field as Field  # a declared field, as the runtime checks it
 from ..runtime.lowering import Arrow, Outline, invoke_name
 
 #: Every reader refuses composite states nested deeper than this (smcat P004, YAML, SCXML):
@@ -155,6 +156,26 @@ class Transition:
 
 
 @dataclass(frozen=True, slots=True)
+class Variable:
+    """A declared context name (`//@ context jammed: int = 0`): its type (one of
+    `runtime.declared.TYPES`) and its default as JSON text."""
+
+    name: str
+    type: str
+    default: str
+    span: Span = field(default=Span("<input>", 0, 0, 0, 0), compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Signature:
+    """The declared fields of an event (`//@ event unlock(code: int)`)."""
+
+    event: str
+    fields: tuple[Field, ...] = ()
+    span: Span = field(default=Span("<input>", 0, 0, 0, 0), compare=False)
+
+
+@dataclass(frozen=True, slots=True)
 class Comment:
     """A `// ...` or `/* ... */` comment of smcat text, kept so that `fmt` writes it again.
 
@@ -207,6 +228,9 @@ class Chart:
     #: SCXML: the document's datamodel (language, binding, name, `<data>`, scripts) as JSON
     #: text, or None for statewright's guards over the context (docs/ir.md)
     datamodel: str | None = None
+    #: the declared context and event fields (runtime.declared; docs/language.md)
+    context: tuple[Variable, ...] = ()
+    signatures: tuple[Signature, ...] = ()
     _index: _Index | None = field(default=None, init=False, repr=False, compare=False)
 
     # -- traversal ---------------------------------------------------------------------------
@@ -379,6 +403,21 @@ def _document(chart: Chart) -> dict[str, Any]:
     }
     if chart.datamodel is not None:  # the SCXML keys are there only when set
         document["datamodel"] = json.loads(chart.datamodel)
+    if chart.context:  # as are the declarations
+        document["context"] = [
+            {"name": v.name, "type": v.type, "default": json.loads(v.default)}
+            for v in chart.context
+        ]
+    if chart.signatures:
+        document["events"] = [
+            {
+                "name": s.event,
+                "fields": [
+                    {"name": f.name, "type": f.type, "required": f.required} for f in s.fields
+                ],
+            }
+            for s in chart.signatures
+        ]
     return document
 
 

@@ -148,11 +148,14 @@ def load(
     hooks: object = None,
     clock: Any = None,
     start: bool = True,
+    partial: bool = False,
 ) -> Machine:
     """The chart in the file `source` (.smcat, .yaml, .yml, .scxml, .ir.json) as a running
     machine (see the module docstring). `hooks`: an object whose methods are the hooks, named
     as a generated class names them; a method takes `(context, data)`, `(data)` or nothing.
-    `start=False` returns it not started."""
+    Every action needs a hook, and every hook an action or guard of the chart
+    (`MissingHooksError`, `UnknownHookError`, runtime.hooks); `partial=True` runs with
+    actions left without one. `start=False` returns it not started."""
     path = Path(source)
     try:
         data = path.read_bytes()
@@ -189,6 +192,7 @@ def load(
         actions=bound_actions,
         guards=bound_guards,
         context=dict(context or {}),
+        partial=partial,
         **({"clock": clock} if clock is not None else {}),
     )
     return machine.start() if start else machine

@@ -24,12 +24,14 @@ from typing import Any, ClassVar, TypeVar
 
 from .aio import resolve
 from .datamodel import Event
+from .declared import NOTHING, Declared
 from .display import Pictured
 from .expr import arith, lookup
 from .interpreter import MAX_MICROSTEPS, Listener, LivelockError, Machine, guard_failed
 from .model import Model, build
 from .outcome import MAX_OUTCOMES
 from .outcome import Outcome as Outcome
+from .reserved import PREFIXES, refusal
 from .resolved import BUSY as BUSY
 from .resolved import (
     INTERPRETER_BUSY,
@@ -95,6 +97,8 @@ class CompiledMachine(Pictured):
     _ids: ClassVar[dict[frozenset[str], int]] = {}
     _active_sets: ClassVar[tuple[frozenset[str], ...]] = ()
     _model: ClassVar[Model | None] = None
+    #: the context and event fields the chart declares (runtime.declared)
+    _declared: ClassVar[Declared] = NOTHING
     #: the outcomes of sends off the plain steps: (event, configuration, handled) -> outcome
     _outcomes: ClassVar[dict[tuple[str, int, bool | None], Outcome]] = {}
 
@@ -136,7 +140,11 @@ class CompiledMachine(Pictured):
         self._c = NOT_STARTED
         self._engine: Machine | None = None
         self._listeners: list[Listener] | None = None
-        self._context: dict[str, Any] | None = dict(context) if context else None
+        declared = type(self)._declared
+        if declared:
+            self._context: dict[str, Any] | None = declared.context(context)
+        else:
+            self._context = dict(context) if context else None
         self._clock = clock
         if start:
             self.start()
@@ -167,6 +175,10 @@ class CompiledMachine(Pictured):
         try:
             calls, target, records, outcome = self._named_steps[event][self._c]
         except KeyError:  # not a plain step here (or not an event of the tables)
+            if event.startswith(PREFIXES):  # never a plain step (`resolve_tables`)
+                raise refusal(event) from None
+            if self._declared.events:  # nor an event with declared fields
+                self._declared.check(event, data)
             return self._fire(event, data)
         if self._listeners is not None:
             self._listened(calls, target, records, event, data)
@@ -348,6 +360,10 @@ class CompiledMachine(Pictured):
         if self._engine is not None:
             self._flush()
 
+    def _apply(self, event: str, data: dict[str, Any]) -> Outcome:
+        """`send` without the refusal of reserved names (replay applies a log with it)."""
+        return self._fire(event, data)
+
     def _fire(self, event: str, data: dict[str, Any]) -> Outcome:
         row = self._rows.get(event)
         if row is None:
@@ -461,7 +477,7 @@ class CompiledMachine(Pictured):
             self.start()
             return self._fire(event, data)
         engine = self._sync(self._interpreter())
-        sent = self._on_engine(lambda: engine.send(str(event), **data))
+        sent = self._on_engine(lambda: engine._apply(str(event), data))
         return self._outcome(event, sent.handled)
 
     def _on_engine(self, step: Callable[[], T]) -> T:
@@ -490,9 +506,10 @@ class CompiledMachine(Pictured):
                 guards={text: self._guard(name) for text, name in self.GUARD_NAMES.items()},
                 clock=self.clock,
                 machines={name: getattr(self, method) for name, method in self.INVOKES},
+                partial=True,  # the class itself refuses hooks left out (`__init_subclass__`)
             )
             engine.context = self.context
-            engine.deliver = self.send
+            engine.deliver = lambda event: self._apply(event, {})
             for listener in self._listeners or ():
                 engine.add_listener(listener)
         return engine

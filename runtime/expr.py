@@ -6,7 +6,8 @@ spellings:
 
 - literals: numbers, 'single' or "double" quoted strings, `true`/`false`/`True`/`False`,
   `null`/`None`;
-- names (`ready`, `order.total`, `_event.data.x`), looked up in the context (missing: 0);
+- names (`ready`, `order.total`, `_event.data.x`), looked up in the context (a name or field
+  that is not there is an evaluation error, `UnknownName`: the guard is false, and reported);
 - `In('state')` (also `In("state")`): whether the state is active;
 - `not`/`!`, `and`/`&&`, `or`/`||`, `== != < <= > >=`, `in`, `+ - * / %`, unary `-`, parentheses.
 
@@ -376,27 +377,58 @@ def python_source(
     return source(tree)
 
 
+class UnknownName(GuardError):
+    """A guard read a name the context does not have, or a field the event's data does not
+    have (a misspelling, usually): an evaluation error, so the guard is false and reported,
+    never a 0 that lets the transition through."""
+
+    def __init__(self, message: str, name: str) -> None:
+        super().__init__(message)
+        self.name = name
+
+
 def lookup(context: Mapping[str, Any], event_data: Mapping[str, Any] | None = None) -> Env:
     """A name lookup over a context: dotted names walk mappings and attributes; `_event.data.x`
-    reads the current event's data; a missing name is 0 (as the SCXML export declares it)."""
+    reads the current event's data. A name or field that is not there raises `UnknownName`
+    (with a did-you-mean), as reading an undeclared variable is an error in SCXML."""
 
     def env(name: str) -> Any:
         parts = name.split(".")
         if parts[:2] == ["_event", "data"]:
             value: Any = event_data or {}
-            parts = parts[2:]
+            walked, where = 2, "the event's data"
+        elif parts[0] in context:
+            value, walked, where = context[parts[0]], 1, f"`{parts[0]}`"
+        elif parts[0] == "_event":
+            raise UnknownName(f"`{name}`: guards read the event's data (`_event.data.x`)", name)
         else:
-            if parts[0] not in context:
-                return 0
-            value = context[parts[0]]
-            parts = parts[1:]
-        for part in parts:
-            if part.startswith("_"):  # never an object's inside (the parser refuses it too)
-                return 0
+            raise UnknownName(_missing(parts[0], "the context", context, name), name)
+        for part in parts[walked:]:
             if isinstance(value, Mapping):
-                value = value.get(part, 0)
+                if part not in value:
+                    raise UnknownName(_missing(part, where, value, name), name)
+                value = value[part]
+            elif part.startswith("_") or not hasattr(value, part):
+                # never an object's inside (the parser refuses such names too)
+                raise UnknownName(_missing(part, where, {}, name), name)
             else:
-                value = getattr(value, part, 0)
+                value = getattr(value, part)
+            walked += 1
+            where = f"`{'.'.join(parts[:walked])}`"
         return value
 
     return env
+
+
+def _missing(part: str, where: str, there: Mapping[str, Any], name: str) -> str:
+    """`battery` is not in the context (did you mean `battery_level`?)."""
+    import difflib
+
+    keys = [k for k in there if isinstance(k, str)][:1000]
+    close = difflib.get_close_matches(part, keys, n=1, cutoff=0.6)
+    hint = f" (did you mean `{close[0]}`?)" if close else ""
+    if where == "the context":
+        return f"`{part}` is not in the context{hint}"
+    if where == "the event's data" and not there:
+        return f"`{name}`: the event came without data"
+    return f"`{name}`: {where} has no `{part}`{hint}"

@@ -16,10 +16,10 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from . import outcome, snapshots
+from . import hooks, outcome, snapshots
 from .actors import Actors
 from .content import execute
-from .datamodel import ContentError, Event
+from .datamodel import Event
 from .display import Pictured
 from .document import ChartError, read_document
 from .entryset import add_ancestors, add_descendants, effective_targets
@@ -31,6 +31,7 @@ from .invocations import Invocations
 from .model import Edge, Model, Node, Step, build, is_descendant, order
 from .outcome import Outcome
 from .plans import candidates, domain, exit_set, plan_for, remember, without_conflicts
+from .reserved import PREFIXES, refusal
 from .scheduling import Scheduling
 from .session import Session
 from .timers import Clock, SystemClock
@@ -55,9 +56,9 @@ class Machine(Scheduling, Actors, Answers, Pictured):
 
     Args:
         model: the chart (see `load`).
-        actions: hooks by action text (`"send SYN+ACK"`); an action without a hook does nothing
-            but is still reported to listeners.
+        actions: hooks by action text (`"send SYN+ACK"`), one per action (`runtime.hooks`).
         guards: named guards by name; a name without a hook is read from `context`.
+        partial: actions may lack a hook (they do nothing; listeners still hear them).
         context: the instance's data, read by guards.
         clock: where timed events read the time (`SystemClock` by default).
         machines: for actors, a factory per name a state invokes (`invoke/ payment`): called
@@ -74,8 +75,10 @@ class Machine(Scheduling, Actors, Answers, Pictured):
         context: Mapping[str, Any] | None = None,
         clock: Clock | None = None,
         machines: Mapping[str, Callable[[], Any]] | None = None,
+        partial: bool = False,
     ) -> None:
         self.model = model
+        hooks.check(model, actions or {}, guards or {}, partial=partial)
         self.machines = dict(machines or {})
         missing = sorted(
             {n for node in model.nodes.values() for n in node.invokes} - set(self.machines)
@@ -99,20 +102,18 @@ class Machine(Scheduling, Actors, Answers, Pictured):
         self.compensations: list[str] = []
         self.rolling_back = False
         self.auto_compensate = True
-        #: how a child's completion reaches this machine (a generated class that owns this
-        #: interpreter routes it through its own `send`)
-        self.deliver: Callable[[str], object] = self.send
+        #: how a child's `done.invoke.<name>` comes in (a generated class: through its own)
+        self.deliver: Callable[[str], object] = lambda event: self._apply(event, {})
         self.actions = dict(actions or {})
         self.guards = dict(guards or {})
-        self.context: dict[str, Any] = dict(context or {})
+        self.context: dict[str, Any] = model.declared.context(context)
         self._configuration: set[Node] = set()
         self._history: dict[str, list[Node]] = {}
         #: joins: the legs that have arrived (their flags), each while its source is active
         self._arrived: set[str] = set()
         self._internal: deque[Event] = deque()
         self._listeners: list[Listener] = []
-        #: for tools (the studio lights the transitions a step took): called, while listeners
-        #: are attached, with the ids of the chart's transitions each microstep takes
+        #: for tools (the studio): called, while listeners are attached, with each microstep's ids
         self.on_transitions: Callable[[list[int]], object] | None = None
         self._event_data: Mapping[str, Any] = {}
         self.clock: Clock = clock or SystemClock()
@@ -156,8 +157,16 @@ class Machine(Scheduling, Actors, Answers, Pictured):
 
     def send(self, event: str, **data: Any) -> Outcome:
         """Process one external event to completion (a macrostep) and say what it did
-        (`runtime.outcome`). An event sent while a macrostep runs (by a hook, or a child
-        machine finishing) is queued and processed after it, in order."""
+        (`runtime.outcome`); one sent while a macrostep runs is queued, in order. A name only
+        the engine raises (`runtime.reserved`) is refused: `ReservedEvent`, nothing changes."""
+        if event.startswith(PREFIXES):
+            raise refusal(event)
+        if self.model.declared.events:  # the event's declared fields (runtime.declared)
+            self.model.declared.check(event, data)
+        return self._apply(event, data)
+
+    def _apply(self, event: str, data: dict[str, Any]) -> Outcome:
+        """`send` without the refusal of reserved names (replay, a child's completion)."""
         if not self.running:
             self.start()
         if (
@@ -378,14 +387,12 @@ class Machine(Scheduling, Actors, Answers, Pictured):
         )
 
     def _holds(self, edge: Edge) -> bool:
+        """Whether the guard holds; one that cannot be evaluated is false and reported (with
+        an SCXML datamodel, also as `error.execution` on the internal queue)."""
         text = edge.guard_text
-        if edge.guard is None and text is not None:  # the document's datamodel evaluates it
-            try:
-                return self._session.datamodel.condition(text)
-            except ContentError as error:
-                self._session.error("error.execution", f"[{text[:80]}]: {error}")
-                return False
         try:
+            if edge.guard is None and text is not None:  # the document's datamodel evaluates it
+                return self._session.datamodel.condition(text)
             if text is not None and text in self.guards:
                 return bool(self.guards[text](self.context, self._event_data))
             env = lookup(self.context, self._event_data)
@@ -399,6 +406,8 @@ class Machine(Scheduling, Actors, Answers, Pictured):
             assert edge.guard is not None
             return bool(edge.guard(names, self.is_active))
         except Exception as error:  # noqa: BLE001 - as SCXML: a guard that fails is false
+            if self.model.datamodel is not None:
+                self._session.error("error.execution", f"[{(text or '')[:80]}]: {error}")
             return guard_failed(self._listeners, text or "", error)
 
     def _microstep(self, enabled: list[Edge], event: str | None) -> None:

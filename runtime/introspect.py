@@ -9,6 +9,8 @@ import logging
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Protocol, cast
 
+from .reserved import reserved
+
 _log = logging.getLogger("statewright.runtime")
 
 
@@ -30,8 +32,9 @@ class _Asked(Protocol):
 
 def can(machine: _Asked, event: str, data: Mapping[str, Any]) -> bool:
     """Whether `event` with `data` would take a transition now: the transitions are selected
-    as for a step (guards evaluated), and nothing else happens."""
-    if not machine.running or machine.done:
+    as for a step (guards evaluated), and nothing else happens. A name only the engine raises
+    (`runtime.reserved`) cannot be sent: False."""
+    if not machine.running or machine.done or reserved(event):
         return False
     saved = machine._event_data
     machine._event_data = data
@@ -43,8 +46,9 @@ def can(machine: _Asked, event: str, data: Mapping[str, Any]) -> bool:
 
 def allowed_events(machine: _Asked) -> list[str]:
     """The chart's events that would take a transition now (guards evaluated without event
-    data), in the chart's order; timed events fire by the clock and are not listed."""
-    return [e for e in machine.model.events if not e.startswith("sw.after.") and machine.can(e)]
+    data), in the chart's order; timed events fire by the clock and the names only the engine
+    raises (`done.state.*`, ...) come from it, so neither is listed."""
+    return [e for e in machine.model.events if not reserved(e) and machine.can(e)]
 
 
 def describe(machine: _Asked) -> str:

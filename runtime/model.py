@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .content import Block, validate_scxml
+from .declared import NOTHING, Declared, of_document
 from .document import ChartError, validate
 from .expr import Compiled, compile_guard
 from .graphs import entry_cycles
@@ -33,6 +34,7 @@ from .lowering import (
     fork_targets,
     join_plans,
 )
+from .reserved import reserved
 from .timers import delay_ms
 
 _RESTING = ("regular", "final", "parallel", "terminate")
@@ -162,6 +164,27 @@ class Model:
     )
     #: the document the model was built from (for drawing the chart: runtime.display)
     document: Mapping[str, Any] = field(default_factory=dict)
+    #: the context and event fields the chart declares (runtime.declared)
+    declared: Declared = NOTHING
+    #: the names hooks may be given for, worked out once (runtime.hooks)
+    hook_names: tuple[tuple[str, ...], tuple[str, ...]] | None = None
+
+    def takes(self, event: str) -> bool:
+        """Whether some transition of the chart takes `event` (SCXML's descriptors: `a` takes
+        `a` and `a.b`, `*` takes every event)."""
+        known = self.known_events
+        return any(d in known for d in _descriptors(event))
+
+    def suggest(self, event: str) -> str | None:
+        """The chart's event name closest to a misspelt `event`, if one is close (never a
+        name only the engine raises, nor a pattern)."""
+        import difflib
+
+        names = sorted(
+            d for d in self.known_events if d != "*" and not d.endswith(".*") and not reserved(d)
+        )
+        found = difflib.get_close_matches(event, names, n=1, cutoff=0.6)
+        return found[0] if found else None
 
     @property
     def scripted(self) -> bool:
@@ -263,6 +286,7 @@ class _Builder:
             ],
             any(node.invokes for node in self.nodes.values()),
             document=self.document,
+            declared=of_document(self.document),
         )
 
     def _refuse_entry_cycles(self) -> None:

@@ -15,8 +15,11 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from .aio import bridged
+from .declared import of_document
+from .errors import MissingHooksError as MissingHooksError
 from .errors import StatewrightError
 from .outcome import Outcome
+from .reserved import reserved
 
 # An instance's number (`_c`): a configuration (0, 1, ...) or one of these. While hooks run,
 # it is BUSY - c (c: the configuration the step started from), which no table row knows, so an
@@ -46,10 +49,6 @@ class OutdatedModuleError(StatewrightError, TypeError):
     """A generated module was made by a statewright whose tables this runtime does not read."""
 
 
-class MissingHooksError(StatewrightError, TypeError):
-    """A subclass of a generated machine does not implement every hook."""
-
-
 def resolve_tables(cls: Any) -> None:
     """Fill in a concrete class's resolved tables (`_rows`, `_steps`, ...) from what its
     generated module holds: hook and guard methods in place of indices, and each plain
@@ -62,6 +61,7 @@ def resolve_tables(cls: Any) -> None:
         if inspect.iscoroutinefunction(getattr(cls, method)):
             raise MissingHooksError(f"{cls.__name__}.{method} is a coroutine: guards are plain")
     texts = tuple(text for text, _ in cls.HOOKS)
+    cls._declared = of_document(cls.CHART)
 
     def arm(raw: tuple[int, tuple[tuple[int, str], ...], int]) -> ResolvedArm:
         guard, steps, target = raw
@@ -96,6 +96,8 @@ def resolve_tables(cls: Any) -> None:
             if arms is not None and len(arms) == 1 and arms[0][0] is None and not arms[0][4]
         }
         for event, row in cls._rows.items()
+        # `send` refuses those on its slow path, and checks the data of declared events there
+        if not reserved(event) and event not in cls._declared.events
     }
     cls._steps = tuple(
         {

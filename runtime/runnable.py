@@ -1,9 +1,10 @@
 """The runnable part of a `statewright-ir/1` document, and its hash.
 
 `runnable_document` keeps what running a chart reads (names, kinds, actions, nested machines,
-transitions, the SCXML datamodel) and drops the rest (spans, notes, attributes, empty values):
-generated classes embed it, and `chart_hash` hashes it, so that two charts that behave the same
-have the same hash whatever their layout and comments.
+transitions, the SCXML datamodel, the declared context and event fields) and drops the rest
+(spans, notes, attributes, empty values): generated classes embed it, and `chart_hash`
+hashes it, so that two charts that behave the same have the same hash whatever their layout
+and comments.
 """
 
 from __future__ import annotations
@@ -49,8 +50,9 @@ def runnable_document(document: Mapping[str, Any]) -> dict[str, Any]:
         }
 
     runnable = {"format": document["format"], "machine": machine(document["machine"])}
-    if document.get("datamodel"):
-        runnable["datamodel"] = document["datamodel"]
+    for key in ("datamodel", "context", "events"):  # the declarations change what runs
+        if document.get(key):
+            runnable[key] = document[key]
     return runnable
 
 

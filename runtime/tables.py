@@ -78,7 +78,7 @@ class _Explorer:
     def machine(self) -> Machine:
         """A machine to explore with: actors are stand-ins that never finish."""
         invoked = {n for node in self.model.nodes.values() for n in node.invokes}
-        return Machine(self.model, machines={name: _Child for name in invoked})
+        return Machine(self.model, machines={name: _Child for name in invoked}, partial=True)
 
     def run(self) -> Tables:
         scratch = self.machine()

@@ -591,6 +591,10 @@ function showSimulation(sim) {
                            title: "go back to this step", onclick: () => rewind(index)},
       `${index}. ${label} → ${entry.configuration.join(", ")}`);
     if (entry.actions.length) item.append(el("span", {class: "actions"}, ` / ${entry.actions.join("; ")}`));
+    if (entry.handled === false) item.append(el("span", {class: "unhandled"}, " (not taken)"));
+    for (const failed of entry.errors || []) {
+      item.append(el("div", {class: "guard-error"}, `[${failed.guard}] is false: ${failed.error}`));
+    }
     return item;
   }));
   // the steps undone stay in view (dimmed) until a new step replaces them: click one to redo

@@ -27,7 +27,9 @@ FIXTURES = ROOT / "tests" / "check"
 
 # Golden charts written to exercise the parser with constructs that are ill-formed to run.
 ILL_FORMED = {
-    "006-implicit-states": ["SC012"],  # two eventless transitions out of `running`
+    # two eventless transitions out of `running`, and `idle => running => idle` loops
+    "006-implicit-states": ["SC012", "SC037"],
+    "010-colon-arrow-after-transitions": ["SC037"],  # `a :> b; b :> a;`: eventless, a loop
     "047-type-history": ["SC002", "SC014"],  # a chart of one history state
     "048-type-deephistory": ["SC002", "SC014"],
     "058-name-history": ["SC002", "SC014", "SC015"],

@@ -17,9 +17,13 @@ def test_check_text_output(tmp_path: Path) -> None:
     path = tmp_path / "typo.smcat"
     path.write_text(TYPO)
     result = run("check", str(path))
-    assert result.returncode == 0  # warnings only
-    assert result.stdout.endswith("1 file checked: 2 warnings\n")
+    assert result.returncode == 1  # a misspelt state makes a new one: an error (SC036)
+    assert result.stdout.endswith("1 file checked: 1 error, 1 warning\n")
+    assert result.stdout.startswith("error[SC036]")  # errors first, then warnings
     assert "did you mean `off`?" in result.stdout
+    path.write_text(TYPO.replace("=> of:", "=> standby:"))
+    result = run("check", str(path))
+    assert result.returncode == 0  # warnings only
     assert run("check", "--strict", str(path)).returncode == 1
 
 
@@ -47,12 +51,20 @@ def test_check_reports_syntax_errors_too() -> None:
 
 
 def test_compile_still_renders_a_chart_with_errors(tmp_path: Path) -> None:
+    """A drawing is what state-machine-cat gives for any chart it reads (a drop-in exits 0
+    where smcat does): the chart's errors are warnings there, printed; `--strict` fails."""
     path = tmp_path / "broken.smcat"
     path.write_text(BROKEN)
-    result = run("compile", str(path), "-T", "json")
-    assert result.returncode == 1
-    assert "error[SC012]" in result.stderr
-    assert json.loads(result.stdout)["transitions"]
+    for output in ("json", "dot", "smcat", "mermaid", "yaml"):
+        result = run("compile", str(path), "-T", output)
+        assert result.returncode == 0, output
+        assert "warning[SC012]" in result.stderr and result.stdout
+    assert json.loads(run("compile", str(path), "-T", "json").stdout)["transitions"]
+    assert run("compile", str(path), "-T", "json", "--strict").returncode == 1
+    # where it runs, or is exported to run, it is an error (exit 1)
+    for output in ("python", "scxml", "xstate", "ir"):
+        result = run("compile", str(path), "-T", output)
+        assert result.returncode == 1 and "error[SC012]" in result.stderr, output
 
 
 def test_charts_only_passes_over_yaml_that_is_not_a_chart(tmp_path: Path) -> None:

@@ -41,7 +41,13 @@ def test_simulate_sends_event_data_inline_and_from_a_steps_file(tmp_path: Path) 
     done = sw("simulate", door, "lock", 'unlock:{"code": 1234}', "+1")
     assert done.returncode == 0, done.stderr
     lines = [json.loads(line) for line in done.stdout.splitlines()]
-    assert lines[2] == {"event": "unlock", "configuration": ["closed"], "data": {"code": 1234}}
+    assert lines[2] == {
+        "event": "unlock",
+        "handled": True,
+        "configuration": ["closed"],
+        "data": {"code": 1234},
+    }
+    assert lines[3] == {"event": "+1", "configuration": ["closed"]}  # a clock step
     steps = tmp_path / "steps.jsonl"
     steps.write_text('{"event": "lock"}\n{"event": "unlock", "data": {"code": 7}}\n', "utf-8")
     done = sw("simulate", door, "--steps", str(steps))
@@ -53,9 +59,44 @@ def test_simulate_sends_event_data_inline_and_from_a_steps_file(tmp_path: Path) 
     assert sw("simulate", door, "--steps", str(steps)).returncode == 2
 
 
+def test_simulate_says_what_each_event_did_and_refuses_what_it_cannot_send() -> None:
+    door = str(EXAMPLES / "door.smcat")
+    done = sw("simulate", door, "lock", "unlock", "--context", '{"jammed": 0}')
+    assert done.returncode == 0, done.stderr
+    lock, unlock = (json.loads(line) for line in done.stdout.splitlines()[1:])
+    assert lock["handled"] is True and "errors" not in lock
+    # without a code the guard cannot be evaluated: false, and reported
+    assert unlock["handled"] is False and unlock["configuration"] == ["locked"]
+    assert unlock["errors"] == [
+        {
+            "guard": "_event.data.code == 1234",
+            "error": "UnknownName: `_event.data.code`: the event came without data",
+        }
+    ]
+    # a known event nothing takes here is unhandled, without errors
+    done = sw("simulate", door, "unlock:{}", "--context", '{"jammed": 0}')
+    assert json.loads(done.stdout.splitlines()[-1])["handled"] is False
+    # an unknown event: refused with the closest name, nothing run
+    done = sw("simulate", door, "lock", "unlokc")
+    assert done.returncode == 1 and done.stdout == ""
+    assert "no transition for `unlokc` (did you mean `unlock`?)" in done.stderr
+    done = sw("simulate", door, "unlokc", "--allow-unknown")
+    assert done.returncode == 0
+    assert json.loads(done.stdout.splitlines()[-1]) == {
+        "event": "unlokc",
+        "handled": False,
+        "configuration": ["closed"],
+    }
+    # names only the engine raises: refused even with --allow-unknown
+    for reserved in ("done.state.locked", "error.execution", "sw.tick"):
+        done = sw("simulate", door, reserved, "--allow-unknown")
+        assert done.returncode == 1 and "never sent from outside" in done.stderr, reserved
+        assert "Traceback" not in done.stderr
+
+
 def test_dash_o_dash_is_stdout_and_stdin_can_be_named(tmp_path: Path) -> None:
     done = sw("compile", str(EXAMPLES / "door.smcat"), "-T", "smcat", "-o", "-", cwd=tmp_path)
-    assert done.returncode == 0 and done.stdout.startswith("# A door")
+    assert done.returncode == 0 and done.stdout.startswith("//@ context jammed: int = 0\n")
     assert not (tmp_path / "-").exists()
     yaml_text = (EXAMPLES / "order.yaml").read_text("utf-8")
     done = sw("compile", "-", "--stdin-filename", "order.yaml", "-T", "smcat", stdin=yaml_text)
@@ -158,15 +199,21 @@ def test_check_selects_and_ignores_codes_from_options_and_the_project(tmp_path: 
         done = sw("check", "untidy.smcat", "--format", "json", *options, cwd=tmp_path)
         return sorted(d["code"] for d in json.loads(done.stdout))
 
-    assert codes() == ["SC009", "SC011", "SC020"]
+    # SC020 (a state only named in transitions) is a style note: quiet unless selected
+    assert codes() == ["SC009", "SC011"]
     assert codes("--select", "SC01") == ["SC011"]
+    assert codes("--select", "SC0") == ["SC009", "SC011", "SC020"]
     assert codes("--ignore", "SC009,sc020") == ["SC011"]
+    done = sw("check", "untidy.smcat", cwd=tmp_path)
+    assert done.stdout.endswith(
+        "1 file checked: 2 warnings (style notes SC020: --select shows them)\n"
+    )
     (tmp_path / "statewright.yaml").write_text(
         'charts: ["*.smcat"]\noutputs:\n  - format: svg\nignore: [SC011]\n', "utf-8"
     )
-    assert codes() == ["SC009", "SC020"]
-    assert codes("--no-config") == ["SC009", "SC011", "SC020"]
-    assert codes("--ignore", "SC009") == ["SC011", "SC020"]  # the option replaces the setting
+    assert codes() == ["SC009"]
+    assert codes("--no-config") == ["SC009", "SC011"]
+    assert codes("--ignore", "SC009") == ["SC011"]  # the option replaces the setting
     # errors are always reported; an unknown code is a usage error with a suggestion
     (tmp_path / "broken.smcat").write_text("a => ;\n", "utf-8")
     done = sw("check", "broken.smcat", "--select", "SC", cwd=tmp_path)

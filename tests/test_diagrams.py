@@ -93,6 +93,35 @@ def test_theme_and_highlight() -> None:
         dot.emit(chart, {"theme": "neon"})
 
 
+def _node(text: str, name: str) -> str:
+    return next(line for line in text.splitlines() if f'tooltip="{name}"]' in line)
+
+
+def test_an_active_final_or_terminate_state_is_lit_like_any_active_state() -> None:
+    chart, _ = parse("a, done [type=final], stop [type=terminate];\na => done;\na => stop;\n")
+    assert chart is not None
+    plain = dot.emit(chart)
+    lit = dot.emit(chart, {"highlight": {"active": ["done", "stop"]}})
+    ink, gold = dot.COLORS["light"].ink, dot.COLORS["light"].active_ink
+    assert f'fillcolor="{ink}"' in _node(plain, "done") and "penwidth" not in _node(plain, "done")
+    final = _node(lit, "done")
+    assert f'fillcolor="{gold}"' in final and "penwidth=2.5" in final and "active" in final
+    assert f'fontcolor="{gold}"' in _node(lit, "stop")
+    assert f'fontcolor="{ink}"' in _node(plain, "stop")
+
+
+def test_highlight_with_a_name_that_is_no_state_is_refused(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "statewright", "compile", str(EXAMPLES / "door.smcat")]
+        + ["-T", "dot", "--highlight", "closed,clsoed"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 2 and done.stdout == ""
+    assert "--highlight `clsoed` is no state of the chart (did you mean `closed`?)" in done.stderr
+
+
 def test_internal_transitions_are_listed_inside_the_state() -> None:
     chart, _ = parse("a => a [type=internal]: tick / count;\n")
     assert chart is not None
@@ -170,7 +199,7 @@ def test_a_transition_note_is_drawn_on_its_transition() -> None:
     text = dot.emit(chart)
     assert "shape=note" not in text and 'STYLE="dashed"' in text
     svg = etree.fromstring(emit_svg(chart).encode())
-    (edge,) = [g for g in svg.iter(f"{SVG}g") if g.get("id") == "t1"]
+    (edge,) = [g for g in svg.iter(f"{SVG}g") if g.get("id") == f"t{chart.transitions()[0].id}"]
     inside = ["".join(t.itertext()) for t in edge.iter(f"{SVG}text")]
     assert inside == ["open", "only from the inside"]
 

@@ -23,7 +23,7 @@ from statewright.compiler.text import visible
 
 TEMPLATES = sorted((ROOT / "templates").glob("*.j2"))
 #: the filters of templates/python.py.j2, each one of escape.py's functions
-FILTERS = {"py", "doc", "ident", "guard"}
+FILTERS = {"py", "doc", "ident", "guard", "annotation"}
 _HOSTILE = st.text(st.characters(exclude_categories=["Cs"]), max_size=40) | st.sampled_from(
     ['"""', "'''", "\\", '\\"', "\n", "\r\n", "\u2028", "\x00", "\x1b[2J", "\u202e", "{{ x }}"]
 )

@@ -41,6 +41,25 @@ def test_loader_names_the_bad_value() -> None:
         load({"format": "statewright-ir/2"})
 
 
+@pytest.mark.parametrize(
+    ("where", "path"),
+    [
+        (lambda d: d, r"\$: unknown key `colour`"),
+        (lambda d: d["machine"], r"\$\.machine: unknown key `colour`"),
+        (lambda d: d["machine"]["states"][0], r"\$\.machine\.states\[0\]: unknown key"),
+        (lambda d: d["machine"]["states"][0]["actions"][0], r"\.actions\[0\]: unknown key"),
+        (lambda d: d["machine"]["transitions"][0], r"\$\.machine\.transitions\[0\]: unknown"),
+    ],
+)
+def test_a_key_the_reader_would_drop_is_refused(where: object, path: str) -> None:
+    chart, _ = parse("a: entry/ x;\na => b;")
+    assert chart is not None
+    document = json.loads(ir_json.emit(chart))
+    where(document)["colour"] = "red"  # type: ignore[operator]
+    with pytest.raises(IRFormatError, match=path):
+        load(document)
+
+
 def _chart() -> Chart:
     inner = Region(
         (State("c"), State("d", region=Region((State("e"),)))),

@@ -24,7 +24,10 @@ DOOR = EXAMPLES / "door.smcat"
 def _engines(tmp_path: Path) -> list[Any]:
     """The door on the interpreter and as a generated class, both started, not jammed."""
     module = generated_module(chart_of(DOOR), tmp_path / "door_machine.py")
-    return [load(DOOR, context={"jammed": 0}), module.partial_class()(context={"jammed": 0})]
+    return [
+        load(DOOR, context={"jammed": 0}, partial=True),
+        module.partial_class()(context={"jammed": 0}),
+    ]
 
 
 @pytest.mark.parametrize("engine", [0, 1], ids=["interpreter", "generated"])
@@ -104,12 +107,12 @@ def test_an_event_a_hook_sends_is_queued_and_says_so(tmp_path: Path) -> None:
 
 def test_a_datamodel_chart_and_the_async_wrapper_return_outcomes() -> None:
     scxml = EXAMPLES / "generated" / "door.scxml"  # the interpreter's queued path (SCXML)
-    door = load(scxml)
+    door = load(scxml, partial=True)
     assert door.send("lock") == Outcome("lock", True, ("locked",))
     assert door.send("lock").handled is False
 
     async def run() -> Outcome:
-        machine = AsyncMachine(load(DOOR, context={"jammed": 0}))
+        machine = AsyncMachine(load(DOOR, context={"jammed": 0}, partial=True))
         return await machine.send("open")
 
     assert asyncio.run(run()) == Outcome("open", True, ("opened",))

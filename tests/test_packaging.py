@@ -150,7 +150,7 @@ door.start()
 door.lock()
 door.unlock(code=1234)
 store = FileStore("store")
-chart = StoredChart(json.load(open("door.ir.json")))
+chart = StoredChart(json.load(open("door.ir.json")), partial=True)
 with store.create("front", chart) as instance:
     instance.send("lock")
 with store.open("front", chart) as instance:
@@ -158,7 +158,8 @@ with store.open("front", chart) as instance:
 third = sorted({m.split(".")[0] for m in sys.modules} & {
     "lark", "jinja2", "graphviz", "lxml", "black", "yaml", "tenacity", "uuid6", "portalocker"})
 print(json.dumps({"class": door.configuration, "instance": seen, "interpreter":
-    list(load("door.ir.json").start().send("lock").configuration), "third": third}))
+    list(load("door.ir.json", partial=True).start().send("lock").configuration),
+    "third": third}))
 """
     done = subprocess.run(
         [str(python), "-c", program], cwd=work, capture_output=True, text=True, check=True

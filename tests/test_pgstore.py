@@ -104,9 +104,13 @@ def test_the_command_line_uses_a_postgresql_store(pg_dsn: str, tmp_path: Path) -
     assert json.loads(sw("db", "upgrade", "--store", pg_dsn).stdout)["applied"] == []
     created = sw("instances", "create", str(EXAMPLES / "door.smcat"), "--store", pg_dsn)
     assert created.returncode == 0, created.stderr
-    sent = sw("instances", "send", "door", "lock", "--event-id", "k", "--store", pg_dsn)
+    sent = sw(
+        "instances", "send", "door", "lock", "--event-id", "k", "--store", pg_dsn, "--no-hooks"
+    )
     assert json.loads(sent.stdout)["configuration"] == ["locked"]
-    again = sw("instances", "send", "door", "lock", "--event-id", "k", "--store", pg_dsn)
+    again = sw(
+        "instances", "send", "door", "lock", "--event-id", "k", "--store", pg_dsn, "--no-hooks"
+    )
     assert json.loads(again.stdout)["duplicate"] is True
     assert sw("instances", "verify", "--store", pg_dsn).returncode == 0
     shown = sw("instances", "show", "door", "-o", str(tmp_path / "door.dot"), "--store", pg_dsn)

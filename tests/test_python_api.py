@@ -45,11 +45,11 @@ def test_one_call_loads_any_chart_kind_and_binds_hooks_by_method_name(tmp_path: 
     load(DOOR, actions=texts, hooks=hooks).send("lock")  # a text given wins over a method
     assert hooks.done[-2:] == ["by text", "engage bolt"]
     for other in (EXAMPLES / "order.yaml", EXAMPLES / "generated" / "door.scxml"):
-        assert load(other).configuration
+        assert load(other, partial=True).configuration
     ir = tmp_path / "door.ir.json"
     ir.write_text(json.dumps(json.loads(_ir(DOOR))), "utf-8")
-    assert load(ir).configuration == ["closed"]
-    assert load(DOOR, start=False).configuration == []
+    assert load(ir, partial=True).configuration == ["closed"]
+    assert load(DOOR, start=False, partial=True).configuration == []
 
 
 def _ir(path: Path) -> str:
@@ -70,7 +70,7 @@ def test_a_chart_that_cannot_run_is_refused_with_its_file_and_line(tmp_path: Pat
 
 def test_introspection_is_the_same_on_both_engines(tmp_path: Path) -> None:
     module = generated_module(chart_of(DOOR), tmp_path / "door_machine.py")
-    engines = [load(DOOR, context={"jammed": 0}), module.partial_class()()]
+    engines = [load(DOOR, context={"jammed": 0}, partial=True), module.partial_class()()]
     engines[1].context["jammed"] = 0
     for machine in engines:
         assert machine.allowed_events == ["open", "lock"]
@@ -83,7 +83,7 @@ def test_introspection_is_the_same_on_both_engines(tmp_path: Path) -> None:
         assert "configuration=['locked']" in repr(machine)
     assert repr(engines[0]).startswith("<Machine door running")
     # the same state gives equal snapshots, on either engine and across them
-    again = load(DOOR, context={"jammed": 0})
+    again = load(DOOR, context={"jammed": 0}, partial=True)
     again.send("lock")
     assert engines[0].snapshot() == again.snapshot()
     assert engines[0].snapshot() == engines[1].snapshot()
@@ -91,7 +91,7 @@ def test_introspection_is_the_same_on_both_engines(tmp_path: Path) -> None:
 
 @pytest.mark.skipif(shutil.which("dot") is None, reason="needs Graphviz: apt-get install graphviz")
 def test_charts_and_machines_draw_themselves_in_notebooks(tmp_path: Path) -> None:
-    machine = load(DOOR)
+    machine = load(DOOR, partial=True)
     machine.send("lock")
     picture = machine._repr_svg_()
     assert picture is not None and "<svg" in picture
@@ -116,25 +116,29 @@ def test_without_a_picture_there_is_no_html_either(monkeypatch: pytest.MonkeyPat
     from statewright.runtime import display
 
     monkeypatch.setattr(display, "DRAWER", ("statewright.no_such_module", "draw"))
-    machine = load(DOOR)
+    machine = load(DOOR, partial=True)
     assert machine._repr_svg_() is None and machine._repr_html_() is None
 
 
 def test_assert_path_shows_every_step_when_it_fails() -> None:
-    door = load(DOOR, context={"jammed": 0})
+    door = load(DOOR, context={"jammed": 0}, partial=True)
     assert_path(door, ["open", "close", "lock"], ["opened", "closed", "locked"])
     with pytest.raises(PathMismatch) as failed:
-        assert_path(load(DOOR, context={"jammed": 0}), ["open", "lock"], ["opened", "locked"])
+        assert_path(
+            load(DOOR, context={"jammed": 0}, partial=True), ["open", "lock"], ["opened", "locked"]
+        )
     message = str(failed.value)
     assert "differs at step 2 (`lock`)" in message
     assert "1  open  opened    opened" in message and "2  lock  locked != opened" in message
-    assert_path(load(DOOR), ["lock", ("unlock", {"code": 1234})], ["locked", "closed"])
+    assert_path(
+        load(DOOR, partial=True), ["lock", ("unlock", {"code": 1234})], ["locked", "closed"]
+    )
 
 
 def test_the_plugins_fixtures_give_a_machine_on_a_fake_clock(
     machine_of: Any, fake_clock: Any
 ) -> None:
-    timed = machine_of(EXAMPLES / "reconcile.smcat")
+    timed = machine_of(EXAMPLES / "reconcile.smcat", partial=True)
     assert timed.configuration == ["idle"]
     fake_clock.advance(30)
     timed.tick()
@@ -144,10 +148,12 @@ def test_the_plugins_fixtures_give_a_machine_on_a_fake_clock(
 @settings(max_examples=40, deadline=None)
 @given(events(json.loads(_ir(EXAMPLES / "player.smcat"))))
 def test_any_event_sequence_keeps_the_invariants(sequence: list[str]) -> None:
-    player = load(EXAMPLES / "player.smcat")
+    player = load(EXAMPLES / "player.smcat", partial=True)
     for event in sequence:
         player.send(event)
-        check_invariants(player, make=lambda: load(EXAMPLES / "player.smcat", start=False))
+        check_invariants(
+            player, make=lambda: load(EXAMPLES / "player.smcat", start=False, partial=True)
+        )
 
 
 def test_a_broken_invariant_is_reported() -> None:

@@ -58,6 +58,7 @@ def _chart(text: str) -> Any:
 
 
 def _interpreter(text: str, **options: Any) -> Any:
+    options.setdefault("partial", True)  # as the partial generated classes beside it
     return load(json.loads(ir_json.emit(_chart(text))), **options)
 
 

@@ -19,9 +19,11 @@ from conftest import ROOT
 BIN = Path(sys.executable).parent
 
 
-def _run(*command: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def _run(
+    *command: str, env: dict[str, str] | None = None, cwd: Path = ROOT
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        command, cwd=ROOT, capture_output=True, text=True, env=env, timeout=600, check=False
+        command, cwd=cwd, capture_output=True, text=True, env=env, timeout=600, check=False
     )
 
 
@@ -104,6 +106,41 @@ def test_generated_modules_are_mypy_strict_clean(installed_copy: Path, tmp_path:
         env=env,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_mypy_checks_the_declared_fields_of_event_methods(
+    installed_copy: Path, tmp_path: Path
+) -> None:
+    """A chart's declared event fields are the generated method's typed keyword arguments: a
+    call with a field of the wrong type, or a field the chart does not declare, fails mypy."""
+    from conftest import EXAMPLES, chart_of
+    from statewright.compiler.emit import python
+
+    module = tmp_path / "door_machine.py"
+    module.write_text(python.emit(chart_of(EXAMPLES / "door.smcat"), {"name": "door"}), "utf-8")
+    caller = tmp_path / "caller.py"
+    caller.write_text(
+        "from door_machine import DoorMachine\n\n\n"
+        "class Door(DoorMachine, partial=True):\n    pass\n\n\n"
+        "door = Door()\n"
+        "door.unlock(code=1234)\n"
+        "door.unlock()\n"
+        'door.unlock(code="1234")\n'
+        "door.unlock(cod=1234)\n",
+        "utf-8",
+    )
+    env = dict(os.environ, MYPYPATH=f"{installed_copy}{os.pathsep}{tmp_path}")
+    result = _run(
+        str(BIN / "mypy"),
+        "--strict",
+        "--cache-dir",
+        str(installed_copy.parent / "mypy-cache"),
+        str(caller),
+        env=env,
+        cwd=tmp_path,
+    )
+    errors = [line for line in result.stdout.splitlines() if ": error:" in line]
+    assert [line.split(":")[1] for line in errors] == ["11", "12"], result.stdout
 
 
 def test_generated_modules_are_ruff_clean() -> None:

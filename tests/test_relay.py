@@ -37,7 +37,8 @@ def test_relay_delivers_each_event_once_in_order(store: str, tmp_path: Path) -> 
         _sw("create", str(EXAMPLES / "door.smcat"), "--store", store, cwd=tmp_path).returncode == 0
     )
     for event in ("open", "close", "lock"):
-        assert _sw("send", "door", event, "--store", store, cwd=tmp_path).returncode == 0
+        sent = _sw("send", "door", event, "--store", store, "--no-hooks", cwd=tmp_path)
+        assert sent.returncode == 0, sent.stderr
     outbox = tmp_path / "events.jsonl"
     first = _sw("relay", "--store", store, "--jsonl", str(outbox), cwd=tmp_path)
     assert first.returncode == 0, first.stderr
@@ -48,7 +49,9 @@ def test_relay_delivers_each_event_once_in_order(store: str, tmp_path: Path) -> 
     assert {e["type"] for e in events} == {"statewright.transition"}
     assert events[-1]["data"]["to"] == ["locked"]  # type: ignore[index]
     # a new event after the relay: the next pass delivers only it
-    assert _sw("send", "door", "unlock", "--store", store, cwd=tmp_path).returncode == 0
+    assert (
+        _sw("send", "door", "unlock", "--store", store, "--no-hooks", cwd=tmp_path).returncode == 0
+    )
     assert _sw("relay", "--store", store, "--jsonl", str(outbox), cwd=tmp_path).returncode == 0
     assert [e["seq"] for e in _events(outbox)] == [1, 2, 3, 4, 5]
 

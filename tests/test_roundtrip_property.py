@@ -28,6 +28,7 @@ from statewright.compiler.ir import (
     TransitionKind,
 )
 from statewright.compiler.notation import js_trim, split_label
+from statewright.compiler.read.resolve import number_transitions
 
 #: heavy: `make test` runs it, `make test-fast` leaves it out
 pytestmark = pytest.mark.slow
@@ -129,22 +130,8 @@ def charts(draw: st.DrawFn) -> Chart:
             )
         return Region(inner, tuple(made))
 
-    return _number(Chart(transitions(root)))
-
-
-def _number(chart: Chart) -> Chart:
-    """Ids in document order: a composite's transitions come before its parent's."""
-    counter = iter(range(1, 10_000))
-
-    def visit(machine: Region) -> Region:
-        states = tuple(
-            replace(s, region=visit(s.region)) if s.region is not None else s
-            for s in machine.states
-        )
-        numbered = tuple(replace(t, id=next(counter)) for t in machine.transitions)
-        return Region(states, numbered)
-
-    return Chart(visit(chart.region))
+    # ids as every reader gives them: state-machine-cat's numbering
+    return number_transitions(Chart(transitions(root)))
 
 
 @settings(

@@ -13,13 +13,14 @@ import pytest
 from statewright.compiler import parse
 from statewright.compiler.emit import ir_json
 from statewright.runtime import ChartError, GuardSyntaxError, Machine, load
-from statewright.runtime.expr import compile_guard, lookup
+from statewright.runtime.expr import GuardError, UnknownName, compile_guard, lookup
 from statewright.runtime.interpreter import LivelockError
 
 
 def _machine(text: str, **options: Any) -> Machine:
     chart, diagnostics = parse(text)
     assert chart is not None, diagnostics
+    options.setdefault("partial", True)  # hooks only where a test gives them
     return load(json.loads(ir_json.emit(chart)), **options)
 
 
@@ -27,7 +28,6 @@ def _machine(text: str, **options: Any) -> Machine:
     ("guard", "context", "expected"),
     [
         ("ready", {"ready": True}, True),
-        ("ready", {}, False),  # a missing name is 0
         ("count > 2 && mode == 'fast'", {"count": 3, "mode": "fast"}, True),
         ("count > 2 and not (mode == 'fast')", {"count": 3, "mode": "fast"}, False),
         ("a || b", {"a": 0, "b": 1}, True),
@@ -42,6 +42,33 @@ def _machine(text: str, **options: Any) -> Machine:
 )
 def test_the_guard_language(guard: str, context: dict[str, Any], expected: bool) -> None:
     assert bool(compile_guard(guard)(lookup(context), lambda name: False)) is expected
+
+
+@pytest.mark.parametrize(
+    ("guard", "context", "data", "message"),
+    [
+        ("ready", {}, None, "`ready` is not in the context"),
+        ("batery_level < 100", {"battery_level": 5}, None, "(did you mean `battery_level`?)"),
+        ("order.totl > 1", {"order": {"total": 2}}, None, "`order` has no `totl`"),
+        ("_event.data.amount <= 10", {}, {"amout": 5}, "has no `amount` (did you mean `amout`?)"),
+        ("_event.data.code == 1", {}, None, "`_event.data.code`: the event came without data"),
+        ("_event.data.a.b == 1", {}, {"a": {}}, "`_event.data.a` has no `b`"),
+        ("_event.name == 'x'", {}, None, "guards read the event's data (`_event.data.x`)"),
+        ("x.real == 1", {"x": 1}, None, None),  # an attribute that is there
+        ("x.nope == 1", {"x": 1}, None, "`x` has no `nope`"),
+    ],
+)
+def test_a_name_or_field_that_is_not_there_is_an_evaluation_error(
+    guard: str, context: dict[str, Any], data: Any, message: str | None
+) -> None:
+    test = compile_guard(guard)
+    if message is None:
+        assert test(lookup(context, data), lambda name: False) is True
+        return
+    with pytest.raises(UnknownName) as raised:
+        test(lookup(context, data), lambda name: False)
+    assert message in str(raised.value)
+    assert isinstance(raised.value, GuardError)
 
 
 def test_in_and_event_data_in_guards() -> None:

@@ -258,3 +258,59 @@ def test_invoked_documents_nest_at_most_eight_deep() -> None:
         invokes = document["machine"]["states"][0].get("invoke") or [{}]
         document = invokes[0].get("document")
     assert depth == 8
+
+
+SMCAT_WRITES = """<?xml version="1.0" encoding="UTF-8"?>
+<scxml xmlns="http://www.w3.org/2005/07/scxml" version="1.0">
+    <state id="a">
+        <onentry>hello()</onentry>
+        <onexit>bye</onexit>
+        <transition event="go" target="b">
+            doIt()
+        </transition>
+    </state>
+    <state id="b">
+        <onentry>one
+          two</onentry>
+    </state>
+</scxml>
+"""
+
+
+def test_text_in_blocks_is_imported_as_the_action_text_state_machine_cat_wrote() -> None:
+    """state-machine-cat writes every action as text (`<onentry>hello()</onentry>`) and reads
+    it back so; it was dropped in silence."""
+    chart, diagnostics = read_scxml(SMCAT_WRITES.encode(), "smcat.scxml")
+    assert chart is not None and diagnostics == []
+    assert [(a.kind.value, a.body) for a in chart.state("a").actions] == [
+        ("entry", "hello()"),
+        ("exit", "bye"),
+    ]
+    assert [a.body for a in chart.state("b").actions] == ["one", "two"]  # one action a line
+    (go,) = chart.transitions()
+    assert (go.event, go.action) == ("go", "doIt()")
+
+
+@pytest.mark.parametrize(
+    ("document", "message"),
+    [
+        (
+            '<state id="a"><transition event="go" target="a">x<raise event="y"/></transition>'
+            "</state>",
+            "the text `x` beside executable content in <transition> is not imported",
+        ),
+        (
+            '<state id="a"><onentry><raise event="y"/> tail </onentry></state>',
+            "the text `tail` beside executable content in <onentry> is not imported",
+        ),
+        ('<state id="a">stray words</state>', "the text `stray words` inside <state>"),
+        ('words<state id="a"/>', "the text `words` inside <scxml>"),
+    ],
+)
+def test_text_that_has_no_place_is_reported_never_dropped_in_silence(
+    document: str, message: str
+) -> None:
+    text = f'<scxml xmlns="http://www.w3.org/2005/07/scxml" version="1.0">{document}</scxml>'
+    chart, diagnostics = read_scxml(text.encode(), "stray.scxml")
+    assert chart is not None
+    assert [d.code for d in diagnostics if message in d.message] == ["I003"], diagnostics

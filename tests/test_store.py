@@ -319,11 +319,14 @@ def test_the_command_line_drives_instances_without_tracebacks(tmp_path: Path) ->
 
     created = sw("create", str(EXAMPLES / "door.smcat"), "--id", "d1", "--context", '{"jammed": 0}')
     assert created.returncode == 0, created.stderr
-    sent = sw("send", "d1", "lock", "--event-id", "k1")
+    # `lock` runs `beep` and `engage bolt`, which have no hook here: refused, nothing written
+    refused = sw("send", "d1", "lock", "--event-id", "k1")
+    assert refused.returncode == 1 and "`beep` (action) has no hook here" in refused.stderr
+    sent = sw("send", "d1", "lock", "--event-id", "k1", "--no-hooks")
     assert json.loads(sent.stdout)["configuration"] == ["locked"]
-    again = sw("send", "d1", "lock", "--event-id", "k1")
+    again = sw("send", "d1", "lock", "--event-id", "k1", "--no-hooks")
     assert json.loads(again.stdout)["duplicate"] is True
-    sw("send", "d1", "unlock", "--data", '{"code": 1234}')
+    sw("send", "d1", "unlock", "--data", '{"code": 1234}', "--no-hooks")
     shown = sw("show", "d1", "-o", str(tmp_path / "d1.dot"))
     assert json.loads(shown.stdout)["configuration"] == ["closed"]
     assert "closed" in (tmp_path / "d1.dot").read_text()

@@ -36,7 +36,7 @@ def test_an_unknown_event_is_refused_with_a_suggestion_and_nothing_written(
             door.send("opne")
         assert refused.value.suggestion == "open" and "did you mean `open`?" in str(refused.value)
         assert "nothing was written" in str(refused.value)
-        with pytest.raises(UnknownEvent, match="keeps for itself"):
+        with pytest.raises(UnknownEvent, match="raised by statewright itself only"):
             door.send("sw.create")
         assert door.version == version
     assert [r["type"] for r in _log(store, "door-1")] == ["sw.create"]
@@ -47,6 +47,34 @@ def test_an_unknown_event_is_refused_with_a_suggestion_and_nothing_written(
     assert [r["type"] for r in _log(loose, "door-1")] == ["sw.create", "opne"]
     with pytest.raises(UnknownEvent):  # reserved names stay refused
         loose.send("door-1", "sw.tick.extra")
+
+
+ORDER = """
+processing [type=parallel] {
+  payment { paying, paid [type=final]; paying => paid: pay; },
+  shipping { packing, shipped [type=final]; packing => shipped: ship; };
+},
+complete [type=final];
+processing => complete: done.state.processing;
+"""
+
+
+@pytest.mark.parametrize(
+    "event", ["done.state.processing", "done.invoke.payment", "error.execution", "sw.after.1"]
+)
+def test_names_only_the_engine_raises_are_refused_and_nothing_written(
+    make: Any, event: str  # noqa: F811
+) -> None:
+    store = make(strict=False)  # refused even where any other event is recorded
+    chart = StoredChart(document(ORDER))
+    store.create("order-1", chart)
+    with pytest.raises(UnknownEvent, match="never sent from outside; nothing was written"):
+        store.send("order-1", event, chart=chart)
+    assert [r["type"] for r in _log(store, "order-1")] == ["sw.create"]
+    # the engine raises it itself once both regions are done
+    store.send("order-1", "pay", chart=chart)
+    receipt = store.send("order-1", "ship", chart=chart)
+    assert receipt.configuration == ["complete"]
 
 
 def test_a_known_event_the_state_ignores_is_recorded_as_not_handled(

@@ -46,7 +46,9 @@ def folder(tmp_path: Path) -> Path:
     )
     for event in ("open", "close", "lock"):
         subprocess.run(
-            [*sw, "send", "door", event, "--store", str(store)], check=True, capture_output=True
+            [*sw, "send", "door", event, "--store", str(store), "--no-hooks"],
+            check=True,
+            capture_output=True,
         )
     return tmp_path
 
@@ -154,14 +156,35 @@ def test_save_checks_for_changes_on_disk(server: tuple[str, int], folder: Path) 
 def test_render_simulates_and_reports(server: tuple[str, int]) -> None:
     _, port = server
     text = (EXAMPLES / "door.smcat").read_text("utf-8")
+    # without its declaration, and without `jammed` in the context, the guard cannot be
+    # evaluated: false, and shown
+    undeclared = text.replace("//@ context jammed: int = 0\n", "")
     status, result = _call(
         port,
         "POST",
         "/api/render",
-        {"path": "door.smcat", "text": text, "steps": [{"event": "open"}], "context": {}},
+        {"path": "door.smcat", "text": undeclared, "steps": [{"event": "open"}], "context": {}},
     )
     assert status == 200 and result["diagnostics"] == []
+    _, step = result["simulation"]["timeline"]
+    assert step["configuration"] == ["closed"] and step["handled"] is False
+    assert step["errors"] == [
+        {"guard": "jammed == 0", "error": "UnknownName: `jammed` is not in the context"}
+    ]
+    status, result = _call(
+        port,
+        "POST",
+        "/api/render",
+        {
+            "path": "door.smcat",
+            "text": text,
+            "steps": [{"event": "open"}],
+            "context": {},  # the declared default: jammed is 0
+        },
+    )
     simulation = result["simulation"]
+    assert simulation["timeline"][1]["handled"] is True
+    assert simulation["timeline"][1]["errors"] == []
     assert simulation["configuration"] == ["opened"]
     assert [e["event"] for e in simulation["enabled"]] == ["close"]
     assert [t["configuration"] for t in simulation["timeline"]] == [["closed"], ["opened"]]
@@ -408,7 +431,7 @@ def test_studio_in_a_browser(server: tuple[str, int], folder: Path, tmp_path: Pa
         page.locator("#diagram g.state a[*|title='opened']").first.click()
         caret = page.evaluate("document.getElementById('editor').selectionStart")
         before = page.input_value("#editor")[:caret]
-        assert before.count("\n") + 1 == 3  # door.smcat declares `opened` on line 3
+        assert before.count("\n") + 1 == 6  # door.smcat declares `opened` on line 6
         page.keyboard.press("Tab")  # Tab leaves the editor (keyboard users are not trapped)
         assert page.evaluate("document.activeElement.id") != "editor"
         page.click("#timeline li >> nth=0")
@@ -517,7 +540,9 @@ def test_instance_inspector_on_postgresql(pg_dsn: str, folder: Path) -> None:
     subprocess.run([*sw, "create", str(door), "--store", pg_dsn], check=True, capture_output=True)
     for event in ("open", "close"):
         subprocess.run(
-            [*sw, "send", "door", event, "--store", pg_dsn], check=True, capture_output=True
+            [*sw, "send", "door", event, "--store", pg_dsn, "--no-hooks"],
+            check=True,
+            capture_output=True,
         )
     studio = Studio((folder / "charts").resolve(), None, pg_dsn)
     (listed,) = studio.instances()
@@ -547,3 +572,21 @@ def test_the_page_runs_no_inline_script(server: tuple[str, int]) -> None:
     script = connection.getresponse()
     assert script.status == 200 and "javascript" in (script.getheader("Content-Type") or "")
     assert b"loadFiles();" in script.read()
+
+
+def test_the_simulator_refuses_names_only_the_engine_raises(server: tuple[str, int]) -> None:
+    _, port = server
+    text = "a, b [type=final];\na => b: done.state.a;\na => b: go;\n"
+    status, result = _call(
+        port,
+        "POST",
+        "/api/render",
+        {"path": "x.smcat", "text": text, "steps": [{"event": "done.state.a"}], "context": {}},
+    )
+    assert status == 200
+    simulation = result["simulation"]
+    assert "never sent from outside" in simulation["error"]
+    status, result = _call(
+        port, "POST", "/api/render", {"path": "x.smcat", "text": text, "steps": [], "context": {}}
+    )
+    assert [e["event"] for e in result["simulation"]["enabled"]] == ["go"]

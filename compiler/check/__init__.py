@@ -19,9 +19,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import replace
 
 from ...runtime.memory import gc_paused
-from ..diagnostics import Diagnostic, Severity
+from ..diagnostics import Diagnostic, Related, Severity
 from ..ir import Chart
-from . import declarations, flow, structure, targets
+from . import data, declarations, flow, structure, targets
 from .model import Model
 
 Rule = Callable[[Model], Iterator[Diagnostic]]
@@ -44,6 +44,8 @@ RULES: tuple[Rule, ...] = (
     declarations.check_invisible,
     declarations.check_guard_language,
     declarations.check_unclosed_guards,
+    flow.check_eventless_cycles,
+    data.check_declared_names,
 )
 
 #: the rules of each output, run only when the chart is checked for it
@@ -55,29 +57,65 @@ TARGET_RULES: dict[str, tuple[Rule, ...]] = {
 }
 
 
-#: the targets a chart runs on: a guard the runtime cannot read is an error there (SC029)
-RUNNABLE = ("python", "run")
+#: the targets a chart runs on, or is exported to run on (and `check` without a target: a
+#: chart may run): there a structural error is an error
+RUNNABLE = ("python", "run", "scxml", "xstate", "ir")
+
+#: the order findings are reported in: what changes the meaning first
+_RANK = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
 
 
-def _warning(diagnostic: Diagnostic) -> Diagnostic:
-    return replace(diagnostic, severity=Severity.WARNING)
+def runs(target: str | None) -> bool:
+    """Whether a chart checked for `target` runs (or is exported to run). Otherwise it is only
+    drawn or written out (json, dot, svg, png, mermaid, smcat, yaml, ir), as state-machine-cat
+    draws any chart it can read."""
+    return target is None or target in RUNNABLE
 
 
 def check(chart: Chart, *, target: str | None = None) -> list[Diagnostic]:
-    """Every finding about `chart`, ordered by position.
+    """Every finding about `chart`, errors first, then by position.
 
     Args:
         chart: the chart to check.
         target: the output being produced; the rules tied to it (`TARGET_RULES`) run too.
+            Where the chart only gets drawn or written out (`runs` is false), the findings
+            that are errors where it runs are warnings, and guards the runtime cannot read
+            (SC029: prose in a picture) are one warning for the chart.
     """
     with gc_paused():
         model = Model(chart)
         findings: list[Diagnostic] = []
         for rule in (*RULES, *TARGET_RULES.get(target or "", ())):
             findings.extend(rule(model))
-        if target not in RUNNABLE:  # a guard nothing runs is a warning (a drawing's prose)
-            findings = [_warning(d) if d.code == "SC029" else d for d in findings]
-    return sorted(findings, key=lambda d: (d.span.line, d.span.column, d.code))
+        if not runs(target):
+            findings = _drawn(findings)
+    return sorted(findings, key=lambda d: (_RANK[d.severity], d.span.line, d.span.column, d.code))
 
 
-__all__ = ["RULES", "TARGET_RULES", "check"]
+def _warning(diagnostic: Diagnostic) -> Diagnostic:
+    return replace(diagnostic, severity=Severity.WARNING)
+
+
+def _drawn(findings: list[Diagnostic]) -> list[Diagnostic]:
+    prose = [d for d in findings if d.code == "SC029"]
+    kept = [_warning(d) if d.severity is Severity.ERROR else d for d in findings]
+    kept = [d for d in kept if d.code != "SC029"]
+    if len(prose) > 1:  # one finding for the chart, the others as its related places
+        first = prose[0]
+        kept.append(
+            replace(
+                first,
+                severity=Severity.WARNING,
+                message=f"{first.message} (and {len(prose) - 1} more guards): fine in a "
+                "picture, but the chart cannot run as it is",
+                related=tuple(
+                    Related(d.span, "not in the guard language either") for d in prose[1:]
+                ),
+            )
+        )
+    elif prose:
+        kept.append(_warning(prose[0]))
+    return kept
+
+
+__all__ = ["RULES", "RUNNABLE", "TARGET_RULES", "check", "runs"]

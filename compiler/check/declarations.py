@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from ...runtime.expr import GuardSyntaxError, parse_guard
+from ...runtime.expr import GuardSyntaxError
 from ..diagnostics import Diagnostic, Related
 from ..ir import Span, State, StateKind
 from .model import Model, finding
@@ -84,17 +84,21 @@ def check_undeclared(model: Model) -> Iterator[Diagnostic]:
             if state.declared:
                 continue
             close = names.closest(state.name)
-            hint = (
-                f"did you mean `{close}`?"
-                if close is not None
-                else f"declare `{state.name}` with the other states of its level"
-            )
+            if close is not None:  # a misspelling makes a new state: what runs is not meant
+                yield finding(
+                    "SC036",
+                    f"state `{state.name}` is only named in transitions, and is named like the "
+                    f"declared state `{close}`",
+                    state.span,
+                    f"did you mean `{close}`?",
+                )
+                continue
             yield finding(
                 "SC020",
                 f"state `{state.name}` is only named in transitions, while the states beside it "
                 "are declared",
                 state.span,
-                hint,
+                f"declare `{state.name}` with the other states of its level",
             )
 
 
@@ -232,18 +236,13 @@ def foreign_datamodel(chart: Any) -> bool:
 
 def check_guard_language(model: Model) -> Iterator[Diagnostic]:
     """A guard the runtime cannot read (SC029), on every chart (but for a document whose own
-    datamodel evaluates its conditions): an error where the chart is to run (`-T python`,
-    `simulate`, `check --target run`), a warning where it is only drawn or exported
-    (`check` says which)."""
+    datamodel evaluates its conditions): an error wherever the chart may run (`check`,
+    `simulate`, `-T python|scxml|xstate`), one warning for the chart where it is only drawn
+    (`check.runs`)."""
     if foreign_datamodel(model.chart):
         return
-    for transition in model.transitions:
-        text = (transition.guard or "").strip()
-        if not text or text == "else":
-            continue
-        try:
-            parse_guard(text)
-        except GuardSyntaxError as error:
+    for transition, text, error in model.guards():
+        if isinstance(error, GuardSyntaxError):
             yield finding(
                 "SC029",
                 f"the guard [{text}] is not in the guard language: {error}",

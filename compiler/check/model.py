@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ...runtime.expr import GuardSyntaxError, Tree, parse_guard
 from ..codes import CODES
 from ..diagnostics import Diagnostic, Related
-from ..ir import Chart, Region, Span, State, StateKind
+from ..ir import Chart, Region, Span, State, StateKind, Transition
 
 HISTORY = (StateKind.HISTORY, StateKind.DEEP_HISTORY)
 BRANCHING = (StateKind.CHOICE, StateKind.JUNCTION)
@@ -46,6 +47,23 @@ class Model:
         ]
         self.targeted = {t.target for t in self.transitions}
         self.defaults: dict[str | None, tuple[State, ...]] = {}
+        self._guards: list[tuple[Transition, str, Tree | GuardSyntaxError]] | None = None
+
+    def guards(self) -> list[tuple[Transition, str, Tree | GuardSyntaxError]]:
+        """Each guarded transition (not `[else]`) with its guard's text and its parsed tree,
+        or the reason it is not in the guard language: parsed once for every rule."""
+        if self._guards is None:
+            found: list[tuple[Transition, str, Tree | GuardSyntaxError]] = []
+            for transition in self.transitions:
+                text = (transition.guard or "").strip()
+                if not text or text == "else":
+                    continue
+                try:
+                    found.append((transition, text, parse_guard(text)))
+                except GuardSyntaxError as error:
+                    found.append((transition, text, error))
+            self._guards = found
+        return self._guards
 
     def span_of(self, owner: State | None) -> Span:
         if owner is not None:

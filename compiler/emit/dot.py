@@ -169,11 +169,16 @@ class _Writer:
         if kind is StateKind.INITIAL:
             return {"shape": "circle", "style": "filled", "fillcolor": dot_string(ink), **small}
         if kind is StateKind.FINAL:
+            # an active final (a finished machine) is lit as any active state is: the
+            # bull's-eye in the active colour, its ring thicker
+            lit = state.active or state.name in self.active
+            mark = self.theme.active_ink if lit else ink
             return {
                 "shape": "doublecircle",
                 "style": "filled",
-                "fillcolor": dot_string(ink),
-                "color": dot_string(ink),
+                "fillcolor": dot_string(mark),
+                "color": dot_string(mark),
+                **({"penwidth": "2.5"} if lit else {}),
                 **small,
                 "width": "0.14",
                 "height": "0.14",
@@ -222,11 +227,12 @@ class _Writer:
                 "fillcolor": dot_string(self._fill(state)),
             }
         if kind is StateKind.TERMINATE:
+            lit = state.active or state.name in self.active
             return {
                 "shape": "none",
                 "label": '"✕"',
                 "fontsize": "22",
-                "fontcolor": dot_string(ink),
+                "fontcolor": dot_string(self.theme.active_ink if lit else ink),
                 "width": "0.3",
                 "height": "0.3",
                 "xlabel": self._end_caption(state),

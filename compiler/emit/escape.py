@@ -88,6 +88,25 @@ _GUARD_NODES = (
 )
 
 
+#: a declared type (runtime.declared.TYPES) -> its annotation in generated code
+_ANNOTATIONS = {
+    "int": "int",
+    "float": "float",
+    "str": "str",
+    "bool": "bool",
+    "list": "list[Any]",
+    "dict": "dict[str, Any]",
+    "any": "Any",
+}
+
+
+def python_annotation(declared_type: str) -> str:
+    """The annotation of a declared type; ValueError for any other text."""
+    if declared_type not in _ANNOTATIONS:
+        raise ValueError(f"no declared type {declared_type!r}")
+    return _ANNOTATIONS[declared_type]
+
+
 def python_guard(source: str) -> str:
     """A guard expression the emitter generated (`runtime.expr.python_source`), checked to be
     one: constants, comparisons, `and`/`or`/`not`, unary minus, and calls of the machine's

@@ -15,6 +15,7 @@ says so).
 
 from __future__ import annotations
 
+import keyword
 from collections.abc import Mapping
 from typing import Any
 
@@ -24,12 +25,19 @@ import jinja2
 from ...runtime.expr import guard_names, python_source
 from ...runtime.lowering import activity_role, invoke_name
 from ...runtime.model import build
+from ...runtime.reserved import reserved
 from ...runtime.resolved import TABLES
 from ...runtime.runnable import chart_hash, runnable_document
 from ...runtime.tables import Arm, Tables, tabulate
 from ..ir import Action, ActionKind, Chart, State, Transition
 from ..names import PythonNames, python_identifier
-from .escape import python_guard, python_literal, python_name, python_text
+from .escape import (
+    python_annotation,
+    python_guard,
+    python_literal,
+    python_name,
+    python_text,
+)
 from .executable import delay_ms
 from .ir_json import to_document
 
@@ -47,7 +55,11 @@ _ENVIRONMENT = jinja2.Environment(
 # Every interpolation of the template names its context (tests/test_escape.py enforces it):
 # chart text is data, escaped by compiler/emit/escape.py for where it lands.
 _ENVIRONMENT.filters.update(
-    py=python_literal, doc=python_text, ident=python_name, guard=python_guard
+    py=python_literal,
+    doc=python_text,
+    ident=python_name,
+    guard=python_guard,
+    annotation=python_annotation,
 )
 
 
@@ -70,13 +82,14 @@ def emit(chart: Chart, options: Mapping[str, Any] | None = None) -> str:
         _invoked_names(chart),
     )
     guard_methods = {name: names.guards[name] for name in guards}
+    typed = _typed_events(chart)
     text = _ENVIRONMENT.get_template("python.py.j2").render(
         class_name=class_name,
         source=source,
         digest=chart_hash(document),
         states=[(names.states[s.name], s.name) for s in _unique_states(chart)],
         events=[
-            (names.event_methods[event], names.event_members[event], event, what)
+            (names.event_methods[event], names.event_members[event], event, what, typed.get(event))
             for event, what in events.items()
         ],
         guards=[(text, _guard_source(text, guard_methods)) for text in tables.guards],
@@ -86,7 +99,7 @@ def emit(chart: Chart, options: Mapping[str, Any] | None = None) -> str:
         hook_pairs=tuple((text, names.hooks[text]) for text in hooks),
         guard_methods=guard_methods,
         invokes=tuple((name, names.invokes[name]) for name in _invoked_names(chart)),
-        stepping=_stepping(tables),
+        stepping=_stepping(tables) - set(typed),  # their data is checked first
         tables_format=TABLES,
     )
     if len(text) > BLACK_LIMIT:
@@ -112,17 +125,36 @@ def _unique_states(chart: Chart) -> list[State]:
 
 
 def _events(chart: Chart) -> dict[str, str]:
-    """Every event a method can send -> what it does (for the method's docstring)."""
+    """Every event a method can send -> what it does (for the method's docstring). The names
+    only the engine raises (`done.state.*`, ...) get no method: `send` refuses them."""
     found: dict[str, list[str]] = {}
     for transition in _transitions(chart):
         event = transition.event
-        if not event or "*" in event or delay_ms(event) is not None:
+        if not event or "*" in event or delay_ms(event) is not None or reserved(event):
             continue
         found.setdefault(event, []).append(_describe(transition))
     return {
         event: "; ".join(uses[:3]) + ("; ..." if len(uses) > 3 else "")
         for event, uses in found.items()
     }
+
+
+def _typed_events(chart: Chart) -> dict[str, list[tuple[str, str, str, bool]]]:
+    """The events whose fields the chart declares -> their keyword parameters: (parameter,
+    data key, declared type, required). An event whose field names do not make distinct
+    Python parameters keeps `**data` (its data is still checked when sent)."""
+    found: dict[str, list[tuple[str, str, str, bool]]] = {}
+    for signature in chart.signatures:
+        params = [(_parameter(f.name), f.name, f.type, f.required) for f in signature.fields]
+        names = [p[0] for p in params]
+        if len(set(names)) == len(names) and "self" not in names:
+            found[signature.event] = params
+    return found
+
+
+def _parameter(name: str) -> str:
+    identifier = python_identifier(name)
+    return identifier + "_" if keyword.iskeyword(identifier) else identifier
 
 
 def _describe(transition: Transition) -> str:

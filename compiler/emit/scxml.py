@@ -133,9 +133,11 @@ class _Builder:
             element.set(_sw("initial-name"), xml_text(initial.name))
 
     def _data(self, root: etree._Element) -> None:
-        """The variables portable guards read are declared (0 until the host sets them), so
+        """The declared context with its defaults (runtime.declared), and the variables
+        portable guards read (0 until the host sets them, when the chart declares none), so
         every engine evaluates them instead of failing on an unknown name."""
-        names: list[str] = []
+        defaults = {v.name: v.default for v in self.chart.context}
+        names: list[str] = [n for n in defaults if n not in self.names.taken]
         for transition in self.chart.transitions():
             guard = (transition.guard or "").strip()
             portable = ecmascript(guard) if guard and guard != "else" else None
@@ -147,8 +149,14 @@ class _Builder:
                 )
         if names or self.flag_ids:
             datamodel = etree.SubElement(root, _q("datamodel"))
+            types = {v.name: v.type for v in self.chart.context}
             for name in names:
-                etree.SubElement(datamodel, _q("data"), id=name, expr="0")
+                # a JSON default is an ECMAScript expression of the same value
+                data = etree.SubElement(
+                    datamodel, _q("data"), id=name, expr=defaults.get(name, "0")
+                )
+                if name in types:  # declared: the import gives the declaration back
+                    data.set(_sw("type"), types[name])
             for flag in self.flag_ids.values():
                 # 0 and 1, not false and true: python-statemachine's datamodel has no
                 # boolean literals (it reads them as unknown names)

@@ -28,7 +28,10 @@ _CLAIMED_START_TARGET = ("//", "/*")
 
 def emit(chart: Chart, options: Mapping[str, Any] | None = None) -> str:
     placed = _Placed(chart)
-    lines = _machine(chart.region, 0, placed)
+    lines = _declarations(chart)
+    if lines:
+        lines.append("")
+    lines += _machine(chart.region, 0, placed)
     if placed.end:
         if lines:
             lines.append("")
@@ -76,6 +79,24 @@ class _Placed:
         else:
             leading += trailing
         return [pad + text for text in leading] + lines
+
+
+def _declarations(chart: Chart) -> list[str]:
+    """The declared data as `//@` lines (the reader: read/smcat_declarations.py)."""
+    lines = [f"//@ context {v.name}: {v.type} = {v.default}" for v in chart.context]
+    for signature in chart.signatures:
+        fields = ", ".join(
+            f"{f.name}{'' if f.required else '?'}: {f.type}" for f in signature.fields
+        )
+        event = signature.event
+        if not _EVENT_NAME.fullmatch(event):
+            event = '"' + event.replace('"', '\\"') + '"'
+        lines.append(f"//@ event {event}({fields})")
+    return lines
+
+
+#: an event name written bare in a declaration (grammars/smcat.lark, DECL_EVENT_NAME)
+_EVENT_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]*")
 
 
 def _machine(machine: Region, depth: int, placed: _Placed) -> list[str]:

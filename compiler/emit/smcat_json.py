@@ -81,7 +81,9 @@ def _state(state: State) -> dict[str, Any]:
     if state.notes:
         result["note"] = list(state.notes)
     if state.region is not None:
-        result["statemachine"] = _machine(state.region)
+        # smcat writes an empty nested machine (`a{};`) as `{}`; the top level keeps `states`
+        empty = not state.region.states and not state.region.transitions
+        result["statemachine"] = {} if empty else _machine(state.region)
     return result
 
 

@@ -97,8 +97,12 @@ class _Builder:
     def build(self) -> dict[str, Any]:
         terminates: list[State] = []
         config: dict[str, Any] = {"id": "statechart"}
+        # the declared context's defaults (runtime.declared), the join flags beside them
+        context = {v.name: json.loads(v.default) for v in self.chart.context}
         if self.legs:
-            config["context"] = {"swJoins": {}}
+            context["swJoins"] = {}
+        if context:
+            config["context"] = context
         config.update(self._region(self.chart.region, None, terminates))
         for state in terminates:
             config.setdefault("states", {})[self.ids[state.name]] = {

@@ -8,6 +8,7 @@ in that order, else as smcat lines in `actions`. It imports no reader."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from itertools import groupby
@@ -25,7 +26,7 @@ _KEY = {ActionKind.ENTRY: "entry", ActionKind.EXIT: "exit", ActionKind.ACTIVITY:
 
 
 def emit(chart: Chart, options: Mapping[str, Any] | None = None) -> str:
-    document = _machine(chart.region)
+    document = {**_declarations(chart), **_machine(chart.region)}
     if not document:
         return HEADER + "states: []\n"
     body = yaml.dump(
@@ -69,6 +70,25 @@ def _texts(items: list[str]) -> list[str]:
     if flat and sum(len(item) + 2 for item in items) <= _FLOW_LIMIT:
         return _Short(items)
     return items
+
+
+def _declarations(chart: Chart) -> dict[str, object]:
+    """`context:` and `events:` (the reader: read/yaml_declarations.py)."""
+    found: dict[str, object] = {}
+    if chart.context:
+        found["context"] = {
+            v.name: {"type": v.type, "default": json.loads(v.default)} for v in chart.context
+        }
+    if chart.signatures:
+        found["events"] = {
+            s.event: {
+                f.name: f.type if f.required else {"type": f.type, "required": False}
+                for f in s.fields
+            }
+            or None
+            for s in chart.signatures
+        }
+    return found
 
 
 def _machine(machine: Region) -> dict[str, object]:

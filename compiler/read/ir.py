@@ -13,6 +13,7 @@ import json
 from typing import Any
 
 from ...runtime.content import validate_scxml
+from ...runtime.declared import of_document
 from ...runtime.document import FORMAT, ChartError, parse_document, validate
 from ..diagnostics import Diagnostic, Severity
 from ..errors import IRFormatError as IRFormatError
@@ -20,12 +21,15 @@ from ..ir import (
     Action,
     ActionKind,
     Chart,
+    Field,
     Region,
+    Signature,
     Span,
     State,
     StateKind,
     Transition,
     TransitionKind,
+    Variable,
 )
 
 
@@ -71,9 +75,40 @@ def load(document: Any, *, compact: bool = False) -> Chart:
         validate_scxml(document)
     except ChartError as error:
         raise IRFormatError(str(error)) from None
+    _known(document, _DOCUMENT_KEYS, "$")
     file = _get(document, "file", str, "$")
     region = _machine(_get(document, "machine", dict, "$"), file, "$.machine")
-    return Chart(region, file, datamodel=_json_text(document.get("datamodel")))
+    context, signatures = _declarations(document)
+    return Chart(
+        region,
+        file,
+        datamodel=_json_text(document.get("datamodel")),
+        context=context,
+        signatures=signatures,
+    )
+
+
+def _declarations(document: dict[str, Any]) -> tuple[tuple[Variable, ...], tuple[Signature, ...]]:
+    """The declared context and event fields, checked as the runtime checks them."""
+    try:
+        of_document(document)
+    except ChartError as error:
+        raise IRFormatError(str(error)) from None
+    context = tuple(
+        Variable(v["name"], v.get("type", "any"), json.dumps(v["default"], ensure_ascii=False))
+        for v in document.get("context") or []
+    )
+    signatures = tuple(
+        Signature(
+            e["name"],
+            tuple(
+                Field(f["name"], f.get("type", "any"), f.get("required", True))
+                for f in e.get("fields") or []
+            ),
+        )
+        for e in document.get("events") or []
+    )
+    return context, signatures
 
 
 _STATE_DEFAULTS: dict[str, Any] = {
@@ -147,7 +182,25 @@ def _span(value: Any, file: str, path: str) -> Span:
     return Span(file, *value)
 
 
+#: the keys each object of a document may have: a key the reader does not know would be
+#: dropped, so it is refused (a hand edit, or a document of another version)
+_DOCUMENT_KEYS = frozenset({"format", "file", "machine", "datamodel", "context", "events"})
+_REGION_KEYS = frozenset({"states", "transitions"})
+_STATE_KEYS = frozenset({"name", *_STATE_DEFAULTS, "data", "donedata", "invoke"})
+_ACTION_KEYS = frozenset({"kind", "body", "content"})
+_TRANSITION_KEYS = frozenset({"id", "source", "target", *_TRANSITION_DEFAULTS, "content"})
+
+
+def _known(obj: dict[str, Any], keys: frozenset[str], path: str) -> None:
+    unknown = sorted(str(key) for key in obj if key not in keys)
+    if unknown:
+        raise IRFormatError(
+            f"{path}: unknown key `{unknown[0]}` (a {FORMAT} document has no place for it)"
+        )
+
+
 def _machine(obj: dict[str, Any], file: str, path: str) -> Region:
+    _known(obj, _REGION_KEYS, path)
     states = tuple(
         _state(s, file, f"{path}.states[{i}]")
         for i, s in enumerate(_get(obj, "states", list, path))
@@ -169,11 +222,13 @@ def _enum(enum_type: Any, value: Any, path: str) -> Any:
 def _state(obj: Any, file: str, path: str) -> State:
     if not isinstance(obj, dict):
         raise IRFormatError(f"{path}: expected an object")
+    _known(obj, _STATE_KEYS, path)
     inner = _get(obj, "machine", (dict, type(None)), path)
     actions = []
     for i, action in enumerate(_get(obj, "actions", list, path)):
         if not isinstance(action, dict):
             raise IRFormatError(f"{path}.actions[{i}]: expected an object")
+        _known(action, _ACTION_KEYS, f"{path}.actions[{i}]")
         actions.append(
             Action(
                 _enum(ActionKind, action.get("kind"), f"{path}.actions[{i}].kind"),
@@ -210,6 +265,7 @@ def _strings(obj: dict[str, Any], key: str, path: str) -> list[str]:
 def _transition(obj: Any, file: str, path: str) -> Transition:
     if not isinstance(obj, dict):
         raise IRFormatError(f"{path}: expected an object")
+    _known(obj, _TRANSITION_KEYS, path)
     kind = obj.get("kind")
     width = _get(obj, "width", (int, float, type(None)), path)
     return Transition(

@@ -8,6 +8,8 @@ emitters.
    region whose transition names it first, inner regions before outer ones (smcat's order).
 2. `classify_forkjoins`: a `]name` state without an explicit type becomes a fork (one way in,
    several out), a join (several in, one out) or a junction (anything else).
+
+Before them, `number_transitions` gives transitions the ids state-machine-cat gives them.
 """
 
 from __future__ import annotations
@@ -22,7 +24,50 @@ from ..notation import kind_from_name
 
 def resolve(chart: Chart) -> Chart:
     """Apply every pass, in order."""
-    return classify_forkjoins(declare_implicit_states(chart))
+    return classify_forkjoins(declare_implicit_states(number_transitions(chart)))
+
+
+def number_transitions(chart: Chart) -> Chart:
+    """Transition ids as state-machine-cat numbers them: one counter in document order (inner
+    transitions before the ones after their state), where its parser reads the last state of
+    each declaration list twice, so every transition inside that state takes a number on
+    each reading and keeps the last (`a{b=>c;};` gives `b => c` the id 2; nested, it doubles
+    again: `a{b{c=>d;};};` gives 4). Each region is visited once: the first reading's
+    numbers are skipped by count, not read again (that would double per level). Run before
+    implicit states join the lists."""
+    spent: dict[int, int] = {}
+
+    def numbers(machine: Region) -> int:
+        """How many numbers one reading of `machine` takes (memoised: bottom up, once)."""
+        key = id(machine)
+        if key not in spent:
+            last = len(machine.states) - 1
+            inner = sum(
+                numbers(s.region) * (2 if i == last else 1)
+                for i, s in enumerate(machine.states)
+                if s.region is not None
+            )
+            spent[key] = inner + len(machine.transitions)
+        return spent[key]
+
+    counter = 0
+
+    def visit(machine: Region) -> Region:
+        nonlocal counter
+        states = list(machine.states)
+        for index, state in enumerate(states):
+            if state.region is None:
+                continue
+            if index == len(states) - 1:
+                counter += numbers(state.region)  # the first reading: its numbers are spent
+            states[index] = replace(state, region=visit(state.region))
+        transitions = []
+        for transition in machine.transitions:
+            counter += 1
+            transitions.append(replace(transition, id=counter))
+        return Region(tuple(states), tuple(transitions))
+
+    return replace(chart, region=visit(chart.region))
 
 
 def declare_implicit_states(chart: Chart) -> Chart:

@@ -40,11 +40,12 @@ from ..ir import (
     StateKind,
     Transition,
     TransitionKind,
+    Variable,
 )
 from ..names import SCXML_NS, SW_NS
 from ..notation import kind_from_name
 from .scxml_content import ContentReader, datamodel_language
-from .scxml_text import joined, js_string
+from .scxml_text import declared_variable, joined, js_string, text_actions, text_lines
 from .scxml_xml import MAX_BYTES as MAX_BYTES
 from .scxml_xml import XmlDocument
 
@@ -91,6 +92,8 @@ class _Reader(XmlDocument):
         self.flagged: set[tuple[str, str]] = set()  # (join, source) of legs with a flag
         self.forks: dict[str, tuple[str, list[str], str | None]] = {}
         self.language: str | None = None  # the datamodel (None: statewright's guards)
+        #: the declared context an export of ours carries (`<data sw:type=...>`)
+        self.declared: list[Variable] = []
         folder = Path(name).parent if name and not name.startswith("<") else None
         self.content = ContentReader(
             lambda why, element: self._report("I003", why, element),
@@ -114,7 +117,12 @@ class _Reader(XmlDocument):
         if region is None:
             return None
         machine = Region(tuple(region.states), tuple(region.transitions))
-        return Chart(machine, file=self.file, datamodel=self._datamodel(root))
+        return Chart(
+            machine,
+            file=self.file,
+            datamodel=self._datamodel(root),
+            context=tuple(self.declared),
+        )
 
     def _datamodel(self, root: etree._Element) -> str | None:
         """The document's datamodel as the IR keeps it (None: statewright's guards)."""
@@ -188,6 +196,11 @@ class _Reader(XmlDocument):
         """Report the SCXML children of a state or the document that the IR has no place for
         (elements of other namespaces are extensions, which engines ignore too)."""
         known = {_q(t) for t in (*_STATES, "initial", "transition", "onentry", "onexit", "invoke")}
+        stray = text_lines(element)
+        if stray:
+            where = f"<{etree.QName(element).localname}>"
+            why = f"the text `{stray[0][:40]}` inside {where} is not imported (actions go in "
+            self._report("I003", why + "<onentry>, <onexit> or <transition>)", element)
         for child in element:
             if not isinstance(child.tag, str) or not child.tag.startswith(f"{{{SCXML_NS}}}"):
                 continue
@@ -350,7 +363,12 @@ class _Reader(XmlDocument):
                 nodes, text = self.content.block(holder)
                 if nodes:
                     actions.append(Action(kind, text or kind.value, _json(nodes)))
+                actions.extend(Action(kind, line) for line in self._text_actions(holder, nodes))
         return tuple(actions)
+
+    def _text_actions(self, holder: etree._Element, nodes: list[Any]) -> list[str]:
+        """Text inside an `<onentry>`, `<onexit>` or `<transition>` (scxml_text.text_actions)."""
+        return text_actions(holder, bool(nodes), lambda *why: self._report("I003", *why))
 
     # -- transitions ---------------------------------------------------------------------------
 
@@ -388,6 +406,7 @@ class _Reader(XmlDocument):
         else:
             nodes, text = self.content.block(element)
             actions, content = ([text], _json(nodes)) if nodes else ([], None)
+            actions += self._text_actions(element, nodes)
         targets = (element.get("target") or "").split()
         kind = TransitionKind.INTERNAL if element.get("type") == "internal" else None
         if kind is not None and targets == [element.getparent().get("id")]:
@@ -513,7 +532,7 @@ class _Reader(XmlDocument):
     def _executable(self, holder: etree._Element) -> list[tuple[str, str | None]]:
         """The texts of the `<log>` actions in a block, with their labels; anything else in it
         is reported."""
-        found: list[tuple[str, str | None]] = []
+        found: list[tuple[str, str | None]] = [(line, None) for line in text_lines(holder)]
         for child in holder:
             if not isinstance(child.tag, str) or not child.tag.startswith(f"{{{SCXML_NS}}}"):
                 continue
@@ -544,6 +563,11 @@ class _Reader(XmlDocument):
     def _data(self, data: etree._Element) -> None:
         if self.ours and data.get(_sw("synthetic")) == "join":
             return  # a join's arrival flag
+        if self.ours and data.get(_sw("type")) is not None:  # a declared name, with its default
+            variable = declared_variable(data.get("id", ""), data.get(_sw("type"), ""), data)
+            if variable is not None:
+                self.declared.append(variable)
+                return
         expr = (data.get("expr") or "").strip()
         if data.get("src") is not None or len(data) or (data.text or "").strip():
             self._report("I003", f'the value of <data id="{data.get("id")}"> is not imported', data)

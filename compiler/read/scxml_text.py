@@ -6,7 +6,11 @@ Part of stage 1 (readers): no lark, no emitter.
 
 from __future__ import annotations
 
+import json
 import re
+from typing import Any
+
+from ..ir import Variable
 
 _JS_STRING = re.compile(r"""^\s*(?:'((?:[^'\\]|\\.)*)'|"((?:[^"\\]|\\.)*)")\s*$""", re.S)
 _JS_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "0": "\0", "b": "\b", "f": "\f", "v": "\v"}
@@ -35,3 +39,43 @@ def _unescape(match: re.Match[str]) -> str:
         return chr(int(code, 16))
     char = match.group(3)
     return _JS_ESCAPES.get(char, char)
+
+
+def text_lines(element: Any) -> list[str]:
+    """The text directly inside an element (before, between and after its children), as
+    state-machine-cat writes actions (`<onentry>hello()</onentry>`): each non-blank line,
+    stripped, in document order."""
+    pieces = [element.text, *(child.tail for child in element)]
+    return [
+        line.strip() for piece in pieces if piece for line in piece.splitlines() if line.strip()
+    ]
+
+
+def declared_variable(name: str, kind: str, data: Any) -> Variable | None:
+    """A declared context name from an export's `<data id sw:type expr>` (its default JSON),
+    or None when it is not one (it is then reported as any other `<data>`)."""
+    from ...runtime.declared import TYPES
+
+    try:
+        default = json.loads(data.get("expr") or "")
+    except ValueError:
+        return None
+    if kind not in TYPES or not name or not TYPES[kind](default):
+        return None
+    return Variable(name, kind, json.dumps(default, ensure_ascii=False))
+
+
+def text_actions(holder: Any, beside_content: bool, report: Any) -> list[str]:
+    """Text inside an `<onentry>`, `<onexit>` or `<transition>`: the action texts, as
+    state-machine-cat writes them and reads them back (`<onentry>hello()</onentry>`); beside
+    executable content it has no place, and `report(message, element, hint)` says so."""
+    lines = text_lines(holder)
+    if lines and beside_content:
+        local = holder.tag.rsplit("}", 1)[-1]
+        report(
+            f"the text `{lines[0][:40]}` beside executable content in <{local}> is not imported",
+            holder,
+            "write the action as an element (<log>, <raise>, ...) or as text alone",
+        )
+        return []
+    return lines

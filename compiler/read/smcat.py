@@ -46,6 +46,7 @@ from ..notation import (
     unquote,
 )
 from . import resolve
+from . import smcat_declarations as declared
 from .smcat_errors import syntax_error
 
 
@@ -73,6 +74,7 @@ def _parser() -> Lark:
         options["_plugins"] = lark_cython.plugins
     return Lark(
         text,
+        start=["start", "declaration_body"],
         parser="lalr",
         lexer="contextual",
         propagate_positions=False,
@@ -120,6 +122,7 @@ class _Context:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     shadowed: list[State] = field(default_factory=list)
     comments: list[Token] = field(default_factory=list)
+    declared: declared.Declarations = field(default_factory=lambda: declared.Declarations())
     next_id: int = 1
     too_deep: tuple[str, Span] | None = None
 
@@ -164,11 +167,27 @@ class _Builder:
     def start(self, children: list[tuple[Region, int]]) -> Region:
         return children[0][0]
 
+    # -- declared data (`//@` lines: compiler/read/smcat_declarations.py) -------------------------
+
+    def declaration(self, children: list[Token]) -> None:
+        declared.read(children[0], self.ctx.declared, _declaration_body, self.ctx.span)
+
+    context_declaration = staticmethod(declared.context_declaration)
+    event_declaration = staticmethod(declared.event_declaration)
+    decl_field = staticmethod(declared.decl_field)
+    decl_value = staticmethod(declared.decl_value)
+    decl_list = staticmethod(declared.decl_list)
+    decl_dict = staticmethod(declared.decl_dict)
+    decl_pair = staticmethod(declared.decl_pair)
+    decl_event = staticmethod(declared.first)
+
     def machine(self, children: list[object]) -> tuple[Region, int]:
         states: tuple[State, ...] = ()
         transitions: list[Transition] = []
         depth = 0
         for child in children:
+            if child is None:  # a declaration (kept in the context)
+                continue
             if isinstance(child, _StateList):
                 states = child.states
                 depth = child.depth
@@ -409,7 +428,7 @@ def parse(text: str, file: str = "<input>") -> tuple[Chart | None, list[Diagnost
     token = _CONTEXT.set(context)
     try:
         with gc_paused():
-            machine = _parser().parse(text)
+            machine = _parser().parse(text, start="start")
     except UnexpectedInput as error:
         return None, [syntax_error(error, text, file, _parse_example)]
     finally:
@@ -423,7 +442,16 @@ def parse(text: str, file: str = "<input>") -> tuple[Chart | None, list[Diagnost
             span,
             "flatten the hierarchy; statewright refuses deeper nesting",
         )
-    chart = Chart(machine, file, tuple(context.shadowed), _comments(context, text))
+    declared.misplaced(context.comments, context.declared, context.span)
+    context.diagnostics += context.declared.diagnostics(file)
+    chart = Chart(
+        machine,
+        file,
+        tuple(context.shadowed),
+        _comments(context, text),
+        context=tuple(context.declared.context),
+        signatures=tuple(context.declared.signatures),
+    )
     chart = resolve.resolve(chart)
     return chart, context.diagnostics
 
@@ -444,10 +472,15 @@ def _comments(context: _Context, text: str) -> tuple[Comment, ...]:
     return tuple(found)
 
 
+def _declaration_body(body: str) -> object:
+    """The text of one `//@` line, parsed with the grammar's `declaration_body` rule."""
+    return _parser().parse(body, start="declaration_body")
+
+
 def _parse_example(text: str) -> object:
     """Parse with a throw-away context: used to recognise known mistakes by parser state."""
     token = _CONTEXT.set(_Context("<example>"))
     try:
-        return _parser().parse(text)
+        return _parser().parse(text, start="start")
     finally:
         _CONTEXT.reset(token)

@@ -266,7 +266,8 @@ def _describe(token: Token, shown: str) -> str:
 
 
 def _expected_words(expected: Any) -> str:
-    names = {str(name) for name in (expected or ())} - {"WHITESPACE", "COMMENT"}
+    # a `//@` declaration may stand at the top, but it is not what a mistake there meant
+    names = {str(name) for name in (expected or ())} - {"WHITESPACE", "COMMENT", "DECLARATION"}
     words = sorted({WORDS.get(name, name) for name in names})
     if not words:
         return ""

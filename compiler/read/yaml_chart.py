@@ -17,7 +17,7 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass, field, replace
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from ..diagnostics import Diagnostic, Severity
 from ..ir import (
@@ -43,7 +43,7 @@ from ..notation import (
     split_activities,
     split_label,
 )
-from . import resolve
+from . import resolve, yaml_declarations
 from .yaml_nodes import (
     BOOL,
     FLOAT,
@@ -58,7 +58,7 @@ from .yaml_nodes import (
 )
 from .yaml_nodes import read as read_nodes
 
-_CHART_KEYS = ("states", "transitions")
+_CHART_KEYS = ("states", "transitions", "context", "events")
 _STATE_KEYS = (
     "name",
     "type",
@@ -115,7 +115,15 @@ def read(data: bytes, name: str) -> tuple[Chart | None, list[Diagnostic]]:
     machine = reader.chart(root)
     if any(d.severity is Severity.ERROR and d.code == "Y001" for d in reader.diagnostics):
         return None, reader.diagnostics
-    chart = Chart(machine, name, tuple(reader.shadowed))
+    declared: dict[str, Any] = {}
+    if isinstance(root, Mapping):
+
+        def refuse(message: str, node: Node, hint: str | None) -> None:
+            reader.error("Y002", message, node.span, hint)
+
+        declared["context"] = yaml_declarations.context(root.get("context"), refuse)
+        declared["signatures"] = yaml_declarations.events(root.get("events"), refuse)
+    chart = Chart(machine, name, tuple(reader.shadowed), **declared)
     return resolve.resolve(chart), reader.diagnostics
 
 

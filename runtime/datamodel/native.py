@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, MutableMapping
 from typing import Any
 
-from ..expr import Compiled, GuardError, GuardSyntaxError, compile_guard, lookup
+from ..expr import Compiled, GuardError, GuardSyntaxError, UnknownName, compile_guard, lookup
 from . import SYSTEM, UNSET, ContentError, Event, Host, is_identifier
 
 #: compiled expressions kept per datamodel (charts name a bounded set of them)
@@ -53,7 +53,10 @@ class NativeDatamodel:
                     return event.fields()
                 if rest.startswith("data"):
                     return base(name)
-                return event.fields().get(rest, 0)
+                fields = event.fields()
+                if rest not in fields:
+                    raise UnknownName(f"`{name}`: the event has no field `{rest}`", name)
+                return fields[rest]
             if head in system and not rest:
                 return system[head]
             return base(name)

@@ -112,10 +112,14 @@ __all__ = [
 ]
 
 
-def open_store(location: str, sinks: Sequence[Sink] = (), *, strict: bool = True) -> Store:
+def open_store(
+    location: str, sinks: Sequence[Sink] = (), *, strict: bool = True, no_hooks: bool = False
+) -> Store:
     """The store at `location`: a folder (FileStore) or a `postgresql://` URL (PostgresStore,
     which needs the `postgres` extra: a StoreError says so when psycopg is missing). With
-    `strict` (the default) an event the chart has no transition for is refused."""
+    `strict` (the default) an event the chart has no transition for is refused; with
+    `no_hooks`, instances opened without hooks run steps whose actions have none (skipped,
+    and recorded as skipped) instead of refusing them."""
     if location.startswith(("postgresql://", "postgres://")):
         try:
             from .postgres import PostgresStore
@@ -123,8 +127,8 @@ def open_store(location: str, sinks: Sequence[Sink] = (), *, strict: bool = True
             raise StoreError(
                 "PostgreSQL stores need psycopg: pip install 'statewright-runtime[postgres]'"
             ) from None
-        return PostgresStore(location, sinks=sinks, strict=strict)
-    return FileStore(location, sinks=sinks, strict=strict)
+        return PostgresStore(location, sinks=sinks, strict=strict, no_hooks=no_hooks)
+    return FileStore(location, sinks=sinks, strict=strict, no_hooks=no_hooks)
 
 
 def __getattr__(name: str) -> Any:

@@ -11,8 +11,9 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, Protocol
 
+from .. import hooks
 from ..interpreter import Machine
-from ..model import _descriptors, build
+from ..model import build
 from ..outcome import Outcome
 from ..runnable import chart_hash, runnable_document
 from ..timers import Clock
@@ -44,6 +45,8 @@ class RunningMachine(Protocol):
 
     def send(self, event: str, **data: Any) -> Outcome: ...
 
+    def _apply(self, event: str, data: dict[str, Any]) -> Outcome: ...
+
     def tick(self) -> object: ...
 
     def snapshot(self) -> dict[str, Any]: ...
@@ -60,7 +63,14 @@ class RunningMachine(Protocol):
 class StoredChart:
     """A chart as a store runs it: an IR document with hooks by action text, or a generated
     class (its subclass with the hooks). `new(replaying=True)` gives a machine whose hooks do
-    nothing, for replaying the log (guards still run: they decide transitions)."""
+    nothing, for replaying the log (guards still run: they decide transitions).
+
+    Every hook is accounted for (`runtime.hooks`): hooks for names the chart does not have are
+    refused, and so are hooks given for only some actions unless `partial=True`. A document
+    given with no hooks at all (what `instances send` and the worker have without `--hooks`)
+    moves an instance only through steps that run no action: a step that would run an action
+    without its hook is refused with `MissingHooksError`, nothing written, unless `no_hooks`
+    (or `partial`) is set, and then its record lists the actions it skipped (`"skipped"`)."""
 
     def __init__(
         self,
@@ -70,6 +80,8 @@ class StoredChart:
         guards: Mapping[str, Callable[..., Any]] | None = None,
         chart_id: str | None = None,
         keep_source: bool = False,
+        partial: bool = False,
+        no_hooks: bool = False,
     ) -> None:
         self.generated: type | None = None
         #: the whole IR document, kept with the instance for drawing it (`instances show -o`):
@@ -98,31 +110,29 @@ class StoredChart:
         self.hash = chart_hash(self.document)
         self.id = chart_id or default_id
         self._model = build(self.document)
+        #: the context and event fields the chart declares (checked before a send is run)
+        self.declared = self._model.declared
+        #: the actions a step may not run without `no_hooks` (they have no hook)
+        self.unhooked: frozenset[str] = frozenset()
+        #: run steps whose actions have no hook (skipping those, as the record says)
+        self.no_hooks = no_hooks or partial
+        if self.generated is None:
+            given = bool(self.actions) and not (partial or no_hooks)
+            hooks.check(self._model, self.actions, self.guards, partial=not given)
+            self.unhooked = frozenset(hooks.action_texts(self._model)) - set(self.actions)
         self._replay_class: type | None = None
         #: whether the chart has timed events (`after 30s`)
         self.has_timers = any(node.timers for node in self._model.nodes.values())
-        #: the event descriptors of the chart's transitions (`open`, `error.*`, `*`)
-        self._descriptors = frozenset(
-            edge.event
-            for node in self._model.nodes.values()
-            for edge in node.transitions
-            if edge.event is not None and not edge.event.startswith("sw.after.")
-        )
         #: the top-level final states: an instance in one of them is finished
         self.finals = frozenset(c.name for c in self._model.root.states if c.is_final)
 
     def knows(self, event: str) -> bool:
-        """Whether some transition of the chart takes `event` (SCXML's descriptors: `a`
-        takes `a` and `a.b`, `*` takes every event)."""
-        return any(d in self._descriptors for d in _descriptors(event))
+        """Whether some transition of the chart takes `event` (`Model.takes`)."""
+        return self._model.takes(event)
 
     def suggest(self, event: str) -> str | None:
-        """The chart's event name closest to a misspelt `event`, if one is close."""
-        import difflib
-
-        names = sorted(d for d in self._descriptors if d != "*" and not d.endswith(".*"))
-        found = difflib.get_close_matches(event, names, n=1, cutoff=0.6)
-        return found[0] if found else None
+        """The chart's event name closest to a misspelt `event` (`Model.suggest`)."""
+        return self._model.suggest(event)
 
     def new(self, *, clock: Clock, replaying: bool = False) -> RunningMachine:
         """A machine of this chart, not started. Compensations (sagas) are left to the store,
@@ -135,7 +145,9 @@ class StoredChart:
     def _new(self, *, clock: Clock, replaying: bool) -> RunningMachine:
         if self.generated is None:
             actions = {} if replaying else self.actions
-            return Machine(self._model, actions=actions, guards=self.guards, clock=clock)
+            return Machine(
+                self._model, actions=actions, guards=self.guards, clock=clock, partial=True
+            )
         cls = self.generated
         if replaying:
             if self._replay_class is None:

@@ -176,13 +176,14 @@ class FileInstance(DurableInstance):
 
     def _create(self, context: dict[str, Any], *, deliver: bool = True) -> None:
         with self.lock:
-            self.machine.context.update(context)
-            self.machine.start()
+            self.machine.context.update(self.chart.declared.context(context))
+            skipped = self._start()
             self._hinted = float("nan")
             record = Record.creation(
                 now=self.store.clock.now(),
                 to=self.machine.configuration,
                 context=self.machine.context,
+                skipped=skipped,
             )
             self._commit(record)
             self._compensate()

@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from ..errors import MissingHooksError
 from ..timers import Clock
 from . import fsio, logfile
 from .charts import StoredChart
@@ -74,10 +75,14 @@ class FileStore(StoreBase):
         notify_context: Iterable[str] = (),
         clock: Clock | None = None,
         strict: bool = True,
+        no_hooks: bool = False,
     ) -> None:
         self.base = Path(base_dir)
         #: refuse events the chart has no transition for (False: record any event)
         self.strict = strict
+        #: for instances opened without hooks: run the steps whose actions have no hook,
+        #: recording them as skipped, instead of refusing them (`StoredChart`)
+        self.no_hooks = no_hooks
         self.resources = self.base / "resources"
         self.snapshot_every = max(1, snapshot_every)
         self.segment_records = max(2, segment_records)
@@ -136,6 +141,7 @@ class FileStore(StoreBase):
         folder = self.folder(resource_id)
         if (folder / "chart.json").exists():
             raise InstanceExists(f"instance {resource_id!r} exists already")
+        chart.declared.context(context)  # a context the chart refuses: before anything is made
         fsio.makedirs(self.resources)
         building = self.resources / f".new.{resource_id}.{secrets.token_hex(4)}"
         fsio.FILES.mkdir(building)
@@ -189,7 +195,12 @@ class FileStore(StoreBase):
             stored, finished = migrated_chart(stored, chart, stored["hash"]), True
             atomic_write(folder / "chart.json", json.dumps(stored).encode())
         if chart is None:
-            chart = StoredChart(stored["document"], actions=actions, chart_id=stored["chart_id"])
+            chart = StoredChart(
+                stored["document"],
+                actions=actions,
+                chart_id=stored["chart_id"],
+                no_hooks=self.no_hooks,
+            )
         if chart.hash != stored["hash"]:
             if migrate is None:
                 raise ChartMismatch(
@@ -260,13 +271,16 @@ class FileStore(StoreBase):
         *,
         limit: int = 1000,
         stop: Callable[[], bool] = lambda: False,
+        refused: list[tuple[str, str]] | None = None,
     ) -> list[Receipt]:
         """Commit the timed events that are due, for any instance, as PostgresStore's
         `fire_due` does: each instance whose hint says it is due is opened (its lock makes
         several workers take turns) and ticked; a timer another worker fired meanwhile is
         not fired again, and nothing is written for it. An instance whose chart is in
         `charts` (matched by hash) runs with that chart's hooks; others with none. `stop`
-        is asked between instances (a worker asked to stop finishes the one in flight)."""
+        is asked between instances (a worker asked to stop finishes the one in flight).
+        A tick whose actions have no hook is refused (`StoredChart`): with a `refused` list,
+        (instance, reason) goes there and the others go on; without, it raises."""
         by_hash = {chart.hash: chart for chart in charts}
         receipts: list[Receipt] = []
         now = self.clock.now()
@@ -283,10 +297,16 @@ class FileStore(StoreBase):
             except UnknownInstance:
                 continue  # removed meanwhile
             chart = by_hash.get(stored["hash"]) or StoredChart(
-                stored["document"], chart_id=stored["chart_id"]
+                stored["document"], chart_id=stored["chart_id"], no_hooks=self.no_hooks
             )
-            with self.open(resource_id, chart) as instance:
-                receipt = instance.tick()
+            try:
+                with self.open(resource_id, chart) as instance:
+                    receipt = instance.tick()
+            except MissingHooksError as error:
+                if refused is None:
+                    raise
+                refused.append((resource_id, str(error)))
+                continue
             if receipt is not None:
                 receipts.append(receipt)
         return receipts

@@ -15,9 +15,12 @@ import logging
 import random
 import time
 from collections.abc import Callable, Iterable, Mapping
+from functools import partial
 from typing import Any, Protocol, TypeVar
 
+from ..errors import MissingHooksError
 from ..observe import Observer, Recorder, Transition
+from ..reserved import refusal, reserved
 from ..timers import Clock
 from .charts import RunningMachine, StoredChart
 from .errors import ConcurrencyConflict, InstanceFinished, UnknownEvent, check_event_id
@@ -131,6 +134,8 @@ class DurableInstance:
         writer got there first) reloads the instance and applies the event again, with capped
         exponential backoff and jitter. An event id is 1 to 256 characters."""
         self._refuse_unknown(event)
+        if self.chart.declared.events:  # declared fields: refused before anything is written
+            self.chart.declared.check(event, data)
         given = event_id is not None
         event_id = new_event_id() if event_id is None else check_event_id(event_id)
         if expected_version is not None:
@@ -142,13 +147,9 @@ class DurableInstance:
         (unless the store is not strict), and the names statewright keeps for itself."""
         if event == TICK:
             return
-        if event.startswith("sw."):
-            raise UnknownEvent(
-                f"{self.resource_id}: `{event}` is a name statewright keeps for itself "
-                "(events starting with `sw.`); nothing was written",
-                event,
-                None,
-            )
+        if reserved(event):
+            refused = refusal(event, self.resource_id, "nothing was written")
+            raise UnknownEvent(str(refused), event, None)
         if not self.strict or self.chart.knows(event):
             return
         suggestion = self.chart.suggest(event)
@@ -179,6 +180,22 @@ class DurableInstance:
                 "nothing was written"
             )
 
+    def _start(self) -> list[str]:
+        """Start the machine for `create` (its initial entry actions run here); the actions
+        skipped for want of a hook (see `StoredChart`)."""
+        skipped: list[str] = []
+        unhooked = self.chart.unhooked
+        if not unhooked:
+            self.machine.start()
+            return skipped
+        heard = partial(_heard_unhooked, [], skipped, unhooked, self.chart.no_hooks)
+        self.machine.add_listener(heard)
+        try:
+            self.machine.start()
+        finally:
+            self.machine.remove_listener(heard)
+        return skipped
+
     def tick(self) -> Receipt | None:
         """Commit the timed events that are due now, as one `sw.tick` record (replay fires the
         same timers: their due times are absolute and the record carries the time)."""
@@ -198,10 +215,14 @@ class DurableInstance:
         context = self.machine.context
         context_before = json.dumps(context, default=str) if context else ""
         steps: list[dict[str, Any]] = []
-        heard = steps.append
-        # the steps are heard for the store's observers, and for a tick (which fires any
-        # number of timers); a send says itself whether it took a transition
-        listening = event == TICK or bool(getattr(self.store, "observers", None))
+        skipped: list[str] = []
+        unhooked = self.chart.unhooked
+        heard: Callable[[dict[str, Any]], None] = steps.append
+        if unhooked:
+            heard = partial(_heard_unhooked, steps, skipped, unhooked, self.chart.no_hooks)
+        # the steps are heard for the store's observers, for a tick (which fires any number of
+        # timers) and for actions without a hook; a send says itself whether it was taken
+        listening = event == TICK or bool(unhooked) or bool(getattr(self.store, "observers", None))
         if listening:
             self.machine.add_listener(heard)
         try:
@@ -227,6 +248,7 @@ class DurableInstance:
             before=before,
             to=self.machine.configuration,
             context=dict(context) if changed else None,
+            skipped=skipped,
         )
 
     def _announce(self, version: int) -> None:
@@ -359,3 +381,28 @@ class Store(Protocol):
     def __enter__(self) -> Store: ...
 
     def __exit__(self, *exc: object) -> None: ...
+
+
+def _heard_unhooked(
+    steps: list[dict[str, Any]],
+    skipped: list[str],
+    unhooked: frozenset[str],
+    no_hooks: bool,
+    record: dict[str, Any],
+) -> None:
+    """A machine record, heard by a store whose chart has actions without a hook: such an
+    action is refused (the step raises, nothing is written) or, with `no_hooks`, noted as
+    skipped in the step's record."""
+    steps.append(record)
+    action = record.get("action")
+    if action is None or action not in unhooked:
+        return
+    if not no_hooks:
+        raise MissingHooksError(
+            f"`{action}` ({record.get('kind')}) has no hook here: nothing was written. Give "
+            "the hooks (`StoredChart(..., actions=...)`, a generated class, or `--hooks "
+            "module:attr` on the command line), or skip actions on purpose with `no_hooks` "
+            "(`--no-hooks`; the record then lists what was skipped)"
+        )
+    if action not in skipped:
+        skipped.append(action)

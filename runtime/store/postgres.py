@@ -28,6 +28,7 @@ import psycopg
 from psycopg.types.json import Jsonb
 from psycopg_pool import ConnectionPool
 
+from ..errors import MissingHooksError
 from ..timers import Clock
 from .charts import StoredChart
 from .errors import (
@@ -161,10 +162,14 @@ class PostgresStore(StoreBase):
         clock: Clock | None = None,
         pool_size: int = 4,
         strict: bool = True,
+        no_hooks: bool = False,
     ) -> None:
         self.dsn = dsn
         #: refuse events the chart has no transition for (False: record any event)
         self.strict = strict
+        #: for instances opened without hooks: run the steps whose actions have no hook,
+        #: recording them as skipped, instead of refusing them (`StoredChart`)
+        self.no_hooks = no_hooks
         self.sinks = list(sinks)
         self.notify_context = tuple(notify_context)
         self.clock: Clock = clock or WallClock()
@@ -235,10 +240,10 @@ class PostgresStore(StoreBase):
         check_resource_id(resource_id)
         instance = PgInstance(self, resource_id, chart)
         machine = instance.machine
-        machine.context.update(dict(context or {}))
-        machine.start()
+        machine.context.update(chart.declared.context(context))
+        skipped = instance._start()
         record = Record.creation(
-            now=self.clock.now(), to=machine.configuration, context=machine.context
+            now=self.clock.now(), to=machine.configuration, context=machine.context, skipped=skipped
         )
         stored: dict[str, Any] = {"document": chart.document}
         if chart.source is not None:
@@ -278,7 +283,9 @@ class PostgresStore(StoreBase):
         check_resource_id(resource_id)
         row = self.row(resource_id)
         if chart is None:
-            chart = StoredChart(row["chart"]["document"], chart_id=row["chart_id"])
+            chart = StoredChart(
+                row["chart"]["document"], chart_id=row["chart_id"], no_hooks=self.no_hooks
+            )
         if chart.hash != row["chart_hash"]:
             if migrate is None:
                 raise ChartMismatch(
@@ -502,12 +509,15 @@ class PostgresStore(StoreBase):
         *,
         limit: int = 1000,
         stop: Callable[[], bool] = lambda: False,
+        refused: list[tuple[str, str]] | None = None,
     ) -> list[Receipt]:
         """Commit the timed events that are due, for any instance: each due instance is claimed
         with `FOR UPDATE SKIP LOCKED` and a lease, so concurrent workers share the work and an
         instance whose worker died is claimed again when its lease ends. An instance whose
         chart is in `charts` (matched by hash) runs with that chart's hooks; others with none.
-        Returns the receipts of the ticks committed by this call."""
+        Returns the receipts of the ticks committed by this call. A tick whose actions have no
+        hook is refused (`StoredChart`): with a `refused` list, (instance, reason) goes there
+        and the instance waits for its lease to end; without, it raises."""
         by_hash = {chart.hash: chart for chart in charts}
         receipts: list[Receipt] = []
         while len(receipts) < limit and not stop():
@@ -524,15 +534,20 @@ class PostgresStore(StoreBase):
                 return receipts
             stored = self.row(row[0])
             chart = by_hash.get(stored["chart_hash"]) or StoredChart(
-                stored["chart"]["document"], chart_id=stored["chart_id"]
+                stored["chart"]["document"], chart_id=stored["chart_id"], no_hooks=self.no_hooks
             )
-            with self.open(row[0], chart) as instance:
-                receipt = instance.tick()
-                if receipt is None:  # fired meanwhile by another worker: refresh its row
-                    with self.pool.connection() as conn, conn.transaction():
-                        instance._schedule(conn)
-                else:
-                    receipts.append(receipt)
+            try:
+                with self.open(row[0], chart) as instance:
+                    receipt = instance.tick()
+                    if receipt is None:  # fired meanwhile by another worker: refresh its row
+                        with self.pool.connection() as conn, conn.transaction():
+                            instance._schedule(conn)
+                    else:
+                        receipts.append(receipt)
+            except MissingHooksError as error:
+                if refused is None:
+                    raise
+                refused.append((row[0], str(error)))
         return receipts
 
     def watch(

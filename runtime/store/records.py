@@ -43,6 +43,8 @@ class Record:
     to: Sequence[str]
     context: Mapping[str, Any] | None = None
     snapshot: Mapping[str, Any] | None = None
+    #: the actions the step did not run for want of a hook (a store told `no_hooks`)
+    skipped: Sequence[str] = ()
 
     @classmethod
     def step(
@@ -57,14 +59,46 @@ class Record:
         before: Sequence[str] | None,
         to: Sequence[str],
         context: Mapping[str, Any] | None = None,
+        skipped: Sequence[str] = (),
     ) -> Record:
         """An event of the chart (or a tick of its timers) that the machine processed."""
-        return cls(seq, event_id, timestamp(now), event, dict(data), version, before, to, context)
+        return cls(
+            seq,
+            event_id,
+            timestamp(now),
+            event,
+            dict(data),
+            version,
+            before,
+            to,
+            context,
+            None,
+            tuple(skipped),
+        )
 
     @classmethod
-    def creation(cls, *, now: float, to: Sequence[str], context: Mapping[str, Any]) -> Record:
+    def creation(
+        cls,
+        *,
+        now: float,
+        to: Sequence[str],
+        context: Mapping[str, Any],
+        skipped: Sequence[str] = (),
+    ) -> Record:
         """The first record of every instance: the machine started, with its context."""
-        return cls(1, new_event_id(), timestamp(now), CREATE, {}, 1, None, to, dict(context))
+        return cls(
+            1,
+            new_event_id(),
+            timestamp(now),
+            CREATE,
+            {},
+            1,
+            None,
+            to,
+            dict(context),
+            None,
+            tuple(skipped),
+        )
 
     @classmethod
     def compensation(
@@ -115,6 +149,8 @@ class Record:
             found["context"] = dict(self.context)
         if self.snapshot is not None:
             found["snapshot"] = dict(self.snapshot)
+        if self.skipped:
+            found["skipped"] = list(self.skipped)
         return found
 
 

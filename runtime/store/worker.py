@@ -31,12 +31,14 @@ _log = logging.getLogger("statewright.store.worker")
 @dataclass(frozen=True)
 class Pass:
     """What one pass did: timers fired, deliveries made, the next due time (None: no timer),
-    and the instances a timer was fired for (in order)."""
+    the instances a timer was fired for (in order), and those whose due timer was refused
+    because its actions have no hook (logged as errors; tried again after `max_idle`)."""
 
     fired: int
     delivered: int
     next_due: float | None
     instances: tuple[str, ...] = ()
+    refused: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -44,6 +46,7 @@ class Pass:
             "delivered": self.delivered,
             "next_due": self.next_due,
             "instances": list(self.instances),
+            "refused": list(self.refused),
         }
 
 
@@ -84,7 +87,10 @@ class Worker:
     def run_once(self, stop: threading.Event | None = None) -> Pass:
         """One pass: fire what is due, relay, and say when the next timer is due."""
         stopping = stop.is_set if stop is not None else (lambda: False)
-        receipts = self.store.fire_due(self.charts, stop=stopping)
+        refused: list[tuple[str, str]] = []
+        receipts = self.store.fire_due(self.charts, stop=stopping, refused=refused)
+        for resource_id, reason in refused:
+            _log.error("%s: its timer did not fire: %s", resource_id, reason)
         delivered = 0
         now = time.monotonic()
         if self.store.sinks and (not self.on_files or now - self._relayed_at >= self.relay_every):
@@ -95,6 +101,7 @@ class Worker:
             delivered=delivered,
             next_due=self.store.next_due(),
             instances=tuple(receipt.resource_id for receipt in receipts),
+            refused=tuple(resource_id for resource_id, _ in refused),
         )
         if done.fired or done.delivered:
             _log.info("fired %d timer(s), made %d delivery(ies)", done.fired, done.delivered)
@@ -110,18 +117,19 @@ class Worker:
                 report(done)
                 if stop.is_set():
                     break
-                self._sleep(done.next_due, stop)
+                self._sleep(done.next_due, stop, bool(done.refused))
         finally:
             if watcher is not None:
                 stop.set()  # the watcher thread ends with the run
                 watcher.join(timeout=5)
 
-    def _sleep(self, next_due: float | None, stop: threading.Event) -> None:
+    def _sleep(self, next_due: float | None, stop: threading.Event, refused: bool) -> None:
         """Until the next due time (at most `max_idle`; on PostgreSQL at most `poll`), a
-        change to the store's files, or `stop`."""
+        change to the store's files, or `stop`. After a refusal the refused timer is due
+        already: the whole limit, so that it is not tried again at once, over and over."""
         limit = self.max_idle if self.on_files else min(self.max_idle, self.poll)
         seconds = limit
-        if next_due is not None:
+        if next_due is not None and not refused:
             seconds = min(limit, max(next_due - self.store.clock.now(), 0.0))
         deadline = time.monotonic() + seconds
         while not stop.is_set() and not self._changed.is_set():

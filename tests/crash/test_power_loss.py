@@ -33,6 +33,8 @@ from power import Recorder, State, crash_states, kill_state
 
 from statewright.compiler import parse
 from statewright.compiler.emit import ir_json
+from statewright.runtime.hooks import action_texts
+from statewright.runtime.model import build as build_model
 from statewright.runtime.store import (
     FileStore,
     JsonlSink,
@@ -80,8 +82,11 @@ def _chart(text: str = TOGGLE, chart_id: str = "t") -> StoredChart:
     def undo(context: dict[str, Any], data: Any) -> None:
         context["undone"] = context.get("undone", 0) + 1
 
+    document = json.loads(ir_json.emit(chart))
+    known = action_texts(build_model(document))  # each chart: the hooks of its own actions
     hooks = {"count": count, "release": undo, "shut down": undo}
-    return StoredChart(json.loads(ir_json.emit(chart)), actions=hooks, chart_id=chart_id)
+    actions = {text: hook for text, hook in hooks.items() if text in known}
+    return StoredChart(document, actions=actions, chart_id=chart_id, partial=True)
 
 
 def _same(snapshot: Any, old: Any, new: Any) -> Any:

@@ -45,7 +45,8 @@ def add_parsers(commands: Any) -> None:
     check.add_argument(
         "--select",
         metavar="CODES",
-        help="report only these codes or prefixes, comma-separated (SC023,SC1); errors always",
+        help="report only these codes or prefixes, comma-separated (SC023,SC1); errors always; "
+        "information (style findings) only when selected",
     )
     check.add_argument(
         "--ignore",
@@ -89,13 +90,16 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("--max-findings must be 0 or more")
     names = [n for n in args.files if not (args.charts_only and _other_yaml(n))]
     select, ignore = _selection(args)
+    read = load_all(names, target=args.target, report=False, stdin_name=args.stdin_filename)
     loaded = [
         (replace(source, diagnostics=_kept(source.diagnostics, select, ignore)), chart)
-        for source, chart in load_all(
-            names, target=args.target, report=False, stdin_name=args.stdin_filename
-        )
+        for source, chart in read
     ]
     diagnostics = [d for source, _ in loaded for d in source.diagnostics]
+    quiet = sorted(
+        {d.code for source, _ in read for d in source.diagnostics if d.severity is Severity.INFO}
+        - {d.code for d in diagnostics}
+    )
     if args.format == "json":
         sys.stdout.write(to_json(diagnostics))
     elif args.format == "github":
@@ -113,7 +117,8 @@ def run(args: argparse.Namespace) -> int:
                     source.diagnostics, sources, color=color, shown_per_code=args.max_findings
                 )
             )
-        sys.stdout.write(summary(diagnostics, len(loaded)) + "\n")
+        quieted = f" (style notes {', '.join(quiet)}: --select shows them)" if quiet else ""
+        sys.stdout.write(summary(diagnostics, len(loaded)) + quieted + "\n")
     failing = {Severity.ERROR, Severity.WARNING} if args.strict else {Severity.ERROR}
     return EXIT_DIAGNOSTICS if any(d.severity in failing for d in diagnostics) else EXIT_OK
 
@@ -152,8 +157,10 @@ def _selection(args: argparse.Namespace) -> tuple[tuple[str, ...] | None, tuple[
 def _kept(
     diagnostics: Sequence[Diagnostic], select: tuple[str, ...] | None, ignore: tuple[str, ...]
 ) -> tuple[Diagnostic, ...]:
-    """The findings to report: errors always (a chart with errors does not run), others when
-    selected (a code matches by prefix) and not ignored."""
+    """The findings to report: errors always (a chart with errors does not run), warnings
+    unless ignored or left out by a selection (a code matches by prefix), and information
+    (style: SC001, SC020, ...) only when a selection names it: quiet by default, so that a
+    clean chart shows a clean result."""
     return tuple(
         d
         for d in diagnostics
@@ -161,6 +168,7 @@ def _kept(
         or (
             (select is None or d.code.startswith(select))
             and not (ignore and d.code.startswith(ignore))
+            and (d.severity is not Severity.INFO or select is not None)
         )
     )
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ...diagnostics import Diagnostic, has_errors, render_all
+from ...diagnostics import Diagnostic, Severity, has_errors, render_all
 from ...errors import CompilerError
 from ...ir import Chart
 from ...pipeline import diagnose_file, is_yaml
@@ -126,11 +126,13 @@ def read(name: str) -> bytes:
 
 
 def report_findings(source: Source) -> None:
-    """Print an input's findings to stderr, with their source lines."""
-    if not source.diagnostics:
+    """Print an input's findings to stderr, with their source lines; style information is
+    quiet (`check --select` shows it)."""
+    shown = [d for d in source.diagnostics if d.severity is not Severity.INFO]
+    if not shown:
         return
     sources = {source.display: source.text} if source.text is not None else {}
-    sys.stderr.write(render_all(source.diagnostics, sources, color=use_color()))
+    sys.stderr.write(render_all(shown, sources, color=use_color()))
 
 
 #: `--color`: auto (the default), always or never
@@ -204,3 +206,53 @@ def sinks(args: Any) -> list[Any]:
             raise UsageError(f"--webhook-secret-env: ${args.webhook_secret_env} is not set")
     found: list[Any] = [WebhookSink(url, headers=headers, secret=secret) for url in args.webhook]
     return found + [JsonlSink(path) for path in args.jsonl]
+
+
+def add_hook_arguments(parser: Any) -> None:
+    """The hooks a store's instances run with (`instances create|send`, `worker`)."""
+    parser.add_argument(
+        "--hooks",
+        action="append",
+        default=[],
+        metavar="MODULE:ATTR",
+        help="the hooks: a generated class (or a StoredChart, or a list of them) that a "
+        "program gives the store, imported from MODULE (the current folder is on the path)",
+    )
+    parser.add_argument(
+        "--no-hooks",
+        action="store_true",
+        help="move instances through steps whose actions have no hook here, skipping those "
+        "actions (each record lists what it skipped); refused by default",
+    )
+
+
+def hooked_charts(args: Any) -> list[Any]:
+    """The `StoredChart`s `--hooks MODULE:ATTR` names (a UsageError for anything else)."""
+    import importlib
+
+    from ....runtime.store import StoredChart
+
+    found: list[Any] = []
+    for spec in args.hooks:
+        module_name, colon, attribute = spec.partition(":")
+        if not colon or not module_name or not attribute:
+            raise UsageError(f"--hooks {spec}: write MODULE:ATTR (orders.hooks:Order)")
+        if "" not in sys.path and "." not in sys.path:
+            sys.path.insert(0, "")
+        try:
+            value: Any = importlib.import_module(module_name)
+            for part in attribute.split("."):
+                value = getattr(value, part)
+        except Exception as error:  # noqa: BLE001 - the user's module: one line, no traceback
+            raise UsageError(f"--hooks {spec}: {type(error).__name__}: {error}") from None
+        for item in value if isinstance(value, list | tuple) else [value]:
+            if isinstance(item, StoredChart):
+                found.append(item)
+            elif isinstance(item, type) and hasattr(item, "CHART"):
+                found.append(StoredChart(item))
+            else:
+                raise UsageError(
+                    f"--hooks {spec}: {type(item).__name__} is not a generated machine class "
+                    "or a StoredChart"
+                )
+    return found

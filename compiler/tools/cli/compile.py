@@ -7,10 +7,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ...diagnostics import has_errors
+from ...diagnostics import Severity, has_errors
 from ...emit import emitter
 from ...errors import RenderError
 from ...formats import DIRECTIONS, ENGINES, FORMATS, THEMES
+from ...ir import Chart
 from ...pipeline import chart_stem
 from .common import EXIT_DIAGNOSTICS, EXIT_OK, UsageError, add_stdin_filename, load_all, write
 
@@ -57,6 +58,12 @@ def add_parsers(commands: Any) -> None:
         help="output file (a directory when there are several inputs); default or -: stdout",
     )
     add_stdin_filename(compile_)
+    compile_.add_argument(
+        "--strict",
+        action="store_true",
+        help="warnings count as errors for the exit code (a drawing's structural findings "
+        "are warnings: state-machine-cat draws any chart it can read)",
+    )
     diagram = compile_.add_argument_group("diagrams (dot, svg, png)")
     diagram.add_argument("--direction", choices=DIRECTIONS, default=DIRECTIONS[0])
     diagram.add_argument("--engine", choices=ENGINES, default=ENGINES[0])
@@ -119,6 +126,9 @@ def run(args: argparse.Namespace) -> int:
         if chart is None:
             failed = True
             continue
+        strict = getattr(args, "strict", False)
+        if strict and any(d.severity is not Severity.INFO for d in source.diagnostics):
+            failed = True
         if has_errors(source.diagnostics):
             failed = True
             if FORMATS[args.format].executable:
@@ -127,6 +137,7 @@ def run(args: argparse.Namespace) -> int:
                     file=sys.stderr,
                 )
                 continue
+        _refuse_unknown_highlight(args.highlight, chart, source.display)
         named = stdin_name if source.name == "-" and stdin_name else source.name
         options["name"] = "stdin" if named == "-" else chart_stem(Path(named).name)
         options["source"] = "<stdin>" if named == "-" else Path(named).name
@@ -147,3 +158,18 @@ def run(args: argparse.Namespace) -> int:
             sys.stdout.buffer.write(data)
             sys.stdout.buffer.flush()
     return EXIT_DIAGNOSTICS if failed else EXIT_OK
+
+
+def _refuse_unknown_highlight(highlight: str | None, chart: Chart, name: str) -> None:
+    """`--highlight` names states of the chart: another name lights nothing, so it is refused
+    (with the closest state)."""
+    import difflib
+
+    if not highlight:
+        return
+    states = [state.name for state in chart.states()]
+    for wanted in (n.strip() for n in highlight.split(",")):
+        if not chart.has_state(wanted):
+            close = difflib.get_close_matches(wanted, states, n=1, cutoff=0.6)
+            hint = f" (did you mean `{close[0]}`?)" if close else ""
+            raise UsageError(f"{name}: --highlight `{wanted}` is no state of the chart{hint}")

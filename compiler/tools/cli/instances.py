@@ -11,13 +11,15 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from .common import (
     EXIT_DIAGNOSTICS,
     EXIT_OK,
     UsageError,
+    add_hook_arguments,
     add_sink_arguments,
+    hooked_charts,
     load_one,
     sinks,
 )
@@ -58,6 +60,7 @@ def _add_instances(commands: Any) -> None:
     create.add_argument("chart", metavar="CHART", help="a .smcat, .yaml, .scxml or .ir.json file")
     create.add_argument("--id", dest="resource_id", metavar="ID", help="default: the chart's name")
     create.add_argument("--context", metavar="JSON", help="the initial context, a JSON object")
+    add_hook_arguments(create)
 
     send = command("send", "send an event to an instance; print its new configuration")
     send.add_argument("resource_id", metavar="ID")
@@ -69,6 +72,7 @@ def _add_instances(commands: Any) -> None:
         action="store_true",
         help="record an event the chart has no transition for (refused by default: a typo)",
     )
+    add_hook_arguments(send)
 
     command("list", "list the instances with their configuration and version")
     show = command("show", "print an instance's state; -o renders its chart, active states lit")
@@ -122,7 +126,10 @@ def _run(args: argparse.Namespace) -> int:
 
     try:
         store = open_store(
-            args.store, _sinks(args), strict=not getattr(args, "allow_unknown", False)
+            args.store,
+            _sinks(args),
+            strict=not getattr(args, "allow_unknown", False),
+            no_hooks=getattr(args, "no_hooks", False),
         )
         try:
             return int(ACTIONS[args.action](store, args))
@@ -198,7 +205,12 @@ def _create(store: Store, args: argparse.Namespace) -> int:
         document = ir_json.to_document(chart)
     name = Path(args.chart).name.split(".")[0]
     resource_id = args.resource_id or name
-    stored = StoredChart(document, chart_id=name, keep_source=True)
+    stored = StoredChart(document, chart_id=name, keep_source=True, no_hooks=args.no_hooks)
+    hooked = hooked_charts(args)
+    if hooked:
+        stored = next((c for c in hooked if c.hash == stored.hash), None) or _no_match(
+            args.chart, hooked
+        )
     instance = store.create(resource_id, stored, context=context)
     with instance:
         print(json.dumps(_summary(instance)))
@@ -206,10 +218,25 @@ def _create(store: Store, args: argparse.Namespace) -> int:
 
 
 def _send(store: Store, args: argparse.Namespace) -> int:
+    from ....runtime.store import ChartMismatch
+
     data = _json_object(args.data, "--data")
-    receipt = store.send(args.resource_id, args.event, data, event_id=args.event_id)
-    print(json.dumps(receipt.to_dict()))
-    return EXIT_OK
+    hooked = hooked_charts(args)
+    for chart in hooked or [None]:
+        try:
+            receipt = store.send(
+                args.resource_id, args.event, data, event_id=args.event_id, chart=chart
+            )
+        except ChartMismatch:  # another chart's hooks (refused before anything is written)
+            continue
+        print(json.dumps(receipt.to_dict()))
+        return EXIT_OK
+    return _no_match(args.resource_id, hooked)
+
+
+def _no_match(what: str, hooked: list[Any]) -> NoReturn:
+    names = ", ".join(c.id for c in hooked)
+    raise UsageError(f"{what}: none of the --hooks charts ({names}) is its chart")
 
 
 def _list(store: Store, args: argparse.Namespace) -> int:

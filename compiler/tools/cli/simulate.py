@@ -7,7 +7,12 @@ import json
 import sys
 from typing import Any
 
+from ....runtime.errors import StatewrightError
 from .common import EXIT_DIAGNOSTICS, EXIT_OK, UsageError, load_one, read
+
+
+class _Unknown(StatewrightError):
+    """A step's event no transition of the chart takes (exit 1)."""
 
 
 def add_parsers(commands: Any) -> None:
@@ -21,7 +26,11 @@ def add_parsers(commands: Any) -> None:
             "+SECONDS moves the clock instead (timed events that fall due fire); "
             "EVENT:{JSON} sends the event with that data (pay:'{\"amount\": 30}'). "
             "--steps FILE reads the steps from JSON lines instead: "
-            '{"event": "pay", "data": {...}} or {"advance": 1.5}.'
+            '{"event": "pay", "data": {...}} or {"advance": 1.5}. Each event\'s line says '
+            'whether a transition took it ("handled") and lists the guards that could not be '
+            'evaluated ("errors"). An event the chart has no transition for is refused '
+            "(exit 1, nothing run) unless --allow-unknown; names only the engine raises "
+            "(done.state.*, error.*, ...) always are."
         ),
     )
     simulate.add_argument(
@@ -35,11 +44,16 @@ def add_parsers(commands: Any) -> None:
     )
     simulate.add_argument("--context", metavar="JSON", help="the initial context, a JSON object")
     simulate.add_argument("--ir", action="store_true", help="FILE is a statewright-ir/1 document")
+    simulate.add_argument(
+        "--allow-unknown",
+        action="store_true",
+        help="send events the chart has no transition for (each is marked unhandled)",
+    )
     simulate.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from ....runtime import ChartError, FakeClock, StatewrightError, load
+    from ....runtime import ChartError, FakeClock, load
     from ....runtime.document import parse_document
     from ...emit import ir_json
 
@@ -66,18 +80,26 @@ def run(args: argparse.Namespace) -> int:
         steps += _steps_file(args.steps)
     clock = FakeClock()
     try:
-        machine = load(document, context=context, clock=clock).start()
+        machine = load(document, context=context, clock=clock, partial=True)  # no hooks here
+        _refuse(machine.model, steps, args.allow_unknown)
+        failed: list[dict[str, str]] = []
+        machine.add_listener(lambda heard: failed.append(heard) if "guard" in heard else None)
+        machine.start()
         print(json.dumps({"event": None, "configuration": machine.configuration}))
         for shown, event, data, advance in steps:
+            failed.clear()
+            line: dict[str, Any] = {"event": shown}
             if advance is not None:
                 clock.advance(advance)
                 machine.tick()
             else:
-                machine.send(event, **data)
+                line["handled"] = machine.send(event, **data).handled
                 machine.tick()  # events the chart sent itself, due now
-            line: dict[str, Any] = {"event": shown, "configuration": machine.configuration}
+            line["configuration"] = machine.configuration
             if data:
                 line["data"] = data
+            if failed:
+                line["errors"] = [{"guard": f["guard"], "error": f["error"]} for f in failed]
             print(json.dumps(line))
     except UsageError:
         raise  # exit 2, from `main`
@@ -85,6 +107,25 @@ def run(args: argparse.Namespace) -> int:
         print(f"statewright: {args.file}: {error}", file=sys.stderr)
         return EXIT_DIAGNOSTICS
     return EXIT_OK
+
+
+def _refuse(model: Any, steps: list[Step], allow_unknown: bool) -> None:
+    """Every event step is checked before anything runs: names only the engine raises are
+    refused, and (unless `allow_unknown`) events no transition takes, with the closest name."""
+    from ....runtime.reserved import refusal, reserved
+
+    for _, event, _, advance in steps:
+        if advance is not None:
+            continue
+        if reserved(event):
+            raise refusal(event, outcome="nothing was run")
+        if not allow_unknown and not model.takes(event):
+            close = model.suggest(event)
+            hint = f" (did you mean `{close}`?)" if close else ""
+            raise _Unknown(
+                f"the chart has no transition for `{event}`{hint}; nothing was run "
+                "(--allow-unknown sends it anyway)"
+            )
 
 
 #: one step: (what the output line calls it, the event, its data, or the seconds to advance)

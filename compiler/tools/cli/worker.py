@@ -11,7 +11,15 @@ import threading
 import time
 from typing import Any
 
-from .common import EXIT_DIAGNOSTICS, EXIT_OK, UsageError, add_sink_arguments, sinks
+from .common import (
+    EXIT_DIAGNOSTICS,
+    EXIT_OK,
+    UsageError,
+    add_hook_arguments,
+    add_sink_arguments,
+    hooked_charts,
+    sinks,
+)
 
 
 def add_parsers(commands: Any) -> None:
@@ -30,6 +38,7 @@ def add_parsers(commands: Any) -> None:
     worker.add_argument("--store", required=True, metavar="DIR|postgresql://...", help="the store")
     worker.add_argument("--once", action="store_true", help="one pass, then exit (cron, tests)")
     add_sink_arguments(worker)
+    add_hook_arguments(worker)
     worker.add_argument(
         "--max-idle",
         type=float,
@@ -69,19 +78,23 @@ def run(args: argparse.Namespace) -> int:
                 f"delivery(ies); {wait}"
             )
             print(f"\r\x1b[K{line}", end="", flush=True)
-        elif done.fired or done.delivered or args.once:
+        elif done.fired or done.delivered or done.refused or args.once:
             print(json.dumps({"time": _now(), **done.to_dict()}), flush=True)
 
     outlets = sinks(args)  # a bad option is a usage error (exit 2), before anything opens
+    charts = hooked_charts(args)
     try:
-        store = open_store(args.store, outlets)
+        store = open_store(args.store, outlets, no_hooks=args.no_hooks)
     except (StatewrightError, OSError) as error:
         print(f"statewright: {error}", file=sys.stderr)
         return EXIT_DIAGNOSTICS
     try:
-        worker = Worker(store, max_idle=args.max_idle, relay_every=args.relay_every)
+        worker = Worker(store, charts=charts, max_idle=args.max_idle, relay_every=args.relay_every)
         if args.once:
-            report(worker.run_once(stop))
+            done = worker.run_once(stop)
+            report(done)
+            if done.refused:  # each is logged with its reason (its actions have no hook)
+                return EXIT_DIAGNOSTICS
         else:
             worker.run(stop, report)
     except StatewrightError as error:

@@ -415,12 +415,18 @@ def simulate(chart: Chart, steps: list[Any], context: Any) -> dict[str, Any]:
     actions: list[str] = []
     error: str | None = None
     try:
-        machine = load(ir_json.to_document(chart), context=context, clock=clock)
+        machine = load(ir_json.to_document(chart), context=context, clock=clock, partial=True)
         taken: list[int] = []
 
-        machine.add_listener(
-            lambda found: actions.append(str(found["action"])) if "action" in found else None
-        )
+        failed: list[dict[str, str]] = []
+
+        def heard(found: dict[str, Any]) -> None:
+            if "action" in found:
+                actions.append(str(found["action"]))
+            elif "guard" in found:
+                failed.append({"guard": str(found["guard"]), "error": str(found["error"])})
+
+        machine.add_listener(heard)
         machine.on_transitions = taken.extend
         machine.start()
         timeline.append(
@@ -429,6 +435,8 @@ def simulate(chart: Chart, steps: list[Any], context: Any) -> dict[str, Any]:
         for step in steps:
             actions.clear()
             taken.clear()
+            failed.clear()
+            handled: bool | None = None
             if not isinstance(step, dict):
                 raise StatewrightError("a step is an event or a clock advance")
             if "advance" in step:
@@ -441,13 +449,17 @@ def simulate(chart: Chart, steps: list[Any], context: Any) -> dict[str, Any]:
                 data = step.get("data") or {}
                 if not isinstance(data, dict):
                     raise StatewrightError("event data must be a JSON object")
-                machine.send(str(step.get("event", "")), **data)
+                handled = machine.send(str(step.get("event", "")), **data).handled
             timeline.append(
                 {
                     "step": step,
                     "configuration": machine.configuration,
                     "actions": actions[:],
                     "transitions": taken[:],
+                    # whether a transition took the event (None for a clock step), and the
+                    # guards that could not be evaluated (false, and shown)
+                    "handled": handled,
+                    "errors": failed[:],
                 }
             )
         active = machine.active
@@ -473,13 +485,14 @@ def simulate(chart: Chart, steps: list[Any], context: Any) -> dict[str, Any]:
 def _enabled(chart: Chart, active: list[str]) -> list[dict[str, Any]]:
     """The events the active states (and their ancestors) have transitions for; a timed event
     says its delay (the page offers to advance the clock instead)."""
+    from ....runtime.reserved import reserved
     from ....runtime.timers import delay_ms
 
     seen: dict[str, dict[str, Any]] = {}
     for name in active:
         for transition in chart.transitions_from(name):
             event = transition.event
-            if not event or event in seen:
+            if not event or event in seen or reserved(event):  # the engine raises those
                 continue
             delay = delay_ms(event)
             seen[event] = {
