@@ -159,10 +159,10 @@ class Machine(Scheduling, Actors, Answers, Pictured):
         """Process one external event to completion (a macrostep) and say what it did
         (`runtime.outcome`); one sent while a macrostep runs is queued, in order. A name only
         the engine raises (`runtime.reserved`) is refused: `ReservedEvent`, nothing changes."""
-        if event.startswith(PREFIXES):
-            raise refusal(event)
-        if self.model.declared.events:  # the event's declared fields (runtime.declared)
-            self.model.declared.check(event, data)
+        if event not in self.model.plain_events:  # else neither reserved nor declared
+            if event.startswith(PREFIXES):
+                raise refusal(event)
+            self.model.declared.check(event, data)  # its declared fields (runtime.declared)
         return self._apply(event, data)
 
     def _apply(self, event: str, data: dict[str, Any]) -> Outcome:

@@ -166,6 +166,8 @@ class Model:
     document: Mapping[str, Any] = field(default_factory=dict)
     #: the context and event fields the chart declares (runtime.declared)
     declared: Declared = NOTHING
+    #: the chart's events that `send` need not check: neither reserved nor with declared fields
+    plain_events: frozenset[str] = frozenset()
     #: the names hooks may be given for, worked out once (runtime.hooks)
     hook_names: tuple[tuple[str, ...], tuple[str, ...]] | None = None
 
@@ -270,6 +272,7 @@ class _Builder:
             )
             node.plain_exit = not (node.histories or node.clears or node.invokes or node.timers)
         extras = self.document.get("datamodel") or {}
+        declared = of_document(self.document)
         return Model(
             self.root,
             self.nodes,
@@ -286,7 +289,10 @@ class _Builder:
             ],
             any(node.invokes for node in self.nodes.values()),
             document=self.document,
-            declared=of_document(self.document),
+            declared=declared,
+            plain_events=frozenset(
+                e for e in known if not reserved(e) and e not in declared.events
+            ),
         )
 
     def _refuse_entry_cycles(self) -> None:
