@@ -158,6 +158,12 @@ class CompiledMachine(Pictured):
             self._context = {}
         return self._context
 
+    def _declared_context(self) -> dict[str, Any]:
+        """`context`, for a generated class that types it (its chart declares it)."""
+        if self._context is None:
+            self._context = {}
+        return self._context
+
     def start(self) -> None:
         """Enter the initial configuration (the constructor does, unless `start=False`)."""
         if self._c != NOT_STARTED:

@@ -111,8 +111,9 @@ def test_generated_modules_are_mypy_strict_clean(installed_copy: Path, tmp_path:
 def test_mypy_checks_the_declared_fields_of_event_methods(
     installed_copy: Path, tmp_path: Path
 ) -> None:
-    """A chart's declared event fields are the generated method's typed keyword arguments: a
-    call with a field of the wrong type, or a field the chart does not declare, fails mypy."""
+    """A chart's declared event fields are the generated method's typed keyword arguments, and
+    its declared context the class's typed `context`: a field or a context value of the wrong
+    type, or a name the chart does not declare, fails mypy."""
     from conftest import EXAMPLES, chart_of
     from statewright.compiler.emit import python
 
@@ -126,7 +127,10 @@ def test_mypy_checks_the_declared_fields_of_event_methods(
         "door.unlock(code=1234)\n"
         "door.unlock()\n"
         'door.unlock(code="1234")\n'
-        "door.unlock(cod=1234)\n",
+        "door.unlock(cod=1234)\n"
+        "door.context['jammed'] = 1\n"
+        "door.context['jammed'] = 'stuck'\n"
+        "door.context['jamed'] = 1\n",
         "utf-8",
     )
     env = dict(os.environ, MYPYPATH=f"{installed_copy}{os.pathsep}{tmp_path}")
@@ -140,7 +144,7 @@ def test_mypy_checks_the_declared_fields_of_event_methods(
         cwd=tmp_path,
     )
     errors = [line for line in result.stdout.splitlines() if ": error:" in line]
-    assert [line.split(":")[1] for line in errors] == ["11", "12"], result.stdout
+    assert [line.split(":")[1] for line in errors] == ["11", "12", "14", "15"], result.stdout
 
 
 def test_generated_modules_are_ruff_clean() -> None:

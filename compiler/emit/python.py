@@ -100,6 +100,7 @@ def emit(chart: Chart, options: Mapping[str, Any] | None = None) -> str:
         guard_methods=guard_methods,
         invokes=tuple((name, names.invokes[name]) for name in _invoked_names(chart)),
         stepping=_stepping(tables) - set(typed),  # their data is checked first
+        context=[(v.name, v.type) for v in chart.context],
         tables_format=TABLES,
     )
     if len(text) > BLACK_LIMIT:
