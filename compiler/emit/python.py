@@ -101,6 +101,11 @@ def emit(chart: Chart, options: Mapping[str, Any] | None = None) -> str:
         invokes=tuple((name, names.invokes[name]) for name in _invoked_names(chart)),
         stepping=_stepping(tables) - set(typed),  # their data is checked first
         context=[(v.name, v.type) for v in chart.context],
+        # class syntax where every name is an identifier (ruff's UP013), else TypedDict(...)
+        context_as_class=all(
+            v.name.isidentifier() and not keyword.iskeyword(v.name) and not v.name.startswith("__")
+            for v in chart.context
+        ),
         tables_format=TABLES,
     )
     if len(text) > BLACK_LIMIT:
