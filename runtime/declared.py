@@ -17,6 +17,7 @@ write: `int`, `float` (an int fits), `str`, `bool`, `list`, `dict`, `any`.
 
 from __future__ import annotations
 
+import copy
 import difflib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -160,6 +161,4 @@ def _shown(value: Any) -> str:
 
 def _copies(defaults: Mapping[str, Any]) -> dict[str, Any]:
     """The defaults, with lists and dicts copied: one machine's changes are not another's."""
-    import copy
-
     return {k: copy.deepcopy(v) if isinstance(v, list | dict) else v for k, v in defaults.items()}

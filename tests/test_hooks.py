@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 from test_store import document, make  # noqa: F401
+from test_store_refusals import _log
 
 from conftest import EXAMPLES
 from statewright.compiler import load as load_file
@@ -72,10 +73,6 @@ def test_the_compiler_load_follows_the_same_rule(tmp_path: Path) -> None:
     assert load_file(door, hooks=Hooks(), partial=True).configuration == ["closed"]
     with pytest.raises(UnknownHookError, match="did you mean `beep`"):
         load_file(door, actions={"bep": print}, partial=True)
-
-
-def _log(store: Any, resource_id: str) -> list[dict[str, Any]]:
-    return list(store.history(resource_id))
 
 
 def test_a_store_without_hooks_refuses_a_step_that_runs_an_action_and_writes_nothing(

@@ -443,7 +443,7 @@ def parse(text: str, file: str = "<input>") -> tuple[Chart | None, list[Diagnost
             "flatten the hierarchy; statewright refuses deeper nesting",
         )
     declared.misplaced(context.comments, context.declared, context.span)
-    context.diagnostics += context.declared.diagnostics(file)
+    context.diagnostics += context.declared.diagnostics()
     chart = Chart(
         machine,
         file,

@@ -42,7 +42,7 @@ class Declarations:
     signatures: list[Signature] = field(default_factory=list)
     problems: list[tuple[str, Span]] = field(default_factory=list)
 
-    def diagnostics(self, file: str) -> list[Diagnostic]:
+    def diagnostics(self) -> list[Diagnostic]:
         return [
             Diagnostic("P010", Severity.ERROR, message, span, _HINT)
             for message, span in self.problems
