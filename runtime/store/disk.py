@@ -4,14 +4,12 @@ Part of `statewright.runtime.store`, standard library only. A file is written wh
 durably: `atomic_write` replaces a file (temporary file in the same folder, fsync, rename,
 fsync of the folder), so a reader or a crash sees the old bytes or the new ones, never a torn
 file; `write_new` creates one that must not exist, and removes it when the write fails (a full
-disk leaves nothing behind). `FileLock` is the compare-and-write lock. `checkpoint` is the
-crash tests' seam (`STATEWRIGHT_FAULT`): a step of the write protocol where they kill the
-process or fail the call.
+disk leaves nothing behind). `FileLock` is the compare-and-write lock. The crash tests' steps
+(`checkpoint`) are in `fsio`, the seam every write goes through.
 """
 
 from __future__ import annotations
 
-import errno
 import fcntl
 import json
 import os
@@ -24,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from . import fsio
+from .fsio import checkpoint, write_all
 
 
 class FileLock:
@@ -65,14 +64,6 @@ def locked(path: str) -> Iterator[None]:
             yield
     finally:
         lock.close()
-
-
-def write_all(fd: int, data: bytes) -> None:
-    """Write every byte (`os.write` may write fewer than asked)."""
-    view = memoryview(data)
-    while view:
-        written = fsio.FILES.write(fd, view)
-        view = view[written:]
 
 
 def write_new(path: Path, data: bytes) -> None:
@@ -148,22 +139,3 @@ def without_crc(data: bytes) -> dict[str, Any] | None:
         return document if isinstance(document, dict) else None
     except (ValueError, KeyError, TypeError):
         return None
-
-
-def checkpoint(step: str) -> None:
-    """Fault injection for the crash tests: `STATEWRIGHT_FAULT=kill-at:<step>` SIGKILLs the
-    process at that step of the write protocol (`mid-write` tears the record first);
-    `io-error-at:<step>` raises EIO there, `no-space-at:<step>` ENOSPC. Steps: before-write,
-    after-write, after-fsync, before-snapshot, before-replace, before-dir-fsync."""
-    fault = os.environ.get("STATEWRIGHT_FAULT")
-    if not fault:
-        return
-    kind, _, where = fault.partition(":")
-    if where != step:
-        return
-    if kind == "kill-at":
-        os.kill(os.getpid(), 9)
-    if kind == "io-error-at":
-        raise OSError(errno.EIO, os.strerror(errno.EIO))
-    if kind == "no-space-at":
-        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))

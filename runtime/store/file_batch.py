@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import fsio
 from .errors import ConcurrencyConflict, StoreError, StoreIOError, check_event_id
 from .file_instance import FileInstance
 from .records import Receipt, new_event_id
@@ -30,7 +29,7 @@ class Batch:
         if instance._batch is not self:
             if instance._batch is not None:
                 raise StoreError(f"{instance.resource_id} is in another batch")
-            if instance._poisoned:
+            if instance._poisoned or not instance.log.is_open:
                 instance._reload()
             instance.lock.__enter__()
             instance._batch = self
@@ -51,12 +50,11 @@ class Batch:
             if kind is None and self.instances:
 
                 def sync(instance: FileInstance) -> None:
-                    try:
-                        assert instance._fd is not None
-                        fsio.FILES.fsync(instance._fd)
-                    except OSError as problem:
+                    try:  # a failure cuts the log back to before the batch (`file_log`)
+                        instance.log.sync()
+                    except StoreIOError as problem:
                         instance._poisoned = True
-                        failed.append(f"{instance.log_path}: {problem.strerror or problem}")
+                        failed.append(str(problem))
 
                 if len(self.instances) == 1:
                     sync(self.instances[0])
@@ -68,17 +66,16 @@ class Batch:
         finally:
             for instance in self.instances:
                 instance._batch = None
-                if not instance._poisoned:
-                    try:
-                        instance._maybe_snapshot()
-                    finally:
-                        instance.lock.__exit__()
-                else:
+                try:
+                    if not instance._poisoned:
+                        instance._maybe_snapshot()  # never raises: logged, done later
+                finally:
                     instance.lock.__exit__()
         if failed:
             raise StoreIOError(
-                "the batch was not committed (" + "; ".join(failed) + "); its events are in "
-                "doubt: send them again with the same event ids"
+                "the batch was not committed for every instance (" + "; ".join(failed) + "); "
+                "send its events again with the same event ids (those committed are "
+                "acknowledged again, as duplicates)"
             )
         for instance in self.instances:
-            instance._deliver()
+            instance._after_commit_work("sinks", instance._deliver)

@@ -14,30 +14,26 @@ import logging
 import os
 import secrets
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Protocol
 
 from ..memory import gc_paused
 from ..timers import Clock, FakeClock
-from . import fsio, logfile
+from . import file_log, fsio, logfile
 from .charts import StoredChart
 from .disk import (
     FileLock,
     atomic_write,
-    checkpoint,
     fsync_dir,
     with_crc,
     without_crc,
-    write_all,
     write_new,
 )
-from .errors import (
-    AcknowledgedEventsLost,
-    ConcurrencyConflict,
-    StoreError,
-    StoreIOError,
-)
+from .errors import AcknowledgedEventsLost, StoreError, StoreIOError
+from .file_log import FileLog
 from .file_outbox import deliver
+from .fsio import checkpoint, write_all
 from .instance import DurableInstance
 from .logfile import LogCorrupt, Scan
 from .records import Receipt, Record
@@ -97,7 +93,8 @@ class FileInstance(DurableInstance):
         self.version = 0
         self.last_seq = 0
         self._snapshot_seq = 0
-        self._log_identity: tuple[int, int] = (0, 0)
+        #: the current segment's descriptor (`file_log`: its one owner)
+        self.log = FileLog(self.log_path, resource_id)
         self._event_ids: dict[str, int] = {}
         #: the ids of the older segments, once a lookup needed them (see `_find_event`)
         self._older_ids: dict[str, int] | None = None
@@ -106,7 +103,7 @@ class FileInstance(DurableInstance):
         self._recent: list[dict[str, Any]] = []  # the last records committed (for the sinks)
         #: the `file_batch.Batch` holding this instance while a group commit runs
         self._batch: object | None = None
-        self._fd: int | None = None
+        #: a hook failed mid-step, or a write did: reload from the files before the next use
         self._poisoned = False
         #: the deliveries to sinks made when this handle opened the instance (catching up)
         self.delivered = 0
@@ -130,46 +127,31 @@ class FileInstance(DurableInstance):
                 ) from None
             self.delivered = self._deliver()
 
-    # -- sending ----------------------------------------------------------------------------
+    # -- the log interface (`DurableInstance._send_once` drives it) ---------------------------
 
-    def _send_once(
-        self,
-        event: str,
-        event_id: str,
-        data: Mapping[str, Any],
-        expected_version: int | None,
-        given_id: bool,
-    ) -> Receipt:
-        if self._poisoned:
+    @contextmanager
+    def _writing(self) -> Iterator[None]:
+        if self._poisoned or not self.log.is_open:
             self._reload()
         with self.lock:
-            if self._stale():
-                self._catch_up()
-                if expected_version is None:
-                    raise ConcurrencyConflict(f"{self.resource_id}: another writer committed")
-            if expected_version is not None and expected_version != self.version:
-                raise ConcurrencyConflict(
-                    f"{self.resource_id} is at version {self.version}, not {expected_version}"
-                )
-            # a caller's id may have been committed already (a retry); a new UUIDv7 has not
-            seen = self._find_event(event_id) if given_id else None
-            if seen is not None:
-                return self._receipt(seen, event, event_id, duplicate=True)
-            self._refuse(event)
-            before = self._configuration_after.get(self.last_seq) or self.machine.configuration
-            try:
-                record = self._step(event, event_id, data, before)
-            except BaseException:
-                self._poisoned = True  # a hook failed mid-step: reload before the next use
-                raise
-            self._commit(record)
-            self._announce(record.version)
-            self._compensate()
-            if self._batch is None:
-                self._maybe_snapshot()
+            if self.log.stale():
+                self._catch_up()  # another writer appended: the step runs on its state
+            yield
+
+    def _find(self, event: str, event_id: str) -> Receipt | None:
+        seen = self._find_event(event_id)
+        return None if seen is None else self._receipt(seen, event, event_id, duplicate=True)
+
+    def _before(self) -> list[str]:
+        return self._configuration_after.get(self.last_seq) or self.machine.configuration
+
+    def _settle(self) -> None:
+        if self._batch is None:  # a group commit snapshots when it ends
+            self._maybe_snapshot()
+
+    def _after_release(self) -> None:
         if self._batch is None:
             self._deliver()
-        return self._receipt(record.seq, event, event_id, handled=self._handled)
 
     def _interrupted(self) -> None:
         self._poisoned = True  # reload from the files before the next use
@@ -192,43 +174,25 @@ class FileInstance(DurableInstance):
             self._deliver()
 
     def _commit(self, committed: Record) -> bool:
-        """Append and fsync the record: the acknowledgement. On failure nothing is
-        acknowledged and the handle reloads from the files (the event is in doubt: it may be in
-        the log, unacknowledged; a retry with its id is applied at most once)."""
+        """Append and fsync the record: the acknowledgement (in a group commit, the fsync is
+        the batch's). On failure nothing is acknowledged: the log cut back what it wrote, or
+        refuses until it can (`file_log`), and the handle reloads from the files."""
         record = committed.to_json()
-        line = logfile.frame(record)
-        assert self._fd is not None
-        fault = os.environ.get("STATEWRIGHT_FAULT")
         try:
-            if fault:
-                checkpoint("before-write")
-                if fault == "kill-at:mid-write":
-                    write_all(self._fd, line[: len(line) // 2])  # a record torn by a crash
-                    os.kill(os.getpid(), 9)
-            write_all(self._fd, line)
-            if fault:
-                checkpoint("after-write")
-            if self._batch is None:
-                fsio.FILES.fsync(self._fd)
-                if fault:
-                    checkpoint("after-fsync")
-        except OSError as error:
+            self.log.append(logfile.frame(record), sync=self._batch is None)
+        except StoreIOError:
             self._poisoned = True
-            try:  # show what the files hold: the event is in doubt, it may be there
-                self._load()
-                self._poisoned = False
-            except (OSError, StoreError):
-                pass  # reloaded before the next use instead
-            raise StoreIOError(
-                f"{self.log_path}: the event was not committed ({error.strerror or error}); "
-                "it is in doubt: send it again with the same event id"
-            ) from None
+            if self._batch is None:  # the log holds only what is durable now: show it
+                try:
+                    self._reload()
+                except StoreError:
+                    pass  # poisoned: reloaded before the next use
+            raise
         self._committed(record)
         return True
 
     def _committed(self, record: dict[str, Any]) -> None:
         """What the handle keeps of a record on disk in its log."""
-        assert self._fd is not None
         self.last_seq = record["seq"]
         self.version = record["version"]
         self.last_time = record["ts"]
@@ -237,8 +201,6 @@ class FileInstance(DurableInstance):
         self._configuration_after.pop(record["seq"] - 100, None)  # the recent ones only
         self._recent.append(record)
         del self._recent[:-64]
-        stat = os.fstat(self._fd)
-        self._log_identity = (stat.st_ino, stat.st_size)
         self._hint_due()
 
     def _hint_due(self) -> None:
@@ -288,7 +250,9 @@ class FileInstance(DurableInstance):
                 self._write_snapshot()
                 if self.last_seq - self._base_seq + 1 >= self.store.segment_records:
                     self._rotate()
-            except OSError as error:  # the log holds the event: loading replays it
+            except (OSError, StoreError) as error:  # the log holds the event: loading replays it
+                if not self.log.is_open:  # a rotation cut short: the next use recovers it
+                    self._poisoned = True
                 _log.warning("%s: snapshot not written: %s", self.resource_id, error)
 
     def _write_snapshot(self) -> None:
@@ -309,9 +273,7 @@ class FileInstance(DurableInstance):
     def _rotate(self) -> None:
         """Close the current segment under its first sequence number and start a new one (the
         snapshot at `last_seq` is on disk, so loading never needs the old segment)."""
-        assert self._fd is not None
-        fsio.FILES.close(self._fd)
-        self._fd = None
+        self.log.close()
         fsio.FILES.replace(self.log_path, self.folder / f"events.{self._base_seq:012d}.log")
         fsync_dir(self.folder)
         self._new_segment(self.last_seq + 1)
@@ -331,11 +293,7 @@ class FileInstance(DurableInstance):
         self._open_log()
 
     def _open_log(self) -> None:
-        if self._fd is not None:
-            fsio.FILES.close(self._fd)
-        self._fd = fsio.FILES.open(self.log_path, os.O_WRONLY | os.O_APPEND)
-        stat = os.fstat(self._fd)
-        self._log_identity = (stat.st_ino, stat.st_size)
+        self.log.open()  # the old descriptor is forgotten and closed first
 
     def _migrated(self, snapshot: dict[str, Any], old_hash: str) -> None:
         """Carry the instance over to a new chart: the old log is closed as a segment, a new one
@@ -377,18 +335,17 @@ class FileInstance(DurableInstance):
 
     def close(self, *, snapshot: bool = True) -> None:
         """Write a snapshot (when events came since the last) and release the log."""
-        if self._fd is None:
+        if not self.log.is_open:
             self.lock.close()
             return
         if snapshot and not self._poisoned and self.last_seq > self._snapshot_seq:
             with self.lock:
-                if not self._stale():
+                if not self.log.stale():
                     try:
                         self._write_snapshot()
                     except OSError as error:
                         _log.warning("%s: snapshot not written: %s", self.resource_id, error)
-        fsio.FILES.close(self._fd)
-        self._fd = None
+        self.log.close()
         self.lock.close()
 
     def __enter__(self) -> FileInstance:
@@ -399,17 +356,18 @@ class FileInstance(DurableInstance):
 
     # -- loading and recovery -----------------------------------------------------------------
 
-    def _stale(self) -> bool:
-        try:
-            stat = os.stat(self.log_path)
-        except FileNotFoundError:
-            return True
-        return (stat.st_ino, stat.st_size) != self._log_identity
-
     def _reload(self) -> None:
-        self._poisoned = False
+        """Read the instance again from what is on disk (never from this handle's memory),
+        after a failure poisoned it."""
+        self.log.close()
         with self.lock:
-            self._load()
+            try:
+                self._load()
+            except OSError as error:
+                raise StoreIOError(
+                    f"{self.folder}: cannot reopen the instance: {error.strerror or error}"
+                ) from None
+            self._poisoned = False
             if self.machine.rolling_back:
                 self.recovered.append("resumed an interrupted rollback")
                 self._compensate()
@@ -427,6 +385,7 @@ class FileInstance(DurableInstance):
             self._recover()
 
     def _recover(self) -> None:
+        file_log.settle(self.log_path)  # a tail a failed fsync left here is cut first
         for leftover in self.folder.glob(".*.tmp"):
             fsio.unlink_if_there(leftover)
             self.recovered.append(f"removed the leftover {leftover.name}")

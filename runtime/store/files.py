@@ -34,6 +34,7 @@ from .errors import (
     ChartMismatch,
     InstanceExists,
     StoreError,
+    StoreIOError,
     UnknownInstance,
     check_resource_id,
 )
@@ -142,6 +143,22 @@ class FileStore(StoreBase):
         if (folder / "chart.json").exists():
             raise InstanceExists(f"instance {resource_id!r} exists already")
         chart.declared.context(context)  # a context the chart refuses: before anything is made
+        try:
+            return self._create(resource_id, folder, chart, context)
+        except OSError as error:
+            raise StoreIOError(
+                f"{error.filename or folder}: creating {resource_id!r} failed "
+                f"({error.strerror or error}); it was not created, or its creation is not "
+                "durable yet: create it again (InstanceExists then means it was)"
+            ) from None
+
+    def _create(
+        self,
+        resource_id: str,
+        folder: Path,
+        chart: StoredChart,
+        context: Mapping[str, Any] | None,
+    ) -> FileInstance:
         fsio.makedirs(self.resources)
         building = self.resources / f".new.{resource_id}.{secrets.token_hex(4)}"
         fsio.FILES.mkdir(building)
@@ -182,6 +199,21 @@ class FileStore(StoreBase):
         """An existing instance, recovered from its files. Without `chart`, the chart stored at
         creation runs (with `actions` as its hooks). A chart with another hash is refused
         unless `migrate(snapshot, old_document, new_document)` gives the new snapshot."""
+        try:
+            return self._open(resource_id, chart, migrate, actions)
+        except OSError as error:
+            raise StoreIOError(
+                f"{error.filename or self.folder(resource_id)}: opening {resource_id!r} failed "
+                f"({error.strerror or error}); its files are as they were: open it again"
+            ) from None
+
+    def _open(
+        self,
+        resource_id: str,
+        chart: StoredChart | None,
+        migrate: Migrate | None,
+        actions: Mapping[str, Callable[..., Any]] | None,
+    ) -> FileInstance:
         folder = self.folder(resource_id)
         stored = self.stored_chart(folder, resource_id)
         finished = False

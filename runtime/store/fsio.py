@@ -6,11 +6,17 @@ folder goes through `FILES`: open, write, fsync, close, ftruncate, rename, unlin
 the fsync of a folder. Production uses the OS (`Files`); the power-loss tests
 (tests/crash/test_power_loss.py) put a recorder in its place with `using`, which does the same
 and writes down each operation, and then build every state a crash could leave on disk from
-that record. Reads go straight to the OS: they change nothing.
+that record; the I/O fault tests (tests/crash/test_io_faults.py) put one that fails the k-th
+operation. Reads go straight to the OS: they change nothing.
+
+The crash tests' other seam is here too: `checkpoint`, a named step of the write protocol
+where `STATEWRIGHT_FAULT` kills the process or fails the call (the tests that kill a real
+process cannot swap `FILES` in it), and `append`, the log's write, which can be torn there.
 """
 
 from __future__ import annotations
 
+import errno
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -87,3 +93,51 @@ def makedirs(path: Path) -> None:
             FILES.mkdir(folder)
         except FileExistsError:
             pass
+
+
+def checkpoint(step: str) -> None:
+    """Fault injection for the crash tests: `STATEWRIGHT_FAULT=kill-at:<step>` SIGKILLs the
+    process at that step of the write protocol; `io-error-at:<step>` raises EIO there,
+    `no-space-at:<step>` ENOSPC. Steps: before-write, mid-write (the record is torn: half of
+    it is written first), after-write, after-fsync, before-snapshot, before-replace,
+    before-dir-fsync."""
+    fault = os.environ.get("STATEWRIGHT_FAULT")
+    if not fault:
+        return
+    kind, _, where = fault.partition(":")
+    if where != step:
+        return
+    if kind == "kill-at":
+        os.kill(os.getpid(), 9)
+    if kind == "io-error-at":
+        raise OSError(errno.EIO, os.strerror(errno.EIO))
+    if kind == "no-space-at":
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+
+def write_all(fd: int, data: bytes | memoryview) -> None:
+    """Write every byte (`os.write` may write fewer than asked)."""
+    view = memoryview(data)
+    while view:
+        written = FILES.write(fd, view)
+        view = view[written:]
+
+
+def append(fd: int, line: bytes) -> None:
+    """Append one framed log record (the crash tests' steps around it)."""
+    if os.environ.get("STATEWRIGHT_FAULT"):
+        checkpoint("before-write")
+        if os.environ["STATEWRIGHT_FAULT"] == "kill-at:mid-write":
+            write_all(fd, line[: len(line) // 2])  # a record torn by a crash
+            os.kill(os.getpid(), 9)
+        write_all(fd, line)
+        checkpoint("after-write")
+        return
+    write_all(fd, line)
+
+
+def sync(fd: int) -> None:
+    """fsync a log (the acknowledgement), with the crash tests' step after it."""
+    FILES.fsync(fd)
+    if os.environ.get("STATEWRIGHT_FAULT"):
+        checkpoint("after-fsync")

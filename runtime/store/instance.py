@@ -1,15 +1,23 @@
 """What every store's instance handle does the same way, whatever keeps its bytes.
 
-Part of `statewright.runtime.store`. `DurableInstance` runs a step on the machine and describes
-it as a `Record`, retries a send that lost a race (capped exponential backoff, full jitter),
-runs a saga's compensations one committed record at a time, fires due timers, and builds the
-record of a migration. A store's handle (`FileInstance`, `PgInstance`) only commits records
-and loads state: `_send_once`, `_commit`. `StoreBase` is what every store does with its own
-`open`; `Store` is the contract tests/test_store.py runs against each store.
+Part of `statewright.runtime.store`. `DurableInstance` owns the send sequence, once for every
+store: validate, step, append, commit, then the work after the commit. It runs a step on the
+machine and describes it as a `Record`, retries a send that lost a race (capped exponential
+backoff, full jitter), runs a saga's compensations one committed record at a time, fires due
+timers, and builds the record of a migration. A store's handle (`FileInstance`, `PgInstance`)
+implements the narrow log interface under it (`_writing`, `_find`, `_commit`, `_settle`,
+`_after_release`), as httpx's transports implement `BaseTransport` under one client.
+
+Once `_commit` returned, `send` does not raise: the work after it (observers, compensations,
+snapshot, hints, sinks) that fails is logged, done later (the next send, open, relay or
+worker), and named in the receipt's `deferred`. `StoreBase` is what every store does with its
+own `open`; `Store` is the contract tests/test_store.py runs against each store.
 """
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import json
 import logging
 import random
@@ -77,7 +85,43 @@ class DurableInstance:
     #: what the last step heard: (configuration before, machine records, data, event)
     _heard: tuple[Any, ...] = ((), [], {}, None)
 
-    # -- what the store implements -----------------------------------------------------------
+    #: how many commits lost a race and were retried (the bench reports the rate)
+    conflicts: int = 0
+
+    # -- the log interface each store implements ---------------------------------------------
+
+    def _writing(self) -> contextlib.AbstractContextManager[None]:
+        """Hold the instance for one send: reopen a poisoned handle from what is durable, take
+        the store's write lock where it has one, and catch up with other writers."""
+        return contextlib.nullcontext()
+
+    def _find(self, event: str, event_id: str) -> Receipt | None:
+        """The receipt of `event_id` when it was committed already (a retry), else None."""
+        raise NotImplementedError  # pragma: no cover - each store looks it up its own way
+
+    def _refresh(self) -> None:
+        """Read the instance again (the version a caller expected differs from this handle's)."""
+
+    def _before(self) -> list[str]:
+        """The configuration a step starts from, as the record will say."""
+        return self.machine.configuration
+
+    def _commit(self, record: Record) -> bool:
+        """Write the record durably (the acknowledgement); False when its event id was
+        committed already, by another writer meanwhile. Raises ConcurrencyConflict or
+        StoreIOError (nothing acknowledged)."""
+        raise NotImplementedError  # pragma: no cover
+
+    def _settle(self) -> None:
+        """The store's own work after a commit, under its lock (a file store's snapshot)."""
+
+    def _after_release(self) -> None:
+        """The store's work after a commit once the instance is released (the sinks)."""
+
+    def _interrupted(self) -> None:
+        """A hook raised mid-step: the machine may be between configurations."""
+
+    # -- the send sequence ---------------------------------------------------------------------
 
     def _send_once(
         self,
@@ -87,15 +131,69 @@ class DurableInstance:
         expected_version: int | None,
         given_id: bool,
     ) -> Receipt:
-        raise NotImplementedError  # pragma: no cover - each store commits its own way
+        """One attempt at a send: validate, step, append and commit, then the work after the
+        commit, which never raises (see the module docstring)."""
+        with self._writing():
+            # a caller's id may have been committed already (a retry); a new UUIDv7 has not.
+            # Before the version check: a retry of a send that succeeded expects the version
+            # it had then, and gets its receipt, not a conflict.
+            seen = self._find(event, event_id) if given_id else None
+            if seen is not None:
+                return seen
+            if expected_version is not None and expected_version != self.version:
+                self._refresh()
+                if expected_version != self.version:
+                    self.conflicts += 1
+                    raise ConcurrencyConflict(
+                        f"{self.resource_id} is at version {self.version}, not {expected_version}"
+                    )
+            self._refuse(event)
+            before = self._before()
+            try:
+                record = self._step(event, event_id, data, before)
+            except BaseException:
+                self._interrupted()  # a hook failed mid-step: reload before the next use
+                raise
+            if not self._commit(record):  # the same id, committed by another writer meanwhile
+                seen = self._find(event, event_id)
+                if seen is None:  # pragma: no cover - the store said it was there
+                    raise ConcurrencyConflict(f"{self.resource_id}: {event_id} vanished")
+                return seen
+            receipt = Receipt(
+                self.resource_id,
+                record.seq,
+                record.version,
+                event,
+                event_id,
+                list(record.to),
+                handled=self._handled,
+            )
+            deferred = self._after_commit(record)
+        deferred += self._after_commit_work("sinks", self._after_release)
+        return dataclasses.replace(receipt, deferred=tuple(deferred)) if deferred else receipt
 
-    def _commit(self, record: Record) -> bool:
-        """Write the record durably (the acknowledgement); False when its event id was
-        committed already. Raises ConcurrencyConflict or StoreIOError."""
-        raise NotImplementedError  # pragma: no cover
+    def _after_commit(self, record: Record) -> list[str]:
+        """The work after a commit under the store's lock: observers, compensations, the
+        store's own (snapshot, hints). What failed, for the receipt."""
+        return [
+            *self._after_commit_work("observers", partial(self._announce, record.version)),
+            *self._after_commit_work("compensations", self._compensate),
+            *self._after_commit_work("snapshot", self._settle),
+        ]
 
-    def _interrupted(self) -> None:
-        """A hook raised mid-step: the machine may be between configurations."""
+    def _after_commit_work(self, name: str, work: Callable[[], object]) -> list[str]:
+        """Run one piece of the work after a commit: a failure is logged and returned as a
+        sentence (it is done again later: compensations when the instance is next opened, a
+        snapshot at the next one, sinks at the next commit, open or relay)."""
+        try:
+            work()
+        except Exception as error:  # noqa: BLE001 - the event is committed whatever happens
+            if name == "compensations":
+                self._interrupted()  # resumed from the log when the handle is next used
+            text = f"{name}: {type(error).__name__}: {error}"
+            _log.warning("%s: committed, but %s (done later)", self.resource_id, text)
+            return [text]
+        return []
 
     @property
     def strict(self) -> bool:

@@ -23,10 +23,10 @@ _C = TypeVar("_C", bound=type)
 
 
 #: what the database or its pool raise; nothing of it leaves the store untranslated
-_DATABASE_ERRORS: tuple[type[Exception], ...] = (psycopg.Error, PoolTimeout, PoolClosed)
+DATABASE_ERRORS: tuple[type[Exception], ...] = (psycopg.Error, PoolTimeout, PoolClosed)
 
 
-def _translated(error: Exception) -> StoreError:
+def translated(error: Exception) -> StoreError:
     """A database error as the store's own: a lost connection, a server shutting down or a
     pool without connections is a `StoreIOError` (nothing acknowledged, reload and retry);
     anything else the server refused is a `StoreError` with its first line."""
@@ -44,8 +44,8 @@ def _store_errors(function: _F) -> _F:
         def generator(*args: Any, **kwargs: Any) -> Any:
             try:
                 yield from function(*args, **kwargs)
-            except _DATABASE_ERRORS as error:
-                raise _translated(error) from None
+            except DATABASE_ERRORS as error:
+                raise translated(error) from None
 
         return cast(_F, generator)
 
@@ -53,16 +53,20 @@ def _store_errors(function: _F) -> _F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return function(*args, **kwargs)
-        except _DATABASE_ERRORS as error:
-            raise _translated(error) from None
+        except DATABASE_ERRORS as error:
+            raise translated(error) from None
 
     return cast(_F, wrapper)
 
 
 def translating(cls: _C) -> _C:
-    """Apply `_store_errors` to every public method of a class."""
-    for name, value in list(vars(cls).items()):
-        if not name.startswith("_") and inspect.isfunction(value):
+    """Apply `_store_errors` to every public method of a class, the inherited ones too (an
+    instance's `send` is `DurableInstance`'s)."""
+    found: dict[str, Any] = {}
+    for klass in reversed(cls.__mro__[:-1]):  # a subclass's own definition wins
+        found.update(vars(klass))
+    for name, value in found.items():
+        if not name.startswith("_") and inspect.isfunction(value):  # not static, class, property
             setattr(cls, name, _store_errors(value))
     return cls
 

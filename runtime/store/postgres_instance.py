@@ -9,7 +9,8 @@ first.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -21,7 +22,7 @@ from ..timers import Clock
 from .charts import StoredChart
 from .errors import ConcurrencyConflict, StoreError, check_event_id
 from .instance import DurableInstance, retry_conflicts
-from .pg import conflict_or_raise, database_name, translating
+from .pg import DATABASE_ERRORS, conflict_or_raise, database_name, translated, translating
 from .records import Receipt, Record, new_event_id
 from .replay import durable_snapshot, restore_durable
 from .sinks import Sink, cloud_event
@@ -90,51 +91,25 @@ class PgInstance(DurableInstance):
         updated = row.get("updated_at")
         self.last_time = updated.isoformat() if isinstance(updated, datetime) else None
 
-    def _send_once(
-        self,
-        event: str,
-        event_id: str,
-        data: Mapping[str, Any],
-        expected_version: int | None,
-        given_id: bool,
-    ) -> Receipt:
-        if given_id:  # a caller's id may have been committed already (a retry)
-            seen = self._committed(event_id)
-            if seen is not None:
-                return self._duplicate(seen, event, event_id)
-        if expected_version is not None and expected_version != self.version:
-            self._load()
-            if expected_version != self.version:
-                self.conflicts += 1
-                raise ConcurrencyConflict(
-                    f"{self.resource_id} is at version {self.version}, not {expected_version}"
-                )
-        self._refuse(event)
-        record = self._step(event, event_id, data, self.machine.configuration)
+    # -- the log interface (`DurableInstance._send_once` drives it) ---------------------------
+
+    @contextmanager
+    def _writing(self) -> Iterator[None]:
+        # the database errors of a send are the store's (a lost connection: StoreIOError)
         try:
-            inserted = self._commit(record)
-        except ConcurrencyConflict:
-            self.conflicts += 1
-            self._load()  # the step ran on a stale machine: start again from the database
-            raise
-        if not inserted:  # the same id committed by another writer meanwhile
-            self._load()
-            seen = self._committed(event_id)
-            assert seen is not None
-            return self._duplicate(seen, event, event_id)
-        self._announce(record.version)
-        receipt = Receipt(
-            self.resource_id,
-            record.seq,
-            record.version,
-            event,
-            event_id,
-            list(record.to),
-            handled=self._handled,
-        )
-        self._compensate()
+            yield
+        except DATABASE_ERRORS as error:
+            raise translated(error) from None
+
+    def _find(self, event: str, event_id: str) -> Receipt | None:
+        seen = self._committed(event_id)
+        return None if seen is None else self._duplicate(seen, event, event_id)
+
+    def _refresh(self) -> None:
+        self._load()
+
+    def _after_release(self) -> None:
         self._deliver()
-        return receipt
 
     def _schedule(self, conn: psycopg.Connection[Any]) -> None:
         """Keep the instance's row in sw_timers at its next due time (none: no row), so that
@@ -208,16 +183,30 @@ class PgInstance(DurableInstance):
                     raise ConcurrencyConflict(f"{self.resource_id}: another writer committed")
                 if inserted and self._timed:
                     self._schedule(conn)
+        except ConcurrencyConflict:
+            self._lost_race()
+            raise
         except psycopg.Error as error:
-            conflict_or_raise(error)
+            try:
+                conflict_or_raise(error)
+            except ConcurrencyConflict:
+                self._lost_race()
+                raise
             if self._batch is not None:
                 raise  # the batch's transaction is lost: the batch reloads its instances
-            self._load()
-            raise StoreError(f"{self.resource_id}: the event was not committed: {error}") from None
+            with contextlib.suppress(psycopg.Error):
+                self._load()  # else loaded again at the next use (`_writing`)
+            raise
         if inserted:
             self.version, self.last_seq = record["version"], record["seq"]
             self.last_time = record["ts"]
         return bool(inserted)
+
+    def _lost_race(self) -> None:
+        """Another writer moved the instance first: the step ran on a stale machine, so start
+        again from the database (in a batch, as its transaction sees it)."""
+        self.conflicts += 1
+        self._load()
 
     def _transaction(self, conn: psycopg.Connection[Any]) -> Any:
         """A transaction (a savepoint in a batch, so that a conflict undoes one send only)

@@ -220,6 +220,10 @@ class Receipt:
     #: configuration ignores is still recorded: it happened); for a duplicate, whether the
     #: first delivery changed the configuration
     handled: bool = True
+    #: the work after the commit that failed and is done later (a snapshot not written, a
+    #: compensation that raised, a sink that did not take the event), as sentences; the event
+    #: is committed all the same
+    deferred: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -231,4 +235,5 @@ class Receipt:
             "configuration": self.configuration,
             "duplicate": self.duplicate,
             "handled": self.handled,
+            **({"deferred": list(self.deferred)} if self.deferred else {}),
         }

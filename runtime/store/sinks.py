@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from . import fsio
-from .disk import write_all
 from .errors import StoreError
+from .fsio import write_all
 
 
 class Sink(Protocol):
