@@ -346,8 +346,11 @@ def test_the_command_line_drives_instances_without_tracebacks(tmp_path: Path) ->
         assert "Traceback" not in failed.stderr and failed.stderr.startswith("statewright:")
     log = tmp_path / "resources" / "d1" / "events.log"
     log.write_bytes(log.read_bytes() + b'{"seq": 9')
+    verified = sw("verify", "d1")  # a write in flight at a crash: the next open cuts it
+    assert verified.returncode == 0 and "torn" in json.loads(verified.stdout)["notes"][0]
+    log.write_bytes(log.read_bytes() + b'\n{"seq": 10}\n')  # two bad lines: damage
     verified = sw("verify", "d1")
-    assert verified.returncode == 1 and "torn" in verified.stdout
+    assert verified.returncode == 1 and "damage" in verified.stdout
     assert os.path.getsize(log) > 0
 
 
@@ -468,17 +471,108 @@ def test_a_webhook_sink_posts_cloud_events(
     try:
         url = f"http://127.0.0.1:{server.server_address[1]}/hook"
         store = FileStore(tmp_path, sinks=[WebhookSink(url)])
-        with store.create("t", counting()) as instance:
-            with caplog.at_level(logging.WARNING, logger="statewright.store"):
-                instance.send("flip")  # the server answers 500: delivery stops, cursor stays
-            assert any("webhook" in r.getMessage() for r in caplog.records)
-            instance.send("flip")  # delivered again, then the next one
+        with caplog.at_level(logging.WARNING, logger="statewright.store"):
+            with store.create("t", counting()) as instance:
+                instance.send("flip")  # the server answers 500: tried again after a backoff
+                instance.send("flip")
+                until(lambda: len(received) >= 4)  # in the background, not in send
+            store.close()
+        assert any("did not take" in r.getMessage() for r in caplog.records)
     finally:
         server.shutdown()
     assert received[0][0].startswith("application/cloudevents+json")
     assert [event["seq"] for _, event in received] == [1, 2, 2, 3]
     with pytest.raises(StoreError):
         WebhookSink("file:///etc/passwd")
+
+
+def until(condition: Any, limit: float = 30.0) -> None:
+    """Wait for `condition` (a background thread's work); the limit only stops a runaway."""
+    import time
+
+    deadline = time.monotonic() + limit
+    while not condition():
+        assert time.monotonic() < deadline, "still waiting after the limit"
+        time.sleep(0.01)
+
+
+def test_a_webhook_that_never_answers_does_not_hold_up_send(tmp_path: Path) -> None:
+    """The receiver takes the request and answers only once the test has sent every event:
+    were delivery in the send path, the first send would wait for its timeout instead."""
+    import http.server
+    import threading
+
+    from statewright.runtime.store import WebhookSink
+
+    sent = threading.Event()
+    seen: list[int] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 - the standard library's name
+            seen.append(json.loads(self.rfile.read(int(self.headers["Content-Length"])))["seq"])
+            sent.wait(30)
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/hook"
+        store = FileStore(tmp_path, sinks=[WebhookSink(url, timeout=30)])
+        with store.create("t", counting()) as instance:
+            receipts = [instance.send("flip") for _ in range(5)]
+        assert not sent.is_set() and len(seen) <= 1  # every send returned unanswered
+        sent.set()
+        until(lambda: seen[-1:] == [6])
+        store.close()
+    finally:
+        sent.set()
+        server.shutdown()
+    assert [r.seq for r in receipts] == [2, 3, 4, 5, 6] and seen == [1, 2, 3, 4, 5, 6]
+
+
+def test_a_record_a_webhook_keeps_refusing_goes_to_the_dead_letters(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import http.server
+    import threading
+
+    from statewright.runtime.store import WebhookSink, deliverer
+
+    monkeypatch.setattr(deliverer, "DEAD_LETTER_AFTER", 3)
+    monkeypatch.setattr(deliverer, "MAX_BACKOFF", 0.01)
+    taken: list[int] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 - the standard library's name
+            seq = json.loads(self.rfile.read(int(self.headers["Content-Length"])))["seq"]
+            self.send_response(500 if seq == 2 else 204)  # the second record, never
+            self.end_headers()
+            if seq != 2:
+                taken.append(seq)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/hook"
+        store = FileStore(tmp_path, sinks=[WebhookSink(url, name="hook")])
+        with store.create("t", counting()) as instance:
+            instance.send("flip")
+            instance.send("flip")
+            until(lambda: taken == [1, 3])
+        store.close()
+    finally:
+        server.shutdown()
+    outbox = tmp_path / "resources/t/outbox"
+    dead = [json.loads(line) for line in (outbox / "hook.dead").read_text().splitlines()]
+    assert [(d["seq"], d["type"]) for d in dead] == [(2, "flip")]
+    assert (outbox / "hook.cursor").read_text() == "3"
 
 
 def test_a_migrated_instance_verifies_and_replays_across_the_change(make: Any) -> None:

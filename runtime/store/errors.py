@@ -23,6 +23,11 @@ class StoreIOError(StoreError):
     (a failed fsync is never retried: the kernel may have dropped the data)."""
 
 
+class ClockSkew(StoreError):
+    """This process's clock disagrees with the store's (its last record, or the file system or
+    database server's time) by more than the tolerance: no timer is fired by it."""
+
+
 class ChartMismatch(StoreError):
     """The chart given is not the chart the instance was created with (by hash)."""
 

@@ -61,6 +61,11 @@ class FileHome(Protocol):
 
     def stored_chart(self, folder: Path, resource_id: str) -> dict[str, Any]: ...
 
+    @property
+    def remote_sinks(self) -> bool: ...
+
+    def wake(self, resource_id: str) -> None: ...
+
 
 STATE_FORMAT = "statewright-state/1"
 
@@ -216,7 +221,7 @@ class FileInstance(DurableInstance):
         try:
             fd = files.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
             try:
-                write_all(fd, b"" if due is None else repr(float(due)).encode("ascii"))
+                write_all(fd, b"none" if due is None else repr(float(due)).encode("ascii"))
             finally:
                 files.close(fd)
             files.replace(temporary, self.folder / "due")
@@ -419,11 +424,7 @@ class FileInstance(DurableInstance):
         else:  # no usable snapshot: replay from the first segment
             if state is None:
                 self.recovered.append("state.json was missing or damaged: rebuilt from the log")
-            replay = [
-                r
-                for segment in self.store.segments(self.resource_id)
-                for r in (logfile.scan(segment).records if segment != self.log_path else records)
-            ]
+            replay = self._all_records(records)
             self._snapshot_seq = 0
         for record in replay:
             apply(machine, record, clock)
@@ -438,6 +439,32 @@ class FileInstance(DurableInstance):
         self._older_ids = None  # read again when a lookup needs them
         self._configuration_after = {r["seq"]: r["to"] for r in records[-100:]}
         self._open_log()
+
+    def _all_records(self, current: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Every record from the first segment on (the current one's as scanned): LogCorrupt
+        when a segment is missing or does not follow the one before (a gap, never replayed
+        over in silence)."""
+        records: list[dict[str, Any]] = []
+        expected = 1
+        for segment in self.store.segments(self.resource_id):
+            if segment == self.log_path:
+                base, found = self._base_seq, current
+            else:
+                scanned = logfile.scan(segment)
+                if scanned.header is None:
+                    raise LogCorrupt(segment, 1, 0, "no valid header")
+                base, found = scanned.header["base_seq"], scanned.records
+            if base != expected:
+                raise LogCorrupt(
+                    segment,
+                    1,
+                    0,
+                    f"starts at event {base} but the segments before it end at {expected - 1}: "
+                    "a segment is missing (restore it from a backup)",
+                )
+            records += found
+            expected = base + len(found)
+        return records
 
     def _read_state(self) -> dict[str, Any] | None:
         try:
@@ -519,8 +546,14 @@ class FileInstance(DurableInstance):
     # -- notifications --------------------------------------------------------------------------
 
     def _deliver(self) -> int:
-        """Send the sinks what they have not had (`file_outbox.deliver`); how many went."""
-        return deliver(self) if self.store.sinks else 0
+        """Send the local sinks what they have not had (`file_outbox.deliver`), and wake the
+        store's background delivery for the remote ones (never in the send path); how many
+        deliveries were made here."""
+        if not self.store.sinks:
+            return 0
+        if self.store.remote_sinks:
+            self.store.wake(self.resource_id)
+        return deliver(self)
 
 
 def migrated_chart(stored: Mapping[str, Any], chart: StoredChart, old_hash: str) -> dict[str, Any]:

@@ -18,20 +18,25 @@ from __future__ import annotations
 
 import errno
 import json
+import math
 import os
 import secrets
 import shutil
+import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 from ..errors import MissingHooksError
 from ..timers import Clock
 from . import fsio, logfile
 from .charts import StoredChart
+from .deliverer import Deliverer, is_remote
 from .disk import atomic_write, fsync_dir, without_crc, write_new
 from .errors import (
     ChartMismatch,
+    ClockSkew,
     InstanceExists,
     StoreError,
     StoreIOError,
@@ -40,7 +45,8 @@ from .errors import (
 )
 from .file_batch import Batch
 from .file_instance import FileInstance, migrated_chart
-from .instance import Migrate, StoreBase
+from .file_outbox import deliver, deliver_remote
+from .instance import CLOCK_TOLERANCE, Migrate, StoreBase
 from .logfile import LogCorrupt
 from .records import Receipt, WallClock
 from .replay import Replay, replay_until
@@ -49,6 +55,22 @@ from .sinks import Sink
 #: Events between snapshots: the log is the truth, so a snapshot is only a loading shortcut
 #: (a snapshot per event measured about 30% of the raw write+fsync rate, bench/store_bench.py).
 SNAPSHOT_EVERY = 100
+#: A `due` hint further ahead than this (seconds; ten years) is not trusted: the worker opens
+#: the instance to look (a timer that long is still fired, at the cost of that look per pass).
+HINT_HORIZON = 10 * 365 * 86400.0
+
+
+def _hint(text: str, horizon: float) -> float | None:
+    """A `due` hint's meaning: None (no timer), a due time, or 0.0 (look)."""
+    if text == "none":
+        return None
+    try:
+        due = float(text)
+    except ValueError:
+        return 0.0
+    return due if math.isfinite(due) and 0 <= due <= horizon else 0.0
+
+
 #: Records per log segment before it is rotated (the audit trail stays; loading reads only the
 #: snapshot and the current segment).
 SEGMENT_RECORDS = 10_000
@@ -91,10 +113,16 @@ class FileStore(StoreBase):
         self.notify_context = tuple(notify_context)
         self.clock: Clock = clock or WallClock()
         self._pool: Any = None  # the threads that fsync a group commit's files together
+        self._deliverer: Deliverer | None = None  # the remote sinks' thread, once needed
+        self._deliverer_lock = threading.Lock()
 
     def close(self) -> None:
         """Release what the store holds open (the threads of group commits, the sinks'
-        connections)."""
+        connections); what the remote sinks have not had is tried once more first (for at
+        most `Deliverer.close`'s timeout: the relay delivers the rest)."""
+        if self._deliverer is not None:
+            self._deliverer.close()
+            self._deliverer = None
         if self._pool is not None:
             self._pool.shutdown()
             self._pool = None
@@ -125,7 +153,8 @@ class FileStore(StoreBase):
             for p in self.resources.iterdir()
             if not p.name.startswith(".")  # an instance being created
             and not p.is_symlink()  # a link would leave the store
-            and (p / "chart.json").is_file()
+            # an instance whose chart.json is gone is still listed (open and verify say so)
+            and ((p / "chart.json").is_file() or (p / "events.log").exists())
         )
 
     def create(
@@ -262,6 +291,11 @@ class FileStore(StoreBase):
         try:
             stored: dict[str, Any] = json.loads((folder / "chart.json").read_bytes())
         except FileNotFoundError:
+            if (folder / "events.log").exists():
+                raise StoreError(
+                    f"{folder / 'chart.json'}: missing, though the instance's log is there: "
+                    "its chart is lost (restore chart.json from a backup); nothing was read"
+                ) from None
             raise UnknownInstance(f"no instance {resource_id!r} in {self.base}") from None
         except (OSError, ValueError) as error:
             raise StoreError(f"{folder / 'chart.json'}: unreadable: {error}") from None
@@ -280,16 +314,20 @@ class FileStore(StoreBase):
     # -- timers --------------------------------------------------------------------------------
 
     def hinted_due(self) -> dict[str, float | None]:
-        """Each instance's next due time as its `due` hint says (None: no timer). An
-        instance without a readable hint (never opened since it was written by an older
-        version, or the hint was lost in a crash) is due now: a worker opens it and looks."""
+        """Each instance's next due time as its `due` hint says (None: `none`, no timer). A
+        hint that does not say that or a time (missing, empty as an unsynced rename can leave
+        it after a power cut, not a finite number, or more than `HINT_HORIZON` seconds ahead)
+        means "look": the instance is due now, and a worker opens it (which writes the hint
+        again)."""
         found: dict[str, float | None] = {}
+        horizon = self.clock.now() + HINT_HORIZON
         for resource_id in self.ids():
             try:
                 text = (self.folder(resource_id) / "due").read_text("ascii").strip()
-                found[resource_id] = float(text) if text else None
-            except (OSError, ValueError):
+            except (OSError, ValueError, StoreError):
                 found[resource_id] = 0.0
+                continue
+            found[resource_id] = _hint(text, horizon)
         return found
 
     def next_due(self) -> float | None:
@@ -316,6 +354,7 @@ class FileStore(StoreBase):
         by_hash = {chart.hash: chart for chart in charts}
         receipts: list[Receipt] = []
         now = self.clock.now()
+        skew = self._clock_skew(now)
         due = sorted(
             (when, resource_id)
             for resource_id, when in self.hinted_due().items()
@@ -325,16 +364,18 @@ class FileStore(StoreBase):
             if len(receipts) >= limit or stop():
                 break
             try:
+                if skew is not None:
+                    raise skew
                 stored = self.stored_chart(self.folder(resource_id), resource_id)
-            except UnknownInstance:
-                continue  # removed meanwhile
-            chart = by_hash.get(stored["hash"]) or StoredChart(
-                stored["document"], chart_id=stored["chart_id"], no_hooks=self.no_hooks
-            )
-            try:
+                chart = by_hash.get(stored["hash"]) or StoredChart(
+                    stored["document"], chart_id=stored["chart_id"], no_hooks=self.no_hooks
+                )
                 with self.open(resource_id, chart) as instance:
                     receipt = instance.tick()
-            except MissingHooksError as error:
+            except UnknownInstance:
+                continue  # removed meanwhile
+            except (MissingHooksError, StoreError) as error:
+                # refused (no hook, a clock that disagrees, damage): the others go on
                 if refused is None:
                     raise
                 refused.append((resource_id, str(error)))
@@ -343,16 +384,68 @@ class FileStore(StoreBase):
                 receipts.append(receipt)
         return receipts
 
+    def _clock_skew(self, now: float) -> ClockSkew | None:
+        """With the wall clock: how this process's time compares with the file system's (the
+        modification time of a file written now: on a network file system, the server's).
+        More than `CLOCK_TOLERANCE` apart is a `ClockSkew` (no timer fires); a test's fake
+        clock is not compared."""
+        if not isinstance(self.clock, WallClock) or not self.resources.is_dir():
+            return None
+        probe = self.resources / ".clock"
+        try:
+            fd = fsio.FILES.open(probe, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+            try:
+                os.utime(fd)  # now, as the file system keeps time
+                written = os.fstat(fd).st_mtime
+            finally:
+                fsio.FILES.close(fd)
+        except OSError:
+            return None  # cannot tell: the instances' own records are still compared
+        if abs(written - now) <= CLOCK_TOLERANCE:
+            return None
+        return ClockSkew(
+            f"this process's clock is {now - written:+.1f} s off the file system's time "
+            f"({self.resources}): no timer fired (fix the clock: NTP)"
+        )
+
     def relay(self) -> int:
         """Deliver to the sinks what they have not had, for every instance (an instance's
-        records also go to the sinks right after each commit and when it is opened); how many
-        deliveries were made."""
+        records also go to the local sinks right after each commit and when it is opened,
+        and to the remote ones from a background thread); how many deliveries were made."""
         delivered = 0
         if self.sinks:
             for resource_id in self.ids():
                 with self.open(resource_id) as instance:
-                    delivered += instance.delivered
+                    delivered += instance.delivered + deliver(instance, remote=True)
         return delivered
+
+    @property
+    def remote_sinks(self) -> bool:
+        """Whether a sink talks to the network (delivered off the send path: `deliverer`)."""
+        return any(is_remote(sink) for sink in self.sinks)
+
+    def wake(self, resource_id: str) -> None:
+        """Have the background thread deliver an instance's outbox to the remote sinks."""
+        with self._deliverer_lock:
+            if self._deliverer is None:
+                self._deliverer = Deliverer(self._deliver_remote, "statewright-deliver")
+        self._deliverer.wake(resource_id)
+
+    def _deliver_remote(self, resource_id: str, dead_letter: bool) -> bool:
+        """The background delivery of one instance (read-only but for the outbox): its
+        current segment's records are what the cursors are compared with."""
+        folder = self.folder(resource_id)
+        stored = self.stored_chart(folder, resource_id)
+        records = logfile.scan(folder / "events.log").records
+        outboxed = SimpleNamespace(
+            store=self,
+            folder=folder,
+            chart=SimpleNamespace(id=stored["chart_id"]),
+            resource_id=resource_id,
+            last_seq=records[-1]["seq"] if records else 0,
+            _recent=records,
+        )
+        return deliver_remote(outboxed, dead_letter)
 
     def chart_source(self, resource_id: str) -> dict[str, Any] | None:
         """The whole IR document an instance was created from (for drawing it), if kept."""
@@ -400,11 +493,15 @@ class FileStore(StoreBase):
 
     # -- checking ---------------------------------------------------------------------------
 
-    def verify(self, resource_id: str) -> list[str]:
+    def verify(self, resource_id: str, *, notes: list[str] | None = None) -> list[str]:
         """Problems with an instance's files, as sentences (empty: it is sound). Reads only:
         nothing is repaired. Checks every segment's framing and sequence, the header, the
-        snapshot's checksum and that it equals a replay of the log."""
+        snapshot's checksum and that it equals a replay of the log. What the next open
+        repairs by the recovery rules (a torn last record of the current segment, as a crash
+        in mid-write leaves it; a leftover temporary file) is not a problem: it goes to
+        `notes` when given."""
         problems: list[str] = []
+        notes = [] if notes is None else notes
         try:
             folder = self.folder(resource_id)
             stored = self.stored_chart(folder, resource_id)
@@ -427,10 +524,14 @@ class FileStore(StoreBase):
                         f"{expected} was due"
                     )
                 if scanned.torn is not None:
-                    problems.append(
+                    torn = (
                         f"{segment.name}: a torn last record ({len(scanned.torn)} bytes at "
-                        f"byte {scanned.good_length}); opening the instance cuts it"
+                        f"byte {scanned.good_length})"
                     )
+                    if segment.name == "events.log" and _cuttable(scanned, folder):
+                        notes.append(f"{torn}; the next open cuts it (a crash in mid-write)")
+                    else:
+                        problems.append(f"{torn}: damage, not a write in flight")
                 records += scanned.records
                 expected = scanned.header["base_seq"] + len(scanned.records)
             replay = Replay(stored)
@@ -438,7 +539,9 @@ class FileStore(StoreBase):
                 replay.apply(record)
             machine = replay.machine
             for leftover in folder.glob(".*.tmp"):
-                problems.append(f"{leftover.name}: a leftover temporary file")
+                notes.append(
+                    f"{leftover.name}: a leftover temporary file; the next open removes it"
+                )
             state = without_crc((folder / "state.json").read_bytes())
             if state is None:
                 problems.append("state.json: missing checksum or unreadable")
@@ -455,3 +558,20 @@ class FileStore(StoreBase):
         except (LogCorrupt, StoreError) as error:
             problems.append(str(error))
         return problems
+
+
+def _cuttable(scanned: logfile.Scan, folder: Path) -> bool:
+    """Whether opening the instance would cut this torn tail (`FileInstance._cut_tail`'s
+    rule): a partial line or NUL bytes always; one complete bad line when no snapshot says
+    it was committed; more than one never."""
+    tail = scanned.torn or b""
+    complete = tail.rstrip(b"\0").count(b"\n")
+    if complete == 0:
+        return True
+    if complete > 1:
+        return False
+    try:
+        state = without_crc((folder / "state.json").read_bytes())
+    except OSError:
+        state = None
+    return state is None or scanned.torn_seq is None or state["last_seq"] < scanned.torn_seq

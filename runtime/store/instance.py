@@ -31,8 +31,14 @@ from ..observe import Observer, Recorder, Transition
 from ..reserved import refusal, reserved
 from ..timers import Clock
 from .charts import RunningMachine, StoredChart
-from .errors import ConcurrencyConflict, InstanceFinished, UnknownEvent, check_event_id
-from .records import TICK, Receipt, Record, new_event_id
+from .errors import (
+    ClockSkew,
+    ConcurrencyConflict,
+    InstanceFinished,
+    UnknownEvent,
+    check_event_id,
+)
+from .records import TICK, Receipt, Record, new_event_id, seconds
 from .replay import durable_snapshot
 
 _log = logging.getLogger("statewright.store")
@@ -43,6 +49,9 @@ Migrate = Callable[[dict[str, Any], Mapping[str, Any], Mapping[str, Any]], dict[
 
 #: how often a send that lost a race is tried again before the conflict is raised
 RETRIES = 200
+#: seconds a clock may be behind the store's (its last record, the file system's or the
+#: database server's time) before a worker refuses to fire timers (`ClockSkew`)
+CLOCK_TOLERANCE = 5.0
 
 
 def retry_conflicts(step: Callable[[], T]) -> T:
@@ -298,7 +307,17 @@ class DurableInstance:
         """Commit the timed events that are due now, as one `sw.tick` record (replay fires the
         same timers: their due times are absolute and the record carries the time)."""
         due = self.machine.next_due
-        if due is None or due > self.store.clock.now():
+        now = self.store.clock.now()
+        if due is None:
+            return None
+        # a clock behind the last record's: refused (and said), not a quiet "nothing due"
+        if self.last_time is not None and seconds(self.last_time) > now + CLOCK_TOLERANCE:
+            raise ClockSkew(
+                f"{self.resource_id}: its last record was written at {self.last_time}, "
+                f"{seconds(self.last_time) - now:.1f} s later than this process's clock says it "
+                "is now: no timer fired (fix the clock: NTP)"
+            )
+        if due > now:
             return None
         try:
             return self.send(TICK)
@@ -472,7 +491,7 @@ class Store(Protocol):
         self, resource_id: str, *, seq: int | None = None, at: float | str | None = None
     ) -> dict[str, Any]: ...
 
-    def verify(self, resource_id: str) -> list[str]: ...
+    def verify(self, resource_id: str, *, notes: list[str] | None = None) -> list[str]: ...
 
     def close(self) -> None: ...
 

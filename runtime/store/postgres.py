@@ -20,6 +20,7 @@ the acknowledgement. Every database error leaving the store is a `StoreError`.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
@@ -31,8 +32,10 @@ from psycopg_pool import ConnectionPool
 from ..errors import MissingHooksError
 from ..timers import Clock
 from .charts import StoredChart
+from .deliverer import Deliverer, is_remote
 from .errors import (
     ChartMismatch,
+    ClockSkew,
     ConcurrencyConflict,
     InstanceExists,
     ReplayDivergence,
@@ -41,8 +44,9 @@ from .errors import (
     check_event_id,
     check_resource_id,
 )
-from .instance import Migrate, StoreBase
+from .instance import CLOCK_TOLERANCE, Migrate, StoreBase
 from .pg import has_table, safe_dsn, translating
+from .pg_outbox import relay
 from .postgres_instance import PgBatch, PgInstance
 from .records import Receipt, Record, WallClock
 from .replay import Replay, durable_snapshot, replay_until, restore_durable
@@ -171,6 +175,8 @@ class PostgresStore(StoreBase):
         #: recording them as skipped, instead of refusing them (`StoredChart`)
         self.no_hooks = no_hooks
         self.sinks = list(sinks)
+        self._deliverer: Deliverer | None = None  # the remote sinks' thread, once needed
+        self._deliverer_lock = threading.Lock()
         self.notify_context = tuple(notify_context)
         self.clock: Clock = clock or WallClock()
         try:  # one direct connection first: a wrong address fails at once, not after the
@@ -203,7 +209,11 @@ class PostgresStore(StoreBase):
         )
 
     def close(self) -> None:
-        """Close the connection pool and the sinks' connections."""
+        """Close the connection pool and the sinks' connections (what the remote sinks have
+        not had is tried once more first, for at most `Deliverer.close`'s timeout)."""
+        if self._deliverer is not None:
+            self._deliverer.close()
+            self._deliverer = None
         self.pool.close()
         for sink in self.sinks:
             getattr(sink, "close", lambda: None)()
@@ -428,9 +438,10 @@ class PostgresStore(StoreBase):
         replay = Replay({**row["chart"], "chart_id": row["chart_id"]})
         return replay_until(self.history(resource_id), replay, resource_id, seq=seq, at=at)
 
-    def verify(self, resource_id: str) -> list[str]:
+    def verify(self, resource_id: str, *, notes: list[str] | None = None) -> list[str]:
         """Problems with an instance, as sentences: sequence numbers and versions contiguous
-        from 1, and the stored snapshot equal to a replay of the events."""
+        from 1, and the stored snapshot equal to a replay of the events. (`notes`: what an
+        open would repair; the database leaves nothing to repair, so none.)"""
         problems: list[str] = []
         try:
             row = self.row(resource_id)
@@ -459,43 +470,26 @@ class PostgresStore(StoreBase):
 
     # -- notifications ----------------------------------------------------------------------
 
-    def relay(self, resource_id: str | None = None) -> int:
+    def relay(self, resource_id: str | None = None, *, remote: bool | None = None) -> int:
         """Deliver outbox rows each sink has not had, in order per instance (at least once);
-        returns how many deliveries were made. Runs after each commit and when asked."""
-        delivered = 0
-        for sink in self.sinks:
-            with self.pool.connection() as conn:
-                rows = conn.execute(
-                    "SELECT o.instance, o.seq, o.event FROM sw_outbox o "
-                    "LEFT JOIN sw_outbox_cursors c ON c.sink = %s AND c.instance = o.instance "
-                    "WHERE o.seq > coalesce(c.seq, 0) AND (%s::text IS NULL OR o.instance = %s) "
-                    "ORDER BY o.instance, o.seq",
-                    (sink.name, resource_id, resource_id),
-                ).fetchall()
-                failed: set[str] = set()
-                for instance, seq, event in rows:
-                    if instance in failed:
-                        continue
-                    try:
-                        sink.deliver(event)
-                    except Exception as error:  # noqa: BLE001 - retried at the next relay
-                        _log.warning(
-                            "%s: sink %s did not take event %s (retried later): %s",
-                            instance,
-                            sink.name,
-                            seq,
-                            error,
-                        )
-                        failed.add(instance)
-                        continue
-                    conn.execute(
-                        "INSERT INTO sw_outbox_cursors (sink, instance, seq) VALUES (%s, %s, %s) "
-                        "ON CONFLICT (sink, instance) DO UPDATE SET seq = excluded.seq",
-                        (sink.name, instance, seq),
-                    )
-                    conn.commit()
-                    delivered += 1
-        return delivered
+        returns how many deliveries were made. Runs after each commit (the local sinks; the
+        remote ones from a background thread: `deliverer`) and when asked (all of them;
+        `remote` True or False: those only)."""
+        return relay(self, resource_id, remote)[0]
+
+    @property
+    def remote_sinks(self) -> bool:
+        """Whether a sink talks to the network (delivered off the send path: `deliverer`)."""
+        return any(is_remote(sink) for sink in self.sinks)
+
+    def wake(self, resource_id: str) -> None:
+        """Have the background thread deliver an instance's outbox to the remote sinks."""
+        with self._deliverer_lock:
+            if self._deliverer is None:
+                self._deliverer = Deliverer(
+                    lambda rid, _dead: not relay(self, rid, True)[1], "statewright-deliver"
+                )
+        self._deliverer.wake(resource_id)
 
     def next_due(self) -> float | None:
         """The earliest due time of any instance's timer, None when none has one."""
@@ -520,6 +514,19 @@ class PostgresStore(StoreBase):
         and the instance waits for its lease to end; without, it raises."""
         by_hash = {chart.hash: chart for chart in charts}
         receipts: list[Receipt] = []
+        if isinstance(self.clock, WallClock):  # the database server's time is the store's
+            with self.pool.connection() as conn:
+                row = conn.execute("SELECT extract(epoch FROM clock_timestamp())").fetchone()
+            off = self.clock.now() - float(row[0]) if row is not None else 0.0
+            if abs(off) > CLOCK_TOLERANCE:
+                skew = ClockSkew(
+                    f"this process's clock is {off:+.1f} s off the database server's: no timer "
+                    "fired (fix the clock: NTP)"
+                )
+                if refused is None:
+                    raise skew
+                refused.append(("*", str(skew)))
+                return receipts
         while len(receipts) < limit and not stop():
             now = self.clock.now()
             with self.pool.connection() as conn, conn.transaction():
@@ -544,7 +551,9 @@ class PostgresStore(StoreBase):
                             instance._schedule(conn)
                     else:
                         receipts.append(receipt)
-            except MissingHooksError as error:
+            except (MissingHooksError, StoreError) as error:
+                # refused (no hook, a clock behind the instance's last record, damage); the
+                # instance waits for its lease to end, the others go on
                 if refused is None:
                     raise
                 refused.append((row[0], str(error)))

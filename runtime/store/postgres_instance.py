@@ -41,7 +41,12 @@ class PgHome(Protocol):
         self, resource_id: str, conn: psycopg.Connection[Any] | None = None
     ) -> dict[str, Any]: ...
 
-    def relay(self, resource_id: str | None = None) -> int: ...
+    def relay(self, resource_id: str | None = None, *, remote: bool | None = None) -> int: ...
+
+    @property
+    def remote_sinks(self) -> bool: ...
+
+    def wake(self, resource_id: str) -> None: ...
 
 
 @translating
@@ -241,7 +246,9 @@ class PgInstance(DurableInstance):
 
     def _deliver(self) -> None:
         if self.store.sinks and self._batch is None:  # a batch relays once it is committed
-            self.store.relay(self.resource_id)
+            if self.store.remote_sinks:  # never in the send path (`deliverer`)
+                self.store.wake(self.resource_id)
+            self.store.relay(self.resource_id, remote=False)
 
 
 class PgBatch:
@@ -307,7 +314,10 @@ class PgBatch:
                 "again with the same event ids"
             ) from None
         if kind is None and self.store.sinks:
-            self.store.relay()
+            if self.store.remote_sinks:
+                for instance in self.instances:
+                    self.store.wake(instance.resource_id)
+            self.store.relay(remote=False)
 
 
 _COMMIT = """

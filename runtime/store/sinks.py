@@ -95,9 +95,10 @@ class JsonlSink:
 
 
 class WebhookSink:
-    """POSTs each notification as `application/cloudevents+json` (structured mode). A
-    non-2xx answer or a network error stops delivery; it resumes at the next commit, open or
-    relay (a worker's).
+    """POSTs each notification as `application/cloudevents+json` (structured mode), from the
+    store's background thread, the relay or the worker, never inside `send`. A non-2xx answer
+    or a network error stops delivery; it is tried again with a backoff, and after
+    `deliverer.DEAD_LETTER_AFTER` tries the refused record goes to the dead letters.
 
     Args:
         url: http(s) URL.
@@ -110,6 +111,9 @@ class WebhookSink:
     when the server closed it."""
 
     SIGNATURE_HEADER = "Statewright-Signature"
+    #: a network sink: delivered by a background thread, the relay or the worker, never
+    #: inside `send` (`deliverer`)
+    remote = True
 
     def __init__(
         self,

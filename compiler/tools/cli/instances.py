@@ -318,9 +318,11 @@ def _relay(store: Store, args: argparse.Namespace) -> int:
 def _verify(store: Store, args: argparse.Namespace) -> int:
     failed = False
     for resource_id in args.resource_ids or store.ids():
-        problems = store.verify(resource_id)
+        notes: list[str] = []  # what the next open repairs (a torn tail, a leftover)
+        problems = store.verify(resource_id, notes=notes)
         failed = failed or bool(problems)
-        print(json.dumps({"id": resource_id, "ok": not problems, "problems": problems}))
+        line = {"id": resource_id, "ok": not problems, "problems": problems}
+        print(json.dumps({**line, "notes": notes} if notes else line))
     return EXIT_DIAGNOSTICS if failed else EXIT_OK
 
 
