@@ -247,3 +247,36 @@ def test_commits_notify_only_while_someone_watches(pg_dsn: str) -> None:
         assert [r["seq"] for r in store.watch("n", timeout=0.2)] == [1, 2, 3]
         with psycopg.connect(pg_dsn, autocommit=True) as probe:
             assert probe.execute("SELECT count(*) FROM sw_watchers").fetchone() == (0,)
+
+
+def test_a_killed_backend_is_a_store_error_from_send_and_the_retry_applies_once(
+    pg_dsn: str,
+) -> None:
+    """The backends of the store's pool are terminated (what a server restart or a failover
+    does): `send` (inherited from `DurableInstance`) raises a StoreIOError, never a psycopg
+    error, and the same event id sent again is applied once."""
+    from statewright.runtime.store import StoreIOError
+
+    store = PostgresStore(pg_dsn)
+    try:
+        store.create("k", counting())
+        instance = store.open("k", counting())
+        with psycopg.connect(pg_dsn, autocommit=True) as admin:
+            admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        outcomes = []
+        for _ in range(3):  # each try may meet another dead pooled connection
+            try:
+                outcomes.append(instance.send("flip", event_id="after-kill"))
+                break
+            except StoreIOError as error:
+                outcomes.append(error)
+        assert not isinstance(outcomes[-1], Exception), outcomes
+        assert isinstance(outcomes[0], StoreIOError)  # the pool's connection was dead
+        assert all(isinstance(o, StoreIOError) or o.seq == 2 for o in outcomes)
+        ids = [record["id"] for record in store.history("k")]
+        assert ids.count("after-kill") == 1
+    finally:
+        store.close()

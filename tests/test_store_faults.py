@@ -189,3 +189,106 @@ def test_a_failed_reopen_never_leaves_a_descriptor_number_behind(tmp_path: Path)
     instance.close()
     assert [r["id"] for r in store.history("t")][1:] == ["kept"]
     assert store.verify("t") == []
+
+
+def test_a_worker_pass_between_full_passes_reads_the_due_index_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = FakeClock(1000.0)
+    store = FileStore(tmp_path, clock=clock)
+    for name in ("a", "b", "c"):
+        _timed(store, name)  # due at 1030
+    index = tmp_path / "due"
+    assert sorted(os.listdir(index)) == [f"000000001030000.{n}" for n in ("a", "b", "c")]
+    worker = Worker(store)
+    assert worker.run_once().fired == 0  # the first pass is full: nothing due yet
+    clock.time = 1031.0
+
+    def no_hint_reading() -> Any:
+        raise AssertionError("a pass between full passes read the instances' hints")
+
+    monkeypatch.setattr(store, "hinted_due", no_hint_reading)
+    assert sorted(worker.run_once().instances) == ["a", "b", "c"]
+    assert os.listdir(index) == []  # no timer left: no entry left
+    assert store.next_due() is None
+
+
+def test_a_stale_due_entry_is_looked_at_once_and_a_lost_one_made_again(tmp_path: Path) -> None:
+    clock = FakeClock(1000.0)
+    store = FileStore(tmp_path, clock=clock)
+    _timed(store, "a")
+    index = tmp_path / "due"
+    (index / "000000000500000.a").touch()  # stale: a crash between making and removing
+    assert store.fire_due(full=False) == []  # looked at: nothing due yet, entry removed
+    assert sorted(os.listdir(index)) == ["000000001030000.a"]
+    for entry in index.iterdir():
+        entry.unlink()  # lost (never fsynced, a power cut)
+    clock.time = 1031.0
+    assert store.fire_due(full=False) == []  # the index alone does not know it
+    assert [r.resource_id for r in store.fire_due(full=True)] == ["a"]  # a full pass does
+
+
+def test_a_retry_of_an_old_event_reads_one_segment_not_all(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from statewright.runtime.store import file_instance, logfile, segment_ids
+
+    store = FileStore(tmp_path, snapshot_every=3, segment_records=3)
+    with store.create("t", counting()) as instance:
+        for n in range(20):
+            instance.send("flip", event_id=f"e{n}")
+    folder = tmp_path / "resources/t"
+    assert len(list(folder.glob("events.*.ids"))) == len(list(folder.glob("events.*.log"))) >= 5
+    scanned: list[str] = []
+    lines: list[tuple[str, int]] = []
+    real_scan, real_line = logfile.scan, segment_ids._line_at
+
+    def counting_scan(path: Path, data: Any = None) -> Any:
+        scanned.append(path.name)
+        return real_scan(path, data)
+
+    def counting_line(segment: Path, offset: int) -> Any:
+        lines.append((segment.name, offset))
+        return real_line(segment, offset)
+
+    monkeypatch.setattr(segment_ids.logfile, "scan", counting_scan)
+    monkeypatch.setattr(segment_ids, "_line_at", counting_line)
+    with store.open("t", counting()) as instance:
+        assert file_instance.logfile.scan is counting_scan
+        scanned.clear()
+        receipt = instance.send("flip", event_id="e4")
+        assert receipt.duplicate and receipt.seq == 6
+        # no segment read whole: the one line of the one segment that holds it
+        assert scanned == [] and [name for name, _ in lines] == ["events.000000000004.log"]
+        lines.clear()
+        assert not instance.send("flip", event_id="new").duplicate
+        assert scanned == [] and lines == []  # a new id: the keys alone say no
+    damaged = sorted(folder.glob("events.*.ids"))[0]
+    damaged.write_bytes(damaged.read_bytes()[:-1])  # fails its check: made again
+    with store.open("t", counting()) as instance:
+        assert instance.send("flip", event_id="e0").duplicate
+    assert segment_ids.read(damaged.with_suffix(".log")) is not None
+
+
+def test_create_makes_two_files_durable_with_two_fsyncs_and_two_folder_fsyncs(
+    tmp_path: Path,
+) -> None:
+    counted: list[str] = []
+
+    class Counting(fsio.Files):
+        def fsync(self, fd: int) -> None:
+            counted.append("fsync")
+            super().fsync(fd)
+
+        def fsync_dir(self, path: Any) -> None:
+            counted.append("fsync_dir")
+            super().fsync_dir(path)
+
+    store = FileStore(tmp_path)
+    with fsio.using(Counting()):
+        instance = store.create("t", counting(), context={"owner": "ann"})
+    assert sorted(counted) == ["fsync", "fsync", "fsync_dir", "fsync_dir"]
+    assert instance.recovered == [] and instance.send("flip").seq == 2
+    instance.close()
+    assert store.verify("t") == []
+    assert store.open("t", counting()).context == {"owner": "ann", "count": 1}

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import os
 import secrets
 from collections.abc import Iterator, Mapping
@@ -20,7 +21,7 @@ from typing import Any, Protocol
 
 from ..memory import gc_paused
 from ..timers import Clock, FakeClock
-from . import file_log, fsio, logfile
+from . import file_log, fsio, logfile, segment_ids
 from .charts import StoredChart
 from .disk import (
     FileLock,
@@ -30,6 +31,7 @@ from .disk import (
     without_crc,
     write_new,
 )
+from .due_index import DueIndex
 from .errors import AcknowledgedEventsLost, StoreError, StoreIOError
 from .file_log import FileLog
 from .file_outbox import deliver
@@ -38,6 +40,7 @@ from .instance import DurableInstance
 from .logfile import LogCorrupt, Scan
 from .records import Receipt, Record
 from .replay import apply, durable_snapshot, restore_durable
+from .segment_ids import OlderIds
 from .sinks import Sink
 
 _log = logging.getLogger("statewright.store")
@@ -56,6 +59,9 @@ class FileHome(Protocol):
     def folder(self, resource_id: str) -> Path: ...
 
     def segments(self, resource_id: str) -> list[Path]: ...
+
+    @property
+    def due_index(self) -> DueIndex: ...
 
     def history(self, resource_id: str) -> Iterator[dict[str, Any]]: ...
 
@@ -101,8 +107,8 @@ class FileInstance(DurableInstance):
         #: the current segment's descriptor (`file_log`: its one owner)
         self.log = FileLog(self.log_path, resource_id)
         self._event_ids: dict[str, int] = {}
-        #: the ids of the older segments, once a lookup needed them (see `_find_event`)
-        self._older_ids: dict[str, int] | None = None
+        #: the ids of the closed segments (`segment_ids`: read once a lookup needs them)
+        self._older = OlderIds()
         self._base_seq = 1
         self._configuration_after: dict[int, list[str]] = {}
         self._recent: list[dict[str, Any]] = []  # the last records committed (for the sinks)
@@ -115,8 +121,8 @@ class FileInstance(DurableInstance):
         #: the next due time last written to the `due` hint (NaN: not written by this handle)
         self._hinted: float | None = float("nan")
         self.machine = chart.new(clock=store.clock)  # replaced by the loaded state
-        if fresh:
-            self._open_log()
+        if fresh:  # `_create` writes the log
+            pass
         elif not migrating:
             try:
                 with self.lock:
@@ -161,7 +167,10 @@ class FileInstance(DurableInstance):
     def _interrupted(self) -> None:
         self._poisoned = True  # reload from the files before the next use
 
-    def _create(self, context: dict[str, Any], *, deliver: bool = True) -> None:
+    def _create(self, context: dict[str, Any], salt: str) -> None:
+        """Start the machine (its initial entry actions run here) and write the log whole: its
+        header and the creation record in one write and one fsync (`FileStore.create` makes
+        the instance in a hidden folder, and renames it into place once this is durable)."""
         with self.lock:
             self.machine.context.update(self.chart.declared.context(context))
             skipped = self._start()
@@ -171,12 +180,19 @@ class FileInstance(DurableInstance):
                 to=self.machine.configuration,
                 context=self.machine.context,
                 skipped=skipped,
-            )
-            self._commit(record)
+            ).to_json()
+            head = logfile.header(self.resource_id, self.chart.hash, 1, salt)
+            write_new(self.log_path, logfile.frame(head) + logfile.frame(record))
+            self._open_log()
+            self._committed(record)
             self._compensate()
-            self._write_snapshot()
-        if deliver:
-            self._deliver()
+
+    def _moved(self, folder: Path) -> None:
+        """The instance's folder was renamed into place (`FileStore.create`): the descriptors
+        stay (same files), the paths follow."""
+        self.folder = folder
+        self.log_path = self.log.path = folder / "events.log"
+        self.lock.path = str(folder / ".lock")
 
     def _commit(self, committed: Record) -> bool:
         """Append and fsync the record: the acknowledgement (in a group commit, the fsync is
@@ -212,10 +228,13 @@ class FileInstance(DurableInstance):
         """Keep `due` (the instance's next timer, for workers: `FileStore.fire_due` opens only
         the instances whose timers are due) when it changed. A hint, not a record: written by
         rename without fsync; a lost or stale hint makes a worker open the instance and look
-        (`FileStore.hinted_due`)."""
+        (`FileStore.hinted_due`). The store's due index follows (`due_index`)."""
         due = self.machine.next_due
         if due == self._hinted:
             return
+        # the hint on disk, not this handle's memory, names the index entry to replace: both
+        # change under the instance's lock, and another handle may have moved them since
+        old = _hinted_time(self.folder / "due")
         temporary = self.folder / f".due.{os.getpid()}.tmp"
         files = fsio.FILES
         try:
@@ -228,6 +247,7 @@ class FileInstance(DurableInstance):
             self._hinted = due
         except OSError:
             pass  # a worker without the hint opens the instance to see
+        self.store.due_index.move(self.resource_id, old, due)
 
     def _receipt(
         self,
@@ -279,8 +299,10 @@ class FileInstance(DurableInstance):
         """Close the current segment under its first sequence number and start a new one (the
         snapshot at `last_seq` is on disk, so loading never needs the old segment)."""
         self.log.close()
-        fsio.FILES.replace(self.log_path, self.folder / f"events.{self._base_seq:012d}.log")
+        closed = self.folder / f"events.{self._base_seq:012d}.log"
+        fsio.FILES.replace(self.log_path, closed)
         fsync_dir(self.folder)
+        segment_ids.write(closed)
         self._new_segment(self.last_seq + 1)
 
     def _new_segment(self, base_seq: int) -> None:
@@ -292,8 +314,6 @@ class FileInstance(DurableInstance):
         fsio.FILES.replace(temporary, self.log_path)
         fsync_dir(self.folder)
         self._base_seq = base_seq
-        if self._older_ids is not None:
-            self._older_ids.update(self._event_ids)  # the closed segment's ids are older now
         self._event_ids = {}
         self._open_log()
 
@@ -324,14 +344,14 @@ class FileInstance(DurableInstance):
             head = logfile.header(self.resource_id, self.chart.hash, self.last_seq + 1, salt)
             temporary = self.folder / f".events.log.{secrets.token_hex(4)}.tmp"
             write_new(temporary, logfile.frame(head) + logfile.frame(migration.to_json()))
-            fsio.FILES.replace(self.log_path, self.folder / f"events.{self._base_seq:012d}.log")
+            closed = self.folder / f"events.{self._base_seq:012d}.log"
+            fsio.FILES.replace(self.log_path, closed)
             fsync_dir(self.folder)  # the old log is a segment before the new one is the log
             fsio.FILES.replace(temporary, self.log_path)
             fsync_dir(self.folder)  # committed
             document = migrated_chart(stored, self.chart, old_hash)
             atomic_write(self.folder / "chart.json", json.dumps(document).encode())
-            if self._older_ids is not None:
-                self._older_ids.update(self._event_ids)
+            segment_ids.write(closed)
             self._base_seq, self._event_ids = self.last_seq + 1, {}
             self._open_log()
             self._committed(migration.to_json())
@@ -422,7 +442,8 @@ class FileInstance(DurableInstance):
             replay = [r for r in records if r["seq"] > state["last_seq"]]
             self._snapshot_seq = state["last_seq"]
         else:  # no usable snapshot: replay from the first segment
-            if state is None:
+            if state is None and (self._base_seq > 1 or len(records) > self.store.snapshot_every):
+                # (a young instance has no snapshot until its first close: not a recovery)
                 self.recovered.append("state.json was missing or damaged: rebuilt from the log")
             replay = self._all_records(records)
             self._snapshot_seq = 0
@@ -436,7 +457,6 @@ class FileInstance(DurableInstance):
         self.version = final["version"] if final else (state["version"] if state else 0)
         self.last_time = final["ts"] if final else None
         self._event_ids = {r["id"]: r["seq"] for r in records}
-        self._older_ids = None  # read again when a lookup needs them
         self._configuration_after = {r["seq"]: r["to"] for r in records[-100:]}
         self._open_log()
 
@@ -530,18 +550,12 @@ class FileInstance(DurableInstance):
         self.recovered.append(f"started the segment after {rotated[-1].name}")
 
     def _find_event(self, event_id: str) -> int | None:
-        """The sequence number of a committed event id, or None. The ids of the older
-        segments are read once, on the first lookup that needs them, and kept."""
+        """The sequence number of a committed event id, or None: the current segment's ids are
+        in memory, the closed segments' in the files kept beside them (`segment_ids`)."""
         seq = self._event_ids.get(event_id)
         if seq is not None or self._base_seq == 1:
             return seq
-        if self._older_ids is None:
-            self._older_ids = {
-                record["id"]: int(record["seq"])
-                for segment in self.store.segments(self.resource_id)[:-1]
-                for record in logfile.scan(segment).records
-            }
-        return self._older_ids.get(event_id)
+        return self._older.find(event_id, self.store.segments(self.resource_id)[:-1])
 
     # -- notifications --------------------------------------------------------------------------
 
@@ -554,6 +568,15 @@ class FileInstance(DurableInstance):
         if self.store.remote_sinks:
             self.store.wake(self.resource_id)
         return deliver(self)
+
+
+def _hinted_time(path: Path) -> float | None:
+    """The due time a `due` hint holds (None: no timer, or none that can be read)."""
+    try:
+        due = float(path.read_text("ascii"))
+    except (OSError, ValueError):
+        return None
+    return due if math.isfinite(due) else None
 
 
 def migrated_chart(stored: Mapping[str, Any], chart: StoredChart, old_hash: str) -> dict[str, Any]:

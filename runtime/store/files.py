@@ -33,7 +33,8 @@ from ..timers import Clock
 from . import fsio, logfile
 from .charts import StoredChart
 from .deliverer import Deliverer, is_remote
-from .disk import atomic_write, fsync_dir, without_crc, write_new
+from .disk import atomic_write, fsync_dir, write_new
+from .due_index import DueIndex, entry
 from .errors import (
     ChartMismatch,
     ClockSkew,
@@ -46,8 +47,8 @@ from .errors import (
 from .file_batch import Batch
 from .file_instance import FileInstance, migrated_chart
 from .file_outbox import deliver, deliver_remote
+from .file_verify import check
 from .instance import CLOCK_TOLERANCE, Migrate, StoreBase
-from .logfile import LogCorrupt
 from .records import Receipt, WallClock
 from .replay import Replay, replay_until
 from .sinks import Sink
@@ -113,6 +114,8 @@ class FileStore(StoreBase):
         self.notify_context = tuple(notify_context)
         self.clock: Clock = clock or WallClock()
         self._pool: Any = None  # the threads that fsync a group commit's files together
+        #: every instance's next due time, in one folder's names (`due_index`)
+        self.due_index = DueIndex(self.base)
         self._deliverer: Deliverer | None = None  # the remote sinks' thread, once needed
         self._deliverer_lock = threading.Lock()
 
@@ -191,19 +194,18 @@ class FileStore(StoreBase):
         fsio.makedirs(self.resources)
         building = self.resources / f".new.{resource_id}.{secrets.token_hex(4)}"
         fsio.FILES.mkdir(building)
+        instance: FileInstance | None = None
         try:
+            # Inside the hidden folder each file is written once and fsynced (no temporary
+            # file and rename: nobody reads it yet); the folder's fsync makes their entries
+            # durable before the rename makes the instance exist. No snapshot yet: the log's
+            # creation record holds the whole state (the first close writes one).
             stored = {"chart_id": chart.id, "hash": chart.hash, "document": chart.document}
             if chart.source is not None:
                 stored["ir"] = chart.source
-            atomic_write(building / "chart.json", json.dumps(stored).encode())
-            salt = secrets.token_hex(8)
-            head = logfile.frame(logfile.header(resource_id, chart.hash, 1, salt))
-            write_new(building / "events.log", head)
+            write_new(building / "chart.json", json.dumps(stored).encode())
             instance = FileInstance(self, resource_id, chart, fresh=True, folder=building)
-            try:
-                instance._create(dict(context or {}), deliver=False)
-            finally:
-                instance.close(snapshot=False)
+            instance._create(dict(context or {}), secrets.token_hex(8))
             fsync_dir(building)
             try:  # a folder with an instance in it is never replaced: that is the claim
                 fsio.FILES.replace(building, folder)
@@ -212,10 +214,18 @@ class FileStore(StoreBase):
                     raise InstanceExists(f"instance {resource_id!r} exists already") from None
                 raise
         except BaseException:
+            if instance is not None:
+                instance.close(snapshot=False)
             shutil.rmtree(building, ignore_errors=True)
             raise
-        fsync_dir(self.resources)
-        return FileInstance(self, resource_id, chart)
+        instance._moved(folder)
+        try:
+            fsync_dir(self.resources)  # the instance exists durably: acknowledged
+        except BaseException:
+            instance.close(snapshot=False)
+            raise
+        instance._after_commit_work("sinks", instance._deliver)
+        return instance
 
     def open(
         self,
@@ -331,8 +341,9 @@ class FileStore(StoreBase):
         return found
 
     def next_due(self) -> float | None:
-        """The earliest due time of any instance (by the hints), None when none has a timer."""
-        times = [due for due in self.hinted_due().values() if due is not None]
+        """The earliest due time of any instance (by the due index), None when none has a
+        timer."""
+        times = [due for entries in self.due_index.entries().values() for due in entries]
         return min(times) if times else None
 
     def fire_due(
@@ -342,24 +353,34 @@ class FileStore(StoreBase):
         limit: int = 1000,
         stop: Callable[[], bool] = lambda: False,
         refused: list[tuple[str, str]] | None = None,
+        full: bool = True,
     ) -> list[Receipt]:
         """Commit the timed events that are due, for any instance, as PostgresStore's
         `fire_due` does: each instance whose hint says it is due is opened (its lock makes
-        several workers take turns) and ticked; a timer another worker fired meanwhile is
-        not fired again, and nothing is written for it. An instance whose chart is in
-        `charts` (matched by hash) runs with that chart's hooks; others with none. `stop`
-        is asked between instances (a worker asked to stop finishes the one in flight).
+        several workers take turns) and ticked. With `full`, every instance's own hint is
+        read (and the due index made whole again); without, the due index alone says which
+        are due (one folder listing: what a `Worker` does between its full passes). A timer
+        another worker fired meanwhile is not fired again, and nothing is written for it. An
+        instance whose chart is in `charts` (matched by hash) runs with that chart's hooks;
+        others with none. `stop` is asked between instances (a worker asked to stop finishes
+        the one in flight).
         A tick whose actions have no hook is refused (`StoredChart`): with a `refused` list,
         (instance, reason) goes there and the others go on; without, it raises."""
         by_hash = {chart.hash: chart for chart in charts}
         receipts: list[Receipt] = []
         now = self.clock.now()
         skew = self._clock_skew(now)
-        due = sorted(
-            (when, resource_id)
-            for resource_id, when in self.hinted_due().items()
-            if when is not None and when <= now
-        )
+        indexed = self.due_index.entries()
+        if full:
+            hinted = self.hinted_due()
+            for resource_id, when in hinted.items():  # a lost entry is made again
+                listed = {entry(due, resource_id) for due in indexed.get(resource_id, ())}
+                if when and entry(when, resource_id) not in listed:
+                    self.due_index.move(resource_id, None, when)
+            candidates = {rid: when for rid, when in hinted.items() if when is not None}
+        else:
+            candidates = {rid: min(times) for rid, times in indexed.items()}
+        due = sorted((when, rid) for rid, when in candidates.items() if when <= now)
         for _, resource_id in due:
             if len(receipts) >= limit or stop():
                 break
@@ -372,7 +393,11 @@ class FileStore(StoreBase):
                 )
                 with self.open(resource_id, chart) as instance:
                     receipt = instance.tick()
+                    self.due_index.settle(
+                        resource_id, indexed.get(resource_id, []), instance.machine.next_due
+                    )
             except UnknownInstance:
+                self.due_index.settle(resource_id, indexed.get(resource_id, []), None)
                 continue  # removed meanwhile
             except (MissingHooksError, StoreError) as error:
                 # refused (no hook, a clock that disagrees, damage): the others go on
@@ -500,78 +525,4 @@ class FileStore(StoreBase):
         repairs by the recovery rules (a torn last record of the current segment, as a crash
         in mid-write leaves it; a leftover temporary file) is not a problem: it goes to
         `notes` when given."""
-        problems: list[str] = []
-        notes = [] if notes is None else notes
-        try:
-            folder = self.folder(resource_id)
-            stored = self.stored_chart(folder, resource_id)
-            segments = self.segments(resource_id)
-            if not segments:
-                return ["no log segment"]
-            expected = 1
-            records: list[dict[str, Any]] = []
-            for segment in segments:
-                scanned = logfile.scan(segment)
-                if scanned.header is None:
-                    problems.append(f"{segment.name}: no valid header")
-                    continue
-                known = {stored["hash"], *(stored.get("previous") or {})}
-                if scanned.header.get("chart_hash") not in known:
-                    problems.append(f"{segment.name}: written for another chart")
-                if scanned.header["base_seq"] != expected:
-                    problems.append(
-                        f"{segment.name}: starts at {scanned.header['base_seq']}, "
-                        f"{expected} was due"
-                    )
-                if scanned.torn is not None:
-                    torn = (
-                        f"{segment.name}: a torn last record ({len(scanned.torn)} bytes at "
-                        f"byte {scanned.good_length})"
-                    )
-                    if segment.name == "events.log" and _cuttable(scanned, folder):
-                        notes.append(f"{torn}; the next open cuts it (a crash in mid-write)")
-                    else:
-                        problems.append(f"{torn}: damage, not a write in flight")
-                records += scanned.records
-                expected = scanned.header["base_seq"] + len(scanned.records)
-            replay = Replay(stored)
-            for record in records:
-                replay.apply(record)
-            machine = replay.machine
-            for leftover in folder.glob(".*.tmp"):
-                notes.append(
-                    f"{leftover.name}: a leftover temporary file; the next open removes it"
-                )
-            state = without_crc((folder / "state.json").read_bytes())
-            if state is None:
-                problems.append("state.json: missing checksum or unreadable")
-            else:
-                last = records[-1]["seq"] if records else 0
-                if state["last_seq"] > last:
-                    problems.append(
-                        f"state.json records event {state['last_seq']}, the log ends at {last}"
-                    )
-                elif state["last_seq"] == last and state["machine"]["active"] != machine.active:
-                    problems.append("state.json differs from a replay of the log")
-        except FileNotFoundError as error:
-            problems.append(f"{Path(error.filename).name}: missing")
-        except (LogCorrupt, StoreError) as error:
-            problems.append(str(error))
-        return problems
-
-
-def _cuttable(scanned: logfile.Scan, folder: Path) -> bool:
-    """Whether opening the instance would cut this torn tail (`FileInstance._cut_tail`'s
-    rule): a partial line or NUL bytes always; one complete bad line when no snapshot says
-    it was committed; more than one never."""
-    tail = scanned.torn or b""
-    complete = tail.rstrip(b"\0").count(b"\n")
-    if complete == 0:
-        return True
-    if complete > 1:
-        return False
-    try:
-        state = without_crc((folder / "state.json").read_bytes())
-    except OSError:
-        state = None
-    return state is None or scanned.torn_seq is None or state["last_seq"] < scanned.torn_seq
+        return check(self, resource_id, notes)

@@ -22,7 +22,7 @@ import json
 import logging
 import random
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import partial
 from typing import Any, Protocol, TypeVar
 
@@ -464,6 +464,21 @@ class Store(Protocol):
     """The contract every store keeps (tests/test_store.py runs it against each one)."""
 
     clock: Clock
+    sinks: list[Any]
+
+    def fire_due(
+        self,
+        charts: Sequence[StoredChart] = (),
+        *,
+        limit: int = 1000,
+        stop: Callable[[], bool] = lambda: False,
+        refused: list[tuple[str, str]] | None = None,
+        full: bool = True,
+    ) -> list[Receipt]: ...
+
+    def next_due(self) -> float | None: ...
+
+    def relay(self) -> int: ...
 
     def ids(self) -> list[str]: ...
 

@@ -504,6 +504,7 @@ class PostgresStore(StoreBase):
         limit: int = 1000,
         stop: Callable[[], bool] = lambda: False,
         refused: list[tuple[str, str]] | None = None,
+        full: bool = True,
     ) -> list[Receipt]:
         """Commit the timed events that are due, for any instance: each due instance is claimed
         with `FOR UPDATE SKIP LOCKED` and a lease, so concurrent workers share the work and an
@@ -511,7 +512,7 @@ class PostgresStore(StoreBase):
         chart is in `charts` (matched by hash) runs with that chart's hooks; others with none.
         Returns the receipts of the ticks committed by this call. A tick whose actions have no
         hook is refused (`StoredChart`): with a `refused` list, (instance, reason) goes there
-        and the instance waits for its lease to end; without, it raises."""
+        and the instance waits for its lease to end; without, it raises (`full`: unused)."""
         by_hash = {chart.hash: chart for chart in charts}
         receipts: list[Receipt] = []
         if isinstance(self.clock, WallClock):  # the database server's time is the store's

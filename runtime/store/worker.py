@@ -21,11 +21,34 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
+from ..timers import Clock
 from .charts import StoredChart
+from .records import Receipt
 
 _log = logging.getLogger("statewright.store.worker")
+
+
+class WorkerStore(Protocol):
+    """What a worker needs of a store (`FileStore` and `PostgresStore` have it)."""
+
+    clock: Clock
+    sinks: list[Any]
+
+    def fire_due(
+        self,
+        charts: Sequence[StoredChart] = (),
+        *,
+        limit: int = 1000,
+        stop: Callable[[], bool] = lambda: False,
+        refused: list[tuple[str, str]] | None = None,
+        full: bool = True,
+    ) -> list[Receipt]: ...
+
+    def next_due(self) -> float | None: ...
+
+    def relay(self) -> int: ...
 
 
 @dataclass(frozen=True)
@@ -61,34 +84,49 @@ class Worker:
             sinks also get each record right after its commit); PostgreSQL relays each pass.
         max_idle: the longest sleep between passes, in seconds.
         poll: on PostgreSQL, seconds between looks at the timers table.
+        full_every: on a FileStore, seconds between full passes, which read every
+            instance's own `due` hint (the first pass is one); the passes between read the
+            store's due index only (`due_index`: one folder listing).
     """
 
     def __init__(
         self,
-        store: Any,
+        store: WorkerStore,
         *,
         charts: Sequence[StoredChart] = (),
         relay_every: float = 60.0,
         max_idle: float = 60.0,
         poll: float = 1.0,
+        full_every: float = 600.0,
     ) -> None:
         self.store = store
         self.charts = tuple(charts)
         self.relay_every = relay_every
         self.max_idle = max_idle
         self.poll = poll
+        self.full_every = full_every
         self._relayed_at = float("-inf")
+        self._full_at = float("-inf")
         self._changed = threading.Event()
 
     @property
     def on_files(self) -> bool:
-        return hasattr(self.store, "hinted_due")
+        return self._folder is not None
+
+    @property
+    def _folder(self) -> Path | None:
+        """A FileStore's instances folder (watched for new timers); None on PostgreSQL."""
+        folder = getattr(self.store, "resources", None)
+        return None if folder is None else Path(folder)
 
     def run_once(self, stop: threading.Event | None = None) -> Pass:
         """One pass: fire what is due, relay, and say when the next timer is due."""
         stopping = stop.is_set if stop is not None else (lambda: False)
         refused: list[tuple[str, str]] = []
-        receipts = self.store.fire_due(self.charts, stop=stopping, refused=refused)
+        full = time.monotonic() - self._full_at >= self.full_every
+        if full:
+            self._full_at = time.monotonic()
+        receipts = self.store.fire_due(self.charts, stop=stopping, refused=refused, full=full)
         for resource_id, reason in refused:
             _log.error("%s: its timer did not fire: %s", resource_id, reason)
         delivered = 0
@@ -150,7 +188,8 @@ class Worker:
                 "watchfiles is not installed: looking for new timers every %gs", self.max_idle
             )
             return None
-        resources = Path(self.store.resources)
+        resources = self._folder
+        assert resources is not None  # only a FileStore is watched
         resources.mkdir(parents=True, exist_ok=True)
 
         def hint(change: Any, path: str) -> bool:
