@@ -21,34 +21,12 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
-from ..timers import Clock
 from .charts import StoredChart
-from .records import Receipt
+from .instance import Store
 
 _log = logging.getLogger("statewright.store.worker")
-
-
-class WorkerStore(Protocol):
-    """What a worker needs of a store (`FileStore` and `PostgresStore` have it)."""
-
-    clock: Clock
-    sinks: list[Any]
-
-    def fire_due(
-        self,
-        charts: Sequence[StoredChart] = (),
-        *,
-        limit: int = 1000,
-        stop: Callable[[], bool] = lambda: False,
-        refused: list[tuple[str, str]] | None = None,
-        full: bool = True,
-    ) -> list[Receipt]: ...
-
-    def next_due(self) -> float | None: ...
-
-    def relay(self) -> int: ...
 
 
 @dataclass(frozen=True)
@@ -91,7 +69,7 @@ class Worker:
 
     def __init__(
         self,
-        store: WorkerStore,
+        store: Store,
         *,
         charts: Sequence[StoredChart] = (),
         relay_every: float = 60.0,
