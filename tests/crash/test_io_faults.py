@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import errno
 import json
+import os
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -317,3 +319,63 @@ def test_a_log_that_cannot_be_cut_back_refuses_until_it_can(tmp_path: Path) -> N
     instance.close()
     assert [r["id"] for r in store.history("t")].count("second") == 1
     assert store.verify("t") == []
+
+
+BUILD_PROJECT = """charts: ["*.smcat"]
+out: generated
+outputs:
+  - format: json
+  - format: python
+  - format: scxml
+"""
+
+
+def _build(project: Path, *args: str) -> tuple[int, str]:
+    import contextlib
+    import io
+
+    from statewright.compiler.tools.cli.main import main
+
+    errors = io.StringIO()
+    cwd = os.getcwd()
+    os.chdir(project)
+    try:
+        with contextlib.redirect_stderr(errors), contextlib.redirect_stdout(io.StringIO()):
+            code = main(["build", "--jobs", "1", *args])  # one process: the seam is this one
+    finally:
+        os.chdir(cwd)
+    return code, errors.getvalue()
+
+
+def test_a_build_with_every_operation_failing_in_turn_says_so_and_recovers(
+    tmp_path: Path,
+) -> None:
+    """`statewright build` with the k-th file operation failing (EIO, then ENOSPC): exit 1 or
+    2 with a message naming the file, never a traceback; the next build, on a sound disk,
+    writes what is missing and `build --check` is clean."""
+    source = tmp_path / "source"
+    source.mkdir()
+    (source / "statewright.yaml").write_text(BUILD_PROJECT)
+    (source / "door.smcat").write_text((EXAMPLES / "door.smcat").read_text())
+    (source / "toggle.smcat").write_text(TOGGLE)
+    counted = Faulty()
+    project = tmp_path / "count"
+    shutil.copytree(source, project)
+    with fsio.using(counted):
+        assert _build(project)[0] == 0
+    runs = 0
+    for code in (errno.EIO, errno.ENOSPC):
+        for k in range(1, counted.count + 1):
+            project = tmp_path / f"{code}-{k}"
+            shutil.copytree(source, project)
+            files = Faulty(k, code)
+            with fsio.using(files):
+                status, said = _build(project)
+            assert "Traceback" not in said, (k, said)
+            if files.failed is not None:
+                assert status in (1, 2) and said.strip(), (k, status, said)
+                runs += 1
+            assert _build(project)[0] == 0, k
+            assert _build(project, "--check")[0] == 0, k
+    assert runs >= counted.count  # each operation failed once, with each errno
+    print(f"\nbuild: {runs} operations failed in turn")

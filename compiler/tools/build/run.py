@@ -404,7 +404,11 @@ def build_chart(
         elif not ours and not force:
             results.append(Result(target, "failed", _FOREIGN))
         else:
-            _write(target.path, data)
+            try:
+                _write(target.path, data)
+            except OSError as error:  # the old file is untouched (atomic_write)
+                results.append(Result(target, "failed", _not_written(target.path, error)))
+                continue
             detail = "" if existing is None else "replaced"
             if edited and ours:
                 detail = "replaced a file edited by hand"
@@ -417,6 +421,11 @@ def build_chart(
 def _write(path: Path, data: bytes) -> None:
     fsio.makedirs(path.parent)
     atomic_write(path, data)
+
+
+def _not_written(path: Path, error: OSError) -> str:
+    """What a failed write of an output says: the file, and the system's reason."""
+    return f"cannot write {error.filename or path}: {error.strerror or error} (left as it was)"
 
 
 # -- the whole build ----------------------------------------------------------------------------
@@ -446,7 +455,10 @@ def run(
     output's place that the build did not write (no header) is left alone unless `force`."""
     targets = plan(project, version)
     if not check:
-        _remove_leftovers(targets)
+        try:
+            _remove_leftovers(targets)
+        except OSError as error:
+            raise BuildError(f"{error.filename}: {error.strerror or error}") from None
     results: list[Result] = []
     pending: dict[Path, list[Target]] = {}
     edited: set[Path] = set()
@@ -495,9 +507,15 @@ def run(
     reports.sort(key=lambda r: r.chart)
     orphans = find_orphans(project, targets)
     if not check:
-        for orphan in orphans:
-            fsio.unlink_if_there(orphan)
-        _record(project, results)
+        try:
+            for orphan in orphans:
+                fsio.unlink_if_there(orphan)
+            _record(project, results)
+        except OSError as error:
+            raise BuildError(
+                f"{error.filename or project.root}: {error.strerror or error}; the outputs "
+                "written are complete (the next build finishes the rest)"
+            ) from None
     return BuildRun(results, reports, orphans)
 
 
