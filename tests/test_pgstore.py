@@ -249,34 +249,93 @@ def test_commits_notify_only_while_someone_watches(pg_dsn: str) -> None:
             assert probe.execute("SELECT count(*) FROM sw_watchers").fetchone() == (0,)
 
 
-def test_a_killed_backend_is_a_store_error_from_send_and_the_retry_applies_once(
-    pg_dsn: str,
-) -> None:
+def test_a_killed_backend_is_retried_by_send_and_applied_once(pg_dsn: str) -> None:
     """The backends of the store's pool are terminated (what a server restart or a failover
-    does): `send` (inherited from `DurableInstance`) raises a StoreIOError, never a psycopg
-    error, and the same event id sent again is applied once."""
+    does): `send` (inherited from `DurableInstance`) tries again with the event's id on a new
+    connection, and the event is applied once; with no retries left it raises StoreIOError,
+    never a psycopg error."""
     from statewright.runtime.store import StoreIOError
 
-    store = PostgresStore(pg_dsn)
+    def kill_all() -> None:
+        with psycopg.connect(pg_dsn, autocommit=True) as admin:
+            admin.execute(
+                "SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+
+    store = PostgresStore(pg_dsn, pool_size=1)
     try:
         store.create("k", counting())
         instance = store.open("k", counting())
-        with psycopg.connect(pg_dsn, autocommit=True) as admin:
-            admin.execute(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
-            )
-        outcomes = []
-        for _ in range(3):  # each try may meet another dead pooled connection
-            try:
-                outcomes.append(instance.send("flip", event_id="after-kill"))
-                break
-            except StoreIOError as error:
-                outcomes.append(error)
-        assert not isinstance(outcomes[-1], Exception), outcomes
-        assert isinstance(outcomes[0], StoreIOError)  # the pool's connection was dead
-        assert all(isinstance(o, StoreIOError) or o.seq == 2 for o in outcomes)
-        ids = [record["id"] for record in store.history("k")]
-        assert ids.count("after-kill") == 1
+        kill_all()
+        receipt = instance.send("flip", event_id="after-kill")
+        assert receipt.seq == 2 and not receipt.duplicate
+        assert [record["id"] for record in store.history("k")].count("after-kill") == 1
+        instance.transient_retries = 0
+        kill_all()
+        with pytest.raises(StoreIOError, match="nothing was acknowledged"):
+            instance.send("flip", event_id="unlucky")
+        assert instance.send("flip", event_id="unlucky").seq == 3  # sent again: once
+        assert [record["id"] for record in store.history("k")].count("unlucky") == 1
     finally:
+        store.close()
+
+
+def test_a_batch_whose_backend_is_killed_at_each_step_commits_all_or_nothing(
+    pg_dsn: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The batch's backend is terminated before each statement of `batch()` in turn, and
+    before its COMMIT: the block raises a StoreError (never a psycopg error), nothing of it
+    is half committed, and the same events sent again with their ids are each applied once."""
+    from statewright.runtime.store import StoreIOError
+
+    store = PostgresStore(pg_dsn)
+    admin = psycopg.connect(pg_dsn, autocommit=True)
+    real_execute = psycopg.Connection.execute
+    armed = {"count": 0, "kill_at": 0}
+
+    def execute(self: Any, *args: Any, **kwargs: Any) -> Any:
+        if self is not admin and armed["kill_at"]:
+            armed["count"] += 1
+            if armed["count"] == armed["kill_at"]:
+                admin.execute("SELECT pg_terminate_backend(%s, 5000)", (self.info.backend_pid,))
+        return real_execute(self, *args, **kwargs)
+
+    monkeypatch.setattr(psycopg.Connection, "execute", execute)
+    ids = ["one", "two", "three"]
+
+    def batch(name: str, kill_before_commit: bool = False) -> list[Any]:
+        handle = store.open(name, counting())
+        with store.batch() as group:
+            for event_id in ids:
+                group.send(handle, "flip", event_id=event_id)
+            if kill_before_commit:
+                admin.execute(
+                    "SELECT pg_terminate_backend(%s, 5000)", (group.conn.info.backend_pid,)
+                )
+        return group.receipts
+
+    try:
+        store.create("count", counting())
+        armed["kill_at"] = 10**9  # counting only
+        batch("count")
+        statements, armed["kill_at"] = armed["count"], 0
+        assert statements >= len(ids)
+        for step in range(1, statements + 2):
+            name = f"b{step}"
+            store.create(name, counting())
+            armed["count"], armed["kill_at"] = 0, step if step <= statements else 0
+            with pytest.raises(StoreError) as raised:
+                batch(name, kill_before_commit=step > statements)
+            assert not isinstance(raised.value.__cause__, psycopg.Error)
+            armed["kill_at"] = 0
+            committed = [r["id"] for r in store.history(name)][1:]
+            assert committed in ([], ids), (step, committed)  # all or nothing
+            receipts = batch(name)  # the retry, same ids
+            assert [r.seq for r in receipts] == [2, 3, 4]
+            assert [r["id"] for r in store.history(name)][1:] == ids
+            assert store.verify(name) == []
+        assert issubclass(StoreIOError, StoreError)
+    finally:
+        admin.close()
         store.close()

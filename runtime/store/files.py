@@ -33,7 +33,7 @@ from ..timers import Clock
 from . import fsio, logfile
 from .charts import StoredChart
 from .deliverer import Deliverer, is_remote
-from .disk import atomic_write, fsync_dir, write_new
+from .disk import atomic_write, fsync_dir, locked, write_new
 from .due_index import DueIndex, entry
 from .errors import (
     ChartMismatch,
@@ -376,7 +376,7 @@ class FileStore(StoreBase):
             for resource_id, when in hinted.items():  # a lost entry is made again
                 listed = {entry(due, resource_id) for due in indexed.get(resource_id, ())}
                 if when and entry(when, resource_id) not in listed:
-                    self.due_index.move(resource_id, None, when)
+                    self._reindex(resource_id, indexed.get(resource_id, []))
             candidates = {rid: when for rid, when in hinted.items() if when is not None}
         else:
             candidates = {rid: min(times) for rid, times in indexed.items()}
@@ -393,9 +393,7 @@ class FileStore(StoreBase):
                 )
                 with self.open(resource_id, chart) as instance:
                     receipt = instance.tick()
-                    self.due_index.settle(
-                        resource_id, indexed.get(resource_id, []), instance.machine.next_due
-                    )
+                self._reindex(resource_id, indexed.get(resource_id, []))  # its stale entries
             except UnknownInstance:
                 self.due_index.settle(resource_id, indexed.get(resource_id, []), None)
                 continue  # removed meanwhile
@@ -408,6 +406,23 @@ class FileStore(StoreBase):
             if receipt is not None:
                 receipts.append(receipt)
         return receipts
+
+    def _reindex(self, resource_id: str, listed: list[float]) -> None:
+        """Make the due index say what the instance's own hint says (`listed`: its entries as
+        a listing found them), under the instance's lock: the hint and its entry change
+        together there, so no other handle moves them meanwhile. A hint that says "look" is
+        left for the instance's next open."""
+        folder = self.folder(resource_id)
+        if not (folder / "chart.json").is_file():
+            return
+        with locked(str(folder / ".lock")):
+            try:
+                text = (folder / "due").read_text("ascii").strip()
+            except (OSError, ValueError):
+                return
+            current = _hint(text, math.inf)
+            if current != 0.0:
+                self.due_index.settle(resource_id, listed, current)
 
     def _clock_skew(self, now: float) -> ClockSkew | None:
         """With the wall clock: how this process's time compares with the file system's (the

@@ -35,6 +35,7 @@ from .errors import (
     ClockSkew,
     ConcurrencyConflict,
     InstanceFinished,
+    StoreIOError,
     UnknownEvent,
     check_event_id,
 )
@@ -96,6 +97,9 @@ class DurableInstance:
 
     #: how many commits lost a race and were retried (the bench reports the rate)
     conflicts: int = 0
+    #: how often a send that met a StoreIOError is tried again (a store whose I/O errors can
+    #: be transient: PostgreSQL's lost connections); 0: raised at once
+    transient_retries: int = 0
 
     # -- the log interface each store implements ---------------------------------------------
 
@@ -245,9 +249,18 @@ class DurableInstance:
             self.chart.declared.check(event, data)
         given = event_id is not None
         event_id = new_event_id() if event_id is None else check_event_id(event_id)
-        if expected_version is not None:
-            return self._send_once(event, event_id, data, expected_version, given)
-        return retry_conflicts(lambda: self._send_once(event, event_id, data, None, given))
+        for attempt in range(self.transient_retries + 1):
+            try:
+                if expected_version is not None:
+                    return self._send_once(event, event_id, data, expected_version, given)
+                once = partial(self._send_once, event, event_id, data, None, given)
+                return retry_conflicts(once)
+            except StoreIOError:
+                if attempt == self.transient_retries:
+                    raise
+                given = True  # it may have been committed: looked up before applying again
+                time.sleep(random.uniform(0, 0.05 * 2**attempt))
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def _refuse_unknown(self, event: str) -> None:
         """Refuse, before anything is written, an event no transition of the chart takes

@@ -54,6 +54,9 @@ class PgInstance(DurableInstance):
     """One durable instance in PostgreSQL (the `FileInstance` surface)."""
 
     store: PgHome
+    #: a lost connection or a server restarting is tried again (with the event's id: a
+    #: commit whose answer was lost is found, not applied twice)
+    transient_retries = 3
 
     def __init__(self, store: PgHome, resource_id: str, chart: StoredChart) -> None:
         self.store = store
@@ -68,6 +71,8 @@ class PgInstance(DurableInstance):
         self._timed = chart.has_timers
         #: the group commit this instance is in (its connection and open transaction)
         self._batch: PgBatch | None = None
+        #: a step ran that was not committed: read the instance again before the next one
+        self._reload_first = False
 
     def close(self, *, snapshot: bool = True) -> None:
         """Nothing to release: every commit already updated the instance's row."""
@@ -102,9 +107,15 @@ class PgInstance(DurableInstance):
     def _writing(self) -> Iterator[None]:
         # the database errors of a send are the store's (a lost connection: StoreIOError)
         try:
+            if self._reload_first:  # a step ran that was not committed: start from the rows
+                self._load()
+                self._reload_first = False
             yield
         except DATABASE_ERRORS as error:
             raise translated(error) from None
+
+    def _interrupted(self) -> None:
+        self._reload_first = True  # a hook failed mid-step: the machine is not the database's
 
     def _find(self, event: str, event_id: str) -> Receipt | None:
         seen = self._committed(event_id)
@@ -199,8 +210,10 @@ class PgInstance(DurableInstance):
                 raise
             if self._batch is not None:
                 raise  # the batch's transaction is lost: the batch reloads its instances
+            self._reload_first = True  # the step is not committed: loaded again at the next use
             with contextlib.suppress(psycopg.Error):
-                self._load()  # else loaded again at the next use (`_writing`)
+                self._load()
+                self._reload_first = False
             raise
         if inserted:
             self.version, self.last_seq = record["version"], record["seq"]
