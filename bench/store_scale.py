@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """The file store at scale, each figure beside its yardstick from the same run (issue 32).
 
-- create: `FileStore.create` per second beside raw durable file creation on the same disk
-  (open O_CREAT|O_EXCL, write the same bytes as the instance's chart and log, fsync the file,
-  fsync its folder);
+- create: `FileStore.create` per second, and `create_many` in groups of 32, beside raw durable
+  file creation on the same disk (open O_CREAT|O_EXCL, write the same bytes as the instance's
+  chart and log, fsync the file, fsync its folder), one after another;
 - a worker pass that finds nothing due over N instances (default 100,000; `--quick` 10,000):
   `Worker.run_once()` between full passes (the due index) beside a full pass (every
   instance's own hint, what every pass did before) and beside listing the resources folder;
@@ -11,7 +11,8 @@
   1,000,000; `--quick` 100,000): beside opening the instance alone (what any send pays), and
   beside reading every closed segment (what a lookup did before).
 
-Usage: python bench/store_scale.py [--quick] [--dir DIR]. Prints a table with ratios.
+Usage: python bench/store_scale.py [--quick] [--dir DIR] [--only create|worker|send]. Prints a
+table with ratios.
 """
 
 from __future__ import annotations
@@ -44,8 +45,9 @@ def _chart(text: str) -> Any:
     return StoredChart(json.loads(ir_json.emit(chart)), chart_id="bench")
 
 
-def creates(folder: Path) -> tuple[float, float]:
-    """(FileStore.create per second, raw durable creations per second)."""
+def creates(folder: Path) -> tuple[float, float, float]:
+    """(FileStore.create per second, create_many in groups of 32 per second, raw durable
+    creations per second)."""
     from statewright.runtime.store import FileStore
 
     store = FileStore(folder / "creates")
@@ -54,6 +56,12 @@ def creates(folder: Path) -> tuple[float, float]:
     for n in range(CREATES):
         store.create(f"c{n}", chart).close(snapshot=False)
     ours = CREATES / (time.perf_counter() - started)
+    started = time.perf_counter()
+    for group in range(0, CREATES, 32):
+        for made in store.create_many([(f"g{n}", chart) for n in range(group, group + 32)]):
+            made.close(snapshot=False)
+    grouped = (CREATES // 32 * 32 + (32 if CREATES % 32 else 0)) / (time.perf_counter() - started)
+    store.close()
     sample = store.folder("c0")
     size = sum(p.stat().st_size for p in sample.iterdir() if p.is_file())
     raw_folder = folder / "raw-creates"
@@ -69,7 +77,7 @@ def creates(folder: Path) -> tuple[float, float]:
         os.fsync(dir_fd)
         os.close(dir_fd)
     raw = CREATES / (time.perf_counter() - started)
-    return ours, raw
+    return ours, grouped, raw
 
 
 def _many_instances(base: Path, count: int) -> None:
@@ -143,31 +151,37 @@ def first_send(folder: Path) -> tuple[float, float, float]:
     return lookup, opened, scan_all
 
 
+def _row(what: str, figure: float, yardstick: float | None = None) -> None:
+    """One line of the table: the figure, and beside it its yardstick and the ratio."""
+    if yardstick is None:
+        print(f"| {what} | {figure:,.3f} | | |")
+    else:
+        print(f"| {what} | {figure:,.3f} | {yardstick:,.3f} | {figure / yardstick:.3f} |")
+
+
 def main() -> int:
     sys.path.insert(0, str(HERE))
     base = Path(sys.argv[sys.argv.index("--dir") + 1]) if "--dir" in sys.argv else None
     folder = Path(tempfile.mkdtemp(prefix="store-scale-", dir=base))
+    only = sys.argv[sys.argv.index("--only") + 1] if "--only" in sys.argv else None
     try:
-        ours, raw = creates(folder)
-        indexed, full, listing = worker_pass(folder)
-        lookup, opened, scan_all = first_send(folder)
         print(f"# store_scale  python {sys.version.split()[0]}  folder {folder}")
         print("| what | figure | yardstick | ratio |")
         print("|---|---:|---:|---:|")
-        print(
-            f"| create, per second (raw: create, write, fsync file and folder) | {ours:,.1f} "
-            f"| {raw:,.1f} | {ours / raw:.2f} |"
-        )
-        print(
-            f"| worker pass, nothing due, {INSTANCES:,} instances, s (yardstick: full pass) "
-            f"| {indexed:.3f} | {full:.2f} | {indexed / full:.3f} |"
-        )
-        print(f"| listing the resources folder, s | {listing:.3f} | | |")
-        print(
-            f"| first send with an old event id, {EVENTS:,} events, s (yardstick: open alone) "
-            f"| {lookup:.3f} | {opened:.3f} | {lookup / opened:.2f} |"
-        )
-        print(f"| reading every closed segment (the lookup before), s | {scan_all:.2f} | | |")
+        if only in (None, "create"):
+            ours, grouped, raw = creates(folder)
+            _row("create, per second (raw: create, write, fsync file and folder)", ours, raw)
+            _row("create_many, groups of 32, per second (the same raw)", grouped, raw)
+        if only in (None, "worker"):
+            indexed, full, listing = worker_pass(folder)
+            what = f"worker pass, nothing due, {INSTANCES:,} instances, s (yardstick: full pass)"
+            _row(what, indexed, full)
+            _row("listing the resources folder, s", listing)
+        if only in (None, "send"):
+            lookup, opened, scan_all = first_send(folder)
+            what = f"first send with an old event id, {EVENTS:,} events, s (yardstick: open alone)"
+            _row(what, lookup, opened)
+            _row("reading every closed segment (the lookup before), s", scan_all)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     return 0

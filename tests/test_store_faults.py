@@ -292,3 +292,32 @@ def test_create_makes_two_files_durable_with_two_fsyncs_and_two_folder_fsyncs(
     instance.close()
     assert store.verify("t") == []
     assert store.open("t", counting()).context == {"owner": "ann", "count": 1}
+
+
+def test_create_many_shares_the_waits_and_refuses_before_making_anything(tmp_path: Path) -> None:
+    from statewright.runtime.store import InstanceExists
+
+    counted: list[str] = []
+
+    class Counting(fsio.Files):
+        def fsync_dir(self, path: Any) -> None:
+            counted.append(Path(path).name)
+            super().fsync_dir(path)
+
+    store = FileStore(tmp_path)
+    store.create("taken", counting()).close()
+    with pytest.raises(InstanceExists):
+        store.create_many([("a", counting()), ("taken", counting())])
+    with pytest.raises(InstanceExists):
+        store.create_many([("a", counting()), ("a", counting())])
+    assert store.ids() == ["taken"] and not list((tmp_path / "resources").glob(".new.*"))
+    with fsio.using(Counting()):
+        made = store.create_many(
+            [(f"m{n}", counting(), {"n": n}) for n in range(8)] + [("plain", counting())]
+        )
+    assert counted.count("resources") == 1  # one acknowledgement for all nine
+    assert [m.resource_id for m in made][:2] == ["m0", "m1"] and made[3].context == {"n": 3}
+    for instance in made:
+        assert instance.send("flip").seq == 2
+        instance.close()
+    assert all(store.verify(name) == [] for name in store.ids())

@@ -66,15 +66,17 @@ def locked(path: str) -> Iterator[None]:
         lock.close()
 
 
-def write_new(path: Path, data: bytes) -> None:
-    """Create `path` (it must not exist), write `data` and fsync it; when that fails, remove
-    what was created (a full disk leaves no empty file behind) and raise the OSError."""
+def write_new(path: Path, data: bytes, *, sync: bool = True) -> None:
+    """Create `path` (it must not exist), write `data` and fsync it (unless told: the caller
+    fsyncs it later); when that fails, remove what was created (a full disk leaves no empty
+    file behind) and raise the OSError."""
     files = fsio.FILES
     fd = files.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
     try:
         try:
             write_all(fd, data)
-            files.fsync(fd)
+            if sync:
+                files.fsync(fd)
         finally:
             files.close(fd)
     except OSError:

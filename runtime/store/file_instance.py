@@ -167,25 +167,25 @@ class FileInstance(DurableInstance):
     def _interrupted(self) -> None:
         self._poisoned = True  # reload from the files before the next use
 
-    def _create(self, context: dict[str, Any], salt: str) -> None:
+    def _create(self, context: dict[str, Any], salt: str, *, sync: bool = True) -> None:
         """Start the machine (its initial entry actions run here) and write the log whole: its
-        header and the creation record in one write and one fsync (`FileStore.create` makes
-        the instance in a hidden folder, and renames it into place once this is durable)."""
-        with self.lock:
-            self.machine.context.update(self.chart.declared.context(context))
-            skipped = self._start()
-            self._hinted = float("nan")
-            record = Record.creation(
-                now=self.store.clock.now(),
-                to=self.machine.configuration,
-                context=self.machine.context,
-                skipped=skipped,
-            ).to_json()
-            head = logfile.header(self.resource_id, self.chart.hash, 1, salt)
-            write_new(self.log_path, logfile.frame(head) + logfile.frame(record))
-            self._open_log()
-            self._committed(record)
-            self._compensate()
+        header and the creation record in one write and one fsync (`file_create` makes the
+        instance in a hidden folder, and renames it into place once this is durable; it
+        fsyncs a group's logs together, `sync=False`). No lock: the hidden folder is this
+        handle's alone until it is renamed into place."""
+        self.machine.context.update(self.chart.declared.context(context))
+        skipped = self._start()
+        self._hinted = float("nan")
+        record = Record.creation(
+            now=self.store.clock.now(),
+            to=self.machine.configuration,
+            context=self.machine.context,
+            skipped=skipped,
+        ).to_json()
+        head = logfile.header(self.resource_id, self.chart.hash, 1, salt)
+        self.log.create(logfile.frame(head) + logfile.frame(record), sync=sync)
+        self._committed(record)
+        self._compensate()
 
     def _moved(self, folder: Path) -> None:
         """The instance's folder was renamed into place (`FileStore.create`): the descriptors

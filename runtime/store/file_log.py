@@ -74,6 +74,28 @@ class FileLog:
         self.synced = stat.st_size
         self.poisoned = None
 
+    def create(self, data: bytes, *, sync: bool) -> None:
+        """Make a new log (it must not exist) holding `data`, fsynced unless told, and keep
+        its descriptor for appending (a creation opens the file once). On failure the file is
+        removed and the OSError raised."""
+        self.close()
+        files = fsio.FILES
+        fd = files.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND, 0o644)
+        try:
+            fsio.write_all(fd, data)
+            if sync:
+                files.fsync(fd)
+        except BaseException:
+            try:
+                files.close(fd)
+            finally:
+                fsio.unlink_if_there(self.path)
+            raise
+        self._fd = fd
+        self.identity = (os.fstat(fd).st_ino, len(data))
+        self.synced = len(data) if sync else 0
+        self.poisoned = None
+
     def close(self) -> None:
         """Release the descriptor (once: it is forgotten before the call, and a failing close
         has released it all the same on Linux and the BSDs)."""

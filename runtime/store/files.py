@@ -16,12 +16,9 @@ their logs, group commit. One instance's log, recovery and snapshots are `file_i
 
 from __future__ import annotations
 
-import errno
 import json
 import math
 import os
-import secrets
-import shutil
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -33,18 +30,18 @@ from ..timers import Clock
 from . import fsio, logfile
 from .charts import StoredChart
 from .deliverer import Deliverer, is_remote
-from .disk import atomic_write, fsync_dir, locked, write_new
+from .disk import atomic_write, locked
 from .due_index import DueIndex, entry
 from .errors import (
     ChartMismatch,
     ClockSkew,
-    InstanceExists,
     StoreError,
     StoreIOError,
     UnknownInstance,
     check_resource_id,
 )
 from .file_batch import Batch
+from .file_create import Item, create_many, create_one
 from .file_instance import FileInstance, migrated_chart
 from .file_outbox import deliver, deliver_remote
 from .file_verify import check
@@ -167,65 +164,20 @@ class FileStore(StoreBase):
         *,
         context: Mapping[str, Any] | None = None,
     ) -> FileInstance:
-        """A new instance: its folder, chart, log (with the creation record) and snapshot.
-        The folder is made whole under a hidden name and renamed into place, so a crash
-        leaves the instance created or not there at all (never a folder that cannot be
-        opened, whose id could not be created again)."""
-        folder = self.folder(resource_id)
-        if (folder / "chart.json").exists():
-            raise InstanceExists(f"instance {resource_id!r} exists already")
-        chart.declared.context(context)  # a context the chart refuses: before anything is made
-        try:
-            return self._create(resource_id, folder, chart, context)
-        except OSError as error:
-            raise StoreIOError(
-                f"{error.filename or folder}: creating {resource_id!r} failed "
-                f"({error.strerror or error}); it was not created, or its creation is not "
-                "durable yet: create it again (InstanceExists then means it was)"
-            ) from None
+        """A new instance: its folder, chart and log (with the creation record). The folder
+        is made whole under a hidden name and renamed into place, so a crash leaves the
+        instance created or not there at all (never a folder that cannot be opened, whose id
+        could not be created again): `file_create`."""
+        return create_one(self, resource_id, chart, context)
 
-    def _create(
-        self,
-        resource_id: str,
-        folder: Path,
-        chart: StoredChart,
-        context: Mapping[str, Any] | None,
-    ) -> FileInstance:
-        fsio.makedirs(self.resources)
-        building = self.resources / f".new.{resource_id}.{secrets.token_hex(4)}"
-        fsio.FILES.mkdir(building)
-        instance: FileInstance | None = None
-        try:
-            # Inside the hidden folder each file is written once and fsynced (no temporary
-            # file and rename: nobody reads it yet); the folder's fsync makes their entries
-            # durable before the rename makes the instance exist. No snapshot yet: the log's
-            # creation record holds the whole state (the first close writes one).
-            stored = {"chart_id": chart.id, "hash": chart.hash, "document": chart.document}
-            if chart.source is not None:
-                stored["ir"] = chart.source
-            write_new(building / "chart.json", json.dumps(stored).encode())
-            instance = FileInstance(self, resource_id, chart, fresh=True, folder=building)
-            instance._create(dict(context or {}), secrets.token_hex(8))
-            fsync_dir(building)
-            try:  # a folder with an instance in it is never replaced: that is the claim
-                fsio.FILES.replace(building, folder)
-            except OSError as error:
-                if error.errno in (errno.ENOTEMPTY, errno.EEXIST, errno.EISDIR):
-                    raise InstanceExists(f"instance {resource_id!r} exists already") from None
-                raise
-        except BaseException:
-            if instance is not None:
-                instance.close(snapshot=False)
-            shutil.rmtree(building, ignore_errors=True)
-            raise
-        instance._moved(folder)
-        try:
-            fsync_dir(self.resources)  # the instance exists durably: acknowledged
-        except BaseException:
-            instance.close(snapshot=False)
-            raise
-        instance._after_commit_work("sinks", instance._deliver)
-        return instance
+    def create_many(self, items: Sequence[Item]) -> list[FileInstance]:
+        """Several new instances, `(id, chart)` or `(id, chart, context)` each, made as
+        `create` makes one but with their waits shared: every file's fsync at once (in the
+        store's threads), then every folder's, and one fsync of `resources/` acknowledges them
+        all. Every id and context is checked before anything is made; a failure raises
+        `StoreIOError` naming those made but not acknowledged (creating one again then raises
+        `InstanceExists`)."""
+        return create_many(self, items, self._threads().map)
 
     def open(
         self,
@@ -498,11 +450,15 @@ class FileStore(StoreBase):
         are fsynced together when the block ends (in parallel): that is their
         acknowledgement, one fsync per instance for the whole batch. The instances stay locked
         until then."""
+        return Batch(self._threads())
+
+    def _threads(self) -> Any:
+        """The threads that fsync a group's files together (made at the first group)."""
         if self._pool is None:
             from concurrent.futures import ThreadPoolExecutor
 
             self._pool = ThreadPoolExecutor(max_workers=16, thread_name_prefix="statewright-fsync")
-        return Batch(self._pool)
+        return self._pool
 
     # -- reading the log --------------------------------------------------------------------
 
