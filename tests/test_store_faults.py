@@ -321,3 +321,36 @@ def test_create_many_shares_the_waits_and_refuses_before_making_anything(tmp_pat
         assert instance.send("flip").seq == 2
         instance.close()
     assert all(store.verify(name) == [] for name in store.ids())
+
+
+def test_the_background_deliverer_ends_when_idle_and_starts_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A store nobody closes leaves no thread behind for long: the remote sinks' thread ends
+    after IDLE_EXIT seconds with nothing to deliver, and the next commit starts another."""
+    import threading
+
+    from test_store import until
+
+    from statewright.runtime.store import deliverer
+
+    monkeypatch.setattr(deliverer, "IDLE_EXIT", 0.05)
+    got: list[int] = []
+
+    class Remote:
+        name, remote = "remote", True
+
+        def deliver(self, event: dict[str, Any]) -> None:
+            got.append(event["seq"])
+
+    def threads() -> int:
+        return sum(t.name == "statewright-deliver" for t in threading.enumerate())
+
+    store = FileStore(tmp_path, sinks=[Remote()])
+    with store.create("t", counting()) as instance:
+        until(lambda: got == [1])
+        until(lambda: threads() == 0)  # idle: ended
+        instance.send("flip")
+        until(lambda: got == [1, 2])  # started again by the commit
+    store.close()
+    assert threads() == 0

@@ -25,6 +25,8 @@ _log = logging.getLogger("statewright.store")
 DEAD_LETTER_AFTER = 8
 #: the longest wait between two tries, in seconds
 MAX_BACKOFF = 60.0
+#: seconds with nothing to deliver after which the thread ends (the next wake starts one)
+IDLE_EXIT = 30.0
 
 
 def is_remote(sink: object) -> bool:
@@ -43,14 +45,18 @@ class Deliverer:
         self._busy = 0
         self._condition = threading.Condition()
         self._closed = False
-        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
-        self._thread.start()
+        self._name = name
+        self._thread: threading.Thread | None = None
 
     def wake(self, resource_id: str) -> None:
         """Deliver this instance's outbox to the remote sinks soon (now, unless it is
-        waiting out a backoff)."""
+        waiting out a backoff); starts the thread when none runs (it ends when idle, so a
+        store nobody closes leaves no thread behind for long)."""
         with self._condition:
             self._due.setdefault(resource_id, time.monotonic())
+            if self._thread is None and not self._closed:
+                self._thread = threading.Thread(target=self._run, name=self._name, daemon=True)
+                self._thread.start()
             self._condition.notify()
 
     def close(self, timeout: float = 5.0) -> None:
@@ -64,9 +70,12 @@ class Deliverer:
                 self._condition.wait(min(left, 0.05))
             self._closed = True
             self._condition.notify_all()
-        self._thread.join(timeout=max(deadline - time.monotonic(), 0.1))
+            thread = self._thread
+        if thread is not None:
+            thread.join(timeout=max(deadline - time.monotonic(), 0.1))
 
     def _run(self) -> None:
+        idle_since = time.monotonic()
         while True:
             with self._condition:
                 while not self._closed:
@@ -74,9 +83,13 @@ class Deliverer:
                     ready = [rid for rid, when in self._due.items() if when <= now]
                     if ready:
                         break
+                    if not self._due and now - idle_since >= IDLE_EXIT:
+                        self._thread = None  # the next wake starts another
+                        return
                     wait = min(self._due.values(), default=now + 1.0) - now
                     self._condition.wait(min(max(wait, 0.01), 1.0))
                 if self._closed:
+                    self._thread = None
                     return
                 resource_id = ready[0]
                 del self._due[resource_id]
@@ -96,4 +109,5 @@ class Deliverer:
                     self._failures[resource_id] = 0 if failures >= DEAD_LETTER_AFTER else failures
                     wait = min(MAX_BACKOFF, 0.5 * 2 ** (failures - 1))
                     self._due[resource_id] = time.monotonic() + wait
+                idle_since = time.monotonic()
                 self._condition.notify_all()
