@@ -121,9 +121,7 @@ class FileInstance(DurableInstance):
         #: the next due time last written to the `due` hint (NaN: not written by this handle)
         self._hinted: float | None = float("nan")
         self.machine = chart.new(clock=store.clock)  # replaced by the loaded state
-        if fresh:  # `_create` writes the log
-            pass
-        elif not migrating:
+        if not fresh and not migrating:  # (a fresh instance's log is written by `_create`)
             try:
                 with self.lock:
                     self._load()
@@ -136,6 +134,9 @@ class FileInstance(DurableInstance):
                 raise StoreIOError(
                     f"{self.folder}: cannot open the instance: {error.strerror or error}"
                 ) from None
+            except BaseException:  # refused (damage, a chart that differs): nothing kept open
+                self.close(snapshot=False)
+                raise
             self.delivered = self._deliver()
 
     # -- the log interface (`DurableInstance._send_once` drives it) ---------------------------
