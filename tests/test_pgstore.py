@@ -339,3 +339,27 @@ def test_a_batch_whose_backend_is_killed_at_each_step_commits_all_or_nothing(
     finally:
         admin.close()
         store.close()
+
+
+def test_a_hook_that_raises_a_database_error_is_the_hooks_not_retried(pg_dsn: str) -> None:
+    """Only the store's own statements are translated and retried: a hook of the user's that
+    raises a psycopg error (its own database went away) runs once, and its error reaches the
+    caller as it was; nothing is written."""
+    calls: list[int] = []
+
+    def failing(context: dict[str, Any], data: Any) -> None:
+        calls.append(1)
+        raise psycopg.OperationalError("the hook's own database is gone")
+
+    chart = counting()
+    failing_chart = type(chart)(chart.document, actions={"count": failing}, chart_id="toggle")
+    store = PostgresStore(pg_dsn)
+    try:
+        store.create("h", chart)
+        instance = store.open("h", failing_chart)
+        with pytest.raises(psycopg.OperationalError, match="hook's own"):
+            instance.send("flip", event_id="once")
+        assert calls == [1]
+        assert [r["id"] for r in store.history("h")][1:] == []
+    finally:
+        store.close()

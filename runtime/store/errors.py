@@ -23,6 +23,11 @@ class StoreIOError(StoreError):
     (a failed fsync is never retried: the kernel may have dropped the data)."""
 
 
+#: seconds a clock may be off the store's (its last record, the file system's or the
+#: database server's time) before a worker refuses to fire timers (`ClockSkew`)
+CLOCK_TOLERANCE = 5.0
+
+
 class ClockSkew(StoreError):
     """This process's clock disagrees with the store's (its last record, or the file system or
     database server's time) by more than the tolerance: no timer is fired by it."""

@@ -33,6 +33,7 @@ from .deliverer import Deliverer, is_remote
 from .disk import atomic_write, locked
 from .due_index import DueIndex, entry
 from .errors import (
+    CLOCK_TOLERANCE,
     ChartMismatch,
     ClockSkew,
     StoreError,
@@ -45,7 +46,7 @@ from .file_create import Item, create_many, create_one
 from .file_instance import FileInstance, migrated_chart
 from .file_outbox import deliver, deliver_remote
 from .file_verify import check
-from .instance import CLOCK_TOLERANCE, Migrate, StoreBase
+from .instance import Migrate, StoreBase
 from .records import Receipt, WallClock
 from .replay import Replay, replay_until
 from .sinks import Sink

@@ -32,6 +32,7 @@ from ..reserved import refusal, reserved
 from ..timers import Clock
 from .charts import RunningMachine, StoredChart
 from .errors import (
+    CLOCK_TOLERANCE,
     ClockSkew,
     ConcurrencyConflict,
     InstanceFinished,
@@ -50,9 +51,6 @@ Migrate = Callable[[dict[str, Any], Mapping[str, Any], Mapping[str, Any]], dict[
 
 #: how often a send that lost a race is tried again before the conflict is raised
 RETRIES = 200
-#: seconds a clock may be behind the store's (its last record, the file system's or the
-#: database server's time) before a worker refuses to fire timers (`ClockSkew`)
-CLOCK_TOLERANCE = 5.0
 
 
 def retry_conflicts(step: Callable[[], T]) -> T:

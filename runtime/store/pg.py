@@ -16,7 +16,13 @@ from typing import Any, TypeVar, cast
 import psycopg
 from psycopg_pool import PoolClosed, PoolTimeout
 
-from .errors import ConcurrencyConflict, StoreError, StoreIOError
+from .errors import (
+    CLOCK_TOLERANCE,
+    ClockSkew,
+    ConcurrencyConflict,
+    StoreError,
+    StoreIOError,
+)
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 _C = TypeVar("_C", bound=type)
@@ -60,14 +66,17 @@ def _store_errors(function: _F) -> _F:
 
 
 def translating(cls: _C) -> _C:
-    """Apply `_store_errors` to every public method of a class, the inherited ones too (an
-    instance's `send` is `DurableInstance`'s)."""
+    """Apply `_store_errors` to every public method of a class, the inherited ones too, but
+    those the class names in `_untranslated`: methods that call hooks (a hook's own database
+    error stays the hook's) and translate the store's statements themselves."""
     found: dict[str, Any] = {}
     for klass in reversed(cls.__mro__[:-1]):  # a subclass's own definition wins
         found.update(vars(klass))
+    skip = set(getattr(cls, "_untranslated", ()))
     for name, value in found.items():
-        if not name.startswith("_") and inspect.isfunction(value):  # not static, class, property
-            setattr(cls, name, _store_errors(value))
+        if name.startswith("_") or name in skip or not inspect.isfunction(value):
+            continue  # (not static or class methods, nor properties)
+        setattr(cls, name, _store_errors(value))
     return cls
 
 
@@ -92,3 +101,17 @@ def safe_dsn(dsn: str) -> str:
 
 def database_name(dsn: str) -> str:
     return dsn.rsplit("/", 1)[-1].split("?")[0] or "postgres"
+
+
+def clock_skew(pool: Any, clock: Any) -> ClockSkew | None:
+    """How this process's clock compares with the database server's (the store's time):
+    more than `CLOCK_TOLERANCE` apart is a `ClockSkew` (a worker fires no timer)."""
+    with pool.connection() as conn:
+        row = conn.execute("SELECT extract(epoch FROM clock_timestamp())").fetchone()
+    off = clock.now() - float(row[0]) if row is not None else 0.0
+    if abs(off) <= CLOCK_TOLERANCE:
+        return None
+    return ClockSkew(
+        f"this process's clock is {off:+.1f} s off the database server's: no timer fired "
+        "(fix the clock: NTP)"
+    )

@@ -35,7 +35,6 @@ from .charts import StoredChart
 from .deliverer import Deliverer, is_remote
 from .errors import (
     ChartMismatch,
-    ClockSkew,
     ConcurrencyConflict,
     InstanceExists,
     ReplayDivergence,
@@ -44,8 +43,8 @@ from .errors import (
     check_event_id,
     check_resource_id,
 )
-from .instance import CLOCK_TOLERANCE, Migrate, StoreBase
-from .pg import has_table, safe_dsn, translating
+from .instance import Migrate, StoreBase
+from .pg import clock_skew, has_table, safe_dsn, translating
 from .pg_outbox import relay
 from .postgres_instance import PgBatch, PgInstance
 from .records import Receipt, Record, WallClock
@@ -156,6 +155,10 @@ _log = logging.getLogger("statewright.store")
 @translating
 class PostgresStore(StoreBase):
     """Instances in PostgreSQL (see the module docstring). Same methods as FileStore."""
+
+    #: `StoreBase.send` opens (translated) and sends (which translates its own statements):
+    #: a hook's database error stays the hook's
+    _untranslated = ("send",)
 
     def __init__(
         self,
@@ -515,19 +518,12 @@ class PostgresStore(StoreBase):
         and the instance waits for its lease to end; without, it raises (`full`: unused)."""
         by_hash = {chart.hash: chart for chart in charts}
         receipts: list[Receipt] = []
-        if isinstance(self.clock, WallClock):  # the database server's time is the store's
-            with self.pool.connection() as conn:
-                row = conn.execute("SELECT extract(epoch FROM clock_timestamp())").fetchone()
-            off = self.clock.now() - float(row[0]) if row is not None else 0.0
-            if abs(off) > CLOCK_TOLERANCE:
-                skew = ClockSkew(
-                    f"this process's clock is {off:+.1f} s off the database server's: no timer "
-                    "fired (fix the clock: NTP)"
-                )
-                if refused is None:
-                    raise skew
-                refused.append(("*", str(skew)))
-                return receipts
+        skew = clock_skew(self.pool, self.clock) if isinstance(self.clock, WallClock) else None
+        if skew is not None:
+            if refused is None:
+                raise skew
+            refused.append(("*", str(skew)))
+            return receipts
         while len(receipts) < limit and not stop():
             now = self.clock.now()
             with self.pool.connection() as conn, conn.transaction():

@@ -54,6 +54,8 @@ class PgInstance(DurableInstance):
     """One durable instance in PostgreSQL (the `FileInstance` surface)."""
 
     store: PgHome
+    #: they run hooks, and translate the store's own statements themselves (`_database`)
+    _untranslated = ("send", "tick")
     #: a lost connection or a server restarting is tried again (with the event's id: a
     #: commit whose answer was lost is found, not applied twice)
     transient_retries = 3
@@ -105,24 +107,23 @@ class PgInstance(DurableInstance):
 
     @contextmanager
     def _writing(self) -> Iterator[None]:
-        # the database errors of a send are the store's (a lost connection: StoreIOError)
-        try:
-            if self._reload_first:  # a step ran that was not committed: start from the rows
+        if self._reload_first:  # a step ran that was not committed: start from the rows
+            with _database():
                 self._load()
-                self._reload_first = False
-            yield
-        except DATABASE_ERRORS as error:
-            raise translated(error) from None
+            self._reload_first = False
+        yield
 
     def _interrupted(self) -> None:
         self._reload_first = True  # a hook failed mid-step: the machine is not the database's
 
     def _find(self, event: str, event_id: str) -> Receipt | None:
-        seen = self._committed(event_id)
+        with _database():
+            seen = self._committed(event_id)
         return None if seen is None else self._duplicate(seen, event, event_id)
 
     def _refresh(self) -> None:
-        self._load()
+        with _database():
+            self._load()
 
     def _after_release(self) -> None:
         self._deliver()
@@ -165,7 +166,13 @@ class PgInstance(DurableInstance):
     def _commit(self, committed: Record) -> bool:
         """The record, its outbox row, the instance's row and the watchers' wake-up in one
         statement of one transaction. False: the event id was committed already (nothing
-        written); ConcurrencyConflict: another writer moved the instance first."""
+        written); ConcurrencyConflict: another writer moved the instance first; a lost
+        connection is a StoreIOError (only the store's own statements are translated: an
+        error a hook raises, even a psycopg one, stays the hook's)."""
+        with _database():
+            return self._commit_row(committed)
+
+    def _commit_row(self, committed: Record) -> bool:
         record = committed.to_json()
         event = cloud_event(
             record,
@@ -262,6 +269,16 @@ class PgInstance(DurableInstance):
             if self.store.remote_sinks:  # never in the send path (`deliverer`)
                 self.store.wake(self.resource_id)
             self.store.relay(self.resource_id, remote=False)
+
+
+@contextmanager
+def _database() -> Iterator[None]:
+    """The store's own statements: a database error is a StoreError (a lost connection, a
+    server going away: StoreIOError, nothing acknowledged)."""
+    try:
+        yield
+    except DATABASE_ERRORS as error:
+        raise translated(error) from None
 
 
 class PgBatch:
