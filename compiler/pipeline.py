@@ -21,6 +21,7 @@ layout too slow): Jupyter then shows the `repr`.
 from __future__ import annotations
 
 import inspect
+import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -121,8 +122,11 @@ CHART_SUFFIXES = (".smcat", ".yaml", ".yml", ".scxml")
 
 def chart_stem(name: str) -> str:
     """A chart file's name without its folder and its chart ending (`door.smcat` -> `door`):
-    what its outputs are named after."""
-    base = name.replace("\\", "/").rsplit("/", 1)[-1]
+    what its outputs are named after. Only this system's separators split folders: on POSIX a
+    backslash is part of a file name (`n\\.smcat` is not a file `.smcat` in a folder `n`)."""
+    base = name
+    for separator in filter(None, (os.sep, os.altsep)):
+        base = base.rsplit(separator, 1)[-1]
     for suffix in CHART_SUFFIXES:
         base = base.removesuffix(suffix)
     return base

@@ -231,7 +231,7 @@ def with_header(data: bytes, target: Target, root: Path) -> bytes:
     chart = target.chart
     source = chart.relative_to(root).as_posix() if chart.is_relative_to(root) else chart.name
     text = (
-        f"{MARK} generated from {source} (sha256 {target.source_hash}); do not edit. "
+        f"{MARK} generated from {header_path(source)} (sha256 {target.source_hash}); do not edit. "
         f"input={target.key} output={_body_hash(data)}"
     )
     found = FORMATS[target.output.format]
@@ -245,6 +245,19 @@ def with_header(data: bytes, target: Target, root: Path) -> bytes:
         end = data.index(b"\n") + 1 if b"\n" in data else len(data)
         return data[:end] + line + data[end:]
     return line + data
+
+
+def header_path(path: str) -> str:
+    """A file name as a header comment may hold it, whatever the comment's syntax: every
+    character but ASCII letters, digits and `/._+~@,=-` percent-encoded (UTF-8), and no two
+    dashes in a row (`--` may not appear inside an XML comment, and `-->` ends one). A name
+    holding a line break, `-->`, `*/` or a quote can then add nothing to the output."""
+    from urllib.parse import quote
+
+    safe = quote(path, safe="/._+~@,=-")
+    while "--" in safe:
+        safe = safe.replace("--", "-%2D")
+    return safe
 
 
 _PNG = b"\x89PNG\r\n\x1a\n"

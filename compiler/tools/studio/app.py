@@ -253,8 +253,10 @@ class Studio:
             from ...emit import emitter
 
             emit, extension = emitter(kind)
-            stem = chart_stem(Path(name).name) or "chart"
-            options: dict[str, Any] = {"name": stem, "source": Path(name).name}
+            # a browser's name may be a Windows path: either separator ends a folder here
+            base = Path(name.replace("\\", "/")).name
+            stem = chart_stem(base) or "chart"
+            options: dict[str, Any] = {"name": stem, "source": base}
             if found.diagram:
                 options["timeout"] = RENDER_SECONDS
             try:
