@@ -151,12 +151,15 @@ def dot_html(text: str) -> str:
 
 # -- Mermaid ---------------------------------------------------------------------------------------
 
-_MERMAID_ENTITIES = str.maketrans({"#": "#35;", ";": "#59;"})
+#: `#` and `;` end a statement and start an entity; `%` is written as an entity too, so that
+#: chart text never holds `%%`, which starts a comment or a directive (`%%{init: ...}%%`)
+#: wherever Mermaid finds it
+_MERMAID_ENTITIES = str.maketrans({"#": "#35;", ";": "#59;", "%": "#37;"})
 
 
 def mermaid_text(text: str) -> str:
-    """One line of Mermaid text: blanks and newlines folded to one space, `;` and `#` (which
-    end a statement and start an entity) written as entities, control characters visible."""
+    """One line of Mermaid text: blanks and newlines folded to one space, `;`, `#` and `%`
+    written as entities (see `_MERMAID_ENTITIES`), control characters visible."""
     return visible(" ".join(text.split())).translate(_MERMAID_ENTITIES)
 
 

@@ -1,12 +1,17 @@
-"""File names are chart text too (issue 33, item 1): `statewright build` writes a chart's path
-into every output's header comment, so a name holding a line break, `-->`, `*/`, quotes, a
-DOCTYPE, a Mermaid directive or any Unicode must add nothing to any output.
+"""Text that reaches an output from outside the chart's own syntax (issue 33): file names, and
+renderer directives.
 
-Hypothesis builds charts under hostile file names into every output format, then checks each
-output: `build --check` finds every body intact (the header is one line, and removing it leaves
-the bytes the build generated), the header line is a comment of its format that nothing ends
-early, the name appears in it only escaped, XML outputs hold no DOCTYPE or entity of the name's,
-the smcat and YAML outputs read back to the same chart, and the Python module compiles.
+File names are chart text too (item 1): `statewright build` writes a chart's path into every
+output's header comment, so a name holding a line break, `-->`, `*`, quotes, a DOCTYPE, a Mermaid
+directive or any Unicode must add nothing to any output. Hypothesis builds charts under hostile
+file names into every output format, then checks each output: `build --check` finds every body
+intact (the header is one line, and removing it leaves the bytes the build generated), the
+header line is a comment of its format that nothing ends early, the name appears in it only
+escaped, XML outputs hold no DOCTYPE or entity of the name's, the smcat and YAML outputs read
+back to the same chart, and the Python module compiles.
+
+Renderer directives (item 8): Mermaid reads `%%` anywhere, so no name, label or note may bring
+one into its output.
 """
 
 from __future__ import annotations
@@ -188,3 +193,28 @@ def test_a_header_path_is_one_safe_token(name: str) -> None:
     from urllib.parse import unquote
 
     assert unquote(escaped) == name  # nothing lost: it reads back
+
+
+DIRECTIVES = ["%%{init: {'theme': 'dark'}}%%", "%%", "%", "#", ";", ":", "\n", "x", " "]
+
+
+@settings(max_examples=60, deadline=None, derandomize=True, database=None)
+@given(
+    texts=st.lists(
+        st.lists(st.sampled_from(DIRECTIVES), min_size=1, max_size=5).map("".join),
+        min_size=3,
+        max_size=3,
+    )
+)
+def test_chart_text_never_puts_a_directive_or_comment_into_mermaid(texts: list[str]) -> None:
+    """Mermaid reads `%%` (a comment, or `%%{init: ...}%%`, a directive) anywhere in its text:
+    no state name, label or note may bring one (issue 33, item 8)."""
+    from statewright.compiler.emit import mermaid
+    from statewright.compiler.emit.escape import smcat_string
+
+    name, label, note = texts
+    source = f"# {' '.join(note.split())}\n{smcat_string(name)} => b: {smcat_string(label)};\n"
+    chart, _ = parse(source)
+    if chart is None:
+        return
+    assert "%%" not in mermaid.emit(chart, {})
