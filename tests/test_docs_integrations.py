@@ -72,7 +72,7 @@ def test_the_mkdocs_plugin_draws_chart_blocks_and_leaves_the_rest() -> None:
 
 def _sphinx(tmp_path: Path, index: str) -> Any:
     source = tmp_path / "source"
-    source.mkdir()
+    source.mkdir(exist_ok=True)
     (source / "conf.py").write_text(
         'extensions = ["statewright.compiler.tools.docs.sphinx"]\nproject = "doors"\n', "utf-8"
     )
@@ -103,3 +103,17 @@ def test_the_sphinx_directive_draws_files_and_inline_charts(tmp_path: Path) -> N
 def test_the_sphinx_directive_fails_the_build_on_a_broken_chart(tmp_path: Path) -> None:
     done = _sphinx(tmp_path, "Doors\n=====\n\n.. statewright::\n\n   a => ;\n")
     assert "has errors" in done.stderr and "P002" in done.stderr
+
+
+@pytest.mark.parametrize("where", ["../secret.smcat", "/../../secret.smcat", "link.smcat"])
+def test_the_sphinx_directive_reads_no_chart_outside_the_docs(tmp_path: Path, where: str) -> None:
+    """A chart path that leaves the documentation's folder (`..`, an absolute path, a link to
+    a file outside) is an error naming it, and nothing of the file reaches the page (issue
+    33, item 9)."""
+    (tmp_path / "secret.smcat").write_text("secret_state => b: go;\n", "utf-8")
+    (tmp_path / "source").mkdir()
+    (tmp_path / "source" / "link.smcat").symlink_to(tmp_path / "secret.smcat")
+    done = _sphinx(tmp_path, f"Doors\n=====\n\n.. statewright:: {where}\n")
+    assert "outside the documentation's folder" in done.stderr, done.stderr
+    page = tmp_path / "html" / "index.html"
+    assert not page.exists() or "secret_state" not in page.read_text("utf-8")

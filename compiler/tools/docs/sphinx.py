@@ -46,6 +46,12 @@ class StatewrightDirective(SphinxDirective):
     def run(self) -> list[nodes.Node]:
         if self.arguments:
             path = Path(self.env.relfn2path(self.arguments[0], self.env.docname)[1])
+            source = Path(self.env.srcdir).resolve()
+            if not path.resolve().is_relative_to(source):  # `..` or a link out of the docs
+                raise self.error(
+                    f"statewright: {self.arguments[0]}: outside the documentation's folder "
+                    f"({source}); nothing was read"
+                )
             self.env.note_dependency(str(path))
             try:
                 data = path.read_bytes()
