@@ -363,3 +363,48 @@ def test_a_hook_that_raises_a_database_error_is_the_hooks_not_retried(pg_dsn: st
         assert [r["id"] for r in store.history("h")][1:] == []
     finally:
         store.close()
+
+
+HOSTILE = [
+    "'; DROP TABLE sw_events; --",
+    '"; DELETE FROM sw_instances; --',
+    "$$ SELECT pg_sleep(10) $$",
+    "%s %(x)s {0}",
+    "\\x00\\\\'",
+    "🚪\u2028\n\r",
+]
+
+
+def test_hostile_names_and_data_are_parameters_never_sql(pg_dsn: str) -> None:
+    """Event names, chart ids, event ids, context and data from outside reach PostgreSQL only as
+    parameters (issue 33, item 9): each is stored and read back as it was, and every table is
+    still there; a hostile instance id is refused before anything is written."""
+    from statewright.runtime.store import BadResourceId, StoredChart
+
+    chart = counting()
+    hostile_chart = StoredChart(chart.document, actions=chart.actions, chart_id=HOSTILE[0])
+    store = PostgresStore(pg_dsn, strict=False)
+    try:
+        for bad in ("../x", "a b", HOSTILE[0], ""):
+            with pytest.raises(BadResourceId):
+                store.create(bad, hostile_chart)
+        instance = store.create("h", hostile_chart, context={"note": HOSTILE[1]})
+        for n, text in enumerate(HOSTILE):
+            instance.send(text, event_id=f"{text}-{n}", payload=text, **{"k" + str(n): text})
+        records = list(store.history("h"))[1:]
+        assert [r["type"] for r in records] == HOSTILE
+        assert [r["id"] for r in records] == [f"{t}-{n}" for n, t in enumerate(HOSTILE)]
+        assert [r["data"]["payload"] for r in records] == HOSTILE
+        reopened = store.open("h", hostile_chart)
+        assert reopened.context["note"] == HOSTILE[1] and reopened.version == len(HOSTILE) + 1
+        assert store.verify("h") == []
+        with psycopg.connect(pg_dsn) as conn:
+            tables = {
+                row[0]
+                for row in conn.execute(
+                    "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"
+                ).fetchall()
+            }
+        assert {"sw_events", "sw_instances", "sw_outbox", "sw_timers"} <= tables
+    finally:
+        store.close()
