@@ -6,6 +6,7 @@ contract. Crash and fault-injection tests are in tests/crash/.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import multiprocessing
@@ -13,6 +14,7 @@ import os
 import subprocess
 import sys
 from collections import Counter
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -446,44 +448,28 @@ def test_a_group_commit_acknowledges_its_events_together(
     assert store.open("a", counting()).version == 8
 
 
-def test_a_webhook_sink_posts_cloud_events(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
-) -> None:
+@contextlib.contextmanager
+def receiver(answer: Callable[[str, dict[str, Any]], int]) -> Iterator[str]:
+    """A local webhook receiver: `answer(content type, event)` gives each POST's status (it
+    may block: requests are served in threads). Yields the URL to post to."""
     import http.server
     import threading
 
-    from statewright.runtime.store import WebhookSink
-
-    received: list[Any] = []
-
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_POST(self) -> None:  # noqa: N802 - the standard library's name
-            body = self.rfile.read(int(self.headers["Content-Length"]))
-            received.append((self.headers["Content-Type"], json.loads(body)))
-            self.send_response(204 if len(received) != 2 else 500)
+            event = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            self.send_response(answer(self.headers["Content-Type"], event))
             self.end_headers()
 
         def log_message(self, *args: Any) -> None:
             pass
 
-    server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        url = f"http://127.0.0.1:{server.server_address[1]}/hook"
-        store = FileStore(tmp_path, sinks=[WebhookSink(url)])
-        with caplog.at_level(logging.WARNING, logger="statewright.store"):
-            with store.create("t", counting()) as instance:
-                instance.send("flip")  # the server answers 500: tried again after a backoff
-                instance.send("flip")
-                until(lambda: len(received) >= 4)  # in the background, not in send
-            store.close()
-        assert any("did not take" in r.getMessage() for r in caplog.records)
+        yield f"http://127.0.0.1:{server.server_address[1]}/hook"
     finally:
         server.shutdown()
-    assert received[0][0].startswith("application/cloudevents+json")
-    assert [event["seq"] for _, event in received] == [1, 2, 2, 3]
-    with pytest.raises(StoreError):
-        WebhookSink("file:///etc/passwd")
 
 
 def until(condition: Any, limit: float = 30.0) -> None:
@@ -496,10 +482,35 @@ def until(condition: Any, limit: float = 30.0) -> None:
         time.sleep(0.01)
 
 
+def test_a_webhook_sink_posts_cloud_events(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from statewright.runtime.store import WebhookSink
+
+    received: list[Any] = []
+
+    def answer(kind: str, event: dict[str, Any]) -> int:
+        received.append((kind, event))
+        return 204 if len(received) != 2 else 500
+
+    with receiver(answer) as url:
+        store = FileStore(tmp_path, sinks=[WebhookSink(url)])
+        with caplog.at_level(logging.WARNING, logger="statewright.store"):
+            with store.create("t", counting()) as instance:
+                instance.send("flip")  # the server answers 500: tried again after a backoff
+                instance.send("flip")
+                until(lambda: len(received) >= 4)  # in the background, not in send
+            store.close()
+        assert any("did not take" in r.getMessage() for r in caplog.records)
+    assert received[0][0].startswith("application/cloudevents+json")
+    assert [event["seq"] for _, event in received] == [1, 2, 2, 3]
+    with pytest.raises(StoreError):
+        WebhookSink("file:///etc/passwd")
+
+
 def test_a_webhook_that_never_answers_does_not_hold_up_send(tmp_path: Path) -> None:
     """The receiver takes the request and answers only once the test has sent every event:
     were delivery in the send path, the first send would wait for its timeout instead."""
-    import http.server
     import threading
 
     from statewright.runtime.store import WebhookSink
@@ -507,68 +518,47 @@ def test_a_webhook_that_never_answers_does_not_hold_up_send(tmp_path: Path) -> N
     sent = threading.Event()
     seen: list[int] = []
 
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 - the standard library's name
-            seen.append(json.loads(self.rfile.read(int(self.headers["Content-Length"])))["seq"])
-            sent.wait(30)
-            self.send_response(204)
-            self.end_headers()
+    def answer(kind: str, event: dict[str, Any]) -> int:
+        seen.append(event["seq"])
+        sent.wait(30)
+        return 204
 
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        url = f"http://127.0.0.1:{server.server_address[1]}/hook"
-        store = FileStore(tmp_path, sinks=[WebhookSink(url, timeout=30)])
-        with store.create("t", counting()) as instance:
-            receipts = [instance.send("flip") for _ in range(5)]
-        assert not sent.is_set() and len(seen) <= 1  # every send returned unanswered
-        sent.set()
-        until(lambda: seen[-1:] == [6])
-        store.close()
+        with receiver(answer) as url:
+            store = FileStore(tmp_path, sinks=[WebhookSink(url, timeout=30)])
+            with store.create("t", counting()) as instance:
+                receipts = [instance.send("flip") for _ in range(5)]
+            assert not sent.is_set() and len(seen) <= 1  # every send returned unanswered
+            sent.set()
+            until(lambda: seen[-1:] == [6])
+            store.close()
     finally:
         sent.set()
-        server.shutdown()
     assert [r.seq for r in receipts] == [2, 3, 4, 5, 6] and seen == [1, 2, 3, 4, 5, 6]
 
 
 def test_a_record_a_webhook_keeps_refusing_goes_to_the_dead_letters(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import http.server
-    import threading
-
     from statewright.runtime.store import WebhookSink, deliverer
 
     monkeypatch.setattr(deliverer, "DEAD_LETTER_AFTER", 3)
     monkeypatch.setattr(deliverer, "MAX_BACKOFF", 0.01)
     taken: list[int] = []
 
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 - the standard library's name
-            seq = json.loads(self.rfile.read(int(self.headers["Content-Length"])))["seq"]
-            self.send_response(500 if seq == 2 else 204)  # the second record, never
-            self.end_headers()
-            if seq != 2:
-                taken.append(seq)
+    def answer(kind: str, event: dict[str, Any]) -> int:
+        if event["seq"] == 2:  # the second record, never
+            return 500
+        taken.append(event["seq"])
+        return 204
 
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        url = f"http://127.0.0.1:{server.server_address[1]}/hook"
+    with receiver(answer) as url:
         store = FileStore(tmp_path, sinks=[WebhookSink(url, name="hook")])
         with store.create("t", counting()) as instance:
             instance.send("flip")
             instance.send("flip")
             until(lambda: taken == [1, 3])
         store.close()
-    finally:
-        server.shutdown()
     outbox = tmp_path / "resources/t/outbox"
     dead = [json.loads(line) for line in (outbox / "hook.dead").read_text().splitlines()]
     assert [(d["seq"], d["type"]) for d in dead] == [(2, "flip")]

@@ -13,6 +13,7 @@ when it starts and every `full_every` seconds).
 from __future__ import annotations
 
 import logging
+import math
 import os
 from pathlib import Path
 
@@ -21,6 +22,25 @@ from . import fsio
 _log = logging.getLogger("statewright.store")
 
 FOLDER = "due"
+#: what a `due` hint that says neither `none` nor a due time means: look (the instance is due)
+LOOK = 0.0
+
+
+def read_hint(path: Path, horizon: float = math.inf) -> float | None:
+    """What an instance's `due` hint says: None (`none`: no timer), a due time, or `LOOK`
+    (missing, unreadable, empty as an unsynced rename can leave it, not a finite number, or
+    later than `horizon`)."""
+    try:
+        text = path.read_text("ascii").strip()
+    except (OSError, ValueError):
+        return LOOK
+    if text == "none":
+        return None
+    try:
+        due = float(text)
+    except ValueError:
+        return LOOK
+    return due if math.isfinite(due) and 0 <= due <= horizon else LOOK
 
 
 def entry(due: float, resource_id: str) -> str:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 import os
 import secrets
 from collections.abc import Iterator, Mapping
@@ -31,7 +30,7 @@ from .disk import (
     without_crc,
     write_new,
 )
-from .due_index import DueIndex
+from .due_index import LOOK, DueIndex, read_hint
 from .errors import AcknowledgedEventsLost, StoreError, StoreIOError
 from .file_log import FileLog
 from .file_outbox import deliver
@@ -235,7 +234,8 @@ class FileInstance(DurableInstance):
             return
         # the hint on disk, not this handle's memory, names the index entry to replace: both
         # change under the instance's lock, and another handle may have moved them since
-        old = _hinted_time(self.folder / "due")
+        old = read_hint(self.folder / "due")
+        old = None if old == LOOK else old  # (no entry is named after a hint that says look)
         temporary = self.folder / f".due.{os.getpid()}.tmp"
         files = fsio.FILES
         try:
@@ -569,15 +569,6 @@ class FileInstance(DurableInstance):
         if self.store.remote_sinks:
             self.store.wake(self.resource_id)
         return deliver(self)
-
-
-def _hinted_time(path: Path) -> float | None:
-    """The due time a `due` hint holds (None: no timer, or none that can be read)."""
-    try:
-        due = float(path.read_text("ascii"))
-    except (OSError, ValueError):
-        return None
-    return due if math.isfinite(due) else None
 
 
 def migrated_chart(stored: Mapping[str, Any], chart: StoredChart, old_hash: str) -> dict[str, Any]:

@@ -17,9 +17,7 @@ their logs, group commit. One instance's log, recovery and snapshots are `file_i
 from __future__ import annotations
 
 import json
-import math
 import os
-import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from types import SimpleNamespace
@@ -29,9 +27,8 @@ from ..errors import MissingHooksError
 from ..timers import Clock
 from . import fsio, logfile
 from .charts import StoredChart
-from .deliverer import Deliverer, is_remote
 from .disk import atomic_write, locked
-from .due_index import DueIndex, entry
+from .due_index import LOOK, DueIndex, entry, read_hint
 from .errors import (
     CLOCK_TOLERANCE,
     ChartMismatch,
@@ -57,17 +54,6 @@ SNAPSHOT_EVERY = 100
 #: A `due` hint further ahead than this (seconds; ten years) is not trusted: the worker opens
 #: the instance to look (a timer that long is still fired, at the cost of that look per pass).
 HINT_HORIZON = 10 * 365 * 86400.0
-
-
-def _hint(text: str, horizon: float) -> float | None:
-    """A `due` hint's meaning: None (no timer), a due time, or 0.0 (look)."""
-    if text == "none":
-        return None
-    try:
-        due = float(text)
-    except ValueError:
-        return 0.0
-    return due if math.isfinite(due) and 0 <= due <= horizon else 0.0
 
 
 #: Records per log segment before it is rotated (the audit trail stays; loading reads only the
@@ -114,16 +100,12 @@ class FileStore(StoreBase):
         self._pool: Any = None  # the threads that fsync a group commit's files together
         #: every instance's next due time, in one folder's names (`due_index`)
         self.due_index = DueIndex(self.base)
-        self._deliverer: Deliverer | None = None  # the remote sinks' thread, once needed
-        self._deliverer_lock = threading.Lock()
 
     def close(self) -> None:
         """Release what the store holds open (the threads of group commits, the sinks'
         connections); what the remote sinks have not had is tried once more first (for at
         most `Deliverer.close`'s timeout: the relay delivers the rest)."""
-        if self._deliverer is not None:
-            self._deliverer.close()
-            self._deliverer = None
+        self._stop_deliverer()
         if self._pool is not None:
             self._pool.shutdown()
             self._pool = None
@@ -286,11 +268,11 @@ class FileStore(StoreBase):
         horizon = self.clock.now() + HINT_HORIZON
         for resource_id in self.ids():
             try:
-                text = (self.folder(resource_id) / "due").read_text("ascii").strip()
-            except (OSError, ValueError, StoreError):
-                found[resource_id] = 0.0
+                folder = self.folder(resource_id)
+            except StoreError:  # a link out of the store: looked at, and refused, by open
+                found[resource_id] = LOOK
                 continue
-            found[resource_id] = _hint(text, horizon)
+            found[resource_id] = read_hint(folder / "due", horizon)
         return found
 
     def next_due(self) -> float | None:
@@ -369,12 +351,8 @@ class FileStore(StoreBase):
         if not (folder / "chart.json").is_file():
             return
         with locked(str(folder / ".lock")):
-            try:
-                text = (folder / "due").read_text("ascii").strip()
-            except (OSError, ValueError):
-                return
-            current = _hint(text, math.inf)
-            if current != 0.0:
+            current = read_hint(folder / "due")
+            if current != LOOK:
                 self.due_index.settle(resource_id, listed, current)
 
     def _clock_skew(self, now: float) -> ClockSkew | None:
@@ -411,18 +389,6 @@ class FileStore(StoreBase):
                 with self.open(resource_id) as instance:
                     delivered += instance.delivered + deliver(instance, remote=True)
         return delivered
-
-    @property
-    def remote_sinks(self) -> bool:
-        """Whether a sink talks to the network (delivered off the send path: `deliverer`)."""
-        return any(is_remote(sink) for sink in self.sinks)
-
-    def wake(self, resource_id: str) -> None:
-        """Have the background thread deliver an instance's outbox to the remote sinks."""
-        with self._deliverer_lock:
-            if self._deliverer is None:
-                self._deliverer = Deliverer(self._deliver_remote, "statewright-deliver")
-        self._deliverer.wake(resource_id)
 
     def _deliver_remote(self, resource_id: str, dead_letter: bool) -> bool:
         """The background delivery of one instance (read-only but for the outbox): its

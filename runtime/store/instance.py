@@ -21,6 +21,7 @@ import dataclasses
 import json
 import logging
 import random
+import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import partial
@@ -31,6 +32,7 @@ from ..observe import Observer, Recorder, Transition
 from ..reserved import refusal, reserved
 from ..timers import Clock
 from .charts import RunningMachine, StoredChart
+from .deliverer import Deliverer, is_remote
 from .errors import (
     CLOCK_TOLERANCE,
     ClockSkew,
@@ -199,8 +201,6 @@ class DurableInstance:
         try:
             work()
         except Exception as error:  # noqa: BLE001 - the event is committed whatever happens
-            if name == "compensations":
-                self._interrupted()  # resumed from the log when the handle is next used
             text = f"{name}: {type(error).__name__}: {error}"
             _log.warning("%s: committed, but %s (done later)", self.resource_id, text)
             return [text]
@@ -439,7 +439,36 @@ class DurableInstance:
 
 
 class StoreBase:
-    """What every store does with its own `open`: one event, durably, then close."""
+    """What every store does with its own `open`: one event, durably, then close; and the
+    background delivery to its remote sinks (`deliverer`)."""
+
+    sinks: list[Any]
+    #: the remote sinks' thread, made at the first wake
+    _deliverer: Deliverer | None = None
+    _deliverer_lock = threading.Lock()
+
+    @property
+    def remote_sinks(self) -> bool:
+        """Whether a sink talks to the network (delivered off the send path: `deliverer`)."""
+        return any(is_remote(sink) for sink in self.sinks)
+
+    def wake(self, resource_id: str) -> None:
+        """Have the background thread deliver an instance's outbox to the remote sinks."""
+        with self._deliverer_lock:
+            if self._deliverer is None:
+                self._deliverer = Deliverer(self._deliver_remote, "statewright-deliver")
+        self._deliverer.wake(resource_id)
+
+    def _deliver_remote(self, resource_id: str, dead_letter: bool) -> bool:
+        """Deliver one instance's outbox to the remote sinks (with `dead_letter`, a record
+        they keep refusing is set aside); whether they took everything."""
+        raise NotImplementedError  # pragma: no cover - each store reads its own outbox
+
+    def _stop_deliverer(self) -> None:
+        """Give the remote sinks their last try (`Deliverer.close`) and end the thread."""
+        if self._deliverer is not None:
+            self._deliverer.close()
+            self._deliverer = None
 
     def open(self, resource_id: str, chart: StoredChart | None = None) -> Any:
         raise NotImplementedError  # pragma: no cover - each store has its own

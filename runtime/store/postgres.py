@@ -20,7 +20,6 @@ the acknowledgement. Every database error leaving the store is a `StoreError`.
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
@@ -32,7 +31,6 @@ from psycopg_pool import ConnectionPool
 from ..errors import MissingHooksError
 from ..timers import Clock
 from .charts import StoredChart
-from .deliverer import Deliverer, is_remote
 from .errors import (
     ChartMismatch,
     ConcurrencyConflict,
@@ -178,8 +176,6 @@ class PostgresStore(StoreBase):
         #: recording them as skipped, instead of refusing them (`StoredChart`)
         self.no_hooks = no_hooks
         self.sinks = list(sinks)
-        self._deliverer: Deliverer | None = None  # the remote sinks' thread, once needed
-        self._deliverer_lock = threading.Lock()
         self.notify_context = tuple(notify_context)
         self.clock: Clock = clock or WallClock()
         try:  # one direct connection first: a wrong address fails at once, not after the
@@ -214,9 +210,7 @@ class PostgresStore(StoreBase):
     def close(self) -> None:
         """Close the connection pool and the sinks' connections (what the remote sinks have
         not had is tried once more first, for at most `Deliverer.close`'s timeout)."""
-        if self._deliverer is not None:
-            self._deliverer.close()
-            self._deliverer = None
+        self._stop_deliverer()
         self.pool.close()
         for sink in self.sinks:
             getattr(sink, "close", lambda: None)()
@@ -480,19 +474,10 @@ class PostgresStore(StoreBase):
         `remote` True or False: those only)."""
         return relay(self, resource_id, remote)[0]
 
-    @property
-    def remote_sinks(self) -> bool:
-        """Whether a sink talks to the network (delivered off the send path: `deliverer`)."""
-        return any(is_remote(sink) for sink in self.sinks)
-
-    def wake(self, resource_id: str) -> None:
-        """Have the background thread deliver an instance's outbox to the remote sinks."""
-        with self._deliverer_lock:
-            if self._deliverer is None:
-                self._deliverer = Deliverer(
-                    lambda rid, _dead: not relay(self, rid, True)[1], "statewright-deliver"
-                )
-        self._deliverer.wake(resource_id)
+    def _deliver_remote(self, resource_id: str, dead_letter: bool) -> bool:
+        """The background delivery of one instance's outbox rows to the remote sinks (a row
+        they refuse waits in the outbox: no dead letters here)."""
+        return not relay(self, resource_id, True)[1]
 
     def next_due(self) -> float | None:
         """The earliest due time of any instance's timer, None when none has one."""

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from test_io_faults import _toggle
+from test_store import counting
 
 from statewright.runtime.store import FileStore, StoreError
 
@@ -54,7 +54,7 @@ def small_disk(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Path]
 
 def test_a_full_disk_loses_and_misplaces_nothing(small_disk: Path) -> None:
     store = FileStore(small_disk / "store", snapshot_every=5, segment_records=50)
-    chart = _toggle()
+    chart = counting()
     names = ["a", "b", "c"]
     handles = {name: store.create(name, chart) for name in names}
     filler = small_disk / "filler"

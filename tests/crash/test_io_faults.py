@@ -17,7 +17,6 @@ same event id, on the same handle first and on a reopened one next. Checked afte
 from __future__ import annotations
 
 import errno
-import json
 import os
 import shutil
 from collections.abc import Callable
@@ -26,38 +25,22 @@ from typing import Any
 
 import pytest
 from faults import Faulty
+from test_store import TOGGLE, counting, document
 
 from conftest import EXAMPLES
-from statewright.compiler import parse
-from statewright.compiler.emit import ir_json
 from statewright.runtime.store import (
     CallbackSink,
     FileStore,
     InstanceExists,
     StoredChart,
     StoreError,
-    UnknownInstance,
     fsio,
 )
 
 pytestmark = pytest.mark.slow
 
-TOGGLE = "off, on;\noff => on: flip / count;\non => off: flip / count;\n"
 #: tries a caller makes per operation (one fault per run: the second try always has a chance)
 TRIES = 4
-
-
-def _document(text: str) -> dict[str, Any]:
-    chart, diagnostics = parse(text)
-    assert chart is not None, diagnostics
-    return json.loads(ir_json.emit(chart))
-
-
-def _toggle(text: str = TOGGLE) -> StoredChart:
-    def count(context: dict[str, Any], data: Any) -> None:
-        context["count"] = context.get("count", 0) + 1
-
-    return StoredChart(_document(text), actions={"count": count}, chart_id="toggle")
 
 
 class Run:
@@ -138,14 +121,14 @@ class Run:
 
 
 def _sends(run: Run) -> None:
-    chart = _toggle()
+    chart = counting()
     run.create("a", chart)
     for n in range(9):  # snapshots every 3, a segment every 4 records, a sink
         run.send("a", chart, "flip", f"a{n}")
 
 
 def _group_commit(run: Run) -> None:
-    chart = _toggle()
+    chart = counting()
     run.create("a", chart)
     run.create("b", chart)
     for round_ in range(2):
@@ -171,25 +154,19 @@ def _group_commit(run: Run) -> None:
 
 def _creates(run: Run) -> None:
     for name in ("c1", "c2", "c3"):
-        run.create(name, _toggle())
+        run.create(name, counting())
 
 
 def _migration(run: Run) -> None:
-    old = _toggle()
+    old = counting()
     run.create("m", old)
     run.send("m", old, "flip", "m0")
     run.reopen("m")
-    new = _toggle(TOGGLE + "on => off: reset;\n")
+    new = counting(TOGGLE + "on => off: reset;\n")
 
-    def migrate() -> Any:
-        try:
-            return run.store.open("m", new, migrate=lambda snapshot, *_: snapshot)
-        except StoreError:
-            raise
-        except UnknownInstance:  # pragma: no cover - it exists
-            raise
-
-    run.handles["m"] = run.attempt(migrate)
+    run.handles["m"] = run.attempt(
+        lambda: run.store.open("m", new, migrate=lambda snapshot, *_: snapshot)
+    )
     run.send("m", new, "reset", "m1")
 
 
@@ -197,10 +174,7 @@ SAGA_HOOKS = ["allocate", "release", "attach disk", "detach disk", "boot", "shut
 
 
 def _saga(run: Run) -> None:
-    chart = StoredChart(
-        _document((EXAMPLES / "provisioning.smcat").read_text()),
-        actions={name: (lambda context, data: None) for name in SAGA_HOOKS},
-    )
+    chart = _saga_chart()
     run.create("vm", chart)
     for n, event in enumerate(("allocated", "attached", "error")):
         run.send("vm", chart, event, f"vm{n}")
@@ -245,7 +219,7 @@ def _check(run: Run) -> None:
 
 def _saga_chart() -> StoredChart:
     return StoredChart(
-        _document((EXAMPLES / "provisioning.smcat").read_text()),
+        document((EXAMPLES / "provisioning.smcat").read_text()),
         actions={name: (lambda context, data: None) for name in SAGA_HOOKS},
     )
 
@@ -296,7 +270,7 @@ def test_a_log_that_cannot_be_cut_back_refuses_until_it_can(tmp_path: Path) -> N
     page cache shows it) but is never acknowledged; the handle and every open of the instance
     in this process refuse until the tail is cut; then the retry applies it once."""
     store = FileStore(tmp_path)
-    chart = _toggle()
+    chart = counting()
     store.create("t", chart).close()
     instance = store.open("t", chart)
     files = Faulty(kinds=("fsync", "ftruncate"))
