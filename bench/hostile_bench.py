@@ -3,9 +3,12 @@
 The hostile inputs of docs/security.md, which once took minutes and gigabytes: a 10,000-state
 chart on one line, 4,000 declared and 4,000 misspelt names (did-you-mean for each), a YAML
 mapping of 40,000 keys, an SCXML document of 20,000 anonymous states on one line, and a
-transition on 40,000 events compiled to Python. Each runs as `statewright ...` in a child
-process whose peak resident memory is read from `wait4`; the yardstick is `statewright check`
-of examples/door.smcat in the same run, and every row gives its ratio to it.
+transition on 40,000 events compiled to Python; and what the ECMAScript sandbox and the
+guard language bound (a backtracking regular expression, `<foreach>` over an array-like of
+10^9 items, an endless loop, a list of one long string repeated). Each runs as
+`statewright ...` in a child process whose peak resident memory is read from `wait4`; the
+yardstick is `statewright check` of examples/door.smcat in the same run, and every row gives
+its ratio to it.
 
     python bench/hostile_bench.py [--repeat 3]
 """
@@ -22,6 +25,17 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SCXML = '<scxml xmlns="http://www.w3.org/2005/07/scxml" version="1.0"{head}>{body}</scxml>\n'
+#: an ECMAScript document whose `go` runs `{body}` (docs/security.md: the sandbox's limits)
+_ECMASCRIPT = (
+    SCXML.format(
+        head=' datamodel="ecmascript" initial="idle"',
+        body='<state id="idle"><transition event="go" target="done">{body}</transition></state>'
+        '<state id="done"/>',
+    )
+    .replace("{", "{{")
+    .replace("}", "}}")
+    .replace("{{body}}", "{body}")
+)
 
 
 def inputs(folder: Path) -> list[tuple[str, list[str]]]:
@@ -40,6 +54,14 @@ def inputs(folder: Path) -> list[tuple[str, list[str]]]:
             + " ".join(f"e{i}" for i in range(40_000))
             + '" target="b"/></state><state id="b"/>',
         ),
+        "regex.scxml": _ECMASCRIPT.format(
+            body="<script>/(a+)+$/.test('a'.repeat(38) + '!')</script>"
+        ),
+        "foreach.scxml": _ECMASCRIPT.format(
+            body='<foreach array="({length: 1e9})" item="x"><log expr="x"/></foreach>'
+        ),
+        "spin.scxml": _ECMASCRIPT.format(body="<script>while (true) {}</script>"),
+        "repeat.smcat": "idle => busy: go [(_event.data.l * 100000) == 0];\n",
     }
     for name, text in files.items():
         (folder / name).write_text(text, "utf-8")
@@ -50,6 +72,13 @@ def inputs(folder: Path) -> list[tuple[str, list[str]]]:
         ("check: YAML mapping of 40,000 keys", ["check", "keys.yaml"]),
         ("check: 20,000 anonymous SCXML states", ["check", "anonymous.scxml"]),
         ("compile -T python: 40,000 events", ["compile", "events.scxml", "-T", "python"]),
+        ("simulate: regex /(a+)+$/, 38 a's", ["simulate", "regex.scxml", "go"]),
+        ("simulate: foreach over length 1e9", ["simulate", "foreach.scxml", "go"]),
+        ("simulate: while (true) {}", ["simulate", "spin.scxml", "go"]),
+        (
+            "simulate: [s] * 100000, s 100,000 chars",
+            ["simulate", "repeat.smcat", "go:" + '{"l": ["' + "x" * 100_000 + '"]}'],
+        ),
     ]
 
 

@@ -22,8 +22,18 @@ class CompilerError(StatewrightError):
     """Root of every exception the compiler and its tools raise."""
 
 
-class RenderError(CompilerError):
+class EmitError(CompilerError):
+    """An output could not be written."""
+
+
+class RenderError(EmitError):
     """Graphviz could not render the diagram (not installed, failed, or too slow)."""
+
+
+class UnwritableText(EmitError, ValueError):
+    """A text of the chart that the output's language has no way to write so that it reads
+    back the same (smcat's quoted strings cannot end in a backslash): refused, never
+    written as something else."""
 
 
 class IRFormatError(CompilerError, ValueError):

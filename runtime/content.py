@@ -82,6 +82,9 @@ class Runner(Protocol):
 
     def raise_internal(self, event: Event) -> None: ...
 
+    def error(self, name: str, message: str, sendid: str | None = None) -> None:
+        """Raise `error.execution` or `error.communication`, and tell the listeners."""
+
     def dispatch(self, send: Send) -> None: ...
 
     def cancel(self, sendid: str) -> None: ...
@@ -227,14 +230,7 @@ def execute(block: Block, runner: Runner) -> None:
     try:
         _nodes(block.nodes, runner)
     except ContentError as error:
-        runner.raise_internal(
-            Event(
-                "error.execution",
-                {"message": str(error)[:500]},
-                type="platform",
-                sendid=error.sendid,
-            )
-        )
+        runner.error("error.execution", str(error), sendid=error.sendid)
 
 
 def _nodes(nodes: Sequence[Mapping[str, Any]], runner: Runner) -> None:

@@ -21,8 +21,9 @@ bounded (docs/security.md):
 - a guard is at most `MAX_LENGTH` characters, nests at most `MAX_DEPTH` operations deep and
   writes numbers of at most `MAX_DIGITS` digits;
 - arithmetic goes through `arith`, which refuses what would grow without bound: integers over
-  `MAX_BITS` bits, strings and lists over `MAX_SIZE` items from `+` and `*`, and `%` on
-  anything but numbers (no string formatting: `'%2000000000d' % 1` is refused, not run).
+  `MAX_BITS` bits, strings and lists over `MAX_SIZE` items or over `values.VALUE_LIMIT` bytes
+  (as JSON) from `+` and `*`, and `%` on anything but numbers (no string formatting:
+  `'%2000000000d' % 1` is refused, not run).
 
 An error while a guard is evaluated (a type mismatch, a refused operation, an exception in a
 guard hook) makes the guard false; the interpreter and generated classes report it to their
@@ -37,6 +38,7 @@ from collections.abc import Callable, Mapping
 from functools import partial
 from typing import Any
 
+from . import values
 from .errors import StatewrightError
 
 Env = Callable[[str], Any]
@@ -266,17 +268,32 @@ def arith(op: str, left: Any, right: Any) -> Any:
         if bits > MAX_BITS:
             raise GuardError(f"a number over {MAX_BITS} bits in a guard")
     elif op == "*" and isinstance(left, _SIZED) and isinstance(right, int):
-        _check_size(len(left) * max(right, 0))
+        _check_size(((left, max(right, 0)),))
     elif op == "*" and isinstance(right, _SIZED) and isinstance(left, int):
-        _check_size(len(right) * max(left, 0))
+        _check_size(((right, max(left, 0)),))
     elif op == "+" and isinstance(left, _SIZED) and isinstance(right, _SIZED):
-        _check_size(len(left) + len(right))
+        _check_size(((left, 1), (right, 1)))
     return _ARITHMETIC[op](left, right)
 
 
-def _check_size(size: int) -> None:
-    if size > MAX_SIZE:
-        raise GuardError(f"a string or list of {size} items in a guard; the limit is {MAX_SIZE}")
+def _check_size(parts: tuple[tuple[Any, int], ...]) -> None:
+    """Refuse a result made of `parts` (a sequence, times repeated) over `MAX_SIZE` items or
+    over `values.VALUE_LIMIT` bytes as JSON: `[s] * 100000` is 100,000 items, but with `s`
+    100,000 characters long it is 10 GB."""
+    items = sum(len(part) * times for part, times in parts)
+    if items > MAX_SIZE:
+        raise GuardError(f"a string or list of {items} items in a guard; the limit is {MAX_SIZE}")
+    limit = values.VALUE_LIMIT
+    total = 2
+    commas = 0
+    for part, times in parts:
+        if times and len(part):  # the part's contents, without quotes or brackets, repeated
+            total += (values.size(part, limit // times + 2) - 2) * times
+            if not isinstance(part, str):
+                commas += times  # one after each copy of a list's contents
+    total += max(commas - 1, 0)
+    if total > limit:
+        raise GuardError(f"a value of over {limit} bytes in a guard; the limit is {limit}")
 
 
 _ARITHMETIC: dict[str, Callable[[Any, Any], Any]] = {

@@ -67,6 +67,7 @@ class Session:
     def error(self, name: str, message: str, sendid: str | None = None) -> None:
         """Raise `error.execution` or `error.communication` (SCXML 5.10.2)."""
         _log.info("%s: %s", name, message)
+        self.machine._notify({"error": name, "message": message[:500]})  # listeners hear it
         self.raise_internal(Event(name, {"message": message[:500]}, type="platform", sendid=sendid))
 
     def fresh_sendid(self) -> str:

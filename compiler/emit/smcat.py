@@ -12,9 +12,11 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from ..errors import UnwritableText
 from ..ir import Action, Chart, Region, State, Transition
-from ..notation import JS_TRIM, activity_line, compose_label
-from .escape import smcat_note, smcat_string
+from ..notation import JS_TRIM, activity_line, compose_label, split_label
+from .escape import smcat_note
+from .escape import smcat_string as _smcat_string
 from .smcat_json import js_number
 
 INDENT = "    "
@@ -161,7 +163,15 @@ def _transition(transition: Transition) -> str:
         text += f" [{' '.join(parts)}]"
     label = transition.label if transition.label is not None else compose_label(transition)
     if label:
-        text += ": " + (label if _bare_ok(label, "{;") else smcat_string(label))
+        text += ": " + (label if _bare_ok(label, "{;") else smcat_string(label, "the label"))
+        meant = (transition.event, transition.guard, transition.action)
+        if split_label(label) != meant:  # reads back as another event, guard or action
+            raise UnwritableText(
+                f"the transition {transition.source!r} => {transition.target!r} cannot be "
+                f"written in smcat: its label {label[:80]!r} reads back as event, guard and "
+                f"action {split_label(label)!r}, not {meant!r} (an smcat action is one line "
+                "of text; an event holds no `[` or `/`): keep the chart in YAML or SCXML"
+            )
     return text + ";"
 
 
@@ -174,26 +184,33 @@ def _activities(actions: tuple[Action, ...], continuation: str) -> str:
 
 
 def name(text: str, *, statement_start: bool = True) -> str:
-    """A state name as smcat text: bare where possible, else quoted.
-
-    A transition's target may start with `#` or `}` (no statement starts there); a name written
-    there bare and ending in a backslash has no quoted form, so it stays bare.
-    """
+    """A state name as smcat text: bare where possible, else quoted (a transition's target
+    may start with `#` or `}`: no statement starts there)."""
     claimed = _CLAIMED_START if statement_start else _CLAIMED_START_TARGET
-    bare = _BARE_NAME.fullmatch(text) is not None
-    if bare and (not text.startswith(claimed) or text.endswith("\\")):
-        return text  # a name ending in a backslash has no quoted form: it was written bare
-    return smcat_string(text)
+    if _BARE_NAME.fullmatch(text) is not None and not text.startswith(claimed):
+        return text
+    return smcat_string(text, "the state name")
+
+
+def smcat_string(text: str, what: str = "the text") -> str:
+    """`text` as an smcat quoted string; `UnwritableText` when it ends in a backslash (the
+    `\\"` it would end in escapes the closing quote: no quoted string holds such a text)."""
+    if text.endswith("\\"):
+        shown = text if len(text) <= 60 else text[:30] + "..." + text[-27:]
+        raise UnwritableText(
+            f"{what} {shown!r} ends in a backslash and cannot be written bare, and an smcat "
+            'quoted string cannot end in a backslash (`\\"` escapes its closing quote): '
+            "change the text, or keep the chart in YAML or SCXML, which can hold it"
+        )
+    return _smcat_string(text)
 
 
 def _bare_ok(text: str, stops: str) -> bool:
     """Whether free text can be written unquoted and read back unchanged.
 
-    Text ending in a backslash has no quoted form (`\\"` would escape the closing quote); it
-    can only have been written bare, so it is written bare again.
+    Text ending in a backslash has no quoted form (`\\"` would escape the closing quote): when
+    it cannot be bare either, `smcat_string` refuses it.
     """
-    if text.endswith("\\"):
-        return True
     return (
         bool(text)
         and text == text.strip(JS_TRIM)

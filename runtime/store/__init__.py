@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from .charts import RunningMachine, StoredChart
 from .errors import (
+    RECORD_LIMIT,
     AcknowledgedEventsLost,
     BadEventId,
     BadResourceId,
@@ -31,6 +32,7 @@ from .errors import (
     ConcurrencyConflict,
     InstanceExists,
     InstanceFinished,
+    RecordTooLarge,
     ReplayDivergence,
     StoreError,
     StoreIOError,
@@ -63,6 +65,8 @@ if TYPE_CHECKING:
 __all__ = [
     "AcknowledgedEventsLost",
     "BadEventId",
+    "RecordTooLarge",
+    "RECORD_LIMIT",
     "BadResourceId",
     "Batch",
     "COMPENSATE",

@@ -6,7 +6,10 @@ Part of `statewright.runtime.store`. Every error a store raises is a `StoreError
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from typing import Any
 
+from .. import values
 from ..errors import StatewrightError
 
 
@@ -75,6 +78,26 @@ class ReplayDivergence(StoreError):
 
 class BadEventId(StoreError, ValueError):
     """An event id no store can keep (empty, not text, or too long to index)."""
+
+
+class RecordTooLarge(StoreError, ValueError):
+    """A record over the store's `record_limit` (event data, or the context a step made):
+    refused before anything is written."""
+
+
+#: bytes of one record as JSON (its event data, the context it changed, the rest): what a
+#: store accepts unless it is made with another `record_limit`
+RECORD_LIMIT = 1024 * 1024
+
+
+def check_record(record: Mapping[str, Any], limit: int, where: str, what: str) -> None:
+    """Refuse `record` (as `to_json` gives it) when it is over `limit` bytes as JSON."""
+    found = values.size(record, limit)
+    if found > limit:
+        raise RecordTooLarge(
+            f"{where}: {what} is over {limit:,} bytes as JSON; the store's record limit is "
+            f"{limit:,} bytes (`record_limit`); nothing was written"
+        )
 
 
 #: the longest event id, in characters. PostgreSQL's unique index on (instance, event_id)

@@ -31,7 +31,7 @@ from .disk import (
     write_new,
 )
 from .due_index import LOOK, DueIndex, read_hint
-from .errors import AcknowledgedEventsLost, StoreError, StoreIOError
+from .errors import AcknowledgedEventsLost, StoreError, StoreIOError, check_record
 from .file_log import FileLog
 from .file_outbox import deliver
 from .fsio import checkpoint, write_all
@@ -182,6 +182,7 @@ class FileInstance(DurableInstance):
             context=self.machine.context,
             skipped=skipped,
         ).to_json()
+        check_record(record, self.record_limit, self.resource_id, "the new instance")
         head = logfile.header(self.resource_id, self.chart.hash, 1, salt)
         self.log.create(logfile.frame(head) + logfile.frame(record), sync=sync)
         self._committed(record)

@@ -31,6 +31,7 @@ from .disk import atomic_write, locked
 from .due_index import LOOK, DueIndex, entry, read_hint
 from .errors import (
     CLOCK_TOLERANCE,
+    RECORD_LIMIT,
     ChartMismatch,
     ClockSkew,
     StoreError,
@@ -71,6 +72,10 @@ class FileStore(StoreBase):
         sinks: where notifications of committed transitions go (at least once, in order).
         notify_context: the context keys notifications may carry (others stay private).
         clock: wall-clock time for timestamps and timed events (tests pass a fake).
+        strict: refuse events the chart has no transition for.
+        no_hooks: run steps whose actions have no hook, recording them as skipped.
+        record_limit: bytes one record may take as JSON (event data and the context a step
+            made); a send over it is refused before anything is written (`RecordTooLarge`).
     """
 
     def __init__(
@@ -84,10 +89,13 @@ class FileStore(StoreBase):
         clock: Clock | None = None,
         strict: bool = True,
         no_hooks: bool = False,
+        record_limit: int = RECORD_LIMIT,
     ) -> None:
         self.base = Path(base_dir)
         #: refuse events the chart has no transition for (False: record any event)
         self.strict = strict
+        #: bytes one record may take as JSON (event data, a step's context): refused above
+        self.record_limit = record_limit
         #: for instances opened without hooks: run the steps whose actions have no hook,
         #: recording them as skipped, instead of refusing them (`StoredChart`)
         self.no_hooks = no_hooks

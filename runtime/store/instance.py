@@ -35,12 +35,15 @@ from .charts import RunningMachine, StoredChart
 from .deliverer import Deliverer, is_remote
 from .errors import (
     CLOCK_TOLERANCE,
+    RECORD_LIMIT,
     ClockSkew,
     ConcurrencyConflict,
     InstanceFinished,
+    RecordTooLarge,
     StoreIOError,
     UnknownEvent,
     check_event_id,
+    check_record,
 )
 from .records import TICK, Receipt, Record, new_event_id, seconds
 from .replay import durable_snapshot
@@ -164,6 +167,7 @@ class DurableInstance:
             before = self._before()
             try:
                 record = self._step(event, event_id, data, before)
+                check_record(record.to_json(), self.record_limit, self.resource_id, "the step")
             except BaseException:
                 self._interrupted()  # a hook failed mid-step: reload before the next use
                 raise
@@ -207,6 +211,11 @@ class DurableInstance:
         return []
 
     @property
+    def record_limit(self) -> int:
+        """Bytes one record may take as JSON (the store's `record_limit`)."""
+        return int(getattr(self.store, "record_limit", RECORD_LIMIT))
+
+    @property
     def strict(self) -> bool:
         """Refuse events the chart has no transition for (`UnknownEvent`): the store's
         setting (`strict=False` accepts any event)."""
@@ -243,6 +252,7 @@ class DurableInstance:
         writer got there first) reloads the instance and applies the event again, with capped
         exponential backoff and jitter. An event id is 1 to 256 characters."""
         self._refuse_unknown(event)
+        check_record(data, self.record_limit, self.resource_id, "the event's data")
         if self.chart.declared.events:  # declared fields: refused before anything is written
             self.chart.declared.check(event, data)
         given = event_id is not None
@@ -253,6 +263,10 @@ class DurableInstance:
                     return self._send_once(event, event_id, data, expected_version, given)
                 once = partial(self._send_once, event, event_id, data, None, given)
                 return retry_conflicts(once)
+            except RecordTooLarge:
+                with self._writing():  # the machine stepped: back to what is committed
+                    pass
+                raise
             except StoreIOError:
                 if attempt == self.transient_retries:
                     raise

@@ -32,6 +32,7 @@ from ..errors import MissingHooksError
 from ..timers import Clock
 from .charts import StoredChart
 from .errors import (
+    RECORD_LIMIT,
     ChartMismatch,
     ConcurrencyConflict,
     InstanceExists,
@@ -39,6 +40,7 @@ from .errors import (
     StoreError,
     UnknownInstance,
     check_event_id,
+    check_record,
     check_resource_id,
 )
 from .instance import Migrate, StoreBase
@@ -168,10 +170,13 @@ class PostgresStore(StoreBase):
         pool_size: int = 4,
         strict: bool = True,
         no_hooks: bool = False,
+        record_limit: int = RECORD_LIMIT,
     ) -> None:
         self.dsn = dsn
         #: refuse events the chart has no transition for (False: record any event)
         self.strict = strict
+        #: bytes one record may take as JSON (event data, a step's context): refused above
+        self.record_limit = record_limit
         #: for instances opened without hooks: run the steps whose actions have no hook,
         #: recording them as skipped, instead of refusing them (`StoredChart`)
         self.no_hooks = no_hooks
@@ -252,6 +257,7 @@ class PostgresStore(StoreBase):
         record = Record.creation(
             now=self.clock.now(), to=machine.configuration, context=machine.context, skipped=skipped
         )
+        check_record(record.to_json(), self.record_limit, resource_id, "the new instance")
         stored: dict[str, Any] = {"document": chart.document}
         if chart.source is not None:
             stored["ir"] = chart.source

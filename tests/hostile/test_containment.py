@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from test_studio import _call  # the studio tests' own client
 
 from bounded import assert_handled, cli, spawn
@@ -227,3 +229,120 @@ def test_a_client_that_stops_sending_is_dropped(charts: Path, monkeypatch: Any) 
     finally:
         server.shutdown()
         server.server_close()
+
+
+@pytest.fixture
+def local_studio(charts: Path) -> Iterator[int]:
+    """The studio in this process (its limits can be patched): its port."""
+    from statewright.compiler.tools.studio import server as module
+    from statewright.compiler.tools.studio.app import Studio
+
+    server = module.serve(Studio(charts.resolve()), "127.0.0.1", 0, lambda url: None)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server.server_address[1]
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def _render(port: int, text: str) -> tuple[int, Any]:
+    return _call(port, "POST", "/api/render", {"path": "door.smcat", "text": text, "steps": []})
+
+
+@pytest.mark.skipif(shutil.which("dot") is None, reason="needs Graphviz (apt-get install graphviz)")
+@pytest.mark.parametrize("spare", [0, -1], ids=["at-the-limit", "past-it"])
+def test_the_studio_draws_at_most_max_drawn_states_and_transitions(
+    local_studio: int, monkeypatch: Any, spare: int
+) -> None:
+    """A chart over the limit gets its diagnostics and its simulation, and a sentence instead
+    of a picture: no Graphviz run is started for it."""
+    from statewright.compiler import parse
+    from statewright.compiler.tools.studio import app
+
+    text = (EXAMPLES / "door.smcat").read_text("utf-8")
+    chart, _ = parse(text)
+    assert chart is not None
+    monkeypatch.setattr(app, "MAX_DRAWN", len(chart.states()) + len(chart.transitions()) + spare)
+    status, body = _render(local_studio, text)
+    assert status == 200 and body["simulation"]["active"]
+    if spare == 0:
+        assert body["svg"].startswith("<svg") or "<svg" in body["svg"][:300]
+    else:
+        assert body["svg"] is None and "the studio draws at most" in body["render_error"]
+
+
+def test_graphviz_gets_what_the_render_has_left(local_studio: int, monkeypatch: Any) -> None:
+    """The render's seconds are for the whole request: Graphviz's limit is what reading,
+    checking and simulating left, and nothing is drawn when less than a second is left."""
+    from statewright.compiler.tools.studio import app
+
+    given: list[float] = []
+    monkeypatch.setattr(app, "_svg", lambda *args: (given.append(args[-1]), ("<svg/>", None))[1])
+    text = (EXAMPLES / "door.smcat").read_text("utf-8")
+    assert _render(local_studio, text)[0] == 200
+    assert len(given) == 1 and 1 <= given[0] <= app.RENDER_SECONDS
+    monkeypatch.setattr(app, "RENDER_SECONDS", 0.5)
+    status, body = _render(local_studio, text)
+    assert (
+        status == 200 and body["svg"] is None and "took the render's 0.5 s" in body["render_error"]
+    )
+    assert len(given) == 1
+
+
+def test_a_busy_studio_answers_503_saying_so(local_studio: int, monkeypatch: Any) -> None:
+    """Every render slot taken (renders that do not end): a request waits `QUEUE_SECONDS`,
+    then is answered 503 with a Retry-After, and is served once a slot is free."""
+    import http.client
+
+    from statewright.compiler.tools.studio import app
+
+    monkeypatch.setattr(app, "QUEUE_SECONDS", 0.2)
+    text = (EXAMPLES / "door.smcat").read_text("utf-8")
+    for _ in range(app.RENDERS):
+        assert app._WORK.acquire(timeout=5)
+    try:
+        connection = http.client.HTTPConnection("127.0.0.1", local_studio, timeout=60)
+        body = json.dumps({"path": "door.smcat", "text": text, "steps": []})
+        connection.request(
+            "POST",
+            "/api/render",
+            body,
+            {"X-Statewright-Studio": "1", "Content-Type": "application/json"},
+        )
+        response = connection.getresponse()
+        answer = json.loads(response.read())
+        connection.close()
+        assert response.status == 503 and response.getheader("Retry-After") == "1"
+        assert "the studio is busy" in answer["error"]
+    finally:
+        for _ in range(app.RENDERS):
+            app._WORK.release()
+    assert _render(local_studio, text)[0] == 200
+
+
+@pytest.mark.skipif(shutil.which("dot") is None, reason="needs Graphviz (apt-get install graphviz)")
+@settings(max_examples=12, deadline=None, derandomize=True, database=None)
+@given(st.integers(1, 9), st.integers(0, 9))
+def test_any_chart_is_drawn_exactly_when_within_max_drawn(states: int, transitions: int) -> None:
+    """Charts of any size around the limit (patched to 12): drawn when states and
+    transitions together are at most the limit, refused with the counts when over."""
+    from statewright.compiler.tools.studio import app
+
+    names = [f"s{i}" for i in range(states)]
+    text = (
+        ", ".join(names)
+        + ";\n"
+        + "".join(
+            f"{names[i % states]} => {names[(i + 1) % states]}: e{i};\n" for i in range(transitions)
+        )
+    )
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(app, "MAX_DRAWN", 12)
+        result = app.Studio(Path(".")).render("c.smcat", text, [], {})
+    drawn = states + transitions
+    if drawn <= 12:
+        assert result["svg"] is not None, result.get("render_error")
+    else:
+        assert result["svg"] is None and f"not drawn: {drawn:,} states" in result["render_error"]

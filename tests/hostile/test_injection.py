@@ -134,6 +134,15 @@ def _activities(spec: dict[str, Any], index: int) -> list[tuple[str, str]]:
 
 
 def _as_smcat(spec: dict[str, Any]) -> tuple[bytes, str]:
+    # smcat has no way to write a quoted text that ends in a backslash (UnwritableText)
+    spec = {
+        key: (
+            [_no_final_backslash(v) for v in value]
+            if isinstance(value, list)
+            else value and _no_final_backslash(value)
+        )
+        for key, value in spec.items()
+    }
     states = spec["states"]
     chart = Chart(
         Region(
@@ -150,15 +159,21 @@ def _as_smcat(spec: dict[str, Any]) -> tuple[bytes, str]:
                     i + 1,
                     name,
                     states[(i + 1) % len(states)],
-                    event=spec["events"][i],
-                    guard=_guard(spec["guards"][i]),
-                    action=spec["actions"][i],
+                    # what an smcat label can hold (more is refused: UnwritableText): an
+                    # event without `[` or `/`, a guard without `]`, an action of one line
+                    event=_one_line(spec["events"][i], "[]/"),
+                    guard=_guard(spec["guards"][i].replace("]", " ")),
+                    action=_one_line(spec["actions"][i]),
                 )
                 for i, name in enumerate(states)
             ),
         )
     )
     return smcat_text(chart).encode("utf-8"), "chart.smcat"
+
+
+def _no_final_backslash(text: str) -> str:
+    return text.rstrip("\\") or "x"
 
 
 def _one_line(text: str, also: str = "") -> str:

@@ -46,7 +46,7 @@ from ....runtime.store import fsio
 from ....runtime.store.disk import atomic_write, replacing
 from ...diagnostics import Diagnostic, Severity
 from ...emit import emitter
-from ...errors import CompilerError, RenderError
+from ...errors import CompilerError, EmitError
 from ...formats import FORMATS
 from ...pipeline import diagnose_file
 from ..generated import HEAD_BYTES, HEADER, MARK
@@ -360,7 +360,7 @@ def generate(chart: object, target: Target) -> bytes:
     options["source"] = target.chart.name
     try:
         output = emit(chart, options)
-    except RenderError as error:
+    except EmitError as error:
         raise BuildError(str(error)) from None
     return output.encode("utf-8") if isinstance(output, str) else output
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from ...diagnostics import Severity, has_errors
 from ...emit import emitter
-from ...errors import RenderError
+from ...errors import RenderError, UnwritableText
 from ...formats import DIRECTIONS, ENGINES, FORMATS, THEMES
 from ...ir import Chart
 from ...pipeline import chart_stem
@@ -145,6 +145,10 @@ def run(args: argparse.Namespace) -> int:
             output = emit(chart, options)
         except RenderError as error:
             raise UsageError(str(error)) from None
+        except UnwritableText as error:  # this chart, in this format: the next file goes on
+            print(f"statewright: {source.display}: {error}", file=sys.stderr)
+            failed = True
+            continue
         data = output.encode("utf-8") if isinstance(output, str) else output
         if out_dir is not None:
             stem = "stdin" if source.name == "-" else chart_stem(source.name)

@@ -28,7 +28,8 @@ def add_parsers(commands: Any) -> None:
             "--steps FILE reads the steps from JSON lines instead: "
             '{"event": "pay", "data": {...}} or {"advance": 1.5}. Each event\'s line says '
             'whether a transition took it ("handled") and lists the guards that could not be '
-            'evaluated ("errors"). An event the chart has no transition for is refused '
+            'evaluated and the executable content that failed ("errors"). An event the chart '
+            "has no transition for is refused "
             "(exit 1, nothing run) unless --allow-unknown; names only the engine raises "
             "(done.state.*, error.*, ...) always are."
         ),
@@ -83,7 +84,9 @@ def run(args: argparse.Namespace) -> int:
         machine = load(document, context=context, clock=clock, partial=True)  # no hooks here
         _refuse(machine.model, steps, args.allow_unknown)
         failed: list[dict[str, str]] = []
-        machine.add_listener(lambda heard: failed.append(heard) if "guard" in heard else None)
+        machine.add_listener(
+            lambda heard: failed.append(heard) if "guard" in heard or "error" in heard else None
+        )
         machine.start()
         print(json.dumps({"event": None, "configuration": machine.configuration}))
         for shown, event, data, advance in steps:
@@ -98,8 +101,15 @@ def run(args: argparse.Namespace) -> int:
             line["configuration"] = machine.configuration
             if data:
                 line["data"] = data
-            if failed:
-                line["errors"] = [{"guard": f["guard"], "error": f["error"]} for f in failed]
+            if failed:  # guards that could not be evaluated, and executable content that failed
+                line["errors"] = [
+                    (
+                        {"guard": f["guard"], "error": f["error"]}
+                        if "guard" in f
+                        else {"error": f["error"], "message": f["message"]}
+                    )
+                    for f in failed
+                ]
             print(json.dumps(line))
     except UsageError:
         raise  # exit 2, from `main`

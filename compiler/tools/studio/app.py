@@ -8,8 +8,9 @@ no state lives in the server.
 
 What it may touch (docs/security.md): only chart files (.smcat, .yaml, .yml, .scxml) inside
 PATH, after resolving links, never in hidden or dependency folders and never the project file;
-a save is refused when the file changed on disk since it was loaded. Renders are bounded (a
-diagram's layout: `RENDER_SECONDS`; `MAX_STEPS` steps), and the instance inspector reads the
+a save is refused when the file changed on disk since it was loaded. Renders are bounded
+(`RENDER_SECONDS` a request, `MAX_DRAWN` states and transitions a picture, `MAX_STEPS` steps,
+`RENDERS` at once, `QUEUE_SECONDS` of waiting before a 503), and the instance inspector reads the
 store (its logs, by replay) and never opens an instance, so it never recovers, locks or writes
 anything.
 """
@@ -20,6 +21,9 @@ import base64
 import hashlib
 import os
 import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from pathlib import Path
@@ -27,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 from ....runtime.store.disk import atomic_write
 from ...diagnostics import Diagnostic, Severity
-from ...errors import CompilerError, RenderError
+from ...errors import CompilerError, EmitError, RenderError
 from ...formats import DIRECTIONS, FORMATS, THEMES
 from ...ir import Chart
 from ...pipeline import CHART_SUFFIXES, chart_stem, diagnose_file
@@ -51,8 +55,13 @@ SKIPPED_FOLDERS = frozenset({"node_modules", "__pycache__", "site-packages", "ve
 PROJECT_FILES = frozenset({"statewright.yaml", "statewright.yml"})
 MAX_FILES = 2000
 MAX_STEPS = 10_000
-#: seconds Graphviz may take to lay out the diagram of one request
+#: seconds one render may take: Graphviz gets what parsing, checking and simulating left
 RENDER_SECONDS = 20.0
+#: states and transitions the studio draws in one picture (`compile -T svg` has no limit)
+MAX_DRAWN = 5_000
+#: seconds a request waits for a free render slot before it is answered 503 (the server's
+#: 64 connections bound how many wait; this stops a wait behind renders that never end)
+QUEUE_SECONDS = 60.0
 
 
 class StudioError(CompilerError):
@@ -200,13 +209,14 @@ class Studio:
         direction: str = "top-down",
     ) -> dict[str, Any]:
         """Diagnostics, the diagram with the active states lit, and the simulation (a few at
-        a time: see `_WORK`)."""
-        with _WORK:
+        a time: see `_WORK`), within `RENDER_SECONDS` for the whole request."""
+        with _slot():
             return self._render(name, text, steps, context, theme, direction)
 
     def _render(
         self, name: str, text: str, steps: list[Any], context: Any, theme: str, direction: str
     ) -> dict[str, Any]:
+        deadline = time.monotonic() + RENDER_SECONDS
         chart, diagnostics = self.chart(name, text)
         result: dict[str, Any] = {
             "diagnostics": [_diagnostic(d) for d in diagnostics],
@@ -227,7 +237,21 @@ class Studio:
             active, taken = simulation["active"], simulation.get("taken", [])
         else:
             result["simulation"] = {"error": "the chart has errors: fix them to simulate it"}
-        result["svg"], result["render_error"] = _svg(chart, active, theme, taken, direction)
+        drawn = len(chart.states()) + len(chart.transitions())
+        if drawn > MAX_DRAWN:
+            result["render_error"] = (
+                f"not drawn: {drawn:,} states and transitions, and the studio draws at most "
+                f"{MAX_DRAWN:,} in one picture (`statewright compile -T svg` has no such limit)"
+            )
+            return result
+        left = deadline - time.monotonic()
+        if left < 1:
+            result["render_error"] = (
+                f"not drawn: reading, checking and simulating the chart took the render's "
+                f"{RENDER_SECONDS:g} s"
+            )
+            return result
+        result["svg"], result["render_error"] = _svg(chart, active, theme, taken, direction, left)
         return result
 
     def export(self, name: str, text: str, kind: str) -> dict[str, Any]:
@@ -240,7 +264,7 @@ class Studio:
                 HTTPStatus.BAD_REQUEST,
                 f"cannot export {kind!r}: use one of {', '.join(EXPORTS)}",
             )
-        with _WORK:
+        with _slot():
             _, chart, diagnostics = diagnose_file(text.encode("utf-8"), name, target=kind)
             errors = [d for d in diagnostics if d.severity is Severity.ERROR]
             if chart is None or (errors and found.executable):
@@ -261,7 +285,7 @@ class Studio:
                 options["timeout"] = RENDER_SECONDS
             try:
                 output = emit(chart, options)
-            except RenderError as error:
+            except EmitError as error:
                 raise StudioError(HTTPStatus.UNPROCESSABLE_ENTITY, str(error)) from None
         result: dict[str, Any] = {"filename": stem + extension, "type": EXPORTS[kind]}
         if isinstance(output, bytes):
@@ -353,7 +377,25 @@ _STORE_LOCK = threading.Lock()
 #: renders (parse, check, simulate, Graphviz) run a few at a time, whatever the number of
 #: connections: more at once would not finish sooner on this machine's cores, and each holds
 #: a chart's worth of memory
-_WORK = threading.BoundedSemaphore(max(2, os.cpu_count() or 2))
+RENDERS = max(2, os.cpu_count() or 2)
+_WORK = threading.BoundedSemaphore(RENDERS)
+
+
+@contextmanager
+def _slot() -> Iterator[None]:
+    """A render slot, waited for at most `QUEUE_SECONDS`: a studio asked for more renders
+    than it can run answers 503, saying so, instead of queueing without end."""
+    if not _WORK.acquire(timeout=QUEUE_SECONDS):
+        raise StudioError(
+            HTTPStatus.SERVICE_UNAVAILABLE,
+            f"the studio is busy: {RENDERS} renders are running and this one waited "
+            f"{QUEUE_SECONDS:g} s; try again",
+            retry=QUEUE_SECONDS,
+        )
+    try:
+        yield
+    finally:
+        _WORK.release()
 
 
 def _hash(data: bytes) -> str:
@@ -372,12 +414,13 @@ def _svg(
     theme: str = "light",
     taken: list[int] | None = None,
     direction: str = "top-down",
+    seconds: float = RENDER_SECONDS,
 ) -> tuple[str | None, str | None]:
     from ...emit.render import emit_svg
 
     options: dict[str, Any] = {
         "highlight": {"active": active, "transition": list(taken or ())},
-        "timeout": RENDER_SECONDS,
+        "timeout": seconds,
         "theme": theme if theme in THEMES else "light",
         "direction": direction if direction in DIRECTIONS else "top-down",
     }

@@ -20,6 +20,7 @@ from __future__ import annotations
 import hmac
 import importlib.resources
 import json
+import math
 import secrets
 import socket
 import threading
@@ -107,7 +108,9 @@ def make_handler(
                 else:
                     self._json(HTTPStatus.OK, result)
             except StudioError as error:
-                self._json(error.status, {"error": error.message, **error.extra})
+                retry = error.extra.get("retry")  # a busy studio says when to try again
+                headers = {"Retry-After": str(math.ceil(retry))} if retry is not None else {}
+                self._json(error.status, {"error": error.message, **error.extra}, headers)
             except Exception as error:  # noqa: BLE001 - the page gets a sentence, never a trace
                 self._json(
                     HTTPStatus.INTERNAL_SERVER_ERROR, {"error": f"{type(error).__name__}: {error}"}
@@ -198,11 +201,17 @@ def make_handler(
                 )
             raise StudioError(HTTPStatus.NOT_FOUND, f"nothing at {path}")
 
-        def _json(self, status: HTTPStatus, value: Any) -> None:
-            self._send(status, json.dumps(value).encode("utf-8"), "application/json")
+        def _json(
+            self, status: HTTPStatus, value: Any, headers: dict[str, str] | None = None
+        ) -> None:
+            self._send(status, json.dumps(value).encode("utf-8"), "application/json", headers)
 
-        def _send(self, status: HTTPStatus, data: bytes, kind: str) -> None:
+        def _send(
+            self, status: HTTPStatus, data: bytes, kind: str, headers: dict[str, str] | None = None
+        ) -> None:
             self.send_response(status)
+            for key, value in (headers or {}).items():
+                self.send_header(key, value)
             self.send_header("Content-Type", kind)
             self.send_header("Content-Length", str(len(data)))
             self.send_header("Cache-Control", "no-store")
