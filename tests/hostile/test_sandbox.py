@@ -432,3 +432,46 @@ def test_simulate_says_when_the_sandbox_was_ended(tmp_path: Path) -> None:
     assert line["errors"][0]["error"] == "error.execution"
     assert "process was ended" in line["errors"][0]["message"]
     assert "an ECMAScript sandbox was ended" in result.stderr
+
+
+@pytest.mark.parametrize("spare", [0, -1], ids=["at-the-limit", "past-it"])
+def test_an_answer_over_the_message_limit_ends_the_sandbox(
+    monkeypatch: pytest.MonkeyPatch, spare: int
+) -> None:
+    """The parent reads at most `MESSAGE_LIMIT` bytes of one answer, whatever the process
+    says (it is checked like any input): one byte more ends the process, unread."""
+    from statewright.runtime.datamodel import sandbox
+
+    text = "x" * 5000
+    body = json.dumps({"ok": json.dumps(text)}, ensure_ascii=False).encode()
+    monkeypatch.setattr(sandbox, "MESSAGE_LIMIT", len(body) + spare)
+    model = ecmascript.EcmascriptDatamodel(_Host())
+    try:
+        if spare == 0:
+            assert model.evaluate("'x'.repeat(5000)") == text
+        else:
+            with pytest.raises(SandboxEnded, match=f"answered {len(body)} bytes"):
+                model.evaluate("'x'.repeat(5000)")
+    finally:
+        model.close()
+
+
+def test_the_process_cannot_map_more_than_its_address_space(tmp_path: Path) -> None:
+    """With the engine's own memory limit out of the way, the process's address space still
+    bounds what a script allocates: the evaluation fails, it does not take the machine."""
+    code = textwrap.dedent("""
+        from statewright.runtime.datamodel import ContentError, ecmascript, sandbox
+        sandbox.MEMORY_LIMIT, sandbox.ADDRESS_SPACE = 2 << 30, 256 << 20
+        class Host:
+            sessionid, session_name = "s", None
+            def is_active(self, name): return False
+        model = ecmascript.EcmascriptDatamodel(Host())
+        try:
+            model.evaluate("'x'.repeat(1 << 29).length")
+            print("made it")
+        except ContentError as error:
+            print("refused:", type(error).__name__)
+        """)
+    result = python(code, tmp_path)
+    assert_handled(result, 0)
+    assert result.stdout.strip().splitlines()[-1].startswith("refused: ")
