@@ -94,14 +94,18 @@ class Sandbox:
         self.calls = 0
         #: bytes read past the message asked for (the next message's head)
         self._unread = b""
-        self._process = subprocess.Popen(
-            [sys.executable, "-I", "-S", str(_CHILD), _engine_home()],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            close_fds=True,
-            start_new_session=True,  # a terminal's Ctrl-C is the parent's to handle
-        )
+        try:
+            self._process = subprocess.Popen(
+                [sys.executable, "-I", "-S", str(_CHILD), _engine_home()],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+                close_fds=True,
+                start_new_session=True,  # a terminal's Ctrl-C is the parent's to handle
+            )
+        except OSError as error:  # no interpreter, no processes or descriptors left
+            self.ended = f"cannot start the ECMAScript sandbox's process: {error}"
+            raise SandboxEnded(self.ended) from None
         self._finalizer = weakref.finalize(self, _stop, self._process)
         limits = {
             "time": TIME_LIMIT,

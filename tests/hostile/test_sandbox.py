@@ -7,6 +7,7 @@ what comes back from the engine is checked (size, depth, type) before Python kee
 from __future__ import annotations
 
 import json
+import sys
 import textwrap
 from collections.abc import Iterator
 from pathlib import Path
@@ -475,3 +476,11 @@ def test_the_process_cannot_map_more_than_its_address_space(tmp_path: Path) -> N
     result = python(code, tmp_path)
     assert_handled(result, 0)
     assert result.stdout.strip().splitlines()[-1].startswith("refused: ")
+
+
+def test_a_sandbox_that_cannot_start_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No interpreter to start (or no process left): the machine is refused with a sentence,
+    a StatewrightError, never an OSError from deep inside."""
+    monkeypatch.setattr(sys, "executable", "/nonexistent/python")
+    with pytest.raises(SandboxEnded, match="cannot start the ECMAScript sandbox's process"):
+        ecmascript.EcmascriptDatamodel(_Host())
