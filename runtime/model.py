@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .content import Block, validate_scxml
+from .datamodel import own_conditions
 from .declared import NOTHING, Declared, of_document
 from .document import ChartError, validate
 from .expr import Compiled, compile_guard
@@ -225,7 +226,7 @@ class _Builder:
         self.document = document
         language = (document.get("datamodel") or {}).get("language")
         #: a datamodel that evaluates its own conditions (not statewright's guard language)
-        self.foreign = language in ("ecmascript", "null")
+        self.foreign = own_conditions(language)
         self.root = Node("", "regular", None)
         self.nodes: dict[str, Node] = {}
         self.kinds: dict[str, str] = {}

@@ -12,6 +12,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from ...runtime.datamodel import own_conditions
 from ...runtime.expr import GuardSyntaxError
 from ..diagnostics import Diagnostic, Related
 from ..ir import Span, State, StateKind
@@ -231,7 +232,7 @@ def _article(word: str) -> str:
 
 def foreign_datamodel(chart: Any) -> bool:
     """Whether the chart's conditions are its datamodel's (ECMAScript, null), not guards."""
-    return chart.datamodel_language in ("ecmascript", "null")
+    return own_conditions(chart.datamodel_language)
 
 
 def check_guard_language(model: Model) -> Iterator[Diagnostic]:

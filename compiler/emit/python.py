@@ -22,6 +22,7 @@ from typing import Any
 import black
 import jinja2
 
+from ...runtime.datamodel import own_conditions
 from ...runtime.expr import guard_names, python_source
 from ...runtime.lowering import activity_role, invoke_name
 from ...runtime.model import build
@@ -217,7 +218,7 @@ def _invoked_names(chart: Chart) -> list[str]:
 
 def _guards(chart: Chart) -> list[str]:
     names: list[str] = []
-    if chart.datamodel_language in ("ecmascript", "null"):
+    if own_conditions(chart.datamodel_language):
         return names  # the document's datamodel evaluates its conditions
     for transition in _transitions(chart):
         text = (transition.guard or "").strip()

@@ -25,8 +25,32 @@ from typing import Any, Protocol
 
 from ..errors import StatewrightError
 
-#: the names of the datamodels this runtime knows
-LANGUAGES = ("null", "statewright", "ecmascript")
+
+@dataclass(frozen=True)
+class DatamodelKind:
+    """What the compiler and the runtime know of a datamodel, in one row of `DATAMODELS`."""
+
+    name: str
+    #: its conditions are written in its own language (ECMAScript; `In()` for `null`), not in
+    #: statewright's guard language: the checker and the generated classes leave them to it
+    own_conditions: bool
+
+
+#: the datamodels this runtime knows (a document names one: `datamodel.language` in the IR)
+DATAMODELS: dict[str, DatamodelKind] = {
+    "null": DatamodelKind("null", own_conditions=True),
+    "statewright": DatamodelKind("statewright", own_conditions=False),
+    "ecmascript": DatamodelKind("ecmascript", own_conditions=True),
+}
+#: their names
+LANGUAGES = tuple(DATAMODELS)
+
+
+def own_conditions(language: str | None) -> bool:
+    """Whether a document in `language` (None: statewright's) evaluates its own conditions."""
+    found = DATAMODELS.get(language or "statewright")
+    return found is not None and found.own_conditions
+
 
 #: SCXML's system variables: readable, never assignable
 SYSTEM = ("_event", "_sessionid", "_name", "_ioprocessors", "_x")
