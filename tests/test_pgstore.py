@@ -375,6 +375,18 @@ HOSTILE = [
 ]
 
 
+def assert_tables_remain(dsn: str) -> None:
+    """Every table of the store's schema is still there (no text from outside dropped one)."""
+    with psycopg.connect(dsn) as conn:
+        tables = {
+            row[0]
+            for row in conn.execute(
+                "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"
+            ).fetchall()
+        }
+    assert {"sw_events", "sw_instances", "sw_outbox", "sw_timers"} <= tables
+
+
 def test_hostile_names_and_data_are_parameters_never_sql(pg_dsn: str) -> None:
     """Event names, chart ids, event ids, context and data from outside reach PostgreSQL only as
     parameters (issue 33, item 9): each is stored and read back as it was, and every table is
@@ -398,13 +410,6 @@ def test_hostile_names_and_data_are_parameters_never_sql(pg_dsn: str) -> None:
         reopened = store.open("h", hostile_chart)
         assert reopened.context["note"] == HOSTILE[1] and reopened.version == len(HOSTILE) + 1
         assert store.verify("h") == []
-        with psycopg.connect(pg_dsn) as conn:
-            tables = {
-                row[0]
-                for row in conn.execute(
-                    "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"
-                ).fetchall()
-            }
-        assert {"sw_events", "sw_instances", "sw_outbox", "sw_timers"} <= tables
+        assert_tables_remain(pg_dsn)
     finally:
         store.close()

@@ -115,9 +115,7 @@ class EcmascriptDatamodel:
         text = self._call("json", f"__sw.json({source})", counted)
         if not isinstance(text, str):
             raise ContentError("the engine gave no JSON text")
-        if len(text) > values.VALUE_LIMIT or len(text.encode("utf-8", "surrogatepass")) > (
-            values.VALUE_LIMIT
-        ):
+        if len(text.encode("utf-8", "surrogatepass")) > values.VALUE_LIMIT:
             raise ContentError(f"a value of over {values.VALUE_LIMIT} bytes")
         try:
             value = json.loads(text)

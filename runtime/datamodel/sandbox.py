@@ -91,7 +91,6 @@ class Sandbox:
 
     def __init__(self, value_limit: int) -> None:
         self.ended: str | None = None
-        self.calls = 0
         #: bytes read past the message asked for (the next message's head)
         self._unread = b""
         try:
@@ -117,13 +116,10 @@ class Sandbox:
         self._exchange(limits, START_LIMIT)
 
     def call(self, operations: Sequence[tuple[str, str]]) -> Any:
-        self.calls += 1
         reply = self._exchange([list(op) for op in operations], HARD_LIMIT)
         if not isinstance(reply, dict):
             raise self._end("the sandbox answered out of protocol")
-        if "error" in reply:
-            raise ContentError(str(reply["error"])[:360])
-        return reply.get("ok")
+        return _value(reply)
 
     def close(self) -> None:
         self._finalizer()
@@ -200,20 +196,22 @@ class InProcess:
         import quickjs
 
         self.ended: str | None = None
-        self.calls = 0
         self._value_limit = value_limit
         limits = {"time": TIME_LIMIT, "memory": MEMORY_LIMIT, "stack": STACK_LIMIT}
         self._context = sandbox_child.engine(quickjs, limits)
 
     def call(self, operations: Sequence[tuple[str, str]]) -> Any:
-        self.calls += 1
-        reply = sandbox_child.answer(self._context, operations, self._value_limit)
-        if "error" in reply:
-            raise ContentError(str(reply["error"])[:360])
-        return reply.get("ok")
+        return _value(sandbox_child.answer(self._context, operations, self._value_limit))
 
     def close(self) -> None:
         pass
+
+
+def _value(reply: dict[str, Any]) -> Any:
+    """An answer's value, or its JavaScript error as a `ContentError`."""
+    if "error" in reply:
+        raise ContentError(str(reply["error"])[:360])
+    return reply.get("ok")
 
 
 #: whether pipes can be polled (POSIX)

@@ -107,7 +107,7 @@ def test_postgresql_keeps_any_text_as_data_or_refuses_it_whole(
 ) -> None:
     """Each event (name, id, a data value) is stored and read back as it was, or (PostgreSQL
     text holds no NUL) refused with a StoreError and nothing written; the tables stay."""
-    import psycopg
+    from test_pgstore import assert_tables_remain
     from test_store import counting
 
     from statewright.runtime.store import StoredChart, StoreError
@@ -139,13 +139,6 @@ def test_postgresql_keeps_any_text_as_data_or_refuses_it_whole(
         records = list(store.history(name))[1:]
         assert [(r["type"], r["id"], r["data"]["payload"]) for r in records] == kept
         assert store.open(name, chart).context["note"] == note
-        with psycopg.connect(pg_dsn) as conn:
-            tables = {
-                row[0]
-                for row in conn.execute(
-                    "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"
-                ).fetchall()
-            }
-        assert {"sw_events", "sw_instances", "sw_outbox", "sw_timers"} <= tables
+        assert_tables_remain(pg_dsn)
     finally:
         store.close()
