@@ -1,4 +1,10 @@
-"""The output formats, once: what `-T` accepts and what each format is.
+"""The input languages and the output formats, once: which reader takes a file, what `-T`
+accepts and what each format is.
+
+One `Language` per input: its file endings, its reader (a module of `compiler/read/`), whether
+an author writes it (the studio, `build` and `watch` list such files), whether `fmt` rewrites it,
+and the reader's optional steps around the checker. `language_of(name)` is the one way from a
+file name to its language; nothing else lists endings.
 
 One `Format` per output: the emitter that writes it, the extension of its files, whether it
 runs (a chart with errors is not written in it), how a comment is written in it (the build's
@@ -56,6 +62,69 @@ FORMATS: dict[str, Format] = {
         Format("yaml", "yaml_text", "emit", ".yaml", comment=("# ", "")),
     )
 }
+
+
+@dataclass(frozen=True)
+class Language:
+    """One input language.
+
+    Attributes:
+        name: what the CLI and the pipeline call it (`smcat`, `yaml`, `scxml`, `ir`).
+        module: the module under `statewright.compiler.read` with its `read(data, name)`.
+        suffixes: the endings of its files, the first the usual one.
+        chart_file: an author writes it (the studio, `build` and `watch` list these files);
+            an IR document is a tool's output, read but not listed.
+        formattable: `statewright fmt` rewrites it in place (smcat text only).
+        review: a function of the reader module, `(diagnostics) -> diagnostics`, that restates
+            the checker's findings for this language (SCXML's document order, YAML's hints).
+        precheck: a function of the reader module, `(size, name) -> Diagnostic | None`, that
+            refuses a file by its size before it is read.
+    """
+
+    name: str
+    module: str
+    suffixes: tuple[str, ...]
+    chart_file: bool = True
+    formattable: bool = False
+    review: str | None = None
+    precheck: str | None = None
+
+
+#: every input language, by name; a file whose name has no known ending is smcat text
+LANGUAGES: dict[str, Language] = {
+    language.name: language
+    for language in (
+        Language("smcat", "smcat", (".smcat",), formattable=True),
+        Language(
+            "yaml",
+            "yaml_chart",
+            (".yaml", ".yml"),
+            review="yaml_hints",
+            precheck="refuse_large",
+        ),
+        Language("scxml", "scxml", (".scxml",), review="document_order"),
+        Language("ir", "ir", (".ir.json",), chart_file=False),
+    )
+}
+
+#: the endings of the files an author writes (`door.smcat`, `door.yaml`, ...)
+CHART_SUFFIXES: tuple[str, ...] = tuple(
+    suffix for language in LANGUAGES.values() if language.chart_file for suffix in language.suffixes
+)
+
+
+def language_of(name: str) -> Language:
+    """The language of a file by its name's ending; smcat when it has none we know."""
+    for language in LANGUAGES.values():
+        if name.endswith(language.suffixes):
+            return language
+    return LANGUAGES["smcat"]
+
+
+def is_chart_file(name: str) -> bool:
+    """Whether a file name is a chart an author writes (the studio and `build` list it)."""
+    return name.endswith(CHART_SUFFIXES)
+
 
 #: Graphviz's layout programs (`--engine`); the first is the default
 ENGINES = ("dot", "neato", "fdp", "circo", "twopi", "osage")

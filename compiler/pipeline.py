@@ -23,101 +23,58 @@ from __future__ import annotations
 import inspect
 import os
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .check import check
 from .diagnostics import Diagnostic, Severity
 from .errors import CompilerError, RenderError
+from .formats import CHART_SUFFIXES, LANGUAGES, Language, language_of
 from .ir import Chart
-from .read import language_of, reader
+from .read import precheck as precheck
+from .read import reader, review
 from .read.smcat import decode as decode
-from .read.smcat import parse
 
 if TYPE_CHECKING:
     from ..runtime import Machine
 
 
 def diagnose(
-    text: str, name: str, *, target: str | None = None
+    source: str | bytes,
+    name: str,
+    *,
+    language: Language | str | None = None,
+    target: str | None = None,
+    checks: bool = True,
 ) -> tuple[Chart | None, list[Diagnostic]]:
-    """Parse and check: the chart (None after a syntax error) and every diagnostic."""
-    chart, diagnostics = parse(text, name)
-    if chart is not None:
-        diagnostics = diagnostics + check(chart, target=target)
-    return chart, diagnostics
-
-
-def diagnose_scxml(
-    data: bytes, name: str, *, target: str | None = None, checks: bool = True
-) -> tuple[Chart | None, list[Diagnostic]]:
-    """Import SCXML and check the chart: what `diagnose` is for smcat text."""
-    return diagnose_data(data, name, "scxml", target=target, checks=checks)
-
-
-def diagnose_yaml(
-    data: bytes, name: str, *, target: str | None = None, checks: bool = True
-) -> tuple[Chart | None, list[Diagnostic]]:
-    """Read a YAML chart and check it: what `diagnose` is for smcat text."""
-    return diagnose_data(data, name, "yaml_chart", target=target, checks=checks)
-
-
-def diagnose_data(
-    data: bytes, name: str, language: str, *, target: str | None = None, checks: bool = True
-) -> tuple[Chart | None, list[Diagnostic]]:
-    """Read `data` with the reader of `language` (a module of `read/`), then check the chart
-    unless `checks` is off: the chart (None when it cannot be read) and every diagnostic."""
+    """Read a chart with the reader of its language (`formats.LANGUAGES`: by name, or by the
+    ending of `name`; smcat when it has none we know), then check it unless `checks` is off:
+    the chart (None when it cannot be read) and every diagnostic, restated for its language."""
+    if language is None:
+        language = language_of(name)
+    elif isinstance(language, str):
+        language = LANGUAGES[language]
+    data = source.encode("utf-8") if isinstance(source, str) else source
     chart, diagnostics = reader(language)(data, name)
     if chart is None or not checks:
         return chart, diagnostics
-    found = check(chart, target=target)
-    if language == "scxml":
-        found = [_document_order(d) for d in found]
-    if language == "yaml_chart":
-        from .read.yaml_chart import yaml_hints  # the hints say what to write in YAML
-
-        found = yaml_hints(found)
-    return chart, diagnostics + found
-
-
-def _document_order(diagnostic: Diagnostic) -> Diagnostic:
-    """SC012 is a warning in SCXML, where document order decides between two transitions
-    with the same trigger (every engine takes the first)."""
-    if diagnostic.code != "SC012" or not diagnostic.is_error:
-        return diagnostic
-    return replace(
-        diagnostic,
-        severity=Severity.WARNING,
-        hint="SCXML takes the first in document order; the other never fires",
-    )
+    return chart, diagnostics + review(language, check(chart, target=target))
 
 
 def diagnose_file(
     data: bytes,
     name: str,
     *,
+    language: Language | str | None = None,
     target: str | None = None,
     checks: bool = True,
-    scxml: bool = False,
 ) -> tuple[str | None, Chart | None, list[Diagnostic]]:
-    """The bytes of a chart file -> its text (for carets; None when it is not UTF-8), its
-    chart and every diagnostic. The name's ending picks the reader (`read.SUFFIXES`: smcat,
-    YAML, SCXML, IR), or `scxml` says it is SCXML. With `checks` off only reading runs."""
-    language = "scxml" if scxml else language_of(name)
-    chart, diagnostics = diagnose_data(data, name, language, target=target, checks=checks)
-    if language == "smcat" and any(d.code == "P001" for d in diagnostics):
+    """What `diagnose` gives, with the file's text first (for carets; None when it is not
+    UTF-8 text)."""
+    chart, diagnostics = diagnose(data, name, language=language, target=target, checks=checks)
+    if any(d.code == "P001" for d in diagnostics):  # not UTF-8
         return None, chart, diagnostics
     return data.decode("utf-8", "replace"), chart, diagnostics
-
-
-def is_yaml(name: str) -> bool:
-    """Whether a file name says the file is a YAML chart."""
-    return name.endswith((".yaml", ".yml"))
-
-
-#: the file name endings of charts, each read by its own stage 1
-CHART_SUFFIXES = (".smcat", ".yaml", ".yml", ".scxml")
 
 
 def chart_stem(name: str) -> str:

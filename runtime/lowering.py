@@ -255,6 +255,37 @@ def join_plans(outline: Outline) -> list[JoinPlan]:
     return plans
 
 
+@dataclass(frozen=True)
+class Joins:
+    """The lowered joins of a chart, indexed as every engine's builder looks them up."""
+
+    #: every plan, in document order
+    plans: tuple[JoinPlan, ...]
+    #: a leg by its transition's id
+    legs: Mapping[int, Arrival]
+    #: the plans whose way out leaves a parallel state, by that state
+    ways: Mapping[str, tuple[JoinPlan, ...]]
+    #: a plan by the id of its way out
+    exits: Mapping[int, JoinPlan]
+    #: the names of the joins that are lowered (compiled away)
+    names: frozenset[str]
+
+
+def joins(outline: Outline) -> Joins:
+    """The chart's lowered joins (`join_plans`), indexed once."""
+    plans = tuple(join_plans(outline))
+    ways: dict[str, list[JoinPlan]] = {}
+    for plan in plans:
+        ways.setdefault(plan.owner, []).append(plan)
+    return Joins(
+        plans,
+        {arrival.transition: arrival for plan in plans for arrival in plan.arrivals},
+        {owner: tuple(found) for owner, found in ways.items()},
+        {plan.exit.id: plan for plan in plans},
+        frozenset(plan.join for plan in plans),
+    )
+
+
 def common_parallel(outline: Outline, names: Sequence[str]) -> str | None:
     """The nearest common ancestor of `names` when it is a parallel state, else None."""
     common = set(outline.ancestors(names[0]))

@@ -33,7 +33,7 @@ from .lowering import (
     else_last,
     fork_actions,
     fork_targets,
-    join_plans,
+    joins,
 )
 from .reserved import reserved
 from .timers import delay_ms
@@ -377,7 +377,7 @@ class _Builder:
         """The joins `runtime.lowering` plans: their legs by transition id, and their ways out
         (`join_exits`); the join states themselves are compiled away."""
         legs: dict[int, Arrival] = {}
-        for plan in join_plans(self.outline):
+        for plan in joins(self.outline).plans:
             if plan.owner not in self.nodes or any(s not in self.nodes for s in plan.sources):
                 continue
             for arrival in plan.arrivals:

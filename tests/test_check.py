@@ -18,8 +18,6 @@ from statewright.compiler.pipeline import (
     decode,
     diagnose,
     diagnose_file,
-    diagnose_scxml,
-    diagnose_yaml,
 )
 from statewright.compiler.tools.cli.report import to_json, to_sarif
 
@@ -62,11 +60,11 @@ def _diagnose(path: Path) -> tuple[list[str], str]:
         return [d.code for d in diagnostics], render_all(diagnostics, {path.name: data.decode()})
     if path.suffix == ".scxml":
         data = path.read_bytes()
-        diagnostics = diagnose_scxml(data, path.name, target=target)[1]
+        diagnostics = diagnose(data, path.name, language="scxml", target=target)[1]
         return [d.code for d in diagnostics], render_all(diagnostics, {path.name: data.decode()})
     if path.suffix == ".yaml":
         data = path.read_bytes()
-        diagnostics = diagnose_yaml(data, path.name, target=target)[1]
+        diagnostics = diagnose(data, path.name, target=target)[1]
         return [d.code for d in diagnostics], render_all(diagnostics, {path.name: data.decode()})
     text, diagnostics = decode(path.read_bytes(), path.name)
     if text is not None:

@@ -18,7 +18,7 @@ import pytest
 import yaml
 
 from conftest import ROOT
-from statewright.compiler.pipeline import diagnose, diagnose_yaml
+from statewright.compiler.pipeline import diagnose
 
 DOCS = [*sorted((ROOT / "docs").glob("*.md")), ROOT / "README.md"]
 BLOCK = re.compile(
@@ -108,7 +108,7 @@ def test_yaml_blocks(where: str, code: str | None, body: str) -> None:
 
         load_project(body.encode(), "statewright.yaml", Path("."))
         return
-    chart, diagnostics = diagnose_yaml(body.encode(), where)
+    chart, diagnostics = diagnose(body, where, language="yaml")
     found = [d.code for d in diagnostics if d.is_error]
     if code is None:
         assert chart is not None and found == [], (where, diagnostics)
@@ -155,7 +155,7 @@ def test_yaml_page_shows_the_same_chart_twice() -> None:
     first_smcat = next(
         m["body"] for m in BLOCK.finditer(text) if m["lang"] == "smcat" and "paid?" in m["body"]
     )
-    from_yaml, _ = diagnose_yaml(first_yaml.encode(), "order.yaml")
+    from_yaml, _ = diagnose(first_yaml.encode(), "order.yaml")
     from_smcat, _ = diagnose(first_smcat, "order.smcat")
     assert from_yaml is not None and from_smcat is not None
     assert from_yaml.region == from_smcat.region

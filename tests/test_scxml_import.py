@@ -14,7 +14,7 @@ import pytest
 from conftest import ROOT, chart_of, golden_cases
 from statewright.compiler.emit import scxml
 from statewright.compiler.ir import Chart
-from statewright.compiler.pipeline import diagnose_scxml
+from statewright.compiler.pipeline import diagnose
 from statewright.compiler.read.scxml import read as read_scxml
 
 # The documented desugaring (docs/scxml.md, "Import"): what a round trip does not give back.
@@ -61,7 +61,7 @@ def test_export_then_import_gives_the_chart_back(case: Path) -> None:
 
 def _codes(document: str | bytes) -> tuple[Chart | None, list[str]]:
     data = document.encode() if isinstance(document, str) else document
-    chart, diagnostics = diagnose_scxml(data, "input.scxml")
+    chart, diagnostics = diagnose(data, "input.scxml", language="scxml")
     return chart, [d.code for d in diagnostics]
 
 

@@ -20,7 +20,7 @@ from conftest import EXAMPLES, ROOT, GoldenCompare, chart_of, golden_cases
 from statewright.compiler import parse
 from statewright.compiler.emit import smcat, yaml_text
 from statewright.compiler.ir import StateKind
-from statewright.compiler.pipeline import diagnose, diagnose_yaml
+from statewright.compiler.pipeline import diagnose
 from statewright.compiler.read.yaml_chart import read as read_yaml
 
 SCHEMA = json.loads((ROOT / "docs" / "chart.schema.json").read_text("utf-8"))
@@ -54,7 +54,7 @@ def test_dsl_yaml_dsl_round_trip(case: Path) -> None:
     # declaration a later one replaced (SC018) is not written out
     if chart.shadowed:
         return
-    from_yaml = diagnose_yaml(text.encode(), "x.yaml")[1]
+    from_yaml = diagnose(text.encode(), "x.yaml")[1]
     from_dsl = diagnose(case.read_text("utf-8"), case.name)[1]
     assert sorted(d.code for d in from_yaml) == sorted(d.code for d in from_dsl)
 
@@ -123,7 +123,7 @@ def test_authoring_form() -> None:
 
 def test_diagnostics_point_at_yaml_lines_and_columns() -> None:
     text = "states:\n  - name: a\n    colour: red\ntransitions:\n  - from: a\n    to: nowhere\n"
-    chart, diagnostics = diagnose_yaml(text.encode(), "c.yaml")
+    chart, diagnostics = diagnose(text.encode(), "c.yaml")
     assert chart is not None
     first = diagnostics[0]
     assert (first.code, first.span.line, first.span.column) == ("Y002", 3, 5)
@@ -173,7 +173,7 @@ def test_cli_reads_and_writes_yaml(tmp_path: Path) -> None:
 def test_checker_hints_are_written_as_yaml() -> None:
     text = "states: [a, b, ^c]\ntransitions:\n  - {from: a, to: ^c, event: go}\n"
     text += "  - {from: ^c, to: b, guard: x}\n"
-    hints = {d.code: d.hint for d in diagnose_yaml(text.encode(), "c.yaml")[1]}
+    hints = {d.code: d.hint for d in diagnose(text.encode(), "c.yaml")[1]}
     assert hints["SC001"] == (
         "add the state `initial` and the transition `{from: initial, to: a}` to say so"
     )

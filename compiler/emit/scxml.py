@@ -29,7 +29,7 @@ from typing import Any
 
 from lxml import etree
 
-from ...runtime.lowering import Arrival, JoinPlan, fork_actions, fork_targets, join_plans
+from ...runtime.lowering import Arrival, JoinPlan, fork_actions, fork_targets, joins
 from ..guards import ecmascript, variables
 from ..ir import ActionKind, Chart, Region, State, StateKind, Transition, TransitionKind
 from ..names import SCXML_NS, SW_NS
@@ -81,20 +81,14 @@ class _Builder:
         self.timers: dict[tuple[str, str], str] = {}  # (state, `after ...` event) -> event
         # Joins: the legs by transition id, the ways out by their parallel state, and the
         # arrival flags (flag -> data id) and the states that clear them on exit
-        self.join_legs: dict[int, Arrival] = {}
-        self.join_ways: dict[str, list[JoinPlan]] = {}
-        self.planned_joins: set[str] = set()
         self.flag_ids: dict[str, str] = {}
         self.clears: dict[str, list[str]] = {}
         self.outline = chart.outline()
-        for plan in join_plans(self.outline):
-            self.planned_joins.add(plan.join)
-            self.join_ways.setdefault(plan.owner, []).append(plan)
-            for arrival in plan.arrivals:
-                self.join_legs[arrival.transition] = arrival
-                if arrival.flag is not None:
-                    self.flag_ids[arrival.flag] = self.names.fresh(arrival.flag)
-                    self.clears.setdefault(arrival.source, []).append(arrival.flag)
+        self.joins = joins(self.outline)
+        for arrival in self.joins.legs.values():
+            if arrival.flag is not None:
+                self.flag_ids[arrival.flag] = self.names.fresh(arrival.flag)
+                self.clears.setdefault(arrival.source, []).append(arrival.flag)
 
     # -- document ------------------------------------------------------------------------------
 
@@ -207,7 +201,7 @@ class _Builder:
         kind = state.kind
         if kind in (StateKind.INITIAL, StateKind.FORK):
             return  # written as `initial`, and as multi-target transitions
-        if kind is StateKind.JOIN and state.name in self.planned_joins:
+        if kind is StateKind.JOIN and state.name in self.joins.names:
             return  # compiled into a transition of its parallel state
         if kind is StateKind.TERMINATE:
             terminates.append(state)
@@ -236,12 +230,12 @@ class _Builder:
         if tag == "final":
             return
         for transition in self._ordered(self.chart.transitions_from(state.name), kind):
-            leg = self.join_legs.get(transition.id)
+            leg = self.joins.legs.get(transition.id)
             if leg is None:
                 self._transition(element, transition)
             elif leg.flag is not None:
                 self._leg(element, transition, leg)
-        for plan in self.join_ways.get(state.name, []):
+        for plan in self.joins.ways.get(state.name, ()):
             self._join(element, plan)
 
     def _leg(self, parent: etree._Element, transition: Transition, leg: Arrival) -> None:

@@ -29,12 +29,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from ...runtime.lowering import (
-    Arrival,
     JoinPlan,
     fork_actions,
     fork_targets,
     invoke_name,
-    join_plans,
+    joins,
 )
 from ..ir import ActionKind, Chart, Region, State, StateKind, Transition, TransitionKind
 from .executable import Ids, delay_ms, else_last, runnable
@@ -56,14 +55,12 @@ class _Builder:
         self.outline = chart.outline()
         # joins: the legs by transition id, the ways out by their parallel state, the flags
         # each source clears on exit, and what the guards check (`meta.statewright`)
-        self.join_legs: dict[int, Arrival] = {}
-        self.join_ways: dict[str, list[JoinPlan]] = {}
-        self.planned_joins: set[str] = set()
+        self.lowered = joins(self.outline)
         self.clears: dict[str, list[str]] = {}
         self.joins: dict[str, dict[str, Any]] = {}
         self.join_guard: dict[str, str] = {}  # join -> its guard's name
         self.legs: dict[str, dict[str, Any]] = {}
-        for plan in join_plans(self.outline):
+        for plan in self.lowered.plans:
             self._plan_join(plan)
         # done events: the state whose onDone takes each transition
         self.on_done: dict[int, str] = {}
@@ -73,8 +70,6 @@ class _Builder:
                 self.on_done[transition.id] = owner
 
     def _plan_join(self, plan: JoinPlan) -> None:
-        self.planned_joins.add(plan.join)
-        self.join_ways.setdefault(plan.owner, []).append(plan)
         (leaving,) = self.chart.transitions_from(plan.join)
         guard = (leaving.guard or "").strip()
         name = self.join_guard[plan.join] = f"sw.join.{len(self.joins) + 1}"
@@ -84,7 +79,6 @@ class _Builder:
             "guard": guard if guard and guard != "else" else None,
         }
         for arrival in plan.arrivals:
-            self.join_legs[arrival.transition] = arrival
             if arrival.flag is not None:
                 self.clears.setdefault(arrival.source, []).append(arrival.flag)
                 self.legs[f"sw.leg.{arrival.flag}"] = {
@@ -164,7 +158,7 @@ class _Builder:
 
     def _state(self, state: State, terminates: list[State]) -> dict[str, Any] | None:
         kind = state.kind
-        if kind in (StateKind.INITIAL, StateKind.FORK) or state.name in self.planned_joins:
+        if kind in (StateKind.INITIAL, StateKind.FORK) or state.name in self.lowered.names:
             return None
         if kind is StateKind.TERMINATE:
             terminates.append(state)
@@ -214,7 +208,8 @@ class _Builder:
         ordered = else_last(leaving) if kind in _TRANSIENT else leaving
         built_list = [(t, self._built(t)) for t in ordered]
         built_list += [
-            (self._way_out(plan), self._join(plan)) for plan in self.join_ways.get(state.name, [])
+            (self._way_out(plan), self._join(plan))
+            for plan in self.lowered.ways.get(state.name, ())
         ]
         for transition, built in built_list:
             if built is None:
@@ -269,7 +264,7 @@ class _Builder:
     def _built(self, transition: Transition) -> dict[str, Any] | None:
         """A transition as XState writes it; None for a join's leg that has no flag (the
         join's way out stands for it)."""
-        leg = self.join_legs.get(transition.id)
+        leg = self.lowered.legs.get(transition.id)
         if leg is None:
             return self._transition(transition)
         if leg.flag is None:

@@ -10,36 +10,51 @@ the input cannot be read as one) and every finding out, never an exception for b
 - `ir`: `statewright-ir/1` documents (`.ir.json`).
 
 Readers build the IR (`ir.py`) with smcat's naming and label rules (`notation.py`); they never
-import an emitter or the checker. A new reader: a module here with `read`, its file endings in
-`SUFFIXES`, its codes in `codes.py`.
+import an emitter or the checker. Which reader takes a file is the `LANGUAGES` table in
+`formats.py`. A new reader: a module here with `read`, a `Language` row for it, its codes in
+`codes.py`.
 """
 
 from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
+from types import ModuleType
+from typing import cast
 
 from ..diagnostics import Diagnostic
+from ..formats import Language
 from ..ir import Chart
 
 Reader = Callable[[bytes, str], tuple[Chart | None, list[Diagnostic]]]
 
-#: file name ending -> the module of its reader (a name with no known ending is smcat text)
-SUFFIXES: dict[str, str] = {
-    ".smcat": "smcat",
-    ".yaml": "yaml_chart",
-    ".yml": "yaml_chart",
-    ".scxml": "scxml",
-    ".ir.json": "ir",
-}
+
+def _module(language: Language) -> ModuleType:
+    """The reader module of a language (imported now: lxml loads only for SCXML)."""
+    return importlib.import_module(f"{__name__}.{language.module}")
 
 
-def language_of(name: str) -> str:
-    """The reader module for a file name: by its ending, smcat when it has none we know."""
-    return next((m for suffix, m in SUFFIXES.items() if name.endswith(suffix)), "smcat")
+def reader(language: Language) -> Reader:
+    """The `read` function of a language's reader."""
+    return cast(Reader, _module(language).read)
 
 
-def reader(language: str) -> Reader:
-    """The `read` function of a reader module (imported now: lxml loads only for SCXML)."""
-    found: Reader = importlib.import_module(f"{__name__}.{language}").read
-    return found
+def review(language: Language, found: list[Diagnostic]) -> list[Diagnostic]:
+    """The checker's findings as the language's reader restates them (`Language.review`)."""
+    if language.review is None:
+        return found
+    restate = cast(
+        Callable[[list[Diagnostic]], list[Diagnostic]], getattr(_module(language), language.review)
+    )
+    return restate(found)
+
+
+def precheck(language: Language, size: int, name: str) -> Diagnostic | None:
+    """A diagnostic refusing a file of `size` bytes before it is read, or None
+    (`Language.precheck`)."""
+    if language.precheck is None:
+        return None
+    refuse = cast(
+        Callable[[int, str], Diagnostic | None], getattr(_module(language), language.precheck)
+    )
+    return refuse(size, name)

@@ -21,8 +21,7 @@ from hypothesis import strategies as st
 from statewright.compiler.emit import emitter
 from statewright.compiler.errors import CompilerError
 from statewright.compiler.ir import Chart, Region, State, StateKind, Transition
-from statewright.compiler.pipeline import diagnose_data
-from statewright.compiler.read import language_of
+from statewright.compiler.pipeline import diagnose
 from statewright.compiler.read.resolve import number_transitions
 
 #: what quoting and escaping must survive
@@ -124,6 +123,6 @@ def test_a_hostile_chart_reads_back_the_same(fmt: str, chart: Chart) -> None:
         return
     data = out.encode("utf-8") if isinstance(out, str) else out
     name = FILES[fmt]
-    again, diagnostics = diagnose_data(data, name, language_of(name), checks=False)
+    again, diagnostics = diagnose(data, name, checks=False)
     assert again is not None, (diagnostics, out)
     assert _essentials(again) == _essentials(chart), out

@@ -123,9 +123,9 @@ def _bounded(seconds: int) -> Iterator[None]:
 
 def _imported(case: Case) -> Any:
     from statewright.compiler.emit import ir_json
-    from statewright.compiler.pipeline import diagnose_scxml
+    from statewright.compiler.pipeline import diagnose
 
-    chart, diagnostics = diagnose_scxml(case.path.read_bytes(), str(case.path))
+    chart, diagnostics = diagnose(case.path.read_bytes(), str(case.path), language="scxml")
     errors = [d for d in diagnostics if d.is_error]
     if chart is None or errors:
         first = errors[0] if errors else diagnostics[0]
@@ -160,12 +160,12 @@ def run_interpreter(case: Case) -> Outcome:
 
 def run_generated(case: Case, folder: Path) -> Outcome:
     from statewright.compiler.emit import python
-    from statewright.compiler.pipeline import diagnose_scxml
+    from statewright.compiler.pipeline import diagnose
     from statewright.runtime import FakeClock
     from statewright.runtime.compiled import CompiledMachine
 
     chart, _ = _imported(case)
-    found = diagnose_scxml(case.path.read_bytes(), str(case.path), target="python")[1]
+    found = diagnose(case.path.read_bytes(), str(case.path), language="scxml", target="python")[1]
     refused = [d for d in found if d.is_error]
     if refused:
         return Outcome(False, f"-T python: {refused[0].code} {refused[0].message}")

@@ -45,7 +45,7 @@ def test_documents_that_need_no_ecmascript_pass_without_the_extra(
 ) -> None:
     """Without QuickJS (the `ecmascript` extra), every baseline document that needs no
     datamodel (the import runs it on statewright's guards) still passes."""
-    from statewright.compiler.pipeline import diagnose_scxml
+    from statewright.compiler.pipeline import diagnose
     from statewright.runtime.datamodel import ecmascript
 
     monkeypatch.setattr(ecmascript, "quickjs", None)
@@ -53,7 +53,7 @@ def test_documents_that_need_no_ecmascript_pass_without_the_extra(
     all_cases = cases()
     plain = []
     for case in all_cases:
-        chart, _ = diagnose_scxml(case.path.read_bytes(), str(case.path))
+        chart, _ = diagnose(case.path.read_bytes(), str(case.path), language="scxml")
         if chart is not None and chart.datamodel_language != "ecmascript":
             plain.append(case)
     assert len(plain) >= 100

@@ -20,7 +20,7 @@ from test_engines import HERE, _atomic, run_psm
 
 from conftest import INSTALL_NODE, NODE_DIR, run_node
 from statewright.compiler.emit import scxml
-from statewright.compiler.pipeline import diagnose_scxml
+from statewright.compiler.pipeline import diagnose
 
 CORPUS = NODE_DIR / "node_modules" / "@scion-scxml" / "test-framework" / "test"
 
@@ -42,7 +42,7 @@ def test_every_corpus_document_imports_without_a_crash() -> None:
     assert len(documents) >= 300
     clean = 0
     for path in documents:
-        chart, diagnostics = diagnose_scxml(path.read_bytes(), path.name)
+        chart, diagnostics = diagnose(path.read_bytes(), path.name, language="scxml")
         assert chart is not None, (path, diagnostics)
         clean += not any(d.code.startswith("I") or d.is_error for d in diagnostics)
     print(f"\nSCION corpus: {len(documents)} documents, {clean} import with nothing to report")
@@ -58,7 +58,7 @@ def _cases() -> list[dict[str, Any]]:
         spec = json.loads(expected.read_text("utf-8"))
         if any("after" in step for step in spec.get("events", [])):
             continue
-        chart, diagnostics = diagnose_scxml(path.read_bytes(), path.name)
+        chart, diagnostics = diagnose(path.read_bytes(), path.name, language="scxml")
         if chart is None or any(d.code.startswith("I") or d.is_error for d in diagnostics):
             continue
         ours = scxml.emit(chart)

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ...diagnostics import Diagnostic, Severity, render_all
-from ...pipeline import CHART_SUFFIXES
+from ...formats import is_chart_file
 from .common import EXIT_DIAGNOSTICS, EXIT_OK, EXIT_USAGE, UsageError, read, use_color
 
 if TYPE_CHECKING:
@@ -172,7 +172,7 @@ def run_watch(args: argparse.Namespace) -> int:
             return False  # our own temporary files, editors' swap files
         if any(folder == path or folder in path.parents for folder in outputs):
             return False  # what the build writes
-        return path.suffix in CHART_SUFFIXES or path == config
+        return is_chart_file(path.name) or path == config
 
     def build_once() -> None:
         outputs[:] = _output_folders(config)

@@ -10,7 +10,7 @@ from dataclasses import replace
 from typing import Any
 
 from ...diagnostics import SHOWN_PER_CODE, Diagnostic, Severity, render_all
-from ...pipeline import is_yaml
+from ...formats import LANGUAGES, language_of
 from .common import (
     EXIT_DIAGNOSTICS,
     EXIT_OK,
@@ -191,7 +191,7 @@ def _other_yaml(name: str) -> bool:
     """Whether a file is YAML that is not a chart: its top level is not a mapping with
     `states` or `transitions` (read safely). A file that does not read as YAML is a chart when
     a line starts with `states:` or `transitions:` (its YAML error is then reported)."""
-    if not is_yaml(name) or name == "-":
+    if name == "-" or language_of(name) is not LANGUAGES["yaml"]:
         return False
     from ...read.yaml_nodes import Mapping, YamlError
     from ...read.yaml_nodes import read as read_yaml

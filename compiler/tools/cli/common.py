@@ -16,8 +16,9 @@ from typing import Any
 
 from ...diagnostics import Diagnostic, Severity, has_errors, render_all
 from ...errors import CompilerError
+from ...formats import LANGUAGES, Language, language_of
 from ...ir import Chart
-from ...pipeline import diagnose_file, is_yaml
+from ...pipeline import diagnose_file, precheck
 
 EXIT_OK = 0
 EXIT_DIAGNOSTICS = 1
@@ -59,19 +60,20 @@ def load_all(
     target: str | None = None,
     report: bool = True,
     checks: bool = True,
-    scxml: bool = False,
+    language: str | None = None,
     stdin_name: str | None = None,
 ) -> list[tuple[Source, Chart | None]]:
     """Read, parse and (unless `checks` is off) check each input; print the diagnostics to
-    stderr unless `report` is off. SCXML is read when `scxml` is on or the name ends in
-    `.scxml`; standard input (`-`) is read as the kind `stdin_name` says, and reported under
-    that name."""
+    stderr unless `report` is off. Each is read in `language` when given, else in the language
+    of its name's ending (`formats.LANGUAGES`); standard input (`-`) is read as the kind
+    `stdin_name` says, and reported under that name."""
     results = []
     for name in names:
         kind = stdin_name if name == "-" and stdin_name else name
         display = kind if name != "-" or stdin_name else "<stdin>"
         chart: Chart | None = None
-        if name != "-" and is_yaml(name) and (refused := _too_large_yaml(name, display)):
+        kind_language = LANGUAGES[language] if language else language_of(kind)
+        if name != "-" and (refused := _refused_by_size(name, display, kind_language)):
             source = Source(name, None, (refused,))
             if report:
                 report_findings(source)
@@ -82,7 +84,7 @@ def load_all(
             display,
             target=target,
             checks=checks,
-            scxml=scxml or kind.endswith(".scxml"),
+            language=kind_language,
         )
         source = Source(name, text, tuple(diagnostics))
         if report:
@@ -101,15 +103,14 @@ def load_one(path: str, doing: str, *, target: str | None = None) -> Chart | Non
     return chart
 
 
-def _too_large_yaml(name: str, display: str) -> Diagnostic | None:
-    """Y001 for a YAML file over the size limit, found before reading it."""
-    from ...read.yaml_chart import refuse_large
-
+def _refused_by_size(name: str, display: str, language: Language) -> Diagnostic | None:
+    """The diagnostic of a file its reader refuses by its size before reading it (YAML's
+    Y001), or None."""
     try:
         size = Path(name).stat().st_size
     except OSError:
         return None  # reading it reports the problem
-    return refuse_large(size, display)
+    return precheck(language, size, display)
 
 
 def read(name: str) -> bytes:

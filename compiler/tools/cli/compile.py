@@ -91,7 +91,7 @@ def add_parsers(commands: Any) -> None:
     add_stdin_filename(import_)
     import_.set_defaults(
         run=run,
-        scxml=True,
+        language="scxml",
         direction=DIRECTIONS[0],
         engine=ENGINES[0],
         theme=THEMES[0],
@@ -118,10 +118,10 @@ def run(args: argparse.Namespace) -> int:
         except OSError as error:
             raise UsageError(f"cannot create directory {out_dir}: {error.strerror}") from None
     failed = False
-    scxml = getattr(args, "scxml", False)
+    language = getattr(args, "language", None)
     stdin_name = getattr(args, "stdin_filename", None)
     for source, chart in load_all(
-        args.files, target=args.format, scxml=scxml, stdin_name=stdin_name
+        args.files, target=args.format, language=language, stdin_name=stdin_name
     ):
         if chart is None:
             failed = True

@@ -9,7 +9,7 @@ from typing import Any
 
 from ...diagnostics import has_errors
 from ...emit import smcat
-from ...pipeline import is_yaml
+from ...formats import language_of
 from .common import EXIT_DIAGNOSTICS, EXIT_OK, UsageError, load_all, write
 
 
@@ -35,7 +35,7 @@ def run(args: argparse.Namespace) -> int:
     changed: list[str] = []
     failed = False
     for name in args.files:
-        if is_yaml(name) or name.endswith(".scxml"):
+        if name != "-" and not language_of(name).formattable:
             raise UsageError(
                 f"{name}: fmt rewrites smcat text only; convert with "
                 f"`statewright compile {name} -T smcat`"

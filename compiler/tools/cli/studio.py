@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from ...pipeline import CHART_SUFFIXES
+from ...formats import CHART_SUFFIXES, is_chart_file
 from .common import EXIT_OK, UsageError
 
 
@@ -50,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
     path = Path(args.path)
     if not path.exists():
         raise UsageError(f"{path}: no such file or folder")
-    if path.is_file() and path.suffix not in CHART_SUFFIXES:
+    if path.is_file() and not is_chart_file(path.name):
         raise UsageError(f"{path}: not a chart file ({', '.join(CHART_SUFFIXES)})")
     if not 0 <= args.port <= 65535:
         raise UsageError("--port must be from 0 to 65535")

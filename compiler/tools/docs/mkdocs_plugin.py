@@ -65,12 +65,12 @@ def picture(lang: str, body: str, direction: str = "left-right") -> str | None:
     """A chart block's SVG, ready to inline in HTML; None when it is not a chart, has errors,
     or cannot be drawn."""
     from ...emit.render import RenderError, emit_svg
-    from ...pipeline import diagnose, diagnose_yaml
+    from ...pipeline import diagnose
 
     if lang == "yaml":
         if not re.search(r"^(states|transitions):", body, re.M):
             return None  # a project file or a workflow, not a chart
-        chart, diagnostics = diagnose_yaml(body.encode(), "example.yaml")
+        chart, diagnostics = diagnose(body, "example.yaml")
     else:
         chart, diagnostics = diagnose(body, "example.smcat")
     if chart is None or any(d.is_error for d in diagnostics) or not chart.states():

@@ -32,9 +32,9 @@ from typing import TYPE_CHECKING, Any
 from ....runtime.store.disk import atomic_write
 from ...diagnostics import Diagnostic, Severity
 from ...errors import CompilerError, EmitError, RenderError
-from ...formats import DIRECTIONS, FORMATS, THEMES
+from ...formats import DIRECTIONS, FORMATS, THEMES, is_chart_file
 from ...ir import Chart
-from ...pipeline import CHART_SUFFIXES, chart_stem, diagnose_file
+from ...pipeline import chart_stem, diagnose_file
 from ..generated import HEAD_BYTES, generated_from
 
 if TYPE_CHECKING:
@@ -94,7 +94,7 @@ class Studio:
             )
             for name in sorted(names):
                 path = Path(folder) / name
-                if path.suffix in CHART_SUFFIXES and not name.startswith("."):
+                if is_chart_file(name) and not name.startswith("."):
                     if name in PROJECT_FILES or not self._inside(path):
                         continue
                     found.append(path.relative_to(self.root).as_posix())
@@ -122,7 +122,7 @@ class Studio:
             or ".." in parts
             or any(part.startswith(".") or part in SKIPPED_FOLDERS for part in parts)
             or path.name in PROJECT_FILES
-            or path.suffix not in CHART_SUFFIXES
+            or not is_chart_file(path.name)
             or not self._inside(path)
             or (self.only is not None and path.resolve() != self.only.resolve())
         ):

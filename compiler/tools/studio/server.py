@@ -31,7 +31,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from ...pipeline import CHART_SUFFIXES
+from ...formats import LANGUAGES, is_chart_file
 from .app import Studio, StudioError
 
 MAX_BODY = 2 * 1024 * 1024
@@ -171,8 +171,8 @@ def make_handler(
             if path == "/api/render":
                 body = self._body()
                 name = str(body.get("path") or "chart.smcat")
-                if not name.endswith(CHART_SUFFIXES):
-                    name += ".smcat"
+                if not is_chart_file(name):
+                    name += LANGUAGES["smcat"].suffixes[0]
                 return studio.render(
                     name,
                     str(body.get("text", "")),
@@ -184,8 +184,8 @@ def make_handler(
             if path == "/api/export":
                 body = self._body()
                 name = str(body.get("path") or "chart.smcat")
-                if not name.endswith(CHART_SUFFIXES):
-                    name += ".smcat"
+                if not is_chart_file(name):
+                    name += LANGUAGES["smcat"].suffixes[0]
                 return studio.export(name, str(body.get("text", "")), str(body.get("format")))
             raise StudioError(HTTPStatus.NOT_FOUND, f"nothing at {path}")
 
