@@ -69,8 +69,7 @@ P [type=parallel] {
 
 
 def _machine(text: str, counters: dict[str, int] | None = None) -> Any:
-    from statewright.compiler import parse
-    from statewright.compiler.emit import ir_json
+    from statewright.compiler import ir_document, parse
     from statewright.runtime import load
 
     chart, diagnostics = parse(text)
@@ -85,7 +84,7 @@ def _machine(text: str, counters: dict[str, int] | None = None) -> Any:
             counters["exits"] += 1
 
         actions = {"enter": enter, "leave": leave}
-    return load(json.loads(ir_json.emit(chart)), actions=actions).start()
+    return load(json.loads(ir_document.emit(chart)), actions=actions).start()
 
 
 def _generated(text: str, stem: str) -> Any:

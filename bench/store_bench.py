@@ -39,13 +39,12 @@ TOGGLE = "off, on;\noff => on: flip;\non => off: flip;\n"
 
 
 def _chart() -> Any:
-    from statewright.compiler import parse
-    from statewright.compiler.emit import ir_json
+    from statewright.compiler import ir_document, parse
     from statewright.runtime.store import StoredChart
 
     chart, _ = parse(TOGGLE)
     assert chart is not None
-    return StoredChart(json.loads(ir_json.emit(chart)), chart_id="toggle")
+    return StoredChart(json.loads(ir_document.emit(chart)), chart_id="toggle")
 
 
 def _record_bytes() -> bytes:

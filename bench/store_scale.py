@@ -36,13 +36,12 @@ TOGGLE = "off, on;\noff => on: flip;\non => off: flip;\n"
 
 
 def _chart(text: str) -> Any:
-    from statewright.compiler import parse
-    from statewright.compiler.emit import ir_json
+    from statewright.compiler import ir_document, parse
     from statewright.runtime.store import StoredChart
 
     chart, _ = parse(text)
     assert chart is not None
-    return StoredChart(json.loads(ir_json.emit(chart)), chart_id="bench")
+    return StoredChart(json.loads(ir_document.emit(chart)), chart_id="bench")
 
 
 def creates(folder: Path) -> tuple[float, float, float]:

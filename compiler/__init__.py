@@ -17,6 +17,7 @@ from ..runtime import lazy
 if TYPE_CHECKING:
     from .diagnostics import Diagnostic, Severity, render
     from .ir import Action, ActionKind, Chart, Region, Span, State, StateKind, Transition
+    from .ir_document import from_document, to_document
     from .pipeline import LoadError, load
     from .read.smcat import parse
 
@@ -29,6 +30,7 @@ _WHERE = {
         ".ir",
     ),
     "parse": ".read.smcat",
+    **dict.fromkeys(("to_document", "from_document"), ".ir_document"),
     **dict.fromkeys(("load", "LoadError"), ".pipeline"),
 }
 
@@ -53,8 +55,10 @@ __all__ = [
     "State",
     "StateKind",
     "Transition",
+    "from_document",
     "load",
     "parse",
     "render",
+    "to_document",
     "__version__",
 ]

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from .ir import Span
-from .text import visible
+from .notation import visible
 
 
 class Severity(enum.Enum):

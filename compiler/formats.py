@@ -9,7 +9,7 @@ file name to its language; nothing else lists endings.
 One `Format` per output: the emitter that writes it, the extension of its files, whether it
 runs (a chart with errors is not written in it), how a comment is written in it (the build's
 header), whether it is binary, and whether it is a diagram (takes the diagram options). The
-emitter registry (`emit.emitter`), the CLI's choices, the build and the studio read this table;
+emitter lookup (`pipeline.emitter`), the CLI's choices, the build and the studio read this table;
 nothing else lists formats. The diagram options and their values are here too.
 """
 
@@ -24,7 +24,7 @@ class Format:
 
     Attributes:
         name: what `-T` and a project's `format` say.
-        module: the module under `statewright.compiler.emit` that writes it.
+        module: the module under `statewright.compiler` that writes it.
         function: the function of that module: `(chart, options) -> str | bytes`.
         extension: the ending of its files (`door` + extension).
         executable: it runs (Python, SCXML, XState): never written from a chart with errors.
@@ -49,17 +49,17 @@ class Format:
 FORMATS: dict[str, Format] = {
     f.name: f
     for f in (
-        Format("json", "smcat_json", "emit", ".json"),
-        Format("ir", "ir_json", "emit", ".ir.json"),
-        Format("smcat", "smcat", "emit", ".smcat", comment=("// ", "")),
-        Format("dot", "dot", "emit", ".dot", comment=("// ", ""), diagram=True),
-        Format("svg", "render", "emit_svg", ".svg", comment=("<!-- ", " -->"), diagram=True),
-        Format("png", "render", "emit_png", ".png", binary=True, diagram=True),
-        Format("mermaid", "mermaid", "emit", ".mmd", comment=("%% ", "")),
-        Format("scxml", "scxml", "emit", ".scxml", executable=True, comment=("<!-- ", " -->")),
-        Format("xstate", "xstate", "emit", ".xstate.json", executable=True),
-        Format("python", "python", "emit", "_machine.py", executable=True, comment=("# ", "")),
-        Format("yaml", "yaml_text", "emit", ".yaml", comment=("# ", "")),
+        Format("json", "emit.smcat_json", "emit", ".json"),
+        Format("ir", "ir_document", "emit", ".ir.json"),
+        Format("smcat", "emit.smcat", "emit", ".smcat", comment=("// ", "")),
+        Format("dot", "emit.dot", "emit", ".dot", comment=("// ", ""), diagram=True),
+        Format("svg", "emit.render", "emit_svg", ".svg", comment=("<!-- ", " -->"), diagram=True),
+        Format("png", "emit.render", "emit_png", ".png", binary=True, diagram=True),
+        Format("mermaid", "emit.mermaid", "emit", ".mmd", comment=("%% ", "")),
+        Format("scxml", "emit.scxml", "emit", ".scxml", executable=True, comment=("<!-- ", " -->")),
+        Format("xstate", "emit.xstate", "emit", ".xstate.json", executable=True),
+        Format("python", "emit.python", "emit", "_machine.py", executable=True, comment=("# ", "")),
+        Format("yaml", "emit.yaml_text", "emit", ".yaml", comment=("# ", "")),
     )
 }
 
@@ -70,7 +70,7 @@ class Language:
 
     Attributes:
         name: what the CLI and the pipeline call it (`smcat`, `yaml`, `scxml`, `ir`).
-        module: the module under `statewright.compiler.read` with its `read(data, name)`.
+        module: the module under `statewright.compiler` with its `read(data, name)`.
         suffixes: the endings of its files, the first the usual one.
         chart_file: an author writes it (the studio, `build` and `watch` list these files);
             an IR document is a tool's output, read but not listed.
@@ -94,16 +94,16 @@ class Language:
 LANGUAGES: dict[str, Language] = {
     language.name: language
     for language in (
-        Language("smcat", "smcat", (".smcat",), formattable=True),
+        Language("smcat", "read.smcat", (".smcat",), formattable=True),
         Language(
             "yaml",
-            "yaml_chart",
+            "read.yaml_chart",
             (".yaml", ".yml"),
             review="yaml_hints",
             precheck="refuse_large",
         ),
-        Language("scxml", "scxml", (".scxml",), review="document_order"),
-        Language("ir", "ir", (".ir.json",), chart_file=False),
+        Language("scxml", "read.scxml", (".scxml",), review="document_order"),
+        Language("ir", "ir_document", (".ir.json",), chart_file=False),
     )
 }
 

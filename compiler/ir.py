@@ -16,7 +16,6 @@ import enum
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
 
 from ..runtime.declared import Field as Field  # a declared field, as the runtime checks it
 from ..runtime.lowering import Arrow, Outline, invoke_name
@@ -242,12 +241,11 @@ class Chart:
         return self._index
 
     def _repr_svg_(self) -> str | None:
-        """Jupyter: the chart's diagram (pipeline.chart_svg, found by name: the IR does not
-        import the emitters); None without Graphviz."""
-        import importlib
+        """Jupyter: the chart's diagram (`runtime.display.svg`, which takes the drawing function
+        the compiler declares: the IR does not import the emitters); None without Graphviz."""
+        from ..runtime.display import svg
 
-        drawn: str | None = importlib.import_module(".pipeline", __package__).chart_svg(self)
-        return drawn
+        return svg(self)
 
     def _repr_html_(self) -> str | None:
         """Jupyter: the diagram captioned with the file and its size (runtime.display)."""
@@ -347,10 +345,6 @@ class Chart:
         language = json.loads(self.datamodel).get("language")
         return language if isinstance(language, str) else None
 
-    def to_document(self) -> dict[str, Any]:
-        """The chart as a `statewright-ir/1` JSON document (what `-T ir` writes)."""
-        return _document(self)
-
     def depth_of(self, name: str) -> int:
         """0 for a top-level state, 1 for its children, and so on."""
         return len(self.ancestors_of(name))
@@ -390,95 +384,3 @@ def _build_index(root: Region) -> _Index:
         preorder=tuple(preorder),
         transitions=tuple(transitions),
     )
-
-
-# -- the JSON form (`statewright-ir/1`, docs/ir.md) --------------------------------------------
-
-
-def _document(chart: Chart) -> dict[str, Any]:
-    document: dict[str, Any] = {
-        "format": "statewright-ir/1",
-        "file": chart.file,
-        "machine": _region(chart.region),
-    }
-    if chart.datamodel is not None:  # the SCXML keys are there only when set
-        document["datamodel"] = json.loads(chart.datamodel)
-    if chart.context:  # as are the declarations
-        document["context"] = [
-            {"name": v.name, "type": v.type, "default": json.loads(v.default)}
-            for v in chart.context
-        ]
-    if chart.signatures:
-        document["events"] = [
-            {
-                "name": s.event,
-                "fields": [
-                    {"name": f.name, "type": f.type, "required": f.required} for f in s.fields
-                ],
-            }
-            for s in chart.signatures
-        ]
-    return document
-
-
-def _region(region: Region) -> dict[str, Any]:
-    return {
-        "states": [_state(s) for s in region.states],
-        "transitions": [_transition(t) for t in region.transitions],
-    }
-
-
-def _state(state: State) -> dict[str, Any]:
-    found = {
-        "name": state.name,
-        "kind": state.kind.value,
-        "kind_explicit": state.kind_explicit,
-        "declared": state.declared,
-        "label": state.label,
-        "color": state.color,
-        "class": state.css_class,
-        "active": state.active,
-        "actions": [_action(a) for a in state.actions],
-        "notes": list(state.notes),
-        "machine": _region(state.region) if state.region is not None else None,
-        "span": _span(state.span),
-    }
-    if state.data is not None:
-        found["data"] = json.loads(state.data)
-    if state.donedata is not None:
-        found["donedata"] = json.loads(state.donedata)
-    if state.invoke is not None:
-        found["invoke"] = json.loads(state.invoke)
-    return found
-
-
-def _action(action: Action) -> dict[str, Any]:
-    found: dict[str, Any] = {"kind": action.kind.value, "body": action.body}
-    if action.content is not None:
-        found["content"] = json.loads(action.content)
-    return found
-
-
-def _transition(transition: Transition) -> dict[str, Any]:
-    found = {
-        "id": transition.id,
-        "source": transition.source,
-        "target": transition.target,
-        "label": transition.label,
-        "event": transition.event,
-        "guard": transition.guard,
-        "action": transition.action,
-        "kind": transition.kind.value if transition.kind is not None else None,
-        "color": transition.color,
-        "class": transition.css_class,
-        "width": transition.width,
-        "notes": list(transition.notes),
-        "span": _span(transition.span),
-    }
-    if transition.content is not None:
-        found["content"] = json.loads(transition.content)
-    return found
-
-
-def _span(span: Span) -> list[int]:
-    return [span.line, span.column, span.end_line, span.end_column]

@@ -13,7 +13,9 @@ are data and regular expressions, and the grammar (grammars/smcat.lark) is only 
   `split_activities`, and its inverse `activity_line`;
 - a quoted string's value: `unquote`;
 - JavaScript's notion of blank text, which smcat trims with: `JS_TRIM`, `js_trim`;
-- the character sets smcat's AST admits for colours and classes, and the widest transition.
+- the character sets smcat's AST admits for colours and classes, and the widest transition;
+- chart text made safe to show on one line, every unprintable character written as an escape:
+  `visible` (the diagnostics renderer and the emitters' escaping, `emit/escape.py`).
 """
 
 from __future__ import annotations
@@ -157,3 +159,30 @@ def pseudo_caption(state: State) -> str:
     if state.label:
         return state.label
     return state.name.lstrip("^]") or state.name
+
+
+# -- showing chart text --------------------------------------------------------------------
+
+_INVISIBLE = re.compile(r"[^\t -~]")  # fast path: printable ASCII and tab need no look
+
+
+def escape_char(char: str) -> str:
+    """One character as a Python-style escape: `\\x00`, `\\u2028`, `\\U0001f600`."""
+    code = ord(char)
+    if code < 0x100:
+        return f"\\x{code:02x}"
+    if code < 0x10000:
+        return f"\\u{code:04x}"
+    return f"\\U{code:08x}"
+
+
+def visible(text: str, *, keep_tabs: bool = True) -> str:
+    """`text` with every character that is not printable written as an escape (`\\x00`,
+    `\\x1b`, `\\u2028`, `\\u202e`): inert on a terminal and on one line, and readable.
+    Tabs stay unless `keep_tabs` is off."""
+    if not _INVISIBLE.search(text) and (keep_tabs or "\t" not in text):
+        return text
+    return "".join(
+        char if char.isprintable() or (keep_tabs and char == "\t") else escape_char(char)
+        for char in text
+    )

@@ -4,7 +4,9 @@ picture in a notebook (`chart_svg`, `document_svg`).
 
 Used by the tools (the CLI, the build and the studio do the file I/O around it) and by tests
 that want the same diagnostics `statewright check` prints, without a process. Emitting is the
-caller's: `emit.emitter(format)`.
+caller's: `emitter(format)`, from the `formats.FORMATS` table. `statewright-ir/1` documents
+come and go through `to_document` and `from_document` (`ir_document.py`); `machine` is the
+one way from a chart to a machine.
 
 `load("door.smcat", actions=..., guards=..., context=...)` reads any chart kind (smcat, YAML,
 SCXML, IR JSON), checks it as the runtime will run it, and returns the interpreter's
@@ -13,30 +15,87 @@ file, line and column of the first error (all are in `.diagnostics`). Hooks are 
 action text (`actions={"engage bolt": fn}`) or found on an object by the method names a
 generated class would have (`hooks=door_hooks`: `engage bolt` -> `engage_bolt`).
 
-`chart_svg` and `document_svg` are what `Chart._repr_svg_` and `runtime/display.py` find by
-name (neither may import the emitters); None when the chart cannot be drawn (no Graphviz, a
-layout too slow): Jupyter then shows the `repr`.
+`svg` (a chart or an IR document: `chart_svg`, `document_svg`) and `load` are what this
+distribution declares for the runtime (entry points `statewright.compiler`, runtime/plugins.py):
+`Chart._repr_svg_` and a machine's notebook face draw through them, and the pytest plugin
+loads chart files with `load`, none of them importing the compiler. `svg` gives None when the
+chart cannot be drawn (no Graphviz, a layout too slow): Jupyter then shows the `repr`.
 """
 
 from __future__ import annotations
 
+import importlib
 import inspect
 import os
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from types import ModuleType
+from typing import TYPE_CHECKING, Any, cast
 
 from .check import check
 from .diagnostics import Diagnostic, Severity
 from .errors import CompilerError, RenderError
-from .formats import CHART_SUFFIXES, LANGUAGES, Language, language_of
+from .formats import CHART_SUFFIXES, FORMATS, LANGUAGES, Language, language_of
 from .ir import Chart
-from .read import precheck as precheck
-from .read import reader, review
+from .ir_document import IRFormatError as IRFormatError
+from .ir_document import from_document as from_document
+from .ir_document import to_document as to_document
+from .read import yaml_nodes as yaml_nodes
 from .read.smcat import decode as decode
 
 if TYPE_CHECKING:
     from ..runtime import Machine
+
+
+#: a format's function: the chart and its options -> its text (bytes for PNG)
+Emitter = Callable[[Chart, Mapping[str, Any] | None], str | bytes]
+#: a reader's function: a file's bytes and name -> its chart (None when unreadable), findings
+Reader = Callable[[bytes, str], tuple[Chart | None, list[Diagnostic]]]
+
+
+def _module(name: str) -> ModuleType:
+    """A stage's module that a row of `formats` names, by its name under
+    `statewright.compiler` (imported on first use: lxml and graphviz load only for the
+    formats that need them)."""
+    return importlib.import_module(f"{__package__}.{name}")
+
+
+def emitter(name: str) -> tuple[Emitter, str]:
+    """The function that writes format `name` (a key of `formats.FORMATS`) and the file
+    extension of its output."""
+    found = FORMATS[name]
+    return cast(Emitter, getattr(_module(found.module), found.function)), found.extension
+
+
+def text_of(chart: Chart, name: str, options: Mapping[str, Any] | None = None) -> str:
+    """The chart written in the text format `name` (not PNG): `text_of(chart, "svg", ...)`
+    draws it (RenderError when Graphviz cannot), `text_of(chart, "smcat")` formats it."""
+    found = FORMATS[name]
+    if found.binary:
+        raise ValueError(f"{name} is not a text format")
+    emit, _ = emitter(name)
+    return cast(str, emit(chart, options))
+
+
+def reader(language: Language) -> Reader:
+    """The function that reads a language."""
+    return cast(Reader, _module(language.module).read)
+
+
+def restated(language: Language, found: list[Diagnostic]) -> list[Diagnostic]:
+    """The checker's findings as a language's reader restates them (`Language.review`)."""
+    if language.review is None:
+        return found
+    return cast(list[Diagnostic], getattr(_module(language.module), language.review)(found))
+
+
+def refused(language: Language, size: int, name: str) -> Diagnostic | None:
+    """A diagnostic refusing a file of `size` bytes before it is read (`Language.precheck`),
+    or None."""
+    if language.precheck is None:
+        return None
+    refuse = getattr(_module(language.module), language.precheck)
+    return cast(Diagnostic | None, refuse(size, name))
 
 
 def diagnose(
@@ -58,7 +117,7 @@ def diagnose(
     chart, diagnostics = reader(language)(data, name)
     if chart is None or not checks:
         return chart, diagnostics
-    return chart, diagnostics + review(language, check(chart, target=target))
+    return chart, diagnostics + restated(language, check(chart, target=target))
 
 
 def diagnose_file(
@@ -132,8 +191,32 @@ def load(
         what = f"{first.message} [{first.code}]" if first else "it does not read as a chart"
         more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
         raise LoadError(f"{path}:{where}{what}{more}", tuple(diagnostics))
+    found = machine(
+        chart,
+        actions=actions,
+        guards=guards,
+        context=context,
+        hooks=hooks,
+        clock=clock,
+        partial=partial,
+    )
+    return found.start() if start else found
+
+
+def machine(
+    chart: Chart,
+    *,
+    actions: Mapping[str, Callable[..., Any]] | None = None,
+    guards: Mapping[str, Callable[..., Any]] | None = None,
+    context: Mapping[str, Any] | None = None,
+    hooks: object = None,
+    clock: Any = None,
+    partial: bool = False,
+) -> Machine:
+    """A checked chart as the interpreter's `Machine`, not started: the one way from a chart
+    to a machine (`load`, `simulate`, the studio and the instance commands take it). Hooks as
+    `load` takes them."""
     from ..runtime import load as run_document
-    from .emit import ir_json
     from .emit.python import chart_guards, chart_hooks
     from .names import hook_name, python_identifier
 
@@ -148,15 +231,14 @@ def load(
             method = getattr(hooks, python_identifier(name), None)
             if callable(method) and name not in bound_guards:
                 bound_guards[name] = _adapted(method)
-    machine = run_document(
-        ir_json.to_document(chart),
+    return run_document(
+        to_document(chart),
         actions=bound_actions,
         guards=bound_guards,
         context=dict(context or {}),
         partial=partial,
         **({"clock": clock} if clock is not None else {}),
     )
-    return machine.start() if start else machine
 
 
 def _adapted(method: Callable[..., Any]) -> Callable[[Any, Any], Any]:
@@ -189,12 +271,18 @@ def chart_svg(chart: Chart, active: Sequence[str] = ()) -> str | None:
         return None
 
 
+def svg(drawn: Chart | Mapping[str, Any], active: Sequence[str] = ()) -> str | None:
+    """A chart or a `statewright-ir/1` document as SVG: the function this distribution declares
+    for the runtime (entry point `statewright.compiler` `svg`, runtime/plugins.py)."""
+    if isinstance(drawn, Chart):
+        return chart_svg(drawn, active)
+    return document_svg(drawn, active)
+
+
 def document_svg(document: Mapping[str, Any], active: Sequence[str] = ()) -> str | None:
     """A `statewright-ir/1` document's chart as SVG."""
-    from .read.ir import load as read_ir
-
     try:
-        chart = read_ir(dict(document), compact=True)
+        chart = from_document(dict(document), compact=True)
     except Exception:  # noqa: BLE001 - a document the runtime runs but the IR reader refuses
         return None
     return chart_svg(chart, active)

@@ -2,32 +2,30 @@
 `_repr_html_` the same picture with a caption (the machine's `repr`), which Jupyter prefers.
 
 Drawing is the compiler's (its DOT emitter and Graphviz): the runtime never imports it. When
-the `statewright` distribution is installed, `svg` finds its drawing function by name, at the
-moment a notebook asks; without it (the runtime alone) or without Graphviz, there is no
-picture and Jupyter shows the `repr` instead.
+the `statewright` distribution is installed, `svg` takes its drawing function from the entry
+point it declares (`plugins.py`), at the moment a notebook asks; without it (the runtime alone)
+or without Graphviz, there is no picture and Jupyter shows the `repr` instead.
 """
 
 from __future__ import annotations
 
 import html as _html
-import importlib
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-#: the compiler's function: (IR document, active states) -> SVG text
-DRAWER = ("statewright.compiler.pipeline", "document_svg")
+from .plugins import compiler_function
 
 
-def svg(document: Mapping[str, Any], active: Sequence[str] = ()) -> str | None:
-    """The chart of `document` as SVG with `active` lit, or None when it cannot be drawn."""
-    if not document:
+def svg(drawn: object, active: Sequence[str] = ()) -> str | None:
+    """A chart (the compiler's `Chart`) or a `statewright-ir/1` document as SVG with `active`
+    lit, or None when it cannot be drawn."""
+    if not drawn:
         return None
-    try:
-        module = importlib.import_module(DRAWER[0])
-    except ImportError:
+    draw = compiler_function("svg")
+    if draw is None:
         return None
-    drawn: str | None = getattr(module, DRAWER[1])(document, list(active))
-    return drawn
+    picture: str | None = draw(drawn, list(active))
+    return picture
 
 
 def figure(picture: str | None, caption: str) -> str | None:

@@ -39,11 +39,16 @@ def machine_of(fake_clock: FakeClock) -> Callable[..., Any]:
 
             return load(chart, **options).start()
         if isinstance(chart, str | Path):
-            # the compiler reads chart files; the runtime finds it by name (never imports it)
-            import importlib
+            # the compiler reads chart files: the runtime takes its declared `load` (plugins.py)
+            from .plugins import compiler_function
 
-            compiler = importlib.import_module("statewright.compiler")
-            return compiler.load(chart, **options)
+            load_file = compiler_function("load")
+            if load_file is None:
+                raise TypeError(
+                    f"machine_of({chart!r}): reading a chart file needs the statewright "
+                    "distribution (the compiler); give an IR document or a generated class"
+                )
+            return load_file(chart, **options)
         raise TypeError(f"machine_of takes a chart file, an IR document or a class, not {chart!r}")
 
     return make

@@ -10,20 +10,20 @@ import sys
 import pytest
 
 from conftest import EXAMPLES, GOLDEN, golden_cases
-from statewright.compiler.emit import ir_json
+from statewright.compiler import ir_document
 from statewright.compiler.read.smcat import accelerated, parse
 
 SCRIPT = """
 import json, sys
 from pathlib import Path
 from statewright.compiler.read.smcat import accelerated, parse
-from statewright.compiler.emit import ir_json
+from statewright.compiler import ir_document
 assert not accelerated()
 out = {}
 for name in sys.argv[1:]:
     chart, diagnostics = parse(Path(name).read_text("utf-8"), name)
     out[name] = [
-        json.loads(ir_json.emit(chart)) if chart else None,
+        json.loads(ir_document.emit(chart)) if chart else None,
         [d.to_dict() for d in diagnostics],
     ]
 print(json.dumps(out))
@@ -51,7 +51,7 @@ def test_pure_lark_and_lark_cython_agree() -> None:
         text = open(name, encoding="utf-8").read()
         chart, diagnostics = parse(text, name)
         ours = [
-            json.loads(ir_json.emit(chart)) if chart else None,
+            json.loads(ir_document.emit(chart)) if chart else None,
             [d.to_dict() for d in diagnostics],
         ]
         assert ours == pure[name], name

@@ -16,9 +16,8 @@ import pytest
 from test_store import make  # noqa: F401
 
 from conftest import NODE_DIR, ROOT, generated_module
-from statewright.compiler import parse
-from statewright.compiler.emit import ir_json, scxml, smcat, smcat_json, yaml_text
-from statewright.compiler.read import ir as ir_reader
+from statewright.compiler import ir_document, parse
+from statewright.compiler.emit import scxml, smcat, smcat_json, yaml_text
 from statewright.compiler.read.scxml import read as read_scxml
 from statewright.compiler.read.yaml_chart import read as read_yaml
 from statewright.runtime import load
@@ -55,9 +54,9 @@ def test_declarations_round_trip_through_every_format_that_keeps_them() -> None:
     ]
     again = _chart(smcat.emit(chart))
     assert (again.context, again.signatures) == (chart.context, chart.signatures)
-    document = ir_json.to_document(chart)
+    document = ir_document.to_document(chart)
     assert document["context"][0] == {"name": "credit_limit", "type": "int", "default": 1000}
-    from_ir = ir_reader.load(json.loads(json.dumps(document)))
+    from_ir = ir_document.from_document(json.loads(json.dumps(document)))
     assert (from_ir.context, from_ir.signatures) == (chart.context, chart.signatures)
     from_yaml, diagnostics = read_yaml(yaml_text.emit(chart).encode(), "payment.yaml")
     assert from_yaml is not None and diagnostics == []
@@ -82,7 +81,7 @@ def test_state_machine_cat_reads_a_chart_with_declarations_as_we_do(tmp_path: Pa
 def test_machines_start_with_the_defaults_and_refuse_an_undeclared_context(
     tmp_path: Path,
 ) -> None:
-    document = ir_json.to_document(_chart())
+    document = ir_document.to_document(_chart())
     machine = load(document).start()
     assert machine.context == {"credit_limit": 1000, "notes": []}
     machine.context["notes"].append("x")
@@ -114,7 +113,7 @@ def test_event_data_that_does_not_match_is_refused_and_nothing_changes(
     tmp_path: Path, engine: str, data: dict[str, Any], message: str
 ) -> None:
     if engine == "interpreter":
-        machine = load(ir_json.to_document(_chart())).start()
+        machine = load(ir_document.to_document(_chart())).start()
     else:
         machine = generated_module(_chart(), tmp_path / "payment_machine.py").machine_class()
     if engine == "event method" and ("amout" in data or not data):
@@ -145,7 +144,7 @@ def test_stores_refuse_bad_data_and_a_bad_context_with_nothing_written(
     make: Any,  # noqa: F811
 ) -> None:
     store = make()
-    chart = StoredChart(ir_json.to_document(_chart()))
+    chart = StoredChart(ir_document.to_document(_chart()))
     with pytest.raises(DataError, match="credit_limt"):
         store.create("p-0", chart, context={"credit_limt": 1})
     assert "p-0" not in store.ids()

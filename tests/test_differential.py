@@ -26,9 +26,9 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from conftest import generated_module
-from statewright.compiler import parse
+from statewright.compiler import ir_document, parse
 from statewright.compiler.check import check
-from statewright.compiler.emit import ir_json, scxml
+from statewright.compiler.emit import scxml
 from statewright.runtime import load
 from statewright.runtime.interpreter import LivelockError
 from statewright.runtime.outcome import Outcome
@@ -128,7 +128,7 @@ def charts(draw: st.DrawFn) -> str:
 def _interpreter(text: str, context: dict[str, int]) -> Any:
     chart, _ = parse(text)
     assert chart is not None
-    return load(json.loads(ir_json.emit(chart)), context=context, partial=True)
+    return load(json.loads(ir_document.emit(chart)), context=context, partial=True)
 
 
 def _drive(machine: Any, events: list[str], logs: list[str] | None = None) -> list[Any]:
@@ -223,7 +223,7 @@ def test_plans_and_the_full_algorithm_agree_at_every_step(
 
     chart = _well_formed(text)
     assume(chart is not None)
-    document = json.loads(ir_json.emit(chart))
+    document = json.loads(ir_document.emit(chart))
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(interpreter, "plan_for", lambda *args: None)
         expected = _drive(load(document, context={"x": x}, partial=True), events)
@@ -243,7 +243,7 @@ def test_send_by_name_without_listeners_agrees_with_the_interpreter(
     chart = _well_formed(text)
     assume(chart is not None)
     logs: list[str] = []
-    document = json.loads(ir_json.emit(chart))
+    document = json.loads(ir_document.emit(chart))
     hooks = _logging_hooks(document, logs)
     expected = _drive(load(document, context={"x": x}, actions=hooks, partial=True), events, logs)
     module = generated_module(chart, tmp_path_factory.mktemp("gen") / "chart_machine.py")

@@ -60,12 +60,11 @@ def test_json_blocks(where: str, code: str | None, body: str) -> None:
     new kind of block needs its check here."""
     document = json.loads(body)
     if isinstance(document, dict) and document.get("format") == "statewright-ir/1":
-        from statewright.compiler.emit.ir_json import to_document
-        from statewright.compiler.read.ir import load
+        from statewright.compiler.ir_document import from_document, to_document
 
         schema = json.loads((ROOT / "docs" / "ir.schema.json").read_text("utf-8"))
         jsonschema.validate(document, schema)
-        assert to_document(load(document)) == document
+        assert to_document(from_document(document)) == document
         # it is what `-T ir` writes for the smcat block just before it in the same page
         page, offset = where.split(":")
         text = (ROOT / "docs" / page).read_text("utf-8")[: int(offset)]

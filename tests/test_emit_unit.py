@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 
-from statewright.compiler.emit import dot, ir_json, mermaid, smcat, smcat_json
+from statewright.compiler import ir_document
+from statewright.compiler.emit import dot, mermaid, smcat, smcat_json
 from statewright.compiler.ir import (
     Action,
     ActionKind,
@@ -71,7 +72,7 @@ def test_smcat_text_composes_labels_from_parts() -> None:
 
 
 def test_ir_json_keeps_every_field() -> None:
-    document = json.loads(ir_json.emit(CHART))
+    document = json.loads(ir_document.emit(CHART))
     state = document["machine"]["states"][1]
     assert state["machine"]["states"][1]["active"] is True
     assert document["machine"]["transitions"][2]["kind"] == "internal"

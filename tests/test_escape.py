@@ -18,8 +18,8 @@ from lxml import etree
 from conftest import ROOT
 from statewright.compiler.emit import escape
 from statewright.compiler.ir import Chart, Region, State, Transition
+from statewright.compiler.notation import visible
 from statewright.compiler.read.scxml_text import js_string as _js_string
-from statewright.compiler.text import visible
 
 TEMPLATES = sorted((ROOT / "templates").glob("*.j2"))
 #: the filters of templates/python.py.j2, each one of escape.py's functions

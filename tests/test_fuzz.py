@@ -14,9 +14,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import golden_cases
-from statewright.compiler import parse
+from statewright.compiler import ir_document, parse
 from statewright.compiler.diagnostics import render
-from statewright.compiler.emit import dot, ir_json, smcat, smcat_json
+from statewright.compiler.emit import dot, smcat, smcat_json
 
 #: heavy: `make test` runs it, `make test-fast` leaves it out
 pytestmark = pytest.mark.slow
@@ -75,7 +75,7 @@ def _check(text: str) -> None:
         assert any(d.is_error for d in diagnostics)
         return
     json.loads(smcat_json.emit(chart))
-    json.loads(ir_json.emit(chart))
+    json.loads(ir_document.emit(chart))
     dot.emit(chart)
     formatted = smcat.emit(chart)
     again, problems = parse(formatted, "fuzz.smcat")

@@ -26,12 +26,12 @@ charging => paid: authorized [_event.data.amount <= credit_limit];
 def _engines(tmp_path: Path, context: dict[str, Any]) -> list[Any]:
     chart, diagnostics = parse(CHARGER, "charger.smcat")
     assert chart is not None, diagnostics
-    from statewright.compiler.emit import ir_json
+    from statewright.compiler import ir_document
     from statewright.runtime import load as run
 
     module = generated_module(chart, tmp_path / "charger_machine.py")
     return [
-        run(ir_json.to_document(chart), context=dict(context)).start(),
+        run(ir_document.to_document(chart), context=dict(context)).start(),
         module.partial_class()(context=dict(context)),
     ]
 
@@ -98,10 +98,10 @@ def test_a_store_logs_the_failed_guard_and_records_the_event_unhandled(
 ) -> None:
     chart, _ = parse(CHARGER, "charger.smcat")
     assert chart is not None
-    from statewright.compiler.emit import ir_json
+    from statewright.compiler import ir_document
 
     store = FileStore(tmp_path / "store")
-    stored = StoredChart(ir_json.to_document(chart))
+    stored = StoredChart(ir_document.to_document(chart))
     store.create("c-1", stored, context={"battery_level": 40})
     with caplog.at_level(logging.WARNING, logger="statewright"):
         receipt = store.send("c-1", "plug", chart=stored)

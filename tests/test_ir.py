@@ -9,10 +9,9 @@ import jsonschema
 import pytest
 
 from conftest import EXAMPLES, ROOT, golden_cases
-from statewright.compiler import parse
-from statewright.compiler.emit import ir_json
+from statewright.compiler import ir_document, parse
 from statewright.compiler.ir import Chart, Region, State, StateKind, Transition
-from statewright.compiler.read.ir import IRFormatError, load
+from statewright.compiler.ir_document import IRFormatError, from_document
 
 SCHEMA = json.loads((ROOT / "docs" / "ir.schema.json").read_text("utf-8"))
 
@@ -23,9 +22,9 @@ SCHEMA = json.loads((ROOT / "docs" / "ir.schema.json").read_text("utf-8"))
 def test_ir_document_validates_and_loads_back(case: Path) -> None:
     chart, _ = parse(case.read_text("utf-8"), case.name)
     assert chart is not None
-    document = json.loads(ir_json.emit(chart))
+    document = json.loads(ir_document.emit(chart))
     jsonschema.validate(document, SCHEMA)
-    loaded = load(document)
+    loaded = from_document(document)
     assert loaded == chart
     assert [s.span for s in loaded.states()] == [s.span for s in chart.states()]
 
@@ -33,12 +32,12 @@ def test_ir_document_validates_and_loads_back(case: Path) -> None:
 def test_loader_names_the_bad_value() -> None:
     chart, _ = parse("a => b;")
     assert chart is not None
-    document = json.loads(ir_json.emit(chart))
+    document = json.loads(ir_document.emit(chart))
     document["machine"]["states"][1]["kind"] = "bogus"
     with pytest.raises(IRFormatError, match=r"\$\.machine\.states\[1\]\.kind"):
-        load(document)
+        from_document(document)
     with pytest.raises(IRFormatError, match="statewright-ir/1"):
-        load({"format": "statewright-ir/2"})
+        from_document({"format": "statewright-ir/2"})
 
 
 @pytest.mark.parametrize(
@@ -54,10 +53,10 @@ def test_loader_names_the_bad_value() -> None:
 def test_a_key_the_reader_would_drop_is_refused(where: object, path: str) -> None:
     chart, _ = parse("a: entry/ x;\na => b;")
     assert chart is not None
-    document = json.loads(ir_json.emit(chart))
+    document = json.loads(ir_document.emit(chart))
     where(document)["colour"] = "red"  # type: ignore[operator]
     with pytest.raises(IRFormatError, match=path):
-        load(document)
+        from_document(document)
 
 
 def _chart() -> Chart:

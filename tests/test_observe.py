@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from conftest import EXAMPLES, chart_of, generated_module
-from statewright.compiler.emit import ir_json
+from statewright.compiler import ir_document
 from statewright.runtime import load
 from statewright.runtime.observe import Transition, watch
 from statewright.runtime.otel import tracing
@@ -39,7 +39,7 @@ def _shape(found: list[Transition]) -> list[tuple[Any, ...]]:
 
 def test_the_interpreter_and_a_generated_class_tell_the_same_transitions(tmp_path: Path) -> None:
     chart = chart_of(PLAYER)
-    interpreted = load(json.loads(ir_json.emit(chart)), partial=True)
+    interpreted = load(json.loads(ir_document.emit(chart)), partial=True)
     interpreted.start()
     module = generated_module(chart, tmp_path / "player_machine.py")
     generated = module.partial_class()()
@@ -71,7 +71,7 @@ def test_a_store_listener_and_an_opentelemetry_exporter_see_the_same_transitions
     store.observe(heard.append)
     store.observe(tracing(tracer))
     chart = StoredChart(
-        json.loads(ir_json.emit(chart_of(PLAYER))), chart_id="player", no_hooks=True
+        json.loads(ir_document.emit(chart_of(PLAYER))), chart_id="player", no_hooks=True
     )
     with store.create("p-1", chart) as player:
         for event in SCRIPT[:3]:
@@ -94,7 +94,7 @@ def test_the_trace_in_an_events_data_is_continued(tmp_path: Path) -> None:
     exporter, tracer = _exporter()
     store = FileStore(tmp_path / "store")
     store.observe(tracing(tracer))
-    chart = StoredChart(json.loads(ir_json.emit(chart_of(PLAYER))), no_hooks=True)
+    chart = StoredChart(json.loads(ir_document.emit(chart_of(PLAYER))), no_hooks=True)
     trace_id, parent_id = "4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7"
     with store.create("p-2", chart) as player:
         player.send("power", traceparent=f"00-{trace_id}-{parent_id}-01")
@@ -114,7 +114,7 @@ def test_an_observer_that_fails_is_logged_and_the_event_stays_committed(
         raise RuntimeError("the dashboard is down")
 
     stop = store.observe(broken)
-    chart = StoredChart(json.loads(ir_json.emit(chart_of(PLAYER))), no_hooks=True)
+    chart = StoredChart(json.loads(ir_document.emit(chart_of(PLAYER))), no_hooks=True)
     with caplog.at_level(logging.ERROR, logger="statewright.store"):
         with store.create("p-3", chart) as player:
             receipt = player.send("power")
@@ -127,7 +127,7 @@ def test_postgresql_tells_the_same_transitions_as_files(tmp_path: Path, pg_dsn: 
     from statewright.runtime.store.postgres import PostgresStore
 
     found: dict[str, list[tuple[Any, ...]]] = {}
-    chart = StoredChart(json.loads(ir_json.emit(chart_of(PLAYER))), no_hooks=True)
+    chart = StoredChart(json.loads(ir_document.emit(chart_of(PLAYER))), no_hooks=True)
     for kind, store in (("file", FileStore(tmp_path / "s")), ("pg", PostgresStore(pg_dsn))):
         heard: list[Transition] = []
         store.observe(heard.append)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -53,9 +54,9 @@ def test_one_call_loads_any_chart_kind_and_binds_hooks_by_method_name(tmp_path: 
 
 
 def _ir(path: Path) -> str:
-    from statewright.compiler.emit import ir_json
+    from statewright.compiler import ir_document
 
-    return ir_json.emit(chart_of(path))
+    return ir_document.emit(chart_of(path))
 
 
 def test_a_chart_that_cannot_run_is_refused_with_its_file_and_line(tmp_path: Path) -> None:
@@ -115,9 +116,33 @@ def test_without_a_picture_there_is_no_html_either(monkeypatch: pytest.MonkeyPat
     """The runtime alone (no compiler) or no Graphviz: no picture, and Jupyter shows `repr`."""
     from statewright.runtime import display
 
-    monkeypatch.setattr(display, "DRAWER", ("statewright.no_such_module", "draw"))
+    monkeypatch.setattr(display, "compiler_function", lambda name: None)
     machine = load(DOOR, partial=True)
     assert machine._repr_svg_() is None and machine._repr_html_() is None
+    chart, _ = parse("a => b;")
+    assert chart is not None and chart._repr_svg_() is None
+
+
+def test_the_runtime_takes_the_compilers_functions_from_its_entry_points() -> None:
+    """The runtime never imports the compiler: what it uses of it (a picture, a chart file
+    loaded) is what the compiler's distribution declares (group `statewright.compiler`)."""
+    from statewright.compiler import pipeline
+    from statewright.runtime import plugins
+
+    assert plugins.compiler_function("svg") is pipeline.svg
+    assert plugins.compiler_function("load") is pipeline.load
+    assert plugins.compiler_function("no such function") is None
+
+
+def test_machine_of_a_chart_file_says_it_needs_the_compiler(
+    monkeypatch: pytest.MonkeyPatch, machine_of: Callable[..., Any]
+) -> None:
+    from statewright.runtime import plugins
+
+    assert machine_of(str(DOOR), partial=True).configuration == ["closed"]
+    monkeypatch.setattr(plugins, "compiler_function", lambda name: None)
+    with pytest.raises(TypeError, match="needs the statewright distribution"):
+        machine_of(str(DOOR), partial=True)
 
 
 def test_assert_path_shows_every_step_when_it_fails() -> None:

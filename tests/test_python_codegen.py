@@ -22,9 +22,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import EXAMPLES, GOLDEN, ROOT, GoldenCompare, chart_of, generated_module
-from statewright.compiler import parse
+from statewright.compiler import ir_document, parse
 from statewright.compiler.check import check
-from statewright.compiler.emit import ir_json, python
+from statewright.compiler.emit import python
 from statewright.compiler.names import event_method
 from statewright.runtime import (
     AsyncMachine,
@@ -59,7 +59,7 @@ def _chart(text: str) -> Any:
 
 def _interpreter(text: str, **options: Any) -> Any:
     options.setdefault("partial", True)  # as the partial generated classes beside it
-    return load(json.loads(ir_json.emit(_chart(text))), **options)
+    return load(json.loads(ir_document.emit(_chart(text))), **options)
 
 
 @pytest.mark.parametrize("case", BEHAVIOUR, ids=lambda p: p.stem)
@@ -393,7 +393,7 @@ def test_every_example_runs_as_a_generated_class(case: Path, tmp_path: Path) -> 
     generated = implemented()
     interpreted_calls: list[str] = []
     interpreted = load(
-        json.loads(ir_json.emit(chart)),
+        json.loads(ir_document.emit(chart)),
         actions={
             text: (lambda c, d, text=text: interpreted_calls.append(text))
             for text, _ in module.machine_class.HOOKS

@@ -171,10 +171,10 @@ def test_the_hold_chart_is_deployed_as_its_ir() -> None:
     import json
 
     from conftest import chart_of
-    from statewright.compiler.emit import ir_json
+    from statewright.compiler import ir_document
 
     recipes = EXAMPLES / "recipes"
-    fresh = json.loads(ir_json.emit(chart_of(recipes / "hold.smcat")))
+    fresh = json.loads(ir_document.emit(chart_of(recipes / "hold.smcat")))
     assert json.loads((recipes / "hold.ir.json").read_text("utf-8")) == fresh
 
 

@@ -93,13 +93,12 @@ def test_delivering_to_sinks_leaves_no_descriptor_open(tmp_path: Path) -> None:
     """Each delivery took the outbox's lock with a new descriptor and never closed it (found
     when the power-loss explorer ran out of descriptors): a long-lived process with a sink
     would have run out too."""
-    from statewright.compiler import parse
-    from statewright.compiler.emit import ir_json
+    from statewright.compiler import ir_document, parse
     from statewright.runtime.store import FileStore, JsonlSink, StoredChart
 
     chart, _ = parse("off, on;\noff => on: flip;\non => off: flip;\n")
     assert chart is not None
-    stored = StoredChart(json.loads(ir_json.emit(chart)))
+    stored = StoredChart(json.loads(ir_document.emit(chart)))
     store = FileStore(tmp_path / "store", sinks=[JsonlSink(tmp_path / "out.jsonl")])
     descriptors = Path("/proc/self/fd")
     with store.create("t", stored) as instance:

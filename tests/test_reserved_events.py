@@ -31,10 +31,10 @@ processing => failed: error.platform;
 def _engines(tmp_path: Path) -> list[Any]:
     chart, diagnostics = parse(ORDER, "order.smcat")
     assert chart is not None, diagnostics
-    from statewright.compiler.emit import ir_json
+    from statewright.compiler import ir_document
 
     module = generated_module(chart, tmp_path / "order_machine.py")
-    return [load(ir_json.to_document(chart)).start(), module.partial_class()()]
+    return [load(ir_document.to_document(chart)).start(), module.partial_class()()]
 
 
 @pytest.mark.parametrize("engine", [0, 1], ids=["interpreter", "generated"])
@@ -86,8 +86,8 @@ def test_replay_applies_a_reserved_name_committed_before_it_was_refused() -> Non
 
 
 def _document(text: str) -> Any:
-    from statewright.compiler.emit import ir_json
+    from statewright.compiler import ir_document
 
     chart, diagnostics = parse(text, "chart.smcat")
     assert chart is not None, diagnostics
-    return ir_json.to_document(chart)
+    return ir_document.to_document(chart)

@@ -10,8 +10,7 @@ from typing import Any
 
 import pytest
 
-from statewright.compiler import parse
-from statewright.compiler.emit import ir_json
+from statewright.compiler import ir_document, parse
 from statewright.runtime import ChartError, GuardSyntaxError, Machine, load
 from statewright.runtime.expr import GuardError, UnknownName, compile_guard, lookup
 from statewright.runtime.interpreter import LivelockError
@@ -21,7 +20,7 @@ def _machine(text: str, **options: Any) -> Machine:
     chart, diagnostics = parse(text)
     assert chart is not None, diagnostics
     options.setdefault("partial", True)  # hooks only where a test gives them
-    return load(json.loads(ir_json.emit(chart)), **options)
+    return load(json.loads(ir_document.emit(chart)), **options)
 
 
 @pytest.mark.parametrize(

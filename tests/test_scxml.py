@@ -243,13 +243,13 @@ def test_guards_in_python_spelling_are_exported_in_the_portable_subset(tmp_path:
     assert back is not None and [d.code for d in diagnostics] == []
     assert [t.guard for t in back.transitions()] == [t.guard for t in chart.transitions()]
 
-    from statewright.compiler.emit import ir_json
+    from statewright.compiler import ir_document
 
     for ready, count in ((0, 0), (1, 2), (1, 5), (1, 1)):
         machine_class = _load(document, tmp_path, f"wordy_{ready}_{count}")
         engine = machine_class()
         engine.model.ready, engine.model.count = ready, count
         engine.send("go")
-        ours = load(json.loads(ir_json.emit(chart)), context={"ready": ready, "count": count})
+        ours = load(json.loads(ir_document.emit(chart)), context={"ready": ready, "count": count})
         ours.start().send("go")
         assert _configuration(engine) == ours.configuration, (ready, count)

@@ -174,16 +174,15 @@ def test_an_imported_datamodel_and_its_content_go_through_the_ir_and_run() -> No
     run: the document's data, scripts, `<raise>` and `<assign>` on the ECMAScript datamodel."""
     jsonschema = pytest.importorskip("jsonschema")
     pytest.importorskip("quickjs")
-    from statewright.compiler.emit import ir_json
-    from statewright.compiler.read.ir import load as load_ir
+    from statewright.compiler import ir_document
     from statewright.runtime import load
 
     chart, _ = read_scxml(FOREIGN.encode(), "foreign.scxml")
     assert chart is not None
-    document = json.loads(ir_json.emit(chart))
+    document = json.loads(ir_document.emit(chart))
     schema = json.loads((ROOT / "docs" / "ir.schema.json").read_text("utf-8"))
     jsonschema.validate(document, schema)
-    assert ir_json.to_document(load_ir(document)) == document
+    assert ir_document.to_document(ir_document.from_document(document)) == document
     machine = load(document).start()
     assert machine.configuration == ["idle"]
     machine.send("start")  # count is 3 (its <data>), so the guard holds
@@ -198,7 +197,8 @@ def test_an_imported_document_is_exported_with_what_it_runs() -> None:
     """`-T scxml` writes an imported document's datamodel, data, scripts and executable content
     back (marked `sw:datamodel="kept"`, `sw:content`), and importing that gives the same
     runnable chart (the corpus check of tests/interop/ runs both on SCION)."""
-    from statewright.compiler.emit import ir_json, scxml
+    from statewright.compiler import ir_document
+    from statewright.compiler.emit import scxml
     from statewright.runtime.runnable import runnable_document
 
     chart, _ = read_scxml(FOREIGN.encode(), "foreign.scxml")
@@ -209,8 +209,8 @@ def test_an_imported_document_is_exported_with_what_it_runs() -> None:
     assert "<script>var x = 1;</script>" in exported
     back, _ = read_scxml(exported.encode(), "back.scxml")
     assert back is not None
-    assert runnable_document(ir_json.to_document(back)) == runnable_document(
-        ir_json.to_document(chart)
+    assert runnable_document(ir_document.to_document(back)) == runnable_document(
+        ir_document.to_document(chart)
     )
 
 

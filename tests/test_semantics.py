@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 
 from conftest import INSTALL_NODE, NODE_DIR, ROOT, generated_module, run_node
-from statewright.compiler import parse
-from statewright.compiler.emit import ir_json, scxml
+from statewright.compiler import ir_document, parse
+from statewright.compiler.emit import scxml
 from statewright.compiler.ir import Chart
 from statewright.compiler.read.scxml import read as read_scxml
 from statewright.runtime import ChartError, load
@@ -40,7 +40,7 @@ def _imported(document: str) -> Chart:
 
 def _interpreter(chart: Chart, events: list[str]) -> dict[str, Any]:
     """Active atomic states and the actions run, after start and after each event."""
-    return _drive(load(json.loads(ir_json.emit(chart)), partial=True), events)
+    return _drive(load(json.loads(ir_document.emit(chart)), partial=True), events)
 
 
 def _generated(chart: Chart, events: list[str], tmp_path: Path) -> dict[str, Any]:
@@ -135,22 +135,24 @@ def test_a_legs_arrival_is_forgotten_when_its_source_is_left(tmp_path: Path) -> 
 
 def test_no_engine_shows_a_synthetic_state_and_snapshots_keep_arrivals() -> None:
     chart = _chart(JOIN)
-    machine = load(json.loads(ir_json.emit(chart)), partial=True).start()
+    machine = load(json.loads(ir_document.emit(chart)), partial=True).start()
     for event in ("start", "b", "confirm"):
         machine.send(event)
     kept = machine.snapshot()
     names = set(machine.model.nodes)
     assert {"]both"} & names == set() and not any(".from." in n for n in names)
     assert set(kept["active"]) <= names and kept["arrived"] == ["sw_join_1"]
-    again = load(json.loads(ir_json.emit(chart)), partial=True).restore(kept)
+    again = load(json.loads(ir_document.emit(chart)), partial=True).restore(kept)
     again.send("a")
     assert again.configuration == ["done"]
     with pytest.raises(ChartError, match="arrivals"):
-        load(json.loads(ir_json.emit(chart)), partial=True).restore(
+        load(json.loads(ir_document.emit(chart)), partial=True).restore(
             {**kept, "arrived": ["sw_join_9"]}
         )
     with pytest.raises(ChartError, match="arrivals"):
-        load(json.loads(ir_json.emit(chart)), partial=True).restore({**kept, "arrived": [["x"]]})
+        load(json.loads(ir_document.emit(chart)), partial=True).restore(
+            {**kept, "arrived": [["x"]]}
+        )
 
 
 # -- SCXML 3.12.1: event descriptors ------------------------------------------------------------
@@ -320,7 +322,7 @@ def test_an_invoked_session_talks_to_its_parent_and_ends_with_done_data(tmp_path
     driver's job: docs/scxml.md)."""
     pytest.importorskip("quickjs")
     chart = _imported(INVOKE)
-    machine = load(json.loads(ir_json.emit(chart)))
+    machine = load(json.loads(ir_document.emit(chart)))
     machine.start()
     assert machine.configuration == ["working"]
     machine.tick()  # progress (n = 41) arrives; finalize adds it to total
@@ -333,7 +335,7 @@ def test_an_invoked_session_talks_to_its_parent_and_ends_with_done_data(tmp_path
     machine.tick()
     assert machine.configuration == ["finished"]
     assert machine.snapshot()["context"]["total"] == 83  # finalize ran for both events
-    again = load(json.loads(ir_json.emit(chart))).restore(kept)
+    again = load(json.loads(ir_document.emit(chart))).restore(kept)
     again.send("go")
     again.tick()  # the child restored from the snapshot does the same
     assert again.configuration == ["finished"]

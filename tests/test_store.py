@@ -21,8 +21,7 @@ from typing import Any
 import pytest
 
 from conftest import EXAMPLES, chart_of, generated_module
-from statewright.compiler import parse
-from statewright.compiler.emit import ir_json
+from statewright.compiler import ir_document, parse
 from statewright.runtime import FakeClock
 from statewright.runtime.store import (
     BadResourceId,
@@ -82,7 +81,7 @@ def store_at(location: tuple[str, str]) -> Any:
 def document(text: str) -> dict[str, Any]:
     chart, diagnostics = parse(text)
     assert chart is not None, diagnostics
-    return json.loads(ir_json.emit(chart))
+    return json.loads(ir_document.emit(chart))
 
 
 def counting(text: str = TOGGLE) -> StoredChart:

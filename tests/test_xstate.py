@@ -110,7 +110,7 @@ def test_done_events_become_on_done_and_xstate_moves_on(tmp_path: Path) -> None:
     """XState never raises `done.state.*` or `done.invoke.*` as events: the export says them as
     `onDone` of the state that finishes and of the invoke, and the chart moves on as the
     interpreter does (with a payment machine that finishes at once)."""
-    from statewright.compiler.emit import ir_json
+    from statewright.compiler import ir_document
     from statewright.runtime import load
 
     chart, _ = parse(DONE_EVENTS)
@@ -123,7 +123,7 @@ def test_done_events_become_on_done_and_xstate_moves_on(tmp_path: Path) -> None:
     assert result["steps"] == [["fetch"], ["shipped"]]
     assert result["status"] == "done"
 
-    finished = load(json.loads(ir_json.emit(chart)), machines={"payment": _finished})
+    finished = load(json.loads(ir_document.emit(chart)), machines={"payment": _finished})
     finished.start()
     assert finished.configuration == ["fetch"]
     finished.send("got")

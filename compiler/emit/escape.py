@@ -29,8 +29,8 @@ import keyword
 import re
 from html import escape as _html_escape
 
-from ..text import escape_char as _escape_char
-from ..text import visible
+from ..notation import escape_char as _escape_char
+from ..notation import visible
 
 # -- Python ---------------------------------------------------------------------------------------
 

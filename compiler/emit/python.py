@@ -31,6 +31,7 @@ from ...runtime.resolved import TABLES
 from ...runtime.runnable import chart_hash, runnable_document
 from ...runtime.tables import Arm, Tables, tabulate
 from ..ir import Action, ActionKind, Chart, State, Transition
+from ..ir_document import to_document
 from ..names import PythonNames, python_identifier
 from .escape import (
     python_annotation,
@@ -40,7 +41,6 @@ from .escape import (
     python_text,
 )
 from .executable import delay_ms
-from .ir_json import to_document
 
 #: the largest module (in characters, before formatting) that black formats: about 200
 #: events, 3 s on one core; black's time grows faster than the module beyond (minutes for

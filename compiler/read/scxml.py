@@ -23,14 +23,13 @@ What maps to what (docs/scxml.md, "Import"):
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from lxml import etree
 
 from ..diagnostics import Diagnostic, Severity
-from ..guards import is_portable
 from ..ir import (
     Action,
     ActionKind,
@@ -38,32 +37,23 @@ from ..ir import (
     Region,
     State,
     StateKind,
-    Transition,
-    TransitionKind,
     Variable,
 )
+from ..ir_document import to_document
 from ..names import SCXML_NS, SW_NS
-from ..notation import kind_from_name
-from .scxml_content import ContentReader, datamodel_language
-from .scxml_text import declared_variable, joined, js_string, text_actions, text_lines
+from .scxml_content import ContentReader, datamodel_language, nodes_json
+from .scxml_text import declared_variable, text_lines
+from .scxml_transitions import Collected, TransitionReader
 from .scxml_xml import MAX_BYTES as MAX_BYTES
-from .scxml_xml import XmlDocument
+from .scxml_xml import q as _q
+from .scxml_xml import sw as _sw
 
 MAX_DEPTH = 100
 
 _STATES = ("state", "parallel", "final", "history")
 _STATE_TAGS = frozenset(f"{{{SCXML_NS}}}{t}" for t in _STATES)
-_NOT_IMPORTED: dict[str, str] = {}
 #: how deep `<invoke>`s may nest documents inside documents
 MAX_INVOKE_DEPTH = 8
-
-
-def _q(tag: str) -> str:
-    return f"{{{SCXML_NS}}}{tag}"
-
-
-def _sw(name: str) -> str:
-    return f"{{{SW_NS}}}{name}"
 
 
 def read(data: bytes, name: str) -> tuple[Chart | None, list[Diagnostic]]:
@@ -73,13 +63,7 @@ def read(data: bytes, name: str) -> tuple[Chart | None, list[Diagnostic]]:
     return chart, reader.diagnostics
 
 
-@dataclass
-class _Region:
-    states: list[State] = field(default_factory=list)
-    transitions: list[Transition] = field(default_factory=list)
-
-
-class _Reader(XmlDocument):
+class _Reader(TransitionReader):
     def __init__(self, data: bytes, name: str, *, depth: int = 0, base: Path | None = None) -> None:
         super().__init__(data, name)
         self.depth = depth  # how deep this document is invoked (0: the document read)
@@ -176,7 +160,9 @@ class _Reader(XmlDocument):
 
     # -- states --------------------------------------------------------------------------------
 
-    def _region(self, element: etree._Element, owner: str | None, *, depth: int) -> _Region | None:
+    def _region(
+        self, element: etree._Element, owner: str | None, *, depth: int
+    ) -> Collected | None:
         if depth > MAX_DEPTH:
             self._report(
                 "I001",
@@ -185,7 +171,7 @@ class _Reader(XmlDocument):
                 severity=Severity.ERROR,
             )
             return None
-        region = _Region()
+        region = Collected()
         self._initial(element, owner, region)
         for child in element:
             if child.tag in _STATE_TAGS and self._state(child, region, depth=depth) is None:
@@ -222,7 +208,7 @@ class _Reader(XmlDocument):
         self,
         element: etree._Element,
         owner: str | None,
-        region: _Region,
+        region: Collected,
     ) -> None:
         if element.tag == _q("parallel"):
             return
@@ -249,7 +235,7 @@ class _Reader(XmlDocument):
             name += "_"
         return name
 
-    def _state(self, element: etree._Element, region: _Region, *, depth: int) -> bool | None:
+    def _state(self, element: etree._Element, region: Collected, *, depth: int) -> bool | None:
         ident = element.get("id")
         if ident in self.markers:
             return True
@@ -285,29 +271,11 @@ class _Reader(XmlDocument):
         invokes = [self._invoke(child) for child in element.findall(_q("invoke"))]
         kept = [found for found in invokes if found is not None]
         if kept:
-            state = replace(state, invoke=_json(kept))
+            state = replace(state, invoke=nodes_json(kept))
         region.states.append(state)
         for transition in element.findall(_q("transition")):
             self._transitions(transition, name, region)
         return True
-
-    def _new_state(
-        self,
-        name: str,
-        kind: StateKind,
-        element: etree._Element,
-        *,
-        region: Region | None = None,
-        actions: tuple[Action, ...] = (),
-    ) -> State:
-        return State(
-            name=name,
-            kind=kind,
-            kind_explicit=kind is not kind_from_name(name),
-            actions=actions,
-            region=region,
-            span=self._span(element),
-        )
 
     def _with_data(self, state: State, element: etree._Element) -> State:
         """A state's `<datamodel>` and a final state's `<donedata>` (documents with one)."""
@@ -352,7 +320,7 @@ class _Reader(XmlDocument):
         child = _Reader(text, self.file, depth=self.depth + 1, base=self.content.base)
         chart = child.read()
         self.diagnostics += child.diagnostics
-        return None if chart is None else chart.to_document()
+        return None if chart is None else to_document(chart)
 
     def _blocks(self, element: etree._Element) -> tuple[Action, ...]:
         """A foreign document's `<onentry>` and `<onexit>` blocks, each one action that runs its
@@ -362,203 +330,9 @@ class _Reader(XmlDocument):
             for holder in element.findall(block):
                 nodes, text = self.content.block(holder)
                 if nodes:
-                    actions.append(Action(kind, text or kind.value, _json(nodes)))
+                    actions.append(Action(kind, text or kind.value, nodes_json(nodes)))
                 actions.extend(Action(kind, line) for line in self._text_actions(holder, nodes))
         return tuple(actions)
-
-    def _text_actions(self, holder: etree._Element, nodes: list[Any]) -> list[str]:
-        """Text inside an `<onentry>`, `<onexit>` or `<transition>` (scxml_text.text_actions)."""
-        return text_actions(holder, bool(nodes), lambda *why: self._report("I003", *why))
-
-    # -- transitions ---------------------------------------------------------------------------
-
-    def _transitions(self, element: etree._Element, source: str, region: _Region) -> None:
-        events = (element.get("event") or "").split()
-        if self.ours and element.get(_sw("event-name")) and len(events) == 1:
-            events = [element.get(_sw("event-name"), "")]
-        if self.ours and element.get(_sw("synthetic")) == "default":
-            return  # the export wrote SCXML's default for a history state without one
-        cond = element.get("cond")
-        if self.ours and element.get(_sw("guard")) == "else":
-            cond = "else"
-        # the guard as written, before the export put it in the portable subset
-        portable_as_written = self.ours and (
-            element.get(_sw("cond")) is not None or element.get(_sw("join")) is not None
-        )
-        if portable_as_written:
-            cond = element.get(_sw("cond"))
-        if (
-            cond
-            and cond.strip() not in ("", "else")
-            and not portable_as_written
-            and not is_portable(cond.strip())
-        ):
-            self._report(
-                "I005",
-                f"the condition `{cond.strip()}` is outside the portable guard subset; it is "
-                "kept as written",
-                element,
-                "portable guards use variables, numbers, 'strings', comparisons, && || and In()",
-            )
-        content = None
-        if self.ours and element.get(_sw("content")) is None:
-            actions = [text for text, _ in self._executable(element)]
-        else:
-            nodes, text = self.content.block(element)
-            actions, content = ([text], _json(nodes)) if nodes else ([], None)
-            actions += self._text_actions(element, nodes)
-        targets = (element.get("target") or "").split()
-        kind = TransitionKind.INTERNAL if element.get("type") == "internal" else None
-        if kind is not None and targets == [element.getparent().get("id")]:
-            kind = None  # SCXML: the source is not its own descendant, so it is exited
-        if self.ours and element.get(_sw("transition-type")) == "internal":
-            kind = TransitionKind.INTERNAL
-        join = element.get(_sw("join")) if self.ours else None
-        if join is not None:
-            cond = element.get(_sw("guard"))
-            if element.get(_sw("sources")) is None:  # a leg that sets its arrival flag
-                # (the join state is declared where its way out is: beside the parallel state)
-                self.flagged.add((join, source))
-                region.transitions.append(
-                    self._transition(
-                        source, join, (events or [None])[0], cond, joined(actions), None, element
-                    )
-                )
-                return
-            if join not in self.names:
-                self.names.add(join)
-                region.states.append(self._new_state(join, StateKind.JOIN, element))
-            self._join_legs(element, join, region)
-            source = join
-        for event in events or [None]:
-            self._add_transition(
-                region, element, source, targets, event, cond, actions, kind, content
-            )
-
-    def _add_transition(
-        self,
-        region: _Region,
-        element: etree._Element,
-        source: str,
-        targets: list[str],
-        event: str | None,
-        cond: str | None,
-        actions: list[str],
-        kind: TransitionKind | None,
-        content: str | None = None,
-    ) -> None:
-        names = []
-        for target in targets:
-            if target in self.markers:
-                names.append(self.markers[target])
-            elif target in self.ids:
-                names.append(self.ids[target])
-            else:
-                self._report(
-                    "I004",
-                    f"the target `{target}` is not the id of any state",
-                    element,
-                    "a transition's target names states by their id",
-                    severity=Severity.ERROR,
-                )
-                return
-        guard = cond.strip() if cond is not None and cond.strip() else None
-        fork = element.get(_sw("fork")) if self.ours else None
-        if not names:
-            target, kind = source, TransitionKind.INTERNAL
-        elif len(names) == 1 and fork is None:
-            target = names[0]
-        else:
-            target = fork or self._fresh_fork(source)
-            if target not in self.names:
-                self.names.add(target)
-                region.states.append(self._new_state(target, StateKind.FORK, element))
-                for branch in names:
-                    region.transitions.append(
-                        self._transition(target, branch, None, None, None, None, element)
-                    )
-        made = self._transition(source, target, event, guard, joined(actions), kind, element)
-        region.transitions.append(replace(made, content=content) if content else made)
-
-    def _join_legs(self, element: etree._Element, join: str, region: _Region) -> None:
-        """The legs of a join that arrive while their source is active (they have no element
-        of their own: the way out names their sources, and carries their actions)."""
-        for ident in (element.get(_sw("sources")) or "").split():
-            source = self.ids.get(ident)
-            if source is None or (join, source) in self.flagged:
-                continue
-            actions = [
-                js_string(log.get("expr", "")) or ""
-                for log in element.findall(_q("log"))
-                if log.get(_sw("leg")) == ident
-            ]
-            region.transitions.append(
-                self._transition(source, join, None, None, joined(actions), None, element)
-            )
-
-    def _fresh_fork(self, source: str) -> str:
-        name = f"]{source}.fork"
-        while name in self.names:
-            name += "_"
-        return name
-
-    def _transition(
-        self,
-        source: str,
-        target: str,
-        event: str | None,
-        guard: str | None,
-        action: str | None,
-        kind: TransitionKind | None,
-        element: etree._Element,
-    ) -> Transition:
-        self.next_id += 1
-        span = self._span(element)
-        return Transition(
-            id=self.next_id,
-            source=source,
-            target=target,
-            event=event,
-            guard=guard,
-            action=action,
-            kind=kind,
-            span=span,
-            source_span=span,
-            target_span=span,
-        )
-
-    # -- executable content --------------------------------------------------------------------
-
-    def _executable(self, holder: etree._Element) -> list[tuple[str, str | None]]:
-        """The texts of the `<log>` actions in a block, with their labels; anything else in it
-        is reported."""
-        found: list[tuple[str, str | None]] = [(line, None) for line in text_lines(holder)]
-        for child in holder:
-            if not isinstance(child.tag, str) or not child.tag.startswith(f"{{{SCXML_NS}}}"):
-                continue
-            if self.ours and child.get(_sw("synthetic")) in ("after", "join"):
-                continue  # the timer of an `after` event, given back by `sw:event-name`,
-                # and a join's arrival flag, given back by `sw:join`
-            if self.ours and child.get(_sw("leg")) is not None:
-                continue  # the action of a join's leg, given back with the leg
-            if child.tag != _q("log"):
-                self._unsupported(child)
-                continue
-            text = js_string(child.get("expr", ""))
-            if text is None:
-                text = child.get("expr") or child.get("label") or ""
-                self._report(
-                    "I003",
-                    "a <log> whose expr is not a string literal is kept as its text",
-                    child,
-                )
-            found.append((text, child.get("label")))
-        return found
-
-    def _unsupported(self, element: etree._Element) -> None:
-        local = etree.QName(element).localname
-        why = _NOT_IMPORTED.get(local, f"<{local}> is not imported")
-        self._report("I003", why, element, "the chart is imported without it")
 
     def _data(self, data: etree._Element) -> None:
         if self.ours and data.get(_sw("synthetic")) == "join":
@@ -594,7 +368,3 @@ def document_order(found: list[Diagnostic]) -> list[Diagnostic]:
         replace(d, severity=Severity.WARNING, hint=hint) if d.code == "SC012" and d.is_error else d
         for d in found
     ]
-
-
-def _json(nodes: list[dict[str, object]]) -> str:
-    return json.dumps(nodes, sort_keys=True, ensure_ascii=False)

@@ -24,6 +24,7 @@ from ...runtime.content import SEND_ATTRIBUTES
 from ..guards import is_portable
 from ..names import SCXML_NS
 from .scxml_text import js_string
+from .scxml_xml import q as _q
 
 #: the longest text an action shows for a block
 MAX_SHOWN = 120
@@ -35,8 +36,9 @@ Node = dict[str, Any]
 EXECUTABLE = ("raise", "log", "assign", "if", "foreach", "script", "send", "cancel")
 
 
-def _q(tag: str) -> str:
-    return f"{{{SCXML_NS}}}{tag}"
+def nodes_json(nodes: list[dict[str, object]]) -> str:
+    """Executable content's nodes as the IR keeps them (`content`: JSON text)."""
+    return json.dumps(nodes, sort_keys=True, ensure_ascii=False)
 
 
 def _local(element: etree._Element) -> str | None:

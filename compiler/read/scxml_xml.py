@@ -16,9 +16,19 @@ from lxml import etree
 
 from ..diagnostics import Diagnostic, Severity
 from ..ir import Span
-from ..names import SCXML_NS
+from ..names import SCXML_NS, SW_NS
 
 MAX_BYTES = 10 * 1024 * 1024
+
+
+def q(tag: str) -> str:
+    """An SCXML element's name as lxml spells it (`{namespace}tag`)."""
+    return f"{{{SCXML_NS}}}{tag}"
+
+
+def sw(name: str) -> str:
+    """A statewright attribute's name as lxml spells it (`sw:name`)."""
+    return f"{{{SW_NS}}}{name}"
 
 
 def _parser() -> etree.XMLParser:

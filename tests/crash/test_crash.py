@@ -27,8 +27,7 @@ from typing import Any
 
 import pytest
 
-from statewright.compiler import parse
-from statewright.compiler.emit import ir_json
+from statewright.compiler import ir_document, parse
 from statewright.runtime.store import FileStore, StoredChart, StoreIOError
 from statewright.runtime.store.logfile import LogCorrupt
 
@@ -47,7 +46,7 @@ def _chart() -> StoredChart:
     def count(context: dict[str, Any], data: Any) -> None:
         context["count"] = context.get("count", 0) + 1
 
-    return StoredChart(json.loads(ir_json.emit(chart)), actions={"count": count}, chart_id="t")
+    return StoredChart(json.loads(ir_document.emit(chart)), actions={"count": count}, chart_id="t")
 
 
 def _writer(base: Path, start: int, fault: str | None, snapshot_every: int) -> tuple[int, int]:

@@ -31,8 +31,7 @@ from typing import Any
 import pytest
 from power import Recorder, State, crash_states, kill_state
 
-from statewright.compiler import parse
-from statewright.compiler.emit import ir_json
+from statewright.compiler import ir_document, parse
 from statewright.runtime.hooks import action_texts
 from statewright.runtime.model import build as build_model
 from statewright.runtime.store import (
@@ -82,7 +81,7 @@ def _chart(text: str = TOGGLE, chart_id: str = "t") -> StoredChart:
     def undo(context: dict[str, Any], data: Any) -> None:
         context["undone"] = context.get("undone", 0) + 1
 
-    document = json.loads(ir_json.emit(chart))
+    document = json.loads(ir_document.emit(chart))
     known = action_texts(build_model(document))  # each chart: the hooks of its own actions
     hooks = {"count": count, "release": undo, "shut down": undo}
     actions = {text: hook for text, hook in hooks.items() if text in known}

@@ -18,10 +18,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from statewright.compiler.emit import emitter
 from statewright.compiler.errors import CompilerError
 from statewright.compiler.ir import Chart, Region, State, StateKind, Transition
-from statewright.compiler.pipeline import diagnose
+from statewright.compiler.pipeline import diagnose, emitter
 from statewright.compiler.read.resolve import number_transitions
 
 #: what quoting and escaping must survive

@@ -172,13 +172,13 @@ _FOREACH = """\
 
 
 def _run_chart(document: str, events: list[str]) -> Any:
-    from statewright.compiler.emit import ir_json
+    from statewright.compiler import ir_document
     from statewright.compiler.read.scxml import read
     from statewright.runtime import load
 
     chart, diagnostics = read(document.encode(), "case.scxml")
     assert chart is not None, diagnostics
-    machine = load(json.loads(ir_json.emit(chart)), partial=True)
+    machine = load(json.loads(ir_document.emit(chart)), partial=True)
     machine.start()
     for event in events:
         machine.send(event)

@@ -122,7 +122,7 @@ def _bounded(seconds: int) -> Iterator[None]:
 
 
 def _imported(case: Case) -> Any:
-    from statewright.compiler.emit import ir_json
+    from statewright.compiler import ir_document
     from statewright.compiler.pipeline import diagnose
 
     chart, diagnostics = diagnose(case.path.read_bytes(), str(case.path), language="scxml")
@@ -130,7 +130,7 @@ def _imported(case: Case) -> Any:
     if chart is None or errors:
         first = errors[0] if errors else diagnostics[0]
         raise ValueError(f"import: {first.code} {first.message}")
-    return chart, json.loads(ir_json.emit(chart))
+    return chart, json.loads(ir_document.emit(chart))
 
 
 def _drive(case: Case, machine: Any, clock: Any) -> Outcome:

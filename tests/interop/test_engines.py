@@ -247,12 +247,12 @@ def _xstate(runs: list[Run], tmp_path: Path) -> dict[str, Any]:
 
 def _statewright(runs: list[Run], tmp_path: Path) -> dict[str, Any]:
     """Our interpreter, in this process, on the `-T ir` document of each chart."""
-    from statewright.compiler.emit import ir_json
+    from statewright.compiler import ir_document
     from statewright.runtime import load
 
     def machine(run: Run, clock: Any) -> Any:
         return load(
-            json.loads(ir_json.emit(run.chart)), context=run.env(), clock=clock, partial=True
+            json.loads(ir_document.emit(run.chart)), context=run.env(), clock=clock, partial=True
         )
 
     return _drive(runs, machine)

@@ -33,9 +33,11 @@ from pathlib import Path
 from ...errors import SpannedError
 from ...formats import DIAGRAM_OPTIONS, FORMATS
 from ...ir import Span
-from ...pipeline import chart_stem
-from ...read.yaml_nodes import BOOL, NULL, Mapping, Node, Scalar, Sequence, YamlError
-from ...read.yaml_nodes import read as read_yaml_nodes
+from ...pipeline import chart_stem, yaml_nodes
+
+BOOL, NULL, read_yaml_nodes = yaml_nodes.BOOL, yaml_nodes.NULL, yaml_nodes.read
+Mapping, Scalar = yaml_nodes.Mapping, yaml_nodes.Scalar
+Sequence, YamlError = yaml_nodes.Sequence, yaml_nodes.YamlError
 
 CONFIG_NAMES = ("statewright.yaml", "statewright.yml", "pyproject.toml")
 _TOP_KEYS = ("charts", "exclude", "out", "strict", "outputs", "select", "ignore")
@@ -220,7 +222,7 @@ def _yaml_table(data: bytes, name: str) -> tuple[dict[str, object], Locate]:
         )
     positions: dict[Where, Span] = {}
 
-    def value(node: Node, where: Where) -> object:
+    def value(node: yaml_nodes.Node, where: Where) -> object:
         positions[where] = node.span
         if len(where) > MAX_NESTING:  # a project file is a few levels deep
             raise ProjectError(f"the file nests more than {MAX_NESTING} levels deep", node.span)

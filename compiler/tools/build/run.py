@@ -45,7 +45,7 @@ from pathlib import Path
 from ....runtime.store import fsio
 from ....runtime.store.disk import atomic_write, replacing
 from ...diagnostics import Diagnostic, Severity
-from ...emit import emitter
+from ...pipeline import emitter
 from ...errors import CompilerError, EmitError
 from ...formats import FORMATS
 from ...pipeline import diagnose_file

@@ -193,12 +193,13 @@ def _other_yaml(name: str) -> bool:
     a line starts with `states:` or `transitions:` (its YAML error is then reported)."""
     if name == "-" or language_of(name) is not LANGUAGES["yaml"]:
         return False
-    from ...read.yaml_nodes import Mapping, YamlError
-    from ...read.yaml_nodes import read as read_yaml
+    from ...pipeline import yaml_nodes
 
     data = read(name)
     try:
-        root = read_yaml(data, name)
-    except YamlError:
+        root = yaml_nodes.read(data, name)
+    except yaml_nodes.YamlError:
         return re.search(rb"^(states|transitions)\s*:", data, re.M) is None
-    return not (isinstance(root, Mapping) and {"states", "transitions"} & set(root.index))
+    return not (
+        isinstance(root, yaml_nodes.Mapping) and {"states", "transitions"} & set(root.index)
+    )

@@ -18,7 +18,7 @@ from ...diagnostics import Diagnostic, Severity, has_errors, render_all
 from ...errors import CompilerError
 from ...formats import LANGUAGES, Language, language_of
 from ...ir import Chart
-from ...pipeline import diagnose_file, precheck
+from ...pipeline import diagnose_file, refused
 
 EXIT_OK = 0
 EXIT_DIAGNOSTICS = 1
@@ -110,7 +110,7 @@ def _refused_by_size(name: str, display: str, language: Language) -> Diagnostic 
         size = Path(name).stat().st_size
     except OSError:
         return None  # reading it reports the problem
-    return precheck(language, size, display)
+    return refused(language, size, display)
 
 
 def read(name: str) -> bytes:

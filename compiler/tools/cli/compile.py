@@ -8,11 +8,10 @@ from pathlib import Path
 from typing import Any
 
 from ...diagnostics import Severity, has_errors
-from ...emit import emitter
 from ...errors import RenderError, UnwritableText
 from ...formats import DIRECTIONS, ENGINES, FORMATS, THEMES
 from ...ir import Chart
-from ...pipeline import chart_stem
+from ...pipeline import chart_stem, emitter
 from .common import EXIT_DIAGNOSTICS, EXIT_OK, UsageError, add_stdin_filename, load_all, write
 
 EXAMPLES = """\

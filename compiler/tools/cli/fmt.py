@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from ...diagnostics import has_errors
-from ...emit import smcat
 from ...formats import language_of
+from ...pipeline import text_of
 from .common import EXIT_DIAGNOSTICS, EXIT_OK, UsageError, load_all, write
 
 
@@ -44,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
         if chart is None or has_errors(source.diagnostics):
             failed = True
             continue
-        formatted = smcat.emit(chart)
+        formatted = text_of(chart, "smcat")
         dry = args.check or args.diff
         if source.name == "-" and not dry:
             sys.stdout.write(formatted)  # stdin formatted to stdout

@@ -190,7 +190,7 @@ def _json_object(text: str | None, what: str) -> dict[str, Any]:
 
 def _create(store: Store, args: argparse.Namespace) -> int:
     from ....runtime.store import StoredChart
-    from ...emit import ir_json
+    from ...pipeline import to_document
 
     context = _json_object(args.context, "--context")
     if args.chart.endswith(".json"):
@@ -202,7 +202,7 @@ def _create(store: Store, args: argparse.Namespace) -> int:
         chart = load_one(args.chart, "creating an instance", target="run")
         if chart is None:
             return EXIT_DIAGNOSTICS
-        document = ir_json.to_document(chart)
+        document = to_document(chart)
     name = Path(args.chart).name.split(".")[0]
     resource_id = args.resource_id or name
     stored = StoredChart(document, chart_id=name, keep_source=True, no_hooks=args.no_hooks)
@@ -377,15 +377,14 @@ def _summary(instance: Any) -> dict[str, Any]:
 
 
 def _render(store: Store, resource_id: str, active: list[str], path: Path) -> None:
-    from ...emit import emitter
     from ...formats import FORMATS
-    from ...read.ir import IRFormatError, load
+    from ...pipeline import IRFormatError, emitter, from_document
 
     source = store.chart_source(resource_id)
     if source is None:
         raise OSError(f"instance {resource_id!r} keeps no diagram source (created by a library)")
     try:
-        chart = load(source, compact=True)
+        chart = from_document(source, compact=True)
     except IRFormatError as error:
         raise OSError(
             f"instance {resource_id!r}: its diagram source is unreadable: {error}"

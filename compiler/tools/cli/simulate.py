@@ -8,6 +8,7 @@ import sys
 from typing import Any
 
 from ....runtime.errors import StatewrightError
+from ...ir import Chart
 from .common import EXIT_DIAGNOSTICS, EXIT_OK, UsageError, load_one, read
 
 
@@ -56,16 +57,19 @@ def add_parsers(commands: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     from ....runtime import ChartError, FakeClock, load
     from ....runtime.document import parse_document
-    from ...emit import ir_json
+    from ...pipeline import machine as machine_of
 
-    context: object = {}
+    context: dict[str, Any] = {}
     if args.context is not None:
         try:
-            context = json.loads(args.context)
+            given = json.loads(args.context)
         except ValueError as error:
             raise UsageError(f"--context is not JSON: {error}") from None
-        if not isinstance(context, dict):
+        if not isinstance(given, dict):
             raise UsageError("--context must be a JSON object")
+        context = given
+    chart: Chart | None = None
+    document: dict[str, Any] = {}
     if args.ir:
         try:
             document = parse_document(read(args.file), args.file)
@@ -75,13 +79,16 @@ def run(args: argparse.Namespace) -> int:
         chart = load_one(args.file, "simulating", target="run")
         if chart is None:
             return EXIT_DIAGNOSTICS
-        document = ir_json.to_document(chart)
     steps = [_step(event) for event in args.events]
     if args.steps is not None:
         steps += _steps_file(args.steps)
     clock = FakeClock()
     try:
-        machine = load(document, context=context, clock=clock, partial=True)  # no hooks here
+        machine = (  # no hooks here
+            machine_of(chart, context=context, clock=clock, partial=True)
+            if chart is not None
+            else load(document, context=context, clock=clock, partial=True)
+        )
         _refuse(machine.model, steps, args.allow_unknown)
         failed: list[dict[str, str]] = []
         machine.add_listener(

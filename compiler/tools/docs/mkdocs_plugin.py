@@ -64,8 +64,8 @@ class StatewrightPlugin(BasePlugin[StatewrightConfig]):
 def picture(lang: str, body: str, direction: str = "left-right") -> str | None:
     """A chart block's SVG, ready to inline in HTML; None when it is not a chart, has errors,
     or cannot be drawn."""
-    from ...emit.render import RenderError, emit_svg
-    from ...pipeline import diagnose
+    from ...errors import RenderError
+    from ...pipeline import diagnose, text_of
 
     if lang == "yaml":
         if not re.search(r"^(states|transitions):", body, re.M):
@@ -76,7 +76,7 @@ def picture(lang: str, body: str, direction: str = "left-right") -> str | None:
     if chart is None or any(d.is_error for d in diagnostics) or not chart.states():
         return None
     try:
-        svg = emit_svg(chart, {"direction": direction})
+        svg = text_of(chart, "svg", {"direction": direction})
     except RenderError as error:
         _log.warning("statewright: no picture: %s", error)
         return None

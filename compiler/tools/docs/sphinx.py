@@ -27,7 +27,7 @@ from sphinx.util.docutils import SphinxDirective
 
 from ...diagnostics import render_all
 from ...errors import RenderError
-from ...pipeline import diagnose, diagnose_file
+from ...pipeline import diagnose, diagnose_file, text_of
 from . import inline_svg
 
 DIRECTIONS = ("top-down", "left-right", "bottom-top", "right-left")
@@ -66,10 +66,8 @@ class StatewrightDirective(SphinxDirective):
         if chart is None or any(d.is_error for d in diagnostics):
             shown = render_all(diagnostics, {name: text or ""}, color=False)
             raise self.error(f"statewright: {name} has errors:\n{shown}")
-        from ...emit.render import emit_svg
-
         try:
-            svg = emit_svg(chart, {"direction": self.options.get("direction", "top-down")})
+            svg = text_of(chart, "svg", {"direction": self.options.get("direction", "top-down")})
         except RenderError as error:
             return [nodes.warning("", nodes.paragraph(text=f"statewright: no picture: {error}"))]
         figure = nodes.figure(classes=["statewright"])

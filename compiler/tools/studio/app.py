@@ -274,7 +274,7 @@ class Studio:
                     HTTPStatus.UNPROCESSABLE_ENTITY,
                     f"not exporting {kind}: the chart has errors{where}",
                 )
-            from ...emit import emitter
+            from ...pipeline import emitter
 
             emit, extension = emitter(kind)
             # a browser's name may be a Windows path: either separator ends a folder here
@@ -357,9 +357,9 @@ class Studio:
         svg: str | None = None
         render_error: str | None = "the instance keeps no diagram source (created by a library)"
         if source is not None:
-            from ...read.ir import load
+            from ...pipeline import from_document
 
-            chart = load(source, compact=True)
+            chart = from_document(source, compact=True)
             active = _with_ancestors(chart, state["configuration"])
             svg, render_error = _svg(chart, active, theme)
         return {
@@ -416,7 +416,7 @@ def _svg(
     direction: str = "top-down",
     seconds: float = RENDER_SECONDS,
 ) -> tuple[str | None, str | None]:
-    from ...emit.render import emit_svg
+    from ...pipeline import text_of
 
     options: dict[str, Any] = {
         "highlight": {"active": active, "transition": list(taken or ())},
@@ -425,7 +425,7 @@ def _svg(
         "direction": direction if direction in DIRECTIONS else "top-down",
     }
     try:
-        return emit_svg(chart, options), None
+        return text_of(chart, "svg", options), None
     except RenderError as error:
         return None, str(error)
 
@@ -448,8 +448,8 @@ def simulate(chart: Chart, steps: list[Any], context: Any) -> dict[str, Any]:
     """Replay `steps` (`{"event": name, "data": {...}}` or `{"advance": seconds}`) from the
     start on the interpreter: the configuration after each, the actions run, what can happen
     next."""
-    from ....runtime import FakeClock, StatewrightError, load
-    from ...emit import ir_json
+    from ....runtime import FakeClock, StatewrightError
+    from ...pipeline import machine as machine_of
 
     if not isinstance(context, dict):
         return {"error": "the context must be a JSON object", "active": []}
@@ -460,7 +460,7 @@ def simulate(chart: Chart, steps: list[Any], context: Any) -> dict[str, Any]:
     actions: list[str] = []
     error: str | None = None
     try:
-        machine = load(ir_json.to_document(chart), context=context, clock=clock, partial=True)
+        machine = machine_of(chart, context=context, clock=clock, partial=True)
         taken: list[int] = []
 
         failed: list[dict[str, str]] = []

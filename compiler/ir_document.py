@@ -1,23 +1,30 @@
-"""The IR reader: a `statewright-ir/1` document -> Chart.
+"""`statewright-ir/1` documents, read and written in one place (docs/ir.md): the complete,
+versioned form of the IR that the runtime loads without the compiler. `docs/ir.schema.json` is
+its published schema.
 
-The inverse of `emit/ir_json.py`. `read(data, name)` is the reader's interface (`.ir.json`
-files: bytes in, the chart and diagnostics out, R001 for a document it cannot use); `load`
-builds a chart from a document already parsed (a store's kept source, a generated class's
-`CHART`) and raises `IRFormatError`. Both check the format tag and the shape as they read, and
-name the path of the offending value. It imports nothing from lark.
+- `to_document(chart)` writes a chart as a document: every key is always present (null or
+  empty when unset), so readers need no defaults; `emit` is `-T ir` (the document as JSON).
+- `from_document(document)` builds the chart back from a document already parsed (a store's
+  kept source, a generated class's `CHART`), checking the format tag and the shape as it reads
+  and naming the path of an offending value (`IRFormatError`); `read(data, name)` is the
+  reader's interface for `.ir.json` files (bytes in, the chart and diagnostics out, R001 for a
+  document it cannot use).
+
+It imports nothing from lark, and no reader or emitter.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
-from ...runtime.content import validate_scxml
-from ...runtime.declared import of_document
-from ...runtime.document import FORMAT, ChartError, parse_document, validate
-from ..diagnostics import Diagnostic, Severity
-from ..errors import IRFormatError as IRFormatError
-from ..ir import (
+from ..runtime.content import validate_scxml
+from ..runtime.declared import of_document
+from ..runtime.document import FORMAT, ChartError, parse_document, validate
+from .diagnostics import Diagnostic, Severity
+from .errors import IRFormatError as IRFormatError
+from .ir import (
     Action,
     ActionKind,
     Chart,
@@ -39,7 +46,7 @@ def read(data: bytes, name: str) -> tuple[Chart | None, list[Diagnostic]]:
     chart's spans point into the source the document was compiled from (its `file`)."""
     span = Span(name, 1, 1, 1, 2)
     try:
-        return load(parse_document(data, name)), []
+        return from_document(parse_document(data, name)), []
     except ChartError as error:  # not JSON: point at the place the JSON reader stopped
         message, span = str(error), _json_error_at(data, name) or span
     except IRFormatError as error:
@@ -60,7 +67,7 @@ def _json_error_at(data: bytes, name: str) -> Span | None:
     return None
 
 
-def load(document: Any, *, compact: bool = False) -> Chart:
+def from_document(document: Any, *, compact: bool = False) -> Chart:
     """Build a chart from a parsed `statewright-ir/1` JSON document.
 
     With `compact`, keys left out are given their default values first: the form a generated
@@ -289,3 +296,101 @@ def _transition(obj: Any, file: str, path: str) -> Transition:
 def _json_text(value: Any) -> str | None:
     """An SCXML part of the document (validated) as the IR keeps it: canonical JSON text."""
     return None if value is None else json.dumps(value, sort_keys=True, ensure_ascii=False)
+
+
+# -- writing ---------------------------------------------------------------------------------
+
+
+def emit(chart: Chart, options: Mapping[str, Any] | None = None) -> str:
+    """`-T ir`: the chart's document as JSON."""
+    return json.dumps(to_document(chart), indent=2, ensure_ascii=False) + "\n"
+
+
+def to_document(chart: Chart) -> dict[str, Any]:
+    """The chart as a `statewright-ir/1` document."""
+    document: dict[str, Any] = {
+        "format": FORMAT,
+        "file": chart.file,
+        "machine": _region_document(chart.region),
+    }
+    if chart.datamodel is not None:  # the SCXML keys are there only when set
+        document["datamodel"] = json.loads(chart.datamodel)
+    if chart.context:  # as are the declarations
+        document["context"] = [
+            {"name": v.name, "type": v.type, "default": json.loads(v.default)}
+            for v in chart.context
+        ]
+    if chart.signatures:
+        document["events"] = [
+            {
+                "name": s.event,
+                "fields": [
+                    {"name": f.name, "type": f.type, "required": f.required} for f in s.fields
+                ],
+            }
+            for s in chart.signatures
+        ]
+    return document
+
+
+def _region_document(region: Region) -> dict[str, Any]:
+    return {
+        "states": [_state_document(s) for s in region.states],
+        "transitions": [_transition_document(t) for t in region.transitions],
+    }
+
+
+def _state_document(state: State) -> dict[str, Any]:
+    found = {
+        "name": state.name,
+        "kind": state.kind.value,
+        "kind_explicit": state.kind_explicit,
+        "declared": state.declared,
+        "label": state.label,
+        "color": state.color,
+        "class": state.css_class,
+        "active": state.active,
+        "actions": [_action_document(a) for a in state.actions],
+        "notes": list(state.notes),
+        "machine": _region_document(state.region) if state.region is not None else None,
+        "span": _span_document(state.span),
+    }
+    if state.data is not None:
+        found["data"] = json.loads(state.data)
+    if state.donedata is not None:
+        found["donedata"] = json.loads(state.donedata)
+    if state.invoke is not None:
+        found["invoke"] = json.loads(state.invoke)
+    return found
+
+
+def _action_document(action: Action) -> dict[str, Any]:
+    found: dict[str, Any] = {"kind": action.kind.value, "body": action.body}
+    if action.content is not None:
+        found["content"] = json.loads(action.content)
+    return found
+
+
+def _transition_document(transition: Transition) -> dict[str, Any]:
+    found = {
+        "id": transition.id,
+        "source": transition.source,
+        "target": transition.target,
+        "label": transition.label,
+        "event": transition.event,
+        "guard": transition.guard,
+        "action": transition.action,
+        "kind": transition.kind.value if transition.kind is not None else None,
+        "color": transition.color,
+        "class": transition.css_class,
+        "width": transition.width,
+        "notes": list(transition.notes),
+        "span": _span_document(transition.span),
+    }
+    if transition.content is not None:
+        found["content"] = json.loads(transition.content)
+    return found
+
+
+def _span_document(span: Span) -> list[int]:
+    return [span.line, span.column, span.end_line, span.end_column]
