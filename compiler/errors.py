@@ -14,7 +14,7 @@ what is not a chart's finding:
 
 from __future__ import annotations
 
-from ..runtime.errors import StatewrightError
+from ..runtime import StatewrightError
 from .ir import Span
 
 

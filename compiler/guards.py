@@ -104,7 +104,7 @@ def ecmascript(guard: str, state_id: Callable[[str], str] | None = None) -> str 
     operation parenthesised), or None when the subset cannot say it (`not`, arithmetic, `in`,
     dotted names other than `_event.data.x`, strings with quotes or backslashes).
     `state_id` maps the state named in `In('name')` to its SCXML id."""
-    from ..runtime.expr import GuardSyntaxError, parse_guard
+    from ..runtime.compiling import GuardSyntaxError, parse_guard
 
     if is_portable(guard) and all(
         state_id is None or state_id(name) == name for name in _IN.findall(guard)

@@ -17,7 +17,7 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from ..runtime.declared import Field as Field  # a declared field, as the runtime checks it
+from ..runtime.compiling import Field as Field  # a declared field, as the runtime checks it
 from ..runtime.lowering import Arrow, Outline, invoke_name
 
 #: Every reader refuses composite states nested deeper than this (smcat P004, YAML, SCXML):
@@ -243,13 +243,13 @@ class Chart:
     def _repr_svg_(self) -> str | None:
         """Jupyter: the chart's diagram (`runtime.display.svg`, which takes the drawing function
         the compiler declares: the IR does not import the emitters); None without Graphviz."""
-        from ..runtime.display import svg
+        from ..runtime.compiling import svg
 
         return svg(self)
 
     def _repr_html_(self) -> str | None:
         """Jupyter: the diagram captioned with the file and its size (runtime.display)."""
-        from ..runtime.display import figure
+        from ..runtime.compiling import figure
 
         states, transitions = len(self.states()), len(self.transitions())
         return figure(self._repr_svg_(), f"{self.file}: {states} states, {transitions} transitions")

@@ -19,9 +19,14 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from ..runtime.content import validate_scxml
-from ..runtime.declared import of_document
-from ..runtime.document import FORMAT, ChartError, parse_document, validate
+from ..runtime.compiling import (
+    FORMAT,
+    ChartError,
+    of_document,
+    parse_document,
+    validate,
+    validate_scxml,
+)
 from .diagnostics import Diagnostic, Severity
 from .errors import IRFormatError as IRFormatError
 from .ir import (

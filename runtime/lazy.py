@@ -1,5 +1,6 @@
-"""Public names of a package imported on first use (PEP 562), so that importing one module of
-the package does not pay for all of them (`statewright.runtime`, `statewright.compiler`)."""
+"""Public names of a package or module imported on first use (PEP 562), so that importing it
+does not pay for all of them (`statewright.runtime`, `statewright.compiler`,
+`statewright.runtime.compiling`)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ def load(package: str, namespace: dict[str, Any], where: Mapping[str, str], name
     module = where.get(name)
     if module is None:
         raise AttributeError(f"module {package!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module, package), name)
+    # relative names are relative to the package the namespace belongs to (itself, for a package)
+    value = getattr(importlib.import_module(module, namespace.get("__package__") or package), name)
     namespace[name] = value
     return value

@@ -13,6 +13,7 @@ from conftest import ROOT
 from statewright import compiler, runtime
 from statewright.compiler.formats import FORMATS, LANGUAGES
 from statewright.compiler.tools.cli.main import COMMANDS
+from statewright.runtime import compiling
 
 SOURCES = sorted(
     p
@@ -72,7 +73,7 @@ def test_the_tables_name_only_modules_below_the_pipeline() -> None:
 def test_lazy_public_names_are_imported_for_checkers_too() -> None:
     """A package's lazily loaded names (`_WHERE`) are imported under TYPE_CHECKING from the
     same modules, so the import graph has their edges."""
-    for package in (compiler, runtime):
+    for package in (compiler, runtime, compiling):
         assert package.__file__ is not None
         tree = ast.parse(Path(package.__file__).read_text("utf-8"))
         typed: dict[str, str] = {}
@@ -100,3 +101,36 @@ def test_the_runtime_reaches_the_compiler_only_through_entry_points() -> None:
     from statewright.runtime.plugins import GROUP
 
     assert GROUP == "statewright.compiler"
+
+
+#: what the compiler may import of the runtime (the rest is forbidden by a contract)
+COMPILER_USES = {
+    "statewright.runtime",
+    "statewright.runtime.compiling",
+    "statewright.runtime.lazy",
+    "statewright.runtime.lowering",
+    "statewright.runtime.store",
+}
+
+
+def test_the_compiler_contract_forbids_every_other_runtime_module() -> None:
+    """A new runtime module is forbidden to the compiler until `runtime.compiling` names what
+    the compiler needs of it: the contract's list is the runtime's modules but five."""
+    modules = set()
+    for path in (ROOT / "runtime").rglob("*.py"):
+        parts = path.relative_to(ROOT / "runtime").with_suffix("").parts
+        if parts[0] == "build":
+            continue
+        name = ".".join(("statewright", "runtime", *parts)).removesuffix(".__init__")
+        modules.add(name)
+    packages = {m for m in modules if (ROOT / "runtime" / "/".join(m.split(".")[2:])).is_dir()}
+    expected = {
+        m
+        for m in modules - COMPILER_USES
+        if not any(m.startswith(f"{p}.") for p in packages - COMPILER_USES)
+    }
+    text = (ROOT / "pyproject.toml").read_text("utf-8")
+    contract = text[text.index('name = "The compiler uses of the runtime only') :]
+    start = contract.index("forbidden_modules = [")
+    listed = contract[start : contract.index("]", start)]
+    assert set(re.findall(r'"([\w.]+)"', listed)) == expected

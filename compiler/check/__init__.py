@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 
-from ...runtime.memory import gc_paused
+from ...runtime.compiling import gc_paused
 from ..diagnostics import Diagnostic, Related, Severity
 from ..ir import Chart
 from . import data, declarations, flow, structure, targets

@@ -10,7 +10,7 @@ import difflib
 from collections.abc import Iterator
 from typing import Any
 
-from ...runtime.expr import GuardSyntaxError, Tree
+from ...runtime.compiling import GuardSyntaxError, Tree
 from ..diagnostics import Diagnostic
 from ..ir import Transition
 from .model import Model, finding

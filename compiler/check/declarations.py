@@ -12,8 +12,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from ...runtime.datamodel import own_conditions
-from ...runtime.expr import GuardSyntaxError
+from ...runtime.compiling import GuardSyntaxError, own_conditions
 from ..diagnostics import Diagnostic, Related
 from ..ir import Span, State, StateKind
 from .model import Model, finding

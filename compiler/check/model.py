@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ...runtime.expr import GuardSyntaxError, Tree, parse_guard
+from ...runtime.compiling import GuardSyntaxError, Tree, parse_guard
 from ..codes import CODES
 from ..diagnostics import Diagnostic, Related
 from ..ir import Chart, Region, Span, State, StateKind, Transition

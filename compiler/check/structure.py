@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ...runtime.graphs import entry_cycles
+from ...runtime.compiling import entry_cycles
 from ...runtime.lowering import Outline, fork_targets
 from ..diagnostics import Diagnostic, Related
 from ..ir import Chart, Span, State, StateKind, Transition

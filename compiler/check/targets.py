@@ -7,9 +7,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ...runtime.expr import GuardSyntaxError, guard_names
+from ...runtime.compiling import GuardSyntaxError, delay_ms, guard_names
 from ...runtime.lowering import activity_role
-from ...runtime.timers import delay_ms
 from ..diagnostics import Diagnostic
 from ..guards import ecmascript
 from ..ir import ActionKind, Span

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 from ...runtime import lowering
-from ...runtime.timers import delay_ms as delay_ms
+from ...runtime.compiling import delay_ms as delay_ms
 from ..ir import Action, Chart, State, Transition
 
 

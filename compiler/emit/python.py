@@ -22,14 +22,20 @@ from typing import Any
 import black
 import jinja2
 
-from ...runtime.datamodel import own_conditions
-from ...runtime.expr import guard_names, python_source
+from ...runtime.compiling import (
+    TABLES,
+    Arm,
+    Tables,
+    build,
+    chart_hash,
+    guard_names,
+    own_conditions,
+    python_source,
+    reserved,
+    runnable_document,
+    tabulate,
+)
 from ...runtime.lowering import activity_role, invoke_name
-from ...runtime.model import build
-from ...runtime.reserved import reserved
-from ...runtime.resolved import TABLES
-from ...runtime.runnable import chart_hash, runnable_document
-from ...runtime.tables import Arm, Tables, tabulate
 from ..ir import Action, ActionKind, Chart, State, Transition
 from ..ir_document import to_document
 from ..names import PythonNames, python_identifier

@@ -13,7 +13,7 @@ from typing import Any
 
 from lxml import etree
 
-from ...runtime.content import SEND_ATTRIBUTES
+from ...runtime.compiling import SEND_ATTRIBUTES
 from ..names import SCXML_NS
 
 

@@ -20,7 +20,7 @@ from typing import Any
 
 from lxml import etree
 
-from ...runtime.content import SEND_ATTRIBUTES
+from ...runtime.compiling import SEND_ATTRIBUTES
 from ..guards import is_portable
 from ..names import SCXML_NS
 from .scxml_text import js_string

@@ -54,7 +54,7 @@ def text_lines(element: Any) -> list[str]:
 def declared_variable(name: str, kind: str, data: Any) -> Variable | None:
     """A declared context name from an export's `<data id sw:type expr>` (its default JSON),
     or None when it is not one (it is then reported as any other `<data>`)."""
-    from ...runtime.declared import TYPES
+    from ...runtime.compiling import TYPES
 
     try:
         default = json.loads(data.get("expr") or "")

@@ -23,7 +23,7 @@ from typing import Any
 from lark import Lark, Token
 from lark.exceptions import UnexpectedInput
 
-from ...runtime.memory import gc_paused
+from ...runtime.compiling import gc_paused
 from ..diagnostics import Diagnostic, Severity
 from ..ir import (
     MAX_NESTING,

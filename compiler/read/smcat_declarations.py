@@ -23,7 +23,7 @@ from typing import Any
 from lark import Token
 from lark.exceptions import UnexpectedInput
 
-from ...runtime.declared import TYPES
+from ...runtime.compiling import TYPES
 from ..diagnostics import Diagnostic, Severity
 from ..ir import Field, Signature, Span, Variable
 from ..notation import unquote

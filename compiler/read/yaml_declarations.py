@@ -20,7 +20,7 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from ...runtime.declared import TYPES
+from ...runtime.compiling import TYPES
 from ..ir import Field, Signature, Variable
 from .yaml_nodes import NULL, Mapping, Node, Scalar, Sequence
 

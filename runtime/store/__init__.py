@@ -60,9 +60,10 @@ from .sinks import (
 from .worker import Pass, Worker
 
 if TYPE_CHECKING:
-    from .postgres import PostgresStore, upgrade
+    from .postgres import SCHEMA_VERSION, PostgresStore, upgrade
 
 __all__ = [
+    "SCHEMA_VERSION",
     "AcknowledgedEventsLost",
     "BadEventId",
     "RecordTooLarge",

@@ -42,8 +42,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ....runtime.store import fsio
-from ....runtime.store.disk import atomic_write, replacing
+from ....runtime.compiling import atomic_write, makedirs, replacing, unlink_if_there
 from ...diagnostics import Diagnostic, Severity
 from ...pipeline import emitter
 from ...errors import CompilerError, EmitError
@@ -125,7 +124,7 @@ def input_key(source: bytes, chart: Path, output: Output, version: str) -> str:
         "source": hashlib.sha256(source).hexdigest(),
     }
     if output.format == "python":  # a module for other tables is refused by the runtime
-        from ....runtime.resolved import TABLES
+        from ....runtime.compiling import TABLES
 
         recipe["tables"] = TABLES
     return hashlib.sha256(json.dumps(recipe, sort_keys=True).encode()).hexdigest()[:16]
@@ -197,7 +196,7 @@ def write_manifest(folder: Path, files: dict[str, str]) -> None:
     """Record what the build wrote in `folder` (atomically; removed when nothing is left)."""
     path = folder / MANIFEST
     if not files:
-        fsio.unlink_if_there(path)
+        unlink_if_there(path)
         return
     document = {
         "format": "statewright-build-manifest/1",
@@ -432,7 +431,7 @@ def build_chart(
 
 
 def _write(path: Path, data: bytes) -> None:
-    fsio.makedirs(path.parent)
+    makedirs(path.parent)
     atomic_write(path, data)
 
 
@@ -522,7 +521,7 @@ def run(
     if not check:
         try:
             for orphan in orphans:
-                fsio.unlink_if_there(orphan)
+                unlink_if_there(orphan)
             _record(project, results)
         except OSError as error:
             raise BuildError(
@@ -541,7 +540,7 @@ def _remove_leftovers(targets: list[Target]) -> None:
     for folder, outputs in names.items():
         for leftover in folder.glob(".*.tmp") if folder.is_dir() else ():
             if replacing(leftover.name) in outputs:
-                fsio.unlink_if_there(leftover)
+                unlink_if_there(leftover)
 
 
 def _record(project: Project, results: list[Result]) -> None:

@@ -158,7 +158,7 @@ def use_color(stream: object = None) -> bool:
 
 def write(path: Path, data: bytes | str) -> None:
     """Write to `path` atomically: readers see the old file or the new one."""
-    from ....runtime.store.disk import atomic_write
+    from ....runtime.compiling import atomic_write
 
     try:
         atomic_write(path, data.encode("utf-8") if isinstance(data, str) else data)

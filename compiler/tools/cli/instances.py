@@ -121,7 +121,7 @@ def _sinks(args: argparse.Namespace) -> list[Sink]:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from ....runtime.errors import StatewrightError
+    from ....runtime import StatewrightError
     from ....runtime.store import open_store
 
     try:
@@ -158,7 +158,7 @@ def _db_upgrade(args: argparse.Namespace) -> int:
     if not args.store.startswith(("postgresql://", "postgres://")):
         raise UsageError("db upgrade needs a postgresql:// URL")
     try:
-        from ....runtime.store.postgres import SCHEMA_VERSION, upgrade
+        from ....runtime.store import SCHEMA_VERSION, upgrade
 
         applied = upgrade(args.store)
     except ImportError:
@@ -242,7 +242,7 @@ def _no_match(what: str, hooked: list[Any]) -> NoReturn:
 def _list(store: Store, args: argparse.Namespace) -> int:
     """Every instance, one JSON line each; one that cannot be opened gets a line with its
     problem and the listing goes on (exit 1 at the end)."""
-    from ....runtime.errors import StatewrightError
+    from ....runtime import StatewrightError
 
     failed = False
     for resource_id in store.ids():
@@ -327,7 +327,7 @@ def _verify(store: Store, args: argparse.Namespace) -> int:
 
 
 def _migrate(args: argparse.Namespace) -> int:
-    from ....runtime.errors import StatewrightError
+    from ....runtime import StatewrightError
     from ....runtime.store import FileStore
 
     if not args.target.startswith(("postgresql://", "postgres://")):
@@ -335,7 +335,7 @@ def _migrate(args: argparse.Namespace) -> int:
     source = FileStore(args.source)
     failed = False
     try:
-        from ....runtime.store.postgres import PostgresStore
+        from ....runtime.store import PostgresStore
 
         target = PostgresStore(args.target)
     except ImportError:

@@ -7,7 +7,7 @@ import json
 import sys
 from typing import Any
 
-from ....runtime.errors import StatewrightError
+from ....runtime import StatewrightError
 from ...ir import Chart
 from .common import EXIT_DIAGNOSTICS, EXIT_OK, UsageError, load_one, read
 
@@ -56,7 +56,7 @@ def add_parsers(commands: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ....runtime import ChartError, FakeClock, load
-    from ....runtime.document import parse_document
+    from ....runtime.compiling import parse_document
     from ...pipeline import machine as machine_of
 
     context: dict[str, Any] = {}
@@ -129,7 +129,7 @@ def run(args: argparse.Namespace) -> int:
 def _refuse(model: Any, steps: list[Step], allow_unknown: bool) -> None:
     """Every event step is checked before anything runs: names only the engine raises are
     refused, and (unless `allow_unknown`) events no transition takes, with the closest name."""
-    from ....runtime.reserved import refusal, reserved
+    from ....runtime.compiling import refusal, reserved
 
     for _, event, _, advance in steps:
         if advance is not None:

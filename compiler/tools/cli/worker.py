@@ -57,7 +57,7 @@ def add_parsers(commands: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ....runtime.errors import StatewrightError
+    from ....runtime import StatewrightError
     from ....runtime.store import Pass, Worker, open_store
 
     if args.max_idle <= 0 or args.relay_every <= 0:

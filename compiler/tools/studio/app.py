@@ -29,7 +29,7 @@ from http import HTTPStatus
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ....runtime.store.disk import atomic_write
+from ....runtime.compiling import atomic_write
 from ...diagnostics import Diagnostic, Severity
 from ...errors import CompilerError, EmitError, RenderError
 from ...formats import DIRECTIONS, FORMATS, THEMES, is_chart_file
@@ -530,8 +530,7 @@ def simulate(chart: Chart, steps: list[Any], context: Any) -> dict[str, Any]:
 def _enabled(chart: Chart, active: list[str]) -> list[dict[str, Any]]:
     """The events the active states (and their ancestors) have transitions for; a timed event
     says its delay (the page offers to advance the clock instead)."""
-    from ....runtime.reserved import reserved
-    from ....runtime.timers import delay_ms
+    from ....runtime.compiling import delay_ms, reserved
 
     seen: dict[str, dict[str, Any]] = {}
     for name in active:
