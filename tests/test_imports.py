@@ -9,11 +9,11 @@ import ast
 import re
 from pathlib import Path
 
-from conftest import ROOT
 from statewright import compiler, runtime
 from statewright.compiler.formats import FORMATS, LANGUAGES
 from statewright.compiler.tools.cli.main import COMMANDS
 from statewright.runtime import compiling
+from testkit import ROOT
 
 SOURCES = sorted(
     p

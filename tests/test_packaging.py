@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import EXAMPLES, ROOT
+from testkit import EXAMPLES, ROOT
 
 pytestmark = pytest.mark.slow  # builds wheels and virtual environments
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
+from testkit import ROOT
 
 BIN = Path(sys.executable).parent
 
@@ -78,8 +78,8 @@ def test_mypy_strict(installed_copy: Path) -> None:
 def test_generated_modules_are_mypy_strict_clean(installed_copy: Path, tmp_path: Path) -> None:
     """`-T python` output type-checks with --strict: every example, and golden charts with
     guards, history, parallel regions and odd names."""
-    from conftest import EXAMPLES, GOLDEN, chart_of
     from statewright.compiler.emit import python
+    from testkit import EXAMPLES, GOLDEN, chart_of
 
     sources = sorted(EXAMPLES.glob("*.smcat")) + [
         GOLDEN / f"{stem}.smcat"
@@ -114,8 +114,8 @@ def test_mypy_checks_the_declared_fields_of_event_methods(
     """A chart's declared event fields are the generated method's typed keyword arguments, and
     its declared context the class's typed `context`: a field or a context value of the wrong
     type, or a name the chart does not declare, fails mypy."""
-    from conftest import EXAMPLES, chart_of
     from statewright.compiler.emit import python
+    from testkit import EXAMPLES, chart_of
 
     module = tmp_path / "door_machine.py"
     module.write_text(python.emit(chart_of(EXAMPLES / "door.smcat"), {"name": "door"}), "utf-8")

@@ -9,8 +9,9 @@ nondeterminism), `declarations` (names and text) and `targets` (the rules of one
 only for it); `model` is what they share. It imports nothing from lark, a reader or an emitter.
 
 A new rule: a `check_<rule>(model) -> Iterator[Diagnostic]` in the module of its group, its code
-in `codes.py` (with docs/diagnostics.md and a fixture in tests/diag), and its name in `RULES`
-below (or in `TARGET_RULES` when it is about one output).
+in `codes.py` (with docs/diagnostics.md, and a fixture and a near miss in
+tests/compiler/check/fixtures/, which tests/compiler/check/test_check.py runs), and its name in
+`RULES` below (or in `TARGET_RULES` when it is about one output).
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ Shared by the emitters and the template of `-T python`. Names, events, actions, 
 guards come from chart files, IR documents and SCXML imports, none of them trusted: each one
 reaches an output only through the function here for the context it lands in. One section per
 target language; an emitter or template that writes chart text any other way is a defect
-(tests/test_escape.py reads the templates and the emitters to keep it so).
+(tests/compiler/emit/test_escape.py reads the templates and the emitters to keep it so).
 
 - Python: a literal (`python_literal`, `repr`), docstring or comment text (`python_text`), an
   identifier that must already be one (`python_name`), a guard expression the emitter

@@ -59,8 +59,8 @@ _ENVIRONMENT = jinja2.Environment(
     keep_trailing_newline=True,
     undefined=jinja2.StrictUndefined,
 )
-# Every interpolation of the template names its context (tests/test_escape.py enforces it):
-# chart text is data, escaped by compiler/emit/escape.py for where it lands.
+# Every interpolation of the template names its context (tests/compiler/emit/test_escape.py
+# enforces it): chart text is data, escaped by compiler/emit/escape.py for where it lands.
 _ENVIRONMENT.filters.update(
     py=python_literal,
     doc=python_text,

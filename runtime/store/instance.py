@@ -11,7 +11,7 @@ implements the narrow log interface under it (`_writing`, `_find`, `_commit`, `_
 Once `_commit` returned, `send` does not raise: the work after it (observers, compensations,
 snapshot, hints, sinks) that fails is logged, done later (the next send, open, relay or
 worker), and named in the receipt's `deferred`. `StoreBase` is what every store does with its
-own `open`; `Store` is the contract tests/test_store.py runs against each store.
+own `open`; `Store` is the contract tests/store/test_store.py runs against each store.
 """
 
 from __future__ import annotations
@@ -515,7 +515,7 @@ class StoreBase:
 
 
 class Store(Protocol):
-    """The contract every store keeps (tests/test_store.py runs it against each one)."""
+    """The contract every store keeps (tests/store/test_store.py runs it against each one)."""
 
     clock: Clock
     sinks: list[Any]

@@ -16,9 +16,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from test_store import counting
 
 from statewright.runtime.store import FileStore, StoreError
+from testkit import counting
 
 pytestmark = pytest.mark.slow
 

@@ -24,10 +24,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from faults import Faulty
-from test_store import TOGGLE, counting, document
 
-from conftest import EXAMPLES
+from faults import Faulty
 from statewright.runtime.store import (
     CallbackSink,
     FileStore,
@@ -36,6 +34,7 @@ from statewright.runtime.store import (
     StoreError,
     fsio,
 )
+from testkit import EXAMPLES, TOGGLE, counting, document
 
 pytestmark = pytest.mark.slow
 

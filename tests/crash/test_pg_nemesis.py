@@ -16,10 +16,9 @@ import pytest
 
 psycopg = pytest.importorskip("psycopg")
 
-from test_store import counting  # noqa: E402
-
 from statewright.runtime.store import CallbackSink  # noqa: E402
 from statewright.runtime.store.postgres import PostgresStore  # noqa: E402
+from testkit import counting  # noqa: E402
 
 #: heavy: `make test` runs it, `make test-fast` leaves it out
 pytestmark = pytest.mark.slow

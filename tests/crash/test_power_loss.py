@@ -29,8 +29,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from power import Recorder, State, crash_states, kill_state
 
+from power import Recorder, State, crash_states, kill_state
 from statewright.compiler import ir_document, parse
 from statewright.runtime.hooks import action_texts
 from statewright.runtime.model import build as build_model

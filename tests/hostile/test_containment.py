@@ -16,10 +16,9 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_studio import _call  # the studio tests' own client
 
 from bounded import assert_handled, cli, spawn
-from conftest import EXAMPLES
+from testkit import EXAMPLES, call_studio
 
 PROJECT = "charts: ['charts/*.smcat']\nout: generated\noutputs:\n  - format: json\n  - format: ir\n"
 
@@ -116,25 +115,27 @@ def studio(charts: Path) -> Iterator[tuple[str, int, str | None]]:
 def test_beyond_loopback_every_call_needs_the_token(studio: tuple[str, int, str | None]) -> None:
     _, port, token = studio
     assert token and len(token) >= 32
-    assert _call(port, "GET", "/api/files")[0] == 401
-    assert _call(port, "GET", "/api/files", headers={"X-Statewright-Token": "guess"})[0] == 401
-    status, listing = _call(port, "GET", "/api/files", headers={"X-Statewright-Token": token})
+    assert call_studio(port, "GET", "/api/files")[0] == 401
+    assert (
+        call_studio(port, "GET", "/api/files", headers={"X-Statewright-Token": "guess"})[0] == 401
+    )
+    status, listing = call_studio(port, "GET", "/api/files", headers={"X-Statewright-Token": token})
     assert status == 200 and listing["files"] == ["door.smcat"]
     # the page itself carries no data and loads without it; a rebinding Host is still refused
-    assert _call(port, "GET", "/")[0] == 200
+    assert call_studio(port, "GET", "/")[0] == 200
     rebinding = {"X-Statewright-Token": token, "Host": f"attacker.example:{port}"}
-    assert _call(port, "GET", "/api/files", headers=rebinding)[0] == 403
+    assert call_studio(port, "GET", "/api/files", headers=rebinding)[0] == 403
 
 
 def test_the_studio_edits_chart_files_only(studio: tuple[str, int, str | None]) -> None:
     _, port, token = studio
     auth = {"X-Statewright-Token": token or ""}
     for path in ("statewright.yaml", ".github/workflows/ci.yml", "node_modules/x.smcat"):
-        status, _ = _call(
+        status, _ = call_studio(
             port, "PUT", "/api/file", {"path": path, "text": "x", "create": True}, auth
         )
         assert status == 403, path
-        assert _call(port, "GET", f"/api/file?path={path}", headers=auth)[0] == 403, path
+        assert call_studio(port, "GET", f"/api/file?path={path}", headers=auth)[0] == 403, path
 
 
 def test_a_bad_content_length_is_refused_unread(studio: tuple[str, int, str | None]) -> None:
@@ -175,7 +176,10 @@ def test_half_sent_requests_hold_a_bounded_number_of_threads(
         connection.close()
     deadline = time.monotonic() + 60  # stops a runaway; the slots free as the sockets close
     while time.monotonic() < deadline:
-        if _call(port, "GET", "/api/files", headers={"X-Statewright-Token": token or ""})[0] == 200:
+        if (
+            call_studio(port, "GET", "/api/files", headers={"X-Statewright-Token": token or ""})[0]
+            == 200
+        ):
             break
         time.sleep(0.2)
     else:
@@ -189,7 +193,7 @@ def test_fifty_renders_at_once_all_succeed(studio: tuple[str, int, str | None]) 
     statuses: list[int] = []
 
     def render() -> None:
-        status, _ = _call(
+        status, _ = call_studio(
             port,
             "POST",
             "/api/render",
@@ -248,7 +252,9 @@ def local_studio(charts: Path) -> Iterator[int]:
 
 
 def _render(port: int, text: str) -> tuple[int, Any]:
-    return _call(port, "POST", "/api/render", {"path": "door.smcat", "text": text, "steps": []})
+    return call_studio(
+        port, "POST", "/api/render", {"path": "door.smcat", "text": text, "steps": []}
+    )
 
 
 @pytest.mark.skipif(shutil.which("dot") is None, reason="needs Graphviz (apt-get install graphviz)")

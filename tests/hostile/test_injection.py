@@ -24,7 +24,6 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from bounded import assert_handled, python
-from conftest import EXAMPLES, GOLDEN, chart_of
 from shape import skeletons
 from statewright.compiler import parse
 from statewright.compiler.emit import python as python_emitter
@@ -34,6 +33,7 @@ from statewright.compiler.ir import Action, ActionKind, Chart, Region, State, Tr
 from statewright.compiler.names import SCXML_NS, SW_NS
 from statewright.compiler.notation import js_trim
 from statewright.compiler.pipeline import diagnose_file
+from testkit import EXAMPLES, GOLDEN, chart_of
 
 EXAMPLES_PER_RUN = int(os.environ.get("STATEWRIGHT_INJECTION_EXAMPLES", "2000"))
 

@@ -18,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import EXAMPLES
+from testkit import EXAMPLES
 
 # -- the Sphinx directive ----------------------------------------------------------------------
 
@@ -107,11 +107,9 @@ def test_postgresql_keeps_any_text_as_data_or_refuses_it_whole(
 ) -> None:
     """Each event (name, id, a data value) is stored and read back as it was, or (PostgreSQL
     text holds no NUL) refused with a StoreError and nothing written; the tables stay."""
-    from test_pgstore import assert_tables_remain
-    from test_store import counting
-
     from statewright.runtime.store import StoredChart, StoreError
     from statewright.runtime.store.postgres import PostgresStore
+    from testkit import assert_tables_remain, counting
 
     base = counting()
     chart = StoredChart(base.document, actions=base.actions, chart_id=chart_id)

@@ -11,13 +11,13 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_store import TOGGLE, document, make  # noqa: F401 - `make` is the stores' fixture
 
 from statewright.runtime import values
 from statewright.runtime.datamodel import ContentError, Event
 from statewright.runtime.datamodel.native import NativeDatamodel
 from statewright.runtime.expr import GuardError, compile_guard
 from statewright.runtime.store import RECORD_LIMIT, RecordTooLarge, StoredChart
+from testkit import document
 
 QUICK = settings(max_examples=40, deadline=None, derandomize=True, database=None)
 

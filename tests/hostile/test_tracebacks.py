@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from bounded import assert_handled, cli, python
-from conftest import EXAMPLES
+from testkit import EXAMPLES
 
 TRANSITION = "states: [a, b]\ntransitions:\n  - from: a\n    to: b\n    width: {width}\n"
 

@@ -10,7 +10,7 @@ import json
 import pytest
 from conformance import BASELINE, CORPUS, OURS, cases, run_ours
 
-from conftest import INSTALL_NODE
+from testkit import INSTALL_NODE
 
 pytestmark = [
     pytest.mark.slow,

@@ -29,7 +29,13 @@ from typing import Any
 import pytest
 from lxml import etree
 
-from conftest import (
+from statewright.compiler.check import check
+from statewright.compiler.emit import scxml, xstate
+from statewright.compiler.emit.executable import Ids, delay_ms
+from statewright.compiler.ir import Chart
+from statewright.runtime.lowering import activity_role
+from statewright.runtime.reserved import reserved
+from testkit import (
     EXAMPLES,
     INSTALL_NODE,
     NODE_DIR,
@@ -39,12 +45,6 @@ from conftest import (
     golden_cases,
     run_node,
 )
-from statewright.compiler.check import check
-from statewright.compiler.emit import scxml, xstate
-from statewright.compiler.emit.executable import Ids, delay_ms
-from statewright.compiler.ir import Chart
-from statewright.runtime.lowering import activity_role
-from statewright.runtime.reserved import reserved
 
 #: heavy: `make test` runs it, `make test-fast` leaves it out
 pytestmark = pytest.mark.slow

@@ -18,9 +18,9 @@ from typing import Any
 import pytest
 from test_engines import HERE, _atomic, run_psm
 
-from conftest import INSTALL_NODE, NODE_DIR, run_node
 from statewright.compiler.emit import scxml
 from statewright.compiler.pipeline import diagnose
+from testkit import INSTALL_NODE, NODE_DIR, run_node
 
 CORPUS = NODE_DIR / "node_modules" / "@scion-scxml" / "test-framework" / "test"
 

@@ -1,0 +1,204 @@
+"""`statewright worker` and `store.Worker`: due timers fire exactly once with several workers
+(file store and PostgreSQL), SIGTERM stops a worker with every instance verified, a new timer
+wakes a sleeping worker, and webhooks carry headers and a signature a receiver can check over
+one kept connection."""
+
+from __future__ import annotations
+
+import http.server
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from statewright.runtime.store import (
+    FileStore,
+    StoredChart,
+    WebhookSink,
+    Worker,
+    sign,
+    verify_signature,
+)
+from testkit import document
+
+TIMED = "waiting, done;\nwaiting => done: after 0.2s;\n"
+SW = [sys.executable, "-m", "statewright", "worker"]
+
+
+def _timed_instances(store: Any, count: int, prefix: str = "job") -> list[str]:
+    chart = StoredChart(document(TIMED))
+    ids = [f"{prefix}-{n}" for n in range(count)]
+    for resource_id in ids:
+        store.create(resource_id, chart).close()
+    return ids
+
+
+def _ticks(store: Any, resource_id: str) -> int:
+    return sum(1 for record in store.history(resource_id) if record["type"] == "sw.tick")
+
+
+def _wait_until_due(store: Any) -> None:
+    """Until every timer is due: each was set 0.2 s after its instance was created, and all
+    were created before this is called."""
+    assert store.next_due() is not None
+    time.sleep(0.25)
+
+
+@pytest.mark.parametrize("kind", ["file", "postgres"])
+def test_two_workers_fire_fifty_due_timers_exactly_once(
+    kind: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    if kind == "file":
+        location = str(tmp_path / "store")
+        store: Any = FileStore(location)
+    else:
+        from statewright.runtime.store.postgres import PostgresStore
+
+        location = request.getfixturevalue("pg_dsn")
+        store = PostgresStore(location)
+    try:
+        ids = _timed_instances(store, 50)
+        _wait_until_due(store)
+        workers = [
+            subprocess.Popen(
+                [*SW, "--store", location, "--once"], stdout=subprocess.PIPE, text=True
+            )
+            for _ in range(2)
+        ]
+        outputs = [worker.communicate(timeout=300)[0] for worker in workers]
+        assert [worker.returncode for worker in workers] == [0, 0]
+        passes = [json.loads(line) for out in outputs for line in out.splitlines()]
+        assert sum(p["fired"] for p in passes) == 50
+        fired = sorted(i for p in passes for i in p["instances"])
+        assert fired == sorted(ids)  # each instance by one worker
+        for resource_id in ids:
+            assert _ticks(store, resource_id) == 1
+            assert store.state_at(resource_id)["configuration"] == ["done"]
+            assert store.verify(resource_id) == []
+        assert store.next_due() is None
+    finally:
+        store.close()
+
+
+def test_sigterm_stops_the_worker_after_the_step_in_flight(tmp_path: Path) -> None:
+    location = str(tmp_path / "store")
+    store = FileStore(location)
+    ids = _timed_instances(store, 120)
+    _wait_until_due(store)
+    worker = subprocess.Popen(
+        [*SW, "--store", location], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    time.sleep(0.5)  # the worker is starting or mid-pass: either way it stops cleanly
+    worker.send_signal(signal.SIGTERM)
+    out, err = worker.communicate(timeout=120)
+    assert worker.returncode == 0, err
+    assert "Traceback" not in err
+    for resource_id in ids:
+        assert store.verify(resource_id) == []
+        assert _ticks(store, resource_id) <= 1
+    # what one worker left, another finishes
+    Worker(store).run_once()
+    assert all(_ticks(store, resource_id) == 1 for resource_id in ids)
+
+
+def test_a_new_timer_wakes_a_sleeping_worker(tmp_path: Path) -> None:
+    """The worker sleeps up to --max-idle (here 60 s) without a timer; a new instance's timer
+    (its `due` hint) wakes it, and the timer fires soon after it is due."""
+    store = FileStore(tmp_path / "store")
+    stop = threading.Event()
+    passes: list[Any] = []
+    worker = Worker(store, max_idle=60)
+    thread = threading.Thread(target=worker.run, args=(stop, passes.append), daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 30  # only stops a runaway
+        while not passes and time.monotonic() < deadline:
+            time.sleep(0.02)
+        (resource_id,) = _timed_instances(store, 1, "late")
+        while not any(p.fired for p in passes) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert [p.instances for p in passes if p.fired] == [(resource_id,)]
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+    assert not thread.is_alive()
+
+
+class _Receiver(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    seen: list[tuple[dict[str, str], bytes]] = []
+    connections: set[int] = set()
+
+    def do_POST(self) -> None:  # noqa: N802
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        _Receiver.seen.append((dict(self.headers), body))
+        _Receiver.connections.add(id(self.connection))
+        ok = verify_signature(body, self.headers.get("Statewright-Signature"), "s3cret")
+        self.send_response(204 if ok else 401)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+def test_a_webhook_is_signed_carries_headers_and_reuses_its_connection() -> None:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Receiver)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    _Receiver.seen.clear()
+    _Receiver.connections.clear()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/hook"
+        sink = WebhookSink(url, headers={"Authorization": "Bearer t0ken"}, secret="s3cret")
+        for n in range(3):
+            sink.deliver({"id": str(n), "data": {"n": n}})
+        wrong = WebhookSink(url, secret="not the secret")
+        with pytest.raises(Exception, match="401"):
+            wrong.deliver({"id": "x"})
+        sink.close()
+        wrong.close()
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert len(_Receiver.seen) == 4
+    assert all(h.get("Authorization") == "Bearer t0ken" for h, _ in _Receiver.seen[:3])
+    assert len(_Receiver.connections) == 2  # one per sink: kept alive between deliveries
+    with pytest.raises(Exception, match="one line"):
+        WebhookSink("http://x/", headers={"X-Evil": "a\r\nInjected: yes"})
+
+
+def test_signatures_check_the_body_the_secret_and_the_time() -> None:
+    body = b'{"id": "1"}'
+    header = sign(body, b"key", now=1_000_000)
+    assert verify_signature(body, header, "key", now=1_000_010)
+    assert not verify_signature(body + b" ", header, "key", now=1_000_010)
+    assert not verify_signature(body, header, "other", now=1_000_010)
+    assert not verify_signature(body, header, "key", now=1_000_000 + 301)  # a replay
+    assert not verify_signature(body, None, "key")
+    assert not verify_signature(body, "garbage", "key")
+
+
+def test_the_worker_command_refuses_bad_options(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "NO_SECRET"}
+    done = subprocess.run(
+        [*SW, "--store", str(tmp_path), "--once", "--webhook-secret-env", "NO_SECRET"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert done.returncode == 2 and "NO_SECRET" in done.stderr
+    done = subprocess.run(
+        [*SW, "--store", str(tmp_path), "--once", "--max-idle", "0"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2 and "Traceback" not in done.stderr
