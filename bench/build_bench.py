@@ -74,20 +74,32 @@ def main() -> int:
             door.write_text(changed if changed != text else text.replace(" twice", ""), "utf-8")
 
         rows = [
-            ("from scratch, 1 job", timed(f"{build} -j1", folder, args.repeat, clean),
-             timed(make, folder, args.repeat, clean)),
-            ("from scratch, 2 jobs", timed(f"{build} -j2", folder, args.repeat, clean),
-             timed(f"{make} -j2", folder, args.repeat, clean)),
+            (
+                "from scratch, 1 job",
+                timed(f"{build} -j1", folder, args.repeat, clean),
+                timed(make, folder, args.repeat, clean),
+            ),
+            (
+                "from scratch, 2 jobs",
+                timed(f"{build} -j2", folder, args.repeat, clean),
+                timed(f"{make} -j2", folder, args.repeat, clean),
+            ),
         ]
         subprocess.run(build, shell=True, cwd=folder, check=True, capture_output=True)
         subprocess.run(make, shell=True, cwd=folder, check=True, capture_output=True)
         rows.append(
-            ("one chart changed", timed(build, folder, args.repeat, touch_one),
-             timed(make, folder, args.repeat, touch_one))
+            (
+                "one chart changed",
+                timed(build, folder, args.repeat, touch_one),
+                timed(make, folder, args.repeat, touch_one),
+            )
         )
         rows.append(
-            ("nothing changed", timed(build, folder, args.repeat, nothing),
-             timed(make, folder, args.repeat, nothing))
+            (
+                "nothing changed",
+                timed(build, folder, args.repeat, nothing),
+                timed(make, folder, args.repeat, nothing),
+            )
         )
     print(f"build_bench: {charts} charts x (svg, png, python) = {3 * charts} files")
     print("| case | statewright build | make | build / make |\n|---|---:|---:|---:|")

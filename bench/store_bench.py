@@ -240,7 +240,7 @@ def postgres_rows(
 
     sys.path.insert(0, str(HERE.parent / "tests"))
     import pgserver  # noqa: PLC0415 - the tests' throwaway server
-    from statewright.runtime.store.postgres import PostgresStore, upgrade
+    from statewright.runtime.store import PostgresStore, upgrade
 
     if pgserver.binaries() is None:
         print("PostgreSQL is not installed: no PostgreSQL rows")

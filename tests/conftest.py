@@ -40,7 +40,7 @@ def pg_dsn(pg_server: Any) -> str:
 
     import psycopg
 
-    from statewright.runtime.store.postgres import upgrade
+    from statewright.runtime.store import upgrade
 
     name = "sw_" + uuid.uuid4().hex[:12]
     with psycopg.connect(pg_server.dsn, autocommit=True) as conn:

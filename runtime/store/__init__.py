@@ -60,7 +60,8 @@ from .sinks import (
 from .worker import Pass, Worker
 
 if TYPE_CHECKING:
-    from .postgres import SCHEMA_VERSION, PostgresStore, upgrade
+    from .pg_schema import SCHEMA_VERSION, upgrade
+    from .postgres import PostgresStore
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -138,8 +139,12 @@ def open_store(
 
 def __getattr__(name: str) -> Any:
     # PostgresStore needs psycopg, an extra: imported only when asked for
-    if name in ("PostgresStore", "upgrade", "SCHEMA_VERSION"):
-        from . import postgres
+    if name == "PostgresStore":
+        from .postgres import PostgresStore
 
-        return getattr(postgres, name)
+        return PostgresStore
+    if name in ("upgrade", "SCHEMA_VERSION"):
+        from . import pg_schema
+
+        return getattr(pg_schema, name)
     raise AttributeError(name)

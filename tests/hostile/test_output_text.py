@@ -31,9 +31,8 @@ from lxml import etree
 
 from statewright.compiler import parse
 from statewright.compiler.formats import FORMATS
-from statewright.compiler.tools.build.run import header_path
 from statewright.compiler.tools.cli.main import main
-from statewright.compiler.tools.generated import MARK
+from statewright.compiler.tools.generated import MARK, header_path
 
 HAVE_DOT = shutil.which("dot") is not None
 CHART = "a => b: go;\nb => a: back;\n"

@@ -18,8 +18,13 @@ from testkit import EXAMPLES, assert_tables_remain, counting
 
 psycopg = pytest.importorskip("psycopg")
 
-from statewright.runtime.store import CallbackSink, StoreError  # noqa: E402
-from statewright.runtime.store.postgres import SCHEMA_VERSION, PostgresStore, upgrade  # noqa: E402
+from statewright.runtime.store import (  # noqa: E402  # noqa: E402
+    SCHEMA_VERSION,
+    CallbackSink,
+    PostgresStore,
+    StoreError,
+    upgrade,
+)
 
 
 def test_a_database_without_the_schema_is_refused_until_upgraded(pg_server: Any) -> None:

@@ -169,8 +169,7 @@ def test_statewright_yaml_is_the_same_project(tmp_path: Path) -> None:
     yaml_project = _sample(tmp_path / "yaml", svg=False)
     (yaml_project / "pyproject.toml").unlink()
     (yaml_project / "statewright.yaml").write_text(
-        textwrap.dedent(
-            """\
+        textwrap.dedent("""\
             charts: [charts/*.smcat, charts/*.yaml]
             out: generated
             outputs:
@@ -178,8 +177,7 @@ def test_statewright_yaml_is_the_same_project(tmp_path: Path) -> None:
               - format: json
               - {format: yaml, out: generated/yaml}
               - format: mermaid
-            """
-        ),
+            """),
         "utf-8",
     )
     assert _sw(toml_project, "build").returncode == 0
@@ -376,8 +374,8 @@ def test_python_outputs_are_stale_when_the_runtime_reads_other_tables(
     """A module generated for other tables is refused by the runtime (OutdatedModuleError):
     its input key holds the tables' format, so `build` makes it again; other formats keep
     their keys."""
+    from statewright.compiler.tools.build.plan import input_key
     from statewright.compiler.tools.build.project import Output
-    from statewright.compiler.tools.build.run import input_key
     from statewright.runtime import compiling
 
     source, chart = b"a => b;", Path("door.smcat")

@@ -1,7 +1,7 @@
 """The project file: which charts a build reads and which outputs it writes (docs/build.md).
 
-A tool's configuration (`tools/build`), read by `statewright build` and `watch`. Bytes -> `Project` (or `ProjectError` naming
-the file, line, column and key). Two forms with one meaning:
+A tool's configuration (`tools/build`), read by `statewright build` and `watch`. Bytes ->
+`Project` (or `ProjectError` naming the file, line, column and key). Two forms with one meaning:
 
 - `pyproject.toml`, table `[tool.statewright]` (TOML; read with the standard library's
   tomllib, positions recovered by a line scan, since tomllib keeps none);

@@ -25,6 +25,10 @@ still holds the recorded bytes: a hand-made `door.json` is never overwritten or 
 Everything stays inside the project folder: a chart or an output folder that resolves
 elsewhere (through a symbolic link) is refused before anything is read or written.
 
+The build is three modules and the header's: `plan.py` (the targets and their input keys),
+`manifest.py` (what the build wrote without a header), this module (reading charts,
+generating, writing, orphans), and `tools/generated.py` (the header, written and read).
+
 Charts are parsed and checked once each, in worker processes (`--jobs`). `check=True` writes
 nothing and reports each target that is missing, stale or edited. A file is only ever written
 whole (temporary file, fsync, rename), and only when its bytes change.
@@ -33,36 +37,21 @@ whole (temporary file, fsync, rename), and only when its bytes change.
 from __future__ import annotations
 
 import concurrent.futures
-import glob
-import hashlib
-import json
 import os
-import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ....runtime.compiling import atomic_write, makedirs, replacing, unlink_if_there
+from ....runtime.compiling import replacing, unlink_if_there
 from ...diagnostics import Diagnostic, Severity
-from ...pipeline import emitter
-from ...errors import CompilerError, EmitError
+from ...errors import EmitError
 from ...formats import FORMATS
-from ...pipeline import diagnose_file
-from ..generated import HEAD_BYTES, HEADER, MARK
-from .project import Output, Project, ProjectError
-
-#: the manifest of an output folder: what the build wrote there
-MANIFEST = ".statewright-build.json"
-@dataclass(frozen=True)
-class Target:
-    chart: Path
-    output: Output
-    path: Path
-    key: str
-    #: the first 16 hex digits of the chart file's SHA-256 (shown in the header)
-    source_hash: str = ""
-    #: the SHA-256 of the bytes the build last wrote at `path` (its manifest), if any
-    recorded: str | None = None
+from ...pipeline import diagnose_file, emitter
+from ..generated import body_hash, read_header, with_header
+from .manifest import MANIFEST, read_manifest, sha, write_file, write_manifest
+from .plan import BuildError as BuildError
+from .plan import Target, plan
+from .project import Project
 
 
 @dataclass
@@ -84,238 +73,6 @@ class ChartReport:
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
 
-def charts_of(project: Project, patterns: Iterable[str] | None = None) -> list[Path]:
-    """The chart files of the project (or of `patterns`), sorted, without outputs or the
-    project file itself."""
-    generated = {output.out.resolve() for output in project.outputs}
-    excluded = {
-        Path(p).resolve()
-        for pattern in project.exclude
-        for p in glob.glob(str(project.root / pattern), recursive=True)
-    }
-    found: set[Path] = set()
-    for pattern in patterns if patterns is not None else project.charts:
-        for name in glob.glob(str(project.root / pattern), recursive=True):
-            path = Path(name)
-            resolved = path.resolve()
-            if not path.is_file() or resolved == project.config.resolve():
-                continue
-            if resolved in excluded or any(folder in resolved.parents for folder in generated):
-                continue
-            found.add(path)
-    return sorted(found)
-
-
-def unmatched_patterns(project: Project) -> list[str]:
-    """The `charts` patterns that match no file (likely typos)."""
-    return [
-        pattern
-        for pattern in project.charts
-        if not glob.glob(str(project.root / pattern), recursive=True)
-    ]
-
-
-def input_key(source: bytes, chart: Path, output: Output, version: str) -> str:
-    recipe: dict[str, object] = {
-        "statewright": version,
-        "format": output.format,
-        "options": dict(output.options),
-        "name": chart.name,
-        "source": hashlib.sha256(source).hexdigest(),
-    }
-    if output.format == "python":  # a module for other tables is refused by the runtime
-        from ....runtime.compiling import TABLES
-
-        recipe["tables"] = TABLES
-    return hashlib.sha256(json.dumps(recipe, sort_keys=True).encode()).hexdigest()[:16]
-
-
-def plan(project: Project, version: str) -> list[Target]:
-    """Every file the project generates; `ProjectError` when two outputs would write one file,
-    `BuildError` when a chart or an output folder resolves outside the project folder."""
-    targets: list[Target] = []
-    writers: dict[Path, Output] = {}
-    everything = charts_of(project)
-    root = project.root.resolve()
-    for output in project.outputs:
-        _contained(output.out, root, "the output folder")
-    manifests = {folder: read_manifest(folder) for folder in {o.out for o in project.outputs}}
-    for output in project.outputs:
-        charts = charts_of(project, output.charts) if output.charts is not None else everything
-        for chart in charts:
-            _contained(chart, root, "the chart")
-            path = output.path_for(chart)
-            if path in writers:
-                raise ProjectError(
-                    f"two outputs write {path.relative_to(project.root).as_posix()}",
-                    output.span,
-                    f"the other is on line {writers[path].span.line}; give one its own `out` "
-                    "or `filename`",
-                )
-            writers[path] = output
-            source = chart.read_bytes()
-            key = input_key(source, chart, output, version)
-            digest = hashlib.sha256(source).hexdigest()[:16]
-            recorded = manifests[output.out].get(path.name)
-            targets.append(Target(chart, output, path, key, digest, recorded))
-    return targets
-
-
-def _contained(path: Path, root: Path, what: str) -> None:
-    """Refuse a path that resolves outside the project folder (a link pointing out)."""
-    resolved = path.resolve()
-    if resolved != root and root not in resolved.parents:
-        shown = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
-        raise BuildError(
-            f"{what} {shown} resolves to {resolved}, outside the project folder {root}: "
-            "statewright build reads and writes inside its project only"
-        )
-
-
-# -- the manifest -------------------------------------------------------------------------------
-
-
-def read_manifest(folder: Path) -> dict[str, str]:
-    """What the build wrote in `folder` (file name -> SHA-256); empty when there is no
-    manifest or it cannot be read (then nothing is assumed to be the build's)."""
-    try:
-        document = json.loads((folder / MANIFEST).read_text("utf-8"))
-    except (OSError, ValueError, RecursionError):
-        return {}
-    files = document.get("files") if isinstance(document, dict) else None
-    if not isinstance(files, dict):
-        return {}
-    return {
-        name: digest
-        for name, digest in files.items()
-        if isinstance(name, str) and isinstance(digest, str) and "/" not in name
-    }
-
-
-def write_manifest(folder: Path, files: dict[str, str]) -> None:
-    """Record what the build wrote in `folder` (atomically; removed when nothing is left)."""
-    path = folder / MANIFEST
-    if not files:
-        unlink_if_there(path)
-        return
-    document = {
-        "format": "statewright-build-manifest/1",
-        "note": "what `statewright build` wrote in this folder; it never overwrites or "
-        "removes a file whose bytes it did not write",
-        "files": dict(sorted(files.items())),
-    }
-    data = (json.dumps(document, indent=2) + "\n").encode("utf-8")
-    try:
-        if path.read_bytes() == data:
-            return
-    except OSError:
-        pass
-    _write(path, data)
-
-
-def _sha(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-# -- headers ------------------------------------------------------------------------------------
-
-
-def _body_hash(body: bytes) -> str:
-    return hashlib.sha256(body).hexdigest()[:16]
-
-
-def with_header(data: bytes, target: Target, root: Path) -> bytes:
-    """The output with its header line (formats with comments; a PNG text chunk), else as
-    it is."""
-    chart = target.chart
-    source = chart.relative_to(root).as_posix() if chart.is_relative_to(root) else chart.name
-    text = (
-        f"{MARK} generated from {header_path(source)} (sha256 {target.source_hash}); do not edit. "
-        f"input={target.key} output={_body_hash(data)}"
-    )
-    found = FORMATS[target.output.format]
-    if found.binary:
-        return _png_with_text(data, text)
-    comment = found.comment
-    if comment is None:
-        return data
-    line = f"{comment[0]}{text}{comment[1]}\n".encode()
-    if data.startswith(b"<?xml"):
-        end = data.index(b"\n") + 1 if b"\n" in data else len(data)
-        return data[:end] + line + data[end:]
-    return line + data
-
-
-def header_path(path: str) -> str:
-    """A file name as a header comment may hold it, whatever the comment's syntax: every
-    character but ASCII letters, digits and `/._+~@,=-` percent-encoded (UTF-8), and no two
-    dashes in a row (`--` may not appear inside an XML comment, and `-->` ends one). A name
-    holding a line break, `-->`, `*/` or a quote can then add nothing to the output."""
-    from urllib.parse import quote
-
-    safe = quote(path, safe="/._+~@,=-")
-    while "--" in safe:
-        safe = safe.replace("--", "-%2D")
-    return safe
-
-
-_PNG = b"\x89PNG\r\n\x1a\n"
-_PNG_KEYWORD = b"statewright-build"
-
-
-def _png_with_text(data: bytes, text: str) -> bytes:
-    """The PNG with a tEXt chunk holding `text`, right after its IHDR chunk."""
-    import zlib
-
-    if not data.startswith(_PNG) or len(data) < 33:
-        return data
-    body = _PNG_KEYWORD + b"\x00" + text.encode("latin-1")
-    chunk = (
-        len(body).to_bytes(4, "big")
-        + b"tEXt"
-        + body
-        + zlib.crc32(b"tEXt" + body).to_bytes(4, "big")
-    )
-    ihdr_end = 8 + 4 + 4 + int.from_bytes(data[8:12], "big") + 4
-    return data[:ihdr_end] + chunk + data[ihdr_end:]
-
-
-def _png_header(data: bytes) -> tuple[str, str, bytes] | None:
-    """The build header of a PNG (its tEXt chunk), and the PNG without that chunk."""
-    position = 8
-    while position + 8 <= len(data):
-        length = int.from_bytes(data[position : position + 4], "big")
-        kind = data[position + 4 : position + 8]
-        end = position + 12 + length
-        if kind == b"tEXt":
-            body = data[position + 8 : position + 8 + length]
-            if body.startswith(_PNG_KEYWORD + b"\x00"):
-                match = HEADER.search(body)
-                if match is None:
-                    return None
-                rest = data[:position] + data[end:]
-                return match["key"].decode(), match["body"].decode(), rest
-        if kind in (b"IDAT", b"IEND"):
-            return None  # the chunk is written before the image data
-        position = end
-    return None
-
-
-def read_header(data: bytes) -> tuple[str, str, bytes] | None:
-    """(input key, recorded body hash, body without the header) of a generated file."""
-    if data.startswith(_PNG):
-        return _png_header(data)
-    head = data[:HEAD_BYTES]
-    match = HEADER.search(head)
-    if match is None:
-        return None
-    start = head.rfind(b"\n", 0, match.start()) + 1
-    end = head.find(b"\n", match.end())
-    end = len(data) if end < 0 else end + 1
-    body = data[:start] + data[end:]
-    return match["key"].decode(), match["body"].decode(), body
-
-
 def status_of_existing(target: Target) -> str | None:
     """up-to-date, stale or edited from the file's header alone; None when the file must be
     generated to tell (it is missing, or its format has no header)."""
@@ -328,8 +85,8 @@ def status_of_existing(target: Target) -> str | None:
     header = read_header(data)
     if header is None:
         return "foreign"  # a file in place of an output, without the header the build writes
-    key, body_hash, body = header
-    if _body_hash(body) != body_hash:
+    key, recorded, body = header
+    if body_hash(body) != recorded:
         return "edited"
     return "up-to-date" if key == target.key else "stale"
 
@@ -341,6 +98,11 @@ def read_chart(path: Path, target: str | None) -> tuple[object, ChartReport]:
     display = os.path.relpath(path)
     text, chart, diagnostics = diagnose_file(path.read_bytes(), display, target=target)
     return chart, ChartReport(Path(display), text, diagnostics)
+
+
+def _source_name(chart: Path, root: Path) -> str:
+    """A chart file as its outputs' headers name it: its path in the project."""
+    return chart.relative_to(root).as_posix() if chart.is_relative_to(root) else chart.name
 
 
 def has_header(target: Target) -> bool:
@@ -362,10 +124,6 @@ def generate(chart: object, target: Target) -> bytes:
     except EmitError as error:
         raise BuildError(str(error)) from None
     return output.encode("utf-8") if isinstance(output, str) else output
-
-
-class BuildError(CompilerError):
-    """An output could not be generated (Graphviz missing, say)."""
 
 
 _FOREIGN = (
@@ -394,7 +152,13 @@ def build_chart(
             results.append(Result(target, "failed", "the chart has errors"))
             continue
         try:
-            data = with_header(generate(chart, target), target, root)
+            data = with_header(
+                generate(chart, target),
+                target.output.format,
+                _source_name(target.chart, root),
+                target.source_hash,
+                target.key,
+            )
         except BuildError as error:
             results.append(Result(target, "failed", str(error)))
             continue
@@ -405,11 +169,11 @@ def build_chart(
         # a file without a header is the build's when its manifest names it; the bytes
         # tell whether it was edited since
         ours = existing is None or has_header(target) or target.recorded is not None
-        edited = existing is not None and not has_header(target) and (
-            _sha(existing) != target.recorded
+        edited = (
+            existing is not None and not has_header(target) and (sha(existing) != target.recorded)
         )
         if existing == data:
-            results.append(Result(target, "unchanged", digest=_sha(data)))
+            results.append(Result(target, "unchanged", digest=sha(data)))
         elif check:
             status = "missing" if existing is None else "edited" if edited else "stale"
             results.append(Result(target, status))
@@ -417,22 +181,17 @@ def build_chart(
             results.append(Result(target, "failed", _FOREIGN))
         else:
             try:
-                _write(target.path, data)
+                write_file(target.path, data)
             except OSError as error:  # the old file is untouched (atomic_write)
                 results.append(Result(target, "failed", _not_written(target.path, error)))
                 continue
             detail = "" if existing is None else "replaced"
             if edited and ours:
                 detail = "replaced a file edited by hand"
-            results.append(Result(target, "written", detail, digest=_sha(data)))
+            results.append(Result(target, "written", detail, digest=sha(data)))
         if broken and not check and results[-1].status != "failed":
             results[-1].detail = "written from a chart with findings"
     return report, results
-
-
-def _write(path: Path, data: bytes) -> None:
-    makedirs(path.parent)
-    atomic_write(path, data)
 
 
 def _not_written(path: Path, error: OSError) -> str:
@@ -577,7 +336,7 @@ def find_orphans(project: Project, targets: list[Target]) -> list[Path]:
                 data = path.read_bytes()
             except OSError:
                 continue
-            if read_header(data) is not None or manifest.get(path.name) == _sha(data):
+            if read_header(data) is not None or manifest.get(path.name) == sha(data):
                 found.append(path)
     return found
 

@@ -66,6 +66,7 @@ def add_parsers(commands: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     from ... import __version__
     from ..build import run as build
+    from ..build.plan import unmatched_patterns
     from ..build.project import ProjectError, load_project
 
     if args.jobs < 1:
@@ -75,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
     display = os.path.relpath(config) if config.is_absolute() else str(config)
     try:
         project = load_project(data, display, config.parent.resolve())
-        missing = build.unmatched_patterns(project)
+        missing = unmatched_patterns(project)
         if missing:
             raise UsageError(
                 f"{display}: `charts` pattern {', '.join(repr(m) for m in missing)} matches no file"
