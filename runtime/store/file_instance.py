@@ -1,4 +1,5 @@
-"""One instance of a FileStore: its log, recovery, snapshots and segments.
+"""One instance of a FileStore: its log, snapshots and segments (its recovery when opened is
+`file_recovery`).
 
 Part of `statewright.runtime.store` (the store itself is `files`). The commit is one `os.write`
 of the framed record on an O_APPEND descriptor and its `fsync`; that fsync is the
@@ -19,26 +20,25 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from ..memory import gc_paused
-from ..timers import Clock, FakeClock
-from . import file_log, fsio, logfile, segment_ids
+from ..timers import Clock
+from . import fsio, logfile, segment_ids
 from .charts import StoredChart
 from .disk import (
     FileLock,
     atomic_write,
     fsync_dir,
     with_crc,
-    without_crc,
     write_new,
 )
 from .due_index import LOOK, DueIndex, read_hint
-from .errors import AcknowledgedEventsLost, StoreError, StoreIOError, check_record
+from .errors import StoreError, StoreIOError, check_record
 from .file_log import FileLog
 from .file_outbox import deliver
+from .file_recovery import STATE_FORMAT, recover
 from .fsio import checkpoint, write_all
 from .instance import DurableInstance
-from .logfile import LogCorrupt, Scan
 from .records import Receipt, Record
-from .replay import apply, durable_snapshot, restore_durable
+from .replay import durable_snapshot, restore_durable
 from .segment_ids import OlderIds
 from .sinks import Sink
 
@@ -70,9 +70,6 @@ class FileHome(Protocol):
     def remote_sinks(self) -> bool: ...
 
     def wake(self, resource_id: str) -> None: ...
-
-
-STATE_FORMAT = "statewright-state/1"
 
 
 class FileInstance(DurableInstance):
@@ -412,144 +409,14 @@ class FileInstance(DurableInstance):
             self._recover()
 
     def _recover(self) -> None:
-        file_log.settle(self.log_path)  # a tail a failed fsync left here is cut first
-        for leftover in self.folder.glob(".*.tmp"):
-            fsio.unlink_if_there(leftover)
-            self.recovered.append(f"removed the leftover {leftover.name}")
-        if not self.log_path.exists():
-            self._recover_rotation()
-        state = self._read_state()
-        scanned = logfile.scan(self.log_path)
-        if scanned.header is None:
-            raise LogCorrupt(self.log_path, 1, 0, "no valid header")
-        if scanned.header.get("chart_hash") != self.chart.hash or (
-            scanned.header.get("instance") != self.resource_id
-        ):
-            raise LogCorrupt(self.log_path, 1, 0, "the header names another instance or chart")
-        self._base_seq = scanned.header["base_seq"]
-        last = self._base_seq + len(scanned.records) - 1
-        if scanned.torn is not None:
-            self._cut_tail(scanned, state)
-        if state is not None and state["last_seq"] > last:
-            raise AcknowledgedEventsLost(
-                f"{self.folder / 'state.json'} records event {state['last_seq']} but "
-                f"{self.log_path} ends at {last}: the disk lost acknowledged events"
-            )
-        clock = FakeClock()
-        machine = self.chart.new(clock=clock, replaying=True)
-        records = scanned.records
-        if state is not None and state["last_seq"] >= self._base_seq - 1:
-            clock.time = float(state.get("saved_at", self.store.clock.now()))
-            restore_durable(machine, state["machine"], clock)
-            replay = [r for r in records if r["seq"] > state["last_seq"]]
-            self._snapshot_seq = state["last_seq"]
-        else:  # no usable snapshot: replay from the first segment
-            if state is None and (self._base_seq > 1 or len(records) > self.store.snapshot_every):
-                # (a young instance has no snapshot until its first close: not a recovery)
-                self.recovered.append("state.json was missing or damaged: rebuilt from the log")
-            replay = self._all_records(records)
-            self._snapshot_seq = 0
-        for record in replay:
-            apply(machine, record, clock)
-        live = self.chart.new(clock=self.store.clock)
-        restore_durable(live, durable_snapshot(machine, clock), self.store.clock)
-        self.machine = live
-        final = records[-1] if records else None
-        self.last_seq = final["seq"] if final else self._base_seq - 1
-        self.version = final["version"] if final else (state["version"] if state else 0)
-        self.last_time = final["ts"] if final else None
-        self._event_ids = {r["id"]: r["seq"] for r in records}
-        self._configuration_after = {r["seq"]: r["to"] for r in records[-100:]}
+        found = recover(self.store, self.resource_id, self.chart, self.folder, self._new_segment)
+        self.recovered += found.notes
+        self.machine = found.machine
+        self._base_seq, self._snapshot_seq = found.base_seq, found.snapshot_seq
+        self.last_seq, self.version, self.last_time = found.last_seq, found.version, found.last_time
+        self._event_ids = found.event_ids
+        self._configuration_after = found.configuration_after
         self._open_log()
-
-    def _all_records(self, current: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """Every record from the first segment on (the current one's as scanned): LogCorrupt
-        when a segment is missing or does not follow the one before (a gap, never replayed
-        over in silence)."""
-        records: list[dict[str, Any]] = []
-        expected = 1
-        for segment in self.store.segments(self.resource_id):
-            if segment == self.log_path:
-                base, found = self._base_seq, current
-            else:
-                scanned = logfile.scan(segment)
-                if scanned.header is None:
-                    raise LogCorrupt(segment, 1, 0, "no valid header")
-                base, found = scanned.header["base_seq"], scanned.records
-            if base != expected:
-                raise LogCorrupt(
-                    segment,
-                    1,
-                    0,
-                    f"starts at event {base} but the segments before it end at {expected - 1}: "
-                    "a segment is missing (restore it from a backup)",
-                )
-            records += found
-            expected = base + len(found)
-        return records
-
-    def _read_state(self) -> dict[str, Any] | None:
-        try:
-            data = (self.folder / "state.json").read_bytes()
-        except FileNotFoundError:
-            return None
-        state = without_crc(data)
-        if state is None or state.get("format") != STATE_FORMAT:
-            self.recovered.append("state.json failed its checksum: rebuilt from the log")
-            return None
-        if state.get("chart_hash") != self.chart.hash:
-            self.recovered.append("state.json was for another chart: rebuilt from the log")
-            return None
-        return state
-
-    def _cut_tail(self, scanned: Scan, state: dict[str, Any] | None) -> None:
-        """Cut the record in flight: a partial line and NUL bytes always; one complete line
-        that fails its check only when no snapshot says it was committed (it cannot be told
-        from media corruption otherwise); more than one bad line never."""
-        tail = scanned.torn or b""
-        complete = tail.rstrip(b"\0").count(b"\n")
-        claimed = (
-            state is not None
-            and scanned.torn_seq is not None
-            and (state["last_seq"] >= scanned.torn_seq)
-        )
-        if complete > 1 or (complete == 1 and claimed):
-            raise LogCorrupt(
-                self.log_path,
-                scanned.header["base_seq"] + len(scanned.records) if scanned.header else 1,
-                scanned.good_length,
-                (
-                    "the last records fail their checks"
-                    if complete > 1
-                    else "the last record fails its check, and the snapshot says it was committed"
-                ),
-            )
-        keep = self.folder / f"events.log.torn-{int(self.store.clock.now() * 1000)}"
-        write_new(keep, tail)  # on failure the log is not cut: the next open tries again
-        files = fsio.FILES
-        fd = files.open(self.log_path, os.O_WRONLY)
-        try:
-            files.ftruncate(fd, scanned.good_length)
-            files.fsync(fd)
-        finally:
-            files.close(fd)
-        fsync_dir(self.folder)
-        self.recovered.append(
-            f"cut a torn last record ({len(tail)} bytes at byte {scanned.good_length}; "
-            f"kept in {keep.name})"
-        )
-
-    def _recover_rotation(self) -> None:
-        """A crash between closing a segment and starting the next: start the next."""
-        rotated = [p for p in self.store.segments(self.resource_id) if p != self.log_path]
-        if not rotated:
-            raise StoreError(f"{self.log_path}: missing, and no earlier segment")
-        scanned = logfile.scan(rotated[-1])
-        if scanned.header is None:
-            raise LogCorrupt(rotated[-1], 1, 0, "no valid header")
-        last = scanned.header["base_seq"] + len(scanned.records) - 1
-        self._new_segment(last + 1)
-        self.recovered.append(f"started the segment after {rotated[-1].name}")
 
     def _find_event(self, event_id: str) -> int | None:
         """The sequence number of a committed event id, or None: the current segment's ids are

@@ -85,7 +85,7 @@ def check(store: Any, resource_id: str, notes: list[str] | None) -> list[str]:
 
 
 def _cuttable(scanned: logfile.Scan, folder: Path) -> bool:
-    """Whether opening the instance would cut this torn tail (`FileInstance._cut_tail`'s
+    """Whether opening the instance would cut this torn tail (`file_recovery._cut_tail`'s
     rule): a partial line or NUL bytes always; one complete bad line when no snapshot says
     it was committed; more than one never."""
     tail = scanned.torn or b""
