@@ -34,7 +34,7 @@ from .plans import candidates, domain, exit_set, plan_for, remember, without_con
 from .reserved import PREFIXES, refusal
 from .scheduling import Scheduling
 from .session import Session
-from .timers import Clock, SystemClock
+from .timers import Clock, SystemClock, Timer
 
 ActionHook = Callable[..., Any]
 
@@ -119,7 +119,7 @@ class Machine(Scheduling, Actors, Answers, Pictured):
         self.clock: Clock = clock or SystemClock()
         #: (due, sequence, event, the state that scheduled it or None, the target of a <send>,
         #: the id that cancels it)
-        self._timers: list[tuple[float, int, Event, str | None, str | None, str | None]] = []
+        self._timers: list[Timer] = []
         self._timer_sequence = 0
         self.running = False
         self.done = False
@@ -463,7 +463,7 @@ class Machine(Scheduling, Actors, Answers, Pictured):
             for name in state.invokes:
                 self.children.pop(name, None)  # stopped: its completion no longer counts
             if state.timers:
-                self._timers = [t for t in self._timers if t[3] != state.name]
+                self._timers = [t for t in self._timers if t.state != state.name]
 
     def _halt(self) -> None:
         """The machine finished (SCXML `exitInterpreter`): every active state's exit actions

@@ -12,6 +12,7 @@ from typing import Any
 from .datamodel import Event
 from .invocations import Invocations
 from .session import Session
+from .timers import Timer
 
 #: how many rounds of due timers `tick()` fires before it stops (events that keep sending
 #: each other at once would otherwise never end)
@@ -19,7 +20,7 @@ MAX_ROUNDS = 10_000
 
 
 class Scheduling:
-    _timers: list[tuple[float, int, Event, str | None, str | None, str | None]]
+    _timers: list[Timer]
     _timer_sequence: int
     clock: Any
     done: bool
@@ -39,13 +40,13 @@ class Scheduling:
             fired = False
             while self._timers and not self.done:
                 self._timers.sort()
-                due, _, event, _, target, _ = self._timers[0]
-                if due > self.clock.now():
+                first = self._timers[0]
+                if first.due > self.clock.now():
                     break
                 self._timers.pop(0)
                 if not self.running:
                     self.start()
-                self._session.deliver(event, target)
+                self._session.deliver(first.event, first.target)
                 self._drain()
                 fired = True
             if self._invocations.running and self._invocations.tick():
@@ -65,12 +66,12 @@ class Scheduling:
         """A timed event: due `delay` seconds from now (a state's `after`, or a `<send>`)."""
         self._timer_sequence += 1
         due = self.clock.now() + delay
-        self._timers.append((due, self._timer_sequence, event, state, target, sendid))
+        self._timers.append(Timer(due, self._timer_sequence, event, state, target, sendid))
 
     @property
     def next_due(self) -> float | None:
         """When the earliest pending timed event is due (clock time), or None."""
-        own = min((t[0] for t in self._timers), default=None)
+        own = min((t.due for t in self._timers), default=None)
         if not self._invocations.running:
             return own
         children = self._invocations.next_due()
@@ -80,6 +81,6 @@ class Scheduling:
     def pending_timers(self) -> list[dict[str, Any]]:
         """The scheduled timed events: due time, event and the state that scheduled it."""
         return [
-            {"due": due, "event": event.name, "state": state}
-            for due, _, event, state, _, _ in sorted(self._timers)
+            {"due": timer.due, "event": timer.event.name, "state": timer.state}
+            for timer in sorted(self._timers)
         ]

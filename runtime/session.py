@@ -135,7 +135,7 @@ class Session:
         self.machine._external.append(event)
 
     def cancel(self, sendid: str) -> None:
-        self.machine._timers = [t for t in self.machine._timers if t[5] != sendid]
+        self.machine._timers = [t for t in self.machine._timers if t.sendid != sendid]
 
     # -- data ------------------------------------------------------------------------------------
 

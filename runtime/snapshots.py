@@ -16,6 +16,7 @@ from .datamodel import ContentError, Event
 from .document import ChartError
 from .model import Node
 from .session import Session
+from .timers import Timer
 
 #: the interpreter's `Machine` (typed loosely: the interpreter imports this module)
 Machine = Any
@@ -27,10 +28,13 @@ def take(machine: Machine) -> dict[str, Any]:
     """The instance as JSON-ready data."""
     now = machine.clock.now()
     timers = []
-    for due, _, event, state, target, sendid in sorted(machine._timers):
-        timer = {"in": max(0.0, due - now), "event": event.name, "state": state}
-        if state is None:  # a <send>: everything its event carries
-            timer.update(fields=event.fields(), target=target, sendid=sendid)
+    for pending in sorted(machine._timers):
+        timer = {"in": max(0.0, pending.due - now), "event": pending.event.name}
+        timer["state"] = pending.state
+        if pending.state is None:  # a <send>: everything its event carries
+            timer.update(
+                fields=pending.event.fields(), target=pending.target, sendid=pending.sendid
+            )
         timers.append(timer)
     session = machine._session
     found = {
@@ -132,16 +136,14 @@ def put(machine: Machine, snapshot: Mapping[str, Any]) -> None:
         machine._adopt(name, child)
 
 
-def _timer(
-    raw: Mapping[str, Any], sequence: int, now: float, node: Any
-) -> tuple[float, int, Event, str | None, str | None, str | None]:
+def _timer(raw: Mapping[str, Any], sequence: int, now: float, node: Any) -> Timer:
     """A pending timer from a snapshot: a state's `after` (the state it belongs to) or a
     delayed `<send>` (no state; its event's fields and target)."""
     state = None if raw.get("state") is None else node(raw["state"]).name
     fields = raw.get("fields")
     event = Event.from_fields(fields) if isinstance(fields, Mapping) else Event(str(raw["event"]))
     target, sendid = raw.get("target"), raw.get("sendid")
-    return (
+    return Timer(
         now + float(raw["in"]),
         sequence,
         event,
