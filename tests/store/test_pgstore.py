@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from testkit import EXAMPLES, assert_tables_remain, counting
+from testkit import EXAMPLES, assert_tables_remain, counting, sw
 
 psycopg = pytest.importorskip("psycopg")
 
@@ -135,22 +135,7 @@ def test_file_instances_migrate_into_postgresql(pg_dsn: str, tmp_path: Path) -> 
         for _ in range(5):
             instance.send("flip", event_id=f"a{_}")
     files.create("b", counting()).close()
-    moved = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "statewright",
-            "instances",
-            "migrate",
-            "--from",
-            str(tmp_path / "files"),
-            "--to",
-            pg_dsn,
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    moved = sw("instances", "migrate", "--from", str(tmp_path / "files"), "--to", pg_dsn)
     assert moved.returncode == 0, moved.stderr
     assert [json.loads(line)["ok"] for line in moved.stdout.splitlines()] == [True, True]
     with PostgresStore(pg_dsn) as store:
@@ -160,23 +145,7 @@ def test_file_instances_migrate_into_postgresql(pg_dsn: str, tmp_path: Path) -> 
             assert instance.configuration == ["on"] and instance.context["count"] == 5
             assert instance.send("flip", event_id="a4").duplicate  # ids came along
             assert instance.send("flip").version == 7
-    again = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "statewright",
-            "instances",
-            "migrate",
-            "--from",
-            str(tmp_path / "files"),
-            "--to",
-            pg_dsn,
-            "a",
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    again = sw("instances", "migrate", "--from", str(tmp_path / "files"), "--to", pg_dsn, "a")
     assert again.returncode == 1 and "exists already" in again.stdout
 
 
