@@ -18,11 +18,20 @@ from typing import Any
 
 from . import hooks, outcome, snapshots
 from .actors import Actors
+from .algorithm import (
+    add_ancestors,
+    add_descendants,
+    candidates,
+    domain,
+    effective_targets,
+    exit_set,
+    in_final,
+    without_conflicts,
+)
 from .content import execute
 from .datamodel import Event
 from .display import Pictured
 from .document import ChartError, read_document
-from .entryset import add_ancestors, add_descendants, effective_targets
 from .errors import LivelockError as LivelockError
 from .expr import lookup
 from .introspect import Answers
@@ -30,7 +39,7 @@ from .introspect import guard_failed as guard_failed
 from .invocations import Invocations
 from .model import Edge, Model, Node, Step, build, is_descendant, order
 from .outcome import Outcome
-from .plans import candidates, domain, exit_set, plan_for, remember, without_conflicts
+from .plans import plan_for, remember
 from .reserved import PREFIXES, refusal
 from .scheduling import Scheduling
 from .session import Session
@@ -428,7 +437,7 @@ class Machine(Scheduling, Actors, Answers, Pictured):
     # -- exit -----------------------------------------------------------------------------------
 
     def _domain(self, edge: Edge) -> Node | None:
-        return domain(edge, self._effective_targets(edge), self.model.root)
+        return domain(edge, effective_targets(edge, self._history), self.model.root)
 
     def _exit(self, enabled: list[Edge]) -> None:
         configuration = self._configuration
@@ -486,9 +495,6 @@ class Machine(Scheduling, Actors, Answers, Pictured):
 
     # -- enter ----------------------------------------------------------------------------------
 
-    def _effective_targets(self, edge: Edge) -> list[Node]:
-        return effective_targets(edge, self._history)
-
     def _enter(self, enabled: list[Edge], *, initial: bool = False) -> None:
         entering: set[Node] = set()
         defaults: set[Node] = set()
@@ -497,7 +503,7 @@ class Machine(Scheduling, Actors, Answers, Pictured):
             for target in edge.targets:
                 add_descendants(target, entering, defaults, history_content, self._history)
             ancestor = self.model.root if initial else self._domain(edge)
-            for target in self._effective_targets(edge):
+            for target in effective_targets(edge, self._history):
                 add_ancestors(target, ancestor, entering, defaults, history_content, self._history)
         root = self.model.root
         ordered = [s for s in sorted(entering, key=order) if s is not root]
@@ -550,18 +556,11 @@ class Machine(Scheduling, Actors, Answers, Pictured):
                     if (
                         grandparent is not None
                         and grandparent.is_parallel
-                        and all(self._in_final(child) for child in grandparent.states)
+                        and all(in_final(c, self._configuration) for c in grandparent.states)
                     ):
                         self._internal.append(
                             Event(f"done.state.{grandparent.name}", type="platform")
                         )
-
-    def _in_final(self, state: Node) -> bool:
-        if state.is_compound:
-            return any(c.is_final and c in self._configuration for c in state.states)
-        if state.is_parallel:
-            return all(self._in_final(c) for c in state.states)
-        return False
 
     # -- hooks ----------------------------------------------------------------------------------
 

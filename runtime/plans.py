@@ -11,18 +11,24 @@ computes a plan the first time a (configuration, event) pair occurs, keeps it on
 outcome depends on - guards, datamodel conditions, join arrivals, history - is left to the
 full algorithm, every time (`plan_for` returns None).
 
-The functions here are the pure parts of the algorithm (Appendix D: `getTransitionDomain`,
-`computeExitSet`, `removeConflictingTransitions`); the interpreter's full path uses them too,
-so both paths compute the same sets.
+A plan is computed with the procedures of `algorithm.py`, which the interpreter's full path
+uses too, so both paths compute the same sets.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Set
+from collections.abc import Mapping, Set
 from dataclasses import dataclass
 
-from .entryset import add_ancestors, add_descendants, effective_targets
-from .model import Edge, Model, Node, is_descendant, lcca, order, own_matching
+from .algorithm import (
+    add_ancestors,
+    add_descendants,
+    candidates,
+    domain,
+    exit_set,
+    without_conflicts,
+)
+from .model import Edge, Model, Node, order
 
 #: a chart with more (configuration, event) pairs than this forgets its plans and starts again:
 #: memory stays bounded whatever the chart's state space
@@ -45,76 +51,6 @@ class Plan:
 
 #: nothing is enabled
 NOTHING = Plan((), (), (), frozenset())
-
-
-def domain(edge: Edge, targets: list[Node], root: Node) -> Node | None:
-    """The transition domain (SCXML `getTransitionDomain`) given its effective targets."""
-    if not targets:
-        return None
-    if (
-        edge.internal
-        and edge.source.is_compound
-        and all(is_descendant(s, edge.source) for s in targets)
-    ):
-        return edge.source
-    return lcca([edge.source, *targets], root)
-
-
-def exit_set(
-    edges: Iterable[Edge],
-    configuration: Set[Node],
-    history: Mapping[str, list[Node]],
-    root: Node,
-) -> set[Node]:
-    """The active states the transitions exit (SCXML `computeExitSet`)."""
-    result: set[Node] = set()
-    for edge in edges:
-        if edge.targets:
-            within = domain(edge, effective_targets(edge, history), root)
-            result |= {s for s in configuration if is_descendant(s, within)}
-    return result
-
-
-def without_conflicts(
-    enabled: list[Edge],
-    configuration: Set[Node],
-    history: Mapping[str, list[Node]],
-    root: Node,
-) -> list[Edge]:
-    """SCXML `removeConflictingTransitions`: of two transitions that exit a common state, the
-    one from the descendant state wins, else the one selected first."""
-    if len(enabled) < 2:
-        return enabled
-    filtered: list[Edge] = []
-    for t1 in enabled:
-        preempted = False
-        to_remove: list[Edge] = []
-        exits1 = exit_set([t1], configuration, history, root)
-        for t2 in filtered:
-            if exits1 & exit_set([t2], configuration, history, root):
-                if is_descendant(t1.source, t2.source):
-                    to_remove.append(t2)
-                else:
-                    preempted = True
-                    break
-        if not preempted:
-            for t in to_remove:
-                filtered.remove(t)
-            filtered.append(t1)
-    return filtered
-
-
-def candidates(model: Model, state: Node, event: str | None) -> tuple[Edge, ...]:
-    """The transitions of an atomic state and its ancestors that match the event, innermost
-    first (memoised on the state for the events the chart names)."""
-    found = state.table.get(event)
-    if found is None:
-        found = tuple(
-            edge for node in (state, *state.ancestors) for edge in own_matching(node, event)
-        )
-        if event is None or event in model.known_events:
-            state.table[event] = found  # not for names the chart never mentions
-    return found
 
 
 def plan_for(model: Model, configuration: Set[Node], event: str | None) -> Plan | None:

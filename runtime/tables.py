@@ -22,9 +22,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from .algorithm import without_conflicts
 from .interpreter import Machine
 from .model import Edge, Model, Node, order, own_matching
-from .plans import without_conflicts
 from .timers import delay_ms
 
 #: Configurations explored at most; the rest run on the interpreter.
