@@ -113,7 +113,8 @@ def diagnose(
         language = language_of(name)
     elif isinstance(language, str):
         language = LANGUAGES[language]
-    data = source.encode("utf-8") if isinstance(source, str) else source
+    # (a lone surrogate in text is kept as bytes that are not UTF-8: the reader says so)
+    data = source.encode("utf-8", "surrogatepass") if isinstance(source, str) else source
     chart, diagnostics = reader(language)(data, name)
     if chart is None or not checks:
         return chart, diagnostics

@@ -112,3 +112,10 @@ def test_no_other_module_lists_file_endings() -> None:
         if path.name != "formats.py" and listed.search(path.read_text("utf-8"))
     ]
     assert found == []
+
+
+def test_text_that_is_not_unicode_is_refused_not_raised() -> None:
+    """Text with a lone surrogate cannot be a file's UTF-8: it is refused (P001), as such a
+    file's bytes are, rather than raising UnicodeEncodeError."""
+    chart, diagnostics = diagnose("a\ud800 => b;", "x.smcat")
+    assert chart is None and [d.code for d in diagnostics] == ["P001"]
