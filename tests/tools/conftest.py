@@ -1,5 +1,5 @@
 """The tools tests' fixtures: a folder of charts with a store beside it, and a studio serving it
-on a free port (the studio's tests, its page's, and the hostile tests' use them)."""
+on a free port (the studio's tests and its page's use them)."""
 
 from __future__ import annotations
 
