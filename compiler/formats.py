@@ -1,9 +1,10 @@
 """The input languages and the output formats, once: which reader takes a file, what `-T`
 accepts and what each format is.
 
-One `Language` per input: its file endings, its reader (a module of `compiler/read/`), whether
-an author writes it (the studio, `build` and `watch` list such files), whether `fmt` rewrites it,
-and the reader's optional steps around the checker. `language_of(name)` is the one way from a
+One `Language` per input: its file endings, its reader (a module of `compiler/read/`, or
+`ir_document` for IR documents), whether an author writes it (the studio, `build` and `watch`
+list such files), whether `fmt` rewrites it, and the reader's optional steps around the
+checker. `language_of(name)` is the one way from a
 file name to its language; nothing else lists endings.
 
 One `Format` per output: the emitter that writes it, the extension of its files, whether it

@@ -4,9 +4,8 @@ picture in a notebook (`chart_svg`, `document_svg`).
 
 Used by the tools (the CLI, the build and the studio do the file I/O around it) and by tests
 that want the same diagnostics `statewright check` prints, without a process. Emitting is the
-caller's: `emitter(format)`, from the `formats.FORMATS` table. `statewright-ir/1` documents
-come and go through `to_document` and `from_document` (`ir_document.py`); `machine` is the
-one way from a chart to a machine.
+caller's: `emitter(format)`, from the `formats.FORMATS` table. `machine` is the one way from a
+chart to a machine. Nothing here imports PyYAML, lxml or graphviz until a chart needs it.
 
 `load("door.smcat", actions=..., guards=..., context=...)` reads any chart kind (smcat, YAML,
 SCXML, IR JSON), checks it as the runtime will run it, and returns the interpreter's
@@ -37,10 +36,6 @@ from .diagnostics import Diagnostic, Severity
 from .errors import CompilerError, RenderError
 from .formats import CHART_SUFFIXES, FORMATS, LANGUAGES, Language, language_of
 from .ir import Chart
-from .ir_document import IRFormatError as IRFormatError
-from .ir_document import from_document as from_document
-from .ir_document import to_document as to_document
-from .read import yaml_nodes as yaml_nodes
 from .read.smcat import decode as decode
 
 if TYPE_CHECKING:
@@ -219,6 +214,7 @@ def machine(
     `load` takes them."""
     from ..runtime import load as run_document
     from .emit.python import chart_guards, chart_hooks
+    from .ir_document import to_document
     from .names import hook_name, python_identifier
 
     bound_actions = dict(actions or {})
@@ -282,6 +278,8 @@ def svg(drawn: Chart | Mapping[str, Any], active: Sequence[str] = ()) -> str | N
 
 def document_svg(document: Mapping[str, Any], active: Sequence[str] = ()) -> str | None:
     """A `statewright-ir/1` document's chart as SVG."""
+    from .ir_document import from_document
+
     try:
         chart = from_document(dict(document), compact=True)
     except Exception:  # noqa: BLE001 - a document the runtime runs but the IR reader refuses

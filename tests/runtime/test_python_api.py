@@ -134,6 +134,24 @@ def test_the_runtime_takes_the_compilers_functions_from_its_entry_points() -> No
     assert plugins.compiler_function("no such function") is None
 
 
+def test_an_entry_point_that_cannot_load_is_no_function_and_says_why(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Stale metadata (an entry naming a module or name that is gone): None, and a warning."""
+    from importlib import metadata
+
+    from statewright.runtime import plugins
+
+    gone = metadata.EntryPoint("svg", "statewright.compiler.pipeline:gone", plugins.GROUP)
+    monkeypatch.setattr(plugins.metadata, "entry_points", lambda **_: [gone])
+    plugins.compiler_function.cache_clear()
+    try:
+        assert plugins.compiler_function("svg") is None
+    finally:
+        plugins.compiler_function.cache_clear()
+    assert "cannot be loaded" in caplog.text and "pipeline:gone" in caplog.text
+
+
 def test_machine_of_a_chart_file_says_it_needs_the_compiler(
     monkeypatch: pytest.MonkeyPatch, machine_of: Callable[..., Any]
 ) -> None:

@@ -51,6 +51,8 @@ def test_check_imports_no_emitter_no_interpreter_and_no_template_engine() -> Non
         "statewright.runtime.model",
         "statewright.compiler.emit.python",
         "statewright.compiler.tools.cli.instances",
+        "lxml",
+        "statewright.compiler.ir_document",
     ):
         assert heavy not in loaded, heavy
 

@@ -190,7 +190,7 @@ def _json_object(text: str | None, what: str) -> dict[str, Any]:
 
 def _create(store: Store, args: argparse.Namespace) -> int:
     from ....runtime.store import StoredChart
-    from ...pipeline import to_document
+    from ...ir_document import to_document
 
     context = _json_object(args.context, "--context")
     if args.chart.endswith(".json"):
@@ -378,7 +378,8 @@ def _summary(instance: Any) -> dict[str, Any]:
 
 def _render(store: Store, resource_id: str, active: list[str], path: Path) -> None:
     from ...formats import FORMATS
-    from ...pipeline import IRFormatError, emitter, from_document
+    from ...ir_document import IRFormatError, from_document
+    from ...pipeline import emitter
 
     source = store.chart_source(resource_id)
     if source is None:

@@ -357,7 +357,7 @@ class Studio:
         svg: str | None = None
         render_error: str | None = "the instance keeps no diagram source (created by a library)"
         if source is not None:
-            from ...pipeline import from_document
+            from ...ir_document import from_document
 
             chart = from_document(source, compact=True)
             active = _with_ancestors(chart, state["configuration"])

@@ -60,6 +60,13 @@ def asset(name: str) -> bytes:
     return importlib.resources.files("statewright.templates").joinpath(name).read_bytes()
 
 
+def _chart_name(path: object) -> str:
+    """The name an unsaved text is read under: its file's, with smcat's ending when that is not
+    a chart's (the text is then read as smcat)."""
+    name = str(path or "chart.smcat")
+    return name if is_chart_file(name) else name + LANGUAGES["smcat"].suffixes[0]
+
+
 def make_handler(
     studio: Studio, allowed_hosts: set[str], token: str | None = None
 ) -> type[BaseHTTPRequestHandler]:
@@ -170,9 +177,7 @@ def make_handler(
         def _post(self, path: str, query: dict[str, list[str]]) -> Any:
             if path == "/api/render":
                 body = self._body()
-                name = str(body.get("path") or "chart.smcat")
-                if not is_chart_file(name):
-                    name += LANGUAGES["smcat"].suffixes[0]
+                name = _chart_name(body.get("path"))
                 return studio.render(
                     name,
                     str(body.get("text", "")),
@@ -183,9 +188,7 @@ def make_handler(
                 )
             if path == "/api/export":
                 body = self._body()
-                name = str(body.get("path") or "chart.smcat")
-                if not is_chart_file(name):
-                    name += LANGUAGES["smcat"].suffixes[0]
+                name = _chart_name(body.get("path"))
                 return studio.export(name, str(body.get("text", "")), str(body.get("format")))
             raise StudioError(HTTPStatus.NOT_FOUND, f"nothing at {path}")
 
