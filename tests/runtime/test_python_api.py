@@ -6,6 +6,7 @@ both engines (`allowed_events`, `can`, `is_active`, `repr`, snapshots), pictures
 from __future__ import annotations
 
 import json
+import logging
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -144,11 +145,17 @@ def test_an_entry_point_that_cannot_load_is_no_function_and_says_why(
 
     gone = metadata.EntryPoint("svg", "statewright.compiler.pipeline:gone", plugins.GROUP)
     monkeypatch.setattr(plugins.metadata, "entry_points", lambda **_: [gone])
+    logger = logging.getLogger("statewright.runtime")
+    # whatever an earlier test's logging set-up did (a recipe's raises the root's level)
+    monkeypatch.setattr(logger, "disabled", False)
+    caplog.set_level(logging.WARNING, logger="statewright.runtime")
+    logger.addHandler(caplog.handler)
     plugins.compiler_function.cache_clear()
     try:
         assert plugins.compiler_function("svg") is None
     finally:
         plugins.compiler_function.cache_clear()
+        logger.removeHandler(caplog.handler)
     assert "cannot be loaded" in caplog.text and "pipeline:gone" in caplog.text
 
 
