@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from .model import Model, Node, Step, order
+from .model import Model, Step, order
+from .running import RunState
 
 
 class Actors:
@@ -19,10 +20,10 @@ class Actors:
     children: dict[str, Any]
     compensations: list[str]
     rolling_back: bool
-    _configuration: set[Node]
+    run_state: RunState
     deliver: Callable[[str], object]
 
-    def _run(self, steps: list[Step], kind: str, where: Any) -> None: ...
+    def _perform(self, steps: list[Step], kind: str, where: Any) -> None: ...
 
     def compensate_one(self) -> str | None:
         """Run the newest compensation left (its hook), or return None when none is left."""
@@ -30,13 +31,13 @@ class Actors:
             self.rolling_back = False
             return None
         action = self.compensations.pop()
-        self._run([action], "compensate", self.model.root)
+        self._perform([action], "compensate", self.model.root)
         if not self.compensations:
             self.rolling_back = False
         return action
 
     def _start_children(self) -> None:
-        for state in sorted(self._configuration, key=order):
+        for state in sorted(self.run_state.configuration, key=order):
             for name in state.invokes:
                 if name not in self.children:
                     self._adopt(name, self.machines[name]()).start()

@@ -7,12 +7,12 @@ keeps. Each is named after its procedure:
 - `without_conflicts`: `removeConflictingTransitions`;
 - `domain`: `getTransitionDomain`, and `exit_set`: `computeExitSet`;
 - `effective_targets`: `getEffectiveTargetStates`, `in_final`: `isInFinalState`;
-- `add_descendants`, `add_ancestors`: `addDescendantStatesToEnter`, `addAncestorStatesToEnter`,
-  the entry set (`computeEntrySet`): which states a set of transitions enters, which of them
-  enter by default (their initial content runs) and which through a history state's default
-  (its transition content runs).
+- `entry_set`: `computeEntrySet`, with `add_descendants` and `add_ancestors`
+  (`addDescendantStatesToEnter`, `addAncestorStatesToEnter`): which states a set of
+  transitions enters, which of them enter by default (their initial content runs) and which
+  through a history state's default (its transition content runs).
 
-The interpreter (`interpreter.py`) runs the microstep with them, and `plans.py` memoises what
+The interpreter runs the microstep with them (`microstep.py`), and `plans.py` memoises what
 they give where only the configuration and the event decide; `tables.py` uses them to build the
 generated classes' tables.
 """
@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Set
 
-from .model import Edge, Model, Node, is_descendant, lcca, own_matching
+from .model import Edge, Model, Node, is_descendant, lcca, order, own_matching
 
 
 def effective_targets(edge: Edge, history: Mapping[str, list[Node]]) -> list[Node]:
@@ -97,6 +97,26 @@ def add_ancestors(
             for child in anc.states:
                 if not any(is_descendant(s, child) for s in entering):
                     add_descendants(child, entering, defaults, history_content, history)
+
+
+def entry_set(
+    edges: Iterable[Edge], history: Mapping[str, list[Node]], root: Node, *, initial: bool = False
+) -> tuple[list[Node], set[Node], dict[Node, Edge]]:
+    """SCXML `computeEntrySet`: the states the transitions enter, in document order (the root
+    left out); those entered by default; the history states' default transitions to run, by
+    the state they enter. `initial`: the initial transition, whose domain is the root."""
+    entering: set[Node] = set()
+    defaults: set[Node] = set()
+    history_content: dict[Node, Edge] = {}
+    for edge in edges:
+        for target in edge.targets:
+            add_descendants(target, entering, defaults, history_content, history)
+        targets = effective_targets(edge, history)
+        ancestor = root if initial else domain(edge, targets, root)
+        for target in targets:
+            add_ancestors(target, ancestor, entering, defaults, history_content, history)
+    ordered = [s for s in sorted(entering, key=order) if s is not root]
+    return ordered, defaults, history_content
 
 
 def in_final(state: Node, configuration: Set[Node]) -> bool:

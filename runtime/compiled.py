@@ -45,6 +45,7 @@ from .resolved import (
 from .resolved import GuardFunction as GuardFunction
 from .resolved import MissingHooksError as MissingHooksError
 from .resolved import OutdatedModuleError as OutdatedModuleError
+from .running import Engine
 from .timers import Clock, SystemClock
 
 T = TypeVar("T")
@@ -81,7 +82,7 @@ class CompiledMachine(Pictured):
     FORMAT: ClassVar[int] = 1
 
     # -- resolved per concrete class ------------------------------------------------------------
-    _complete: ClassVar[bool] = True
+    _all_hooks: ClassVar[bool] = True
     _rows: ClassVar[dict[str, dict[int, tuple[ResolvedArm, ...] | None]]] = {}
     _by_event: ClassVar[tuple[dict[int, tuple[ResolvedArm, ...] | None], ...]] = ()
     #: per event: configuration -> (hooks, target, outcome), where the only arm is unguarded
@@ -121,7 +122,7 @@ class CompiledMachine(Pictured):
                 f"{cls.__name__} does not implement the hooks {listed}; implement them, "
                 f"or declare `class {cls.__name__}(..., partial=True)` to leave them empty"
             )
-        cls._complete = not missing or partial
+        cls._all_hooks = not missing or partial
         resolve_tables(cls)
 
     def __init__(
@@ -131,14 +132,14 @@ class CompiledMachine(Pictured):
         clock: Clock | None = None,
         start: bool = True,
     ) -> None:
-        if not type(self)._complete:
+        if not type(self)._all_hooks:
             missing = [name for _, name in self.HOOKS]
             raise MissingHooksError(
                 f"{type(self).__name__} has hooks to implement ({', '.join(missing)}): "
                 "subclass it and implement them"
             )
         self._c = NOT_STARTED
-        self._engine: Machine | None = None
+        self._engine: Engine | None = None
         self._listeners: list[Listener] | None = None
         declared = type(self)._declared
         if declared:
@@ -208,7 +209,7 @@ class CompiledMachine(Pictured):
     def tick(self) -> None:
         """Fire the timed events that are due (see `Machine.tick`)."""
         engine = self._engine
-        if engine is not None and engine._timers:
+        if engine is not None and engine.run_state.timers:
             self._on_engine(self._sync(engine).tick)
 
     @property
@@ -463,8 +464,8 @@ class CompiledMachine(Pictured):
     def _flush(self) -> None:
         """Process the events hooks sent during the step, in order."""
         engine = self._engine
-        while engine is not None and engine._external and not self._busy():
-            event = engine._external.popleft()
+        while engine is not None and engine.run_state.external and not self._busy():
+            event = engine.run_state.external.popleft()
             if event.origin is not None or not isinstance(event.data or {}, Mapping):
                 self._on_engine(partial(engine.enqueue, event))  # a <send>: its fields
             else:
@@ -477,7 +478,7 @@ class CompiledMachine(Pictured):
 
     def _slow(self, event: str, data: dict[str, Any]) -> Outcome:
         if self._busy():  # sent by a hook: after the step, as the interpreter does
-            self._interpreter()._external.append(Event(event, data or None))
+            self._interpreter().run_state.external.append(Event(event, data or None))
             return Outcome(event, None, ())
         if self._c == NOT_STARTED:
             self.start()
@@ -499,7 +500,7 @@ class CompiledMachine(Pictured):
         self._flush()
         return result
 
-    def _interpreter(self) -> Machine:
+    def _interpreter(self) -> Engine:
         engine = self._engine
         if engine is None:
             cls = type(self)
@@ -528,17 +529,17 @@ class CompiledMachine(Pictured):
         method = getattr(self, name)
         return lambda context, data: method(data)
 
-    def _sync(self, engine: Machine) -> Machine:
+    def _sync(self, engine: Engine) -> Engine:
         """Bring the interpreter to the instance's configuration."""
         c = self._current()
         if c >= 0:
             nodes = engine.model.nodes
-            engine._configuration = {nodes[name] for name in self.CONFIGURATIONS[c]}
+            engine.run_state.configuration = {nodes[name] for name in self.CONFIGURATIONS[c]}
             engine.running, engine.done = True, False
         engine.context = self.context
         return engine
 
-    def _map_back(self, engine: Machine) -> None:
+    def _map_back(self, engine: Engine) -> None:
         if engine.running and not engine.done:
             self._c = self._ids.get(frozenset(engine.active), ON_INTERPRETER)
         else:

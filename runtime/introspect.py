@@ -7,51 +7,39 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any, Protocol, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from .reserved import reserved
+
+if TYPE_CHECKING:
+    from .running import Engine
 
 _log = logging.getLogger("statewright.runtime")
 
 
-class _Asked(Protocol):
-    running: bool
-    done: bool
-    _event_data: Mapping[str, Any]
-
-    @property
-    def model(self) -> Any: ...
-
-    @property
-    def configuration(self) -> list[str]: ...
-
-    def _select(self, event: str | None) -> list[Any]: ...
-
-    def can(self, event: str, **data: Any) -> bool: ...
-
-
-def can(machine: _Asked, event: str, data: Mapping[str, Any]) -> bool:
+def can(machine: Engine, event: str, data: Mapping[str, Any]) -> bool:
     """Whether `event` with `data` would take a transition now: the transitions are selected
     as for a step (guards evaluated), and nothing else happens. A name only the engine raises
     (`runtime.reserved`) cannot be sent: False."""
     if not machine.running or machine.done or reserved(event):
         return False
-    saved = machine._event_data
-    machine._event_data = data
+    run = machine.run_state
+    saved = run.event_data
+    run.event_data = data
     try:
         return bool(machine._select(event))
     finally:
-        machine._event_data = saved
+        run.event_data = saved
 
 
-def allowed_events(machine: _Asked) -> list[str]:
+def allowed_events(machine: Engine) -> list[str]:
     """The chart's events that would take a transition now (guards evaluated without event
     data), in the chart's order; timed events fire by the clock and the names only the engine
     raises (`done.state.*`, ...) come from it, so neither is listed."""
     return [e for e in machine.model.events if not reserved(e) and machine.can(e)]
 
 
-def describe(machine: _Asked) -> str:
+def describe(machine: Engine) -> str:
     """`<Machine door running configuration=['closed']>`."""
     file = str(machine.model.document.get("file") or "")
     stem = file.replace("\\", "/").rsplit("/", 1)[-1].split(".")[0]
@@ -67,15 +55,15 @@ class Answers:
 
     def can(self, event: str, **data: Any) -> bool:
         """Whether `event` (with `data`) would take a transition now; nothing changes."""
-        return can(cast(_Asked, self), event, data)
+        return can(cast("Engine", self), event, data)
 
     @property
     def allowed_events(self) -> list[str]:
         """The chart's events a transition would take now (guards without event data)."""
-        return allowed_events(cast(_Asked, self))
+        return allowed_events(cast("Engine", self))
 
     def __repr__(self) -> str:
-        return describe(cast(_Asked, self))
+        return describe(cast("Engine", self))
 
 
 def guard_failed(

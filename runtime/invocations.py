@@ -16,11 +16,14 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .content import Block, execute
 from .datamodel import SCXML_TYPES, ContentError, Event
 from .model import Model, Node, build, order
+
+if TYPE_CHECKING:
+    from .running import Engine
 
 #: the invoke types this runtime runs (SCXML's, with the spelling of the W3C tests)
 TYPES = (*SCXML_TYPES, "http://www.w3.org/TR/scxml/", "http://www.w3.org/TR/scxml")
@@ -30,13 +33,13 @@ TYPES = (*SCXML_TYPES, "http://www.w3.org/TR/scxml/", "http://www.w3.org/TR/scxm
 class Invocation:
     state: str
     spec: Mapping[str, Any]
-    child: Any  # a Machine
+    child: Engine  # a Machine of the invoked document
 
 
 class Invocations:
     """The invocations of one machine (see the module docstring)."""
 
-    def __init__(self, machine: Any) -> None:
+    def __init__(self, machine: Engine) -> None:
         self.machine = machine
         self.pending: list[Node] = []
         self.running: dict[str, Invocation] = {}
@@ -50,7 +53,7 @@ class Invocations:
         states = sorted(set(self.pending), key=order)
         self.pending.clear()
         for state in states:
-            if state in self.machine._configuration:
+            if state in self.machine.run_state.configuration:
                 for spec in state.scxml_invokes:
                     self._start(state, spec)
 
@@ -78,8 +81,7 @@ class Invocations:
         except ContentError as error:
             session.error("error.execution", f"<invoke>: {error}")
             return
-        child = type(self.machine)(self._model(document), clock=self.machine.clock)
-        child.parent, child.invokeid = self.machine, invokeid
+        child = self.machine._spawn(self._model(document), invokeid)
         child._session.overrides = values
         self.running[invokeid] = Invocation(state.name, spec, child)
         child.start()
@@ -88,8 +90,7 @@ class Invocations:
         self, invokeid: str, state: str, spec: Mapping[str, Any], snapshot: Mapping[str, Any]
     ) -> None:
         """An invocation a snapshot recorded: its child put back as it was (nothing runs)."""
-        child = type(self.machine)(self._model(spec["document"]), clock=self.machine.clock)
-        child.parent, child.invokeid = self.machine, invokeid
+        child = self.machine._spawn(self._model(spec["document"]), invokeid)
         child.restore(snapshot)
         self.running[invokeid] = Invocation(state, spec, child)
 
@@ -109,15 +110,15 @@ class Invocations:
         invocation = self.running.pop(invokeid, None)
         if invocation is not None:
             child = invocation.child
-            child.running, child.done, child._timers = False, True, []
-            child._announced = True  # cancelled: no done event
+            child.running, child.done, child.run_state.timers = False, True, []
+            child.run_state.announced = True  # cancelled: no done event
             child._invocations.cancel_all()
 
     def cancel_all(self) -> None:
         for invokeid in list(self.running):
             self.cancel(invokeid)
 
-    def child(self, invokeid: str) -> Any:
+    def child(self, invokeid: str) -> Engine | None:
         invocation = self.running.get(invokeid)
         return None if invocation is None or invocation.child.done else invocation.child
 

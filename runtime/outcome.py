@@ -9,7 +9,10 @@ the fast paths nothing but a lookup.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .running import Engine
 
 #: the interpreter's outcomes kept per chart (a full cache is emptied, as plans are)
 MAX_OUTCOMES = 4096
@@ -75,7 +78,7 @@ class Outcome:
         )
 
 
-def of_interpreter(machine: Any, event: str, handled: bool | None) -> Outcome:
+def of_interpreter(machine: Engine, event: str, handled: bool | None) -> Outcome:
     """The outcome of a send on the interpreter `machine`, now: shared by every instance of
     the chart for the events it knows (an unknown event's is built each time)."""
     model = machine.model
@@ -84,9 +87,10 @@ def of_interpreter(machine: Any, event: str, handled: bool | None) -> Outcome:
         return Outcome(event, None, (), done)
     if event not in model.known_events:
         return Outcome(event, handled, tuple(machine.configuration), done)
-    # the configuration the last macrostep settled in (`Machine._step` keeps it), unless the
+    # the configuration the last macrostep settled in (`RunState.settled`), unless the
     # machine finished (it settles no more)
-    active = frozenset(machine._configuration) if done else machine._settled
+    run = machine.run_state
+    active = frozenset(run.configuration) if done else run.settled
     key = (active, event, handled, done)
     cache = model.outcomes
     found: Outcome | None = cache.get(key)

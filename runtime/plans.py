@@ -20,14 +20,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Set
 from dataclasses import dataclass
 
-from .algorithm import (
-    add_ancestors,
-    add_descendants,
-    candidates,
-    domain,
-    exit_set,
-    without_conflicts,
-)
+from .algorithm import candidates, entry_set, exit_set, without_conflicts
 from .model import Edge, Model, Node, order
 
 #: a chart with more (configuration, event) pairs than this forgets its plans and starts again:
@@ -74,21 +67,13 @@ def plan_for(model: Model, configuration: Set[Node], event: str | None) -> Plan 
     history: Mapping[str, list[Node]] = {}
     edges = without_conflicts(chosen, configuration, history, root)
     leaving = sorted(exit_set(edges, configuration, history, root), key=order, reverse=True)
-    entering: set[Node] = set()
-    defaults: set[Node] = set()
-    content: dict[Node, Edge] = {}
-    for edge in edges:
-        for target in edge.targets:
-            add_descendants(target, entering, defaults, content, history)
-        ancestor = domain(edge, list(edge.targets), root)
-        for target in edge.targets:
-            add_ancestors(target, ancestor, entering, defaults, content, history)
+    entering, defaults, content = entry_set(edges, history, root)
     if content or any(s.is_history for d in defaults for s in d.initial):
         return None  # a history state is entered by default
     return Plan(
         tuple(edges),
         tuple(leaving),
-        tuple(s for s in sorted(entering, key=order) if s is not root),
+        tuple(entering),
         frozenset(defaults),
     )
 

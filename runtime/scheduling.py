@@ -2,7 +2,7 @@
 `tick()` when the clock says they are due (and the invoked children's with them).
 
 A mixin of `runtime.interpreter.Machine`, kept apart so that the algorithm reads on its own; it
-uses the machine's `_timers`, `clock`, queues and session.
+uses the machine's `RunState` (its timers), `clock`, queues and session.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from typing import Any
 
 from .datamodel import Event
 from .invocations import Invocations
+from .running import RunState
 from .session import Session
 from .timers import Timer
 
@@ -20,8 +21,7 @@ MAX_ROUNDS = 10_000
 
 
 class Scheduling:
-    _timers: list[Timer]
-    _timer_sequence: int
+    run_state: RunState
     clock: Any
     done: bool
     running: bool
@@ -38,12 +38,13 @@ class Scheduling:
         `FakeClock` and call it)."""
         for _ in range(MAX_ROUNDS):
             fired = False
-            while self._timers and not self.done:
-                self._timers.sort()
-                first = self._timers[0]
+            run = self.run_state
+            while run.timers and not self.done:
+                run.timers.sort()
+                first = run.timers[0]
                 if first.due > self.clock.now():
                     break
-                self._timers.pop(0)
+                run.timers.pop(0)
                 if not self.running:
                     self.start()
                 self._session.deliver(first.event, first.target)
@@ -64,14 +65,15 @@ class Scheduling:
         sendid: str | None = None,
     ) -> None:
         """A timed event: due `delay` seconds from now (a state's `after`, or a `<send>`)."""
-        self._timer_sequence += 1
+        run = self.run_state
+        run.timer_sequence += 1
         due = self.clock.now() + delay
-        self._timers.append(Timer(due, self._timer_sequence, event, state, target, sendid))
+        run.timers.append(Timer(due, run.timer_sequence, event, state, target, sendid))
 
     @property
     def next_due(self) -> float | None:
         """When the earliest pending timed event is due (clock time), or None."""
-        own = min((t.due for t in self._timers), default=None)
+        own = min((t.due for t in self.run_state.timers), default=None)
         if not self._invocations.running:
             return own
         children = self._invocations.next_due()
@@ -82,5 +84,5 @@ class Scheduling:
         """The scheduled timed events: due time, event and the state that scheduled it."""
         return [
             {"due": timer.due, "event": timer.event.name, "state": timer.state}
-            for timer in sorted(self._timers)
+            for timer in sorted(self.run_state.timers)
         ]

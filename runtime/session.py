@@ -12,11 +12,14 @@ import logging
 import uuid
 from collections.abc import Mapping
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .content import Send, execute
 from .datamodel import SCXML_PROCESSOR, ContentError, Datamodel, Event, make
 from .model import order
+
+if TYPE_CHECKING:
+    from .running import Engine
 
 _log = logging.getLogger("statewright.runtime")
 
@@ -27,11 +30,11 @@ MAX_DELAY = 365 * 24 * 3600.0
 class Session:
     """One machine's SCXML session (see the module docstring)."""
 
-    def __init__(self, machine: Any) -> None:
+    def __init__(self, machine: Engine) -> None:
         self.machine = machine
         self.sessionid = uuid.uuid4().hex
         self._datamodel: Datamodel | None = None
-        self._sendids = 0
+        self.sends = 0
         #: states whose `<data>` has been initialised (late binding initialises on entry)
         self.initialised: set[str] = set()
         #: an invoked session's values from its parent's `namelist` and `<param>`s, which
@@ -62,7 +65,7 @@ class Session:
     # -- Runner ---------------------------------------------------------------------------------
 
     def raise_internal(self, event: Event) -> None:
-        self.machine._internal.append(event)
+        self.machine.run_state.internal.append(event)
 
     def error(self, name: str, message: str, sendid: str | None = None) -> None:
         """Raise `error.execution` or `error.communication` (SCXML 5.10.2)."""
@@ -71,8 +74,8 @@ class Session:
         self.raise_internal(Event(name, {"message": message[:500]}, type="platform", sendid=sendid))
 
     def fresh_sendid(self) -> str:
-        self._sendids += 1
-        return f"{self.sessionid[:8]}.send.{self._sendids}"
+        self.sends += 1
+        return f"{self.sessionid[:8]}.send.{self.sends}"
 
     def log(self, label: str | None, value: Any) -> None:
         _log.info("log %s: %r", label or "", value)
@@ -132,10 +135,11 @@ class Session:
             else:
                 child.enqueue(event)
             return
-        self.machine._external.append(event)
+        self.machine.run_state.external.append(event)
 
     def cancel(self, sendid: str) -> None:
-        self.machine._timers = [t for t in self.machine._timers if t.sendid != sendid]
+        run = self.machine.run_state
+        run.timers = [t for t in run.timers if t.sendid != sendid]
 
     # -- data ------------------------------------------------------------------------------------
 

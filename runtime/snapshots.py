@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .datamodel import ContentError, Event
 from .document import ChartError
@@ -18,17 +18,18 @@ from .model import Node
 from .session import Session
 from .timers import Timer
 
-#: the interpreter's `Machine` (typed loosely: the interpreter imports this module)
-Machine = Any
+if TYPE_CHECKING:
+    from .running import Engine
 
 FORMAT = "statewright-snapshot/1"
 
 
-def take(machine: Machine) -> dict[str, Any]:
+def take(machine: Engine) -> dict[str, Any]:
     """The instance as JSON-ready data."""
+    run = machine.run_state
     now = machine.clock.now()
     timers = []
-    for pending in sorted(machine._timers):
+    for pending in sorted(run.timers):
         timer = {"in": max(0.0, pending.due - now), "event": pending.event.name}
         timer["state"] = pending.state
         if pending.state is None:  # a <send>: everything its event carries
@@ -40,7 +41,7 @@ def take(machine: Machine) -> dict[str, Any]:
     found = {
         "format": FORMAT,
         "active": machine.active,
-        "history": {name: [s.name for s in kept] for name, kept in machine._history.items()},
+        "history": {name: [s.name for s in kept] for name, kept in run.history.items()},
         "context": dict(machine.context),
         "timers": timers,
         "running": machine.running,
@@ -48,7 +49,7 @@ def take(machine: Machine) -> dict[str, Any]:
         "children": {name: child.snapshot() for name, child in machine.children.items()},
         "compensations": list(machine.compensations),
         "rolling_back": machine.rolling_back,
-        "arrived": sorted(machine._arrived),
+        "arrived": sorted(run.arrived),
     }
     invoked = {
         invokeid: {
@@ -64,13 +65,13 @@ def take(machine: Machine) -> dict[str, Any]:
         found["context"] = session.datamodel.export()
         found["session"] = {
             "id": session.sessionid,
-            "sends": session._sendids,
+            "sends": session.sends,
             "initialised": sorted(session.initialised),
         }
     return found
 
 
-def put(machine: Machine, snapshot: Mapping[str, Any]) -> None:
+def put(machine: Engine, snapshot: Mapping[str, Any]) -> None:
     """Put the instance in the state a snapshot recorded (no action runs)."""
     if not isinstance(snapshot, Mapping) or snapshot.get("format") != FORMAT:
         raise ChartError(f"not a {FORMAT} snapshot")
@@ -101,25 +102,26 @@ def put(machine: Machine, snapshot: Mapping[str, Any]) -> None:
     arrived = snapshot.get("arrived") or []
     if not isinstance(arrived, list) or not all(isinstance(f, str) and f in flags for f in arrived):
         raise ChartError("the snapshot has join arrivals this chart does not have")
-    machine._configuration, machine._history, machine.context = active, history, context
+    run = machine.run_state
+    run.configuration, run.history, machine.context = active, history, context
     if machine.model.datamodel is not None:
-        machine._session = Session(machine)
+        machine._session = session = Session(machine)
         if sessionid:
-            machine._session.sessionid = sessionid
-        machine._session._sendids, machine._session.initialised = sends, initialised
-        model = machine._session.datamodel
+            session.sessionid = sessionid
+        session.sends, session.initialised = sends, initialised
+        model = session.datamodel
         for block in machine.model.scripts:  # functions a script defined are not data
             with contextlib.suppress(ContentError):
                 model.script(block.nodes[0]["source"])
         model.load(context)
         for state in active:
             model.activate(state.name, True)
-    machine._timers, machine._timer_sequence = timers, len(timers)
+    run.timers, run.timer_sequence = timers, len(timers)
     machine.running, machine.done = bool(snapshot.get("running")), bool(snapshot.get("done"))
-    machine._announced = machine.done
+    run.announced = machine.done
     machine.compensations = [str(c) for c in snapshot.get("compensations") or []]
     machine.rolling_back = bool(snapshot.get("rolling_back"))
-    machine._arrived = set(arrived)
+    run.arrived = set(arrived)
     machine._invocations.running.clear()
     for invokeid, kept in (snapshot.get("invoked") or {}).items():
         try:

@@ -24,6 +24,7 @@ from typing import Any
 
 from .algorithm import without_conflicts
 from .interpreter import Machine
+from .microstep import enter_chosen, take
 from .model import Edge, Model, Node, order, own_matching
 from .timers import delay_ms
 
@@ -86,12 +87,15 @@ class _Explorer:
         scratch.running = True
         root = self.model.root
         try:
-            scratch._run(root.initial_actions, "action", root)
-            scratch._enter(
-                [Edge(root, list(root.initial), None, None, None, [], False, -1)], initial=True
-            )
+            scratch._perform(root.initial_actions, "action", root)
+            initial = Edge(root, list(root.initial), None, None, None, [], False, -1)
+            enter_chosen(scratch, [initial], True)
             self._closed(scratch, frozenset())
-            self.tables.initial = (-1, self._steps(records), self._id(scratch._configuration))
+            self.tables.initial = (
+                -1,
+                self._steps(records),
+                self._id(scratch.run_state.configuration),
+            )
         except _Open:
             self._discover_from_interpreter()
         while self.pending:
@@ -106,7 +110,7 @@ class _Explorer:
         except Exception:  # noqa: BLE001 - an eventless loop: nothing to table
             return
         if machine.running:
-            self._id(machine._configuration)
+            self._id(machine.run_state.configuration)
 
     # -- configurations -------------------------------------------------------------------------
 
@@ -179,8 +183,8 @@ class _Explorer:
             scratch = self._scratch(configuration)
             chosen = without_conflicts(
                 _unique(edges[0] for edges in per_state if edges),
-                scratch._configuration,
-                scratch._history,
+                scratch.run_state.configuration,
+                scratch.run_state.history,
                 self.model.root,
             )
             return (self._arm(configuration, chosen, -1),) if chosen else ()
@@ -190,18 +194,18 @@ class _Explorer:
     def _discover(self, configuration: frozenset[Node], edges: list[Edge]) -> None:
         scratch = self._scratch(configuration)
         try:
-            scratch._microstep(edges, None)
+            take(scratch, edges)
         except Exception:  # noqa: BLE001 - discovery only
             return
-        if scratch.running and not scratch._internal:
-            self._id(scratch._configuration)
+        if scratch.running and not scratch.run_state.internal:
+            self._id(scratch.run_state.configuration)
 
     # -- one microstep --------------------------------------------------------------------------
 
     def _scratch(self, configuration: frozenset[Node]) -> Machine:
         scratch = self.machine()
         scratch.running = True
-        scratch._configuration = set(configuration)
+        scratch.run_state.configuration = set(configuration)
         return scratch
 
     def _arm(self, configuration: frozenset[Node], edges: list[Edge], guard: int) -> Arm:
@@ -211,21 +215,21 @@ class _Explorer:
                 raise _Open
         scratch = self._scratch(configuration)
         records = self._recorder(scratch)
-        scratch._microstep(edges, None)
+        take(scratch, edges)
         self._closed(scratch, configuration)
-        target = self._id(scratch._configuration)
+        target = self._id(scratch.run_state.configuration)
         if target < 0:
             raise _Open
         steps = tuple(s for s in self._steps(records))
         return (guard, steps, target)
 
     def _closed(self, scratch: Machine, before: frozenset[Node]) -> None:
-        after = frozenset(scratch._configuration)
+        after = frozenset(scratch.run_state.configuration)
         changed = before ^ after
         if (
-            scratch._history
-            or scratch._timers
-            or scratch._internal
+            scratch.run_state.history
+            or scratch.run_state.timers
+            or scratch.run_state.internal
             or not scratch.running
             or any(
                 n.timers
@@ -243,8 +247,8 @@ class _Explorer:
             raise _Open
 
     def _discover_result(self, scratch: Machine) -> None:
-        if scratch.running and not scratch._internal:
-            self._id(scratch._configuration)
+        if scratch.running and not scratch.run_state.internal:
+            self._id(scratch.run_state.configuration)
 
     @staticmethod
     def _recorder(scratch: Machine) -> list[dict[str, Any]]:
