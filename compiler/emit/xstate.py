@@ -179,6 +179,35 @@ class _Builder:
         if state.label:
             node["description"] = state.label
         invoked = _invoked(state)
+        node.update(self._actions(state, invoked))
+        if state.region is not None:
+            node.update(self._region(state.region, state, terminates))
+        if node.get("type") == "final":
+            return node
+        on, after, always, done = self._leaving(state)
+        if on:
+            node["on"] = on
+        if after:
+            node["after"] = after
+        if always:
+            node["always"] = always
+        if (
+            done
+            and invoked
+            and all(
+                (t.event or "").startswith("done.invoke.")
+                for t in self.chart.transitions()
+                if self.on_done.get(t.id) == state.name
+            )
+        ):
+            self._invoke_done(node, state)
+        elif done:
+            node["onDone"] = done
+        return node
+
+    def _actions(self, state: State, invoked: list[str]) -> dict[str, Any]:
+        """A state's `entry`, `exit` (a join leg's flag cleared as well) and `invoke`."""
+        found: dict[str, Any] = {}
         entry = [
             {"type": a.body}
             for a in runnable(state)
@@ -191,21 +220,27 @@ class _Builder:
             {"type": "sw.leave", "params": {"flag": f}} for f in self.clears.get(state.name, [])
         ]
         if entry:
-            node["entry"] = entry
+            found["entry"] = entry
         if exits:
-            node["exit"] = exits
+            found["exit"] = exits
         if invoked:
-            node["invoke"] = [{"src": name, "id": name} for name in invoked]
-        if state.region is not None:
-            node.update(self._region(state.region, state, terminates))
-        if node.get("type") == "final":
-            return node
+            found["invoke"] = [{"src": name, "id": name} for name in invoked]
+        return found
+
+    def _leaving(self, state: State) -> tuple[
+        dict[str, list[dict[str, Any]]],
+        dict[str, list[dict[str, Any]]],
+        list[dict[str, Any]],
+        list[dict[str, Any]],
+    ]:
+        """A state's transitions by XState key: `on` by event, `after` by delay, `always`,
+        and `onDone` (its own completion's, wherever the chart wrote them)."""
         on: dict[str, list[dict[str, Any]]] = {}
         after: dict[str, list[dict[str, Any]]] = {}
         always: list[dict[str, Any]] = []
         done: list[dict[str, Any]] = []
         leaving = self.chart.transitions_from(state.name)
-        ordered = else_last(leaving) if kind in _TRANSIENT else leaving
+        ordered = else_last(leaving) if state.kind in _TRANSIENT else leaving
         built_list = [(t, self._built(t)) for t in ordered]
         built_list += [
             (self._way_out(plan), self._join(plan))
@@ -230,25 +265,7 @@ class _Builder:
                 built = self._built(transition)
                 if built is not None:
                     done.append(built)
-        if on:
-            node["on"] = on
-        if after:
-            node["after"] = after
-        if always:
-            node["always"] = always
-        if (
-            done
-            and invoked
-            and all(
-                (t.event or "").startswith("done.invoke.")
-                for t in self.chart.transitions()
-                if self.on_done.get(t.id) == state.name
-            )
-        ):
-            self._invoke_done(node, state)
-        elif done:
-            node["onDone"] = done
-        return node
+        return on, after, always, done
 
     def _invoke_done(self, node: dict[str, Any], state: State) -> None:
         """`done.invoke.NAME` transitions: the onDone of the invoke of NAME."""

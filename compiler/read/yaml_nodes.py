@@ -169,22 +169,7 @@ class _Builder:
                 elif isinstance(event, events.AliasEvent):
                     node = self._alias(event)
                 elif isinstance(event, events.SequenceStartEvent | events.MappingStartEvent):
-                    collection: Node = (
-                        Sequence(self.span(event.start_mark))
-                        if isinstance(event, events.SequenceStartEvent)
-                        else Mapping(self.span(event.start_mark))
-                    )
-                    self._check_tag(event.tag, event, sequence=isinstance(collection, Sequence))
-                    if len(stack) >= MAX_DEPTH:
-                        raise YamlError(
-                            f"the document nests more than {MAX_DEPTH} levels deep",
-                            self.span(event.start_mark),
-                        )
-                    self._count(1, event)
-                    if event.anchor:
-                        self.anchors[event.anchor] = collection
-                    self.open.add(id(collection))
-                    stack.append(collection)
+                    stack.append(self._collection(event, len(stack)))
                     pending_key.append(None)
                     continue
                 elif isinstance(event, events.SequenceEndEvent | events.MappingEndEvent):
@@ -200,47 +185,49 @@ class _Builder:
                 if not stack:
                     root = node
                     continue
-                parent = stack[-1]
-                parent.size += node.size
-                if isinstance(parent, Sequence):
-                    parent.items.append(node)
-                else:
-                    assert isinstance(parent, Mapping)
-                    key = pending_key[-1]
-                    if key is None:
-                        if not isinstance(node, Scalar):
-                            raise YamlError(
-                                "a mapping key must be plain text", node.span, "write `key: value`"
-                            )
-                        pending_key[-1] = node
-                    else:
-                        earlier = parent.index.setdefault(key.value, len(parent.pairs))
-                        if earlier != len(parent.pairs):
-                            raise YamlError(
-                                f"the key `{key.value}` appears twice in one mapping",
-                                key.span,
-                                f"the first is on line {parent.pairs[earlier][0].span.line}",
-                            )
-                        parent.pairs.append((key, node))
-                        pending_key[-1] = None
+                pending_key[-1] = _attach(stack[-1], node, pending_key[-1])
         except yaml.MarkedYAMLError as error:
-            mark = error.problem_mark or error.context_mark
-            span = self.span(mark) if mark is not None else Span(self.file, 1, 1, 1, 2)
-            problem = error.problem or error.context or "not YAML"
-            if "nesting depth" in problem:
-                # libyaml stops deep nesting itself, a token before the builder would: the
-                # same limit, reported in our words
-                raise YamlError(
-                    f"the document nests more than {MAX_DEPTH} levels deep", span
-                ) from None
-            lines = text.splitlines()
-            line = lines[span.line - 1] if 0 < span.line <= len(lines) else ""
-            indent = line[: len(line) - len(line.lstrip())]
-            hint = "YAML indents with spaces, not tabs" if "\t" in indent else None
-            raise YamlError(f"not valid YAML: {problem}", span, hint) from None
+            raise self._not_yaml(error, text) from None
         except yaml.YAMLError as error:
             raise YamlError(f"not valid YAML: {error}", Span(self.file, 1, 1, 1, 2)) from None
         return root
+
+    def _collection(
+        self, event: events.SequenceStartEvent | events.MappingStartEvent, depth: int
+    ) -> Node:
+        """An empty sequence or mapping, opened at `depth` (its tag, depth and count checked,
+        its anchor kept)."""
+        collection: Node = (
+            Sequence(self.span(event.start_mark))
+            if isinstance(event, events.SequenceStartEvent)
+            else Mapping(self.span(event.start_mark))
+        )
+        self._check_tag(event.tag, event, sequence=isinstance(collection, Sequence))
+        if depth >= MAX_DEPTH:
+            raise YamlError(
+                f"the document nests more than {MAX_DEPTH} levels deep",
+                self.span(event.start_mark),
+            )
+        self._count(1, event)
+        if event.anchor:
+            self.anchors[event.anchor] = collection
+        self.open.add(id(collection))
+        return collection
+
+    def _not_yaml(self, error: yaml.MarkedYAMLError, text: str) -> YamlError:
+        """PyYAML's error, in our words, at its position (a tab in the indent gets a hint)."""
+        mark = error.problem_mark or error.context_mark
+        span = self.span(mark) if mark is not None else Span(self.file, 1, 1, 1, 2)
+        problem = error.problem or error.context or "not YAML"
+        if "nesting depth" in problem:
+            # libyaml stops deep nesting itself, a token before the builder would: the same
+            # limit, reported in our words
+            return YamlError(f"the document nests more than {MAX_DEPTH} levels deep", span)
+        lines = text.splitlines()
+        line = lines[span.line - 1] if 0 < span.line <= len(lines) else ""
+        indent = line[: len(line) - len(line.lstrip())]
+        hint = "YAML indents with spaces, not tabs" if "\t" in indent else None
+        return YamlError(f"not valid YAML: {problem}", span, hint)
 
     def _count(self, nodes: int, event: events.Event) -> None:
         self.total += nodes
@@ -304,3 +291,26 @@ class _Builder:
             )
         self._count(target.size, event)
         return target
+
+
+def _attach(parent: Node, node: Node, key: Scalar | None) -> Scalar | None:
+    """Put a finished node in its parent: a sequence's next item, a mapping's key or (after a
+    key) its value; the mapping's key still waiting for its value, or None."""
+    parent.size += node.size
+    if isinstance(parent, Sequence):
+        parent.items.append(node)
+        return key
+    assert isinstance(parent, Mapping)
+    if key is None:
+        if not isinstance(node, Scalar):
+            raise YamlError("a mapping key must be plain text", node.span, "write `key: value`")
+        return node
+    earlier = parent.index.setdefault(key.value, len(parent.pairs))
+    if earlier != len(parent.pairs):
+        raise YamlError(
+            f"the key `{key.value}` appears twice in one mapping",
+            key.span,
+            f"the first is on line {parent.pairs[earlier][0].span.line}",
+        )
+    parent.pairs.append((key, node))
+    return None

@@ -38,6 +38,7 @@ from ...pipeline import chart_stem, diagnose_file
 from ..generated import HEAD_BYTES, generated_from
 
 if TYPE_CHECKING:
+    from ....runtime import FakeClock, Machine
     from ....runtime.store import Store
 
 #: what the page can export the chart as, and each one's media type
@@ -481,20 +482,7 @@ def simulate(chart: Chart, steps: list[Any], context: Any) -> dict[str, Any]:
             actions.clear()
             taken.clear()
             failed.clear()
-            handled: bool | None = None
-            if not isinstance(step, dict):
-                raise StatewrightError("a step is an event or a clock advance")
-            if "advance" in step:
-                seconds = float(step["advance"])
-                if not 0 <= seconds <= 10**9:
-                    raise StatewrightError("advance the clock by 0 seconds or more")
-                clock.advance(seconds)
-                machine.tick()
-            else:
-                data = step.get("data") or {}
-                if not isinstance(data, dict):
-                    raise StatewrightError("event data must be a JSON object")
-                handled = machine.send(str(step.get("event", "")), **data).handled
+            handled = _take_step(machine, clock, step)
             timeline.append(
                 {
                     "step": step,
@@ -525,6 +513,26 @@ def simulate(chart: Chart, steps: list[Any], context: Any) -> dict[str, Any]:
         "running": running,
         "error": error,
     }
+
+
+def _take_step(machine: Machine, clock: FakeClock, step: Any) -> bool | None:
+    """One step of a simulation: an event sent (whether a transition took it) or the clock
+    advanced (None); a step that is neither is refused (`StatewrightError`)."""
+    from ....runtime import StatewrightError
+
+    if not isinstance(step, dict):
+        raise StatewrightError("a step is an event or a clock advance")
+    if "advance" in step:
+        seconds = float(step["advance"])
+        if not 0 <= seconds <= 10**9:
+            raise StatewrightError("advance the clock by 0 seconds or more")
+        clock.advance(seconds)
+        machine.tick()
+        return None
+    data = step.get("data") or {}
+    if not isinstance(data, dict):
+        raise StatewrightError("event data must be a JSON object")
+    return machine.send(str(step.get("event", "")), **data).handled
 
 
 def _enabled(chart: Chart, active: list[str]) -> list[dict[str, Any]]:

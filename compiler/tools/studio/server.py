@@ -67,167 +67,179 @@ def _chart_name(path: object) -> str:
     return name if is_chart_file(name) else name + LANGUAGES["smcat"].suffixes[0]
 
 
+class Handler(BaseHTTPRequestHandler):
+    """The studio's requests: its page and script, and its JSON API (`make_handler` binds it
+    to a studio)."""
+
+    #: what `make_handler` binds: the studio, the `Host` values it answers (lowercase), the
+    #: secret every API call must carry (None on loopback)
+    studio: Studio
+    allowed_hosts: frozenset[str] = frozenset()
+    token: str | None = None
+
+    server_version = "statewright-studio"
+    protocol_version = "HTTP/1.1"
+    timeout = TIMEOUT  # a client that stops sending mid-request is dropped
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        return  # quiet: the terminal shows the URL and errors only
+
+    def do_GET(self) -> None:  # noqa: N802
+        self._answer(self._get)
+
+    def do_POST(self) -> None:  # noqa: N802
+        self._answer(self._post, mutating=True)
+
+    def do_PUT(self) -> None:  # noqa: N802
+        self._answer(self._put, mutating=True)
+
+    def _answer(
+        self, route: Callable[[str, dict[str, list[str]]], Any], mutating: bool = False
+    ) -> None:
+        try:
+            if self.headers.get("Host", "").lower() not in self.allowed_hosts:
+                raise StudioError(HTTPStatus.FORBIDDEN, "unknown Host header")
+            if mutating and self.headers.get(HEADER) != "1":
+                raise StudioError(HTTPStatus.FORBIDDEN, f"missing the {HEADER} header")
+            url = urlsplit(self.path)
+            token = self.token
+            if token is not None and url.path.startswith("/api/"):
+                given = self.headers.get(TOKEN_HEADER, "")
+                if not hmac.compare_digest(given.encode(), token.encode()):
+                    raise StudioError(
+                        HTTPStatus.UNAUTHORIZED,
+                        "this studio needs its token: open the URL it printed",
+                    )
+            result = route(url.path, parse_qs(url.query))
+            if isinstance(result, _Script):
+                self._send(HTTPStatus.OK, result.data, "text/javascript; charset=utf-8")
+            elif isinstance(result, bytes):
+                kind = "image/svg+xml" if result is FAVICON else "text/html; charset=utf-8"
+                self._send(HTTPStatus.OK, result, kind)
+            else:
+                self._json(HTTPStatus.OK, result)
+        except StudioError as error:
+            retry = error.extra.get("retry")  # a busy studio says when to try again
+            headers = {"Retry-After": str(math.ceil(retry))} if retry is not None else {}
+            self._json(error.status, {"error": error.message, **error.extra}, headers)
+        except Exception as error:  # noqa: BLE001 - the page gets a sentence, never a trace
+            self._json(
+                HTTPStatus.INTERNAL_SERVER_ERROR, {"error": f"{type(error).__name__}: {error}"}
+            )
+
+    def _body(self) -> Any:
+        declared = self.headers.get("Content-Length") or "0"
+        if not declared.isdigit():  # negative, or not a number: never read
+            self.close_connection = True
+            raise StudioError(HTTPStatus.BAD_REQUEST, "a bad Content-Length")
+        length = int(declared)
+        if length > MAX_BODY:
+            self.close_connection = True
+            raise StudioError(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "the request is too large")
+        try:
+            raw = self.rfile.read(length)
+        except TimeoutError:
+            self.close_connection = True
+            raise StudioError(HTTPStatus.REQUEST_TIMEOUT, "the request came too slowly") from None
+        try:
+            body = json.loads(raw or b"{}")
+        except (ValueError, RecursionError):
+            raise StudioError(HTTPStatus.BAD_REQUEST, "the request is not JSON") from None
+        if not isinstance(body, dict):
+            raise StudioError(HTTPStatus.BAD_REQUEST, "the request is not a JSON object")
+        return body
+
+    def _get(self, path: str, query: dict[str, list[str]]) -> Any:
+        if path in ("/", "/index.html"):
+            return asset("studio.html")
+        if path == "/studio.js":
+            return _Script(asset("studio.js"))
+        if path == "/favicon.ico":
+            return FAVICON
+        if path == "/api/files":
+            files = self.studio.files()
+            return {
+                "files": files,
+                "generated": self.studio.generated(files),
+                "store": self.studio.store_location is not None,
+            }
+        if path == "/api/file":
+            return self.studio.read(query.get("path", [""])[0])
+        if path == "/api/instances":
+            return {"instances": self.studio.instances()}
+        if path == "/api/instance":
+            seq = query.get("seq", [None])[0]
+            return self.studio.instance(
+                query.get("id", [""])[0],
+                int(seq) if seq and seq.isdigit() else None,
+                query.get("theme", ["light"])[0],
+            )
+        raise StudioError(HTTPStatus.NOT_FOUND, f"nothing at {path}")
+
+    def _post(self, path: str, query: dict[str, list[str]]) -> Any:
+        if path == "/api/render":
+            body = self._body()
+            name = _chart_name(body.get("path"))
+            return self.studio.render(
+                name,
+                str(body.get("text", "")),
+                body.get("steps") or [],
+                body.get("context") or {},
+                str(body.get("theme") or "light"),
+                str(body.get("direction") or "top-down"),
+            )
+        if path == "/api/export":
+            body = self._body()
+            name = _chart_name(body.get("path"))
+            return self.studio.export(name, str(body.get("text", "")), str(body.get("format")))
+        raise StudioError(HTTPStatus.NOT_FOUND, f"nothing at {path}")
+
+    def _put(self, path: str, query: dict[str, list[str]]) -> Any:
+        if path == "/api/file":
+            body = self._body()
+            return self.studio.save(
+                str(body.get("path", "")),
+                str(body.get("text", "")),
+                body.get("hash"),
+                bool(body.get("force")),
+                bool(body.get("create")),
+            )
+        raise StudioError(HTTPStatus.NOT_FOUND, f"nothing at {path}")
+
+    def _json(self, status: HTTPStatus, value: Any, headers: dict[str, str] | None = None) -> None:
+        self._send(status, json.dumps(value).encode("utf-8"), "application/json", headers)
+
+    def _send(
+        self, status: HTTPStatus, data: bytes, kind: str, headers: dict[str, str] | None = None
+    ) -> None:
+        self.send_response(status)
+        for key, value in (headers or {}).items():
+            self.send_header(key, value)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(data)))
+        self.send_header("Cache-Control", "no-store")
+        self.send_header("X-Content-Type-Options", "nosniff")
+        self.send_header(
+            "Content-Security-Policy",
+            "default-src 'self'; script-src 'self'; "
+            "style-src 'self' 'unsafe-inline'; img-src 'self' data:",
+        )
+        self.end_headers()
+        self.wfile.write(data)
+
+
 def make_handler(
     studio: Studio, allowed_hosts: set[str], token: str | None = None
 ) -> type[BaseHTTPRequestHandler]:
     """The request handler: `allowed_hosts` are the `Host` values it answers (lowercase),
     `token` the secret every API call must carry (None on loopback)."""
-
-    class Handler(BaseHTTPRequestHandler):
-        server_version = "statewright-studio"
-        protocol_version = "HTTP/1.1"
-        timeout = TIMEOUT  # a client that stops sending mid-request is dropped
-
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
-            return  # quiet: the terminal shows the URL and errors only
-
-        def do_GET(self) -> None:  # noqa: N802
-            self._answer(self._get)
-
-        def do_POST(self) -> None:  # noqa: N802
-            self._answer(self._post, mutating=True)
-
-        def do_PUT(self) -> None:  # noqa: N802
-            self._answer(self._put, mutating=True)
-
-        def _answer(
-            self, route: Callable[[str, dict[str, list[str]]], Any], mutating: bool = False
-        ) -> None:
-            try:
-                if self.headers.get("Host", "").lower() not in allowed_hosts:
-                    raise StudioError(HTTPStatus.FORBIDDEN, "unknown Host header")
-                if mutating and self.headers.get(HEADER) != "1":
-                    raise StudioError(HTTPStatus.FORBIDDEN, f"missing the {HEADER} header")
-                url = urlsplit(self.path)
-                if token is not None and url.path.startswith("/api/"):
-                    given = self.headers.get(TOKEN_HEADER, "")
-                    if not hmac.compare_digest(given.encode(), token.encode()):
-                        raise StudioError(
-                            HTTPStatus.UNAUTHORIZED,
-                            "this studio needs its token: open the URL it printed",
-                        )
-                result = route(url.path, parse_qs(url.query))
-                if isinstance(result, _Script):
-                    self._send(HTTPStatus.OK, result.data, "text/javascript; charset=utf-8")
-                elif isinstance(result, bytes):
-                    kind = "image/svg+xml" if result is FAVICON else "text/html; charset=utf-8"
-                    self._send(HTTPStatus.OK, result, kind)
-                else:
-                    self._json(HTTPStatus.OK, result)
-            except StudioError as error:
-                retry = error.extra.get("retry")  # a busy studio says when to try again
-                headers = {"Retry-After": str(math.ceil(retry))} if retry is not None else {}
-                self._json(error.status, {"error": error.message, **error.extra}, headers)
-            except Exception as error:  # noqa: BLE001 - the page gets a sentence, never a trace
-                self._json(
-                    HTTPStatus.INTERNAL_SERVER_ERROR, {"error": f"{type(error).__name__}: {error}"}
-                )
-
-        def _body(self) -> Any:
-            declared = self.headers.get("Content-Length") or "0"
-            if not declared.isdigit():  # negative, or not a number: never read
-                self.close_connection = True
-                raise StudioError(HTTPStatus.BAD_REQUEST, "a bad Content-Length")
-            length = int(declared)
-            if length > MAX_BODY:
-                self.close_connection = True
-                raise StudioError(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "the request is too large")
-            try:
-                raw = self.rfile.read(length)
-            except TimeoutError:
-                self.close_connection = True
-                raise StudioError(
-                    HTTPStatus.REQUEST_TIMEOUT, "the request came too slowly"
-                ) from None
-            try:
-                body = json.loads(raw or b"{}")
-            except (ValueError, RecursionError):
-                raise StudioError(HTTPStatus.BAD_REQUEST, "the request is not JSON") from None
-            if not isinstance(body, dict):
-                raise StudioError(HTTPStatus.BAD_REQUEST, "the request is not a JSON object")
-            return body
-
-        def _get(self, path: str, query: dict[str, list[str]]) -> Any:
-            if path in ("/", "/index.html"):
-                return asset("studio.html")
-            if path == "/studio.js":
-                return _Script(asset("studio.js"))
-            if path == "/favicon.ico":
-                return FAVICON
-            if path == "/api/files":
-                files = studio.files()
-                return {
-                    "files": files,
-                    "generated": studio.generated(files),
-                    "store": studio.store_location is not None,
-                }
-            if path == "/api/file":
-                return studio.read(query.get("path", [""])[0])
-            if path == "/api/instances":
-                return {"instances": studio.instances()}
-            if path == "/api/instance":
-                seq = query.get("seq", [None])[0]
-                return studio.instance(
-                    query.get("id", [""])[0],
-                    int(seq) if seq and seq.isdigit() else None,
-                    query.get("theme", ["light"])[0],
-                )
-            raise StudioError(HTTPStatus.NOT_FOUND, f"nothing at {path}")
-
-        def _post(self, path: str, query: dict[str, list[str]]) -> Any:
-            if path == "/api/render":
-                body = self._body()
-                name = _chart_name(body.get("path"))
-                return studio.render(
-                    name,
-                    str(body.get("text", "")),
-                    body.get("steps") or [],
-                    body.get("context") or {},
-                    str(body.get("theme") or "light"),
-                    str(body.get("direction") or "top-down"),
-                )
-            if path == "/api/export":
-                body = self._body()
-                name = _chart_name(body.get("path"))
-                return studio.export(name, str(body.get("text", "")), str(body.get("format")))
-            raise StudioError(HTTPStatus.NOT_FOUND, f"nothing at {path}")
-
-        def _put(self, path: str, query: dict[str, list[str]]) -> Any:
-            if path == "/api/file":
-                body = self._body()
-                return studio.save(
-                    str(body.get("path", "")),
-                    str(body.get("text", "")),
-                    body.get("hash"),
-                    bool(body.get("force")),
-                    bool(body.get("create")),
-                )
-            raise StudioError(HTTPStatus.NOT_FOUND, f"nothing at {path}")
-
-        def _json(
-            self, status: HTTPStatus, value: Any, headers: dict[str, str] | None = None
-        ) -> None:
-            self._send(status, json.dumps(value).encode("utf-8"), "application/json", headers)
-
-        def _send(
-            self, status: HTTPStatus, data: bytes, kind: str, headers: dict[str, str] | None = None
-        ) -> None:
-            self.send_response(status)
-            for key, value in (headers or {}).items():
-                self.send_header(key, value)
-            self.send_header("Content-Type", kind)
-            self.send_header("Content-Length", str(len(data)))
-            self.send_header("Cache-Control", "no-store")
-            self.send_header("X-Content-Type-Options", "nosniff")
-            self.send_header(
-                "Content-Security-Policy",
-                "default-src 'self'; script-src 'self'; "
-                "style-src 'self' 'unsafe-inline'; img-src 'self' data:",
-            )
-            self.end_headers()
-            self.wfile.write(data)
-
-    return Handler
+    bound = {
+        "studio": studio,
+        "allowed_hosts": frozenset(allowed_hosts),
+        "token": token,
+        "timeout": TIMEOUT,  # read when the studio starts (a test shortens it)
+    }
+    return type("StudioHandler", (Handler,), bound)
 
 
 class StudioServer(ThreadingHTTPServer):
