@@ -8,8 +8,9 @@ follows the eventless arms of the new configuration the same way. Steps the tabl
 (history, timers, final states, guarded choices across parallel regions, configurations the
 exploration did not reach, events outside the chart) go to an interpreter built lazily on the
 same document, which is brought to the instance's configuration first; its result is mapped
-back to a configuration number when the tables know it. Both paths run the same algorithm
-(runtime.interpreter), and tests hold them to the same behaviour step by step.
+back to a configuration number when the tables know it (`runtime.handoff`). Both paths run
+the same algorithm (runtime.interpreter), and tests hold them to the same behaviour step by
+step.
 
 Hooks are methods: a subclass implements one per action text (the mapping is in
 docs/python.md). A subclass that leaves one out is refused when the class statement runs,
@@ -22,13 +23,12 @@ from collections.abc import Callable, Mapping
 from functools import partial
 from typing import Any, ClassVar, TypeVar
 
-from .aio import resolve
-from .datamodel import Event
 from .declared import NOTHING, Declared
 from .display import Pictured
 from .expr import arith, lookup
-from .interpreter import MAX_MICROSTEPS, Listener, LivelockError, Machine, guard_failed
-from .model import Model, build
+from .handoff import Handoff
+from .interpreter import MAX_MICROSTEPS, Listener, LivelockError, guard_failed
+from .model import Model
 from .outcome import MAX_OUTCOMES
 from .outcome import Outcome as Outcome
 from .reserved import PREFIXES, refusal
@@ -36,7 +36,6 @@ from .resolved import BUSY as BUSY
 from .resolved import (
     INTERPRETER_BUSY,
     NOT_STARTED,
-    ON_INTERPRETER,
     TABLES,
     PlainStep,
     ResolvedArm,
@@ -57,10 +56,10 @@ def hook(function: Callable[..., Any]) -> Callable[..., Any]:
     return function
 
 
-class CompiledMachine(Pictured):
+class CompiledMachine(Handoff, Pictured):
     """A running instance of a generated machine class. See the module docstring."""
 
-    __slots__ = ("_c", "_engine", "_listeners", "_context", "_clock")
+    __slots__ = ()  # the instance's fields are `Handoff`'s slots
 
     # -- filled in by the generated class -------------------------------------------------------
     CHART: ClassVar[Mapping[str, Any]] = {}
@@ -206,26 +205,12 @@ class CompiledMachine(Pictured):
             self._c = target
         return outcome
 
-    def tick(self) -> None:
-        """Fire the timed events that are due (see `Machine.tick`)."""
-        engine = self._engine
-        if engine is not None and engine.run_state.timers:
-            self._on_engine(self._sync(engine).tick)
-
     @property
     def clock(self) -> Clock:
         """The clock timed events are read from (`SystemClock` unless one was given)."""
         if self._clock is None:
             self._clock = SystemClock()
         return self._clock
-
-    @property
-    def next_due(self) -> float | None:
-        return None if self._engine is None else self._engine.next_due
-
-    @property
-    def pending_timers(self) -> list[dict[str, Any]]:
-        return [] if self._engine is None else self._engine.pending_timers
 
     def _current(self) -> int:
         """The configuration number, also while hooks run (negative: not on the tables)."""
@@ -259,36 +244,6 @@ class CompiledMachine(Pictured):
             return name in self._active_sets[c]
         return self._engine is not None and self._engine.is_active(name)
 
-    @property
-    def children(self) -> dict[str, Any]:
-        """The running child machines (actors), by the name their state invokes."""
-        return {} if self._engine is None else self._engine.children
-
-    @property
-    def compensations(self) -> list[str]:
-        """Sagas: the compensations recorded so far (see `Machine.compensations`)."""
-        return [] if self._engine is None else self._engine.compensations
-
-    @property
-    def rolling_back(self) -> bool:
-        return self._engine is not None and self._engine.rolling_back
-
-    @property
-    def auto_compensate(self) -> bool:
-        return self._interpreter().auto_compensate
-
-    @auto_compensate.setter
-    def auto_compensate(self, value: bool) -> None:
-        self._interpreter().auto_compensate = value
-
-    def compensate_one(self) -> str | None:
-        """Run the newest compensation left (see `Machine.compensate_one`)."""
-        return self._on_engine(self._sync(self._interpreter()).compensate_one)
-
-    def on_done(self, callback: Callable[[], None]) -> None:
-        """Call `callback()` once the machine finishes (see `Machine.on_done`)."""
-        self._interpreter().on_done(callback)
-
     def add_listener(self, listener: Listener) -> None:
         """Called with `{"action": text, "kind": kind}` for every hook run and
         `{"event": ..., "configuration": [...]}` after every microstep."""
@@ -297,15 +252,6 @@ class CompiledMachine(Pictured):
         self._listeners.append(listener)
         if self._engine is not None:
             self._engine.add_listener(listener)
-
-    def can(self, event: str, **data: Any) -> bool:
-        """Whether `event` (with `data`) would take a transition now; nothing changes."""
-        return self._sync(self._interpreter()).can(event, **data)
-
-    @property
-    def allowed_events(self) -> list[str]:
-        """The chart's events that would take a transition now (see `Machine`)."""
-        return self._sync(self._interpreter()).allowed_events
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} configuration={self.configuration!r}>"
@@ -322,19 +268,6 @@ class CompiledMachine(Pictured):
                 self._listeners = None  # the fast paths test for None
         if self._engine is not None:
             self._engine.remove_listener(listener)
-
-    def snapshot(self) -> dict[str, Any]:
-        """The instance as JSON-ready data (the interpreter's `statewright-snapshot/1`)."""
-        return self._sync(self._interpreter()).snapshot()
-
-    def restore(self, snapshot: Mapping[str, Any]) -> None:
-        """Put the instance in the state a snapshot recorded (no hook runs)."""
-        engine = self._interpreter()
-        engine.restore(snapshot)
-        self._context = engine.context
-        self._map_back(engine)
-        if self._c == ON_INTERPRETER and not engine.running and not engine.done:
-            self._c = NOT_STARTED
 
     # -- the table path -------------------------------------------------------------------------
 
@@ -460,90 +393,6 @@ class CompiledMachine(Pictured):
             else:
                 break
         self._flush()
-
-    def _flush(self) -> None:
-        """Process the events hooks sent during the step, in order."""
-        engine = self._engine
-        while engine is not None and engine.run_state.external and not self._busy():
-            event = engine.run_state.external.popleft()
-            if event.origin is not None or not isinstance(event.data or {}, Mapping):
-                self._on_engine(partial(engine.enqueue, event))  # a <send>: its fields
-            else:
-                self._fire(event.name, dict(event.data or {}))
-
-    def _busy(self) -> bool:
-        return self._c <= BUSY or self._c == INTERPRETER_BUSY
-
-    # -- the interpreter path -------------------------------------------------------------------
-
-    def _slow(self, event: str, data: dict[str, Any]) -> Outcome:
-        if self._busy():  # sent by a hook: after the step, as the interpreter does
-            self._interpreter().run_state.external.append(Event(event, data or None))
-            return Outcome(event, None, ())
-        if self._c == NOT_STARTED:
-            self.start()
-            return self._fire(event, data)
-        engine = self._sync(self._interpreter())
-        sent = self._on_engine(lambda: engine._apply(str(event), data))
-        return self._outcome(event, sent.handled)
-
-    def _on_engine(self, step: Callable[[], T]) -> T:
-        """Run a step on the interpreter, then take the instance's state back from it; what
-        the step returned."""
-        engine = self._engine
-        assert engine is not None
-        self._c = INTERPRETER_BUSY
-        try:
-            result = step()
-        finally:
-            self._map_back(engine)
-        self._flush()
-        return result
-
-    def _interpreter(self) -> Engine:
-        engine = self._engine
-        if engine is None:
-            cls = type(self)
-            model = cls._model
-            if model is None:
-                model = cls._model = build(self.CHART)
-            engine = self._engine = Machine(
-                model,
-                actions={text: self._action(name) for text, name in self.HOOKS},
-                guards={text: self._guard(name) for text, name in self.GUARD_NAMES.items()},
-                clock=self.clock,
-                machines={name: getattr(self, method) for name, method in self.INVOKES},
-                partial=True,  # the class itself refuses hooks left out (`__init_subclass__`)
-            )
-            engine.context = self.context
-            engine.deliver = lambda event: self._apply(event, {})
-            for listener in self._listeners or ():
-                engine.add_listener(listener)
-        return engine
-
-    def _action(self, name: str) -> Callable[[Any, Mapping[str, Any]], Any]:
-        method = getattr(self, name)
-        return lambda context, data: resolve(method(data))
-
-    def _guard(self, name: str) -> Callable[[Any, Mapping[str, Any]], Any]:
-        method = getattr(self, name)
-        return lambda context, data: method(data)
-
-    def _sync(self, engine: Engine) -> Engine:
-        """Bring the interpreter to the instance's configuration."""
-        c = self._current()
-        if c >= 0:
-            nodes = engine.model.nodes
-            engine.run_state.configuration = {nodes[name] for name in self.CONFIGURATIONS[c]}
-            engine.running, engine.done = True, False
-        engine.context = self.context
-        return engine
-
-    def _map_back(self, engine: Engine) -> None:
-        if engine.running and not engine.done:
-            self._c = self._ids.get(frozenset(engine.active), ON_INTERPRETER)
-        else:
-            self._c = ON_INTERPRETER
 
     # -- helpers for generated guards -----------------------------------------------------------
 
