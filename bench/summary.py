@@ -7,8 +7,8 @@ printed with its ratio against the yardstick measured in the same run:
 - `send(name)` on a generated class against a hand-written dict table's `send(event)` (and
   against the generated event methods), on machines A (toggle), B (three-level nesting, an
   event on the outermost composites) and C (two regions); with a listener attached too;
-- start-up: `statewright --version` and `statewright check` of a 7-line chart against
-  `python -c pass`, as whole processes (median of 21);
+- start-up: `statewright --version`, `statewright check` of a 7-line chart and importing its
+  generated module against `python -c pass`, as whole processes (median of 21);
 - parsing: `statewright compile -T json` against `smcat -T json` on the same generated charts
   (bench/parse_bench.py), whole processes, best of 3;
 - durable writes: FileStore, one instance, an fsync per event, against raw write+fsync of the
@@ -181,6 +181,27 @@ def start_up(folder: Path) -> None:
         base,
         "s",
         "<= 3",
+    )
+    generated = folder / "seven_machine.py"
+    subprocess.run(
+        [ours, "compile", str(chart), "-T", "python", "-o", str(generated)],
+        check=True,
+        capture_output=True,
+    )
+    row(
+        section,
+        "import a generated module / python -c pass",
+        _process_time(
+            [
+                python,
+                "-c",
+                f"import sys; sys.path.insert(0, {str(folder)!r}); " "import seven_machine",
+            ],
+            runs,
+        ),
+        base,
+        "s",
+        "<= 2",
     )
 
 

@@ -21,44 +21,14 @@ from __future__ import annotations
 import asyncio
 import inspect
 import threading
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
+from .awaiting import bridged, local
 from .errors import StatewrightError
 from .outcome import Outcome
 
 T = TypeVar("T")
-
-_local = threading.local()
-
-
-def resolve(result: Any) -> Any:
-    """The value of what a hook returned: an awaitable is run to completion on the event loop of
-    the `AsyncMachine` driving this step (the caller is its worker thread)."""
-    if not inspect.isawaitable(result):
-        return result
-    loop: asyncio.AbstractEventLoop | None = getattr(_local, "loop", None)
-    if loop is None:
-        if inspect.iscoroutine(result):
-            result.close()
-        raise StatewrightError(
-            "a hook returned a coroutine, but the machine is not driven by AsyncMachine: "
-            "wrap it (`statewright.runtime.AsyncMachine(machine)`) and await its send()"
-        )
-    return asyncio.run_coroutine_threadsafe(_coroutine(result), loop).result()
-
-
-async def _coroutine(awaitable: Awaitable[T]) -> T:
-    return await awaitable
-
-
-def bridged(hook: Callable[..., Any]) -> Callable[..., Any]:
-    """A hook whose awaitable result is resolved (see `resolve`)."""
-
-    def call(*args: Any) -> Any:
-        return resolve(hook(*args))
-
-    return call
 
 
 class AsyncMachine:
@@ -85,11 +55,11 @@ class AsyncMachine:
 
         def work() -> T:
             with self._lock:
-                _local.loop = loop
+                local.loop = loop
                 try:
                     return function(*args, **kwargs)
                 finally:
-                    _local.loop = None
+                    local.loop = None
 
         try:
             return await loop.run_in_executor(None, work)

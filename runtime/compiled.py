@@ -21,14 +21,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from functools import partial
-from typing import Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from .declared import NOTHING, Declared
 from .display import Pictured
+from .errors import MAX_MICROSTEPS, LivelockError
 from .expr import arith, lookup
 from .handoff import Handoff
-from .interpreter import MAX_MICROSTEPS, Listener, LivelockError, guard_failed
-from .model import Model
+from .introspect import guard_failed
 from .outcome import MAX_OUTCOMES
 from .outcome import Outcome as Outcome
 from .reserved import PREFIXES, refusal
@@ -44,8 +44,11 @@ from .resolved import (
 from .resolved import GuardFunction as GuardFunction
 from .resolved import MissingHooksError as MissingHooksError
 from .resolved import OutdatedModuleError as OutdatedModuleError
-from .running import Engine
 from .timers import Clock, SystemClock
+
+if TYPE_CHECKING:
+    from .model import Model
+    from .running import Engine, Listener
 
 T = TypeVar("T")
 

@@ -17,14 +17,11 @@ write: `int`, `float` (an int fits), `str`, `bool`, `list`, `dict`, `any`.
 
 from __future__ import annotations
 
-import copy
-import difflib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from types import MappingProxyType
+from typing import Any, NamedTuple
 
-from .document import ChartError
-from .errors import DataError
+from .errors import ChartError, DataError
 
 
 def _number(value: Any) -> bool:
@@ -43,8 +40,7 @@ TYPES: dict[str, Callable[[Any], bool]] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class Field:
+class Field(NamedTuple):
     """A field of an event's data."""
 
     name: str
@@ -52,15 +48,15 @@ class Field:
     required: bool = True
 
 
-@dataclass(frozen=True, slots=True)
-class Declared:
-    """A chart's declarations, as the runtime uses them."""
+class Declared(NamedTuple):
+    """A chart's declarations, as the runtime uses them (a named tuple, not a dataclass: a
+    generated class imports this module, and dataclasses costs it ~5 ms of import)."""
 
     #: each declared context name -> its type, and its default value
-    types: Mapping[str, str] = field(default_factory=dict)
-    defaults: Mapping[str, Any] = field(default_factory=dict)
+    types: Mapping[str, str] = MappingProxyType({})
+    defaults: Mapping[str, Any] = MappingProxyType({})
     #: each declared event -> its fields
-    events: Mapping[str, tuple[Field, ...]] = field(default_factory=dict)
+    events: Mapping[str, tuple[Field, ...]] = MappingProxyType({})
 
     def __bool__(self) -> bool:
         return bool(self.types or self.events)
@@ -149,6 +145,8 @@ def _named(entry: Any, where: str) -> tuple[str, str]:
 
 
 def _unknown(name: str, known: Mapping[str, Any], what: str) -> str:
+    import difflib  # only to word a refusal
+
     close = difflib.get_close_matches(str(name), [str(k) for k in known], n=1, cutoff=0.6)
     hint = f" (did you mean `{close[0]}`?)" if close else ""
     return f"`{name}` is not {what} the chart declares{hint}; nothing changed"
@@ -161,4 +159,8 @@ def _shown(value: Any) -> str:
 
 def _copies(defaults: Mapping[str, Any]) -> dict[str, Any]:
     """The defaults, with lists and dicts copied: one machine's changes are not another's."""
+    if not defaults:
+        return {}
+    import copy
+
     return {k: copy.deepcopy(v) if isinstance(v, list | dict) else v for k, v in defaults.items()}

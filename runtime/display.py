@@ -9,7 +9,6 @@ or without Graphviz, there is no picture and Jupyter shows the `repr` instead.
 
 from __future__ import annotations
 
-import html as _html
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -33,7 +32,9 @@ def figure(picture: str | None, caption: str) -> str | None:
     if picture is None:
         return None
     picture = picture[picture.find("<svg") :] if "<svg" in picture else picture  # no prolog
-    text = _html.escape(caption)
+    import html  # on first use: only a notebook asks
+
+    text = html.escape(caption)
     return (
         '<figure class="statewright" style="margin:0">'
         f'{picture}<figcaption style="font-family:monospace">{text}</figcaption></figure>'

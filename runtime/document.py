@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from .errors import StatewrightError
+from .errors import ChartError as ChartError
 
 FORMAT = "statewright-ir/1"
 MAX_NESTING = 100
@@ -47,10 +47,6 @@ STATE_KINDS = frozenset(
 )
 ACTION_KINDS = frozenset({"entry", "exit", "activity"})
 TRANSITION_KINDS = frozenset({"external", "internal"})
-
-
-class ChartError(StatewrightError, ValueError):
-    """A document the runtime cannot run (its message says where)."""
 
 
 def validate(document: Any) -> None:

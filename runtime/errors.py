@@ -7,8 +7,16 @@ class StatewrightError(Exception):
     """Root of every exception the runtime raises."""
 
 
+#: A macrostep that takes more microsteps than this is an eventless loop (`LivelockError`).
+MAX_MICROSTEPS = 10_000
+
+
 class LivelockError(StatewrightError):
-    """Eventless transitions keep firing: the macrostep never ends."""
+    """Eventless transitions keep firing: the macrostep never ends (`MAX_MICROSTEPS`)."""
+
+
+class ChartError(StatewrightError, ValueError):
+    """A document the runtime cannot run (its message says where)."""
 
 
 class ReservedEvent(StatewrightError, ValueError):

@@ -16,14 +16,14 @@ from collections.abc import Callable, Mapping
 from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
-from .aio import resolve
-from .datamodel import Event
-from .interpreter import Listener, Machine
-from .model import Model, build
+from .awaiting import resolve
 from .outcome import Outcome
 from .resolved import BUSY, INTERPRETER_BUSY, NOT_STARTED, ON_INTERPRETER
-from .running import Engine
-from .timers import Clock
+
+if TYPE_CHECKING:
+    from .model import Model
+    from .running import Engine, Listener
+    from .timers import Clock
 
 T = TypeVar("T")
 
@@ -154,6 +154,8 @@ class Handoff:
 
     def _slow(self, event: str, data: dict[str, Any]) -> Outcome:
         if self._busy():  # sent by a hook: after the step, as the interpreter does
+            from .datamodel import Event
+
             self._interpreter().run_state.external.append(Event(event, data or None))
             return Outcome(event, None, ())
         if self._c == NOT_STARTED:
@@ -179,6 +181,10 @@ class Handoff:
     def _interpreter(self) -> Engine:
         engine = self._engine
         if engine is None:
+            # on first need: a class whose steps are all on its tables never loads them
+            from .interpreter import Machine
+            from .model import build
+
             cls = type(self)
             model = cls._model
             if model is None:

@@ -21,6 +21,7 @@ from .content import execute
 from .datamodel import Event
 from .display import Pictured
 from .document import ChartError, read_document
+from .errors import MAX_MICROSTEPS as MAX_MICROSTEPS
 from .errors import LivelockError as LivelockError
 from .expr import lookup
 from .introspect import Answers
@@ -32,6 +33,7 @@ from .outcome import Outcome
 from .plans import plan_for, remember
 from .reserved import PREFIXES, refusal
 from .running import NO_DATA, RunState
+from .running import Listener as Listener
 from .scheduling import Scheduling
 from .session import Session
 from .timers import Clock, SystemClock
@@ -39,13 +41,6 @@ from .timers import Clock, SystemClock
 ActionHook = Callable[..., Any]
 
 SNAPSHOT_FORMAT = snapshots.FORMAT
-
-
-#: A macrostep that takes more microsteps than this is an eventless loop.
-MAX_MICROSTEPS = 10_000
-
-
-Listener = Callable[[dict[str, Any]], None]
 
 
 class Machine(Scheduling, Actors, Answers, Pictured):

@@ -5,7 +5,6 @@ false). The interpreter's `Machine` delegates here; generated classes ask their 
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, cast
 
@@ -13,8 +12,6 @@ from .reserved import reserved
 
 if TYPE_CHECKING:
     from .running import Engine
-
-_log = logging.getLogger("statewright.runtime")
 
 
 def can(machine: Engine, event: str, data: Mapping[str, Any]) -> bool:
@@ -73,7 +70,10 @@ def guard_failed(
     `{"guard": text, "error": ...}`, and to the `statewright.runtime` logger); it counts as
     false, and the step goes on."""
     message = f"{type(error).__name__}: {error}"
-    _log.warning("the guard [%s] failed and counts as false: %s", guard, message)
+    import logging  # on the first failure: a guard that holds never loads it
+
+    log = logging.getLogger("statewright.runtime")
+    log.warning("the guard [%s] failed and counts as false: %s", guard, message)
     for listener in listeners or ():
         listener({"guard": guard, "error": message})
     return False

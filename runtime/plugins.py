@@ -13,12 +13,8 @@ is not installed or cannot be imported; each caller says what that means for it.
 from __future__ import annotations
 
 import functools
-import logging
 from collections.abc import Callable
-from importlib import metadata
 from typing import Any
-
-_log = logging.getLogger("statewright.runtime")
 
 #: the entry-point group the compiler's distribution declares its functions in
 GROUP = "statewright.compiler"
@@ -27,11 +23,16 @@ GROUP = "statewright.compiler"
 @functools.cache
 def compiler_function(name: str) -> Callable[..., Any] | None:
     """The compiler's function `name` of `GROUP`, or None without it."""
+    import logging
+    from importlib import metadata  # on first use: reading the metadata costs ~20 ms
+
     for entry in metadata.entry_points(group=GROUP, name=name):
         try:
             found = entry.load()
         except (ImportError, AttributeError) as error:  # declared, but it cannot be loaded
-            _log.warning("the compiler's %r (%s) cannot be loaded: %s", name, entry.value, error)
+            logging.getLogger("statewright.runtime").warning(
+                "the compiler's %r (%s) cannot be loaded: %s", name, entry.value, error
+            )
             return None
         return found if callable(found) else None
     return None

@@ -10,11 +10,10 @@ below.
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from .aio import bridged
+from .awaiting import bridged, is_coroutine_function
 from .declared import of_document
 from .errors import MissingHooksError as MissingHooksError
 from .errors import StatewrightError
@@ -54,11 +53,11 @@ def resolve_tables(cls: Any) -> None:
     generated module holds: hook and guard methods in place of indices, and each plain
     step's `Outcome` built once."""
     functions = tuple(
-        bridged(f) if inspect.iscoroutinefunction(f) else f
+        bridged(f) if is_coroutine_function(f) else f
         for f in (getattr(cls, name) for _, name in cls.HOOKS)
     )
     for method in cls.GUARD_NAMES.values():
-        if inspect.iscoroutinefunction(getattr(cls, method)):
+        if is_coroutine_function(getattr(cls, method)):
             raise MissingHooksError(f"{cls.__name__}.{method} is a coroutine: guards are plain")
     texts = tuple(text for text, _ in cls.HOOKS)
     cls._declared = of_document(cls.CHART)

@@ -19,14 +19,16 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Protocol
 
-from .datamodel import Event
-from .timers import Clock, Timer
-
 if TYPE_CHECKING:
+    from .datamodel import Event
     from .invocations import Invocations
     from .model import Model, Node, Step
     from .outcome import Outcome
     from .session import Session
+    from .timers import Clock, Timer
+
+#: what hears a machine's steps and actions (`add_listener`)
+Listener = Callable[[dict[str, Any]], None]
 
 #: the data of an event that carries none (read-only: hooks may not change it)
 NO_DATA: Mapping[str, Any] = MappingProxyType({})

@@ -10,7 +10,6 @@ disk leaves nothing behind). `FileLock` is the compare-and-write lock. The crash
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import re
@@ -22,7 +21,22 @@ from pathlib import Path
 from typing import Any
 
 from . import fsio
+from .errors import StoreError
 from .fsio import checkpoint, write_all
+
+
+def posix_locks() -> Any:
+    """The `fcntl` module the file store locks with; on a platform without it (Windows) a
+    `StoreError` that says what to use instead. Imported here, not at the top of the store:
+    `PostgresStore` and the rest of `statewright.runtime.store` import anywhere."""
+    try:
+        import fcntl
+    except ImportError:
+        raise StoreError(
+            "FileStore needs POSIX file locks (fcntl), which this platform does not have: "
+            "use PostgresStore, or run the file store on Linux or macOS"
+        ) from None
+    return fcntl
 
 
 class FileLock:
@@ -39,6 +53,7 @@ class FileLock:
         if self._depth == 0:
             if self._fd is None:
                 self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            fcntl = posix_locks()
             fcntl.flock(self._fd, fcntl.LOCK_EX)
         self._depth += 1
         return self
@@ -46,6 +61,7 @@ class FileLock:
     def __exit__(self, *exc: object) -> None:
         self._depth -= 1
         if self._depth == 0 and self._fd is not None:
+            fcntl = posix_locks()
             fcntl.flock(self._fd, fcntl.LOCK_UN)
 
     def close(self) -> None:

@@ -27,7 +27,7 @@ from ..errors import MissingHooksError
 from ..timers import Clock
 from . import fsio, logfile
 from .charts import StoredChart
-from .disk import atomic_write, locked
+from .disk import atomic_write, locked, posix_locks
 from .due_index import LOOK, DueIndex, entry, read_hint
 from .errors import (
     CLOCK_TOLERANCE,
@@ -91,6 +91,7 @@ class FileStore(StoreBase):
         no_hooks: bool = False,
         record_limit: int = RECORD_LIMIT,
     ) -> None:
+        posix_locks()  # on a platform without them: refused now, not at the first write
         self.base = Path(base_dir)
         #: refuse events the chart has no transition for (False: record any event)
         self.strict = strict

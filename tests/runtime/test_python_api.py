@@ -144,7 +144,7 @@ def test_an_entry_point_that_cannot_load_is_no_function_and_says_why(
     from statewright.runtime import plugins
 
     gone = metadata.EntryPoint("svg", "statewright.compiler.pipeline:gone", plugins.GROUP)
-    monkeypatch.setattr(plugins.metadata, "entry_points", lambda **_: [gone])
+    monkeypatch.setattr(metadata, "entry_points", lambda **_: [gone])
     logger = logging.getLogger("statewright.runtime")
     # whatever an earlier test's logging set-up did (a recipe's raises the root's level)
     monkeypatch.setattr(logger, "disabled", False)

@@ -124,3 +124,29 @@ def test_the_command_line_refuses_mistakes_with_exit_1(tmp_path: Path) -> None:
     )
     assert loose.returncode == 0, loose.stderr
     assert json.loads(loose.stdout)["handled"] is False
+
+
+def test_without_posix_locks_the_file_store_is_refused_and_the_rest_imports(
+    tmp_path: Path,
+) -> None:
+    """On a platform without `fcntl` (Windows), `statewright.runtime.store` and PostgresStore
+    still import; a FileStore is refused when it is made, saying what to use instead."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys; sys.modules['fcntl'] = None\n"
+        "from statewright.runtime.store import FileStore, StoreError\n"
+        "from statewright.runtime.store.postgres import PostgresStore\n"
+        "try:\n"
+        f"    FileStore({str(tmp_path / 'store')!r})\n"
+        "except StoreError as error:\n"
+        "    print(error)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=False, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert "FileStore needs POSIX file locks (fcntl)" in done.stdout
+    assert "use PostgresStore" in done.stdout
+    assert not (tmp_path / "store").exists()
