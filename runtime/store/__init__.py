@@ -48,14 +48,14 @@ from .instance import DurableInstance, Migrate, Store
 from .logfile import LogCorrupt
 from .records import COMPENSATE, CREATE, MIGRATE, TICK, Receipt, Record, WallClock, new_event_id
 from .replay import Replay, apply, durable_snapshot, replay_until, restore_durable
-from .sinks import (
-    CallbackSink,
-    JsonlSink,
-    Sink,
+from .sinks import CallbackSink, JsonlSink, Sink, cloud_event
+from .webhooks import (
     WebhookSink,
-    cloud_event,
+    new_webhook_secret,
     sign,
+    sign_webhook,
     verify_signature,
+    verify_webhook,
 )
 from .worker import Pass, Worker
 
@@ -111,8 +111,11 @@ __all__ = [
     "replay_until",
     "restore_durable",
     "upgrade",
+    "new_webhook_secret",
     "sign",
+    "sign_webhook",
     "verify_signature",
+    "verify_webhook",
     "Worker",
     "Pass",
 ]

@@ -1,11 +1,9 @@
 """`statewright worker` and `store.Worker`: due timers fire exactly once with several workers
 (file store and PostgreSQL), SIGTERM stops a worker with every instance verified, a new timer
-wakes a sleeping worker, and webhooks carry headers and a signature a receiver can check over
-one kept connection."""
+wakes a sleeping worker (webhooks: test_webhooks.py)."""
 
 from __future__ import annotations
 
-import http.server
 import json
 import os
 import signal
@@ -18,14 +16,7 @@ from typing import Any
 
 import pytest
 
-from statewright.runtime.store import (
-    FileStore,
-    StoredChart,
-    WebhookSink,
-    Worker,
-    sign,
-    verify_signature,
-)
+from statewright.runtime.store import FileStore, StoredChart, Worker
 from testkit import document
 
 TIMED = "waiting, done;\nwaiting => done: after 0.2s;\n"
@@ -129,60 +120,6 @@ def test_a_new_timer_wakes_a_sleeping_worker(tmp_path: Path) -> None:
         stop.set()
         thread.join(timeout=10)
     assert not thread.is_alive()
-
-
-class _Receiver(http.server.BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    seen: list[tuple[dict[str, str], bytes]] = []
-    connections: set[int] = set()
-
-    def do_POST(self) -> None:  # noqa: N802
-        body = self.rfile.read(int(self.headers["Content-Length"]))
-        _Receiver.seen.append((dict(self.headers), body))
-        _Receiver.connections.add(id(self.connection))
-        ok = verify_signature(body, self.headers.get("Statewright-Signature"), "s3cret")
-        self.send_response(204 if ok else 401)
-        self.send_header("Content-Length", "0")
-        self.end_headers()
-
-    def log_message(self, *args: Any) -> None:
-        pass
-
-
-def test_a_webhook_is_signed_carries_headers_and_reuses_its_connection() -> None:
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Receiver)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    _Receiver.seen.clear()
-    _Receiver.connections.clear()
-    try:
-        url = f"http://127.0.0.1:{server.server_address[1]}/hook"
-        sink = WebhookSink(url, headers={"Authorization": "Bearer t0ken"}, secret="s3cret")
-        for n in range(3):
-            sink.deliver({"id": str(n), "data": {"n": n}})
-        wrong = WebhookSink(url, secret="not the secret")
-        with pytest.raises(Exception, match="401"):
-            wrong.deliver({"id": "x"})
-        sink.close()
-        wrong.close()
-    finally:
-        server.shutdown()
-        server.server_close()
-    assert len(_Receiver.seen) == 4
-    assert all(h.get("Authorization") == "Bearer t0ken" for h, _ in _Receiver.seen[:3])
-    assert len(_Receiver.connections) == 2  # one per sink: kept alive between deliveries
-    with pytest.raises(Exception, match="one line"):
-        WebhookSink("http://x/", headers={"X-Evil": "a\r\nInjected: yes"})
-
-
-def test_signatures_check_the_body_the_secret_and_the_time() -> None:
-    body = b'{"id": "1"}'
-    header = sign(body, b"key", now=1_000_000)
-    assert verify_signature(body, header, "key", now=1_000_010)
-    assert not verify_signature(body + b" ", header, "key", now=1_000_010)
-    assert not verify_signature(body, header, "other", now=1_000_010)
-    assert not verify_signature(body, header, "key", now=1_000_000 + 301)  # a replay
-    assert not verify_signature(body, None, "key")
-    assert not verify_signature(body, "garbage", "key")
 
 
 def test_the_worker_command_refuses_bad_options(tmp_path: Path) -> None:

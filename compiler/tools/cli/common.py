@@ -182,7 +182,8 @@ def add_sink_arguments(parser: Any) -> None:
     parser.add_argument(
         "--webhook-secret-env",
         metavar="VARIABLE",
-        help="sign webhook bodies (HMAC-SHA256) with the secret in this environment variable",
+        help="sign webhook bodies (Standard Webhooks) with the whsec_ secret in this environment "
+        "variable (several, space-separated, while one is rotated)",
     )
     parser.add_argument(
         "--jsonl", action="append", default=[], metavar="FILE", help="append notifications to FILE"
@@ -192,7 +193,9 @@ def add_sink_arguments(parser: Any) -> None:
 def sinks(args: Any) -> list[Any]:
     """The sinks `--webhook` (with `--webhook-header`, `--webhook-secret-env`) and `--jsonl`
     name."""
-    from ....runtime.store import JsonlSink, WebhookSink
+    import warnings
+
+    from ....runtime.store import JsonlSink, StoreError, WebhookSink
 
     headers = {}
     for header in args.webhook_header:
@@ -200,12 +203,27 @@ def sinks(args: Any) -> list[Any]:
         if not colon or not name.strip():
             raise UsageError(f"--webhook-header wants 'NAME: VALUE', not {header!r}")
         headers[name.strip()] = value.strip()
-    secret = None
+    secret: list[str] | None = None
     if args.webhook_secret_env:
-        secret = os.environ.get(args.webhook_secret_env)
+        secret = os.environ.get(args.webhook_secret_env, "").split()
         if not secret:
             raise UsageError(f"--webhook-secret-env: ${args.webhook_secret_env} is not set")
-    found: list[Any] = [WebhookSink(url, headers=headers, secret=secret) for url in args.webhook]
+        if not all(one.startswith("whsec_") for one in secret):
+            print(
+                f"statewright: warning: ${args.webhook_secret_env} holds a plain text secret, "
+                "which is deprecated: receivers' Standard Webhooks libraries read whsec_ "
+                "secrets (make one: python -c 'from statewright.runtime.store import "
+                "new_webhook_secret as n; print(n())')",
+                file=sys.stderr,
+            )
+    try:
+        with warnings.catch_warnings():  # said above, once, in the command's words
+            warnings.simplefilter("ignore", DeprecationWarning)
+            found: list[Any] = [
+                WebhookSink(url, headers=headers, secret=secret) for url in args.webhook
+            ]
+    except StoreError as error:
+        raise UsageError(f"--webhook: {error}") from None
     return found + [JsonlSink(path) for path in args.jsonl]
 
 
