@@ -131,6 +131,7 @@ def test_acknowledged_events_survive_killed_workers_and_a_crashed_server(
         acked += [tuple(line.split()[1:3]) for line in _drain(fd).decode().splitlines()]
         os.close(fd)
     assert restarted and kills == KILLS and len(acked) >= KILLS * PROGRESS
+    _wait_for_killed_sessions(pg_dsn)
 
     delivered: list[dict[str, Any]] = []
     with PostgresStore(pg_dsn, sinks=[CallbackSink(delivered.append)]) as store:
@@ -146,3 +147,22 @@ def test_acknowledged_events_survive_killed_workers_and_a_crashed_server(
         with psycopg.connect(pg_dsn) as conn:
             rows = conn.execute("SELECT count(*) FROM sw_outbox").fetchone()[0]
     assert len(delivered) == rows == sum(len(ids) for ids in logged.values())
+
+
+def _wait_for_killed_sessions(dsn: str) -> None:
+    """Until the server has ended the sessions of the killed workers. A worker killed while
+    its commit statement runs leaves a backend that finishes it (unacknowledged, and
+    allowed), possibly after the checks below began: its outbox row would then be counted
+    but not relayed. The server notices a dead client within a statement; RUNAWAY only stops
+    a hang."""
+    deadline = time.monotonic() + RUNAWAY
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        while True:
+            row = conn.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND pid <> pg_backend_pid() AND backend_type = 'client backend'"
+            ).fetchone()
+            if row is not None and row[0] == 0:
+                return
+            assert time.monotonic() < deadline, f"{row} sessions still open"
+            time.sleep(0.05)
