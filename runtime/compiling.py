@@ -12,7 +12,10 @@ everything not named here.
   `TABLES` (the tables' format), `entry_cycles`;
 - events and timers: `reserved`, `refusal`, `delay_ms`, `SEND_ATTRIBUTES`;
 - files and memory: `atomic_write`, `replacing`, `unlink_if_there`, `makedirs`, `gc_paused`;
-- notebooks: `svg`, `figure`.
+- notebooks: `svg`, `figure`;
+- the worker program and the store options its command shares with `instances`:
+  `WORKER_DESCRIPTION`, `add_worker_arguments`, `run_worker`, `add_sink_arguments`, `sinks`,
+  `add_hook_arguments`, `hooked_charts`, `OptionError`.
 
 Names are imported on first use (PEP 562), as the package's are: the compiler's start-up pays
 only for what a command runs.
@@ -58,6 +61,14 @@ if TYPE_CHECKING:
     from .tables import Tables as Tables
     from .tables import tabulate as tabulate
     from .timers import delay_ms as delay_ms
+    from .worker import WORKER_DESCRIPTION as WORKER_DESCRIPTION
+    from .worker import OptionError as OptionError
+    from .worker import add_hook_arguments as add_hook_arguments
+    from .worker import add_sink_arguments as add_sink_arguments
+    from .worker import add_worker_arguments as add_worker_arguments
+    from .worker import hooked_charts as hooked_charts
+    from .worker import run_worker as run_worker
+    from .worker import sinks as sinks
 
 #: public name -> the module that defines it
 _WHERE = {
@@ -79,6 +90,19 @@ _WHERE = {
     **dict.fromkeys(("makedirs", "unlink_if_there"), ".store.fsio"),
     **dict.fromkeys(("Arm", "Tables", "tabulate"), ".tables"),
     "delay_ms": ".timers",
+    **dict.fromkeys(
+        (
+            "WORKER_DESCRIPTION",
+            "OptionError",
+            "add_hook_arguments",
+            "add_sink_arguments",
+            "add_worker_arguments",
+            "hooked_charts",
+            "run_worker",
+            "sinks",
+        ),
+        ".worker",
+    ),
 }
 
 __all__ = sorted(_WHERE)

@@ -26,7 +26,7 @@ SOURCES = sorted(
 BY_NAME = {
     "compiler/pipeline.py": "the reader and emitter modules the formats tables name",
     "compiler/tools/cli/main.py": "its own command modules (COMMANDS), for a fast start",
-    "compiler/tools/cli/common.py": "the user's --hooks MODULE:ATTR (not a project module)",
+    "runtime/worker.py": "the user's --hooks MODULE:ATTR (not a project module)",
     "runtime/lazy.py": "a package's public names (PEP 562), each also imported for checkers",
 }
 

@@ -181,6 +181,59 @@ print(json.dumps({"class": door.configuration, "instance": seen, "interpreter":
     assert installed - {"pip", "setuptools", "wheel"} == {"statewright-runtime"}
 
 
+def test_the_runtime_wheel_alone_runs_the_worker_with_hooks(
+    wheels: dict[str, Path], tmp_path: Path
+) -> None:
+    """Production needs only the runtime: `statewright-worker` (and `python -m
+    statewright.runtime.worker`) fires a due timer over a FileStore with the program's hooks,
+    in a venv holding the runtime wheel and nothing else."""
+    python = _venv(tmp_path / "venv")
+    subprocess.run(
+        [str(python), "-m", "pip", "install", "--quiet", "--no-index", "--no-deps"]
+        + ["--disable-pip-version-check", str(wheels["runtime"])],
+        check=True,
+    )
+    work = tmp_path / "app"
+    work.mkdir()
+    (work / "jobs.smcat").write_text("waiting, done;\nwaiting => done: after 1ms / notify;\n")
+    subprocess.run(
+        [sys.executable, "-m", "statewright", "compile", str(work / "jobs.smcat")]
+        + ["-T", "python", "-o", str(work / "jobs_machine.py")],
+        check=True,
+    )
+    (work / "jobs_hooks.py").write_text(
+        "from jobs_machine import JobsMachine\n\n"
+        "class Jobs(JobsMachine):\n"
+        "    def notify(self, data):\n"
+        "        with open('notified', 'a') as out:\n"
+        "            out.write('job\\n')\n"
+    )
+    create = (
+        "from jobs_hooks import Jobs\n"
+        "from statewright.runtime.store import FileStore, StoredChart\n"
+        "FileStore('store').create('job-1', StoredChart(Jobs)).close()\n"
+    )
+    subprocess.run([str(python), "-c", create], cwd=work, check=True)
+    worker = tmp_path / "venv" / "bin" / "statewright-worker"
+    once = [str(worker), "--store", "store", "--hooks", "jobs_hooks:Jobs", "--once"]
+    first = subprocess.run(once, cwd=work, capture_output=True, text=True, check=False)
+    assert first.returncode == 0, first.stderr
+    assert json.loads(first.stdout)["fired"] == 1
+    assert (work / "notified").read_text() == "job\n"  # the program's hook ran
+    module = [str(python), "-m", "statewright.runtime.worker", "--store", "store", "--once"]
+    again = subprocess.run(module, cwd=work, capture_output=True, text=True, check=False)
+    assert again.returncode == 0 and json.loads(again.stdout)["fired"] == 0, again.stderr
+    wrong = subprocess.run(
+        [str(worker), "--store", "store", "--hooks", "jobs_hooks"],
+        cwd=work,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert wrong.returncode == 2 and "write MODULE:ATTR" in wrong.stderr
+    assert "Traceback" not in wrong.stderr + first.stderr + again.stderr
+
+
 def test_the_full_install_runs_python_m_statewright(
     wheels: dict[str, Path], tmp_path: Path
 ) -> None:

@@ -167,111 +167,37 @@ def write(path: Path, data: bytes | str) -> None:
 
 
 def add_sink_arguments(parser: Any) -> None:
-    """Where notifications go (`worker`, `instances relay`): webhooks, with headers and a
-    signing secret, and JSON Lines files."""
-    parser.add_argument(
-        "--webhook", action="append", default=[], metavar="URL", help="POST notifications to URL"
-    )
-    parser.add_argument(
-        "--webhook-header",
-        action="append",
-        default=[],
-        metavar="'NAME: VALUE'",
-        help="a header for every webhook request (e.g. Authorization)",
-    )
-    parser.add_argument(
-        "--webhook-secret-env",
-        metavar="VARIABLE",
-        help="sign webhook bodies (Standard Webhooks) with the whsec_ secret in this environment "
-        "variable (several, space-separated, while one is rotated)",
-    )
-    parser.add_argument(
-        "--jsonl", action="append", default=[], metavar="FILE", help="append notifications to FILE"
-    )
+    """Where notifications go (`worker`, `instances relay`): the runtime's worker options."""
+    from ....runtime import compiling
+
+    compiling.add_sink_arguments(parser)
 
 
 def sinks(args: Any) -> list[Any]:
     """The sinks `--webhook` (with `--webhook-header`, `--webhook-secret-env`) and `--jsonl`
-    name."""
-    import warnings
+    name (a wrong one is a `UsageError`)."""
+    from ....runtime import compiling
 
-    from ....runtime.store import JsonlSink, StoreError, WebhookSink
-
-    headers = {}
-    for header in args.webhook_header:
-        name, colon, value = header.partition(":")
-        if not colon or not name.strip():
-            raise UsageError(f"--webhook-header wants 'NAME: VALUE', not {header!r}")
-        headers[name.strip()] = value.strip()
-    secret: list[str] | None = None
-    if args.webhook_secret_env:
-        secret = os.environ.get(args.webhook_secret_env, "").split()
-        if not secret:
-            raise UsageError(f"--webhook-secret-env: ${args.webhook_secret_env} is not set")
-        if not all(one.startswith("whsec_") for one in secret):
-            print(
-                f"statewright: warning: ${args.webhook_secret_env} holds a plain text secret, "
-                "which is deprecated: receivers' Standard Webhooks libraries read whsec_ "
-                "secrets (make one: python -c 'from statewright.runtime.store import "
-                "new_webhook_secret as n; print(n())')",
-                file=sys.stderr,
-            )
     try:
-        with warnings.catch_warnings():  # said above, once, in the command's words
-            warnings.simplefilter("ignore", DeprecationWarning)
-            found: list[Any] = [
-                WebhookSink(url, headers=headers, secret=secret) for url in args.webhook
-            ]
-    except StoreError as error:
-        raise UsageError(f"--webhook: {error}") from None
-    return found + [JsonlSink(path) for path in args.jsonl]
+        found: list[Any] = compiling.sinks(args)
+    except compiling.OptionError as error:
+        raise UsageError(str(error)) from None
+    return found
 
 
 def add_hook_arguments(parser: Any) -> None:
     """The hooks a store's instances run with (`instances create|send`, `worker`)."""
-    parser.add_argument(
-        "--hooks",
-        action="append",
-        default=[],
-        metavar="MODULE:ATTR",
-        help="the hooks: a generated class (or a StoredChart, or a list of them) that a "
-        "program gives the store, imported from MODULE (the current folder is on the path)",
-    )
-    parser.add_argument(
-        "--no-hooks",
-        action="store_true",
-        help="move instances through steps whose actions have no hook here, skipping those "
-        "actions (each record lists what it skipped); refused by default",
-    )
+    from ....runtime import compiling
+
+    compiling.add_hook_arguments(parser)
 
 
 def hooked_charts(args: Any) -> list[Any]:
-    """The `StoredChart`s `--hooks MODULE:ATTR` names (a UsageError for anything else)."""
-    import importlib
+    """The `StoredChart`s `--hooks MODULE:ATTR` names (a `UsageError` for anything else)."""
+    from ....runtime import compiling
 
-    from ....runtime.store import StoredChart
-
-    found: list[Any] = []
-    for spec in args.hooks:
-        module_name, colon, attribute = spec.partition(":")
-        if not colon or not module_name or not attribute:
-            raise UsageError(f"--hooks {spec}: write MODULE:ATTR (orders.hooks:Order)")
-        if "" not in sys.path and "." not in sys.path:
-            sys.path.insert(0, "")
-        try:
-            value: Any = importlib.import_module(module_name)
-            for part in attribute.split("."):
-                value = getattr(value, part)
-        except Exception as error:  # noqa: BLE001 - the user's module: one line, no traceback
-            raise UsageError(f"--hooks {spec}: {type(error).__name__}: {error}") from None
-        for item in value if isinstance(value, list | tuple) else [value]:
-            if isinstance(item, StoredChart):
-                found.append(item)
-            elif isinstance(item, type) and hasattr(item, "CHART"):
-                found.append(StoredChart(item))
-            else:
-                raise UsageError(
-                    f"--hooks {spec}: {type(item).__name__} is not a generated machine class "
-                    "or a StoredChart"
-                )
+    try:
+        found: list[Any] = compiling.hooked_charts(args)
+    except compiling.OptionError as error:
+        raise UsageError(str(error)) from None
     return found
