@@ -23,8 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .base import Store
 from .charts import StoredChart
-from .instance import Store
 
 _log = logging.getLogger("statewright.store.worker")
 
@@ -174,11 +174,23 @@ class Worker:
             return Path(path).name in ("due", "chart.json")
 
         def watch() -> None:
+            armed = False
             try:
-                for _ in watchfiles.watch(
-                    resources, watch_filter=hint, stop_event=stop, debounce=50, rust_timeout=500
+                # `yield_on_timeout`: the first (empty) yield says the watch is armed. A timer
+                # made after the first pass read the store but before the watch was armed has
+                # no event to wake the worker: one more pass then catches it (under load,
+                # arming took longer than a pass, and the worker slept `max_idle` past it)
+                for changes in watchfiles.watch(
+                    resources,
+                    watch_filter=hint,
+                    stop_event=stop,
+                    debounce=50,
+                    rust_timeout=500,
+                    yield_on_timeout=True,
                 ):
-                    self._changed.set()
+                    if changes or not armed:
+                        armed = True
+                        self._changed.set()
             except Exception as error:  # noqa: BLE001 - the worker still wakes at max_idle
                 _log.warning("watching %s stopped: %s", resources, error)
 

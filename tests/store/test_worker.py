@@ -139,3 +139,41 @@ def test_the_worker_command_refuses_bad_options(tmp_path: Path) -> None:
         timeout=60,
     )
     assert done.returncode == 2 and "Traceback" not in done.stderr
+
+
+def test_a_timer_made_before_the_watch_is_armed_still_wakes_the_worker(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The race a loaded machine showed: the first pass finds nothing, a timer is made, and
+    only then does the file watch start (here held back until the timer exists). The worker
+    makes one more pass once the watch is armed, instead of sleeping `max_idle` past it."""
+    watchfiles = pytest.importorskip("watchfiles")
+    made = threading.Event()
+    real = watchfiles.watch
+
+    def late(*args: Any, **kwargs: Any) -> Any:
+        made.wait(30)  # armed only after the timer exists: no file event for it
+        yield from real(*args, **kwargs)
+
+    monkeypatch.setattr(watchfiles, "watch", late)
+    store = FileStore(tmp_path / "store")
+    stop = threading.Event()
+    passes: list[Any] = []
+    thread = threading.Thread(
+        target=Worker(store, max_idle=60).run, args=(stop, passes.append), daemon=True
+    )
+    thread.start()
+    try:
+        deadline = time.monotonic() + 30  # only stops a runaway
+        while not passes and time.monotonic() < deadline:
+            time.sleep(0.02)
+        (resource_id,) = _timed_instances(store, 1, "early")
+        made.set()
+        while not any(p.fired for p in passes) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert [p.instances for p in passes if p.fired] == [(resource_id,)]
+    finally:
+        stop.set()
+        made.set()
+        thread.join(timeout=10)
+    assert not thread.is_alive()
