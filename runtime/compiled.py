@@ -44,6 +44,7 @@ from .resolved import (
 from .resolved import GuardFunction as GuardFunction
 from .resolved import MissingHooksError as MissingHooksError
 from .resolved import OutdatedModuleError as OutdatedModuleError
+from .scopes import Listeners, scope
 from .timers import Clock, SystemClock
 
 if TYPE_CHECKING:
@@ -142,7 +143,7 @@ class CompiledMachine(Handoff, Pictured):
             )
         self._c = NOT_STARTED
         self._engine: Engine | None = None
-        self._listeners: list[Listener] | None = None
+        self._listeners: Listeners | None = None
         declared = type(self)._declared
         if declared:
             self._context: dict[str, Any] | None = declared.context(context)
@@ -251,8 +252,8 @@ class CompiledMachine(Handoff, Pictured):
         """Called with `{"action": text, "kind": kind}` for every hook run and
         `{"event": ..., "configuration": [...]}` after every microstep."""
         if self._listeners is None:
-            self._listeners = []
-        self._listeners.append(listener)
+            self._listeners = Listeners()
+        self._listeners.add(listener)
         if self._engine is not None:
             self._engine.add_listener(listener)
 
@@ -266,7 +267,7 @@ class CompiledMachine(Handoff, Pictured):
     def remove_listener(self, listener: Listener) -> None:
         """Stop calling `listener` (added by `add_listener`)."""
         if self._listeners is not None:
-            self._listeners.remove(listener)
+            self._listeners.discard(listener)
             if not self._listeners:
                 self._listeners = None  # the fast paths test for None
         if self._engine is not None:
@@ -282,24 +283,21 @@ class CompiledMachine(Handoff, Pictured):
         event: str,
         data: dict[str, Any],
     ) -> None:
-        """A plain step with listeners: they hear each hook, then the step."""
+        """A plain step with listeners: they hear each hook, then the step (and those that
+        wrap a macrostep, its beginning and end: `runtime.scopes`)."""
         listeners = self._listeners
         assert listeners is not None
-        if calls:
-            c = self._c
-            self._c = BUSY - c
-            try:
-                for call, record in zip(calls, records, strict=True):
-                    call(self, data)
-                    for listener in listeners:
-                        listener(dict(record))
-            except BaseException:
-                self._c = c
-                raise
-        self._c = target
-        configuration = list(self.ATOMIC[target])
-        for listener in listeners:
-            listener({"event": event, "configuration": configuration})
+        with scope(listeners.scoped, event, data):
+            if calls:
+                c = self._c
+                self._c = BUSY - c
+                try:
+                    self._run_hooks(calls, records, data, listeners)
+                except BaseException:
+                    self._c = c
+                    raise
+            self._c = target
+            self._heard_step(event, target, listeners)
         if self._engine is not None:
             self._flush()
 
@@ -320,12 +318,44 @@ class CompiledMachine(Handoff, Pictured):
         arms = row.get(self._c, ())  # not started, on the interpreter, or busy: None
         if arms is None:
             return self._slow(event, data)
+        if self._listeners is not None:  # those that wrap a macrostep hear it (runtime.scopes)
+            with scope(self._listeners.scoped, event, data):
+                return self._fire_arms(arms, event, data)
+        return self._fire_arms(arms, event, data)
+
+    def _fire_arms(
+        self, arms: tuple[ResolvedArm, ...], event: str, data: dict[str, Any]
+    ) -> Outcome:
+        """Take the first arm whose guard holds (none: the event changes nothing)."""
         for arm in arms:
             guard = arm[0]
             if guard is None or guard(self, data):
                 self._take(arm, event, data)
                 return self._outcome(event, True)
         return self._outcome(event, False)
+
+    def _run_hooks(
+        self,
+        calls: tuple[Callable[..., Any], ...],
+        records: tuple[Any, ...],
+        data: Mapping[str, Any],
+        listeners: Listeners | None,
+    ) -> None:
+        """A step's hooks, in order, each heard by the listeners (when there are any)."""
+        if listeners is None:
+            for call in calls:
+                call(self, data)
+            return
+        for call, record in zip(calls, records, strict=True):
+            call(self, data)
+            for listener in listeners:
+                listener(dict(record))
+
+    def _heard_step(self, event: str | None, target: int, listeners: Listeners) -> None:
+        """The listeners hear a completed microstep: its event and the configuration it left."""
+        configuration = list(self.ATOMIC[target])
+        for listener in listeners:
+            listener({"event": event, "configuration": configuration})
 
     def _outcome(self, event: str, handled: bool | None) -> Outcome:
         """What a send did, now (shared per class for the tables' configurations)."""
@@ -359,22 +389,13 @@ class CompiledMachine(Handoff, Pictured):
             listeners = self._listeners
             self._c = BUSY - source if source >= 0 else INTERPRETER_BUSY
             try:
-                if listeners is None:
-                    for call in calls:
-                        call(self, data)
-                else:
-                    for call, record in zip(calls, records, strict=True):
-                        call(self, data)
-                        for listener in listeners:
-                            listener(dict(record))
+                self._run_hooks(calls, records, data, listeners)
             except BaseException:
                 self._c = source
                 raise
             self._c = source = target
             if listeners is not None and not initial:
-                configuration = list(self.ATOMIC[target])
-                for listener in listeners:
-                    listener({"event": event, "configuration": configuration})
+                self._heard_step(event, target, listeners)
             initial = False
             if target not in self._eventless:
                 break

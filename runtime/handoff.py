@@ -22,7 +22,8 @@ from .resolved import BUSY, INTERPRETER_BUSY, NOT_STARTED, ON_INTERPRETER
 
 if TYPE_CHECKING:
     from .model import Model
-    from .running import Engine, Listener
+    from .running import Engine
+    from .scopes import Listeners
     from .timers import Clock
 
 T = TypeVar("T")
@@ -38,7 +39,7 @@ class Handoff:
 
     _c: int
     _engine: Engine | None
-    _listeners: list[Listener] | None
+    _listeners: Listeners | None
     _context: dict[str, Any] | None
     _clock: Clock | None
 

@@ -35,6 +35,7 @@ from .reserved import PREFIXES, refusal
 from .running import NO_DATA, RunState
 from .running import Listener as Listener
 from .scheduling import Scheduling
+from .scopes import Listeners, begin_scopes, end_scopes
 from .session import Session
 from .timers import Clock, SystemClock
 
@@ -96,7 +97,7 @@ class Machine(Scheduling, Actors, Answers, Pictured):
         self.actions = dict(actions or {})
         self.guards = dict(guards or {})
         self.context: dict[str, Any] = model.declared.context(context)
-        self._listeners: list[Listener] = []
+        self._listeners = Listeners()
         #: for tools (the studio): called, while listeners are attached, with each microstep's ids
         self.on_transitions: Callable[[list[int]], object] | None = None
         self.clock: Clock = clock or SystemClock()
@@ -160,13 +161,22 @@ class Machine(Scheduling, Actors, Answers, Pictured):
         if self.done:
             return outcome.of_interpreter(self, event, False)
         run.stepping = True
+        scoped = self._listeners.scoped
+        if scoped:
+            begin_scopes(scoped, event, data)
+        failed: BaseException | None = None
         try:
             run.event_data = data
             handled = self._step(event)
             self._complete()
+        except BaseException as error:
+            failed = error
+            raise
         finally:
             run.event_data = NO_DATA
             run.stepping = False
+            if scoped:
+                end_scopes(scoped, event, failed)
         if run.external:
             self._drain()
         if not self.done:  # the shared outcome of this configuration and event, if known
@@ -198,6 +208,11 @@ class Machine(Scheduling, Actors, Answers, Pictured):
                 handled = False if event is watched else handled
                 continue
             run.stepping = True
+            scoped = self._listeners.scoped
+            if scoped:
+                data = event.data if isinstance(event.data, Mapping) else NO_DATA
+                begin_scopes(scoped, event.name, data)
+            failed: BaseException | None = None
             try:
                 self._bind(event)
                 if self._invocations.running:
@@ -205,9 +220,14 @@ class Machine(Scheduling, Actors, Answers, Pictured):
                 took = self._step(event.name)
                 handled = took if event is watched else handled
                 self._complete()
+            except BaseException as error:
+                failed = error
+                raise
             finally:
                 run.event_data = NO_DATA
                 run.stepping = False
+                if scoped:
+                    end_scopes(scoped, event.name, failed)
         return handled
 
     def _complete(self) -> None:
@@ -280,11 +300,11 @@ class Machine(Scheduling, Actors, Answers, Pictured):
     def add_listener(self, listener: Listener) -> None:
         """Called with a dict for every action run (`{"action": text, ...}`) and every
         completed step (`{"event": ..., "configuration": [...]}`)."""
-        self._listeners.append(listener)
+        self._listeners.add(listener)
 
     def remove_listener(self, listener: Listener) -> None:
         """Stop calling `listener` (added by `add_listener`)."""
-        self._listeners.remove(listener)
+        self._listeners.discard(listener)
 
     def _spawn(self, model: Model, invokeid: str) -> Machine:
         """A machine for an invoked SCXML document, this one its parent (not started)."""

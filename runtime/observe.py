@@ -8,11 +8,17 @@ delivers them for a machine (either engine: it listens to the records every mach
 listeners); a store delivers them to `store.observe(callback)` once the event is committed,
 with the instance id, version and time. `runtime/otel.py` turns them into OpenTelemetry
 spans.
+
+An observer may also wrap each sent event's steps (`Scoped`: `begin` before the step runs,
+`end` with its transitions once it is done, or failed): `otel.tracing()` does, so that its
+span is current while the hooks run and their own spans nest under it. A store calls `begin`
+before the step and `end` after the commit; `watch` calls them as the machine begins and ends
+each macrostep.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -56,6 +62,22 @@ class Transition:
 Observer = Callable[[Transition], object]
 
 
+class Scoped(Protocol):
+    """An observer that wraps each sent event's steps (besides being called, outside them,
+    with each `Transition`, as the eventless steps of a start)."""
+
+    def __call__(self, transition: Transition) -> object: ...
+
+    def begin(self, event: str, data: Mapping[str, Any], instance: str | None) -> Any:
+        """The event's steps begin; what `end` gets back (a span, say)."""
+
+    def end(
+        self, handle: Any, transitions: Sequence[Transition], error: BaseException | None
+    ) -> None:
+        """They ended: the transitions they made (after the commit, in a store), or the error
+        that stopped them (no transition is committed then)."""
+
+
 class _Listened(Protocol):
     @property
     def configuration(self) -> list[str]: ...
@@ -83,6 +105,25 @@ class Recorder:
         self.version: int | None = None
         self.data: Mapping[str, Any] = {}
         self._actions: list[str] = []
+        #: the macrosteps begun and not yet ended (hooks may send events: one inside another),
+        #: each with the observer's handle and its transitions so far
+        self._frames: list[tuple[Mapping[str, Any], Any, list[Transition]]] = []
+        self._scoped = hasattr(deliver, "begin")
+
+    def begin(self, event: str, data: Mapping[str, Any]) -> None:
+        """A macrostep for `event` begins (`runtime.scopes`): its transitions carry `data`."""
+        handle = None
+        if self._scoped:
+            handle = self.deliver.begin(event, data, self.instance)  # type: ignore[attr-defined]
+        self._frames.append((data, handle, []))
+
+    def end(self, event: str, error: BaseException | None) -> None:
+        """The macrostep ended: a scoped observer gets its transitions, or the error."""
+        if not self._frames:
+            return
+        _, handle, transitions = self._frames.pop()
+        if self._scoped:
+            self.deliver.end(handle, transitions, error)  # type: ignore[attr-defined]
 
     def __call__(self, record: dict[str, Any]) -> None:
         if "action" in record:
@@ -92,18 +133,21 @@ class Recorder:
             return  # a log line, a guard that failed
         target = tuple(record["configuration"])
         event = record.get("event")
-        self.deliver(
-            Transition(
-                self.instance,
-                event,
-                self.configuration,
-                target,
-                tuple(self._actions),
-                self.version,
-                self.clock(),
-                self.data if event is not None else {},
-            )
+        data = self._frames[-1][0] if self._frames else self.data
+        transition = Transition(
+            self.instance,
+            event,
+            self.configuration,
+            target,
+            tuple(self._actions),
+            self.version,
+            self.clock(),
+            data if event is not None else {},
         )
+        if self._scoped and self._frames:
+            self._frames[-1][2].append(transition)  # told at the end of the macrostep
+        else:
+            self.deliver(transition)
         self._actions.clear()
         self.configuration = target
 

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from .timers import Clock, Timer
 
 #: what hears a machine's steps and actions (`add_listener`)
-Listener = Callable[[dict[str, Any]], None]
+Listener = Callable[[dict[str, Any]], Any]
 
 #: the data of an event that carries none (read-only: hooks may not change it)
 NO_DATA: Mapping[str, Any] = MappingProxyType({})

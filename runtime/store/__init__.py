@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from .base import Store
 from .charts import RunningMachine, StoredChart
 from .errors import (
     RECORD_LIMIT,
@@ -44,7 +45,7 @@ from .errors import (
 from .file_batch import Batch
 from .file_instance import FileInstance
 from .files import FileStore
-from .instance import DurableInstance, Migrate, Store
+from .instance import DurableInstance, Migrate
 from .logfile import LogCorrupt
 from .records import COMPENSATE, CREATE, MIGRATE, TICK, Receipt, Record, WallClock, new_event_id
 from .replay import Replay, apply, durable_snapshot, replay_until, restore_durable

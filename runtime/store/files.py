@@ -26,6 +26,7 @@ from typing import Any
 from ..errors import MissingHooksError
 from ..timers import Clock
 from . import fsio, logfile
+from .base import StoreBase
 from .charts import StoredChart
 from .disk import atomic_write, locked, posix_locks
 from .due_index import LOOK, DueIndex, entry, read_hint
@@ -44,7 +45,7 @@ from .file_create import Item, create_many, create_one
 from .file_instance import FileInstance, migrated_chart
 from .file_outbox import deliver, deliver_remote
 from .file_verify import check
-from .instance import Migrate, StoreBase
+from .instance import Migrate
 from .records import Receipt, WallClock
 from .replay import Replay, replay_until
 from .sinks import Sink

@@ -10,8 +10,8 @@ implements the narrow log interface under it (`_writing`, `_find`, `_commit`, `_
 
 Once `_commit` returned, `send` does not raise: the work after it (observers, compensations,
 snapshot, hints, sinks) that fails is logged, done later (the next send, open, relay or
-worker), and named in the receipt's `deferred`. `StoreBase` is what every store does with its
-own `open`; `Store` is the contract tests/store/test_store.py runs against each store.
+worker), and named in the receipt's `deferred`. What every store is and shares (`Store`,
+`StoreBase`) is `base.py`.
 """
 
 from __future__ import annotations
@@ -21,18 +21,16 @@ import dataclasses
 import json
 import logging
 import random
-import threading
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 from typing import Any, Protocol, TypeVar
 
 from ..errors import MissingHooksError
-from ..observe import Observer, Recorder, Transition
+from ..observe import Recorder, Transition
 from ..reserved import refusal, reserved
 from ..timers import Clock
 from .charts import RunningMachine, StoredChart
-from .deliverer import Deliverer, is_remote
 from .errors import (
     CLOCK_TOLERANCE,
     RECORD_LIMIT,
@@ -97,6 +95,8 @@ class DurableInstance:
     _handled: bool = True
     #: what the last step heard: (configuration before, machine records, data, event)
     _heard: tuple[Any, ...] = ((), [], {}, None)
+    #: the observers wrapping the send in flight (`observe.Scoped`), with their handles
+    _scopes: Sequence[tuple[Any, Any]] = ()
 
     #: how many commits lost a race and were retried (the bench reports the rate)
     conflicts: int = 0
@@ -165,17 +165,23 @@ class DurableInstance:
                     )
             self._refuse(event)
             before = self._before()
+            self._scopes = self._begin_scopes(event, data)  # ended by `_announce`, or below
             try:
-                record = self._step(event, event_id, data, before)
-                check_record(record.to_json(), self.record_limit, self.resource_id, "the step")
-            except BaseException:
-                self._interrupted()  # a hook failed mid-step: reload before the next use
+                try:
+                    record = self._step(event, event_id, data, before)
+                    check_record(record.to_json(), self.record_limit, self.resource_id, "the step")
+                except BaseException:
+                    self._interrupted()  # a hook failed mid-step: reload before the next use
+                    raise
+                if not self._commit(record):  # the same id, committed by another writer
+                    seen = self._find(event, event_id)
+                    if seen is None:  # pragma: no cover - the store said it was there
+                        raise ConcurrencyConflict(f"{self.resource_id}: {event_id} vanished")
+                    self._end_scopes([], None)
+                    return seen
+            except BaseException as error:
+                self._end_scopes([], error)
                 raise
-            if not self._commit(record):  # the same id, committed by another writer meanwhile
-                seen = self._find(event, event_id)
-                if seen is None:  # pragma: no cover - the store said it was there
-                    raise ConcurrencyConflict(f"{self.resource_id}: {event_id} vanished")
-                return seen
             receipt = Receipt(
                 self.resource_id,
                 record.seq,
@@ -408,12 +414,38 @@ class DurableInstance:
         recorder.version, recorder.data = version, data
         for step in steps:
             recorder(step)
+        scoped = {id(observer) for observer, _ in self._scopes}
         for transition in found:
             for observer in list(observers):
+                if id(observer) in scoped:
+                    continue  # it has them all at the end of its scope, below
                 try:
                     observer(transition)
                 except Exception:  # noqa: BLE001 - the event is committed whatever it does
                     _log.exception("an observer failed on %s", transition)
+        self._end_scopes(found, None)
+
+    def _begin_scopes(self, event: str, data: Mapping[str, Any]) -> list[tuple[Any, Any]]:
+        """The observers that wrap a sent event's steps (`observe.Scoped`, as a tracer), told
+        that they begin, before the hooks run; each with what `end` gets back."""
+        opened: list[tuple[Any, Any]] = []
+        for observer in list(getattr(self.store, "observers", None) or ()):
+            if hasattr(observer, "begin"):
+                try:
+                    opened.append((observer, observer.begin(event, data, self.resource_id)))
+                except Exception:  # noqa: BLE001 - an observer never fails the send
+                    _log.exception("an observer failed as %s began", event)
+        return opened
+
+    def _end_scopes(self, transitions: list[Transition], error: BaseException | None) -> None:
+        """Tell the observers `_begin_scopes` opened that the step ended (innermost first):
+        its committed transitions, or the error that stopped it."""
+        opened, self._scopes = self._scopes, ()
+        for observer, handle in reversed(opened):
+            try:
+                observer.end(handle, transitions, error)
+            except Exception:  # noqa: BLE001 - the event is committed (or failed) regardless
+                _log.exception("an observer failed as its scope ended")
 
     def _compensate(self) -> None:
         """Sagas: run the compensations a `rollback/` state asked for, newest first, each one
@@ -450,123 +482,6 @@ class DurableInstance:
             to=self.machine.configuration,
             snapshot=snapshot,
         )
-
-
-class StoreBase:
-    """What every store does with its own `open`: one event, durably, then close; and the
-    background delivery to its remote sinks (`deliverer`)."""
-
-    sinks: list[Any]
-    #: the remote sinks' thread, made at the first wake
-    _deliverer: Deliverer | None = None
-    _deliverer_lock = threading.Lock()
-
-    @property
-    def remote_sinks(self) -> bool:
-        """Whether a sink talks to the network (delivered off the send path: `deliverer`)."""
-        return any(is_remote(sink) for sink in self.sinks)
-
-    def wake(self, resource_id: str) -> None:
-        """Have the background thread deliver an instance's outbox to the remote sinks."""
-        with self._deliverer_lock:
-            if self._deliverer is None:
-                self._deliverer = Deliverer(self._deliver_remote, "statewright-deliver")
-        self._deliverer.wake(resource_id)
-
-    def _deliver_remote(self, resource_id: str, dead_letter: bool) -> bool:
-        """Deliver one instance's outbox to the remote sinks (with `dead_letter`, a record
-        they keep refusing is set aside); whether they took everything."""
-        raise NotImplementedError  # pragma: no cover - each store reads its own outbox
-
-    def _stop_deliverer(self) -> None:
-        """Give the remote sinks their last try (`Deliverer.close`) and end the thread."""
-        if self._deliverer is not None:
-            self._deliverer.close()
-            self._deliverer = None
-
-    def open(self, resource_id: str, chart: StoredChart | None = None) -> Any:
-        raise NotImplementedError  # pragma: no cover - each store has its own
-
-    #: callables that get a `Transition` for each step of each committed event
-    observers: list[Observer]
-
-    def observe(self, observer: Observer) -> Callable[[], None]:
-        """Call `observer` with a `Transition` (instance, event, source, target, actions,
-        version, time) for each step of every event committed through this store, once it
-        is committed; returns a function that stops the calls."""
-        if "observers" not in self.__dict__:
-            self.observers = []
-        self.observers.append(observer)
-        return lambda: self.observers.remove(observer)
-
-    def send(
-        self,
-        resource_id: str,
-        event: str,
-        data: Mapping[str, Any] | None = None,
-        *,
-        event_id: str | None = None,
-        chart: StoredChart | None = None,
-    ) -> Receipt:
-        """Open, send one event durably, close (what `statewright instances send` does)."""
-        with self.open(resource_id, chart) as instance:
-            receipt: Receipt = instance.send(event, event_id=event_id, **dict(data or {}))
-            return receipt
-
-
-class Store(Protocol):
-    """The contract every store keeps (tests/store/test_store.py runs it against each one)."""
-
-    clock: Clock
-    sinks: list[Any]
-
-    def fire_due(
-        self,
-        charts: Sequence[StoredChart] = (),
-        *,
-        limit: int = 1000,
-        stop: Callable[[], bool] = lambda: False,
-        refused: list[tuple[str, str]] | None = None,
-        full: bool = True,
-    ) -> list[Receipt]: ...
-
-    def next_due(self) -> float | None: ...
-
-    def relay(self) -> int: ...
-
-    def ids(self) -> list[str]: ...
-
-    def create(
-        self, resource_id: str, chart: StoredChart, *, context: Mapping[str, Any] | None = None
-    ) -> Any: ...
-
-    def open(self, resource_id: str, chart: StoredChart | None = None) -> Any: ...
-
-    def send(
-        self,
-        resource_id: str,
-        event: str,
-        data: Mapping[str, Any] | None = None,
-        *,
-        event_id: str | None = None,
-        chart: StoredChart | None = None,
-    ) -> Receipt: ...
-
-    def history(self, resource_id: str) -> Iterable[dict[str, Any]]: ...
-
-    def chart_source(self, resource_id: str) -> dict[str, Any] | None: ...
-
-    def state_at(
-        self, resource_id: str, *, seq: int | None = None, at: float | str | None = None
-    ) -> dict[str, Any]: ...
-
-    def verify(self, resource_id: str, *, notes: list[str] | None = None) -> list[str]: ...
-
-    def close(self) -> None: ...
-
-    def __enter__(self) -> Store: ...
-
-    def __exit__(self, *exc: object) -> None: ...
 
 
 def _heard_unhooked(

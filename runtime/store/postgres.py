@@ -30,6 +30,7 @@ from psycopg_pool import ConnectionPool
 
 from ..errors import MissingHooksError
 from ..timers import Clock
+from .base import StoreBase
 from .charts import StoredChart
 from .errors import (
     RECORD_LIMIT,
@@ -43,7 +44,7 @@ from .errors import (
     check_record,
     check_resource_id,
 )
-from .instance import Migrate, StoreBase
+from .instance import Migrate
 from .pg import clock_skew, has_table, safe_dsn, translating
 from .pg_outbox import relay
 from .pg_schema import SCHEMA_VERSION
