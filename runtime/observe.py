@@ -36,6 +36,7 @@ class Transition:
         version: the instance's version after the commit (None outside a store).
         time: the clock's time of the step, in seconds since the epoch.
         data: the event's data (what a tracer reads a `traceparent` from).
+        chart: the chart's id in a store (`StoredChart.id`), else its name, when it has one.
     """
 
     instance: str | None
@@ -46,6 +47,7 @@ class Transition:
     version: int | None
     time: float
     data: Mapping[str, Any] = field(default_factory=dict)
+    chart: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -99,9 +101,11 @@ class Recorder:
         clock: Callable[[], float],
         *,
         instance: str | None = None,
+        chart: str | None = None,
     ) -> None:
         self.configuration = tuple(start)
         self.deliver, self.clock, self.instance = deliver, clock, instance
+        self.chart = chart
         self.version: int | None = None
         self.data: Mapping[str, Any] = {}
         self._actions: list[str] = []
@@ -143,6 +147,7 @@ class Recorder:
             self.version,
             self.clock(),
             data if event is not None else {},
+            self.chart,
         )
         if self._scoped and self._frames:
             self._frames[-1][2].append(transition)  # told at the end of the macrostep
@@ -159,6 +164,8 @@ def watch(machine: _Listened, observer: Observer, *, clock: Any = None) -> Calla
     import time
 
     now = clock.now if clock is not None else time.time
-    recorder = Recorder(machine.configuration, observer, now)
+    model = getattr(machine, "model", None)  # the interpreter's; a generated class has CHART
+    name = getattr(model, "name", None) or getattr(machine, "CHART", {}).get("name")
+    recorder = Recorder(machine.configuration, observer, now, chart=name or None)
     machine.add_listener(recorder)
     return lambda: machine.remove_listener(recorder)

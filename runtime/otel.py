@@ -11,6 +11,10 @@ there are several. A step that failed ends its span with the error. When the eve
 carries a W3C `traceparent` (and `tracestate`), the span continues that trace: a request that
 sent the event and the transition it caused are one trace. The eventless steps of a start,
 outside any sent event, are a span each, made after the fact.
+
+`metrics()` is another observer, for OpenTelemetry metrics: `statewright.transitions` counts
+transitions by chart and event, and `statewright.step.duration` is a histogram of how long each
+sent event took, from before its step to its commit (seconds; `error.type` on one that failed).
 """
 
 from __future__ import annotations
@@ -87,6 +91,56 @@ def tracing(tracer: Any = None) -> Tracing:
     from opentelemetry import trace
 
     return Tracing(tracer if tracer is not None else trace.get_tracer("statewright"))
+
+
+class Metrics:
+    """The observer `metrics()` makes (`observe.Scoped`)."""
+
+    def __init__(self, meter: Any) -> None:
+        self.transitions = meter.create_counter(
+            "statewright.transitions",
+            unit="{transition}",
+            description="Transitions taken, by chart and event",
+        )
+        self.duration = meter.create_histogram(
+            "statewright.step.duration",
+            unit="s",
+            description="How long a sent event took, from before its step to its commit",
+        )
+
+    def begin(self, event: str, data: Mapping[str, Any], instance: str | None) -> Any:
+        import time
+
+        return event, time.perf_counter()
+
+    def end(
+        self, handle: Any, transitions: Sequence[Transition], error: BaseException | None
+    ) -> None:
+        import time
+
+        event, started = handle
+        found: dict[str, Any] = {"statewright.event": event}
+        if transitions and transitions[0].chart is not None:
+            found["statewright.chart"] = transitions[0].chart
+        if error is not None:
+            found["error.type"] = type(error).__qualname__
+        self.duration.record(time.perf_counter() - started, found)
+        for transition in transitions:
+            self(transition)
+
+    def __call__(self, transition: Transition) -> None:
+        found: dict[str, Any] = {"statewright.event": transition.event or "(eventless)"}
+        if transition.chart is not None:
+            found["statewright.chart"] = transition.chart
+        self.transitions.add(1, found)
+
+
+def metrics(meter: Any = None) -> Metrics:
+    """An observer that records `statewright.transitions` and `statewright.step.duration`
+    with `meter` (default: the global meter provider's `statewright` meter)."""
+    from opentelemetry import metrics as api
+
+    return Metrics(meter if meter is not None else api.get_meter("statewright"))
 
 
 def _parent(data: Mapping[str, Any]) -> Any:

@@ -409,7 +409,11 @@ class DurableInstance:
         before, steps, data, _ = self._heard
         found: list[Transition] = []
         recorder = Recorder(
-            list(before), found.append, self.store.clock.now, instance=self.resource_id
+            list(before),
+            found.append,
+            self.store.clock.now,
+            instance=self.resource_id,
+            chart=self.chart.id,
         )
         recorder.version, recorder.data = version, data
         for step in steps:

@@ -140,3 +140,49 @@ def test_watching_a_generated_class_nests_and_continues_the_trace(tmp_path: Path
     assert format(outer.context.trace_id, "032x") == TRACE
     # a plain observer of a plain machine gets the event's data too (it was {} before)
     assert seen[0].event == "go" and seen[0].data["traceparent"].startswith("00-")
+
+
+def _metric_points(reader: Any) -> dict[str, list[Any]]:
+    found: dict[str, list[Any]] = {}
+    data = reader.get_metrics_data()
+    for resource in data.resource_metrics:
+        for scoped in resource.scope_metrics:
+            for metric in scoped.metrics:
+                found[metric.name] = list(metric.data.data_points)
+    return found
+
+
+def test_metrics_count_transitions_and_time_each_step(tmp_path: Path) -> None:
+    from opentelemetry.sdk.metrics import MeterProvider
+    from opentelemetry.sdk.metrics.export import InMemoryMetricReader
+
+    from statewright.runtime.otel import metrics
+
+    reader = InMemoryMetricReader()
+    meter = MeterProvider(metric_readers=[reader]).get_meter("test")
+    store = FileStore(tmp_path / "store")
+    store.observe(metrics(meter))
+    calls: list[int] = []
+
+    def charge(*args: Any) -> None:
+        calls.append(1)
+        if len(calls) == 2:
+            raise RuntimeError("declined")
+
+    chart = StoredChart(_document(), actions={"charge": charge}, chart_id="orders")
+    with store.create("a", chart) as first:
+        first.send("go")
+    with store.create("b", chart) as second:
+        with pytest.raises(RuntimeError):
+            second.send("go")
+    points = _metric_points(reader)
+    counted = {
+        (p.attributes["statewright.chart"], p.attributes["statewright.event"]): p.value
+        for p in points["statewright.transitions"]
+    }
+    # a: go, then the eventless step to done; b's step failed: nothing committed, not counted
+    assert counted[("orders", "go")] == 1 and counted[("orders", "(eventless)")] == 1
+    durations = {
+        p.attributes.get("error.type"): p.count for p in points["statewright.step.duration"]
+    }
+    assert durations == {None: 1, "RuntimeError": 1}
