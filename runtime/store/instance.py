@@ -403,31 +403,33 @@ class DurableInstance:
         """Tell the store's observers (`store.observe`) what the event just committed did:
         one `Transition` per step, with this instance's id and the version committed. An
         observer that raises is logged, never the send's failure: the event is committed."""
-        observers = getattr(self.store, "observers", None)
-        if not observers:
+        observers = list(getattr(self.store, "observers", None) or ())
+        if not observers and not self._scopes:
             return
-        before, steps, data, _ = self._heard
         found: list[Transition] = []
-        recorder = Recorder(
-            list(before),
-            found.append,
-            self.store.clock.now,
-            instance=self.resource_id,
-            chart=self.chart.id,
-        )
-        recorder.version, recorder.data = version, data
-        for step in steps:
-            recorder(step)
-        scoped = {id(observer) for observer, _ in self._scopes}
-        for transition in found:
-            for observer in list(observers):
-                if id(observer) in scoped:
-                    continue  # it has them all at the end of its scope, below
-                try:
-                    observer(transition)
-                except Exception:  # noqa: BLE001 - the event is committed whatever it does
-                    _log.exception("an observer failed on %s", transition)
-        self._end_scopes(found, None)
+        try:  # the scopes end whatever happens here (a tracer's context is detached)
+            before, steps, data, _ = self._heard
+            recorder = Recorder(
+                list(before),
+                found.append,
+                self.store.clock.now,
+                instance=self.resource_id,
+                chart=self.chart.id,
+            )
+            recorder.version, recorder.data = version, data
+            for step in steps:
+                recorder(step)
+            scoped = {id(observer) for observer, _ in self._scopes}
+            for transition in found:
+                for observer in observers:
+                    if id(observer) in scoped:
+                        continue  # it has them all at the end of its scope, below
+                    try:
+                        observer(transition)
+                    except Exception:  # noqa: BLE001 - the event is committed whatever it does
+                        _log.exception("an observer failed on %s", transition)
+        finally:
+            self._end_scopes(found, None)
 
     def _begin_scopes(self, event: str, data: Mapping[str, Any]) -> list[tuple[Any, Any]]:
         """The observers that wrap a sent event's steps (`observe.Scoped`, as a tracer), told

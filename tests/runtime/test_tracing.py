@@ -186,3 +186,21 @@ def test_metrics_count_transitions_and_time_each_step(tmp_path: Path) -> None:
         p.attributes.get("error.type"): p.count for p in points["statewright.step.duration"]
     }
     assert durations == {None: 1, "RuntimeError": 1}
+
+
+def test_an_observer_removed_mid_send_still_ends_its_span(tmp_path: Path) -> None:
+    """A tracer stopped while a step runs (its hook does it) still ends the span and leaves
+    no context behind: the next span in the thread is a root span."""
+    traced = _Traced()
+    store = FileStore(tmp_path / "store")
+    stop = store.observe(tracing(traced.tracer))
+
+    def charge(*args: Any) -> None:
+        stop()
+
+    chart = StoredChart(_document(), actions={"charge": charge})
+    with store.create("order-3", chart) as order:
+        order.send("go")
+    assert "statewright go" in traced.spans()
+    with traced.tracer.start_as_current_span("afterwards") as span:
+        assert span.parent is None
