@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Protocol
 
+from .scopes import Listener as Listener  # what hears a machine (`add_listener`)
+
 if TYPE_CHECKING:
     from .datamodel import Event
     from .invocations import Invocations
@@ -27,8 +29,6 @@ if TYPE_CHECKING:
     from .session import Session
     from .timers import Clock, Timer
 
-#: what hears a machine's steps and actions (`add_listener`)
-Listener = Callable[[dict[str, Any]], Any]
 
 #: the data of an event that carries none (read-only: hooks may not change it)
 NO_DATA: Mapping[str, Any] = MappingProxyType({})

@@ -431,11 +431,14 @@ class DurableInstance:
         finally:
             self._end_scopes(found, None)
 
-    def _begin_scopes(self, event: str, data: Mapping[str, Any]) -> list[tuple[Any, Any]]:
+    def _begin_scopes(self, event: str, data: Mapping[str, Any]) -> Sequence[tuple[Any, Any]]:
         """The observers that wrap a sent event's steps (`observe.Scoped`, as a tracer), told
         that they begin, before the hooks run; each with what `end` gets back."""
+        observers = getattr(self.store, "observers", None)
+        if not observers:
+            return ()
         opened: list[tuple[Any, Any]] = []
-        for observer in list(getattr(self.store, "observers", None) or ()):
+        for observer in list(observers):
             if hasattr(observer, "begin"):
                 try:
                     opened.append((observer, observer.begin(event, data, self.resource_id)))

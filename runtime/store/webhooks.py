@@ -128,9 +128,13 @@ def verify_webhook(
 def sign(body: bytes, secret: Secret | Sequence[Secret], *, now: float | None = None) -> str:
     """Deprecated (one release): the `Statewright-Signature` of a body, `t=<unix time>,v1=<hex
     HMAC-SHA256 of "<t>.<body>">`, one `v1=` per secret."""
-    stamp = int(time.time() if now is None else now)
+    return _old_header(body, _old_keys(secret), int(time.time() if now is None else now))
+
+
+def _old_header(body: bytes, keys: Sequence[bytes], stamp: int) -> str:
+    """`sign` with the keys read already (a sink signs every delivery with the same keys)."""
     to_sign = f"{stamp}.".encode() + body
-    digests = [hmac.new(key, to_sign, hashlib.sha256).hexdigest() for key in _old_keys(secret)]
+    digests = [hmac.new(key, to_sign, hashlib.sha256).hexdigest() for key in keys]
     return ",".join([f"t={stamp}", *(f"v1={digest}" for digest in digests)])
 
 
@@ -234,7 +238,7 @@ class WebhookSink:
             headers["webhook-id"] = message_id
             headers["webhook-timestamp"] = str(now)
             headers["webhook-signature"] = sign_webhook(body, message_id, now, self.keys)
-            headers[self.SIGNATURE_HEADER] = sign(body, self.keys, now=now)
+            headers[self.SIGNATURE_HEADER] = _old_header(body, self.keys, now)
         if self._proxy is not None and not self._https and self._proxy[2]:
             headers["Proxy-Authorization"] = self._proxy[2]
         with self._lock:

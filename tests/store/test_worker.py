@@ -11,6 +11,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -99,27 +100,38 @@ def test_sigterm_stops_the_worker_after_the_step_in_flight(tmp_path: Path) -> No
     assert all(_ticks(store, resource_id) == 1 for resource_id in ids)
 
 
-def test_a_new_timer_wakes_a_sleeping_worker(tmp_path: Path) -> None:
-    """The worker sleeps up to --max-idle (here 60 s) without a timer; a new instance's timer
-    (its `due` hint) wakes it, and the timer fires soon after it is due."""
-    store = FileStore(tmp_path / "store")
+def _a_sleeping_worker_fires_a_new_timer(
+    folder: Path, prefix: str, made: Callable[[], object] = lambda: None
+) -> None:
+    """A worker (max_idle 60 s) makes its first pass and sleeps; a timed instance is made
+    (then `made()`); the worker must fire its timer, long before max_idle."""
+    store = FileStore(folder)
     stop = threading.Event()
     passes: list[Any] = []
-    worker = Worker(store, max_idle=60)
-    thread = threading.Thread(target=worker.run, args=(stop, passes.append), daemon=True)
+    thread = threading.Thread(
+        target=Worker(store, max_idle=60).run, args=(stop, passes.append), daemon=True
+    )
     thread.start()
     try:
         deadline = time.monotonic() + 30  # only stops a runaway
         while not passes and time.monotonic() < deadline:
             time.sleep(0.02)
-        (resource_id,) = _timed_instances(store, 1, "late")
+        (resource_id,) = _timed_instances(store, 1, prefix)
+        made()
         while not any(p.fired for p in passes) and time.monotonic() < deadline:
             time.sleep(0.02)
         assert [p.instances for p in passes if p.fired] == [(resource_id,)]
     finally:
         stop.set()
+        made()
         thread.join(timeout=10)
     assert not thread.is_alive()
+
+
+def test_a_new_timer_wakes_a_sleeping_worker(tmp_path: Path) -> None:
+    """The worker sleeps up to --max-idle (here 60 s) without a timer; a new instance's timer
+    (its `due` hint) wakes it, and the timer fires soon after it is due."""
+    _a_sleeping_worker_fires_a_new_timer(tmp_path / "store", "late")
 
 
 def test_the_worker_command_refuses_bad_options(tmp_path: Path) -> None:
@@ -156,24 +168,4 @@ def test_a_timer_made_before_the_watch_is_armed_still_wakes_the_worker(
         yield from real(*args, **kwargs)
 
     monkeypatch.setattr(watchfiles, "watch", late)
-    store = FileStore(tmp_path / "store")
-    stop = threading.Event()
-    passes: list[Any] = []
-    thread = threading.Thread(
-        target=Worker(store, max_idle=60).run, args=(stop, passes.append), daemon=True
-    )
-    thread.start()
-    try:
-        deadline = time.monotonic() + 30  # only stops a runaway
-        while not passes and time.monotonic() < deadline:
-            time.sleep(0.02)
-        (resource_id,) = _timed_instances(store, 1, "early")
-        made.set()
-        while not any(p.fired for p in passes) and time.monotonic() < deadline:
-            time.sleep(0.02)
-        assert [p.instances for p in passes if p.fired] == [(resource_id,)]
-    finally:
-        stop.set()
-        made.set()
-        thread.join(timeout=10)
-    assert not thread.is_alive()
+    _a_sleeping_worker_fires_a_new_timer(tmp_path / "store", "early", made.set)
